@@ -1,0 +1,195 @@
+//! One event in, one reply out: resolves who is talking, loads their session, runs the
+//! engine, and saves the result with a revision check, retrying if another event for
+//! the same user won the race. Channels call this and nothing below it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use tokio::sync::RwLock;
+
+use crate::config::Config;
+use crate::demo;
+use crate::domain::account::Identity;
+use crate::domain::catalog::Catalog;
+use crate::engine::event::Event;
+use crate::engine::session::Session;
+use crate::engine::view::Reply;
+use crate::engine::{Ctx, Engine};
+use crate::services::prompts::Prompts;
+use crate::store::{Store, StoreError, now_ms};
+
+/// How often a process checks whether another one imported a new catalog.
+const CATALOG_CHECK_MS: i64 = 5_000;
+/// Attempts before a user whose events keep colliding is asked to try again.
+const MAX_ATTEMPTS: usize = 8;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error("{0} is not linked to an account and demo mode is off")]
+    NotLinked(Identity),
+    #[error("no catalog has been imported")]
+    NoCatalog,
+    #[error("gave up after {MAX_ATTEMPTS} conflicting attempts")]
+    Contended,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl BotError {
+    /// What the user is told: short, with what to do next. `reference` ties it to the log.
+    pub fn user_message(&self, prompts: &Prompts, locale: &str, reference: &str) -> String {
+        let lang = prompts.lang(locale);
+        match self {
+            BotError::NotLinked(_) => lang.t("error.not_linked"),
+            BotError::NoCatalog => lang.t("error.no_catalog"),
+            BotError::Contended => lang.t("error.busy"),
+            BotError::Store(_) => lang.f("error.internal", &[("reference", &reference)]),
+        }
+    }
+}
+
+/// A user-facing failure: the text to show and the reference logged with the detail.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    pub text: String,
+    pub reference: String,
+}
+
+pub struct Bot {
+    store: Store,
+    engine: Engine,
+    config: Config,
+    catalog: RwLock<Option<(i64, Arc<Catalog>)>>,
+    catalog_checked: AtomicI64,
+}
+
+impl Bot {
+    pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
+        let prompts = Arc::new(Prompts::embedded()?);
+        Ok(Bot {
+            engine: Engine::new(prompts, config.session_ttl),
+            store,
+            config,
+            catalog: RwLock::new(None),
+            catalog_checked: AtomicI64::new(0),
+        })
+    }
+
+    /// Opens the store, seeding demo data in demo mode, and builds the bot.
+    pub async fn start(config: Config) -> Result<Bot, anyhow::Error> {
+        let store = Store::connect(&config.database_url).await?;
+        if config.demo_mode {
+            demo::seed_if_empty(&store).await?;
+        }
+        Bot::new(store, config)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn prompts(&self) -> &Prompts {
+        self.engine.prompts()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Handles one event, turning any error into a short message for the user and a
+    /// detailed log line that share a reference.
+    pub async fn respond(
+        &self,
+        who: &Identity,
+        locale: &str,
+        event: Event,
+    ) -> Result<Reply, Failure> {
+        self.handle(who, locale, event).await.map_err(|e| {
+            let reference = format!("{:08x}", rand::random::<u32>());
+            match &e {
+                BotError::NotLinked(_) => tracing::info!(%who, reference, "refused: {e}"),
+                _ => tracing::error!(%who, reference, error = %e, "event failed"),
+            }
+            Failure {
+                text: e.user_message(self.prompts(), locale, &reference),
+                reference,
+            }
+        })
+    }
+
+    pub async fn handle(
+        &self,
+        who: &Identity,
+        locale: &str,
+        event: Event,
+    ) -> Result<Reply, BotError> {
+        let catalog = self.catalog().await?;
+        for _ in 0..MAX_ATTEMPTS {
+            let (account_id, mut session) = match self.store.load_session(who).await? {
+                Some(stored) => (stored.account_id, stored.session),
+                None => (self.account_for(who).await?, Session::default()),
+            };
+            let expected = session.rev;
+            let now = now_ms();
+            if expected == 0 {
+                session.updated_at = now;
+            }
+            let ctx = Ctx {
+                catalog: &catalog,
+                now,
+                locale,
+            };
+            let reply = self.engine.handle(&mut session, &ctx, event.clone());
+            if session.rev == expected {
+                return Ok(reply);
+            }
+            if self
+                .store
+                .save_session(who, &account_id, expected, &session)
+                .await?
+            {
+                return Ok(reply);
+            }
+            tracing::debug!(%who, expected, "session changed underneath; retrying");
+        }
+        Err(BotError::Contended)
+    }
+
+    async fn account_for(&self, who: &Identity) -> Result<String, BotError> {
+        if let Some(id) = self.store.account_id_for(who).await? {
+            return Ok(id);
+        }
+        if !self.config.demo_mode {
+            return Err(BotError::NotLinked(who.clone()));
+        }
+        Ok(demo::enrol(&self.store, who, &who.user).await?)
+    }
+
+    /// The current catalog, re-checked against the database every few seconds so an
+    /// import by another process is picked up without a restart.
+    async fn catalog(&self) -> Result<Arc<Catalog>, BotError> {
+        let now = now_ms();
+        let checked = self.catalog_checked.load(Ordering::Relaxed);
+        let cached = self.catalog.read().await.clone();
+        if let Some((_, catalog)) = &cached
+            && now - checked < CATALOG_CHECK_MS
+        {
+            return Ok(catalog.clone());
+        }
+        self.catalog_checked.store(now, Ordering::Relaxed);
+        let current = self.store.catalog_version().await?;
+        if let (Some((version, catalog)), Some(v)) = (&cached, current)
+            && *version == v
+        {
+            return Ok(catalog.clone());
+        }
+        let (version, catalog) = self
+            .store
+            .current_catalog()
+            .await?
+            .ok_or(BotError::NoCatalog)?;
+        let catalog = Arc::new(catalog);
+        *self.catalog.write().await = Some((version, catalog.clone()));
+        Ok(catalog)
+    }
+}

@@ -1,0 +1,362 @@
+//! The text mode of the terminal chat: views as text with numbered actions.
+//!
+//! A number or an action's label picks it; `N M` picks option M of select N at once.
+//! Selects list their options and forms ask field by field. Anything else is typed text
+//! for the view's prompt. What a select or form is waiting for is screen state, like a
+//! modal open in a Discord client, not conversation state.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::bot::Failure;
+use crate::engine::event::Event;
+use crate::engine::view::{Action, ActionKind, Choice, FormField, NoticeKind, Reply};
+
+#[derive(Debug, Default)]
+pub struct Screen {
+    actions: Vec<Action>,
+    pending: Pending,
+}
+
+#[derive(Debug, Default)]
+enum Pending {
+    #[default]
+    Nothing,
+    Select {
+        id: String,
+        options: Vec<Choice>,
+    },
+    Form {
+        id: String,
+        fields: Vec<FormField>,
+        answers: BTreeMap<String, String>,
+    },
+}
+
+impl Screen {
+    pub fn show(&mut self, reply: &Result<Reply, Failure>) -> String {
+        self.pending = Pending::Nothing;
+        let mut out = String::new();
+        let reply = match reply {
+            Ok(r) => r,
+            Err(f) => {
+                let _ = writeln!(out, "[error] {}", f.text);
+                return out;
+            }
+        };
+        let v = &reply.view;
+        let _ = writeln!(out, "\n── {} ──", v.title);
+        if let Some(n) = &reply.notice {
+            let tag = match n.kind {
+                NoticeKind::Info => "note",
+                NoticeKind::Success => "done",
+                NoticeKind::Warning => "warning",
+                NoticeKind::Error => "error",
+            };
+            let _ = writeln!(out, "[{tag}] {}", n.text);
+        }
+        if !v.body.is_empty() {
+            let _ = writeln!(out, "{}", v.body);
+        }
+        for f in &v.fields {
+            let _ = writeln!(out, "  • {}: {}", f.label, f.value);
+        }
+        for (i, a) in v.actions.iter().enumerate() {
+            let _ = match &a.kind {
+                ActionKind::Select { options, .. } => {
+                    let current = options
+                        .iter()
+                        .find(|o| o.selected)
+                        .map(|o| format!(" ({})", o.label));
+                    writeln!(
+                        out,
+                        "  {}) {} ▾{}",
+                        i + 1,
+                        a.label,
+                        current.unwrap_or_default()
+                    )
+                }
+                ActionKind::Form { .. } => writeln!(out, "  {}) {} …", i + 1, a.label),
+                ActionKind::Link { url } => writeln!(out, "  {}) {} → {url}", i + 1, a.label),
+                _ => writeln!(out, "  {}) {}", i + 1, a.label),
+            };
+        }
+        if let Some(hint) = &v.input {
+            let _ = writeln!(out, "({hint}, or pick an action by number)");
+        }
+        self.actions = v.actions.clone();
+        out
+    }
+
+    pub fn prompt(&self) -> String {
+        match &self.pending {
+            Pending::Nothing => "> ".into(),
+            Pending::Select { options, .. } => format!("choose 1-{}> ", options.len()),
+            Pending::Form {
+                fields, answers, ..
+            } => match fields.get(answers.len()) {
+                Some(f) if f.value.is_empty() => format!("{}> ", f.label),
+                Some(f) => format!("{} [{}]> ", f.label, f.value),
+                None => "> ".into(),
+            },
+        }
+    }
+
+    /// One typed line: an event to send, and anything to say before the next prompt.
+    pub fn read(&mut self, line: &str) -> (Option<Event>, String) {
+        let line = line.trim();
+        // A command always works, even halfway through a select or a form.
+        if line.starts_with('/') {
+            self.pending = Pending::Nothing;
+            return (Some(Event::from_line(line)), String::new());
+        }
+        match std::mem::take(&mut self.pending) {
+            Pending::Select { id, options } => self.read_choice(id, options, line),
+            Pending::Form {
+                id,
+                fields,
+                answers,
+            } => self.read_field(id, fields, answers, line),
+            Pending::Nothing => self.read_action(line),
+        }
+    }
+
+    fn read_action(&mut self, line: &str) -> (Option<Event>, String) {
+        if line.is_empty() {
+            return (None, String::new());
+        }
+        if line.starts_with('/') {
+            return (Some(Event::from_line(line)), String::new());
+        }
+        let mut words = line.split_whitespace();
+        let first = words.next().and_then(|w| w.parse::<usize>().ok());
+        let second = words.next().and_then(|w| w.parse::<usize>().ok());
+        let extra = words.next().is_some();
+        let picked = match first {
+            Some(n) if !extra && (1..=self.actions.len()).contains(&n) => Some(n - 1),
+            _ => self
+                .actions
+                .iter()
+                .position(|a| a.label.eq_ignore_ascii_case(line)),
+        };
+        let Some(index) = picked else {
+            return (Some(Event::Text(line.to_string())), String::new());
+        };
+        let action = self.actions[index].clone();
+        match action.kind {
+            ActionKind::Button { .. } => (Some(Event::Click { action: action.id }), String::new()),
+            ActionKind::Link { url } => (None, format!("Open {url}\n")),
+            ActionKind::Select { options, .. } => match second {
+                Some(m) if (1..=options.len()).contains(&m) => (
+                    Some(Event::Choose {
+                        action: action.id,
+                        values: vec![options[m - 1].value.clone()],
+                    }),
+                    String::new(),
+                ),
+                _ => {
+                    let mut said = format!("{}:\n", action.label);
+                    for (i, o) in options.iter().enumerate() {
+                        let _ = match &o.description {
+                            Some(d) => writeln!(said, "  {}. {} ({d})", i + 1, o.label),
+                            None => writeln!(said, "  {}. {}", i + 1, o.label),
+                        };
+                    }
+                    self.pending = Pending::Select {
+                        id: action.id,
+                        options,
+                    };
+                    (None, said)
+                }
+            },
+            ActionKind::Form { title, fields } => {
+                self.pending = Pending::Form {
+                    id: action.id,
+                    fields,
+                    answers: BTreeMap::new(),
+                };
+                (
+                    None,
+                    format!("{title} (press Enter to keep a value shown in brackets)\n"),
+                )
+            }
+            ActionKind::Search { placeholder } => {
+                self.pending = Pending::Form {
+                    id: action.id,
+                    fields: vec![FormField {
+                        id: "query".into(),
+                        label: placeholder,
+                        value: String::new(),
+                        placeholder: String::new(),
+                        required: true,
+                        max_len: 100,
+                    }],
+                    answers: BTreeMap::new(),
+                };
+                (None, String::new())
+            }
+        }
+    }
+
+    fn read_choice(
+        &mut self,
+        id: String,
+        options: Vec<Choice>,
+        line: &str,
+    ) -> (Option<Event>, String) {
+        if line.is_empty() {
+            return (None, "Nothing chosen.\n".into());
+        }
+        let by_number = line
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=options.len()).contains(n))
+            .map(|n| n - 1);
+        let by_label = || {
+            options
+                .iter()
+                .position(|o| o.label.eq_ignore_ascii_case(line) || o.value == line)
+        };
+        match by_number.or_else(by_label) {
+            Some(i) => (
+                Some(Event::Choose {
+                    action: id,
+                    values: vec![options[i].value.clone()],
+                }),
+                String::new(),
+            ),
+            None => {
+                let said = format!("Pick 1 to {}, or type an option's name.\n", options.len());
+                self.pending = Pending::Select { id, options };
+                (None, said)
+            }
+        }
+    }
+
+    fn read_field(
+        &mut self,
+        id: String,
+        fields: Vec<FormField>,
+        mut answers: BTreeMap<String, String>,
+        line: &str,
+    ) -> (Option<Event>, String) {
+        if let Some(field) = fields.get(answers.len()) {
+            let value = if line.is_empty() {
+                field.value.clone()
+            } else {
+                line.to_string()
+            };
+            answers.insert(field.id.clone(), value);
+        }
+        if answers.len() < fields.len() {
+            self.pending = Pending::Form {
+                id,
+                fields,
+                answers,
+            };
+            return (None, String::new());
+        }
+        (
+            Some(Event::Submit {
+                action: id,
+                fields: answers,
+            }),
+            String::new(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::view::{Style, View};
+
+    fn screen() -> Screen {
+        let mut v = View::new("t", "T".into());
+        v.button("1:add".into(), "Add to cart".into(), Style::Primary);
+        v.select(
+            "1:cat".into(),
+            "Category".into(),
+            String::new(),
+            vec![Choice::new("a", "Alpha"), Choice::new("b", "Beta")],
+        );
+        v.form(
+            "1:qty".into(),
+            "Type a quantity".into(),
+            "Quantity".into(),
+            vec![FormField {
+                id: "quantity".into(),
+                label: "How many".into(),
+                value: "1".into(),
+                placeholder: String::new(),
+                required: true,
+                max_len: 9,
+            }],
+        );
+        let mut s = Screen::default();
+        let shown = s.show(&Ok(Reply {
+            notice: None,
+            view: v,
+        }));
+        assert!(shown.contains("1) Add to cart"), "{shown}");
+        s
+    }
+
+    #[test]
+    fn numbers_and_labels_pick_actions() {
+        let mut s = screen();
+        assert_eq!(
+            s.read("1").0,
+            Some(Event::Click {
+                action: "1:add".into()
+            })
+        );
+        assert_eq!(
+            s.read("add to CART").0,
+            Some(Event::Click {
+                action: "1:add".into()
+            })
+        );
+        assert_eq!(s.read("hello").0, Some(Event::Text("hello".into())));
+        assert_eq!(s.read("9").0, Some(Event::Text("9".into())));
+    }
+
+    #[test]
+    fn selects_list_options_then_take_a_number_or_name() {
+        let mut s = screen();
+        let (ev, said) = s.read("2");
+        assert_eq!(ev, None);
+        assert!(said.contains("2. Beta"), "{said}");
+        assert_eq!(s.read("7").0, None, "out of range keeps asking");
+        assert_eq!(
+            s.read("beta").0,
+            Some(Event::Choose {
+                action: "1:cat".into(),
+                values: vec!["b".into()]
+            })
+        );
+        assert_eq!(
+            s.read("2 1").0,
+            Some(Event::Choose {
+                action: "1:cat".into(),
+                values: vec!["a".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn forms_ask_field_by_field_and_keep_shown_values() {
+        let mut s = screen();
+        assert_eq!(s.read("3").0, None);
+        assert!(s.prompt().contains("How many [1]"));
+        let Some(Event::Submit { fields, .. }) = s.read("").0 else {
+            panic!("no submit")
+        };
+        assert_eq!(fields["quantity"], "1");
+        s.read("3");
+        let Some(Event::Submit { fields, .. }) = s.read("12").0 else {
+            panic!("no submit")
+        };
+        assert_eq!(fields["quantity"], "12");
+    }
+}

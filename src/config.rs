@@ -1,0 +1,125 @@
+//! Typed configuration from the environment (and `.env`, loaded by the binary).
+//! Every variable is documented in `.env.example`.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `DATABASE_URL`: `sqlite:FILE` (default `sqlite:checkout-bot.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `DEMO_MODE` (default true): load demo data into an empty database and enrol
+    /// unknown chat users as buyers of the demo organizations.
+    pub demo_mode: bool,
+    /// `SESSION_TTL` (default 24h): a checkout idle this long restarts at the cart.
+    pub session_ttl: Duration,
+    /// `DEFAULT_LOCALE` (default en): for channels that do not say the user's locale.
+    pub default_locale: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite:checkout-bot.db".into(),
+            demo_mode: true,
+            session_ttl: Duration::from_secs(24 * 3600),
+            default_locale: "en".into(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut c = Config::default();
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(url) = get("DATABASE_URL") {
+            c.database_url = url;
+        }
+        if let Some(v) = get("DEMO_MODE") {
+            c.demo_mode = parse_bool(&v).ok_or_else(|| ConfigError {
+                name: "DEMO_MODE",
+                message: format!("'{v}' is not true or false"),
+            })?;
+        }
+        if let Some(v) = get("SESSION_TTL") {
+            c.session_ttl = humantime::parse_duration(&v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| ConfigError {
+                    name: "SESSION_TTL",
+                    message: format!("'{v}' is not a duration such as 24h or 90m"),
+                })?;
+        }
+        if let Some(v) = get("DEFAULT_LOCALE") {
+            c.default_locale = v;
+        }
+        Ok(c)
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        assert_eq!(with(&[]).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn reads_and_validates_each_variable() {
+        let c = with(&[
+            ("DEMO_MODE", "off"),
+            ("SESSION_TTL", "90m"),
+            ("DATABASE_URL", "postgres://x/y"),
+        ])
+        .unwrap();
+        assert!(!c.demo_mode);
+        assert_eq!(c.session_ttl, Duration::from_secs(5400));
+        assert_eq!(c.database_url, "postgres://x/y");
+        assert_eq!(
+            with(&[("DEMO_MODE", "maybe")]).unwrap_err().name,
+            "DEMO_MODE"
+        );
+        assert_eq!(
+            with(&[("SESSION_TTL", "soon")]).unwrap_err().name,
+            "SESSION_TTL"
+        );
+        assert_eq!(
+            with(&[("SESSION_TTL", "0s")]).unwrap_err().name,
+            "SESSION_TTL"
+        );
+    }
+}

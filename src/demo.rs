@@ -1,0 +1,77 @@
+//! Demo data: what an empty database gets in demo mode, so a newcomer can try a whole
+//! checkout with no setup.
+
+use std::collections::HashSet;
+
+use crate::domain::account::{Identity, Organization, Role};
+use crate::import;
+use crate::store::{Result, Store, StoreError};
+
+/// The demo organizations. The demo user belongs to the first two; the third exists so
+/// that "someone else's deployment" can be tried.
+pub const ORGS: [(&str, &str); 3] = [
+    ("ORG-ACME", "Acme Telecom"),
+    ("ORG-BOREALIS", "Borealis Health"),
+    ("ORG-COBALT", "Cobalt Logistics"),
+];
+
+/// The organizations a demo buyer (and any user enrolled in demo mode) belongs to.
+pub const BUYER_ORGS: [&str; 2] = ["ORG-ACME", "ORG-BOREALIS"];
+
+/// Loads the demo catalog, organizations, deployments and users, if the database is empty.
+/// Returns whether anything was loaded.
+pub async fn seed_if_empty(store: &Store) -> Result<bool> {
+    if !store.is_empty().await? {
+        return Ok(false);
+    }
+    let catalog = import::catalog::demo_catalog();
+    store.save_catalog(&catalog, "demo").await?;
+    for (id, name) in ORGS {
+        store
+            .upsert_org(&Organization {
+                id: id.into(),
+                name: name.into(),
+            })
+            .await?;
+    }
+    let known: HashSet<String> = ORGS.iter().map(|(id, _)| id.to_string()).collect();
+    let deployments = import::deployments::parse(import::deployments::DEMO_DEPLOYMENTS, &known)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    store.upsert_deployments(&deployments).await?;
+
+    let buyer = enrol(
+        store,
+        &Identity::new("console", "local", "demo"),
+        "Demo Buyer",
+    )
+    .await?;
+    let approver = store
+        .create_account("Demo Approver", Some(BUYER_ORGS[0]))
+        .await?;
+    store
+        .set_membership(&approver, BUYER_ORGS[0], Role::Approver)
+        .await?;
+    store
+        .link_identity(&Identity::new("console", "local", "approver"), &approver)
+        .await?;
+    tracing::info!(buyer, deployments = deployments.len(), "loaded demo data");
+    Ok(true)
+}
+
+/// Creates a buyer account in the demo organizations for a chat identity. If another
+/// process linked the identity first, that account is returned instead.
+pub async fn enrol(store: &Store, who: &Identity, display_name: &str) -> Result<String> {
+    let account = store
+        .create_account(display_name, Some(BUYER_ORGS[0]))
+        .await?;
+    for org in BUYER_ORGS {
+        store.set_membership(&account, org, Role::Buyer).await?;
+    }
+    if store.link_identity(who, &account).await? {
+        return Ok(account);
+    }
+    store
+        .account_id_for(who)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("identity {who} vanished while enrolling")))
+}

@@ -1,0 +1,110 @@
+//! Who is buying: chat identities, the accounts they link to, and their roles in
+//! organizations (DESIGN.md §4).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A person on a chat platform: (platform, workspace or guild, user id).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Identity {
+    pub platform: String,
+    pub workspace: String,
+    pub user: String,
+}
+
+impl Identity {
+    pub fn new(platform: &str, workspace: &str, user: &str) -> Self {
+        Identity {
+            platform: platform.into(),
+            workspace: workspace.into(),
+            user: user.into(),
+        }
+    }
+}
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.platform, self.workspace, self.user)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Buyer,
+    Approver,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Buyer => "buyer",
+            Role::Approver => "approver",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "buyer" => Ok(Role::Buyer),
+            "approver" => Ok(Role::Approver),
+            "admin" => Ok(Role::Admin),
+            other => Err(format!(
+                "'{other}' is not a role: use buyer, approver or admin"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    pub org: Organization,
+    pub role: Role,
+}
+
+/// An account and the organizations it may buy for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub display_name: String,
+    pub default_org: Option<String>,
+    pub memberships: Vec<Membership>,
+}
+
+impl Account {
+    pub fn belongs_to(&self, org_id: &str) -> bool {
+        self.memberships.iter().any(|m| m.org.id == org_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_parse_case_insensitively_and_reject_others() {
+        assert_eq!("Approver".parse::<Role>(), Ok(Role::Approver));
+        assert!(
+            "owner"
+                .parse::<Role>()
+                .unwrap_err()
+                .contains("buyer, approver or admin")
+        );
+        for r in [Role::Buyer, Role::Approver, Role::Admin] {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! What a user did, in platform-free terms. Channels build these from payloads.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub enum Event {
+    /// A client (re)connected: show where the user is, change nothing.
+    Start,
+    Command(Command),
+    /// A button. `action` is the raw, untrusted action id.
+    Click {
+        action: String,
+    },
+    /// Values chosen in a select.
+    Choose {
+        action: String,
+        values: Vec<String>,
+    },
+    /// A form's fields.
+    Submit {
+        action: String,
+        fields: BTreeMap<String, String>,
+    },
+    /// Typed text that is not a command.
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub enum Command {
+    /// `/buy [category]`: open the store, on a category if one is named.
+    Buy(Option<String>),
+    Cart,
+    Checkout,
+    Help,
+    Cancel,
+    Unknown(String),
+}
+
+impl Event {
+    /// A typed line: `/name args` is a command, anything else is text.
+    pub fn from_line(line: &str) -> Event {
+        let line = line.trim();
+        match line.strip_prefix('/') {
+            Some(rest) => Event::Command(Command::parse(rest)),
+            None => Event::Text(line.to_string()),
+        }
+    }
+}
+
+impl Command {
+    fn parse(rest: &str) -> Command {
+        let (name, arg) = match rest.split_once(char::is_whitespace) {
+            Some((n, a)) => (n, a.trim()),
+            None => (rest, ""),
+        };
+        let arg = (!arg.is_empty()).then(|| arg.to_string());
+        match name.to_ascii_lowercase().as_str() {
+            "buy" | "store" | "shop" => Command::Buy(arg),
+            "cart" => Command::Cart,
+            "checkout" => Command::Checkout,
+            "help" => Command::Help,
+            "cancel" => Command::Cancel,
+            other => Command::Unknown(other.chars().take(32).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_become_commands_or_text() {
+        assert_eq!(Event::from_line("/buy"), Event::Command(Command::Buy(None)));
+        assert_eq!(
+            Event::from_line(" /BUY  support credits "),
+            Event::Command(Command::Buy(Some("support credits".into())))
+        );
+        assert_eq!(Event::from_line("/cart"), Event::Command(Command::Cart));
+        assert_eq!(
+            Event::from_line("/nope x"),
+            Event::Command(Command::Unknown("nope".into()))
+        );
+        assert_eq!(Event::from_line("5"), Event::Text("5".into()));
+    }
+}

@@ -1,0 +1,4 @@
+//! Importers for the files operators maintain: the catalog and the deployments list.
+
+pub mod catalog;
+pub mod deployments;

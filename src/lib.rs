@@ -1,0 +1,15 @@
+//! checkout-bot: a chat-ops purchasing assistant.
+//!
+//! The vendor's store checkout as a conversation. The `engine` holds the rules and knows
+//! no platform; `channels` translate platform payloads to and from it; the `store` owns
+//! all SQL; `bot` ties one event to one stored state change. See DESIGN.md.
+
+pub mod bot;
+pub mod channels;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod engine;
+pub mod import;
+pub mod services;
+pub mod store;

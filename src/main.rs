@@ -1,0 +1,285 @@
+//! The `checkout-bot` command line: the chat, imports and admin commands.
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use checkout_bot::bot::Bot;
+use checkout_bot::config::Config;
+use checkout_bot::domain::account::{Identity, Organization, Role};
+use checkout_bot::import;
+use checkout_bot::store::Store;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "checkout-bot",
+    version,
+    about = "The vendor's store checkout as a chat conversation."
+)]
+struct Cli {
+    /// Overrides DATABASE_URL.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Chat with the bot in the terminal (demo data, no tokens needed).
+    Chat {
+        /// Who you are in the chat; each name has its own cart and session.
+        #[arg(long, default_value = "demo")]
+        user: String,
+        /// One JSON object per reply and per input line: the interface for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Import operator-maintained files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Organizations.
+    #[command(subcommand)]
+    Orgs(OrgsCommand),
+    /// Link chat users to organizations with a role.
+    #[command(subcommand)]
+    Members(MembersCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A catalog in TOML or JSON (by extension); it becomes the current version.
+    Catalog { file: String },
+    /// Deployments as CSV with the columns id,name,organization.
+    Deployments { file: String },
+}
+
+#[derive(Subcommand)]
+enum OrgsCommand {
+    /// Add an organization, or rename one.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+    },
+    List,
+}
+
+#[derive(Subcommand)]
+enum MembersCommand {
+    /// Give a chat user a role in an organization, creating their account if needed.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        platform: String,
+        /// Workspace or guild; defaults to the platform's global one (console: local, discord: discord).
+        #[arg(long)]
+        workspace: Option<String>,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        role: Role,
+        /// Display name for a new account (default: the user id).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+    Remove {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        platform: String,
+        #[arg(long)]
+        workspace: Option<String>,
+        #[arg(long)]
+        user: String,
+    },
+}
+
+fn default_workspace(platform: &str) -> String {
+    match platform {
+        "console" => "local".into(),
+        other => other.into(),
+    }
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    // A missing .env is normal; variables may come from the environment alone.
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    init_logging(if matches!(cli.command, Command::Chat { .. }) {
+        "warn"
+    } else {
+        "info"
+    });
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    if let Some(url) = cli.database_url {
+        config.database_url = url;
+    }
+    match cli.command {
+        Command::Chat { user, json } => {
+            let bot = Bot::start(config).await?;
+            checkout_bot::channels::console::run(&bot, &user, json).await?;
+            bot.store().close().await;
+        }
+        Command::Migrate => {
+            Store::connect(&config.database_url).await?.close().await;
+            println!("database is up to date");
+        }
+        Command::Import(what) => {
+            let store = Store::connect(&config.database_url).await?;
+            import_file(&store, what).await?;
+            store.close().await;
+        }
+        Command::Orgs(cmd) => {
+            let store = Store::connect(&config.database_url).await?;
+            match cmd {
+                OrgsCommand::Add { id, name } => {
+                    store
+                        .upsert_org(&Organization {
+                            id: id.clone(),
+                            name,
+                        })
+                        .await?;
+                    println!("organization {id} saved");
+                }
+                OrgsCommand::List => {
+                    for o in store.orgs().await? {
+                        println!("{}\t{}", o.id, o.name);
+                    }
+                }
+            }
+            store.close().await;
+        }
+        Command::Members(cmd) => {
+            let store = Store::connect(&config.database_url).await?;
+            members(&store, cmd).await?;
+            store.close().await;
+        }
+    }
+    Ok(())
+}
+
+async fn import_file(store: &Store, what: ImportCommand) -> anyhow::Result<()> {
+    match what {
+        ImportCommand::Catalog { file } => {
+            let source =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+            let catalog =
+                import::catalog::parse(&source, import::catalog::Format::from_path(&file))
+                    .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+            let version = store.save_catalog(&catalog, &file).await?;
+            println!(
+                "imported {} products in {} categories as catalog version {version}",
+                catalog.products.len(),
+                catalog.categories.len()
+            );
+        }
+        ImportCommand::Deployments { file } => {
+            let source =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
+            let known: HashSet<String> = store.orgs().await?.into_iter().map(|o| o.id).collect();
+            let rows = import::deployments::parse(&source, &known)
+                .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+            let n = store.upsert_deployments(&rows).await?;
+            println!("imported {n} deployments");
+        }
+    }
+    Ok(())
+}
+
+async fn members(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
+    match cmd {
+        MembersCommand::Add {
+            org,
+            platform,
+            workspace,
+            user,
+            role,
+            name,
+        } => {
+            if !store.orgs().await?.iter().any(|o| o.id == org) {
+                bail!(
+                    "no organization {org}: add it with `checkout-bot orgs add {org} --name NAME`"
+                );
+            }
+            let who = Identity::new(
+                &platform,
+                &workspace.unwrap_or_else(|| default_workspace(&platform)),
+                &user,
+            );
+            let account = match store.account_id_for(&who).await? {
+                Some(id) => id,
+                None => {
+                    let id = store
+                        .create_account(name.as_deref().unwrap_or(&user), Some(&org))
+                        .await?;
+                    if !store.link_identity(&who, &id).await? {
+                        bail!("{who} was linked by someone else just now; run the command again");
+                    }
+                    id
+                }
+            };
+            store.set_membership(&account, &org, role).await?;
+            store.default_org_if_unset(&account, &org).await?;
+            println!("{who} is now {} of {org}", role.as_str());
+        }
+        MembersCommand::List { org } => {
+            for m in store.members(org.as_deref()).await? {
+                let who = match (m.platform, m.workspace, m.user_id) {
+                    (Some(p), Some(w), Some(u)) => format!("{p}:{w}:{u}"),
+                    _ => "(no chat identity)".into(),
+                };
+                println!("{}\t{}\t{}\t{}", m.org_id, m.role, who, m.display_name);
+            }
+        }
+        MembersCommand::Remove {
+            org,
+            platform,
+            workspace,
+            user,
+        } => {
+            let who = Identity::new(
+                &platform,
+                &workspace.unwrap_or_else(|| default_workspace(&platform)),
+                &user,
+            );
+            let Some(account) = store.account_id_for(&who).await? else {
+                bail!("{who} is not linked to any account");
+            };
+            if store.remove_membership(&account, &org).await? {
+                println!("{who} removed from {org}");
+            } else {
+                bail!("{who} is not a member of {org}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! User-facing text, keyed and per locale, with English as the fallback.
+//!
+//! The texts live in `prompts/<locale>.toml` (nested tables flatten to dotted keys such
+//! as `cart.title`) and are compiled into the binary, so the bot needs no files at run
+//! time. Placeholders are `{name}`.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+
+const EMBEDDED: &[(&str, &str)] = &[("en", include_str!("../../prompts/en.toml"))];
+const FALLBACK: &str = "en";
+
+#[derive(Debug, Clone)]
+pub struct Prompts {
+    locales: HashMap<String, HashMap<String, String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("prompts/{locale}.toml: {message}")]
+pub struct PromptsError {
+    locale: String,
+    message: String,
+}
+
+impl Prompts {
+    /// The texts shipped in `prompts/`.
+    pub fn embedded() -> Result<Self, PromptsError> {
+        let mut locales = HashMap::new();
+        for (locale, source) in EMBEDDED {
+            let table: toml::Table = toml::from_str(source).map_err(|e| PromptsError {
+                locale: locale.to_string(),
+                message: e.to_string(),
+            })?;
+            let mut flat = HashMap::new();
+            flatten("", &table, &mut flat);
+            locales.insert(locale.to_string(), flat);
+        }
+        Ok(Prompts { locales })
+    }
+
+    /// The text for `key` in `locale`, else English, else the key itself (which a test
+    /// rules out for every key the code uses).
+    pub fn get<'a>(&'a self, locale: &str, key: &'a str) -> &'a str {
+        let lookup = |l: &str| self.locales.get(l).and_then(|m| m.get(key));
+        match lookup(locale).or_else(|| lookup(FALLBACK)) {
+            Some(text) => text,
+            None => {
+                tracing::warn!(key, "missing prompt");
+                key
+            }
+        }
+    }
+
+    pub fn lang<'a>(&'a self, locale: &'a str) -> Lang<'a> {
+        Lang {
+            prompts: self,
+            locale,
+        }
+    }
+
+    pub fn keys(&self, locale: &str) -> Vec<&str> {
+        self.locales
+            .get(locale)
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flatten(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+/// The prompts of one locale: what the engine renders with.
+#[derive(Debug, Clone, Copy)]
+pub struct Lang<'a> {
+    prompts: &'a Prompts,
+    locale: &'a str,
+}
+
+impl<'a> Lang<'a> {
+    /// A text with no placeholders.
+    pub fn t(&self, key: &'a str) -> String {
+        self.prompts.get(self.locale, key).to_string()
+    }
+
+    /// A text with its `{name}` placeholders filled.
+    pub fn f(&self, key: &'a str, args: &[(&str, &dyn Display)]) -> String {
+        let mut text = self.prompts.get(self.locale, key).to_string();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_placeholders_and_falls_back_to_english() {
+        let p = Prompts::embedded().unwrap();
+        let fr = p.lang("fr");
+        let text = fr.f("cart.added", &[("qty", &3), ("name", &"Hourly Support")]);
+        assert!(
+            text.contains('3') && text.contains("Hourly Support"),
+            "{text}"
+        );
+        assert!(!text.contains('{'), "{text}");
+    }
+
+    #[test]
+    fn unknown_key_comes_back_as_itself() {
+        let p = Prompts::embedded().unwrap();
+        assert_eq!(p.get("en", "no.such.key"), "no.such.key");
+    }
+
+    /// Every key the code asks for exists in English, so no user ever sees a raw key.
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        let p = Prompts::embedded().unwrap();
+        let keys: std::collections::HashSet<&str> = p.keys("en").into_iter().collect();
+        let used = regex::Regex::new(r#"\.(?:t|f)\(\s*"([a-z0-9_]+\.[a-z0-9_.]+)""#).unwrap();
+        let mut missing = Vec::new();
+        let mut count = 0;
+        for file in rust_files(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))) {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for cap in used.captures_iter(&source) {
+                count += 1;
+                if !keys.contains(&cap[1]) {
+                    missing.push(format!("{}: {}", file.display(), &cap[1]));
+                }
+            }
+        }
+        assert!(
+            count > 20,
+            "the scan found only {count} keys; is the pattern right?"
+        );
+        assert!(
+            missing.is_empty(),
+            "missing prompts:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(rust_files(&path));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+        out
+    }
+}

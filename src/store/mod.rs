@@ -1,0 +1,208 @@
+//! Persistence: every SQL statement of the bot lives under this module.
+//!
+//! One code path serves SQLite (the embedded default) and PostgreSQL through sqlx's
+//! `Any` driver, with portable SQL (`$1` placeholders, TEXT and BIGINT columns). On
+//! SQLite all writes go through a single connection: SQLite allows one writer at a
+//! time, and queueing writers in the pool is fairer and faster than letting them
+//! collide on the file lock and back off (DESIGN.md §2).
+
+mod catalog;
+mod directory;
+mod sessions;
+
+pub use sessions::StoredSession;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: String,
+    /// PostgreSQL only: a schema to create and use, so tests can share one database.
+    pub schema: Option<String>,
+    pub max_connections: u32,
+}
+
+impl StoreOptions {
+    pub fn new(url: &str) -> Self {
+        StoreOptions {
+            url: url.to_string(),
+            schema: None,
+            max_connections: 8,
+        }
+    }
+}
+
+/// `sqlite:checkout-bot.db` and friends get `mode=rwc`, so a missing file is created.
+pub fn normalize_url(url: &str) -> String {
+    if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}mode=rwc")
+    } else {
+        url.to_string()
+    }
+}
+
+impl Store {
+    pub async fn connect(url: &str) -> Result<Store> {
+        Store::open(StoreOptions::new(url)).await
+    }
+
+    /// Opens (creating a SQLite file if needed) and migrates.
+    pub async fn open(opts: StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let url = normalize_url(&opts.url);
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Invalid(
+                "DATABASE_URL must start with sqlite: or postgres:".into(),
+            ));
+        };
+        let connect = AnyConnectOptions::from_str(&url)?;
+
+        if let (Backend::Postgres, Some(schema)) = (backend, &opts.schema) {
+            if !schema
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                return Err(StoreError::Invalid(format!("bad schema name {schema}")));
+            }
+            let admin = AnyPoolOptions::new()
+                .max_connections(1)
+                .connect_with(connect.clone())
+                .await?;
+            admin
+                .execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                .await?;
+            admin.close().await;
+        }
+
+        let pool = |max: u32| {
+            let schema = opts.schema.clone();
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .after_connect(move |conn, _| {
+                    let schema = schema.clone();
+                    Box::pin(async move {
+                        match (backend, schema) {
+                            (Backend::Sqlite, _) => {
+                                // NORMAL is durable in WAL mode except across a power cut,
+                                // where the last commits may roll back; never corrupt.
+                                conn.execute(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                                )
+                                .await?;
+                            }
+                            (Backend::Postgres, Some(schema)) => {
+                                conn.execute(format!("SET search_path TO {schema}").as_str())
+                                    .await?;
+                            }
+                            (Backend::Postgres, None) => {}
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let write = pool(1).connect_with(connect.clone()).await?;
+                // The writer created the file and switched it to WAL before readers open it.
+                let read = pool(opts.max_connections.clamp(1, 4))
+                    .connect_with(connect)
+                    .await?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let p = pool(opts.max_connections).connect_with(connect).await?;
+                (p.clone(), p)
+            }
+        };
+        let store = Store {
+            read,
+            write,
+            backend,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations").run(&self.write).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether the database answers: for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_create_missing_files() {
+        assert_eq!(normalize_url("sqlite:a.db"), "sqlite:a.db?mode=rwc");
+        assert_eq!(
+            normalize_url("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(normalize_url("sqlite:a.db?mode=ro"), "sqlite:a.db?mode=ro");
+        assert_eq!(normalize_url("postgres://h/db"), "postgres://h/db");
+    }
+}

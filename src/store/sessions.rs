@@ -1,0 +1,94 @@
+//! Conversation sessions: one row per (platform, workspace, user), written with an
+//! optimistic revision check so that two processes can never both apply a step.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, StoreError};
+use crate::domain::account::Identity;
+use crate::engine::session::Session;
+
+/// A session as stored, with the account it belongs to.
+#[derive(Debug, Clone)]
+pub struct StoredSession {
+    pub account_id: String,
+    pub session: Session,
+}
+
+#[derive(FromRow)]
+struct Row {
+    account_id: String,
+    rev: i64,
+    state: String,
+    updated_at: i64,
+}
+
+impl Store {
+    pub async fn load_session(&self, who: &Identity) -> Result<Option<StoredSession>> {
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT account_id, rev, state, updated_at FROM sessions \
+             WHERE platform = $1 AND workspace = $2 AND user_id = $3",
+        )
+        .bind(&who.platform)
+        .bind(&who.workspace)
+        .bind(&who.user)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut session: Session = serde_json::from_str(&row.state)
+            .map_err(|e| StoreError::Corrupt(format!("session of {who}: {e}")))?;
+        session.rev = u64::try_from(row.rev).unwrap_or(0);
+        session.updated_at = row.updated_at;
+        Ok(Some(StoredSession {
+            account_id: row.account_id,
+            session,
+        }))
+    }
+
+    /// Saves `session` if the stored revision is still `expected_rev` (0: no row yet).
+    /// Returns false when another event got there first; the caller reloads and retries.
+    pub async fn save_session(
+        &self,
+        who: &Identity,
+        account_id: &str,
+        expected_rev: u64,
+        session: &Session,
+    ) -> Result<bool> {
+        let state = serde_json::to_string(session)
+            .map_err(|e| StoreError::Corrupt(format!("session of {who}: {e}")))?;
+        let rev = i64::try_from(session.rev)
+            .map_err(|_| StoreError::Corrupt("revision overflow".into()))?;
+        let expected = i64::try_from(expected_rev)
+            .map_err(|_| StoreError::Corrupt("revision overflow".into()))?;
+        let done = if expected_rev == 0 {
+            sqlx::query(
+                "INSERT INTO sessions (platform, workspace, user_id, account_id, rev, state, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (platform, workspace, user_id) DO NOTHING",
+            )
+            .bind(&who.platform)
+            .bind(&who.workspace)
+            .bind(&who.user)
+            .bind(account_id)
+            .bind(rev)
+            .bind(state)
+            .bind(session.updated_at)
+            .execute(&self.write)
+            .await?
+        } else {
+            sqlx::query(
+                "UPDATE sessions SET rev = $1, state = $2, updated_at = $3 \
+                 WHERE platform = $4 AND workspace = $5 AND user_id = $6 AND rev = $7",
+            )
+            .bind(rev)
+            .bind(state)
+            .bind(session.updated_at)
+            .bind(&who.platform)
+            .bind(&who.workspace)
+            .bind(&who.user)
+            .bind(expected)
+            .execute(&self.write)
+            .await?
+        };
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -92,8 +92,11 @@ impl Money {
 }
 
 /// Half away from zero, as invoices round, not banker's rounding.
+/// Always two places, so `12.5` is stored and shown as `12.50`.
 fn round_cents(amount: Decimal) -> Decimal {
-    amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    let mut cents = amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    cents.rescale(2);
+    cents
 }
 
 impl fmt::Display for Money {

@@ -10,6 +10,9 @@ pub mod session;
 pub mod steps;
 pub mod view;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,7 +63,8 @@ impl Engine {
         let settled = session.clone();
 
         let notice = match dispatch(session, &turn, event) {
-            Ok(notice) => notice.or(expired),
+            // The expiry is news the user must not miss; it outranks what the event said.
+            Ok(notice) => expired.or(notice),
             Err(refusal) => {
                 *session = settled;
                 Some(refusal)

@@ -8,6 +8,9 @@ pub mod store;
 pub mod wizard;
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::action::Verb;
 use super::session::{Session, Step};
@@ -113,15 +116,15 @@ pub fn choose_one(t: &Turn<'_>) -> Notice {
     Notice::error(t.lang.t("common.choose_one"))
 }
 
-/// A typed quantity: digits only, with surrounding spaces allowed.
+/// A typed quantity: a whole number, optionally followed by its unit ("12 licenses").
 pub fn parse_qty(t: &Turn<'_>, text: &str, example: u32) -> Result<u32, Notice> {
-    let trimmed = text.trim();
-    let shown: String = trimmed.chars().take(20).collect();
-    if !trimmed.is_empty() && trimmed.len() <= 9 && trimmed.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = trimmed.parse() {
-            return Ok(n);
-        }
+    static QTY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*(\d{1,9})(?:\s+\p{Alphabetic}+)?\s*$").unwrap_or_else(|e| panic!("{e}"))
+    });
+    if let Some(n) = QTY.captures(text).and_then(|c| c[1].parse().ok()) {
+        return Ok(n);
     }
+    let shown: String = text.trim().chars().take(20).collect();
     Err(Notice::error(t.lang.f(
         "qty.not_a_number",
         &[("text", &shown), ("example", &example)],

@@ -1,0 +1,74 @@
+//! Shared helpers for the integration tests: databases to run against.
+
+#![allow(dead_code)]
+
+pub mod chat;
+
+use checkout_bot::store::{Store, StoreOptions};
+
+/// A fresh SQLite file in a temporary directory (kept alive by the returned guard).
+pub async fn sqlite() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("test.db").display());
+    let store = Store::connect(&url).await.expect("open sqlite");
+    (store, dir)
+}
+
+pub fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite:{}", dir.path().join("test.db").display())
+}
+
+/// A fresh schema in the PostgreSQL that `TEST_POSTGRES_URL` names, or `None` (with the
+/// reason printed) when it is not set. In CI an unset variable is a failure, not a skip.
+pub async fn postgres(test: &str) -> Option<(Store, String)> {
+    let Ok(url) = std::env::var("TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "TEST_POSTGRES_URL must be set in CI (.ci/run sets it)"
+        );
+        eprintln!("SKIPPED on PostgreSQL: {test}: TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let schema = format!("t_{:016x}", rand::random::<u64>());
+    let mut opts = StoreOptions::new(&url);
+    opts.schema = Some(schema.clone());
+    Some((Store::open(opts).await.expect("open postgres"), schema))
+}
+
+/// Drops a test's schema so the shared database does not fill up.
+pub async fn drop_schema(schema: &str) {
+    let Ok(url) = std::env::var("TEST_POSTGRES_URL") else {
+        return;
+    };
+    sqlx::any::install_default_drivers();
+    if let Ok(pool) = sqlx::AnyPool::connect(&url).await {
+        let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&pool)
+            .await;
+        pool.close().await;
+    }
+}
+
+/// Runs a test body on SQLite, then on PostgreSQL when it is available.
+#[macro_export]
+macro_rules! on_both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (store, _dir) = common::sqlite().await;
+                ($body)(store).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some((store, schema)) = common::postgres(stringify!($name)).await {
+                    ($body)(store).await;
+                    common::drop_schema(&schema).await;
+                }
+            }
+        }
+    };
+}

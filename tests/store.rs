@@ -1,0 +1,286 @@
+//! Every store query, on SQLite and (with TEST_POSTGRES_URL) on PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+
+use checkout_bot::demo;
+use checkout_bot::domain::account::{Identity, Organization, Role};
+use checkout_bot::domain::deployment::Deployment;
+use checkout_bot::engine::session::{Session, Step};
+use checkout_bot::import::catalog::demo_catalog;
+use checkout_bot::store::Store;
+
+async fn org(store: &Store, id: &str) {
+    store
+        .upsert_org(&Organization {
+            id: id.into(),
+            name: format!("{id} Inc"),
+        })
+        .await
+        .unwrap();
+}
+
+fn session(rev: u64, step: Step) -> Session {
+    Session {
+        rev,
+        updated_at: 42,
+        step,
+        ..Session::default()
+    }
+}
+
+on_both!(
+    sessions_are_saved_with_a_revision_check,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let account = store.create_account("A", Some("O1")).await.unwrap();
+        let who = Identity::new("console", "local", "a");
+        assert!(store.load_session(&who).await.unwrap().is_none());
+
+        assert!(
+            store
+                .save_session(&who, &account, 0, &session(1, Step::Store))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .save_session(&who, &account, 0, &session(1, Step::Cart { page: 0 }))
+                .await
+                .unwrap(),
+            "a second insert loses"
+        );
+        let loaded = store.load_session(&who).await.unwrap().unwrap();
+        assert_eq!(
+            (loaded.session.rev, &loaded.session.step),
+            (1, &Step::Store)
+        );
+        assert_eq!(loaded.session.updated_at, 42);
+        assert_eq!(loaded.account_id, account);
+
+        assert!(
+            store
+                .save_session(&who, &account, 1, &session(2, Step::ConfirmEmpty))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .save_session(&who, &account, 1, &session(2, Step::Checkout))
+                .await
+                .unwrap(),
+            "an update from an old revision loses"
+        );
+        let loaded = store.load_session(&who).await.unwrap().unwrap();
+        assert_eq!(
+            (loaded.session.rev, loaded.session.step),
+            (2, Step::ConfirmEmpty)
+        );
+
+        let other = Identity::new("console", "local", "b");
+        assert!(
+            store.load_session(&other).await.unwrap().is_none(),
+            "sessions are per user"
+        );
+    }
+);
+
+on_both!(
+    racing_writers_of_one_revision_have_one_winner,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let account = store.create_account("A", Some("O1")).await.unwrap();
+        let who = Identity::new("console", "local", "a");
+        store
+            .save_session(&who, &account, 0, &session(1, Step::Store))
+            .await
+            .unwrap();
+        let store = Arc::new(store);
+        let mut tasks = Vec::new();
+        for i in 0..20u32 {
+            let (store, who, account) = (store.clone(), who.clone(), account.clone());
+            tasks.push(tokio::spawn(async move {
+                let s = session(2, Step::Line { id: i });
+                store.save_session(&who, &account, 1, &s).await.unwrap()
+            }));
+        }
+        let mut wins = 0;
+        for t in tasks {
+            wins += usize::from(t.await.unwrap());
+        }
+        assert_eq!(wins, 1);
+        assert_eq!(
+            store.load_session(&who).await.unwrap().unwrap().session.rev,
+            2
+        );
+    }
+);
+
+on_both!(catalogs_are_versioned, |store: Store| async move {
+    assert_eq!(store.catalog_version().await.unwrap(), None);
+    assert!(store.current_catalog().await.unwrap().is_none());
+    let mut c = demo_catalog();
+    assert_eq!(store.save_catalog(&c, "first").await.unwrap(), 1);
+    c.products.truncate(3);
+    assert_eq!(store.save_catalog(&c, "second").await.unwrap(), 2);
+    let (v, current) = store.current_catalog().await.unwrap().unwrap();
+    assert_eq!((v, current.products.len()), (2, 3));
+    assert_eq!(
+        current, c,
+        "the catalog round-trips exactly, prices included"
+    );
+    assert_eq!(store.catalog_version().await.unwrap(), Some(2));
+});
+
+on_both!(
+    accounts_memberships_and_identities,
+    |store: Store| async move {
+        org(&store, "B").await;
+        org(&store, "A").await;
+        store
+            .upsert_org(&Organization {
+                id: "A".into(),
+                name: "Alpha".into(),
+            })
+            .await
+            .unwrap();
+        let orgs = store.orgs().await.unwrap();
+        assert_eq!(
+            orgs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(),
+            ["Alpha", "B Inc"]
+        );
+
+        let id = store.create_account("Dana", None).await.unwrap();
+        store.set_membership(&id, "B", Role::Buyer).await.unwrap();
+        store.set_membership(&id, "A", Role::Buyer).await.unwrap();
+        store
+            .set_membership(&id, "A", Role::Approver)
+            .await
+            .unwrap();
+        store.default_org_if_unset(&id, "B").await.unwrap();
+        store.default_org_if_unset(&id, "A").await.unwrap();
+        let account = store.account(&id).await.unwrap().unwrap();
+        assert_eq!(
+            account.default_org.as_deref(),
+            Some("B"),
+            "the first default sticks"
+        );
+        let roles: Vec<_> = account
+            .memberships
+            .iter()
+            .map(|m| (m.org.name.as_str(), m.role))
+            .collect();
+        assert_eq!(roles, [("Alpha", Role::Approver), ("B Inc", Role::Buyer)]);
+        assert!(account.belongs_to("A") && !account.belongs_to("C"));
+
+        let who = Identity::new("discord", "discord", "123");
+        assert!(store.link_identity(&who, &id).await.unwrap());
+        assert!(
+            !store.link_identity(&who, &id).await.unwrap(),
+            "an identity links once"
+        );
+        assert_eq!(store.account_id_for(&who).await.unwrap(), Some(id.clone()));
+        assert_eq!(
+            store
+                .account_id_for(&Identity::new("discord", "discord", "9"))
+                .await
+                .unwrap(),
+            None
+        );
+
+        let listed = store.members(Some("A")).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (listed[0].role.as_str(), listed[0].user_id.as_deref()),
+            ("approver", Some("123"))
+        );
+        assert_eq!(store.members(None).await.unwrap().len(), 2);
+
+        assert!(store.remove_membership(&id, "A").await.unwrap());
+        assert!(!store.remove_membership(&id, "A").await.unwrap());
+        assert_eq!(
+            store.account(&id).await.unwrap().unwrap().memberships.len(),
+            1
+        );
+        assert!(store.account("acct_missing").await.unwrap().is_none());
+    }
+);
+
+on_both!(
+    deployments_upsert_and_list_by_org,
+    |store: Store| async move {
+        org(&store, "A").await;
+        org(&store, "B").await;
+        let d = |id: &str, name: &str, org: &str| Deployment {
+            id: id.into(),
+            name: name.into(),
+            org_id: org.into(),
+        };
+        store
+            .upsert_deployments(&[
+                d("2", "Zeta", "A"),
+                d("1", "Alpha", "A"),
+                d("3", "Other", "B"),
+            ])
+            .await
+            .unwrap();
+        store
+            .upsert_deployments(&[d("2", "Beta", "A")])
+            .await
+            .unwrap();
+        let names: Vec<_> = store
+            .deployments_of("A")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        assert_eq!(names, ["Alpha", "Beta"]);
+        assert_eq!(store.deployment_count().await.unwrap(), 3);
+        assert!(
+            store
+                .upsert_deployments(&[d("4", "X", "NOPE")])
+                .await
+                .is_err(),
+            "the organization must exist"
+        );
+        assert_eq!(
+            store.deployment_count().await.unwrap(),
+            3,
+            "a failed import changes nothing"
+        );
+    }
+);
+
+on_both!(
+    demo_data_loads_once_into_an_empty_database,
+    |store: Store| async move {
+        assert!(store.is_empty().await.unwrap());
+        assert!(demo::seed_if_empty(&store).await.unwrap());
+        assert!(!store.is_empty().await.unwrap());
+        assert!(
+            !demo::seed_if_empty(&store).await.unwrap(),
+            "the second start loads nothing"
+        );
+        assert_eq!(store.orgs().await.unwrap().len(), 3);
+        assert!(store.deployment_count().await.unwrap() >= 500);
+        let demo_user = store
+            .account_id_for(&Identity::new("console", "local", "demo"))
+            .await
+            .unwrap()
+            .unwrap();
+        let account = store.account(&demo_user).await.unwrap().unwrap();
+        assert_eq!(account.memberships.len(), 2);
+        assert_eq!(account.default_org.as_deref(), Some("ORG-ACME"));
+
+        let who = Identity::new("discord", "discord", "555");
+        let first = demo::enrol(&store, &who, "555").await.unwrap();
+        let again = demo::enrol(&store, &who, "555").await.unwrap();
+        assert_eq!(
+            first, again,
+            "a second enrolment of the same identity finds the first"
+        );
+        store.ping().await.unwrap();
+    }
+);

@@ -62,10 +62,9 @@ on_both!(
         let mut applied = 0;
         for t in tasks {
             let reply = t.await.unwrap();
-            if reply.notice.is_none() {
-                applied += 1;
-            } else {
-                assert!(reply.notice.unwrap().text.contains("earlier message"));
+            match reply.notice {
+                None => applied += 1,
+                Some(n) => assert!(n.text.contains("earlier message"), "{}", n.text),
             }
         }
         assert_eq!(applied, 1);

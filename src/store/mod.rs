@@ -8,6 +8,7 @@
 
 mod catalog;
 mod directory;
+mod session_writer;
 mod sessions;
 
 pub use sessions::StoredSession;
@@ -28,6 +29,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("session write failed: {0}")]
+    Write(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -42,6 +45,7 @@ pub enum Backend {
 pub struct Store {
     read: AnyPool,
     write: AnyPool,
+    sessions: session_writer::SessionWriter,
     backend: Backend,
 }
 
@@ -153,9 +157,11 @@ impl Store {
                 (p.clone(), p)
             }
         };
+        let sessions = session_writer::SessionWriter::spawn(write.clone());
         let store = Store {
             read,
             write,
+            sessions,
             backend,
         };
         store.migrate().await?;

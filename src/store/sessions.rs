@@ -3,6 +3,7 @@
 
 use sqlx::FromRow;
 
+use super::session_writer::Update;
 use super::{Result, Store, StoreError};
 use crate::domain::account::Identity;
 use crate::engine::session::Session;
@@ -59,36 +60,30 @@ impl Store {
             .map_err(|_| StoreError::Corrupt("revision overflow".into()))?;
         let expected = i64::try_from(expected_rev)
             .map_err(|_| StoreError::Corrupt("revision overflow".into()))?;
-        let done = if expected_rev == 0 {
-            sqlx::query(
-                "INSERT INTO sessions (platform, workspace, user_id, account_id, rev, state, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (platform, workspace, user_id) DO NOTHING",
-            )
-            .bind(&who.platform)
-            .bind(&who.workspace)
-            .bind(&who.user)
-            .bind(account_id)
-            .bind(rev)
-            .bind(state)
-            .bind(session.updated_at)
-            .execute(&self.write)
-            .await?
-        } else {
-            sqlx::query(
-                "UPDATE sessions SET rev = $1, state = $2, updated_at = $3 \
-                 WHERE platform = $4 AND workspace = $5 AND user_id = $6 AND rev = $7",
-            )
-            .bind(rev)
-            .bind(state)
-            .bind(session.updated_at)
-            .bind(&who.platform)
-            .bind(&who.workspace)
-            .bind(&who.user)
-            .bind(expected)
-            .execute(&self.write)
-            .await?
-        };
+        if expected_rev > 0 {
+            let update = Update {
+                who: who.clone(),
+                rev,
+                state,
+                updated_at: session.updated_at,
+                expected,
+            };
+            return self.sessions.update(update).await;
+        }
+        let done = sqlx::query(
+            "INSERT INTO sessions (platform, workspace, user_id, account_id, rev, state, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+             ON CONFLICT (platform, workspace, user_id) DO NOTHING",
+        )
+        .bind(&who.platform)
+        .bind(&who.workspace)
+        .bind(&who.user)
+        .bind(account_id)
+        .bind(rev)
+        .bind(state)
+        .bind(session.updated_at)
+        .execute(&self.write)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }

@@ -13,6 +13,7 @@ use checkout_bot::config::Config;
 use checkout_bot::demo;
 use checkout_bot::domain::account::Identity;
 use checkout_bot::engine::event::Event;
+use checkout_bot::engine::view::Reply;
 use checkout_bot::store::Store;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
@@ -25,6 +26,25 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
+/// Presses the action labelled `label` in `reply`, choosing `value` if it is a select.
+async fn press(
+    bot: &Bot,
+    who: &Identity,
+    reply: &Reply,
+    label: &str,
+    value: Option<&str>,
+) -> Reply {
+    let action = reply.view.labelled(label).unwrap().id.clone();
+    let event = match value {
+        Some(v) => Event::Choose {
+            action,
+            values: vec![v.into()],
+        },
+        None => Event::Click { action },
+    };
+    bot.handle(who, "en", event).await.unwrap()
+}
+
 /// Each user gets a cart with one line and is left editing that line.
 async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
@@ -35,63 +55,17 @@ async fn setup() -> Setup {
     let mut users = Vec::new();
     for u in 0..USERS {
         let who = Identity::new("bench", "local", &format!("user{u}"));
-        bot.handle(&who, "en", Event::from_line("/buy phones"))
-            .await
-            .unwrap();
-        let r = bot.handle(&who, "en", Event::Start).await.unwrap();
-        let pick = r
-            .view
-            .actions
-            .iter()
-            .find(|a| a.label == "Details")
-            .unwrap()
-            .id
-            .clone();
         let r = bot
-            .handle(
-                &who,
-                "en",
-                Event::Choose {
-                    action: pick,
-                    values: vec!["p:PHN-P310".into()],
-                },
-            )
+            .handle(&who, "en", Event::from_line("/buy phones"))
             .await
             .unwrap();
-        let add = r
-            .view
-            .actions
-            .iter()
-            .find(|a| a.label == "Add to cart")
-            .unwrap()
-            .id
-            .clone();
-        bot.handle(&who, "en", Event::Click { action: add })
-            .await
-            .unwrap();
+        let r = press(&bot, &who, &r, "Details", Some("p:PHN-P310")).await;
+        press(&bot, &who, &r, "Add to cart", None).await;
         let r = bot
             .handle(&who, "en", Event::from_line("/cart"))
             .await
             .unwrap();
-        let line = r
-            .view
-            .actions
-            .iter()
-            .find(|a| a.label == "Change a line")
-            .unwrap()
-            .id
-            .clone();
-        let r = bot
-            .handle(
-                &who,
-                "en",
-                Event::Choose {
-                    action: line,
-                    values: vec!["1".into()],
-                },
-            )
-            .await
-            .unwrap();
+        let r = press(&bot, &who, &r, "Change a line", Some("1")).await;
         assert_eq!(r.view.step, "line");
         users.push(who);
     }

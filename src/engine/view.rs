@@ -192,8 +192,9 @@ impl View {
         });
     }
 
-    pub fn action(&self, id_suffix: &str) -> Option<&Action> {
-        self.actions.iter().find(|a| a.id.ends_with(id_suffix))
+    /// The action with this label: how tests and scripts find what to press.
+    pub fn labelled(&self, label: &str) -> Option<&Action> {
+        self.actions.iter().find(|a| a.label == label)
     }
 }
 

@@ -11,5 +11,6 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod import;
+pub mod search;
 pub mod services;
 pub mod store;

@@ -1,8 +1,13 @@
-//! The business vocabulary: money, the catalog, the cart, accounts and deployments.
-//! Plain types and rules, no I/O.
+//! The business vocabulary: money, the catalog, the cart, accounts, deployments,
+//! addresses, shipping, cards, PO numbers and orders. Plain types and rules, no I/O.
 
 pub mod account;
+pub mod address;
+pub mod card;
 pub mod cart;
 pub mod catalog;
 pub mod deployment;
 pub mod money;
+pub mod order;
+pub mod po;
+pub mod shipping;

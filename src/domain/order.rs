@@ -1,0 +1,123 @@
+//! Orders and quotes: what a processed checkout becomes, snapshotted so that later
+//! catalog or directory changes never rewrite history.
+
+use serde::{Deserialize, Serialize};
+
+use super::address::Address;
+use super::money::Money;
+use super::shipping::Rate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderKind {
+    Order,
+    Quote,
+}
+
+impl OrderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderKind::Order => "order",
+            OrderKind::Quote => "quote",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Saved as a quote; no payment. Can be converted to an invoice.
+    Quote,
+    /// Wire transfer, check, or a converted quote: not accepted until paid.
+    AwaitingPayment,
+    /// The card was charged.
+    Paid,
+    /// The card was declined; the buyer went back to choose another method.
+    PaymentFailed,
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Quote => "quote",
+            OrderStatus::AwaitingPayment => "awaiting_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::PaymentFailed => "payment_failed",
+        }
+    }
+}
+
+/// How the buyer pays (seed step 11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum Payment {
+    /// A saved card, by its id; `label` is brand, last 4 and expiry.
+    Card {
+        card_id: String,
+        label: String,
+    },
+    Wire,
+    Check,
+    /// Save as a quote; nothing is paid now.
+    Quote,
+}
+
+/// Something with an id and the name it had when the order was placed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub sku: String,
+    pub name: String,
+    pub qty: u32,
+    pub unit_price: Money,
+    pub total: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Named>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Named>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub address: Address,
+    pub rate: Rate,
+}
+
+/// A checkout ready to be placed. `key` makes placing it idempotent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrder {
+    pub key: String,
+    pub account_id: String,
+    pub placed_by: String,
+    pub lines: Vec<OrderLine>,
+    pub delivery: Option<Delivery>,
+    pub payment: Payment,
+    pub po_number: Option<String>,
+    pub subtotal: Money,
+    pub shipping: Money,
+    pub total: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub number: String,
+    pub kind: OrderKind,
+    pub status: OrderStatus,
+    pub created_at: i64,
+    #[serde(flatten)]
+    pub details: NewOrder,
+}
+
+impl NewOrder {
+    pub fn kind(&self) -> OrderKind {
+        match self.payment {
+            Payment::Quote => OrderKind::Quote,
+            _ => OrderKind::Order,
+        }
+    }
+}

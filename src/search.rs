@@ -2,22 +2,27 @@
 //! partial ids, transposed digits and word order.
 //!
 //! Scoring every deployment with strsim is accurate but slow at 100,000 and more. The
-//! index keeps a trigram → deployments posting list; a query counts shared trigrams to
-//! pick a few hundred candidates, and only those are scored with strsim. `naive_search`
-//! scores everything with the same function, as the yardstick for the benchmark.
+//! index keeps a trigram → deployments posting list; a query sums the weights of the
+//! trigrams it shares with each deployment (rarer trigrams weigh more) to pick a couple of
+//! thousand candidates, and only those are scored. Names are made of a small vocabulary,
+//! so words are interned and each (query word, name word) similarity is computed once per
+//! search. `naive_search` scores every deployment with the same function and no index:
+//! the yardstick for the benchmark.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use crate::domain::deployment::Deployment;
 
 /// How many of the best trigram matches are scored with strsim.
-const CANDIDATES: usize = 400;
+const CANDIDATES: usize = 2_000;
 
 struct Doc {
     deployment: Deployment,
     id_lower: String,
-    tokens: Vec<String>,
+    /// The name's words, as vocabulary indexes.
+    words: Vec<u32>,
 }
 
 /// A deployment and how well it matched, from 0 to 1.
@@ -29,13 +34,15 @@ pub struct Hit<'a> {
 
 pub struct Index {
     docs: Vec<Doc>,
-    grams: HashMap<[u8; 3], Vec<u32>>,
+    vocabulary: Vec<String>,
+    /// Each trigram's weight (rarer weighs more) and the deployments that have it.
+    grams: HashMap<[u8; 3], (f32, Vec<u32>)>,
 }
 
 /// A query, normalized once.
-pub struct Query {
+struct Query {
     tokens: Vec<String>,
-    /// The query with spaces and dashes removed, when it looks like an id.
+    /// The query with everything but letters and digits removed, when it looks like an id.
     id: Option<String>,
 }
 
@@ -48,9 +55,9 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The trigrams of each token, padded so that short words and word edges count.
-fn trigrams(tokens: &[String], mut each: impl FnMut([u8; 3])) {
-    for t in tokens {
+/// The trigrams of each word, padded so that short words and word edges count.
+fn trigrams<'a>(words: impl IntoIterator<Item = &'a String>, mut each: impl FnMut([u8; 3])) {
+    for t in words {
         let padded: Vec<u8> = std::iter::once(b' ')
             .chain(t.bytes())
             .chain(std::iter::once(b' '))
@@ -62,7 +69,7 @@ fn trigrams(tokens: &[String], mut each: impl FnMut([u8; 3])) {
 }
 
 impl Query {
-    pub fn new(text: &str) -> Query {
+    fn new(text: &str) -> Query {
         let tokens = tokens(text);
         let compact: String = text
             .chars()
@@ -73,16 +80,15 @@ impl Query {
         let id = (compact.len() >= 2 && digits * 2 >= compact.len()).then_some(compact);
         Query { tokens, id }
     }
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.tokens.is_empty()
-    }
+fn numeric(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// How alike two words are: exact, a prefix (a partial word), or Jaro-Winkler. Numbers
 /// are compared as ids, since Jaro-Winkler finds any two numbers half alike.
 fn word_similarity(q: &str, d: &str) -> f64 {
-    let numeric = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if q == d {
         1.0
     } else if numeric(q) && numeric(d) {
@@ -94,45 +100,66 @@ fn word_similarity(q: &str, d: &str) -> f64 {
     }
 }
 
-/// Word-order-free similarity of two word lists: each query word against its best
-/// match, plus a little for how much of the name the query covers.
-pub fn name_similarity(query: &[String], name: &[String]) -> f64 {
-    if query.is_empty() || name.is_empty() {
-        return 0.0;
-    }
-    let best = |a: &String, others: &[String]| {
-        others
-            .iter()
-            .map(|b| word_similarity(a, b))
-            .fold(0.0, f64::max)
-    };
-    let forward: f64 = query.iter().map(|q| best(q, name)).sum::<f64>() / query.len() as f64;
-    let backward: f64 = name.iter().map(|n| best(n, query)).sum::<f64>() / name.len() as f64;
-    0.85 * forward + 0.15 * backward
-}
-
-/// Id similarity: exact, a prefix or part of the id, else edit distance with
-/// transpositions counting as one edit.
+/// Id similarity: exact, a prefix, part of the id, or else the closest stretch of the id
+/// by edit distance, where a transposition counts as one edit.
 fn id_similarity(q: &str, id: &str) -> f64 {
     if q == id {
-        1.0
-    } else if id.starts_with(q) {
-        0.9 + 0.05 * (q.len() as f64 / id.len() as f64)
-    } else if q.len() >= 3 && id.contains(q) {
-        0.85
-    } else {
-        let d = strsim::damerau_levenshtein(q, id) as f64;
-        let longest = q.len().max(id.len()) as f64;
-        (1.0 - d / longest).max(0.0) * 0.9
+        return 1.0;
     }
+    if id.starts_with(q) {
+        return 0.9 + 0.05 * (q.len() as f64 / id.len() as f64);
+    }
+    if q.len() >= 3 && id.contains(q) {
+        return 0.85;
+    }
+    // Optimal string alignment: Damerau-Levenshtein for adjacent transpositions, without
+    // the general version's per-call table.
+    let edits = |a: &str, b: &str| strsim::osa_distance(a, b) as f64;
+    let whole = (1.0 - edits(q, id) / q.len().max(id.len()) as f64).max(0.0) * 0.9;
+    // A partial id with a slip: compare it with each stretch of the id of its length.
+    let partial = if q.len() >= 3 && q.len() < id.len() && id.is_ascii() {
+        (0..=id.len() - q.len())
+            .map(|at| (1.0 - edits(q, &id[at..at + q.len()]) / q.len() as f64) * 0.8)
+            .fold(0.0, f64::max)
+    } else {
+        0.0
+    };
+    whole.max(partial)
 }
 
-fn score(q: &Query, doc: &Doc) -> f64 {
-    let by_name = name_similarity(&q.tokens, &doc.tokens);
-    match &q.id {
-        Some(id) => by_name.max(id_similarity(id, &doc.id_lower)),
-        None => by_name,
+/// Word-order-free similarity of a query to a name: each query word against its best
+/// match, plus a little for how much of the name the query covers. `sim(i, j)` is the
+/// similarity of query word `i` and name word `j`.
+fn name_similarity(
+    query_len: usize,
+    name_len: usize,
+    mut sim: impl FnMut(usize, usize) -> f64,
+) -> f64 {
+    if query_len == 0 || name_len == 0 {
+        return 0.0;
     }
+    let mut name_best = [0.0f64; 16];
+    let mut forward = 0.0;
+    for i in 0..query_len {
+        let mut best = 0.0f64;
+        for j in 0..name_len {
+            let s = sim(i, j);
+            best = best.max(s);
+            if let Some(b) = name_best.get_mut(j) {
+                *b = b.max(s);
+            }
+        }
+        forward += best;
+    }
+    let counted = name_len.min(name_best.len());
+    let backward: f64 = name_best[..counted].iter().sum::<f64>() / counted as f64;
+    0.85 * forward / query_len as f64 + 0.15 * backward
+}
+
+/// Similarity of two free texts, by the same rule the search uses for names.
+pub fn text_similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (tokens(a), tokens(b));
+    name_similarity(a.len(), b.len(), |i, j| word_similarity(&a[i], &b[j]))
 }
 
 /// Best first; equal scores by id, so every search orders the same way.
@@ -142,7 +169,7 @@ fn rank(a: &Hit<'_>, b: &Hit<'_>) -> Ordering {
         .then_with(|| a.deployment.id.cmp(&b.deployment.id))
 }
 
-fn top<'a>(mut hits: Vec<Hit<'a>>, limit: usize) -> Vec<Hit<'a>> {
+fn top(mut hits: Vec<Hit<'_>>, limit: usize) -> Vec<Hit<'_>> {
     if hits.len() > limit {
         hits.select_nth_unstable_by(limit, rank);
         hits.truncate(limit);
@@ -153,29 +180,48 @@ fn top<'a>(mut hits: Vec<Hit<'a>>, limit: usize) -> Vec<Hit<'a>> {
 
 impl Index {
     pub fn new(deployments: Vec<Deployment>) -> Index {
-        let mut grams: HashMap<[u8; 3], Vec<u32>> = HashMap::new();
+        let mut lookup: HashMap<String, u32> = HashMap::new();
+        let mut vocabulary: Vec<String> = Vec::new();
+        let mut intern = |w: String| -> u32 {
+            if let Some(&i) = lookup.get(&w) {
+                return i;
+            }
+            let i = vocabulary.len() as u32;
+            vocabulary.push(w.clone());
+            lookup.insert(w, i);
+            i
+        };
         let docs: Vec<Doc> = deployments
             .into_iter()
             .map(|d| {
-                let mut tokens = tokens(&d.name);
-                tokens.extend(self::tokens(&d.id));
+                let words: Vec<u32> = tokens(&d.name).into_iter().map(&mut intern).collect();
                 Doc {
                     id_lower: d.id.to_lowercase(),
                     deployment: d,
-                    tokens,
+                    words,
                 }
             })
             .collect();
+        let mut grams: HashMap<[u8; 3], (f32, Vec<u32>)> = HashMap::new();
         for (i, doc) in docs.iter().enumerate() {
             let i = i as u32;
-            trigrams(&doc.tokens, |g| {
-                let list = grams.entry(g).or_default();
+            let words = doc.words.iter().map(|w| &vocabulary[*w as usize]);
+            trigrams(words.chain(std::iter::once(&doc.id_lower)), |g| {
+                let (_, list) = grams.entry(g).or_default();
                 if list.last() != Some(&i) {
                     list.push(i);
                 }
             });
         }
-        Index { docs, grams }
+        let n = docs.len() as f32;
+        for (weight, list) in grams.values_mut() {
+            *weight = (1.0 + n / list.len() as f32).ln();
+        }
+        Index {
+            docs,
+            vocabulary,
+            grams,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -190,62 +236,101 @@ impl Index {
         self.docs.iter().map(|d| &d.deployment).find(|d| d.id == id)
     }
 
+    pub fn deployments(&self) -> impl Iterator<Item = &Deployment> {
+        self.docs.iter().map(|d| &d.deployment)
+    }
+
+    /// A scorer for one query: word similarities are memoized by vocabulary index.
+    fn scorer<'q>(&'q self, q: &'q Query) -> impl Fn(&Doc) -> f64 + 'q {
+        let width = self.vocabulary.len();
+        let memo = RefCell::new(vec![f64::NAN; q.tokens.len() * width]);
+        move |doc: &Doc| {
+            let by_name = name_similarity(q.tokens.len(), doc.words.len(), |i, j| {
+                let word = doc.words[j] as usize;
+                let mut memo = memo.borrow_mut();
+                let slot = &mut memo[i * width + word];
+                if slot.is_nan() {
+                    *slot = word_similarity(&q.tokens[i], &self.vocabulary[word]);
+                }
+                *slot
+            });
+            match &q.id {
+                Some(id) => by_name.max(id_similarity(id, &doc.id_lower)),
+                None => by_name,
+            }
+        }
+    }
+
     /// The best `limit` matches for `text`, best first.
     pub fn search(&self, text: &str, limit: usize) -> Vec<Hit<'_>> {
         let q = Query::new(text);
-        if q.is_empty() || self.docs.is_empty() {
+        if q.tokens.is_empty() || self.docs.is_empty() {
             return Vec::new();
         }
         let mut q_grams = Vec::new();
-        trigrams(&q.tokens, |g| q_grams.push(g));
-        if let Some(id) = &q.id {
-            trigrams(std::slice::from_ref(id), |g| q_grams.push(g));
-        }
+        trigrams(q.tokens.iter().chain(q.id.iter()), |g| q_grams.push(g));
         q_grams.sort_unstable();
         q_grams.dedup();
 
-        let mut counts = vec![0u16; self.docs.len()];
+        let mut weights = vec![0f32; self.docs.len()];
         let mut touched: Vec<u32> = Vec::new();
         for g in &q_grams {
-            for &doc in self.grams.get(g).map(Vec::as_slice).unwrap_or_default() {
-                let c = &mut counts[doc as usize];
-                if *c == 0 {
+            let Some((weight, list)) = self.grams.get(g) else {
+                continue;
+            };
+            for &doc in list {
+                let w = &mut weights[doc as usize];
+                if *w == 0.0 {
                     touched.push(doc);
                 }
-                *c = c.saturating_add(1);
+                *w += weight;
             }
         }
-        let by_count =
-            |a: &u32, b: &u32| counts[*b as usize].cmp(&counts[*a as usize]).then(a.cmp(b));
+        let by_weight = |a: &u32, b: &u32| {
+            weights[*b as usize]
+                .total_cmp(&weights[*a as usize])
+                .then(a.cmp(b))
+        };
         if touched.len() > CANDIDATES {
-            touched.select_nth_unstable_by(CANDIDATES, by_count);
+            touched.select_nth_unstable_by(CANDIDATES, by_weight);
             touched.truncate(CANDIDATES);
         }
+        let score = self.scorer(&q);
         let hits = touched
             .iter()
             .map(|&i| {
                 let doc = &self.docs[i as usize];
                 Hit {
                     deployment: &doc.deployment,
-                    score: score(&q, doc),
+                    score: score(doc),
                 }
             })
             .collect();
         top(hits, limit)
     }
 
-    /// Scores every deployment: exact, slow, and the yardstick for `search`.
+    /// Scores every deployment with strsim, one by one: exact, slow, and the yardstick
+    /// for `search`.
     pub fn naive_search(&self, text: &str, limit: usize) -> Vec<Hit<'_>> {
         let q = Query::new(text);
-        if q.is_empty() {
+        if q.tokens.is_empty() {
             return Vec::new();
         }
         let hits = self
             .docs
             .iter()
-            .map(|doc| Hit {
-                deployment: &doc.deployment,
-                score: score(&q, doc),
+            .map(|doc| {
+                let by_name = name_similarity(q.tokens.len(), doc.words.len(), |i, j| {
+                    word_similarity(&q.tokens[i], &self.vocabulary[doc.words[j] as usize])
+                });
+                let score = match &q.id {
+                    Some(id) => by_name.max(id_similarity(id, &doc.id_lower)),
+                    None => by_name,
+                };
+                Hit {
+                    deployment: &doc.deployment,
+                    score,
+                }
             })
             .collect();
         top(hits, limit)
@@ -254,7 +339,6 @@ impl Index {
     /// Deployments easily mistaken for `chosen`: the same or a near-identical name, or an
     /// id one edit or one transposition away, or the same digits in another order.
     pub fn look_alikes(&self, chosen: &Deployment) -> Vec<&Deployment> {
-        let name = tokens(&chosen.name);
         let mut sorted_id: Vec<char> = chosen.id.chars().collect();
         sorted_id.sort_unstable();
         let mut out: Vec<&Deployment> = Vec::new();
@@ -269,7 +353,7 @@ impl Index {
             }
             let mut digits: Vec<char> = d.id.chars().collect();
             digits.sort_unstable();
-            let similar_name = name_similarity(&name, &tokens(&d.name)) >= 0.93;
+            let similar_name = text_similarity(&chosen.name, &d.name) >= 0.93;
             let similar_id =
                 strsim::damerau_levenshtein(&d.id, &chosen.id) <= 1 || digits == sorted_id;
             if similar_name || similar_id {

@@ -15,6 +15,8 @@ use crate::engine::event::Event;
 use crate::engine::session::Session;
 use crate::engine::view::Reply;
 use crate::engine::{Ctx, Engine};
+use crate::services::backend::StoreBackend;
+use crate::services::payments::{PaymentGateway, SandboxGateway};
 use crate::services::prompts::Prompts;
 use crate::store::{Store, StoreError, now_ms};
 
@@ -33,6 +35,8 @@ pub enum BotError {
     Contended,
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("backend: {0}")]
+    Backend(String),
 }
 
 impl BotError {
@@ -43,7 +47,9 @@ impl BotError {
             BotError::NotLinked(_) => lang.t("error.not_linked"),
             BotError::NoCatalog => lang.t("error.no_catalog"),
             BotError::Contended => lang.t("error.busy"),
-            BotError::Store(_) => lang.f("error.internal", &[("reference", &reference)]),
+            BotError::Store(_) | BotError::Backend(_) => {
+                lang.f("error.internal", &[("reference", &reference)])
+            }
         }
     }
 }
@@ -57,6 +63,7 @@ pub struct Failure {
 
 pub struct Bot {
     store: Store,
+    backend: StoreBackend,
     engine: Engine,
     config: Config,
     catalog: RwLock<Option<(i64, Arc<Catalog>)>>,
@@ -65,9 +72,19 @@ pub struct Bot {
 
 impl Bot {
     pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
+        Bot::with_gateway(store, config, Arc::new(SandboxGateway::default()))
+    }
+
+    /// A bot that charges cards through `gateway`.
+    pub fn with_gateway(
+        store: Store,
+        config: Config,
+        gateway: Arc<dyn PaymentGateway>,
+    ) -> Result<Bot, anyhow::Error> {
         let prompts = Arc::new(Prompts::embedded()?);
         Ok(Bot {
-            engine: Engine::new(prompts, config.session_ttl),
+            engine: Engine::new(prompts, config.settings()),
+            backend: StoreBackend::new(store.clone(), gateway),
             store,
             config,
             catalog: RwLock::new(None),
@@ -138,8 +155,13 @@ impl Bot {
                 catalog: &catalog,
                 now,
                 locale,
+                account_id: &account_id,
             };
-            let reply = self.engine.handle(&mut session, &ctx, event.clone());
+            let reply = self
+                .engine
+                .handle(&mut session, &ctx, &self.backend, event.clone())
+                .await
+                .map_err(|e| BotError::Backend(e.0))?;
             if session.rev == expected {
                 return Ok(reply);
             }

@@ -14,6 +14,16 @@ pub struct Config {
     pub session_ttl: Duration,
     /// `DEFAULT_LOCALE` (default en): for channels that do not say the user's locale.
     pub default_locale: String,
+    /// `TERMS_URL`: the terms and conditions the buyer agrees to.
+    pub terms_url: String,
+    /// `SUPPORT_URL`: the support site `/ticket` points to.
+    pub support_url: String,
+    /// `HOWTO_URL`: how to open a support ticket.
+    pub howto_url: String,
+    /// `WIRE_INSTRUCTIONS`: bank details for wire transfers.
+    pub wire_instructions: String,
+    /// `CHECK_INSTRUCTIONS`: the remit-to address for checks.
+    pub check_instructions: String,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -30,11 +40,32 @@ impl Default for Config {
             demo_mode: true,
             session_ttl: Duration::from_secs(24 * 3600),
             default_locale: "en".into(),
+            terms_url: "https://store.example.com/terms".into(),
+            support_url: "http://support.schmoozecom.com".into(),
+            howto_url: "https://support.example.com/how-to-open-a-support-ticket".into(),
+            wire_instructions: "Demo Bank, account 000123456, routing 021000021, SWIFT DEMOUS33. \
+                                Beneficiary: Example Vendor Inc."
+                .into(),
+            check_instructions: "Payable to Example Vendor Inc., 100 Example Way, Springfield, \
+                                 IL 62701, USA."
+                .into(),
         }
     }
 }
 
 impl Config {
+    /// What the conversation needs of the configuration.
+    pub fn settings(&self) -> crate::engine::Settings {
+        crate::engine::Settings {
+            session_ttl: self.session_ttl,
+            terms_url: self.terms_url.clone(),
+            support_url: self.support_url.clone(),
+            howto_url: self.howto_url.clone(),
+            wire_instructions: self.wire_instructions.clone(),
+            check_instructions: self.check_instructions.clone(),
+        }
+    }
+
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_lookup(|name| std::env::var(name).ok())
     }
@@ -67,6 +98,27 @@ impl Config {
         }
         if let Some(v) = get("DEFAULT_LOCALE") {
             c.default_locale = v;
+        }
+        for (name, slot) in [
+            ("TERMS_URL", &mut c.terms_url),
+            ("SUPPORT_URL", &mut c.support_url),
+            ("HOWTO_URL", &mut c.howto_url),
+        ] {
+            if let Some(v) = get(name) {
+                if !(v.starts_with("https://") || v.starts_with("http://")) {
+                    return Err(ConfigError {
+                        name,
+                        message: format!("'{v}' is not an http(s) URL"),
+                    });
+                }
+                *slot = v;
+            }
+        }
+        if let Some(v) = get("WIRE_INSTRUCTIONS") {
+            c.wire_instructions = v;
+        }
+        if let Some(v) = get("CHECK_INSTRUCTIONS") {
+            c.check_instructions = v;
         }
         Ok(c)
     }

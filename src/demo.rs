@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use crate::domain::account::{Identity, Organization, Role};
+use crate::domain::card::SavedCard;
 use crate::import;
 use crate::store::{Result, Store, StoreError};
 
@@ -45,6 +46,16 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
         "Demo Buyer",
     )
     .await?;
+    // A saved sandbox card, so a returning buyer's quick repeat order can be tried.
+    let card = SavedCard {
+        id: String::new(),
+        brand: "Visa".into(),
+        last4: "4242".into(),
+        exp_month: 12,
+        exp_year: 2030,
+        token: "tok_sandbox_visa".into(),
+    };
+    store.add_card(&buyer, &card).await?;
     let approver = store
         .create_account("Demo Approver", Some(BUYER_ORGS[0]))
         .await?;

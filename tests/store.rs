@@ -67,7 +67,7 @@ on_both!(
         );
         assert!(
             !store
-                .save_session(&who, &account, 1, &session(2, Step::Checkout))
+                .save_session(&who, &account, 1, &session(2, Step::Summary))
                 .await
                 .unwrap(),
             "an update from an old revision loses"

@@ -56,6 +56,14 @@ pub struct Totals<'a> {
     pub total: Money,
 }
 
+impl Totals<'_> {
+    /// The same totals with a shipping charge added.
+    pub fn with_shipping(mut self, shipping: &Money) -> Self {
+        self.total = self.subtotal.plus(shipping).unwrap_or(self.total);
+        self
+    }
+}
+
 impl Cart {
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()

@@ -48,6 +48,53 @@ pub enum Verb {
     /// Back from help to where the user was.
     Resume,
     Cancel,
+    /// Form: a deployment search (`query`).
+    DeploymentSearch,
+    /// Select: a deployment id for the current line.
+    ChooseDeployment,
+    ApplyToAll,
+    /// On to the next deployment line, or the next step.
+    NextLine,
+    /// Yes, this deployment, look-alikes and all.
+    ConfirmDeployment,
+    /// Select: an organization for every organization-specific line.
+    OrgForAll,
+    /// Select: a line whose organization to change.
+    OrgLine,
+    /// Select: an organization for the line being changed.
+    OrgForLine,
+    /// Form: filter organizations (`query`).
+    OrgSearch,
+    OrgsDone,
+    /// Select: the shipping country.
+    Country,
+    /// Form: the address fields.
+    Address,
+    /// Select: a shipping rate id.
+    Rate,
+    ShippingDone,
+    /// Select: a payment method.
+    PayWith,
+    PoYes,
+    PoNo,
+    /// Form: the PO number (`po`).
+    PoNumber,
+    Agree,
+    /// Edit one part from the summary (see `steps::checkout::Part`).
+    Edit(u32),
+    Process,
+    Orders,
+    Quotes,
+    /// Select: an order number.
+    ViewOrder,
+    BuyAgain,
+    Convert,
+    ShortcutYes,
+    ShortcutNo,
+    /// Select: which deployment line to choose for.
+    DeploymentLine,
+    /// Back one checkout step.
+    Back,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +132,36 @@ impl Verb {
             Help => ("help", None),
             Resume => ("resume", None),
             Cancel => ("cancel", None),
+            DeploymentSearch => ("dsearch", None),
+            ChooseDeployment => ("dchoose", None),
+            ApplyToAll => ("dall", None),
+            NextLine => ("dnext", None),
+            ConfirmDeployment => ("dyes", None),
+            OrgForAll => ("oall", None),
+            OrgLine => ("oline", None),
+            OrgForLine => ("oset", None),
+            OrgSearch => ("osearch", None),
+            OrgsDone => ("odone", None),
+            Country => ("country", None),
+            Address => ("addr", None),
+            Rate => ("rate", None),
+            ShippingDone => ("sdone", None),
+            PayWith => ("pay", None),
+            PoYes => ("poyes", None),
+            PoNo => ("pono", None),
+            PoNumber => ("po", None),
+            Agree => ("agree", None),
+            Edit(n) => ("edit", Some(n)),
+            Process => ("process", None),
+            Orders => ("orders", None),
+            Quotes => ("quotes", None),
+            ViewOrder => ("order", None),
+            BuyAgain => ("again", None),
+            Convert => ("convert", None),
+            ShortcutYes => ("scyes", None),
+            ShortcutNo => ("scno", None),
+            DeploymentLine => ("dline", None),
+            Back => ("back", None),
         }
     }
 
@@ -116,6 +193,36 @@ impl Verb {
             ("help", None) => Help,
             ("resume", None) => Resume,
             ("cancel", None) => Cancel,
+            ("dsearch", None) => DeploymentSearch,
+            ("dchoose", None) => ChooseDeployment,
+            ("dall", None) => ApplyToAll,
+            ("dnext", None) => NextLine,
+            ("dyes", None) => ConfirmDeployment,
+            ("oall", None) => OrgForAll,
+            ("oline", None) => OrgLine,
+            ("oset", None) => OrgForLine,
+            ("osearch", None) => OrgSearch,
+            ("odone", None) => OrgsDone,
+            ("country", None) => Country,
+            ("addr", None) => Address,
+            ("rate", None) => Rate,
+            ("sdone", None) => ShippingDone,
+            ("pay", None) => PayWith,
+            ("poyes", None) => PoYes,
+            ("pono", None) => PoNo,
+            ("po", None) => PoNumber,
+            ("agree", None) => Agree,
+            ("edit", Some(n)) => Edit(n),
+            ("process", None) => Process,
+            ("orders", None) => Orders,
+            ("quotes", None) => Quotes,
+            ("order", None) => ViewOrder,
+            ("again", None) => BuyAgain,
+            ("convert", None) => Convert,
+            ("scyes", None) => ShortcutYes,
+            ("scno", None) => ShortcutNo,
+            ("dline", None) => DeploymentLine,
+            ("back", None) => Back,
             _ => return None,
         };
         Some(verb)
@@ -174,6 +281,36 @@ mod tests {
     fn every_verb_round_trips() {
         use Verb::*;
         let verbs = [
+            DeploymentSearch,
+            ChooseDeployment,
+            ApplyToAll,
+            NextLine,
+            ConfirmDeployment,
+            OrgForAll,
+            OrgLine,
+            OrgForLine,
+            OrgSearch,
+            OrgsDone,
+            Country,
+            Address,
+            Rate,
+            ShippingDone,
+            PayWith,
+            PoYes,
+            PoNo,
+            PoNumber,
+            Agree,
+            Edit(4),
+            Process,
+            Orders,
+            Quotes,
+            ViewOrder,
+            BuyAgain,
+            Convert,
+            ShortcutYes,
+            ShortcutNo,
+            DeploymentLine,
+            Back,
             Shop,
             Section,
             Category,

@@ -1,15 +1,21 @@
-//! The conversation: pure rules from (state, event) to (new state, reply).
+//! The conversation: rules from (state, event) to (new state, reply).
 //!
-//! No platform types and no SQL: channels build `Event`s and render `Reply`s, and the
-//! `bot` module loads and saves the `Session` around each call. That keeps every rule
-//! testable without a database or a chat platform.
+//! No platform types and no SQL: channels build `Event`s and render `Reply`s, the `bot`
+//! module loads and saves the `Session` around each call, and whatever the engine needs
+//! from the world (deployments, cards, orders) it asks through the `Backend` trait. That
+//! keeps every rule testable without a database or a chat platform.
 
 pub mod action;
+pub mod backend;
 pub mod event;
 pub mod session;
 pub mod steps;
 pub mod view;
 
+#[cfg(test)]
+mod checkout_tests;
+#[cfg(test)]
+mod fake;
 #[cfg(test)]
 mod tests;
 
@@ -19,9 +25,10 @@ use std::time::Duration;
 use crate::domain::catalog::Catalog;
 use crate::services::prompts::Prompts;
 use action::ActionId;
+use backend::{Backend, BackendError};
 use event::Event;
 use session::{Session, Step};
-use steps::{Input, Turn};
+use steps::{Fail, Input, Turn};
 use view::{Notice, Reply};
 
 /// What a step needs to know besides the session.
@@ -31,20 +38,29 @@ pub struct Ctx<'a> {
     /// Unix milliseconds.
     pub now: i64,
     pub locale: &'a str,
+    pub account_id: &'a str,
+}
+
+/// The operator's settings the conversation shows or obeys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub session_ttl: Duration,
+    pub terms_url: String,
+    pub support_url: String,
+    pub howto_url: String,
+    pub wire_instructions: String,
+    pub check_instructions: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Engine {
     prompts: Arc<Prompts>,
-    session_ttl: Duration,
+    settings: Settings,
 }
 
 impl Engine {
-    pub fn new(prompts: Arc<Prompts>, session_ttl: Duration) -> Self {
-        Engine {
-            prompts,
-            session_ttl,
-        }
+    pub fn new(prompts: Arc<Prompts>, settings: Settings) -> Self {
+        Engine { prompts, settings }
     }
 
     pub fn prompts(&self) -> &Prompts {
@@ -52,41 +68,54 @@ impl Engine {
     }
 
     /// Applies one event. On a refused input the session is left exactly as it was and
-    /// the reply says why; on any change the revision goes up by one.
-    pub fn handle(&self, session: &mut Session, ctx: &Ctx<'_>, event: Event) -> Reply {
+    /// the reply says why; on any change the revision goes up by one. A backend failure
+    /// fails the whole event, and the caller saves nothing.
+    pub async fn handle(
+        &self,
+        session: &mut Session,
+        ctx: &Ctx<'_>,
+        backend: &dyn Backend,
+        event: Event,
+    ) -> Result<Reply, BackendError> {
         let before = session.clone();
         let turn = Turn {
             catalog: ctx.catalog,
             lang: self.prompts.lang(ctx.locale),
+            backend,
+            account_id: ctx.account_id,
+            settings: &self.settings,
+            now: ctx.now,
         };
         let expired = self.expire(session, ctx, &turn);
         let settled = session.clone();
 
-        let notice = match dispatch(session, &turn, event) {
+        let notice = match dispatch(session, &turn, event).await {
             // The expiry is news the user must not miss; it outranks what the event said.
             Ok(notice) => expired.or(notice),
-            Err(refusal) => {
+            Err(Fail::Refused(refusal)) => {
                 *session = settled;
                 Some(refusal)
             }
+            Err(Fail::Backend(e)) => return Err(e),
         };
         if *session != before {
             session.rev += 1;
             session.updated_at = ctx.now;
         }
-        Reply {
+        Ok(Reply {
             notice,
-            view: steps::render(session, &turn),
-        }
+            view: steps::render(session, &turn).await?,
+        })
     }
 
     /// A checkout left idle longer than SESSION_TTL restarts at the cart; the cart stays.
     fn expire(&self, session: &mut Session, ctx: &Ctx<'_>, turn: &Turn<'_>) -> Option<Notice> {
         let idle_ms = ctx.now.saturating_sub(session.updated_at);
-        let ttl_ms = i64::try_from(self.session_ttl.as_millis()).unwrap_or(i64::MAX);
+        let ttl_ms = i64::try_from(self.settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
         if session.step.in_checkout() && idle_ms > ttl_ms {
             session.step = Step::Cart { page: 0 };
-            let ttl = humantime::format_duration(self.session_ttl).to_string();
+            session.checkout = None;
+            let ttl = humantime::format_duration(self.settings.session_ttl).to_string();
             Some(Notice::warning(
                 turn.lang.f("checkout.expired", &[("ttl", &ttl)]),
             ))
@@ -96,29 +125,34 @@ impl Engine {
     }
 }
 
-fn dispatch(session: &mut Session, turn: &Turn<'_>, event: Event) -> steps::Outcome {
+async fn dispatch(session: &mut Session, turn: &Turn<'_>, event: Event) -> steps::Flow {
     match event {
         Event::Start => Ok(steps::general::welcome_back(session, turn)),
-        Event::Command(command) => steps::general::command(session, turn, command),
-        Event::Text(text) => steps::text(session, turn, &text),
-        Event::Click { action } => with_action(session, turn, &action, Input::None),
+        Event::Command(command) => steps::general::command(session, turn, command).await,
+        Event::Text(text) => steps::text(session, turn, &text).await,
+        Event::Click { action } => with_action(session, turn, &action, Input::None).await,
         Event::Choose { action, values } => {
-            with_action(session, turn, &action, Input::Values(values))
+            with_action(session, turn, &action, Input::Values(values)).await
         }
         Event::Submit { action, fields } => {
-            with_action(session, turn, &action, Input::Fields(fields))
+            with_action(session, turn, &action, Input::Fields(fields)).await
         }
     }
 }
 
 /// Checks an untrusted action id against the session before anything is applied.
-fn with_action(session: &mut Session, turn: &Turn<'_>, raw: &str, input: Input) -> steps::Outcome {
+async fn with_action(
+    session: &mut Session,
+    turn: &Turn<'_>,
+    raw: &str,
+    input: Input,
+) -> steps::Flow {
     let Some(action) = ActionId::decode(raw) else {
         tracing::info!(action = %raw.chars().take(100).collect::<String>(), "refused an undecodable action id");
-        return Err(Notice::error(turn.lang.t("common.invalid_action")));
+        return Err(Notice::error(turn.lang.t("common.invalid_action")).into());
     };
     if action.rev != session.rev {
-        return Err(Notice::warning(turn.lang.t("common.stale")));
+        return Err(Notice::warning(turn.lang.t("common.stale")).into());
     }
-    steps::apply(session, turn, action.verb, input)
+    steps::apply(session, turn, action.verb, input).await
 }

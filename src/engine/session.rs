@@ -3,9 +3,13 @@
 //! Stored whole in the database after every change (DESIGN.md §2): nothing about a
 //! conversation is kept in memory between two events.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 
+use crate::domain::address::Address;
 use crate::domain::cart::Cart;
+use crate::domain::order::{Named, Payment};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Session {
@@ -20,6 +24,64 @@ pub struct Session {
     pub browse: Browse,
     #[serde(default)]
     pub cart: Cart,
+    /// The answers of a checkout in progress; kept while the user edits the cart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout: Option<Checkout>,
+}
+
+/// A deployment as assigned to a cart line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assigned {
+    pub id: String,
+    pub name: String,
+    pub org_id: String,
+}
+
+/// A deployment search and its results, kept so the select can be shown again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Search {
+    pub query: String,
+    pub results: Vec<Assigned>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Checkout {
+    /// With `attempt`, what makes placing this order idempotent.
+    pub key: String,
+    #[serde(default)]
+    pub attempt: u32,
+    /// Cart line id → its deployment.
+    #[serde(default)]
+    pub deployments: BTreeMap<u32, Assigned>,
+    /// Deployment ids the user confirmed despite look-alikes.
+    #[serde(default)]
+    pub confirmed: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<Search>,
+    /// Cart line id → its organization.
+    #[serde(default)]
+    pub organizations: BTreeMap<u32, Named>,
+    /// Whether the organization step was passed (or needs no visit).
+    #[serde(default)]
+    pub orgs_reviewed: bool,
+    #[serde(default)]
+    pub org_query: String,
+    #[serde(default)]
+    pub country: String,
+    /// The address form as last submitted, valid or not, so nothing typed is lost.
+    #[serde(default)]
+    pub address_draft: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<Payment>,
+    /// `None`: not asked yet; `Some(None)`: no PO number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po: Option<Option<String>>,
+    #[serde(default)]
+    pub terms: bool,
 }
 
 /// Where in the store the user was looking, kept while they visit other steps.
@@ -57,17 +119,64 @@ pub enum Step {
         page: u32,
     },
     /// One cart line being changed.
-    Line { id: u32 },
+    Line {
+        id: u32,
+    },
     /// "Empty your cart?"
     ConfirmEmpty,
-    /// Past the cart: the checkout steps.
-    Checkout,
+    /// Choosing the deployment of one cart line.
+    Deployment {
+        line: u32,
+    },
+    /// Confirming a deployment that has look-alikes.
+    LookAlike {
+        line: u32,
+        deployment: String,
+    },
+    Organizations,
+    OrganizationLine {
+        line: u32,
+    },
+    Shipping,
+    Payment,
+    Po,
+    PoNumber,
+    Terms,
+    Summary,
+    /// The confirmation of a placed order or saved quote.
+    Placed {
+        number: String,
+    },
+    Orders {
+        quotes: bool,
+    },
+    Order {
+        number: String,
+    },
+    Ticket,
+    /// "Add 5 × Hourly Support?" after a typed shortcut.
+    ConfirmShortcut {
+        sku: String,
+        qty: u32,
+    },
 }
 
 impl Step {
     /// Whether this step is part of a checkout, which expires after SESSION_TTL idle.
     pub fn in_checkout(&self) -> bool {
-        matches!(self, Step::Checkout)
+        matches!(
+            self,
+            Step::Deployment { .. }
+                | Step::LookAlike { .. }
+                | Step::Organizations
+                | Step::OrganizationLine { .. }
+                | Step::Shipping
+                | Step::Payment
+                | Step::Po
+                | Step::PoNumber
+                | Step::Terms
+                | Step::Summary
+        )
     }
 
     pub fn name(&self) -> &'static str {
@@ -79,7 +188,21 @@ impl Step {
             Step::Cart { .. } => "cart",
             Step::Line { .. } => "line",
             Step::ConfirmEmpty => "confirm_empty",
-            Step::Checkout => "checkout",
+            Step::Deployment { .. } => "deployment",
+            Step::LookAlike { .. } => "look_alike",
+            Step::Organizations => "organizations",
+            Step::OrganizationLine { .. } => "organization_line",
+            Step::Shipping => "shipping",
+            Step::Payment => "payment",
+            Step::Po => "po",
+            Step::PoNumber => "po_number",
+            Step::Terms => "terms",
+            Step::Summary => "summary",
+            Step::Placed { .. } => "placed",
+            Step::Orders { .. } => "orders",
+            Step::Order { .. } => "order",
+            Step::Ticket => "ticket",
+            Step::ConfirmShortcut { .. } => "confirm_shortcut",
         }
     }
 }

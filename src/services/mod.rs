@@ -1,3 +1,6 @@
-//! Services the engine and the channels lean on that are neither storage nor platform.
+//! Services the engine and the channels lean on that are neither storage nor platform:
+//! the store-backed backend, payments, and prompts.
 
+pub mod backend;
+pub mod payments;
 pub mod prompts;

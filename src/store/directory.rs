@@ -200,6 +200,26 @@ impl Store {
         .await?)
     }
 
+    pub async fn deployment(&self, id: &str) -> Result<Option<Deployment>> {
+        Ok(
+            sqlx::query_as("SELECT id, name, org_id FROM deployments WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?,
+        )
+    }
+
+    /// Changes whenever an organization's deployments change: their count and the
+    /// newest update, for knowing when a cached search index is stale.
+    pub async fn deployments_version(&self, org_id: &str) -> Result<(i64, i64)> {
+        let (n, newest): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM deployments WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_one(&self.read)
+                .await?;
+        Ok((n, newest.unwrap_or(0)))
+    }
+
     pub async fn deployment_count(&self) -> Result<i64> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deployments")
             .fetch_one(&self.read)

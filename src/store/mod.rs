@@ -6,8 +6,10 @@
 //! time, and queueing writers in the pool is fairer and faster than letting them
 //! collide on the file lock and back off (DESIGN.md §2).
 
+mod cards;
 mod catalog;
 mod directory;
+mod orders;
 mod session_writer;
 mod sessions;
 

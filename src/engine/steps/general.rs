@@ -1,21 +1,28 @@
 //! Commands, the welcome view, help and cancel: what works from any step.
 
-use super::{Outcome, Turn, cart, checkout, footer, store};
+use super::{Flow, Outcome, Turn, cart, checkout, footer, orders, store};
 use crate::engine::action::Verb;
 use crate::engine::event::Command;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Notice, Style, View};
 
-pub fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Outcome {
+pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
+    let sync = |o: Outcome| o.map_err(super::Fail::from);
     match command {
-        Command::Buy(query) => store::open(s, t, query.as_deref()),
-        Command::Cart => cart::open(s, t),
-        Command::Checkout => checkout::start(s, t),
+        Command::Buy(query) => sync(store::open(s, t, query.as_deref())),
+        Command::Cart => sync(cart::open(s, t)),
+        Command::Checkout => checkout::start(s, t).await,
+        Command::Orders => sync(orders::open(s, t, false)),
+        Command::Quotes => sync(orders::open(s, t, true)),
+        Command::Ticket => {
+            s.step = Step::Ticket;
+            Ok(None)
+        }
         Command::Help => Ok(Some(help_notice(t))),
-        Command::Cancel => cancel(s, t),
-        Command::Unknown(name) => Err(Notice::info(
-            t.lang.f("unknown.command", &[("name", &name)]),
-        )),
+        Command::Cancel => sync(cancel(s, t)),
+        Command::Unknown(name) => {
+            Err(Notice::info(t.lang.f("unknown.command", &[("name", &name)])).into())
+        }
     }
 }
 
@@ -28,9 +35,11 @@ pub fn help_notice(t: &Turn<'_>) -> Notice {
     Notice::info(t.lang.t("help.body"))
 }
 
-/// Leaves whatever flow the user is in. The cart is theirs and stays.
+/// Leaves whatever flow the user is in. The cart is theirs and stays; the answers of
+/// an unfinished checkout go.
 pub fn cancel(s: &mut Session, t: &Turn<'_>) -> Outcome {
     s.step = Step::Idle;
+    s.checkout = None;
     Ok(Some(Notice::info(
         t.lang.f("cancel.done", &[("count", &s.cart.item_count())]),
     )))
@@ -43,6 +52,11 @@ pub fn render_welcome(s: &Session, t: &Turn<'_>) -> View {
         Verb::Shop.at(s.rev),
         t.lang.t("welcome.open_store"),
         Style::Primary,
+    );
+    v.button(
+        Verb::Orders.at(s.rev),
+        t.lang.t("orders.button"),
+        Style::Secondary,
     );
     footer(&mut v, s, t, true);
     v

@@ -1,9 +1,19 @@
 //! The steps of the conversation: what each action does, and how each step looks.
+//!
+//! Steps that only rearrange the session are plain functions returning `Outcome`; steps
+//! that ask the backend (search, orders, cards) are async and return `Flow`.
 
 pub mod cart;
 pub mod checkout;
+pub mod deployment;
 pub mod general;
+pub mod orders;
+pub mod organization;
+pub mod payment;
+pub mod po;
 pub mod product;
+pub mod shipping;
+pub mod shortcut;
 pub mod store;
 pub mod wizard;
 
@@ -12,17 +22,24 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::Settings;
 use super::action::Verb;
+use super::backend::{Backend, BackendError};
 use super::session::{Session, Step};
 use super::view::{Notice, View};
 use crate::domain::catalog::Catalog;
 use crate::services::prompts::Lang;
 
 /// What a step function needs besides the session.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Turn<'a> {
     pub catalog: &'a Catalog,
     pub lang: Lang<'a>,
+    pub backend: &'a dyn Backend,
+    pub account_id: &'a str,
+    pub settings: &'a Settings,
+    /// Unix milliseconds.
+    pub now: i64,
 }
 
 /// What came with an action: nothing (a button), chosen values, or form fields.
@@ -53,48 +70,118 @@ impl Input {
 /// `Ok` with an optional note of what happened, or `Err` with why nothing changed.
 pub type Outcome = Result<Option<Notice>, Notice>;
 
-pub fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> Outcome {
+/// Why a step that talks to the backend did not go through.
+#[derive(Debug)]
+pub enum Fail {
+    /// The input was refused; the reply says why and nothing changes.
+    Refused(Notice),
+    /// The backend failed; the event fails as a whole.
+    Backend(BackendError),
+}
+
+impl From<Notice> for Fail {
+    fn from(n: Notice) -> Self {
+        Fail::Refused(n)
+    }
+}
+
+impl From<BackendError> for Fail {
+    fn from(e: BackendError) -> Self {
+        Fail::Backend(e)
+    }
+}
+
+/// The outcome of a step that may call the backend.
+pub type Flow = Result<Option<Notice>, Fail>;
+
+pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> Flow {
     use Verb::*;
+    let sync = |o: Outcome| o.map_err(Fail::from);
     match verb {
-        Shop => store::open(s, t, None),
-        Section => store::choose_section(s, t, &input),
-        Category => store::choose_category(s, t, &input),
-        Pick => store::pick(s, t, &input),
-        Page(n) => store::page(s, t, n),
-        Store => store::back(s, t),
-        Dec => product::step_qty(s, t, false),
-        Inc => product::step_qty(s, t, true),
-        Quantity => product::typed_qty_field(s, t, &input),
-        Add => product::add(s, t),
-        Answer => wizard::answer(s, t, &input),
-        WizardBack => wizard::back(s, t),
-        Cart => cart::open(s, t),
-        CartPage(n) => cart::page(s, t, n),
-        EditLine => cart::edit_line(s, t, &input),
-        LineDec(id) => cart::step_line(s, t, id, false),
-        LineInc(id) => cart::step_line(s, t, id, true),
-        LineQuantity(id) => cart::typed_line_qty_field(s, t, id, &input),
-        LineRemove(id) => cart::remove(s, t, id),
-        Empty => cart::ask_empty(s, t),
-        EmptyConfirmed => cart::empty(s, t),
-        Checkout => checkout::start(s, t),
+        Shop => sync(store::open(s, t, None)),
+        Section => sync(store::choose_section(s, t, &input)),
+        Category => sync(store::choose_category(s, t, &input)),
+        Pick => sync(store::pick(s, t, &input)),
+        Page(n) => sync(store::page(s, t, n)),
+        Store => sync(store::back(s, t)),
+        Dec => sync(product::step_qty(s, t, false)),
+        Inc => sync(product::step_qty(s, t, true)),
+        Quantity => sync(product::typed_qty_field(s, t, &input)),
+        Add => sync(product::add(s, t)),
+        Answer => sync(wizard::answer(s, t, &input)),
+        WizardBack => sync(wizard::back(s, t)),
+        Cart => sync(cart::open(s, t)),
+        CartPage(n) => sync(cart::page(s, t, n)),
+        EditLine => sync(cart::edit_line(s, t, &input)),
+        LineDec(id) => sync(cart::step_line(s, t, id, false)),
+        LineInc(id) => sync(cart::step_line(s, t, id, true)),
+        LineQuantity(id) => sync(cart::typed_line_qty_field(s, t, id, &input)),
+        LineRemove(id) => sync(cart::remove(s, t, id)),
+        Empty => sync(cart::ask_empty(s, t)),
+        EmptyConfirmed => sync(cart::empty(s, t)),
+        Checkout => checkout::start(s, t).await,
         Help => Ok(Some(general::help_notice(t))),
         Resume => Ok(None),
-        Cancel => general::cancel(s, t),
+        Cancel => sync(general::cancel(s, t)),
+        DeploymentSearch => {
+            let query = input.field("query").unwrap_or_default().to_string();
+            deployment::search(s, t, &query).await
+        }
+        ChooseDeployment => deployment::choose(s, t, &input).await,
+        ApplyToAll => deployment::apply_to_all(s, t).await,
+        DeploymentLine => sync(deployment::switch_line(s, t, &input)),
+        Back => sync(checkout::back(s, t)),
+        NextLine => deployment::next(s, t).await,
+        ConfirmDeployment => deployment::confirm(s, t).await,
+        OrgForAll => organization::set_all(s, t, &input).await,
+        OrgLine => organization::pick_line(s, t, &input).await,
+        OrgForLine => organization::set_line(s, t, &input).await,
+        OrgSearch => {
+            let query = input.field("query").unwrap_or_default().to_string();
+            sync(organization::filter(s, t, &query))
+        }
+        OrgsDone => organization::done(s, t).await,
+        Country => sync(shipping::country(s, t, &input)),
+        Address => sync(shipping::address(s, t, &input)),
+        Rate => sync(shipping::rate(s, t, &input)),
+        ShippingDone => shipping::done(s, t).await,
+        PayWith => payment::choose(s, t, &input).await,
+        PoYes => sync(po::yes(s, t)),
+        PoNo => po::no(s, t).await,
+        PoNumber => {
+            let po = input.field("po").unwrap_or_default().to_string();
+            po::number(s, t, &po).await
+        }
+        Agree => po::agree(s, t).await,
+        Edit(part) => checkout::edit(s, t, part).await,
+        Process => checkout::process(s, t).await,
+        Orders => sync(orders::open(s, t, false)),
+        Quotes => sync(orders::open(s, t, true)),
+        ViewOrder => orders::view(s, t, &input).await,
+        BuyAgain => orders::buy_again(s, t).await,
+        Convert => orders::convert(s, t).await,
+        ShortcutYes => sync(shortcut::accept(s, t)),
+        ShortcutNo => sync(shortcut::decline(s, t)),
     }
 }
 
-/// Typed text answers the current step's prompt, if it has one.
-pub fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
+/// Typed text answers the current step's prompt, if it has one; else it may be a
+/// shortcut such as "buy 3 support credits"; else it gets help.
+pub async fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     match s.step {
-        Step::Product { .. } => product::typed_qty(s, t, text),
-        Step::Line { id } => cart::typed_line_qty(s, t, id, text),
-        _ => Err(Notice::info(t.lang.t("unknown.text"))),
+        Step::Product { .. } => product::typed_qty(s, t, text).map_err(Fail::from),
+        Step::Line { id } => cart::typed_line_qty(s, t, id, text).map_err(Fail::from),
+        Step::Deployment { .. } => deployment::search(s, t, text).await,
+        Step::Organizations | Step::OrganizationLine { .. } => {
+            organization::filter(s, t, text).map_err(Fail::from)
+        }
+        Step::PoNumber => po::number(s, t, text).await,
+        _ => shortcut::parse(s, t, text).map_err(Fail::from),
     }
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
-    match &s.step {
+pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+    Ok(match &s.step {
         Step::Idle => general::render_welcome(s, t),
         Step::Store => store::render(s, t),
         Step::Product { .. } => product::render(s, t),
@@ -102,8 +189,18 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
         Step::Cart { .. } => cart::render(s, t),
         Step::Line { .. } => cart::render_line(s, t),
         Step::ConfirmEmpty => cart::render_confirm_empty(s, t),
-        Step::Checkout => checkout::render(s, t),
-    }
+        Step::Deployment { .. } => deployment::render(s, t).await?,
+        Step::LookAlike { .. } => deployment::render_look_alike(s, t).await?,
+        Step::Organizations | Step::OrganizationLine { .. } => organization::render(s, t).await?,
+        Step::Shipping => shipping::render(s, t),
+        Step::Payment => payment::render(s, t).await?,
+        Step::Po | Step::PoNumber | Step::Terms => po::render(s, t),
+        Step::Summary => checkout::render_summary(s, t),
+        Step::Placed { .. } | Step::Order { .. } => orders::render_order(s, t).await?,
+        Step::Orders { .. } => orders::render_list(s, t).await?,
+        Step::Ticket => orders::render_ticket(s, t).await?,
+        Step::ConfirmShortcut { .. } => shortcut::render(s, t),
+    })
 }
 
 /// Refusal for an action that decodes and is current, but belongs to another step:

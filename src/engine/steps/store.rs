@@ -43,7 +43,9 @@ fn find_category<'a>(catalog: &'a Catalog, query: &str) -> Option<&'a str> {
         .iter()
         .map(|c| {
             let name = c.name.to_lowercase();
-            let score = if name.contains(&q) || c.id.contains(&q) {
+            let score = if name == q || c.id == q {
+                2.0
+            } else if name.contains(&q) || c.id.contains(&q) {
                 1.0
             } else {
                 strsim::jaro_winkler(&q, &name).max(strsim::jaro_winkler(&q, &c.id))

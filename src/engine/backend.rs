@@ -1,0 +1,54 @@
+//! What the engine asks of the world: the directory, deployment search, saved cards and
+//! orders. The engine knows this trait only; the bot passes an implementation backed by
+//! the store, and tests pass fakes.
+
+use async_trait::async_trait;
+
+use crate::domain::account::Account;
+use crate::domain::card::SavedCard;
+use crate::domain::deployment::Deployment;
+use crate::domain::order::{NewOrder, Order, OrderKind};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BackendError(pub String);
+
+/// What placing an order came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placed {
+    Done(Box<Order>),
+    /// The card was refused; `reason` is safe to show.
+    Declined {
+        reason: String,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, BackendError>;
+
+#[async_trait]
+pub trait Backend: Send + Sync {
+    async fn account(&self, account_id: &str) -> Result<Account>;
+    /// Ranked matches among the deployments of `orgs`, best first.
+    async fn search_deployments(
+        &self,
+        orgs: &[String],
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Deployment>>;
+    async fn deployment(&self, id: &str) -> Result<Option<Deployment>>;
+    /// Deployments of `orgs` that are easily mistaken for `chosen`.
+    async fn look_alikes(&self, orgs: &[String], chosen: &Deployment) -> Result<Vec<Deployment>>;
+    async fn saved_cards(&self, account_id: &str) -> Result<Vec<SavedCard>>;
+    /// Places an order exactly once per `order.key`: a repeat returns the first result.
+    async fn place_order(&self, order: NewOrder) -> Result<Placed>;
+    /// The account's orders, newest first; only one kind if `kind` is given.
+    async fn orders(
+        &self,
+        account_id: &str,
+        kind: Option<OrderKind>,
+        limit: usize,
+    ) -> Result<Vec<Order>>;
+    async fn order(&self, account_id: &str, number: &str) -> Result<Option<Order>>;
+    /// Turns a quote into an invoice awaiting payment; `None` if it is not the account's quote.
+    async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>>;
+}

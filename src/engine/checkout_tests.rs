@@ -1,0 +1,718 @@
+//! Unit tests of the checkout steps (seed steps 8–14) and what follows an order.
+
+use super::event::Event;
+use super::fake::FakeBackend;
+use super::tests::Harness;
+use super::view::{ActionKind, NoticeKind};
+use crate::import::catalog::demo_catalog;
+
+/// Adds each (category, sku, qty) through the store, then opens the checkout.
+fn checkout_with(h: &mut Harness, items: &[(&str, &str, u32)]) {
+    for (category, sku, qty) in items {
+        h.open_product(category, sku);
+        if *qty > 1 {
+            h.line(&qty.to_string());
+        }
+        h.click("Add to cart");
+        assert_eq!(h.notice().0, NoticeKind::Success, "{:?}", h.last.notice);
+    }
+    h.line("/checkout");
+}
+
+fn options(h: &Harness, label: &str) -> Vec<String> {
+    match &h
+        .last
+        .view
+        .actions
+        .iter()
+        .find(|a| a.label == label)
+        .map(|a| &a.kind)
+    {
+        Some(ActionKind::Select { options, .. }) => {
+            options.iter().map(|o| o.value.clone()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Straight through the remaining steps with no PO number, agreeing to the terms.
+fn finish_to_summary(h: &mut Harness) {
+    if h.step() == "payment" {
+        h.choose("Payment method", "card:card_ok");
+    }
+    h.click("No");
+    h.click("I agree to the terms");
+    assert_eq!(h.step(), "summary", "{:?}", h.last.notice);
+}
+
+#[test]
+fn deployment_search_tolerates_typos_and_partial_ids() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);
+    assert_eq!(h.step(), "deployment");
+    h.line("Wrehouse Nroth");
+    assert_eq!(
+        options(&h, "Choose a deployment")
+            .first()
+            .map(String::as_str),
+        Some("233415")
+    );
+    h.submit("Search", "query", "70010");
+    assert!(
+        !options(&h, "Choose a deployment").contains(&"700100".to_string()),
+        "Cobalt's deployments are never offered"
+    );
+    h.line("10451");
+    assert_eq!(options(&h, "Choose a deployment")[0], "104512");
+    let msg = h.refused(|h| {
+        h.line("   ");
+    });
+    assert!(msg.contains("Type part"), "{msg}");
+    h.line("zzqqxx");
+    assert_eq!(h.notice().0, NoticeKind::Warning);
+    assert!(h.notice().1.contains("zzqqxx"));
+}
+
+#[test]
+fn a_look_alike_needs_an_explicit_confirmation() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);
+    h.line("main office pbx");
+    h.choose("Choose a deployment", "104512");
+    assert_eq!(h.step(), "look_alike");
+    let shown: Vec<_> = h.last.view.fields.iter().map(|f| f.value.clone()).collect();
+    assert!(shown.iter().any(|v| v.starts_with("104521")), "{shown:?}");
+    assert!(
+        shown.iter().all(|v| !v.starts_with("700100")),
+        "another org's look-alike is not shown: {shown:?}"
+    );
+    assert!(h.last.view.body.contains("cannot be moved"));
+    h.click("Choose another");
+    assert_eq!(h.step(), "deployment");
+    assert!(h.s.checkout.as_ref().unwrap().deployments.is_empty());
+    h.line("104512");
+    h.choose("Choose a deployment", "104512");
+    h.click("Yes, use 104512");
+    assert_eq!(
+        h.s.checkout
+            .as_ref()
+            .unwrap()
+            .deployments
+            .values()
+            .next()
+            .unwrap()
+            .id,
+        "104512"
+    );
+    assert_eq!(
+        h.step(),
+        "payment",
+        "one org line-free module: on to payment"
+    );
+}
+
+#[test]
+fn forged_or_unknown_deployment_ids_are_refused() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);
+    let choose = h.id("Search");
+    let forged = choose.replace("dsearch", "dchoose");
+    let msg = h.refused(|h| {
+        h.send(Event::Choose {
+            action: forged.clone(),
+            values: vec!["700101".into()],
+        });
+    });
+    assert!(msg.contains("not in any of your organizations"), "{msg}");
+    let msg = h.refused(|h| {
+        h.send(Event::Choose {
+            action: forged.clone(),
+            values: vec!["999999999".into()],
+        });
+    });
+    assert!(msg.contains("does not exist"), "{msg}");
+}
+
+#[test]
+fn apply_to_all_assigns_every_license_line() {
+    let mut h = Harness::new();
+    checkout_with(
+        &mut h,
+        &[
+            ("modules", "MOD-EPM", 1),
+            ("modules", "MOD-PARKPRO", 1),
+            ("pomps", "POMP-STD-1Y", 1),
+        ],
+    );
+    h.line("Cobalt");
+    h.line("Radiology Lab B");
+    h.choose("Choose a deployment", "613773");
+    h.click("Yes, use 613773");
+    assert_eq!(
+        h.step(),
+        "deployment",
+        "with several lines, stays for Apply to all"
+    );
+    h.click("Apply 613773 to all");
+    let c = h.s.checkout.as_ref().unwrap();
+    assert_eq!(c.deployments.len(), 3);
+    assert!(c.deployments.values().all(|d| d.id == "613773"));
+    assert_eq!(h.step(), "payment");
+}
+
+#[test]
+fn each_line_can_get_its_own_deployment() {
+    let mut h = Harness::new();
+    checkout_with(
+        &mut h,
+        &[("modules", "MOD-EPM", 1), ("modules", "MOD-PARKPRO", 1)],
+    );
+    let msg = h.refused(|h| {
+        let rev = h.s.rev;
+        h.send(Event::Click {
+            action: format!("{rev}:dnext"),
+        });
+    });
+    assert!(msg.contains("first"), "{msg}");
+    h.line("cobalt dispatch");
+    assert!(!options(&h, "Choose a deployment").contains(&"700101".to_string()));
+    h.line("Tampa");
+    let first = options(&h, "Choose a deployment")[0].clone();
+    h.choose("Choose a deployment", &first);
+    if h.step() == "look_alike" {
+        h.click(&format!("Yes, use {first}"));
+    }
+    h.click("Next");
+    assert_eq!(h.step(), "deployment");
+    h.line("Denver Clinic");
+    h.choose("Choose a deployment", "512300");
+    h.click("Yes, use 512300");
+    h.click("Next");
+    let c = h.s.checkout.as_ref().unwrap();
+    let ids: Vec<_> = c.deployments.values().map(|d| d.id.clone()).collect();
+    assert_eq!(ids, [first, "512300".to_string()]);
+    assert_eq!(h.step(), "payment");
+}
+
+#[test]
+fn organizations_default_and_can_change_but_only_to_the_users_own() {
+    let mut h = Harness::new();
+    checkout_with(
+        &mut h,
+        &[
+            ("support-credits", "SUP-CREDIT", 5),
+            ("hourly-support", "SUP-HOURLY", 2),
+        ],
+    );
+    assert_eq!(h.step(), "organizations");
+    assert!(
+        h.last.view.fields.iter().all(|f| f.value == "Acme Telecom"),
+        "{:?}",
+        h.last.view.fields
+    );
+    h.choose("Organization for all items", "ORG-BOREALIS");
+    assert!(
+        h.last
+            .view
+            .fields
+            .iter()
+            .all(|f| f.value == "Borealis Health")
+    );
+    let line = h.s.cart.lines[0].id.to_string();
+    h.choose("Change one item", &line);
+    assert_eq!(h.step(), "organization_line");
+    let msg = h.refused(|h| {
+        h.choose("Organization", "ORG-COBALT");
+    });
+    assert!(msg.contains("not one of yours"), "{msg}");
+    h.choose("Organization", "ORG-ACME");
+    assert_eq!(h.last.view.fields[0].value, "Acme Telecom");
+    assert_eq!(h.last.view.fields[1].value, "Borealis Health");
+    h.click("Continue");
+    assert_eq!(h.step(), "payment");
+}
+
+#[test]
+fn a_single_organization_is_assigned_without_asking() {
+    let mut h = Harness::with(demo_catalog(), FakeBackend::new().with_one_org());
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    assert_eq!(h.step(), "payment");
+    assert_eq!(
+        h.s.checkout
+            .as_ref()
+            .unwrap()
+            .organizations
+            .values()
+            .next()
+            .unwrap()
+            .name,
+        "Acme Telecom"
+    );
+}
+
+#[test]
+fn shipping_validates_each_field_and_keeps_what_was_typed() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("phones", "PHN-P310", 3)]);
+    assert_eq!(h.step(), "shipping");
+    assert!(
+        options(&h, "Shipping rate").is_empty(),
+        "no rates before an address"
+    );
+    let form = h.id("Enter address");
+    let mut fields: std::collections::BTreeMap<String, String> = [
+        ("name", "Dana Reyes"),
+        ("street", "500 Main St"),
+        ("city", "Austin"),
+        ("region", "TX"),
+        ("postal_code", "7870"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    h.send(Event::Submit {
+        action: form,
+        fields: fields.clone(),
+    });
+    assert_eq!(h.notice().0, NoticeKind::Error);
+    assert!(h.notice().1.contains("Postal code"), "{}", h.notice().1);
+    assert_eq!(h.step(), "shipping");
+    let ActionKind::Form { fields: shown, .. } = &h
+        .last
+        .view
+        .actions
+        .iter()
+        .find(|a| a.label == "Enter address")
+        .unwrap()
+        .kind
+    else {
+        panic!("no form");
+    };
+    assert_eq!(
+        shown.iter().find(|f| f.id == "city").unwrap().value,
+        "Austin",
+        "the other fields stay filled"
+    );
+    let msg = h.refused(|h| {
+        h.click("Help");
+        let rev = h.s.rev;
+        h.send(Event::Click {
+            action: format!("{rev}:sdone"),
+        });
+    });
+    assert!(msg.contains("address"), "{msg}");
+    fields.insert("postal_code".into(), "78701".into());
+    h.submit_fields("Enter address", &fields);
+    assert_eq!(h.notice().0, NoticeKind::Success);
+    let rates = options(&h, "Shipping rate");
+    assert_eq!(rates, ["ground", "express", "overnight"]);
+    h.choose("Shipping rate", "express");
+    assert_eq!(
+        h.field("Shipping (Express)"),
+        "USD 28.95",
+        "3 × 0.9 kg: 3 started kg at 3.00 + 19.95"
+    );
+    assert_eq!(h.field("Total"), "USD 295.95");
+    h.choose("Country: United States", "CA");
+    assert!(
+        h.s.checkout.as_ref().unwrap().address.is_none(),
+        "a US address is not valid in Canada"
+    );
+    h.choose("Country: Canada", "US");
+    h.choose("Shipping rate", "ground");
+    h.click("Continue");
+    assert_eq!(h.step(), "payment");
+}
+
+#[test]
+fn payment_methods_and_the_new_card_placeholder() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("modules", "MOD-SYSADMIN-PRO", 1)]);
+    h.line("Cobalt Dispatch");
+    h.line("Radiology Lab B");
+    h.choose("Choose a deployment", "613773");
+    h.click("Yes, use 613773");
+    assert_eq!(h.step(), "payment");
+    let opts = options(&h, "Payment method");
+    assert_eq!(
+        opts,
+        [
+            "card:card_ok",
+            "card:card_decline",
+            "new",
+            "wire",
+            "check",
+            "quote"
+        ]
+    );
+    let msg = h.refused(|h| {
+        h.choose("Payment method", "new");
+    });
+    assert!(msg.contains("not available yet"), "{msg}");
+    let msg = h.refused(|h| {
+        h.choose("Payment method", "card:someone_elses");
+    });
+    assert!(msg.contains("not available"), "{msg}");
+    h.choose("Payment method", "wire");
+    assert!(h.notice().1.contains("Bank 123."), "{:?}", h.last.notice);
+    assert_eq!(h.step(), "po");
+}
+
+#[test]
+fn po_numbers_are_validated_and_terms_must_be_agreed() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
+    h.submit_fields("Enter address", &address());
+    h.choose("Shipping rate", "ground");
+    h.click("Continue");
+    h.choose("Payment method", "check");
+    h.click("Yes");
+    assert_eq!(h.step(), "po_number");
+    for bad in ["", "PO 12", &"x".repeat(65), "#7"] {
+        let msg = h.refused(|h| {
+            h.line(bad);
+        });
+        assert!(msg.contains("PO number"), "{bad:?}: {msg}");
+    }
+    h.submit("Enter PO number", "po", "  PO-2026/11_a.7 ");
+    assert_eq!(h.step(), "terms");
+    let url = h.last.view.actions.iter().find_map(|a| match &a.kind {
+        ActionKind::Link { url } => Some(url.clone()),
+        _ => None,
+    });
+    assert_eq!(url.as_deref(), Some("https://example.com/terms"));
+    let rev = h.s.rev;
+    h.refused(|h| {
+        h.send(Event::Click {
+            action: format!("{rev}:process"),
+        });
+    });
+    h.click("I agree to the terms");
+    assert_eq!(h.step(), "summary");
+    assert_eq!(h.field("PO number"), "PO-2026/11_a.7");
+}
+
+fn address() -> std::collections::BTreeMap<String, String> {
+    [
+        ("name", "Dana Reyes"),
+        ("street", "500 Main St"),
+        ("city", "Austin"),
+        ("region", "TX"),
+        ("postal_code", "78701"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+#[test]
+fn the_summary_edits_one_part_and_keeps_the_rest() {
+    let mut h = Harness::new();
+    checkout_with(
+        &mut h,
+        &[
+            ("support-credits", "SUP-CREDIT", 10),
+            ("phones", "PHN-P330", 2),
+        ],
+    );
+    h.click("Continue");
+    h.submit_fields("Enter address", &address());
+    h.choose("Shipping rate", "ground");
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    let before = h.s.checkout.clone().unwrap();
+    assert_eq!(
+        h.field("Total"),
+        "USD 1,312.45",
+        "1,000 + 2 × 149 + ground for 3 started kg"
+    );
+    h.click("Edit payment");
+    assert_eq!(h.step(), "payment");
+    h.choose("Payment method", "quote");
+    assert_eq!(
+        h.step(),
+        "summary",
+        "back to the summary, nothing else asked again"
+    );
+    let after = h.s.checkout.clone().unwrap();
+    assert_eq!(
+        (after.address, after.organizations, after.po),
+        (before.address, before.organizations, before.po)
+    );
+    assert!(h.id("Save quote").ends_with(":process"));
+    h.click("Edit shipping");
+    h.choose("Shipping rate", "overnight");
+    h.click("Continue");
+    assert_eq!(h.field("Shipping (Overnight)"), "USD 54.95");
+    h.click("Edit PO number");
+    h.click("Yes");
+    h.line("PO-9");
+    assert_eq!(h.step(), "summary");
+    h.click("Edit cart");
+    assert_eq!(h.step(), "cart");
+    h.click("Checkout");
+    assert_eq!(
+        h.step(),
+        "summary",
+        "a complete checkout resumes at the summary"
+    );
+}
+
+#[test]
+fn process_places_exactly_one_order_and_confirms_it() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    let process = h.id("Process order");
+    h.click("Process order");
+    assert_eq!(h.step(), "placed");
+    assert_eq!(h.backend.order_count(), 1);
+    assert!(
+        h.last.view.title.contains("CB-100001"),
+        "{}",
+        h.last.view.title
+    );
+    assert_eq!(h.field("Status"), "paid");
+    assert_eq!(h.field("Total"), "USD 500.00");
+    assert!(
+        h.last
+            .view
+            .fields
+            .iter()
+            .any(|f| f.label.contains("→ Acme Telecom"))
+    );
+    assert!(h.s.cart.is_empty() && h.s.checkout.is_none());
+    h.send(Event::Click { action: process });
+    assert!(h.notice().1.contains("earlier message"));
+    assert_eq!(
+        h.backend.order_count(),
+        1,
+        "the repeated click placed nothing"
+    );
+}
+
+#[test]
+fn a_declined_card_goes_back_to_payment_with_everything_else_kept() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    h.choose("Payment method", "card:card_decline");
+    h.click("No");
+    h.click("I agree to the terms");
+    h.click("Process order");
+    assert_eq!(h.step(), "payment");
+    assert_eq!(h.notice().0, NoticeKind::Error);
+    assert!(h.notice().1.contains("declined"));
+    let c = h.s.checkout.as_ref().unwrap();
+    assert!(c.terms && c.po == Some(None) && c.payment.is_none());
+    assert_eq!(h.s.cart.lines.len(), 1);
+    h.choose("Payment method", "card:card_ok");
+    assert_eq!(h.step(), "summary");
+    h.click("Process order");
+    assert_eq!(h.field("Status"), "paid");
+}
+
+#[test]
+fn wire_check_and_quote_orders_say_what_happens_next() {
+    for (method, status, words) in [
+        ("wire", "awaiting payment", "Bank 123."),
+        ("check", "awaiting payment", "1 Example Way"),
+        ("quote", "quote", "/quotes"),
+    ] {
+        let mut h = Harness::new();
+        checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+        h.click("Continue");
+        h.choose("Payment method", method);
+        h.click("No");
+        h.click("I agree to the terms");
+        let button = if method == "quote" {
+            "Save quote"
+        } else {
+            "Process order"
+        };
+        h.click(button);
+        assert_eq!(h.field("Status"), status, "{method}");
+        assert!(
+            h.last.view.body.contains(words),
+            "{method}: {}",
+            h.last.view.body
+        );
+    }
+}
+
+#[test]
+fn quotes_convert_to_invoices_once() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    h.choose("Payment method", "quote");
+    h.click("No");
+    h.click("I agree to the terms");
+    h.click("Save quote");
+    h.line("/quotes");
+    assert_eq!(h.step(), "quotes");
+    h.choose("View an order", "CB-100001");
+    h.click("Convert to invoice");
+    assert!(h.notice().1.contains("invoice"), "{:?}", h.last.notice);
+    assert_eq!(h.field("Status"), "awaiting payment");
+    assert!(
+        h.last
+            .view
+            .actions
+            .iter()
+            .all(|a| a.label != "Convert to invoice")
+    );
+    let rev = h.s.rev;
+    let msg = h.refused(|h| {
+        h.send(Event::Click {
+            action: format!("{rev}:convert"),
+        });
+    });
+    assert!(msg.contains("not an open quote"), "{msg}");
+}
+
+#[test]
+fn a_returning_buyer_repeats_an_order_in_six_interactions() {
+    let mut h = Harness::new();
+    checkout_with(
+        &mut h,
+        &[
+            ("modules", "MOD-EPM", 1),
+            ("support-credits", "SUP-CREDIT", 5),
+        ],
+    );
+    h.line("Radiology Lab B");
+    h.choose("Choose a deployment", "613773");
+    h.click("Yes, use 613773");
+    h.choose("Organization for all items", "ORG-BOREALIS");
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    h.click("Process order");
+    assert_eq!(h.backend.order_count(), 1);
+
+    let mut interactions = 0;
+    let mut step = |h: &mut Harness, f: &dyn Fn(&mut Harness)| {
+        interactions += 1;
+        f(h);
+    };
+    step(&mut h, &|h| {
+        h.line("/orders");
+    });
+    step(&mut h, &|h| {
+        h.choose("View an order", "CB-100001");
+    });
+    step(&mut h, &|h| {
+        h.click("Buy again");
+    });
+    assert_eq!(
+        h.step(),
+        "po",
+        "deployment, organization and card are pre-selected"
+    );
+    step(&mut h, &|h| {
+        h.click("No");
+    });
+    step(&mut h, &|h| {
+        h.click("I agree to the terms");
+    });
+    assert_eq!(h.field("Payment"), "Visa •••• 4242 (exp 12/99)");
+    assert!(
+        h.last
+            .view
+            .fields
+            .iter()
+            .any(|f| f.label.contains("613773"))
+    );
+    assert!(
+        h.last
+            .view
+            .fields
+            .iter()
+            .any(|f| f.label.contains("→ Borealis Health"))
+    );
+    step(&mut h, &|h| {
+        h.click("Process order");
+    });
+    assert_eq!(h.step(), "placed");
+    assert_eq!(h.backend.order_count(), 2);
+    assert!(interactions <= 6, "{interactions} interactions");
+}
+
+#[test]
+fn ticket_shows_the_links_and_recent_orders() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    h.click("Process order");
+    h.line("/ticket");
+    assert_eq!(h.step(), "ticket");
+    assert_eq!(h.field("Your recent orders"), "CB-100001");
+    let urls: Vec<_> = h
+        .last
+        .view
+        .actions
+        .iter()
+        .filter_map(|a| match &a.kind {
+            ActionKind::Link { url } => Some(url.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "https://support.example.com",
+            "https://support.example.com/howto"
+        ]
+    );
+}
+
+#[test]
+fn typed_shortcuts_ask_before_adding() {
+    let mut h = Harness::new();
+    h.line("add 5 hours of hourly support");
+    assert_eq!(h.step(), "confirm_shortcut");
+    assert!(
+        h.last.view.body.contains("5 × Hourly Support (USD 625.00)"),
+        "{}",
+        h.last.view.body
+    );
+    assert!(
+        h.s.cart.is_empty(),
+        "nothing changes before the user confirms"
+    );
+    h.click("Yes, add it");
+    assert_eq!(h.s.cart.lines[0].qty, 5);
+    h.line("buy 3 support credits");
+    assert!(h.notice().1.contains("5 to 500"), "{:?}", h.last.notice);
+    h.line("please buy 10 Support Credits.");
+    h.click("No");
+    assert_eq!(h.s.cart.lines.len(), 1);
+    let msg = h.refused(|h| {
+        h.line("buy 2 flux capacitors");
+    });
+    assert!(msg.contains("flux capacitors"), "{msg}");
+    let msg = h.refused(|h| {
+        h.line("what's the weather");
+    });
+    assert!(msg.contains("/help"), "{msg}");
+    assert_eq!(
+        h.notice().0,
+        NoticeKind::Info,
+        "not understood gets help, not an error"
+    );
+}
+
+#[test]
+fn an_idle_checkout_restarts_at_the_cart() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    assert_eq!(h.step(), "payment");
+    h.now += 25 * 3600 * 1000;
+    h.send(Event::Start);
+    assert_eq!(h.step(), "cart");
+    assert!(h.s.checkout.is_none());
+    assert_eq!(h.s.cart.lines.len(), 1);
+}

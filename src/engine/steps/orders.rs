@@ -1,0 +1,324 @@
+//! Orders and quotes after the checkout: the confirmation, `/orders`, `/quotes`, Buy
+//! again, Convert to invoice, and `/ticket` with the support links.
+
+use super::checkout::{advance, describe_line, payment_label, prefilled};
+use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
+use crate::domain::order::{Order, OrderKind, OrderStatus, Payment};
+use crate::engine::action::Verb;
+use crate::engine::backend::BackendError;
+use crate::engine::session::{Assigned, Session, Step};
+use crate::engine::view::{Action, ActionKind, Choice, Notice, Style, View};
+
+pub fn open(s: &mut Session, _t: &Turn<'_>, quotes: bool) -> Outcome {
+    s.step = Step::Orders { quotes };
+    Ok(None)
+}
+
+fn date(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .map(|d| d.date().to_string())
+        .unwrap_or_default()
+}
+
+fn status(t: &Turn<'_>, o: &Order) -> String {
+    match o.status {
+        OrderStatus::Quote => t.lang.t("status.quote"),
+        OrderStatus::AwaitingPayment => t.lang.t("status.awaiting_payment"),
+        OrderStatus::Paid => t.lang.t("status.paid"),
+        OrderStatus::PaymentFailed => t.lang.t("status.payment_failed"),
+    }
+}
+
+/// What to do about the payment, for orders that wait for it.
+fn instructions(t: &Turn<'_>, o: &Order) -> Option<String> {
+    match (o.status, &o.details.payment) {
+        (OrderStatus::AwaitingPayment, Payment::Check) => Some(t.lang.f(
+            "placed.check",
+            &[
+                ("instructions", &t.settings.check_instructions),
+                ("number", &o.number),
+            ],
+        )),
+        (OrderStatus::AwaitingPayment, _) => Some(t.lang.f(
+            "placed.wire",
+            &[
+                ("instructions", &t.settings.wire_instructions),
+                ("number", &o.number),
+            ],
+        )),
+        (OrderStatus::Quote, _) => Some(t.lang.t("placed.quote")),
+        _ => None,
+    }
+}
+
+pub async fn view(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+    if !matches!(s.step, Step::Orders { .. }) {
+        return Err(not_here(t).into());
+    }
+    let number = input.one_value().ok_or_else(|| choose_one(t))?;
+    match t.backend.order(t.account_id, number).await? {
+        Some(o) => {
+            s.step = Step::Order { number: o.number };
+            Ok(None)
+        }
+        None => Err(Notice::error(t.lang.t("orders.unknown")).into()),
+    }
+}
+
+/// Puts an order's lines back in the cart, with their deployments and organizations,
+/// and goes straight on to the checkout: for a repeat order, most answers are known.
+pub async fn buy_again(s: &mut Session, t: &Turn<'_>) -> Flow {
+    let Step::Order { number } = &s.step else {
+        return Err(not_here(t).into());
+    };
+    let order = t
+        .backend
+        .order(t.account_id, number)
+        .await?
+        .ok_or_else(|| Notice::error(t.lang.t("orders.unknown")))?;
+    let account = t.backend.account(t.account_id).await?;
+    let mut added = Vec::new();
+    let mut skipped = Vec::new();
+    for line in &order.details.lines {
+        match t.catalog.product(&line.sku) {
+            Some(p) => match s.cart.add(p, line.qty) {
+                Ok(id) => added.push((id, line)),
+                Err(_) => skipped.push(line.name.clone()),
+            },
+            None => skipped.push(line.name.clone()),
+        }
+    }
+    if added.is_empty() {
+        return Err(Notice::error(t.lang.t("orders.nothing_to_add")).into());
+    }
+    let mut c = match s.checkout.take() {
+        Some(c) => c,
+        None => prefilled(s, t).await?,
+    };
+    for (id, line) in &added {
+        if let Some(d) = &line.deployment
+            && let Some(dep) = t.backend.deployment(&d.id).await?
+            && account.belongs_to(&dep.org_id)
+        {
+            // Bought for this deployment before: its look-alikes were already weighed.
+            c.confirmed.insert(dep.id.clone());
+            c.deployments.insert(
+                *id,
+                Assigned {
+                    id: dep.id,
+                    name: dep.name,
+                    org_id: dep.org_id,
+                },
+            );
+        }
+        if let Some(o) = &line.organization
+            && account.belongs_to(&o.id)
+        {
+            c.organizations.insert(*id, o.clone());
+            c.orgs_reviewed = true;
+        }
+    }
+    s.checkout = Some(c);
+    advance(s, t).await?;
+    let mut text = t.lang.f(
+        "orders.bought_again",
+        &[("count", &added.len()), ("number", &order.number)],
+    );
+    if !skipped.is_empty() {
+        text.push(' ');
+        text.push_str(
+            &t.lang
+                .f("orders.skipped", &[("names", &skipped.join(", "))]),
+        );
+    }
+    Ok(Some(Notice::success(text)))
+}
+
+pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
+    let Step::Order { number } = &s.step else {
+        return Err(not_here(t).into());
+    };
+    match t.backend.convert_quote(t.account_id, number).await? {
+        Some(o) => Ok(Some(Notice::success(t.lang.f(
+            "orders.converted",
+            &[
+                ("number", &o.number),
+                ("instructions", &t.settings.wire_instructions),
+            ],
+        )))),
+        None => Err(Notice::error(t.lang.t("orders.not_a_quote")).into()),
+    }
+}
+
+pub async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+    let rev = s.rev;
+    let (number, placed) = match &s.step {
+        Step::Placed { number } => (number.as_str(), true),
+        Step::Order { number } => (number.as_str(), false),
+        _ => ("", false),
+    };
+    let Some(o) = t.backend.order(t.account_id, number).await? else {
+        let mut v = View::new("order", t.lang.t("orders.unknown"));
+        v.button(
+            Verb::Orders.at(rev),
+            t.lang.t("orders.button"),
+            Style::Secondary,
+        );
+        return Ok(v);
+    };
+    let title = match (placed, o.kind) {
+        (true, OrderKind::Quote) => t.lang.f("placed.quote_title", &[("number", &o.number)]),
+        (true, OrderKind::Order) => t.lang.f("placed.title", &[("number", &o.number)]),
+        (false, _) => t.lang.f("orders.title", &[("number", &o.number)]),
+    };
+    let mut v = View::new(if placed { "placed" } else { "order" }, title);
+    v.body = instructions(t, &o).unwrap_or_default();
+    let d = &o.details;
+    v.field(t.lang.t("orders.number"), o.number.clone());
+    v.field(t.lang.t("orders.status"), status(t, &o));
+    v.field(t.lang.t("orders.date"), date(o.created_at));
+    for l in &d.lines {
+        v.field(
+            describe_line(
+                t,
+                &l.name,
+                l.qty,
+                l.deployment.as_ref(),
+                l.organization.as_ref(),
+            ),
+            l.total.to_string(),
+        );
+    }
+    if let Some(delivery) = &d.delivery {
+        v.field(t.lang.t("summary.ship_to"), delivery.address.one_line());
+        v.field(
+            t.lang
+                .f("summary.shipping", &[("rate", &delivery.rate.name)]),
+            d.shipping.to_string(),
+        );
+    }
+    v.field(t.lang.t("summary.payment"), payment_label(t, &d.payment));
+    if let Some(po) = &d.po_number {
+        v.field(t.lang.t("summary.po"), po.clone());
+    }
+    v.field(t.lang.t("summary.total"), d.total.to_string());
+    if placed {
+        v.button(
+            Verb::Orders.at(rev),
+            t.lang.t("orders.button"),
+            Style::Secondary,
+        );
+        v.button(
+            Verb::Shop.at(rev),
+            t.lang.t("common.continue_shopping"),
+            Style::Primary,
+        );
+    } else {
+        v.button(
+            Verb::BuyAgain.at(rev),
+            t.lang.t("orders.buy_again"),
+            Style::Success,
+        );
+        if o.status == OrderStatus::Quote {
+            v.button(
+                Verb::Convert.at(rev),
+                t.lang.t("orders.convert"),
+                Style::Primary,
+            );
+        }
+        let back = if o.kind == OrderKind::Quote {
+            Verb::Quotes
+        } else {
+            Verb::Orders
+        };
+        v.button(back.at(rev), t.lang.t("common.back"), Style::Secondary);
+    }
+    footer(&mut v, s, t, true);
+    Ok(v)
+}
+
+pub async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+    let rev = s.rev;
+    let quotes = matches!(s.step, Step::Orders { quotes: true });
+    let kind = if quotes {
+        OrderKind::Quote
+    } else {
+        OrderKind::Order
+    };
+    let list = t
+        .backend
+        .orders(t.account_id, Some(kind), crate::engine::view::PAGE_SIZE)
+        .await?;
+    let mut v = View::new(
+        if quotes { "quotes" } else { "orders" },
+        t.lang.t(if quotes {
+            "quotes.title"
+        } else {
+            "orders.list_title"
+        }),
+    );
+    if list.is_empty() {
+        v.body = t.lang.t(if quotes { "quotes.none" } else { "orders.none" });
+    }
+    let mut options = Vec::new();
+    for o in &list {
+        let label = format!("{} · {}", o.number, date(o.created_at));
+        let value = format!("{} · {}", o.details.total, status(t, o));
+        v.field(label.clone(), value.clone());
+        options.push(Choice::new(&o.number, label).describe(value));
+    }
+    if !options.is_empty() {
+        v.select(
+            Verb::ViewOrder.at(rev),
+            t.lang.t("orders.view"),
+            t.lang.t("orders.view_placeholder"),
+            options,
+        );
+    }
+    let other = if quotes {
+        (Verb::Orders, "orders.button")
+    } else {
+        (Verb::Quotes, "quotes.button")
+    };
+    v.button(other.0.at(rev), t.lang.t(other.1), Style::Secondary);
+    v.button(
+        Verb::Shop.at(rev),
+        t.lang.t("common.continue_shopping"),
+        Style::Primary,
+    );
+    footer(&mut v, s, t, true);
+    Ok(v)
+}
+
+/// `/ticket`: where to open a support ticket, with the user's recent orders to quote.
+pub async fn render_ticket(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+    let rev = s.rev;
+    let mut v = View::new("ticket", t.lang.t("ticket.title"));
+    v.body = t.lang.t("ticket.body");
+    let recent = t.backend.orders(t.account_id, None, 5).await?;
+    let numbers: Vec<String> = recent.iter().map(|o| o.number.clone()).collect();
+    v.field(
+        t.lang.t("ticket.recent"),
+        if numbers.is_empty() {
+            t.lang.t("ticket.no_orders")
+        } else {
+            numbers.join(", ")
+        },
+    );
+    v.actions.push(Action {
+        id: format!("{rev}:support-link"),
+        label: t.lang.t("ticket.support"),
+        kind: ActionKind::Link {
+            url: t.settings.support_url.clone(),
+        },
+    });
+    v.actions.push(Action {
+        id: format!("{rev}:howto-link"),
+        label: t.lang.t("ticket.howto"),
+        kind: ActionKind::Link {
+            url: t.settings.howto_url.clone(),
+        },
+    });
+    footer(&mut v, s, t, true);
+    Ok(v)
+}

@@ -1,0 +1,115 @@
+//! The payment method (seed step 11): a saved card, a new card, wire transfer, check, or
+//! saving the order as a quote.
+
+use super::checkout::{advance, checkout_mut};
+use super::{Flow, Input, Turn, choose_one, footer, not_here};
+use crate::domain::order::Payment;
+use crate::engine::action::Verb;
+use crate::engine::backend::BackendError;
+use crate::engine::session::{Session, Step};
+use crate::engine::view::{Choice, Notice, View};
+
+/// The year and month at `now_ms`, for card expiry.
+fn year_month(now_ms: i64) -> (i64, i64) {
+    let at = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    (i64::from(at.year()), i64::from(u8::from(at.month())))
+}
+
+pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+    if s.step != Step::Payment {
+        return Err(not_here(t).into());
+    }
+    let value = input.one_value().ok_or_else(|| choose_one(t))?;
+    let (payment, notice) = match value {
+        "wire" => (
+            Payment::Wire,
+            Some(Notice::info(t.lang.f(
+                "payment.wire_chosen",
+                &[("instructions", &t.settings.wire_instructions)],
+            ))),
+        ),
+        "check" => (
+            Payment::Check,
+            Some(Notice::info(t.lang.f(
+                "payment.check_chosen",
+                &[("instructions", &t.settings.check_instructions)],
+            ))),
+        ),
+        "quote" => (
+            Payment::Quote,
+            Some(Notice::info(t.lang.t("payment.quote_chosen"))),
+        ),
+        "new" => return Err(Notice::info(t.lang.t("payment.new_card_unavailable")).into()),
+        other => {
+            let id = other
+                .strip_prefix("card:")
+                .ok_or_else(|| Notice::error(t.lang.t("payment.unknown")))?;
+            let (year, month) = year_month(t.now);
+            let card = t
+                .backend
+                .saved_cards(t.account_id)
+                .await?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| Notice::error(t.lang.t("payment.unknown")))?;
+            if !card.valid_in(year, month) {
+                return Err(
+                    Notice::error(t.lang.f("payment.expired", &[("card", &card.label())])).into(),
+                );
+            }
+            (
+                Payment::Card {
+                    card_id: card.id.clone(),
+                    label: card.label(),
+                },
+                None,
+            )
+        }
+    };
+    checkout_mut(s, t)?.payment = Some(payment);
+    advance(s, t).await?;
+    Ok(notice)
+}
+
+pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+    let rev = s.rev;
+    let mut v = View::new("payment", t.lang.t("payment.title"));
+    v.body = t.lang.t("payment.body");
+    let chosen = s.checkout.as_ref().and_then(|c| c.payment.as_ref());
+    let (year, month) = year_month(t.now);
+    let mut options: Vec<Choice> = t
+        .backend
+        .saved_cards(t.account_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.valid_in(year, month))
+        .map(|c| {
+            let selected =
+                matches!(chosen, Some(Payment::Card { card_id, .. }) if *card_id == c.id);
+            Choice::new(format!("card:{}", c.id), c.label())
+                .describe(t.lang.t("payment.saved_card"))
+                .selected(selected)
+        })
+        .collect();
+    options.push(Choice::new("new", t.lang.t("payment.new_card")));
+    options.push(
+        Choice::new("wire", t.lang.t("payment.wire")).selected(chosen == Some(&Payment::Wire)),
+    );
+    options.push(
+        Choice::new("check", t.lang.t("payment.check")).selected(chosen == Some(&Payment::Check)),
+    );
+    options.push(
+        Choice::new("quote", t.lang.t("payment.quote"))
+            .describe(t.lang.t("payment.quote_note"))
+            .selected(chosen == Some(&Payment::Quote)),
+    );
+    v.select(
+        Verb::PayWith.at(rev),
+        t.lang.t("payment.method"),
+        t.lang.t("payment.placeholder"),
+        options,
+    );
+    footer(&mut v, s, t, false);
+    Ok(v)
+}

@@ -1,0 +1,249 @@
+//! Shipping, only when a line ships (seed step 10): a checked address, a rate from the
+//! weight and the destination, and the totals with shipping.
+
+use rust_decimal::Decimal;
+
+use super::checkout::{advance, checkout_mut, lines_needing};
+use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
+use crate::domain::address::{self, COUNTRIES, FIELDS, Problem};
+use crate::domain::catalog::Requirement;
+use crate::domain::money::Money;
+use crate::domain::shipping::{Rate, rates};
+use crate::engine::action::Verb;
+use crate::engine::session::{Session, Step};
+use crate::engine::view::{Choice, FormField, Notice, Style, View};
+
+pub fn needed(s: &Session, t: &Turn<'_>) -> bool {
+    !lines_needing(s, t, Requirement::Shipping).is_empty()
+}
+
+/// The parcel's weight: every shipped line's weight times its quantity.
+pub fn weight(s: &Session, t: &Turn<'_>) -> Decimal {
+    lines_needing(s, t, Requirement::Shipping)
+        .iter()
+        .map(|(l, p)| p.weight_kg.unwrap_or_default() * Decimal::from(l.qty))
+        .sum()
+}
+
+/// The rates to the entered address, if there is one.
+pub fn available(s: &Session, t: &Turn<'_>) -> Vec<Rate> {
+    let Some(addr) = s.checkout.as_ref().and_then(|c| c.address.as_ref()) else {
+        return Vec::new();
+    };
+    match address::country(&addr.country) {
+        Some(c) => rates(weight(s, t), c.zone, &t.catalog.currency),
+        None => Vec::new(),
+    }
+}
+
+/// The chosen rate, priced for the cart as it is now.
+pub fn current_rate(s: &Session, t: &Turn<'_>) -> Option<Rate> {
+    let chosen = s.checkout.as_ref()?.rate.as_deref()?;
+    available(s, t).into_iter().find(|r| r.id == chosen)
+}
+
+fn in_step(s: &Session, t: &Turn<'_>) -> Result<(), Notice> {
+    if s.step == Step::Shipping {
+        Ok(())
+    } else {
+        Err(not_here(t))
+    }
+}
+
+pub fn country(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+    in_step(s, t)?;
+    let code = input.one_value().ok_or_else(|| choose_one(t))?;
+    if address::country(code).is_none() {
+        return Err(Notice::error(t.lang.t("shipping.unknown_country")));
+    }
+    let c = checkout_mut(s, t)?;
+    if c.country == code {
+        return Ok(None);
+    }
+    c.country = code.to_string();
+    c.rate = None;
+    // The address typed so far is kept; it is checked again against the new country.
+    c.address = address::validate(&c.address_draft, code).ok();
+    Ok(None)
+}
+
+/// The address form. A bad field is named and the form keeps everything typed, so the
+/// user fixes one field rather than typing them all again.
+pub fn address(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+    in_step(s, t)?;
+    let Input::Fields(fields) = input else {
+        return Err(not_here(t));
+    };
+    let c = checkout_mut(s, t)?;
+    let kept: std::collections::BTreeMap<String, String> = FIELDS
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                fields
+                    .get(*f)
+                    .cloned()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect(),
+            )
+        })
+        .collect();
+    c.address_draft = kept;
+    match address::validate(&c.address_draft, &c.country) {
+        Ok(a) => {
+            c.address = Some(a);
+            Ok(Some(Notice::success(t.lang.t("shipping.address_saved"))))
+        }
+        Err(e) => {
+            c.address = None;
+            c.rate = None;
+            let field = t.lang.t(field_key(e.field));
+            let problem = match e.problem {
+                Problem::Missing => t.lang.f("shipping.missing", &[("field", &field)]),
+                Problem::TooLong => t.lang.f("shipping.too_long", &[("field", &field)]),
+                Problem::TooManyLines => t.lang.t("shipping.too_many_lines"),
+                Problem::UnknownRegion => {
+                    t.lang.f("shipping.bad_region", &[("country", &c.country)])
+                }
+                Problem::BadPostalCode => {
+                    t.lang.f("shipping.bad_postal", &[("country", &c.country)])
+                }
+                Problem::UnknownCountry => t.lang.t("shipping.unknown_country"),
+            };
+            Ok(Some(Notice::error(problem)))
+        }
+    }
+}
+
+fn field_key(field: &str) -> &'static str {
+    match field {
+        "name" => "shipping.field_name",
+        "street" => "shipping.field_street",
+        "city" => "shipping.field_city",
+        "region" => "shipping.field_region",
+        "postal_code" => "shipping.field_postal",
+        _ => "shipping.field_country",
+    }
+}
+
+pub fn rate(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+    in_step(s, t)?;
+    let id = input.one_value().ok_or_else(|| choose_one(t))?;
+    if !available(s, t).iter().any(|r| r.id == id) {
+        return Err(Notice::error(t.lang.t("shipping.unknown_rate")));
+    }
+    checkout_mut(s, t)?.rate = Some(id.to_string());
+    Ok(None)
+}
+
+pub async fn done(s: &mut Session, t: &Turn<'_>) -> Flow {
+    in_step(s, t)?;
+    if s.checkout
+        .as_ref()
+        .and_then(|c| c.address.as_ref())
+        .is_none()
+    {
+        return Err(Notice::error(t.lang.t("shipping.need_address")).into());
+    }
+    if current_rate(s, t).is_none() {
+        return Err(Notice::error(t.lang.t("shipping.need_rate")).into());
+    }
+    advance(s, t).await
+}
+
+pub fn render(s: &Session, t: &Turn<'_>) -> View {
+    let rev = s.rev;
+    let mut v = View::new("shipping", t.lang.t("shipping.title"));
+    v.body = t.lang.t("shipping.body");
+    let Some(c) = &s.checkout else { return v };
+    for (l, p) in lines_needing(s, t, Requirement::Shipping) {
+        v.field(
+            t.lang
+                .f("cart.line_label", &[("name", &p.name), ("qty", &l.qty)]),
+            format!(
+                "{} kg",
+                p.weight_kg.unwrap_or_default() * Decimal::from(l.qty)
+            ),
+        );
+    }
+    let country_name = address::country(&c.country).map_or("", |x| x.name);
+    v.field(
+        t.lang.t("shipping.address"),
+        c.address
+            .as_ref()
+            .map_or(t.lang.t("shipping.no_address"), |a| a.one_line()),
+    );
+    let countries = COUNTRIES
+        .iter()
+        .map(|x| Choice::new(x.code, x.name).selected(x.code == c.country))
+        .collect();
+    v.select(
+        Verb::Country.at(rev),
+        t.lang.f("shipping.country", &[("country", &country_name)]),
+        t.lang.t("shipping.country_placeholder"),
+        countries,
+    );
+    let fields = FIELDS
+        .iter()
+        .map(|f| FormField {
+            id: f.to_string(),
+            label: t.lang.t(field_key(f)),
+            value: c.address_draft.get(*f).cloned().unwrap_or_default(),
+            placeholder: String::new(),
+            required: *f != "region",
+            max_len: if *f == "street" { 200 } else { 100 },
+        })
+        .collect();
+    let label = if c.address.is_some() {
+        "shipping.change_address"
+    } else {
+        "shipping.enter_address"
+    };
+    v.form(
+        Verb::Address.at(rev),
+        t.lang.t(label),
+        t.lang.t("shipping.form_title"),
+        fields,
+    );
+    let options: Vec<Choice> = available(s, t)
+        .into_iter()
+        .map(|r| {
+            let selected = c.rate.as_deref() == Some(r.id.as_str());
+            Choice::new(&r.id, format!("{} · {}", r.name, r.price))
+                .describe(&r.days)
+                .selected(selected)
+        })
+        .collect();
+    if !options.is_empty() {
+        v.select(
+            Verb::Rate.at(rev),
+            t.lang.t("shipping.rate"),
+            t.lang.t("shipping.rate_placeholder"),
+            options,
+        );
+    }
+    let zero = Money::zero(t.catalog.currency.clone());
+    let rate = current_rate(s, t);
+    let totals = s
+        .cart
+        .totals(t.catalog)
+        .with_shipping(rate.as_ref().map_or(&zero, |r| &r.price));
+    if let Some(r) = &rate {
+        v.field(
+            t.lang.f("summary.shipping", &[("rate", &r.name)]),
+            r.price.to_string(),
+        );
+    }
+    v.field(t.lang.t("summary.total"), totals.total.to_string());
+    if c.address.is_some() && rate.is_some() {
+        v.button(
+            Verb::ShippingDone.at(rev),
+            t.lang.t("shipping.continue"),
+            Style::Success,
+        );
+    }
+    footer(&mut v, s, t, false);
+    v
+}

@@ -1,0 +1,213 @@
+//! The engine's `Backend`, backed by the store, the deployment search index and the
+//! payment gateway.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::RwLock;
+
+use super::payments::{PaymentError, PaymentGateway};
+use crate::domain::account::Account;
+use crate::domain::card::SavedCard;
+use crate::domain::deployment::Deployment;
+use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
+use crate::engine::backend::{Backend, BackendError, Placed, Result};
+use crate::search::Index;
+use crate::store::{Store, StoreError, now_ms};
+
+/// A search index per organization, with the version of the deployments it was built from.
+type Indexes = HashMap<String, ((i64, i64), Arc<Index>)>;
+
+pub struct StoreBackend {
+    store: Store,
+    gateway: Arc<dyn PaymentGateway>,
+    indexes: RwLock<Indexes>,
+}
+
+fn err(e: StoreError) -> BackendError {
+    BackendError(e.to_string())
+}
+
+impl StoreBackend {
+    pub fn new(store: Store, gateway: Arc<dyn PaymentGateway>) -> Self {
+        StoreBackend {
+            store,
+            gateway,
+            indexes: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The organization's index, rebuilt only when its deployments changed. Deployments
+    /// are reference data that changes by import, so every process may cache it.
+    async fn index(&self, org: &str) -> Result<Arc<Index>> {
+        let version = self.store.deployments_version(org).await.map_err(err)?;
+        if let Some((v, index)) = self.indexes.read().await.get(org)
+            && *v == version
+        {
+            return Ok(index.clone());
+        }
+        let index = Arc::new(Index::new(
+            self.store.deployments_of(org).await.map_err(err)?,
+        ));
+        self.indexes
+            .write()
+            .await
+            .insert(org.to_string(), (version, index.clone()));
+        Ok(index)
+    }
+
+    fn result_of(order: Order) -> Placed {
+        match order.status {
+            OrderStatus::PaymentFailed => Placed::Declined {
+                reason: "the card was declined".into(),
+            },
+            _ => Placed::Done(Box::new(order)),
+        }
+    }
+}
+
+#[async_trait]
+impl Backend for StoreBackend {
+    async fn account(&self, account_id: &str) -> Result<Account> {
+        self.store
+            .account(account_id)
+            .await
+            .map_err(err)?
+            .ok_or_else(|| BackendError(format!("account {account_id} is gone")))
+    }
+
+    async fn search_deployments(
+        &self,
+        orgs: &[String],
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Deployment>> {
+        let mut hits: Vec<(f64, Deployment)> = Vec::new();
+        for org in orgs {
+            let index = self.index(org).await?;
+            hits.extend(
+                index
+                    .search(query, limit)
+                    .into_iter()
+                    .map(|h| (h.score, h.deployment.clone())),
+            );
+        }
+        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        Ok(hits.into_iter().take(limit).map(|(_, d)| d).collect())
+    }
+
+    async fn deployment(&self, id: &str) -> Result<Option<Deployment>> {
+        self.store.deployment(id).await.map_err(err)
+    }
+
+    async fn look_alikes(&self, orgs: &[String], chosen: &Deployment) -> Result<Vec<Deployment>> {
+        let mut out: Vec<Deployment> = Vec::new();
+        for org in orgs {
+            let index = self.index(org).await?;
+            out.extend(index.look_alikes(chosen).into_iter().cloned());
+        }
+        Ok(out)
+    }
+
+    async fn saved_cards(&self, account_id: &str) -> Result<Vec<SavedCard>> {
+        self.store.cards(account_id).await.map_err(err)
+    }
+
+    async fn place_order(&self, new: NewOrder) -> Result<Placed> {
+        if let Some(existing) = self.store.order_by_key(&new.key).await.map_err(err)? {
+            return Ok(Self::result_of(existing));
+        }
+        let number = self.store.next_order_number().await.map_err(err)?;
+        let (kind, status) = match new.payment {
+            Payment::Quote => (OrderKind::Quote, OrderStatus::Quote),
+            // A card order waits for its charge, which follows at once.
+            _ => (OrderKind::Order, OrderStatus::AwaitingPayment),
+        };
+        let mut order = Order {
+            number,
+            kind,
+            status,
+            created_at: now_ms(),
+            details: new,
+        };
+        if !self.store.insert_order(&order).await.map_err(err)? {
+            // The same checkout was placed by a concurrent click: answer with that order.
+            let existing = self
+                .store
+                .order_by_key(&order.details.key)
+                .await
+                .map_err(err)?;
+            return existing
+                .map(Self::result_of)
+                .ok_or_else(|| BackendError("an order vanished after a key conflict".into()));
+        }
+        tracing::info!(number = %order.number, kind = order.kind.as_str(), "order placed");
+        if let Payment::Card { card_id, .. } = &order.details.payment {
+            let cards = self
+                .store
+                .cards(&order.details.account_id)
+                .await
+                .map_err(err)?;
+            let charged = match cards.iter().find(|c| &c.id == card_id) {
+                Some(card) => {
+                    self.gateway
+                        .charge(&card.token, &order.details.total, &order.details.key)
+                        .await
+                }
+                None => Err(PaymentError::Declined(
+                    "that card is no longer saved".into(),
+                )),
+            };
+            match charged {
+                Ok(_) => order.status = OrderStatus::Paid,
+                Err(e) => {
+                    tracing::info!(number = %order.number, error = %e, "card payment failed");
+                    self.store
+                        .set_order_status(&order.number, OrderStatus::PaymentFailed)
+                        .await
+                        .map_err(err)?;
+                    let reason = match e {
+                        PaymentError::Declined(r) => r,
+                        PaymentError::Unavailable(_) => {
+                            "the payment service is unavailable; nothing was charged".into()
+                        }
+                    };
+                    return Ok(Placed::Declined { reason });
+                }
+            }
+            self.store
+                .set_order_status(&order.number, order.status)
+                .await
+                .map_err(err)?;
+        }
+        Ok(Placed::Done(Box::new(order)))
+    }
+
+    async fn orders(
+        &self,
+        account_id: &str,
+        kind: Option<OrderKind>,
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        let mut orders = self
+            .store
+            .orders(account_id, kind, limit)
+            .await
+            .map_err(err)?;
+        // A declined attempt is not an order the buyer has.
+        orders.retain(|o| o.status != OrderStatus::PaymentFailed);
+        Ok(orders)
+    }
+
+    async fn order(&self, account_id: &str, number: &str) -> Result<Option<Order>> {
+        self.store.order(account_id, number).await.map_err(err)
+    }
+
+    async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>> {
+        self.store
+            .convert_quote(account_id, number)
+            .await
+            .map_err(err)
+    }
+}

@@ -1,0 +1,156 @@
+//! Orders and quotes: numbered once, stored once per idempotency key.
+
+use sqlx::FromRow;
+
+use super::{Result, Store, StoreError, now_ms};
+use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus};
+
+#[derive(FromRow)]
+struct Row {
+    number: String,
+    kind: String,
+    status: String,
+    created_at: i64,
+    body: String,
+}
+
+fn kind(s: &str) -> Result<OrderKind> {
+    match s {
+        "order" => Ok(OrderKind::Order),
+        "quote" => Ok(OrderKind::Quote),
+        other => Err(StoreError::Corrupt(format!("order kind {other}"))),
+    }
+}
+
+fn status(s: &str) -> Result<OrderStatus> {
+    [
+        OrderStatus::Quote,
+        OrderStatus::AwaitingPayment,
+        OrderStatus::Paid,
+        OrderStatus::PaymentFailed,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+    .ok_or_else(|| StoreError::Corrupt(format!("order status {s}")))
+}
+
+impl Row {
+    fn into_order(self) -> Result<Order> {
+        let details: NewOrder = serde_json::from_str(&self.body)
+            .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", self.number)))?;
+        Ok(Order {
+            kind: kind(&self.kind)?,
+            status: status(&self.status)?,
+            number: self.number,
+            created_at: self.created_at,
+            details,
+        })
+    }
+}
+
+const COLUMNS: &str = "number, kind, status, created_at, body";
+
+impl Store {
+    /// The next order number, such as `CB-100001`. A number is never handed out twice;
+    /// one burned by a lost race leaves a gap, which is harmless.
+    pub async fn next_order_number(&self) -> Result<String> {
+        let (n,): (i64,) = sqlx::query_as(
+            "UPDATE counters SET value = value + 1 WHERE name = 'order' RETURNING value",
+        )
+        .fetch_one(&self.write)
+        .await?;
+        Ok(format!("CB-{n}"))
+    }
+
+    /// Stores an order unless one with the same idempotency key exists. True if stored.
+    pub async fn insert_order(&self, order: &Order) -> Result<bool> {
+        let body = serde_json::to_string(&order.details)
+            .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", order.number)))?;
+        let done = sqlx::query(
+            "INSERT INTO orders (number, idempotency_key, account_id, kind, status, total, currency, \
+             created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(&order.number)
+        .bind(&order.details.key)
+        .bind(&order.details.account_id)
+        .bind(order.kind.as_str())
+        .bind(order.status.as_str())
+        .bind(order.details.total.amount.to_string())
+        .bind(order.details.total.currency.code())
+        .bind(order.created_at)
+        .bind(body)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn order_by_key(&self, key: &str) -> Result<Option<Order>> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM orders WHERE idempotency_key = $1"
+        ))
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(Row::into_order).transpose()
+    }
+
+    /// An order of this account; another account's number finds nothing.
+    pub async fn order(&self, account_id: &str, number: &str) -> Result<Option<Order>> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM orders WHERE number = $1 AND account_id = $2"
+        ))
+        .bind(number)
+        .bind(account_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(Row::into_order).transpose()
+    }
+
+    /// The account's orders, newest first, of one kind or both.
+    pub async fn orders(
+        &self,
+        account_id: &str,
+        kind: Option<OrderKind>,
+        limit: usize,
+    ) -> Result<Vec<Order>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM orders WHERE account_id = $1 AND ($2 = '' OR kind = $2) \
+             ORDER BY created_at DESC, number DESC LIMIT $3"
+        ))
+        .bind(account_id)
+        .bind(kind.map_or("", OrderKind::as_str))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(Row::into_order).collect()
+    }
+
+    pub async fn set_order_status(&self, number: &str, status: OrderStatus) -> Result<()> {
+        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE number = $3")
+            .bind(status.as_str())
+            .bind(now_ms())
+            .bind(number)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Turns one of the account's open quotes into an invoice awaiting payment. `None`
+    /// when there is no such open quote (another account's, already converted).
+    pub async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>> {
+        let done = sqlx::query(
+            "UPDATE orders SET kind = 'order', status = 'awaiting_payment', updated_at = $1 \
+             WHERE number = $2 AND account_id = $3 AND kind = 'quote' AND status = 'quote'",
+        )
+        .bind(now_ms())
+        .bind(number)
+        .bind(account_id)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.order(account_id, number).await
+    }
+}

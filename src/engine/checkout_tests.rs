@@ -505,7 +505,7 @@ fn a_declined_card_goes_back_to_payment_with_everything_else_kept() {
     assert_eq!(h.notice().0, NoticeKind::Error);
     assert!(h.notice().1.contains("declined"));
     let c = h.s.checkout.as_ref().unwrap();
-    assert!(c.terms && c.po == Some(None) && c.payment.is_none());
+    assert!(c.terms && c.po == Some(crate::engine::session::PoAnswer::No) && c.payment.is_none());
     assert_eq!(h.s.cart.lines.len(), 1);
     h.choose("Payment method", "card:card_ok");
     assert_eq!(h.step(), "summary");

@@ -44,6 +44,24 @@ pub struct Search {
     pub results: Vec<Assigned>,
 }
 
+/// The answer to "Do you have a reference or PO number?". An enum rather than
+/// `Option<Option<_>>`, whose "answered no" would read back from JSON as "not asked".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PoAnswer {
+    No,
+    Number(String),
+}
+
+impl PoAnswer {
+    pub fn number(&self) -> Option<&str> {
+        match self {
+            PoAnswer::No => None,
+            PoAnswer::Number(n) => Some(n),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Checkout {
     /// With `attempt`, what makes placing this order idempotent.
@@ -77,9 +95,9 @@ pub struct Checkout {
     pub rate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
-    /// `None`: not asked yet; `Some(None)`: no PO number.
+    /// `None` until the user answers the PO question.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub po: Option<Option<String>>,
+    pub po: Option<PoAnswer>,
     #[serde(default)]
     pub terms: bool,
 }
@@ -210,6 +228,25 @@ impl Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checkout_round_trips_through_json_with_every_answer() {
+        let s = Session {
+            checkout: Some(Checkout {
+                key: "k".into(),
+                po: Some(PoAnswer::No),
+                payment: Some(Payment::Wire),
+                terms: true,
+                ..Checkout::default()
+            }),
+            ..Session::default()
+        };
+        let back: Session = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(
+            back.checkout, s.checkout,
+            "\"no PO number\" must not read back as \"not asked\""
+        );
+    }
 
     #[test]
     fn state_round_trips_through_json_without_rev() {

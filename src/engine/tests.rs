@@ -79,6 +79,10 @@ impl Harness {
             self.runtime
                 .block_on(self.engine.handle(&mut self.s, &ctx, &self.backend, e));
         self.last = handled.expect("the fake backend does not fail");
+        // As the store would: every event starts from the state read back from JSON.
+        let (rev, updated_at) = (self.s.rev, self.s.updated_at);
+        self.s = serde_json::from_str(&serde_json::to_string(&self.s).unwrap()).unwrap();
+        (self.s.rev, self.s.updated_at) = (rev, updated_at);
         &self.last
     }
 

@@ -254,8 +254,10 @@ fn build_order(s: &Session, t: &Turn<'_>, account: &Account) -> Result<NewOrder,
         .clone()
         .ok_or_else(|| Notice::error(t.lang.t("summary.incomplete")))?;
     let po =
-        c.po.clone()
-            .ok_or_else(|| Notice::error(t.lang.t("summary.incomplete")))?;
+        c.po.as_ref()
+            .ok_or_else(|| Notice::error(t.lang.t("summary.incomplete")))?
+            .number()
+            .map(String::from);
     if !c.terms {
         return Err(Notice::error(t.lang.t("terms.required")));
     }
@@ -394,9 +396,9 @@ pub fn render_summary(s: &Session, t: &Turn<'_>) -> View {
     if let Some(p) = &c.payment {
         v.field(t.lang.t("summary.payment"), payment_label(t, p));
     }
-    let po = match &c.po {
-        Some(Some(po)) => po.clone(),
-        _ => t.lang.t("summary.no_po"),
+    let po = match c.po.as_ref().and_then(|p| p.number()) {
+        Some(po) => po.to_string(),
+        None => t.lang.t("summary.no_po"),
     };
     v.field(t.lang.t("summary.po"), po);
     v.field(t.lang.t("summary.terms"), t.lang.t("summary.terms_agreed"));

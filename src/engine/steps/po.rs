@@ -4,7 +4,7 @@ use super::checkout::{advance, checkout_mut};
 use super::{Flow, Outcome, Turn, footer, not_here};
 use crate::domain::po::{self, PoError};
 use crate::engine::action::Verb;
-use crate::engine::session::{Session, Step};
+use crate::engine::session::{PoAnswer, Session, Step};
 use crate::engine::view::{Action, ActionKind, FormField, Notice, Style, View};
 
 pub fn yes(s: &mut Session, t: &Turn<'_>) -> Outcome {
@@ -19,7 +19,7 @@ pub async fn no(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.step != Step::Po {
         return Err(not_here(t).into());
     }
-    checkout_mut(s, t)?.po = Some(None);
+    checkout_mut(s, t)?.po = Some(PoAnswer::No);
     advance(s, t).await
 }
 
@@ -34,7 +34,7 @@ pub async fn number(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
             PoError::BadChar(c) => t.lang.f("po.bad_char", &[("char", &c)]),
         })
     })?;
-    checkout_mut(s, t)?.po = Some(Some(po));
+    checkout_mut(s, t)?.po = Some(PoAnswer::Number(po));
     advance(s, t).await
 }
 
@@ -48,7 +48,11 @@ pub async fn agree(s: &mut Session, t: &Turn<'_>) -> Flow {
 
 pub fn render(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
-    let current = s.checkout.as_ref().and_then(|c| c.po.clone()).flatten();
+    let current = s
+        .checkout
+        .as_ref()
+        .and_then(|c| c.po.as_ref())
+        .and_then(|p| p.number().map(String::from));
     match s.step {
         Step::PoNumber => {
             let mut v = View::new("po_number", t.lang.t("po.number_title"));

@@ -1,0 +1,385 @@
+//! Whole checkouts through `checkout-bot chat --json`, with bad inputs along the way.
+
+mod common;
+
+use common::chat::Chat;
+use serde_json::{Value, json};
+
+fn fresh_db() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    (dir, url)
+}
+
+/// Buys each (category command, product label, quantity) from the store.
+fn add(c: &mut Chat, items: &[(&str, &str, u32)]) {
+    for (buy, label, qty) in items {
+        c.send(buy);
+        c.choose("Details", label);
+        if *qty > 1 {
+            c.send(&qty.to_string());
+        }
+        c.click("Add to cart");
+        assert_eq!(c.notice_kind(), "success", "{}", c.last);
+    }
+}
+
+fn option_values(c: &Chat, label: &str) -> Vec<String> {
+    c.action(label)["options"]
+        .as_array()
+        .map(|o| {
+            o.iter()
+                .filter_map(|x| x["value"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn address() -> Value {
+    json!({"name": "Dana Reyes", "street": "500 Main St\nSuite 2", "city": "Austin", "region": "TX", "postal_code": "78701"})
+}
+
+fn orders(c: &mut Chat) -> usize {
+    c.send("/orders");
+    c.last["view"]["fields"].as_array().map_or(0, Vec::len)
+}
+
+/// From the PO question to the placed order.
+fn no_po_agree_and_process(c: &mut Chat, button: &str) {
+    assert_eq!(c.step(), "po", "{}", c.last);
+    c.click("No");
+    c.click("I agree to the terms");
+    assert_eq!(c.step(), "summary", "{}", c.last);
+    c.click(button);
+    assert_eq!(c.step(), "placed", "{}", c.last);
+}
+
+#[test]
+fn saved_card_with_a_deployment_and_a_look_alike() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy modules", "EndPoint Manager", 1)]);
+    c.send("/checkout");
+    assert_eq!(c.step(), "deployment");
+    c.send("Main Ofice PBX");
+    let found = option_values(&c, "Choose a deployment");
+    assert!(
+        found.contains(&"104512".into()) && found.contains(&"104521".into()),
+        "{found:?}"
+    );
+    assert!(
+        !found.contains(&"700100".into()),
+        "another organization's deployment is never offered"
+    );
+    c.choose("Choose a deployment", "104512");
+    assert_eq!(c.step(), "look_alike");
+    assert!(
+        c.last["view"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be moved")
+    );
+    c.click("Yes, use 104512");
+    assert_eq!(c.step(), "payment");
+    c.choose("Payment method", "New credit card");
+    assert!(c.notice().contains("not available yet"), "{}", c.last);
+    c.choose("Payment method", "Visa •••• 4242 (exp 12/30)");
+    no_po_agree_and_process(&mut c, "Process order");
+    assert_eq!(c.field("Status"), "paid");
+    assert!(
+        c.last["view"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["label"]
+                .as_str()
+                .unwrap()
+                .contains("104512 · Main Office PBX"))
+    );
+    c.finish();
+}
+
+#[test]
+fn wire_transfer_with_shipping_and_bad_addresses() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(
+        &mut c,
+        &[
+            ("/buy phones", "P330 Desk Phone", 4),
+            ("/buy support credits", "Support Credits", 10),
+        ],
+    );
+    c.send("/checkout");
+    assert_eq!(c.step(), "organizations");
+    c.choose("Organization for all items", "Borealis Health");
+    c.click("Continue");
+    assert_eq!(c.step(), "shipping");
+    let mut bad = address();
+    bad["region"] = json!("Texas");
+    c.submit("Enter address", bad);
+    assert_eq!(c.notice_kind(), "error");
+    assert!(c.notice().contains("State / province"), "{}", c.last);
+    let form = c.action("Enter address").clone();
+    let city = form["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "city")
+        .unwrap();
+    assert_eq!(city["value"], "Austin", "the other fields stay filled");
+    c.submit("Enter address", address());
+    c.choose("Shipping rate", "ground");
+    assert_eq!(c.field("Shipping (Ground)"), "USD 17.45");
+    assert_eq!(c.field("Total"), "USD 1,613.45");
+    c.click("Continue");
+    c.choose("Payment method", "Wire transfer");
+    no_po_agree_and_process(&mut c, "Process order");
+    assert_eq!(c.field("Status"), "awaiting payment");
+    assert!(
+        c.last["view"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("wire transfer"),
+        "{}",
+        c.last
+    );
+    assert_eq!(c.field("Total"), "USD 1,613.45");
+    c.finish();
+}
+
+#[test]
+fn check_with_a_po_number() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy hourly support", "Hourly Support", 3)]);
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "Check");
+    c.click("Yes");
+    c.send("PO 2026 #1");
+    assert_eq!(c.notice_kind(), "error");
+    assert_eq!(c.step(), "po_number");
+    c.submit("Enter PO number", json!({"po": " PO-2026-0142 "}));
+    assert_eq!(c.step(), "terms");
+    c.click("I agree to the terms");
+    assert_eq!(c.field("PO number"), "PO-2026-0142");
+    c.click("Process order");
+    assert_eq!(c.field("Status"), "awaiting payment");
+    assert!(c.last["view"]["body"].as_str().unwrap().contains("check"));
+    c.finish();
+}
+
+#[test]
+fn a_quote_then_converted_to_an_invoice() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy per-incident", "Single Incident", 2)]);
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "Save as a quote");
+    no_po_agree_and_process(&mut c, "Save quote");
+    assert_eq!(c.field("Status"), "quote");
+    let number = c.field("Number");
+    c.send("/quotes");
+    c.choose("View an order", &number);
+    c.click("Convert to invoice");
+    assert_eq!(c.field("Status"), "awaiting payment");
+    c.finish();
+}
+
+#[test]
+fn several_deployment_lines_per_line_and_with_apply_to_all() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(
+        &mut c,
+        &[
+            ("/buy modules", "Park Pro", 1),
+            ("/buy modules", "System Admin Pro", 1),
+            (
+                "/buy peace of mind",
+                "Peace of Mind Plan, Standard, 1 year",
+                1,
+            ),
+        ],
+    );
+    c.send("/checkout");
+    c.send("Denver Clinic");
+    c.choose("Choose a deployment", "512300");
+    c.click("Yes, use 512300");
+    c.click("Next");
+    c.send("Tucson");
+    let tucson = option_values(&c, "Choose a deployment")[0].clone();
+    c.choose("Choose a deployment", &tucson);
+    if c.step() == "look_alike" {
+        c.click(&format!("Yes, use {tucson}"));
+    }
+    c.choose("Choose for", "Peace of Mind Plan, Standard, 1 year × 1");
+    c.send("512300");
+    c.choose("Choose a deployment", "512300");
+    assert_eq!(
+        c.step(),
+        "deployment",
+        "a confirmed deployment needs no second confirmation"
+    );
+    c.click("Next");
+    assert_eq!(c.step(), "payment");
+    c.choose("Payment method", "wire");
+    c.click("No");
+    c.click("I agree to the terms");
+    let labels: Vec<String> = c.last["view"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap().to_string())
+        .collect();
+    assert!(labels.iter().any(|l| l.contains(&tucson)), "{labels:?}");
+    c.click("Edit deployments");
+    c.click("Apply 512300 to all");
+    assert_eq!(c.step(), "summary");
+    let labels: Vec<String> = c.last["view"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        labels.iter().filter(|l| l.contains("512300")).count(),
+        3,
+        "{labels:?}"
+    );
+    c.click("Process order");
+    assert_eq!(c.step(), "placed");
+    c.finish();
+}
+
+#[test]
+fn a_forged_deployment_id_from_another_organization_is_refused() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy modules", "Call Center Pro", 1)]);
+    c.send("/checkout");
+    let search = c.id("Search");
+    let forged = search.replace("dsearch", "dchoose");
+    c.send_json(json!({"choose": forged, "values": ["700100"]}));
+    assert_eq!(c.notice_kind(), "error");
+    assert!(
+        c.notice().contains("not in any of your organizations"),
+        "{}",
+        c.last
+    );
+    assert_eq!(c.step(), "deployment");
+    c.send("/cart");
+    c.click("Checkout");
+    assert!(
+        c.last["view"]["fields"][0]["value"]
+            .as_str()
+            .unwrap()
+            .contains("not chosen"),
+        "nothing was assigned: {}",
+        c.last
+    );
+    c.finish();
+}
+
+#[test]
+fn editing_from_the_summary_keeps_every_other_answer() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy support credits", "Support Credits", 20)]);
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "check");
+    c.click("Yes");
+    c.send("PO-1");
+    c.click("I agree to the terms");
+    c.click("Edit payment");
+    c.choose("Payment method", "wire");
+    assert_eq!(c.step(), "summary");
+    assert_eq!(c.field("PO number"), "PO-1");
+    assert_eq!(c.field("Payment"), "Wire transfer");
+    c.click("Edit organizations");
+    c.choose("Organization for all items", "Borealis Health");
+    c.click("Continue");
+    assert_eq!(c.step(), "summary");
+    assert_eq!(c.field("PO number"), "PO-1");
+    c.finish();
+}
+
+#[test]
+fn a_duplicated_process_order_yields_one_order() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy support credits", "Support Credits", 5)]);
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "wire");
+    c.click("No");
+    c.click("I agree to the terms");
+    let process = c.id("Process order");
+    c.send_json(json!({"click": process}));
+    assert_eq!(c.step(), "placed");
+    c.send_json(json!({"click": process}));
+    assert_eq!(c.notice_kind(), "warning");
+    assert_eq!(orders(&mut c), 1);
+    c.finish();
+}
+
+#[test]
+fn two_processes_racing_on_process_order_yield_one_order() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy support credits", "Support Credits", 5)]);
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "wire");
+    c.click("No");
+    c.click("I agree to the terms");
+    let process = c.id("Process order");
+    let mut others: Vec<Chat> = (0..3).map(|_| Chat::start(&url, "demo", &[])).collect();
+    let line = json!({"click": process}).to_string();
+    let handles: Vec<_> = others
+        .drain(..)
+        .map(|mut o| {
+            let line = line.clone();
+            std::thread::spawn(move || {
+                o.send(&line);
+                o.finish();
+            })
+        })
+        .collect();
+    c.send(&line);
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(orders(&mut c), 1);
+    c.finish();
+}
+
+#[test]
+fn shortcuts_and_ticket_links() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    c.send("add 5 hours of hourly support");
+    assert_eq!(c.step(), "confirm_shortcut");
+    c.click("Yes, add it");
+    assert_eq!(
+        c.field("Hourly Support × 5"),
+        "USD 625.00 (USD 125.00 each)"
+    );
+    c.send("gimme stuff");
+    assert_eq!(c.notice_kind(), "info");
+    c.send("/ticket");
+    let links: Vec<&str> = c.last["view"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["url"].as_str())
+        .collect();
+    assert!(
+        links.contains(&"http://support.schmoozecom.com"),
+        "{links:?}"
+    );
+    c.finish();
+}

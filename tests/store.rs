@@ -6,7 +6,12 @@ use std::sync::Arc;
 
 use checkout_bot::demo;
 use checkout_bot::domain::account::{Identity, Organization, Role};
+use checkout_bot::domain::card::SavedCard;
 use checkout_bot::domain::deployment::Deployment;
+use checkout_bot::domain::money::{Currency, Money};
+use checkout_bot::domain::order::{
+    Named, NewOrder, Order, OrderKind, OrderLine, OrderStatus, Payment,
+};
 use checkout_bot::engine::session::{Session, Step};
 use checkout_bot::import::catalog::demo_catalog;
 use checkout_bot::store::Store;
@@ -282,5 +287,183 @@ on_both!(
             "a second enrolment of the same identity finds the first"
         );
         store.ping().await.unwrap();
+    }
+);
+
+fn new_order(key: &str, account: &str, payment: Payment) -> NewOrder {
+    let usd = |s: &str| Money::new(s.parse().unwrap(), Currency::usd());
+    NewOrder {
+        key: key.into(),
+        account_id: account.into(),
+        placed_by: "A".into(),
+        lines: vec![OrderLine {
+            sku: "SUP-CREDIT".into(),
+            name: "Support Credits".into(),
+            qty: 5,
+            unit_price: usd("100"),
+            total: usd("500"),
+            deployment: None,
+            organization: Some(Named {
+                id: "O1".into(),
+                name: "O1 Inc".into(),
+            }),
+        }],
+        delivery: None,
+        payment,
+        po_number: Some("PO-1".into()),
+        subtotal: usd("500"),
+        shipping: usd("0"),
+        total: usd("500"),
+    }
+}
+
+on_both!(
+    orders_are_numbered_stored_once_and_listed,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        let b = store.create_account("B", Some("O1")).await.unwrap();
+        let first = store.next_order_number().await.unwrap();
+        let second = store.next_order_number().await.unwrap();
+        assert_eq!(
+            (first.as_str(), second.as_str()),
+            ("CB-100001", "CB-100002")
+        );
+
+        let order = |number: &str, key: &str, account: &str, payment: Payment, at: i64| {
+            let details = new_order(key, account, payment);
+            Order {
+                number: number.into(),
+                kind: details.kind(),
+                status: OrderStatus::AwaitingPayment,
+                created_at: at,
+                details,
+            }
+        };
+        assert!(
+            store
+                .insert_order(&order("CB-1", "k1", &a, Payment::Wire, 10))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .insert_order(&order("CB-2", "k1", &a, Payment::Wire, 11))
+                .await
+                .unwrap(),
+            "one order per key"
+        );
+        let mut quote = order("CB-3", "k3", &a, Payment::Quote, 12);
+        quote.status = OrderStatus::Quote;
+        assert!(store.insert_order(&quote).await.unwrap());
+        assert!(
+            store
+                .insert_order(&order("CB-4", "k4", &b, Payment::Check, 13))
+                .await
+                .unwrap()
+        );
+
+        let by_key = store.order_by_key("k1").await.unwrap().unwrap();
+        assert_eq!(by_key.number, "CB-1");
+        assert_eq!(
+            by_key.details,
+            new_order("k1", &a, Payment::Wire),
+            "the snapshot round-trips"
+        );
+        assert!(store.order_by_key("nope").await.unwrap().is_none());
+        assert!(
+            store.order(&a, "CB-4").await.unwrap().is_none(),
+            "another account's order is not found"
+        );
+
+        let all: Vec<_> = store
+            .orders(&a, None, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.number)
+            .collect();
+        assert_eq!(all, ["CB-3", "CB-1"], "newest first, own orders only");
+        let quotes = store.orders(&a, Some(OrderKind::Quote), 10).await.unwrap();
+        assert_eq!(quotes.len(), 1);
+        assert_eq!(store.orders(&a, None, 1).await.unwrap().len(), 1);
+
+        store
+            .set_order_status("CB-1", OrderStatus::Paid)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.order(&a, "CB-1").await.unwrap().unwrap().status,
+            OrderStatus::Paid
+        );
+
+        assert!(
+            store.convert_quote(&b, "CB-3").await.unwrap().is_none(),
+            "only the owner converts"
+        );
+        let converted = store.convert_quote(&a, "CB-3").await.unwrap().unwrap();
+        assert_eq!(
+            (converted.kind, converted.status),
+            (OrderKind::Order, OrderStatus::AwaitingPayment)
+        );
+        assert!(
+            store.convert_quote(&a, "CB-3").await.unwrap().is_none(),
+            "converted once"
+        );
+        assert!(
+            store.convert_quote(&a, "CB-1").await.unwrap().is_none(),
+            "an order is not a quote"
+        );
+    }
+);
+
+on_both!(
+    cards_keep_only_token_brand_last4_and_expiry,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        let card = SavedCard {
+            id: String::new(),
+            brand: "Visa".into(),
+            last4: "4242".into(),
+            exp_month: 3,
+            exp_year: 2031,
+            token: "tok_x".into(),
+        };
+        let id = store.add_card(&a, &card).await.unwrap();
+        let cards = store.cards(&a).await.unwrap();
+        assert_eq!(cards.len(), 1);
+        assert_eq!(
+            (
+                cards[0].id.as_str(),
+                cards[0].label().as_str(),
+                cards[0].token.as_str()
+            ),
+            (id.as_str(), "Visa •••• 4242 (exp 03/31)", "tok_x")
+        );
+        let other = store.create_account("B", None).await.unwrap();
+        assert!(store.cards(&other).await.unwrap().is_empty());
+    }
+);
+
+on_both!(
+    single_deployments_and_their_version,
+    |store: Store| async move {
+        org(&store, "A").await;
+        let (n0, _) = store.deployments_version("A").await.unwrap();
+        assert_eq!(n0, 0);
+        let d = Deployment {
+            id: "1".into(),
+            name: "One".into(),
+            org_id: "A".into(),
+        };
+        store
+            .upsert_deployments(std::slice::from_ref(&d))
+            .await
+            .unwrap();
+        let v1 = store.deployments_version("A").await.unwrap();
+        assert_eq!(v1.0, 1);
+        assert_eq!(store.deployment("1").await.unwrap(), Some(d));
+        assert_eq!(store.deployment("2").await.unwrap(), None);
     }
 );

@@ -211,3 +211,130 @@ impl Backend for StoreBackend {
             .map_err(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+    use crate::domain::account::Identity;
+    use crate::domain::money::{Currency, Money};
+    use crate::services::payments::{Charge, MockPaymentGateway};
+
+    async fn store() -> (Store, String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite:{}", dir.path().join("b.db").display()))
+            .await
+            .unwrap();
+        demo::seed_if_empty(&store).await.unwrap();
+        let who = Identity::new("console", "local", "demo");
+        let account = store.account_id_for(&who).await.unwrap().unwrap();
+        (store, account, dir)
+    }
+
+    fn card_order(store_account: &str, card_id: &str, key: &str) -> NewOrder {
+        let usd = Money::new(rust_decimal::Decimal::from(500), Currency::usd());
+        NewOrder {
+            key: key.into(),
+            account_id: store_account.into(),
+            placed_by: "Demo".into(),
+            lines: Vec::new(),
+            delivery: None,
+            payment: Payment::Card {
+                card_id: card_id.into(),
+                label: "Visa".into(),
+            },
+            po_number: None,
+            subtotal: usd.clone(),
+            shipping: Money::zero(Currency::usd()),
+            total: usd,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_card_is_charged_once_per_key_and_the_order_is_paid() {
+        let (store, account, _dir) = store().await;
+        let card = store.cards(&account).await.unwrap().remove(0);
+        let mut gateway = MockPaymentGateway::new();
+        gateway
+            .expect_charge()
+            .withf(|token, amount, key| {
+                token == "tok_sandbox_visa" && amount.to_string() == "USD 500.00" && key == "k1"
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(Charge { id: "ch_1".into() }));
+        let backend = StoreBackend::new(store.clone(), Arc::new(gateway));
+        let first = backend
+            .place_order(card_order(&account, &card.id, "k1"))
+            .await
+            .unwrap();
+        let again = backend
+            .place_order(card_order(&account, &card.id, "k1"))
+            .await
+            .unwrap();
+        let (Placed::Done(a), Placed::Done(b)) = (first, again) else {
+            panic!("not placed")
+        };
+        assert_eq!(a.number, b.number);
+        assert_eq!(
+            store
+                .order(&account, &a.number)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            OrderStatus::Paid
+        );
+    }
+
+    #[tokio::test]
+    async fn a_declined_card_is_not_an_order_the_buyer_has() {
+        let (store, account, _dir) = store().await;
+        let card = store.cards(&account).await.unwrap().remove(0);
+        let mut gateway = MockPaymentGateway::new();
+        gateway
+            .expect_charge()
+            .times(1)
+            .returning(|_, _, _| Err(PaymentError::Declined("insufficient funds".into())));
+        let backend = StoreBackend::new(store.clone(), Arc::new(gateway));
+        let placed = backend
+            .place_order(card_order(&account, &card.id, "k2"))
+            .await
+            .unwrap();
+        assert_eq!(
+            placed,
+            Placed::Declined {
+                reason: "insufficient funds".into()
+            }
+        );
+        assert!(backend.orders(&account, None, 10).await.unwrap().is_empty());
+        let stored = store.order_by_key("k2").await.unwrap().unwrap();
+        assert_eq!(stored.status, OrderStatus::PaymentFailed);
+    }
+
+    #[tokio::test]
+    async fn search_sees_only_the_given_organizations_and_new_imports() {
+        let (store, _account, _dir) = store().await;
+        let backend = StoreBackend::new(store.clone(), Arc::new(MockPaymentGateway::new()));
+        let acme = vec!["ORG-ACME".to_string()];
+        let found = backend
+            .search_deployments(&acme, "main office pbx", 10)
+            .await
+            .unwrap();
+        assert!(found.iter().all(|d| d.org_id == "ORG-ACME"));
+        assert!(found.iter().any(|d| d.id == "104512"));
+        let new = Deployment {
+            id: "999001".into(),
+            name: "Brand New Annex".into(),
+            org_id: "ORG-ACME".into(),
+        };
+        store.upsert_deployments(&[new]).await.unwrap();
+        let found = backend
+            .search_deployments(&acme, "brand new annex", 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            found[0].id, "999001",
+            "the cached index is rebuilt after an import"
+        );
+    }
+}

@@ -11,6 +11,8 @@ use crate::config::Config;
 use crate::demo;
 use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
+use crate::domain::deployment::Deployment;
+use crate::engine::backend::Backend;
 use crate::engine::event::Event;
 use crate::engine::session::Session;
 use crate::engine::view::Reply;
@@ -175,6 +177,43 @@ impl Bot {
             tracing::debug!(%who, expected, "session changed underneath; retrying");
         }
         Err(BotError::Contended)
+    }
+
+    /// The user's deployments that best match `query`, for Discord autocomplete.
+    pub async fn deployment_suggestions(
+        &self,
+        who: &Identity,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Deployment>, BotError> {
+        let account_id = match self.store.load_session(who).await? {
+            Some(s) => s.account_id,
+            None => self.account_for(who).await?,
+        };
+        let account = self
+            .backend
+            .account(&account_id)
+            .await
+            .map_err(|e| BotError::Backend(e.0))?;
+        let orgs: Vec<String> = account.memberships.into_iter().map(|m| m.org.id).collect();
+        self.backend
+            .search_deployments(&orgs, query, limit)
+            .await
+            .map_err(|e| BotError::Backend(e.0))
+    }
+
+    /// Categories whose name or id contains `query`, as (id, name).
+    pub async fn category_suggestions(&self, query: &str) -> Vec<(String, String)> {
+        let Ok(catalog) = self.catalog().await else {
+            return Vec::new();
+        };
+        let q = query.trim().to_lowercase();
+        catalog
+            .categories
+            .iter()
+            .filter(|c| q.is_empty() || c.name.to_lowercase().contains(&q) || c.id.contains(&q))
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect()
     }
 
     async fn account_for(&self, who: &Identity) -> Result<String, BotError> {

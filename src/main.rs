@@ -2,14 +2,18 @@
 
 use std::collections::HashSet;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
 use checkout_bot::config::Config;
 use checkout_bot::domain::account::{Identity, Organization, Role};
+use checkout_bot::http::AppState;
 use checkout_bot::import;
+use checkout_bot::metrics::Metrics;
 use checkout_bot::store::Store;
 use clap::{Parser, Subcommand};
+use serenity::interactions_endpoint::Verifier;
 
 #[derive(Parser)]
 #[command(
@@ -36,6 +40,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Serve Discord's HTTP interactions endpoint, /healthz and /metrics on HTTP_ADDR.
+    Serve,
+    /// Run the Discord gateway client (DISCORD_TOKEN), or register the slash commands.
+    Discord {
+        #[command(subcommand)]
+        action: Option<DiscordCommand>,
+    },
     /// Create or update the database schema, then exit.
     Migrate,
     /// Import operator-maintained files.
@@ -47,6 +58,15 @@ enum Command {
     /// Link chat users to organizations with a role.
     #[command(subcommand)]
     Members(MembersCommand),
+}
+
+#[derive(Subcommand)]
+enum DiscordCommand {
+    /// Register the slash commands: globally, or in one guild (instant, for testing).
+    Register {
+        #[arg(long)]
+        guild: Option<u64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -149,6 +169,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             checkout_bot::channels::console::run(&bot, &user, json).await?;
             bot.store().close().await;
         }
+        Command::Serve => serve(config).await?,
+        Command::Discord { action: None } => {
+            let bot = Arc::new(Bot::start(config.clone()).await?);
+            checkout_bot::channels::discord::gateway::run(bot, &config.discord).await?;
+        }
+        Command::Discord {
+            action: Some(DiscordCommand::Register { guild }),
+        } => {
+            let n =
+                checkout_bot::channels::discord::gateway::register(&config.discord, guild).await?;
+            match guild {
+                Some(g) => println!("registered {n} commands in guild {g}"),
+                None => println!(
+                    "registered {n} global commands (they may take up to an hour to appear)"
+                ),
+            }
+        }
         Command::Migrate => {
             Store::connect(&config.database_url).await?.close().await;
             println!("database is up to date");
@@ -185,6 +222,58 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let key = config
+        .discord
+        .public_key
+        .clone()
+        .context("DISCORD_PUBLIC_KEY is not set: copy it from the Discord developer portal")?;
+    let key: [u8; 32] = hex::decode(&key)
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .context("DISCORD_PUBLIC_KEY must be 64 hex digits")?;
+    let verifier =
+        Verifier::try_new(key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(&config.http_addr)
+        .await
+        .with_context(|| format!("listening on {}", config.http_addr))?;
+    let bot = Arc::new(Bot::start(config.clone()).await?);
+    let state = Arc::new(AppState {
+        bot: bot.clone(),
+        verifier,
+        metrics: Metrics::new()?,
+    });
+    tracing::info!(addr = %config.http_addr, "serving");
+    checkout_bot::http::serve(state, listener, shutdown_signal()).await?;
+    bot.store().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGINT or SIGTERM: stop taking requests, finish those in flight.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "no SIGTERM handler");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
 }
 
 async fn import_file(store: &Store, what: ImportCommand) -> anyhow::Result<()> {

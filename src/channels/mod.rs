@@ -2,3 +2,4 @@
 //! `Reply`s become the platform's messages. Adding a platform touches one folder here.
 
 pub mod console;
+pub mod discord;

@@ -154,3 +154,14 @@ impl Store {
         self.order(account_id, number).await
     }
 }
+
+impl Store {
+    /// How many orders are in each state, for metrics.
+    pub async fn order_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status")
+                .fetch_all(&self.read)
+                .await?,
+        )
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod chat;
+pub mod discord;
 
 use checkout_bot::store::{Store, StoreOptions};
 

@@ -1,0 +1,177 @@
+//! Gateway mode (`checkout-bot discord`): a serenity client whose events go through the
+//! same `respond` as the HTTP endpoint. Also registers the slash commands.
+
+use std::sync::{Arc, LazyLock};
+
+use anyhow::Context as _;
+use regex::Regex;
+use serenity::all::{
+    ApplicationId, ClientBuilder, Command, Context, CreateActionRow, CreateButton, CreateMessage,
+    EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, Message, Ready,
+};
+
+use super::{commands, identity, respond};
+use crate::bot::Bot;
+use crate::config::DiscordConfig;
+use crate::engine::event::{Command as BotCommand, Event};
+use crate::engine::view::ActionKind;
+
+/// Messages that ask for support: "open a ticket", "need help with my order", etc.
+static TICKET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:open|file|create|raise|submit|log|start)\s+(?:a\s+|an\s+)?(?:support\s+)?(?:ticket|case)\b|\bsupport\s+ticket\b|\bneed\s+(?:some\s+)?(?:help|support)\b")
+        .unwrap_or_else(|e| panic!("{e}"))
+});
+
+pub fn asks_for_ticket(text: &str) -> bool {
+    TICKET.is_match(text)
+}
+
+/// The REST client: Discord's own API, or `DISCORD_API_BASE` with serenity's rate
+/// limiter off (the proxy there, or a test stand-in, does the limiting).
+pub fn http(config: &DiscordConfig) -> anyhow::Result<Http> {
+    let token = config
+        .token
+        .as_deref()
+        .context("DISCORD_TOKEN is not set")?;
+    let mut builder = HttpBuilder::new(token);
+    if let Some(base) = &config.api_base {
+        builder = builder.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    if let Some(id) = config.application_id {
+        builder = builder.application_id(ApplicationId::new(id));
+    }
+    Ok(builder.build())
+}
+
+struct Handler {
+    bot: Arc<Bot>,
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, _ctx: Context, ready: Ready) {
+        tracing::info!(user = %ready.user.name, shard = ?ready.shard, "connected to the Discord gateway");
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let (id, token) = (interaction.id(), interaction.token().to_string());
+        let (response, _) = respond(&self.bot, interaction).await;
+        if let Err(e) = ctx
+            .http
+            .create_interaction_response(id, &token, &response, Vec::new())
+            .await
+        {
+            tracing::warn!(error = %e, "could not answer an interaction");
+        }
+    }
+
+    /// A message that mentions the bot or asks for a ticket gets the support links.
+    async fn message(&self, ctx: Context, msg: Message) {
+        if msg.author.bot {
+            return;
+        }
+        let me = ctx.cache.current_user().id;
+        if !(msg.mentions_user_id(me) || asks_for_ticket(&msg.content)) {
+            return;
+        }
+        let who = identity(&msg.author);
+        let reply = match self
+            .bot
+            .respond(&who, "en", Event::Command(BotCommand::Ticket))
+            .await
+        {
+            Ok(r) => r,
+            Err(f) => {
+                tracing::warn!(reference = %f.reference, "ticket links failed");
+                return;
+            }
+        };
+        let links: Vec<CreateButton> = reply
+            .view
+            .actions
+            .iter()
+            .filter_map(|a| match &a.kind {
+                ActionKind::Link { url } => {
+                    Some(CreateButton::new_link(url.clone()).label(a.label.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let recent = reply
+            .view
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.label, f.value))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = super::render::cut(
+            &format!("{}\n{recent}", reply.view.body),
+            super::render::MAX_CONTENT,
+        );
+        let message = CreateMessage::new()
+            .content(text)
+            .components(vec![CreateActionRow::Buttons(links)])
+            .reference_message(&msg);
+        if let Err(e) = msg.channel_id.send_message(&ctx.http, message).await {
+            tracing::warn!(error = %e, "could not send ticket links");
+        }
+    }
+}
+
+/// Runs the gateway client until it stops.
+pub async fn run(bot: Arc<Bot>, config: &DiscordConfig) -> anyhow::Result<()> {
+    // Message content is a privileged intent: enable it for the application in the
+    // developer portal, or ticket requests in messages go unseen.
+    let intents = GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::DIRECT_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT;
+    let mut client = ClientBuilder::new_with_http(http(config)?, intents)
+        .event_handler(Handler { bot })
+        .await
+        .context("starting the Discord client")?;
+    match config.shards {
+        Some(n) => client.start_shards(n).await,
+        None => client.start_autosharded().await,
+    }
+    .context("the Discord gateway stopped")
+}
+
+/// Registers the slash commands, globally or for one guild. Returns how many.
+pub async fn register(config: &DiscordConfig, guild: Option<u64>) -> anyhow::Result<usize> {
+    let http = http(config)?;
+    if config.application_id.is_none() {
+        let app = http
+            .get_current_application_info()
+            .await
+            .context("reading the application's id")?;
+        http.set_application_id(app.id);
+    }
+    let set = match guild {
+        Some(g) => GuildId::new(g).set_commands(&http, commands::all()).await,
+        None => Command::set_global_commands(&http, commands::all()).await,
+    }
+    .context("registering commands")?;
+    Ok(set.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_ticket_requests() {
+        for yes in [
+            "How do I open a ticket?",
+            "I need help with my PBX",
+            "please file a support ticket",
+            "support ticket pls",
+            "raise a case",
+        ] {
+            assert!(asks_for_ticket(yes), "{yes}");
+        }
+        for no in ["the ticket price is fine", "buy 3 support credits", "hello"] {
+            assert!(!asks_for_ticket(no), "{no}");
+        }
+    }
+}

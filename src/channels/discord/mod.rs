@@ -1,0 +1,341 @@
+//! Discord: interactions in, interaction responses out. The same `respond` serves the
+//! HTTP interactions endpoint (`checkout-bot serve`) and the gateway (`checkout-bot
+//! discord`).
+//!
+//! A Discord user is the identity (`discord`, `discord`, user id): Discord user ids are
+//! global, so a cart follows its owner from server to server and into DMs.
+
+pub mod commands;
+pub mod gateway;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use serenity::all::{
+    ActionRowComponent, AutocompleteChoice, CommandDataOptionValue, CommandInteraction,
+    ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
+    CreateInteractionResponse, Interaction, MessageInteractionMetadata, ModalInteraction, User,
+};
+
+use crate::bot::Bot;
+use crate::domain::account::Identity;
+use crate::engine::action::Verb;
+use crate::engine::event::{Command, Event};
+use crate::engine::view::Reply;
+use render::MODAL_PREFIX;
+
+pub const PLATFORM: &str = "discord";
+
+pub fn identity(user: &User) -> Identity {
+    Identity::new(PLATFORM, PLATFORM, &user.id.get().to_string())
+}
+
+/// The interaction's type, for metrics and logs.
+pub fn kind(i: &Interaction) -> &'static str {
+    match i {
+        Interaction::Ping(_) => "ping",
+        Interaction::Command(_) => "command",
+        Interaction::Autocomplete(_) => "autocomplete",
+        Interaction::Component(_) => "component",
+        Interaction::Modal(_) => "modal",
+        _ => "other",
+    }
+}
+
+/// How an interaction was answered, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// Answered with a note and nothing changed: stale, foreign or refused input.
+    Refused,
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Refused => "refused",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// Answers one interaction.
+pub async fn respond(bot: &Bot, interaction: Interaction) -> (CreateInteractionResponse, Outcome) {
+    match interaction {
+        Interaction::Ping(_) => (CreateInteractionResponse::Pong, Outcome::Ok),
+        Interaction::Command(cmd) => command(bot, &cmd).await,
+        Interaction::Autocomplete(cmd) => (autocomplete(bot, &cmd).await, Outcome::Ok),
+        Interaction::Component(c) => component(bot, &c).await,
+        Interaction::Modal(m) => modal_submit(bot, &m).await,
+        _ => (
+            CreateInteractionResponse::Message(render::note(
+                bot.prompts().get("en", "discord.unsupported"),
+            )),
+            Outcome::Refused,
+        ),
+    }
+}
+
+fn outcome(reply: &Reply) -> Outcome {
+    use crate::engine::view::NoticeKind;
+    match &reply.notice {
+        Some(n) if matches!(n.kind, NoticeKind::Error | NoticeKind::Warning) => Outcome::Refused,
+        _ => Outcome::Ok,
+    }
+}
+
+fn string_option(cmd: &CommandInteraction, name: &str) -> Option<String> {
+    cmd.data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .and_then(|o| match &o.value {
+            CommandDataOptionValue::String(s) => Some(s.clone()),
+            CommandDataOptionValue::Autocomplete { value, .. } => Some(value.clone()),
+            _ => None,
+        })
+}
+
+async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionResponse, Outcome) {
+    let who = identity(&cmd.user);
+    let locale = cmd.locale.as_str();
+    let event = match cmd.data.name.as_str() {
+        "buy" => Event::Command(Command::Buy(string_option(cmd, "category"))),
+        "cart" => Event::Command(Command::Cart),
+        "checkout" => Event::Command(Command::Checkout),
+        "orders" => Event::Command(Command::Orders),
+        "quotes" => Event::Command(Command::Quotes),
+        "ticket" => Event::Command(Command::Ticket),
+        "help" => Event::Command(Command::Help),
+        "cancel" => Event::Command(Command::Cancel),
+        "deployment" => {
+            match choose_deployment(bot, &who, locale, string_option(cmd, "query")).await {
+                Ok(event) => event,
+                Err(text) => {
+                    return (
+                        CreateInteractionResponse::Message(render::note(&text)),
+                        Outcome::Refused,
+                    );
+                }
+            }
+        }
+        other => Event::Command(Command::Unknown(other.to_string())),
+    };
+    match bot.respond(&who, locale, event).await {
+        Ok(reply) => (
+            CreateInteractionResponse::Message(render::message(&reply)),
+            outcome(&reply),
+        ),
+        Err(f) => (
+            CreateInteractionResponse::Message(render::note(&f.text)),
+            Outcome::Failed,
+        ),
+    }
+}
+
+/// `/deployment query:` picks a deployment for the line being chosen, as the select
+/// would: the engine checks the step, the revision and the owner the same way.
+async fn choose_deployment(
+    bot: &Bot,
+    who: &Identity,
+    locale: &str,
+    query: Option<String>,
+) -> Result<Event, String> {
+    let current = bot
+        .respond(who, locale, Event::Start)
+        .await
+        .map_err(|f| f.text)?;
+    if current.view.step != "deployment" {
+        return Err(bot
+            .prompts()
+            .get(locale, "discord.not_choosing_deployment")
+            .to_string());
+    }
+    let rev = current
+        .view
+        .actions
+        .first()
+        .and_then(|a| a.id.split(':').next())
+        .and_then(|r| r.parse::<u64>().ok())
+        .unwrap_or(0);
+    let query = query.unwrap_or_default().trim().to_string();
+    // An id (what autocomplete sends) is chosen as it is, and the engine refuses it if it
+    // is not the user's. Anything else is searched, never guessed: a license cannot be
+    // moved, so the user picks from the matches.
+    if bot
+        .store()
+        .deployment(&query)
+        .await
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        Ok(Event::Choose {
+            action: Verb::ChooseDeployment.at(rev),
+            values: vec![query],
+        })
+    } else {
+        Ok(Event::Text(query))
+    }
+}
+
+/// Autocomplete must answer with choices, never an error: on any failure, no choices.
+async fn autocomplete(bot: &Bot, cmd: &CommandInteraction) -> CreateInteractionResponse {
+    let who = identity(&cmd.user);
+    let Some(focused) = cmd.data.autocomplete() else {
+        return CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
+    };
+    let choices: Vec<AutocompleteChoice> = match (cmd.data.name.as_str(), focused.name) {
+        ("deployment", _) => bot
+            .deployment_suggestions(&who, focused.value, render::MAX_OPTIONS)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| {
+                AutocompleteChoice::new(
+                    render::cut(&format!("{} · {}", d.id, d.name), render::MAX_OPTION_TEXT),
+                    d.id,
+                )
+            })
+            .collect(),
+        ("buy", _) => bot
+            .category_suggestions(focused.value)
+            .await
+            .into_iter()
+            .take(render::MAX_OPTIONS)
+            .map(|(id, name)| {
+                AutocompleteChoice::new(render::cut(&name, render::MAX_OPTION_TEXT), id)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices))
+}
+
+/// Whether a component's message was made for someone else: its buttons are not theirs.
+fn foreign(c: &ComponentInteraction) -> bool {
+    let owner = c
+        .message
+        .interaction_metadata
+        .as_deref()
+        .and_then(|m| match m {
+            MessageInteractionMetadata::Command(x) => Some(x.user.id),
+            MessageInteractionMetadata::Component(x) => Some(x.user.id),
+            MessageInteractionMetadata::ModalSubmit(x) => Some(x.user.id),
+            _ => None,
+        });
+    owner.is_some_and(|owner| owner != c.user.id)
+}
+
+async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionResponse, Outcome) {
+    let who = identity(&c.user);
+    let locale = c.locale.as_str();
+    if foreign(c) {
+        let text = bot.prompts().get(locale, "discord.not_yours").to_string();
+        return (
+            CreateInteractionResponse::Message(render::note(&text)),
+            Outcome::Refused,
+        );
+    }
+    let id = c.data.custom_id.clone();
+    if let Some(form) = id.strip_prefix(MODAL_PREFIX) {
+        return open_modal(bot, &who, locale, form).await;
+    }
+    let event = match &c.data.kind {
+        ComponentInteractionDataKind::Button => Event::Click { action: id },
+        ComponentInteractionDataKind::StringSelect { values } => Event::Choose {
+            action: id,
+            values: values.clone(),
+        },
+        _ => {
+            let text = bot.prompts().get(locale, "discord.unsupported").to_string();
+            return (
+                CreateInteractionResponse::Message(render::note(&text)),
+                Outcome::Refused,
+            );
+        }
+    };
+    match bot.respond(&who, locale, event).await {
+        Ok(reply) => (
+            CreateInteractionResponse::UpdateMessage(render::message(&reply)),
+            outcome(&reply),
+        ),
+        Err(f) => (
+            CreateInteractionResponse::Message(render::note(&f.text)),
+            Outcome::Failed,
+        ),
+    }
+}
+
+/// A form button: the modal is built from the current view, so a button from an older
+/// message finds no form and gets the current step instead.
+async fn open_modal(
+    bot: &Bot,
+    who: &Identity,
+    locale: &str,
+    form: &str,
+) -> (CreateInteractionResponse, Outcome) {
+    let current = match bot.respond(who, locale, Event::Start).await {
+        Ok(r) => r,
+        Err(f) => {
+            return (
+                CreateInteractionResponse::Message(render::note(&f.text)),
+                Outcome::Failed,
+            );
+        }
+    };
+    if let Some(modal) = current
+        .view
+        .actions
+        .iter()
+        .find(|a| a.id == form)
+        .and_then(render::modal)
+    {
+        return (CreateInteractionResponse::Modal(modal), Outcome::Ok);
+    }
+    let stale = Reply {
+        notice: Some(crate::engine::view::Notice::warning(
+            bot.prompts().get(locale, "common.stale").to_string(),
+        )),
+        view: current.view,
+    };
+    (
+        CreateInteractionResponse::UpdateMessage(render::message(&stale)),
+        Outcome::Refused,
+    )
+}
+
+async fn modal_submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResponse, Outcome) {
+    let who = identity(&m.user);
+    let mut fields = BTreeMap::new();
+    for row in &m.data.components {
+        for component in &row.components {
+            if let ActionRowComponent::InputText(input) = component {
+                fields.insert(
+                    input.custom_id.clone(),
+                    input.value.clone().unwrap_or_default(),
+                );
+            }
+        }
+    }
+    let event = Event::Submit {
+        action: m.data.custom_id.clone(),
+        fields,
+    };
+    match bot.respond(&who, m.locale.as_str(), event).await {
+        Ok(reply) if m.message.is_some() => (
+            CreateInteractionResponse::UpdateMessage(render::message(&reply)),
+            outcome(&reply),
+        ),
+        Ok(reply) => (
+            CreateInteractionResponse::Message(render::message(&reply)),
+            outcome(&reply),
+        ),
+        Err(f) => (
+            CreateInteractionResponse::Message(render::note(&f.text)),
+            Outcome::Failed,
+        ),
+    }
+}

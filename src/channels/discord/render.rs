@@ -1,0 +1,240 @@
+//! Replies as Discord messages: an embed for the view, components for its actions, and
+//! Discord's limits enforced here, where the message is built.
+
+use serenity::all::{
+    ButtonStyle, CreateActionRow, CreateButton, CreateEmbed, CreateInputText,
+    CreateInteractionResponseMessage, CreateModal, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, InputTextStyle,
+};
+
+use crate::engine::view::{Action, ActionKind, NoticeKind, Reply, Style, View};
+
+pub const MAX_CONTENT: usize = 2000;
+pub const MAX_ROWS: usize = 5;
+pub const MAX_BUTTONS_PER_ROW: usize = 5;
+pub const MAX_OPTIONS: usize = 25;
+pub const MAX_BUTTON_LABEL: usize = 80;
+pub const MAX_OPTION_TEXT: usize = 100;
+pub const MAX_CUSTOM_ID: usize = 100;
+const MAX_EMBED_TITLE: usize = 256;
+const MAX_EMBED_DESCRIPTION: usize = 4096;
+const MAX_EMBED_FIELDS: usize = 25;
+const MAX_FIELD_NAME: usize = 256;
+const MAX_FIELD_VALUE: usize = 1024;
+const MAX_MODAL_TITLE: usize = 45;
+const MAX_MODAL_INPUTS: usize = 5;
+const MAX_INPUT_LABEL: usize = 45;
+
+/// A button that opens a form carries this before the form's action id; the form's
+/// modal then carries the action id itself.
+pub const MODAL_PREFIX: &str = "m:";
+
+/// Cuts `text` to at most `max` characters, on a character boundary, ending with an
+/// ellipsis when anything was cut.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn style(s: Style) -> ButtonStyle {
+    match s {
+        Style::Primary => ButtonStyle::Primary,
+        Style::Secondary => ButtonStyle::Secondary,
+        Style::Success => ButtonStyle::Success,
+        Style::Danger => ButtonStyle::Danger,
+    }
+}
+
+fn notice_line(reply: &Reply) -> String {
+    match &reply.notice {
+        Some(n) => {
+            let mark = match n.kind {
+                NoticeKind::Info => "ℹ️",
+                NoticeKind::Success => "✅",
+                NoticeKind::Warning => "⚠️",
+                NoticeKind::Error => "❌",
+            };
+            cut(&format!("{mark} {}", n.text), MAX_CONTENT)
+        }
+        None => String::new(),
+    }
+}
+
+fn embed(view: &View) -> CreateEmbed {
+    let mut e = CreateEmbed::new().title(cut(&view.title, MAX_EMBED_TITLE));
+    if !view.body.is_empty() {
+        e = e.description(cut(&view.body, MAX_EMBED_DESCRIPTION));
+    }
+    let shown = view.fields.len().min(MAX_EMBED_FIELDS);
+    for (i, f) in view.fields.iter().take(shown).enumerate() {
+        // The last slot says how many more there are rather than dropping them silently.
+        if i + 1 == MAX_EMBED_FIELDS && view.fields.len() > MAX_EMBED_FIELDS {
+            let more = view.fields.len() - i;
+            e = e.field("…", format!("{more} more"), false);
+            break;
+        }
+        let value = if f.value.is_empty() {
+            "—".to_string()
+        } else {
+            cut(&f.value, MAX_FIELD_VALUE)
+        };
+        e = e.field(cut(&f.label, MAX_FIELD_NAME), value, false);
+    }
+    e
+}
+
+/// The view's actions as action rows: one row per select, buttons five to a row, at
+/// most five rows. Should a view ever need more, the last buttons (Help and Cancel come
+/// last, and exist as commands too) are the ones left out.
+pub fn components(view: &View) -> Vec<CreateActionRow> {
+    let mut selects = Vec::new();
+    let mut buttons = Vec::new();
+    for a in &view.actions {
+        if a.id.len() > MAX_CUSTOM_ID {
+            tracing::warn!(id = %a.id, "action id too long for Discord; left out");
+            continue;
+        }
+        match &a.kind {
+            ActionKind::Select {
+                placeholder,
+                options,
+                min,
+                max,
+            } => {
+                let opts = options
+                    .iter()
+                    .take(MAX_OPTIONS)
+                    .map(|o| {
+                        let mut opt = CreateSelectMenuOption::new(
+                            cut(&o.label, MAX_OPTION_TEXT),
+                            cut(&o.value, MAX_OPTION_TEXT),
+                        )
+                        .default_selection(o.selected);
+                        if let Some(d) = &o.description {
+                            opt = opt.description(cut(d, MAX_OPTION_TEXT));
+                        }
+                        opt
+                    })
+                    .collect::<Vec<_>>();
+                if opts.is_empty() {
+                    continue;
+                }
+                let placeholder = if placeholder.is_empty() {
+                    a.label.clone()
+                } else {
+                    format!("{}: {placeholder}", a.label)
+                };
+                selects.push(CreateActionRow::SelectMenu(
+                    CreateSelectMenu::new(
+                        a.id.clone(),
+                        CreateSelectMenuKind::String { options: opts },
+                    )
+                    .placeholder(cut(&placeholder, MAX_OPTION_TEXT))
+                    .min_values(*min)
+                    .max_values(*max),
+                ));
+            }
+            ActionKind::Button { style: s } => {
+                buttons.push(
+                    CreateButton::new(a.id.clone())
+                        .label(cut(&a.label, MAX_BUTTON_LABEL))
+                        .style(style(*s)),
+                );
+            }
+            ActionKind::Link { url } => {
+                buttons.push(
+                    CreateButton::new_link(url.clone()).label(cut(&a.label, MAX_BUTTON_LABEL)),
+                );
+            }
+            ActionKind::Form { .. } | ActionKind::Search { .. } => {
+                let id = format!("{MODAL_PREFIX}{}", a.id);
+                if id.len() <= MAX_CUSTOM_ID {
+                    buttons.push(
+                        CreateButton::new(id)
+                            .label(cut(&a.label, MAX_BUTTON_LABEL))
+                            .style(ButtonStyle::Primary),
+                    );
+                }
+            }
+        }
+    }
+    selects.truncate(MAX_ROWS);
+    let button_rows = MAX_ROWS - selects.len();
+    if buttons.len() > button_rows * MAX_BUTTONS_PER_ROW {
+        tracing::warn!(
+            dropped = buttons.len() - button_rows * MAX_BUTTONS_PER_ROW,
+            "too many buttons for one message"
+        );
+        buttons.truncate(button_rows * MAX_BUTTONS_PER_ROW);
+    }
+    let mut rows = selects;
+    let mut buttons = buttons.into_iter().peekable();
+    while buttons.peek().is_some() {
+        rows.push(CreateActionRow::Buttons(
+            buttons.by_ref().take(MAX_BUTTONS_PER_ROW).collect(),
+        ));
+    }
+    rows
+}
+
+/// The whole reply as a private message.
+pub fn message(reply: &Reply) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new()
+        .content(notice_line(reply))
+        .embed(embed(&reply.view))
+        .components(components(&reply.view))
+        .ephemeral(reply.view.private)
+}
+
+/// A short private note with nothing else.
+pub fn note(text: &str) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new()
+        .content(cut(text, MAX_CONTENT))
+        .ephemeral(true)
+}
+
+/// A form or search action as a modal of text inputs, in action rows.
+pub fn modal(action: &Action) -> Option<CreateModal> {
+    let (title, fields) = match &action.kind {
+        ActionKind::Form { title, fields } => (title.clone(), fields.clone()),
+        ActionKind::Search { placeholder } => (
+            action.label.clone(),
+            vec![crate::engine::view::FormField {
+                id: "query".into(),
+                label: placeholder.clone(),
+                value: String::new(),
+                placeholder: String::new(),
+                required: true,
+                max_len: 100,
+            }],
+        ),
+        _ => return None,
+    };
+    let rows = fields
+        .iter()
+        .take(MAX_MODAL_INPUTS)
+        .map(|f| {
+            let style = if f.id == "street" {
+                InputTextStyle::Paragraph
+            } else {
+                InputTextStyle::Short
+            };
+            let mut input =
+                CreateInputText::new(style, cut(&f.label, MAX_INPUT_LABEL), f.id.clone())
+                    .required(f.required)
+                    .max_length(f.max_len.clamp(1, 4000));
+            if !f.value.is_empty() {
+                input = input.value(cut(&f.value, 4000));
+            }
+            if !f.placeholder.is_empty() {
+                input = input.placeholder(cut(&f.placeholder, MAX_OPTION_TEXT));
+            }
+            CreateActionRow::InputText(input)
+        })
+        .collect();
+    Some(CreateModal::new(action.id.clone(), cut(&title, MAX_MODAL_TITLE)).components(rows))
+}

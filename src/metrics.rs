@@ -1,0 +1,65 @@
+//! Prometheus metrics: interactions by type and outcome, their latency, and orders by
+//! state (read from the database at scrape time, so every process reports the same).
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
+
+use crate::store::Store;
+
+pub struct Metrics {
+    registry: Registry,
+    interactions: IntCounterVec,
+    latency: HistogramVec,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Metrics, prometheus::Error> {
+        let registry = Registry::new();
+        let interactions = IntCounterVec::new(
+            Opts::new(
+                "checkout_bot_interactions_total",
+                "Interactions handled, by type and outcome",
+            ),
+            &["platform", "type", "outcome"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "checkout_bot_interaction_seconds",
+                "Time to answer an interaction",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ]),
+            &["platform", "type"],
+        )?;
+        registry.register(Box::new(interactions.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        Ok(Metrics {
+            registry,
+            interactions,
+            latency,
+        })
+    }
+
+    pub fn observe(&self, platform: &str, kind: &str, outcome: &str, seconds: f64) {
+        self.interactions
+            .with_label_values(&[platform, kind, outcome])
+            .inc();
+        self.latency
+            .with_label_values(&[platform, kind])
+            .observe(seconds);
+    }
+
+    /// The text exposition, with the order counts read from `store`.
+    pub async fn render(&self, store: &Store) -> Result<String, anyhow::Error> {
+        let mut out = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
+        let mut text = String::from_utf8(out)?;
+        text.push_str("# HELP checkout_bot_orders Orders and quotes, by state\n# TYPE checkout_bot_orders gauge\n");
+        for (state, n) in store.order_counts().await? {
+            text.push_str(&format!("checkout_bot_orders{{state=\"{state}\"}} {n}\n"));
+        }
+        Ok(text)
+    }
+}

@@ -1,0 +1,198 @@
+//! A stand-in for Discord's side of the interactions endpoint: payloads in Discord's own
+//! shape, signed with a test key, posted to our server on 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use checkout_bot::bot::Bot;
+use checkout_bot::config::Config;
+use checkout_bot::http::AppState;
+use checkout_bot::metrics::Metrics;
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+use serenity::interactions_endpoint::Verifier;
+
+pub const APP_ID: &str = "1000000000000000001";
+pub const GUILD_ID: &str = "1300000000000000001";
+pub const CHANNEL_ID: &str = "1400000000000000001";
+
+pub struct Server {
+    pub url: String,
+    pub key: SigningKey,
+    pub client: reqwest::Client,
+    pub bot: Arc<Bot>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn user(id: &str, name: &str) -> Value {
+    json!({"id": id, "username": name, "discriminator": "0", "global_name": name, "avatar": null, "public_flags": 0})
+}
+
+fn now() -> i64 {
+    checkout_bot::store::now_ms() / 1000
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            database_url: super::sqlite_url(&dir),
+            ..Config::default()
+        };
+        let bot = Arc::new(Bot::start(config).await.unwrap());
+        let key = SigningKey::from_bytes(&[7u8; 32]);
+        let verifier = Verifier::try_new(key.verifying_key().to_bytes()).unwrap();
+        let state = Arc::new(AppState {
+            bot: bot.clone(),
+            verifier,
+            metrics: Metrics::new().unwrap(),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(checkout_bot::http::serve(
+            state,
+            listener,
+            std::future::pending(),
+        ));
+        Server {
+            url,
+            key,
+            client: reqwest::Client::new(),
+            bot,
+            _dir: dir,
+        }
+    }
+
+    /// Posts `body` with the headers Discord sends, signed at `timestamp`.
+    pub async fn post_signed_at(&self, body: &str, timestamp: i64) -> reqwest::Response {
+        let ts = timestamp.to_string();
+        let signature = hex::encode(self.key.sign(format!("{ts}{body}").as_bytes()).to_bytes());
+        self.client
+            .post(format!("{}/discord/interactions", self.url))
+            .header("x-signature-ed25519", signature)
+            .header("x-signature-timestamp", ts)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, payload: &Value) -> (u16, Value) {
+        let res = self.post_signed_at(&payload.to_string(), now()).await;
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+}
+
+fn base(kind: u8, user: &Value) -> Value {
+    json!({
+        "id": format!("11{:017}", rand::random::<u32>()),
+        "application_id": APP_ID,
+        "type": kind,
+        "guild_id": GUILD_ID,
+        "channel_id": CHANNEL_ID,
+        "channel": {"id": CHANNEL_ID, "type": 0, "name": "purchasing"},
+        "member": {
+            "user": user, "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00",
+            "deaf": false, "mute": false, "flags": 0, "pending": false, "permissions": "2248473465835073",
+            "nick": null, "avatar": null, "premium_since": null, "communication_disabled_until": null
+        },
+        "token": "interaction-token",
+        "version": 1,
+        "app_permissions": "2248473465835073",
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": GUILD_ID},
+        "context": 0,
+        "attachment_size_limit": 10485760
+    })
+}
+
+pub fn ping() -> Value {
+    json!({"id": "1100000000000000009", "application_id": APP_ID, "type": 1, "token": "t", "version": 1, "entitlements": [], "attachment_size_limit": 10485760, "locale": "en-US"})
+}
+
+pub fn command(user: &Value, name: &str, options: Value) -> Value {
+    let mut p = base(2, user);
+    p["data"] = json!({"id": "1200000000000000001", "name": name, "type": 1, "options": options});
+    p
+}
+
+pub fn autocomplete(user: &Value, name: &str, option: &str, value: &str) -> Value {
+    let mut p = base(4, user);
+    p["data"] = json!({"id": "1200000000000000002", "name": name, "type": 1,
+        "options": [{"name": option, "type": 3, "value": value, "focused": true}]});
+    p
+}
+
+/// The message a component sits on, made for `owner`.
+fn message(owner: &Value) -> Value {
+    json!({
+        "id": "1500000000000000001", "channel_id": CHANNEL_ID, "author": user(APP_ID, "checkout-bot"),
+        "content": "", "timestamp": "2026-11-25T10:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": [], "pinned": false, "type": 20, "flags": 64, "components": [],
+        "application_id": APP_ID,
+        "interaction_metadata": {"id": "1100000000000000001", "type": 2, "user": owner,
+            "authorizing_integration_owners": {"0": GUILD_ID}, "name": "buy", "command_type": 1}
+    })
+}
+
+pub fn button(user: &Value, owner: &Value, custom_id: &str) -> Value {
+    let mut p = base(3, user);
+    p["data"] = json!({"custom_id": custom_id, "component_type": 2});
+    p["message"] = message(owner);
+    p
+}
+
+pub fn select(user: &Value, owner: &Value, custom_id: &str, values: &[&str]) -> Value {
+    let mut p = base(3, user);
+    p["data"] = json!({"custom_id": custom_id, "component_type": 3, "values": values});
+    p["message"] = message(owner);
+    p
+}
+
+pub fn modal_submit(
+    user: &Value,
+    owner: &Value,
+    custom_id: &str,
+    fields: &[(&str, &str)],
+) -> Value {
+    let mut p = base(5, user);
+    let rows: Vec<Value> = fields
+        .iter()
+        .map(|(id, v)| json!({"type": 1, "components": [{"type": 4, "custom_id": id, "value": v}]}))
+        .collect();
+    p["data"] = json!({"custom_id": custom_id, "components": rows});
+    p["message"] = message(owner);
+    p
+}
+
+/// Every component of a response, flattened: (type, label or placeholder, custom_id, the component).
+pub fn components(response: &Value) -> Vec<Value> {
+    response["data"]["components"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
+                .collect()
+        })
+        .unwrap_or_default()
+}

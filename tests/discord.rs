@@ -1,0 +1,462 @@
+//! The Discord channel through our HTTP server: signed payloads of all five interaction
+//! types, every refusal, and whole checkouts clicked through button by button.
+
+mod common;
+
+use common::discord::{self as d, Server};
+use serde_json::{Value, json};
+
+/// One Discord user clicking through the bot's messages.
+struct Player<'a> {
+    server: &'a Server,
+    user: Value,
+    last: Value,
+    modal: Option<Value>,
+}
+
+impl<'a> Player<'a> {
+    fn new(server: &'a Server, id: &str) -> Self {
+        Player {
+            server,
+            user: d::user(id, "dana"),
+            last: Value::Null,
+            modal: None,
+        }
+    }
+
+    async fn send(&mut self, payload: Value) -> &Value {
+        let (status, body) = self.server.post(&payload).await;
+        assert_eq!(status, 200, "{body}");
+        if body["type"] == 9 {
+            self.modal = Some(body);
+        } else {
+            self.last = body;
+        }
+        &self.last
+    }
+
+    async fn command(&mut self, name: &str, options: Value) -> &Value {
+        self.send(d::command(&self.user.clone(), name, options))
+            .await
+    }
+
+    fn component(&self, label: &str) -> Value {
+        d::components(&self.last)
+            .into_iter()
+            .find(|c| {
+                c["label"] == label
+                    || c["placeholder"]
+                        .as_str()
+                        .is_some_and(|p| p.starts_with(label))
+            })
+            .unwrap_or_else(|| panic!("no component '{label}' in {}", self.last))
+    }
+
+    async fn click(&mut self, label: &str) -> &Value {
+        let id = self.component(label)["custom_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let user = self.user.clone();
+        self.send(d::button(&user, &user, &id)).await
+    }
+
+    async fn choose(&mut self, label: &str, option: &str) -> &Value {
+        let c = self.component(label);
+        let value = c["options"]
+            .as_array()
+            .and_then(|o| {
+                o.iter()
+                    .find(|x| x["label"] == option || x["value"] == option)
+            })
+            .unwrap_or_else(|| panic!("no option '{option}' in {c}"))["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let user = self.user.clone();
+        self.send(d::select(
+            &user,
+            &user,
+            c["custom_id"].as_str().unwrap(),
+            &[&value],
+        ))
+        .await
+    }
+
+    async fn submit(&mut self, fields: &[(&str, &str)]) -> &Value {
+        let modal = self.modal.take().expect("a modal is open");
+        let user = self.user.clone();
+        self.send(d::modal_submit(
+            &user,
+            &user,
+            modal["data"]["custom_id"].as_str().unwrap(),
+            fields,
+        ))
+        .await
+    }
+
+    fn title(&self) -> String {
+        self.last["data"]["embeds"][0]["title"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn content(&self) -> String {
+        self.last["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn field(&self, name: &str) -> String {
+        self.last["data"]["embeds"][0]["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|x| x["name"] == name))
+            .and_then(|x| x["value"].as_str())
+            .unwrap_or_else(|| panic!("no field {name} in {}", self.last))
+            .to_string()
+    }
+}
+
+#[tokio::test]
+async fn ping_gets_pong() {
+    let s = Server::start().await;
+    let (status, body) = s.post(&d::ping()).await;
+    assert_eq!((status, body), (200, json!({"type": 1})));
+}
+
+#[tokio::test]
+async fn bad_signatures_and_old_timestamps_are_refused_and_change_nothing() {
+    let s = Server::start().await;
+    let user = d::user("9000000000000000001", "dana");
+    let body = d::command(&user, "buy", json!([])).to_string();
+    let now = checkout_bot::store::now_ms() / 1000;
+
+    let res = s.post_signed_at(&body, now - 301).await;
+    assert_eq!(res.status().as_u16(), 401, "five minutes and a second old");
+    let res = s.post_signed_at(&body, now + 301).await;
+    assert_eq!(res.status().as_u16(), 401, "from the future");
+
+    let ts = now.to_string();
+    let tampered = s
+        .client
+        .post(format!("{}/discord/interactions", s.url))
+        .header("x-signature-ed25519", "00".repeat(64))
+        .header("x-signature-timestamp", &ts)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tampered.status().as_u16(), 401, "a bad signature");
+    let bare = s
+        .client
+        .post(format!("{}/discord/interactions", s.url))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status().as_u16(), 401, "no signature at all");
+
+    let res = s.post_signed_at("{\"type\": 2, \"id\": ", now).await;
+    assert_eq!(res.status().as_u16(), 400, "signed but malformed");
+
+    let who =
+        checkout_bot::domain::account::Identity::new("discord", "discord", "9000000000000000001");
+    assert!(
+        s.bot.store().load_session(&who).await.unwrap().is_none(),
+        "nothing was processed"
+    );
+    assert!(s.bot.store().account_id_for(&who).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn all_five_interaction_types_answer_in_discords_shapes() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "9000000000000000002");
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "support-credits"}]),
+    )
+    .await;
+    assert_eq!(p.last["type"], 4);
+    assert_eq!(p.last["data"]["flags"], 64, "ephemeral");
+    assert!(p.title().contains("Support Credits"), "{}", p.title());
+
+    p.choose("Details", "Support Credits").await;
+    assert_eq!(p.last["type"], 7, "a click updates the same message");
+    p.click("+").await;
+    assert_eq!(p.field("Quantity"), "10");
+
+    p.click("Type a quantity").await;
+    let modal = p.modal.clone().unwrap();
+    assert_eq!(modal["type"], 9);
+    assert_eq!(
+        modal["data"]["components"][0]["type"], 1,
+        "modals are built from action rows"
+    );
+    assert_eq!(
+        modal["data"]["components"][0]["components"][0]["value"], "10",
+        "the current value is filled in"
+    );
+    p.submit(&[("quantity", "25")]).await;
+    assert_eq!(p.field("Quantity"), "25");
+
+    let (status, body) = s
+        .post(&d::autocomplete(&p.user, "buy", "category", "cred"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["type"], 8);
+    assert_eq!(body["data"]["choices"][0]["value"], "support-credits");
+}
+
+#[tokio::test]
+async fn deployment_autocomplete_offers_only_the_users_own() {
+    let s = Server::start().await;
+    let user = d::user("9000000000000000003", "sam");
+    let (_, body) = s
+        .post(&d::autocomplete(
+            &user,
+            "deployment",
+            "query",
+            "main office",
+        ))
+        .await;
+    let values: Vec<&str> = body["data"]["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["value"].as_str())
+        .collect();
+    assert!(values.contains(&"104512"), "{values:?}");
+    assert!(
+        !values.contains(&"700100"),
+        "another organization's deployment: {values:?}"
+    );
+    assert!(values.len() <= 25);
+}
+
+#[tokio::test]
+async fn stale_forged_and_foreign_clicks_change_nothing() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "9000000000000000004");
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "support-credits"}]),
+    )
+    .await;
+    p.choose("Details", "Support Credits").await;
+    let old_plus = p.component("+")["custom_id"].as_str().unwrap().to_string();
+    p.click("+").await;
+    let user = p.user.clone();
+    p.send(d::button(&user, &user, &old_plus)).await;
+    assert!(p.content().contains("earlier message"), "{}", p.content());
+    assert_eq!(p.field("Quantity"), "10", "the stale + was not applied");
+
+    p.send(d::button(&user, &user, "0:drop_tables")).await;
+    assert!(p.content().contains("recognise"), "{}", p.content());
+    p.send(d::button(&user, &user, &"9".repeat(150))).await;
+    assert!(p.content().contains("recognise"), "{}", p.content());
+    assert_eq!(p.field("Quantity"), "10");
+
+    let current_plus = p.component("+")["custom_id"].as_str().unwrap().to_string();
+    let stranger = d::user("9000000000000000005", "eve");
+    let (_, body) = s.post(&d::button(&stranger, &user, &current_plus)).await;
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64);
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("someone else"),
+        "{body}"
+    );
+    p.command("cart", json!([])).await;
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "support-credits"}]),
+    )
+    .await;
+    p.choose("Details", "Support Credits").await;
+    assert_eq!(
+        p.field("Quantity"),
+        "5",
+        "the stranger's click did nothing to this session"
+    );
+}
+
+/// From the payment step to the placed order.
+async fn finish(p: &mut Player<'_>, method: &str, button: &str) {
+    p.choose("Payment method", method).await;
+    p.click("No").await;
+    p.click("I agree to the terms").await;
+    assert!(p.title().contains("Review"), "{}", p.title());
+    p.click(button).await;
+    assert!(p.title().contains("CB-"), "{}", p.last);
+}
+
+#[tokio::test]
+async fn a_whole_checkout_for_each_payment_method() {
+    let s = Server::start().await;
+    for (n, (method, button, status)) in [
+        ("Wire transfer", "Process order", "awaiting payment"),
+        ("Check", "Process order", "awaiting payment"),
+        ("Save as a quote", "Save quote", "quote"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut p = Player::new(&s, &format!("90000000000000001{n}"));
+        p.command(
+            "buy",
+            json!([{"name": "category", "type": 3, "value": "modules"}]),
+        )
+        .await;
+        p.choose("Details", "EndPoint Manager").await;
+        p.click("Add to cart").await;
+        p.click("View cart (1)").await;
+        p.click("Checkout").await;
+        assert!(p.title().starts_with("Deployment for"), "{}", p.title());
+        p.click("Search").await;
+        p.submit(&[("query", "Main Ofice PBX")]).await;
+        p.choose("Choose a deployment", "104512").await;
+        assert!(p.title().contains("right deployment"), "{}", p.title());
+        p.click("Yes, use 104512").await;
+        finish(&mut p, method, button).await;
+        assert_eq!(p.field("Status"), status, "{method}");
+    }
+}
+
+#[tokio::test]
+async fn a_saved_card_checkout_with_shipping_via_slash_commands() {
+    let s = Server::start().await;
+    // The demo buyer's saved card belongs to the console identity; link this Discord user
+    // to the same account, as `members add` would.
+    let store = s.bot.store();
+    let demo = store
+        .account_id_for(&checkout_bot::domain::account::Identity::new(
+            "console", "local", "demo",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let who =
+        checkout_bot::domain::account::Identity::new("discord", "discord", "9000000000000000020");
+    store.link_identity(&who, &demo).await.unwrap();
+    let mut p = Player::new(&s, "9000000000000000020");
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "phones"}]),
+    )
+    .await;
+    p.choose("Details", "P310 Desk Phone").await;
+    p.click("Add to cart").await;
+    p.command("checkout", json!([])).await;
+    assert_eq!(p.title(), "Shipping");
+    p.click("Enter address").await;
+    p.submit(&[
+        ("name", "Dana Reyes"),
+        ("street", "500 Main St"),
+        ("city", "Austin"),
+        ("region", "TX"),
+        ("postal_code", "787"),
+    ])
+    .await;
+    assert!(p.content().contains("Postal code"), "{}", p.content());
+    p.click("Enter address").await;
+    let modal = p.modal.clone().unwrap();
+    assert_eq!(
+        modal["data"]["components"][2]["components"][0]["value"], "Austin",
+        "what was typed is kept"
+    );
+    p.submit(&[
+        ("name", "Dana Reyes"),
+        ("street", "500 Main St"),
+        ("city", "Austin"),
+        ("region", "TX"),
+        ("postal_code", "78701"),
+    ])
+    .await;
+    p.choose("Shipping rate", "ground").await;
+    p.click("Continue").await;
+    finish(&mut p, "Visa •••• 4242 (exp 12/30)", "Process order").await;
+    assert_eq!(p.field("Status"), "paid");
+}
+
+#[tokio::test]
+async fn slash_deployment_picks_one_directly() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "9000000000000000030");
+    p.command(
+        "deployment",
+        json!([{"name": "query", "type": 3, "value": "104512"}]),
+    )
+    .await;
+    assert!(
+        p.content().contains("/checkout"),
+        "nothing to choose yet: {}",
+        p.content()
+    );
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "modules"}]),
+    )
+    .await;
+    p.choose("Details", "Park Pro").await;
+    p.click("Add to cart").await;
+    p.command("checkout", json!([])).await;
+    p.command(
+        "deployment",
+        json!([{"name": "query", "type": 3, "value": "700101"}]),
+    )
+    .await;
+    assert!(
+        p.content().contains("not in any of your organizations"),
+        "{}",
+        p.content()
+    );
+    p.command(
+        "deployment",
+        json!([{"name": "query", "type": 3, "value": "radiology lab"}]),
+    )
+    .await;
+    assert!(
+        p.title().starts_with("Deployment for"),
+        "typed text is searched, not guessed: {}",
+        p.last
+    );
+    p.choose("Choose a deployment", "613773").await;
+    assert!(p.title().contains("right deployment"), "{}", p.last);
+    p.click("Choose another").await;
+    p.command(
+        "deployment",
+        json!([{"name": "query", "type": 3, "value": "613773"}]),
+    )
+    .await;
+    assert!(
+        p.title().contains("right deployment"),
+        "an exact id is chosen directly: {}",
+        p.last
+    );
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let s = Server::start().await;
+    let (status, body) = s.get("/healthz").await;
+    assert_eq!((status, body.as_str()), (200, "ok"));
+    s.post(&d::ping()).await;
+    let (status, text) = s.get("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        text.contains(
+            "checkout_bot_interactions_total{outcome=\"ok\",platform=\"discord\",type=\"ping\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("checkout_bot_interaction_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("# TYPE checkout_bot_orders gauge"), "{text}");
+}

@@ -238,3 +238,217 @@ pub fn modal(action: &Action) -> Option<CreateModal> {
         .collect();
     Some(CreateModal::new(action.id.clone(), cut(&title, MAX_MODAL_TITLE)).components(rows))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::view::{Choice, FormField, Notice};
+    use serde_json::Value;
+    use serenity::all::CreateInteractionResponse;
+
+    fn json(reply: &Reply) -> Value {
+        serde_json::to_value(CreateInteractionResponse::Message(message(reply))).unwrap()
+    }
+
+    fn rows(v: &Value) -> Vec<Value> {
+        v["data"]["components"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn view_with(actions: impl FnOnce(&mut View)) -> Reply {
+        let mut v = View::new("t", "Title".into());
+        actions(&mut v);
+        Reply {
+            notice: None,
+            view: v,
+        }
+    }
+
+    #[test]
+    fn cut_respects_characters_and_marks_the_cut() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("exactly10!", 10), "exactly10!");
+        assert_eq!(cut("héllo wörld", 5), "héll…");
+        assert_eq!(cut("🙂🙂🙂🙂", 3), "🙂🙂…");
+        assert_eq!(cut("abc", 3).chars().count(), 3);
+    }
+
+    #[test]
+    fn at_most_five_rows_of_at_most_five_buttons() {
+        let reply = view_with(|v| {
+            for i in 0..3 {
+                v.select(
+                    format!("1:s{i}"),
+                    format!("S{i}"),
+                    String::new(),
+                    vec![Choice::new("a", "A")],
+                );
+            }
+            for i in 0..20 {
+                v.button(format!("1:b{i}"), format!("B{i}"), Style::Secondary);
+            }
+        });
+        let rows = rows(&json(&reply));
+        assert_eq!(rows.len(), 5);
+        for r in &rows {
+            assert!(r["components"].as_array().unwrap().len() <= 5);
+        }
+        let buttons: Vec<_> = rows
+            .iter()
+            .flat_map(|r| r["components"].as_array().unwrap().clone())
+            .filter(|c| c["type"] == 2)
+            .collect();
+        assert_eq!(
+            buttons.len(),
+            10,
+            "two rows of buttons fit beside three selects"
+        );
+        assert_eq!(
+            buttons[0]["label"], "B0",
+            "the first buttons are kept; the last (Help, Cancel) go first"
+        );
+    }
+
+    #[test]
+    fn more_than_25_options_are_cut_to_25() {
+        let reply = view_with(|v| {
+            let options = (0..30)
+                .map(|i| Choice::new(format!("{i}"), format!("Option {i}")))
+                .collect();
+            v.select("1:s".into(), "S".into(), String::new(), options);
+        });
+        let rows = rows(&json(&reply));
+        assert_eq!(
+            rows[0]["components"][0]["options"]
+                .as_array()
+                .unwrap()
+                .len(),
+            25
+        );
+    }
+
+    #[test]
+    fn long_labels_and_values_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(300);
+        let reply = view_with(|v| {
+            v.button("1:b".into(), long.clone(), Style::Primary);
+            v.select(
+                "1:s".into(),
+                long.clone(),
+                long.clone(),
+                vec![Choice::new(long.clone(), long.clone()).describe(long.clone())],
+            );
+        });
+        let all: Vec<Value> = rows(&json(&reply))
+            .iter()
+            .flat_map(|r| r["components"].as_array().unwrap().clone())
+            .collect();
+        let button = all.iter().find(|c| c["type"] == 2).unwrap();
+        let label = button["label"].as_str().unwrap();
+        assert_eq!(label.chars().count(), MAX_BUTTON_LABEL);
+        assert!(label.ends_with('…'));
+        let select = all.iter().find(|c| c["type"] == 3).unwrap();
+        for key in ["label", "value", "description"] {
+            assert_eq!(
+                select["options"][0][key].as_str().unwrap().chars().count(),
+                MAX_OPTION_TEXT,
+                "{key}"
+            );
+        }
+        assert!(select["placeholder"].as_str().unwrap().chars().count() <= MAX_OPTION_TEXT);
+    }
+
+    #[test]
+    fn custom_ids_over_100_characters_are_left_out() {
+        let reply = view_with(|v| {
+            v.button("1".repeat(101), "Too long".into(), Style::Primary);
+            v.button("1:ok".into(), "Fine".into(), Style::Primary);
+        });
+        let all: Vec<Value> = rows(&json(&reply))
+            .iter()
+            .flat_map(|r| r["components"].as_array().unwrap().clone())
+            .collect();
+        assert_eq!(all.len(), 1);
+        assert!(
+            all.iter()
+                .all(|c| c["custom_id"].as_str().unwrap().len() <= MAX_CUSTOM_ID)
+        );
+    }
+
+    #[test]
+    fn content_is_at_most_2000_characters() {
+        let mut reply = view_with(|_| {});
+        reply.notice = Some(Notice::error("x".repeat(5000)));
+        let content = json(&reply)["data"]["content"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(content.chars().count(), MAX_CONTENT);
+    }
+
+    #[test]
+    fn more_than_25_fields_say_how_many_more() {
+        let reply = view_with(|v| {
+            for i in 0..40 {
+                v.field(format!("F{i}"), "v".into());
+            }
+        });
+        let fields = json(&reply)["data"]["embeds"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(fields.len(), 25);
+        assert_eq!(fields[24]["value"], "16 more");
+    }
+
+    #[test]
+    fn modals_have_at_most_five_inputs_with_short_labels() {
+        let field = |i: usize| FormField {
+            id: format!("f{i}"),
+            label: "A very long label for a text input, far past forty-five characters".into(),
+            value: String::new(),
+            placeholder: String::new(),
+            required: true,
+            max_len: 100,
+        };
+        let action = Action {
+            id: "1:addr".into(),
+            label: "Address".into(),
+            kind: ActionKind::Form {
+                title: "T".repeat(60),
+                fields: (0..7).map(field).collect(),
+            },
+        };
+        let modal = serde_json::to_value(CreateInteractionResponse::Modal(modal(&action).unwrap()))
+            .unwrap();
+        assert_eq!(modal["type"], 9);
+        assert_eq!(modal["data"]["title"].as_str().unwrap().chars().count(), 45);
+        let inputs = modal["data"]["components"].as_array().unwrap();
+        assert_eq!(inputs.len(), 5);
+        assert!(inputs.iter().all(|r| {
+            r["type"] == 1
+                && r["components"][0]["label"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .count()
+                    <= 45
+        }));
+    }
+
+    #[test]
+    fn forms_open_from_a_button_that_names_them() {
+        let reply = view_with(|v| {
+            v.form(
+                "3:qty".into(),
+                "Type a quantity".into(),
+                "Quantity".into(),
+                Vec::new(),
+            );
+        });
+        let rows = rows(&json(&reply));
+        assert_eq!(rows[0]["components"][0]["custom_id"], "m:3:qty");
+    }
+}

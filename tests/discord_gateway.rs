@@ -1,0 +1,199 @@
+//! Gateway mode against a local stand-in of Discord: REST through `DISCORD_API_BASE`
+//! (serenity's proxy, rate limiter off) and a websocket gateway that sends HELLO, READY
+//! and then an INTERACTION_CREATE and a MESSAGE_CREATE. The bot's answers must reach the
+//! stand-in's REST routes.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use checkout_bot::bot::Bot;
+use checkout_bot::config::{Config, DiscordConfig};
+use common::discord as d;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+#[derive(Clone)]
+struct StandIn {
+    base: String,
+    posted: mpsc::UnboundedSender<(String, Value)>,
+    events: Arc<Vec<Value>>,
+}
+
+async fn gateway_info(State(s): State<StandIn>) -> Json<Value> {
+    Json(json!({"url": format!("{}/gateway", s.base.replace("http://", "ws://"))}))
+}
+
+async fn callback(
+    State(s): State<StandIn>,
+    Path((id, token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> axum::http::StatusCode {
+    let _ = s.posted.send((format!("callback {id} {token}"), body));
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn channel_message(
+    State(s): State<StandIn>,
+    Path(channel): Path<String>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let _ = s.posted.send((format!("message {channel}"), body.clone()));
+    Json(message(
+        &channel,
+        body["content"].as_str().unwrap_or(""),
+        &d::user(d::APP_ID, "checkout-bot"),
+    ))
+}
+
+async fn ws(State(s): State<StandIn>, upgrade: WebSocketUpgrade) -> axum::response::Response {
+    upgrade.on_upgrade(move |socket| session(socket, s))
+}
+
+fn message(channel: &str, content: &str, author: &Value) -> Value {
+    json!({
+        "id": "1600000000000000001", "channel_id": channel, "guild_id": d::GUILD_ID, "author": author,
+        "content": content, "timestamp": "2026-11-25T10:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": [], "pinned": false, "type": 0, "flags": 0, "components": []
+    })
+}
+
+/// HELLO, then READY once IDENTIFY arrives, then the scripted events; heartbeats are acked.
+async fn session(mut socket: WebSocket, s: StandIn) {
+    let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}});
+    if socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let mut seq = 0;
+    while let Some(Ok(msg)) = socket.recv().await {
+        let Message::Text(text) = msg else { continue };
+        let Ok(frame) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        match frame["op"].as_u64() {
+            Some(1) => {
+                let _ = socket
+                    .send(Message::Text(json!({"op": 11}).to_string().into()))
+                    .await;
+            }
+            Some(2) => {
+                seq += 1;
+                let ready = json!({"op": 0, "t": "READY", "s": seq, "d": {
+                    "v": 10, "user": {"id": d::APP_ID, "username": "checkout-bot", "discriminator": "0", "global_name": null, "avatar": null, "bot": true},
+                    "guilds": [], "session_id": "standin-session", "resume_gateway_url": s.base.replace("http://", "ws://"),
+                    "application": {"id": d::APP_ID, "flags": 0}, "shard": [0, 1]
+                }});
+                let _ = socket.send(Message::Text(ready.to_string().into())).await;
+                for event in s.events.iter() {
+                    seq += 1;
+                    let mut e = event.clone();
+                    e["s"] = json!(seq);
+                    let _ = socket.send(Message::Text(e.to_string().into())).await;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (posted, mut answers) = mpsc::unbounded_channel();
+    let buyer = d::user("9000000000000000040", "dana");
+    let mut interaction = d::command(
+        &buyer,
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "phones"}]),
+    );
+    interaction["id"] = json!("1100000000000000777");
+    interaction["token"] = json!("gateway-token");
+    let events = vec![
+        json!({"op": 0, "t": "INTERACTION_CREATE", "d": interaction}),
+        json!({"op": 0, "t": "MESSAGE_CREATE", "d": message(d::CHANNEL_ID, "how do I open a support ticket?", &buyer)}),
+    ];
+    let stand_in = StandIn {
+        base: base.clone(),
+        posted,
+        events: Arc::new(events),
+    };
+    let app = Router::new()
+        .route("/api/v10/gateway", get(gateway_info))
+        .route("/api/v10/gateway/bot", get(gateway_info))
+        .route("/gateway", get(ws))
+        .route(
+            "/api/v10/interactions/{id}/{token}/callback",
+            post(callback),
+        )
+        .route(
+            "/api/v10/channels/{channel}/messages",
+            post(channel_message),
+        )
+        .with_state(stand_in);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: common::sqlite_url(&dir),
+        discord: DiscordConfig {
+            token: Some("standin-token".into()),
+            application_id: Some(d::APP_ID.parse().unwrap()),
+            api_base: Some(base),
+            shards: Some(1),
+            public_key: None,
+        },
+        ..Config::default()
+    };
+    let bot = Arc::new(Bot::start(config.clone()).await.unwrap());
+    let client = tokio::spawn(async move {
+        checkout_bot::channels::discord::gateway::run(bot, &config.discord).await
+    });
+
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(20), answers.recv()).await {
+            Ok(Some(answer)) => seen.push(answer),
+            _ => panic!("the stand-in got only {seen:?}"),
+        }
+    }
+    client.abort();
+    let (route, body) = seen
+        .iter()
+        .find(|(r, _)| r.starts_with("callback"))
+        .expect("an interaction callback");
+    assert_eq!(route, "callback 1100000000000000777 gateway-token");
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64);
+    assert!(
+        body["data"]["embeds"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains("Phones"),
+        "{body}"
+    );
+    let (_, ticket) = seen
+        .iter()
+        .find(|(r, _)| r.starts_with("message"))
+        .expect("a ticket reply");
+    let links: Vec<&str> = ticket["components"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["url"].as_str())
+        .collect();
+    assert!(
+        links.contains(&"http://support.schmoozecom.com"),
+        "{ticket}"
+    );
+}

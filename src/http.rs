@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serenity::all::Interaction;
+use serenity::all::{CreateInteractionResponse, Interaction};
 use serenity::interactions_endpoint::Verifier;
 
 use crate::bot::Bot;
@@ -24,10 +24,29 @@ use crate::metrics::Metrics;
 /// How far a signed timestamp may be from our clock.
 pub const FRESHNESS: Duration = Duration::from_secs(300);
 
+/// Discord wants an answer within 3 s; past this, the bot defers and follows up.
+pub const DEADLINE: Duration = Duration::from_millis(2_500);
+
 pub struct AppState {
     pub bot: Arc<Bot>,
     pub verifier: Verifier,
     pub metrics: Metrics,
+    /// REST client for follow-ups of deferred answers (needs the application id).
+    pub followups: Option<Arc<serenity::all::Http>>,
+    /// How long to wait before deferring; `DEADLINE` outside tests.
+    pub deadline: Duration,
+}
+
+impl AppState {
+    pub fn new(bot: Arc<Bot>, verifier: Verifier, metrics: Metrics) -> Self {
+        AppState {
+            bot,
+            verifier,
+            metrics,
+            followups: None,
+            deadline: DEADLINE,
+        }
+    }
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -78,7 +97,20 @@ async fn interactions(State(s): State<Arc<AppState>>, headers: HeaderMap, body: 
         }
     };
     let kind = discord::kind(&interaction);
-    let (response, outcome) = discord::respond(&s.bot, interaction).await;
+    let token = interaction.token().to_string();
+    let is_component = matches!(interaction, Interaction::Component(_));
+    let bot = s.bot.clone();
+    let mut work = tokio::spawn(async move { discord::respond(&bot, interaction).await });
+    let (response, outcome) = match tokio::time::timeout(s.deadline, &mut work).await {
+        Ok(Ok(done)) => done,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "interaction handler panicked");
+            s.metrics
+                .observe("discord", kind, "failed", started.elapsed().as_secs_f64());
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        Err(_) => return defer(&s, work, token, is_component, kind, started),
+    };
     s.metrics.observe(
         "discord",
         kind,
@@ -86,7 +118,7 @@ async fn interactions(State(s): State<Arc<AppState>>, headers: HeaderMap, body: 
         started.elapsed().as_secs_f64(),
     );
     // Exactly Discord's documented PONG, without the `data: null` serenity would add.
-    if matches!(response, serenity::all::CreateInteractionResponse::Pong) {
+    if matches!(response, CreateInteractionResponse::Pong) {
         return (
             [(header::CONTENT_TYPE, "application/json")],
             r#"{"type":1}"#,
@@ -99,6 +131,55 @@ async fn interactions(State(s): State<Arc<AppState>>, headers: HeaderMap, body: 
             tracing::error!(error = %e, "could not encode a response");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// Too slow for Discord's 3 s: acknowledge now (a "thinking…" state, or a silent ack for
+/// a click) and edit the original response when the answer is ready.
+fn defer(
+    s: &Arc<AppState>,
+    work: tokio::task::JoinHandle<(CreateInteractionResponse, discord::Outcome)>,
+    token: String,
+    is_component: bool,
+    kind: &'static str,
+    started: Instant,
+) -> Response {
+    tracing::info!(kind, "deferring a slow interaction");
+    let state = s.clone();
+    tokio::spawn(async move {
+        let Ok((response, outcome)) = work.await else {
+            return;
+        };
+        state.metrics.observe(
+            "discord",
+            kind,
+            outcome.as_str(),
+            started.elapsed().as_secs_f64(),
+        );
+        let Some(http) = &state.followups else {
+            tracing::warn!("a deferred answer was dropped: DISCORD_APPLICATION_ID is not set");
+            return;
+        };
+        let body = serde_json::to_value(&response)
+            .map(|v| v["data"].clone())
+            .unwrap_or_default();
+        if let Err(e) = http
+            .edit_original_interaction_response(&token, &body, Vec::new())
+            .await
+        {
+            tracing::warn!(error = %e, "could not follow up a deferred interaction");
+        }
+    });
+    let ack = if is_component {
+        CreateInteractionResponse::Acknowledge
+    } else {
+        CreateInteractionResponse::Defer(
+            serenity::all::CreateInteractionResponseMessage::new().ephemeral(true),
+        )
+    };
+    match serenity::json::to_vec(&ack) {
+        Ok(json) => ([(header::CONTENT_TYPE, "application/json")], json).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 

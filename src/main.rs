@@ -240,11 +240,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.http_addr))?;
     let bot = Arc::new(Bot::start(config.clone()).await?);
-    let state = Arc::new(AppState {
-        bot: bot.clone(),
-        verifier,
-        metrics: Metrics::new()?,
-    });
+    let mut state = AppState::new(bot.clone(), verifier, Metrics::new()?);
+    // Follow-ups go to the interaction's webhook, which needs the application id only.
+    if let Some(id) = config.discord.application_id {
+        let mut http =
+            serenity::all::HttpBuilder::new(config.discord.token.clone().unwrap_or_default())
+                .application_id(serenity::all::ApplicationId::new(id));
+        if let Some(base) = &config.discord.api_base {
+            http = http.proxy(base.clone()).ratelimiter_disabled(true);
+        }
+        state.followups = Some(Arc::new(http.build()));
+    }
+    let state = Arc::new(state);
     tracing::info!(addr = %config.http_addr, "serving");
     checkout_bot::http::serve(state, listener, shutdown_signal()).await?;
     bot.store().close().await;

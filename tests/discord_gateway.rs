@@ -51,6 +51,19 @@ async fn channel_message(
     ))
 }
 
+async fn edit_original(
+    State(s): State<StandIn>,
+    Path((app, token)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let _ = s.posted.send((format!("followup {app} {token}"), body));
+    Json(message(
+        d::CHANNEL_ID,
+        "",
+        &d::user(d::APP_ID, "checkout-bot"),
+    ))
+}
+
 async fn ws(State(s): State<StandIn>, upgrade: WebSocketUpgrade) -> axum::response::Response {
     upgrade.on_upgrade(move |socket| session(socket, s))
 }
@@ -196,4 +209,50 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
         links.contains(&"http://support.schmoozecom.com"),
         "{ticket}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_deferred_and_followed_up() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (posted, mut answers) = mpsc::unbounded_channel();
+    let stand_in = StandIn {
+        base: base.clone(),
+        posted,
+        events: Arc::new(Vec::new()),
+    };
+    let app = Router::new()
+        .route(
+            "/api/v10/webhooks/{app}/{token}/messages/@original",
+            axum::routing::patch(edit_original),
+        )
+        .with_state(stand_in);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let http = serenity::all::HttpBuilder::new("")
+        .application_id(serenity::all::ApplicationId::new(
+            d::APP_ID.parse().unwrap(),
+        ))
+        .proxy(base)
+        .ratelimiter_disabled(true)
+        .build();
+    let server = d::Server::start_with(|state| {
+        // Every answer counts as too slow, so the deferral path is the one taken.
+        state.deadline = Duration::ZERO;
+        state.followups = Some(Arc::new(http));
+    })
+    .await;
+    let user = d::user("9000000000000000050", "dana");
+    let mut payload = d::command(&user, "cart", json!([]));
+    payload["token"] = json!("slow-token");
+    let (status, body) = server.post(&payload).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["type"], 5, "deferred: {body}");
+    assert_eq!(body["data"]["flags"], 64);
+    let (route, followup) = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(route, format!("followup {} slow-token", d::APP_ID));
+    assert_eq!(followup["embeds"][0]["title"], "Your cart", "{followup}");
 }

@@ -35,6 +35,11 @@ fn now() -> i64 {
 
 impl Server {
     pub async fn start() -> Server {
+        Server::start_with(|_| {}).await
+    }
+
+    /// A server whose state `tune` may change before it starts.
+    pub async fn start_with(tune: impl FnOnce(&mut AppState)) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
             database_url: super::sqlite_url(&dir),
@@ -43,11 +48,9 @@ impl Server {
         let bot = Arc::new(Bot::start(config).await.unwrap());
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let verifier = Verifier::try_new(key.verifying_key().to_bytes()).unwrap();
-        let state = Arc::new(AppState {
-            bot: bot.clone(),
-            verifier,
-            metrics: Metrics::new().unwrap(),
-        });
+        let mut state = AppState::new(bot.clone(), verifier, Metrics::new().unwrap());
+        tune(&mut state);
+        let state = Arc::new(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(checkout_bot::http::serve(

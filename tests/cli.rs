@@ -1,0 +1,171 @@
+//! The admin commands as an operator runs them: imports, organizations and members.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn run(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run checkout-bot")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn catalog_import_reports_line_and_field_then_accepts_a_fixed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let demo = include_str!("../data/demo/catalog.toml");
+    let bad = demo.replacen("max_qty = 200", "max_qty = 0", 1);
+    let path = dir.path().join("catalog.toml");
+    std::fs::write(&path, &bad).unwrap();
+    let out = run(&url, &["import", "catalog", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let line = bad
+        .lines()
+        .position(|l| l == "sku = \"SUP-HOURLY\"")
+        .unwrap()
+        + 1;
+    assert!(
+        text(&out).contains(&format!("line {line}: products[0].max_qty")),
+        "{}",
+        text(&out)
+    );
+
+    std::fs::write(&path, demo).unwrap();
+    let out = run(&url, &["import", "catalog", path.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("as catalog version 1"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn organizations_deployments_and_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    assert!(run(&url, &["migrate"]).status.success());
+    assert!(
+        run(&url, &["orgs", "add", "ORG-X", "--name", "Example Ltd"])
+            .status
+            .success()
+    );
+    assert!(text(&run(&url, &["orgs", "list"])).contains("ORG-X\tExample Ltd"));
+
+    let csv = dir.path().join("d.csv");
+    std::fs::write(
+        &csv,
+        "id,name,organization\n1001,Head Office,ORG-X\n1002,Lab,ORG-NOPE\n",
+    )
+    .unwrap();
+    let out = run(&url, &["import", "deployments", csv.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("line 3: organization"),
+        "{}",
+        text(&out)
+    );
+    std::fs::write(
+        &csv,
+        "id,name,organization\n1001,Head Office,ORG-X\n1002,Lab,ORG-X\n",
+    )
+    .unwrap();
+    assert!(
+        text(&run(
+            &url,
+            &["import", "deployments", csv.to_str().unwrap()]
+        ))
+        .contains("imported 2 deployments")
+    );
+
+    let add = [
+        "members",
+        "add",
+        "--org",
+        "ORG-X",
+        "--platform",
+        "discord",
+        "--user",
+        "123",
+        "--role",
+        "approver",
+    ];
+    let out = run(&url, &add);
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = text(&run(&url, &["members", "list", "--org", "ORG-X"]));
+    assert!(
+        listed.contains("ORG-X\tapprover\tdiscord:discord:123"),
+        "{listed}"
+    );
+    let out = run(
+        &url,
+        &[
+            "members",
+            "add",
+            "--org",
+            "ORG-Y",
+            "--platform",
+            "discord",
+            "--user",
+            "1",
+            "--role",
+            "buyer",
+        ],
+    );
+    assert!(
+        !out.status.success() && text(&out).contains("orgs add ORG-Y"),
+        "{}",
+        text(&out)
+    );
+    let out = run(
+        &url,
+        &[
+            "members",
+            "add",
+            "--org",
+            "ORG-X",
+            "--platform",
+            "discord",
+            "--user",
+            "1",
+            "--role",
+            "owner",
+        ],
+    );
+    assert!(
+        !out.status.success() && text(&out).contains("buyer, approver or admin"),
+        "{}",
+        text(&out)
+    );
+
+    let remove = [
+        "members",
+        "remove",
+        "--org",
+        "ORG-X",
+        "--platform",
+        "discord",
+        "--user",
+        "123",
+    ];
+    assert!(run(&url, &remove).status.success());
+    assert!(
+        !text(&run(&url, &["members", "list", "--org", "ORG-X"])).contains("discord:discord:123")
+    );
+    assert!(
+        !run(&url, &remove).status.success(),
+        "removing twice is an error"
+    );
+}

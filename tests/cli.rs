@@ -169,3 +169,55 @@ fn organizations_deployments_and_members() {
         "removing twice is an error"
     );
 }
+
+#[test]
+fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let port = 20_000 + (std::process::id() % 30_000) as u16;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env(
+            "DISCORD_PUBLIC_KEY",
+            "ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c",
+        )
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let health = |port: u16| -> Option<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .ok()?;
+        let mut out = String::new();
+        s.read_to_string(&mut out).ok()?;
+        Some(out)
+    };
+    let mut answer = None;
+    for _ in 0..100 {
+        answer = health(port);
+        if answer.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let answer = answer.expect("serve never answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit after SIGTERM: {status}");
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(log.contains("stopped"), "{log}");
+    assert!(
+        !log.contains("ea4a6c63e29c520abef5507b132ec5f9954776aebebe7b92421eea691446d22c"),
+        "the key is never logged"
+    );
+}

@@ -13,9 +13,9 @@ use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
 use crate::domain::deployment::Deployment;
 use crate::engine::backend::Backend;
-use crate::engine::event::Event;
+use crate::engine::event::{Command, Event};
 use crate::engine::session::Session;
-use crate::engine::view::Reply;
+use crate::engine::view::{Notice, Reply};
 use crate::engine::{Ctx, Engine};
 use crate::services::backend::StoreBackend;
 use crate::services::payments::{PaymentGateway, SandboxGateway};
@@ -53,6 +53,20 @@ impl BotError {
                 lang.f("error.internal", &[("reference", &reference)])
             }
         }
+    }
+}
+
+/// Whether any text the user sent with the event looks like a card number.
+fn carries_card_number(event: &Event) -> bool {
+    use crate::domain::card::contains_card_number as card;
+    match event {
+        Event::Start => false,
+        Event::Text(t) => card(t),
+        Event::Command(Command::Buy(Some(t)) | Command::Unknown(t)) => card(t),
+        Event::Command(_) => false,
+        Event::Click { action } => card(action),
+        Event::Choose { action, values } => card(action) || values.iter().any(|v| card(v)),
+        Event::Submit { action, fields } => card(action) || fields.values().any(|v| card(v)),
     }
 }
 
@@ -142,6 +156,20 @@ impl Bot {
         locale: &str,
         event: Event,
     ) -> Result<Reply, BotError> {
+        // A card number must never reach the engine, the database or a log line: the
+        // event is dropped whole and the user is shown where they are, with a warning.
+        if carries_card_number(&event) {
+            tracing::warn!(%who, "refused an event that contained a card number");
+            let mut reply = self.apply(who, locale, Event::Start).await?;
+            reply.notice = Some(Notice::error(
+                self.prompts().get(locale, "card.guard").to_string(),
+            ));
+            return Ok(reply);
+        }
+        self.apply(who, locale, event).await
+    }
+
+    async fn apply(&self, who: &Identity, locale: &str, event: Event) -> Result<Reply, BotError> {
         let catalog = self.catalog().await?;
         for _ in 0..MAX_ATTEMPTS {
             let (account_id, mut session) = match self.store.load_session(who).await? {

@@ -64,6 +64,23 @@ async fn edit_original(
     ))
 }
 
+async fn delete_message(
+    State(s): State<StandIn>,
+    Path((channel, id)): Path<(String, String)>,
+) -> axum::http::StatusCode {
+    let _ = s
+        .posted
+        .send((format!("delete {channel} {id}"), Value::Null));
+    axum::http::StatusCode::NO_CONTENT
+}
+
+async fn open_dm(State(s): State<StandIn>, Json(body): Json<Value>) -> Json<Value> {
+    let _ = s.posted.send(("dm channel".into(), body.clone()));
+    Json(
+        json!({"id": "1700000000000000001", "type": 1, "last_message_id": null, "recipients": [d::user("9000000000000000040", "dana")]}),
+    )
+}
+
 async fn ws(State(s): State<StandIn>, upgrade: WebSocketUpgrade) -> axum::response::Response {
     upgrade.on_upgrade(move |socket| session(socket, s))
 }
@@ -121,6 +138,10 @@ async fn session(mut socket: WebSocket, s: StandIn) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("checkout_bot=debug,serenity=warn")
+        .try_init();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (posted, mut answers) = mpsc::unbounded_channel();
@@ -135,6 +156,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     let events = vec![
         json!({"op": 0, "t": "INTERACTION_CREATE", "d": interaction}),
         json!({"op": 0, "t": "MESSAGE_CREATE", "d": message(d::CHANNEL_ID, "how do I open a support ticket?", &buyer)}),
+        json!({"op": 0, "t": "MESSAGE_CREATE", "d": message(d::CHANNEL_ID, "here you go: 4242 4242 4242 4242 exp 12/30", &buyer)}),
     ];
     let stand_in = StandIn {
         base: base.clone(),
@@ -153,6 +175,11 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
             "/api/v10/channels/{channel}/messages",
             post(channel_message),
         )
+        .route(
+            "/api/v10/channels/{channel}/messages/{id}",
+            axum::routing::delete(delete_message),
+        )
+        .route("/api/v10/users/@me/channels", post(open_dm))
         .with_state(stand_in);
     tokio::spawn(async move { axum::serve(listener, app).await });
 
@@ -174,7 +201,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     });
 
     let mut seen = Vec::new();
-    while seen.len() < 2 {
+    while seen.len() < 5 {
         match tokio::time::timeout(Duration::from_secs(20), answers.recv()).await {
             Ok(Some(answer)) => seen.push(answer),
             _ => panic!("the stand-in got only {seen:?}"),
@@ -195,9 +222,10 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
             .contains("Phones"),
         "{body}"
     );
+    let ticket_route = format!("message {}", d::CHANNEL_ID);
     let (_, ticket) = seen
         .iter()
-        .find(|(r, _)| r.starts_with("message"))
+        .find(|(r, b)| *r == ticket_route && b["components"][0]["components"].is_array())
         .expect("a ticket reply");
     let links: Vec<&str> = ticket["components"][0]["components"]
         .as_array()
@@ -208,6 +236,23 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     assert!(
         links.contains(&"http://support.schmoozecom.com"),
         "{ticket}"
+    );
+    let deleted = format!("delete {} 1600000000000000001", d::CHANNEL_ID);
+    assert!(
+        seen.iter().any(|(r, _)| *r == deleted),
+        "the card number was deleted: {seen:?}"
+    );
+    let (_, dm) = seen
+        .iter()
+        .find(|(r, _)| r == "message 1700000000000000001")
+        .expect("a private warning");
+    assert!(
+        dm["content"].as_str().unwrap().contains("card number"),
+        "{dm}"
+    );
+    assert!(
+        !format!("{seen:?}").contains("4242 4242"),
+        "the number is repeated nowhere"
     );
 }
 

@@ -1,7 +1,186 @@
-//! Saved payment cards, as the bot may know them: a gateway token, the brand, the last
-//! four digits and the expiry. Never the number or the CVV.
+//! Payment cards: the rules a card number, expiry and CVV must meet, spotting card
+//! numbers pasted where they must not be, and saved cards as the bot may keep them (a
+//! gateway token, the brand, the last four digits and the expiry; never the number or
+//! the CVV).
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Brand {
+    Visa,
+    Mastercard,
+    Amex,
+    Discover,
+}
+
+impl Brand {
+    pub fn name(self) -> &'static str {
+        match self {
+            Brand::Visa => "Visa",
+            Brand::Mastercard => "Mastercard",
+            Brand::Amex => "American Express",
+            Brand::Discover => "Discover",
+        }
+    }
+
+    /// American Express has four digits on the front; the others three on the back.
+    pub fn cvv_len(self) -> usize {
+        if self == Brand::Amex { 4 } else { 3 }
+    }
+
+    fn lengths(self) -> &'static [usize] {
+        match self {
+            Brand::Visa => &[13, 16, 19],
+            Brand::Mastercard => &[16],
+            Brand::Amex => &[15],
+            Brand::Discover => &[16, 19],
+        }
+    }
+}
+
+/// The brand, from the number's leading digits (its IIN range).
+pub fn brand(digits: &str) -> Option<Brand> {
+    let prefix = |n: usize| digits.get(..n).and_then(|p| p.parse::<u32>().ok());
+    if digits.starts_with('4') {
+        Some(Brand::Visa)
+    } else if matches!(prefix(2), Some(34 | 37)) {
+        Some(Brand::Amex)
+    } else if matches!(prefix(2), Some(51..=55)) || matches!(prefix(4), Some(2221..=2720)) {
+        Some(Brand::Mastercard)
+    } else if prefix(4) == Some(6011)
+        || matches!(prefix(3), Some(644..=649))
+        || prefix(2) == Some(65)
+    {
+        Some(Brand::Discover)
+    } else {
+        None
+    }
+}
+
+/// The Luhn checksum every card number carries.
+pub fn luhn(digits: &str) -> bool {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CardError {
+    #[error("the card number is not valid")]
+    Number,
+    #[error("we accept Visa, Mastercard, American Express and Discover")]
+    Brand,
+    #[error("the expiry must be MM YY")]
+    ExpiryFormat,
+    #[error("the card has expired")]
+    Expired,
+    #[error("the security code must be {0} digits")]
+    Cvv(usize),
+}
+
+/// A card as typed on the card page, checked. Lives only long enough to be tokenized.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CardInput {
+    pub number: String,
+    pub brand: Brand,
+    pub exp_month: i64,
+    pub exp_year: i64,
+    pub cvv: String,
+}
+
+impl std::fmt::Debug for CardInput {
+    /// Never prints the number or the code, wherever a `{:?}` ends up.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CardInput({} •••• {})", self.brand.name(), self.last4())
+    }
+}
+
+impl CardInput {
+    pub fn last4(&self) -> &str {
+        &self.number[self.number.len().saturating_sub(4)..]
+    }
+}
+
+/// Digits only, with the spaces and dashes people type between groups removed.
+pub fn digits(number: &str) -> String {
+    number.chars().filter(|c| !matches!(c, ' ' | '-')).collect()
+}
+
+/// Checks a typed card against the rules, as of `year`/`month`.
+pub fn check(
+    number: &str,
+    expiry: &str,
+    cvv: &str,
+    year: i64,
+    month: i64,
+) -> Result<CardInput, CardError> {
+    let number = digits(number);
+    if !number.bytes().all(|b| b.is_ascii_digit()) || !luhn(&number) {
+        return Err(CardError::Number);
+    }
+    let brand = brand(&number).ok_or(CardError::Brand)?;
+    if !brand.lengths().contains(&number.len()) {
+        return Err(CardError::Number);
+    }
+    let parts: Vec<&str> = expiry
+        .split(|c: char| c == '/' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let (exp_month, exp_year) = match parts.as_slice() {
+        [m, y] if m.len() <= 2 && y.len() == 2 => (
+            m.parse::<i64>().map_err(|_| CardError::ExpiryFormat)?,
+            2000 + y.parse::<i64>().map_err(|_| CardError::ExpiryFormat)?,
+        ),
+        _ => return Err(CardError::ExpiryFormat),
+    };
+    if !(1..=12).contains(&exp_month) {
+        return Err(CardError::ExpiryFormat);
+    }
+    if (exp_year, exp_month) < (year, month) {
+        return Err(CardError::Expired);
+    }
+    let cvv = cvv.trim().to_string();
+    if cvv.len() != brand.cvv_len() || !cvv.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(CardError::Cvv(brand.cvv_len()));
+    }
+    Ok(CardInput {
+        number,
+        brand,
+        exp_month,
+        exp_year,
+        cvv,
+    })
+}
+
+/// Runs of digits, optionally grouped by single spaces or dashes.
+static RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d(?:[ -]?\d)*").unwrap_or_else(|e| panic!("{e}")));
+
+/// Whether `text` contains something that looks like a card number: a run of 13 to 19
+/// digits (spaces and dashes allowed between them) that passes the Luhn check.
+pub fn contains_card_number(text: &str) -> bool {
+    RUN.find_iter(text).any(|m| {
+        let d = digits(m.as_str());
+        (13..=19).contains(&d.len()) && luhn(&d)
+    })
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct SavedCard {
@@ -36,6 +215,87 @@ impl SavedCard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn luhn_and_brands() {
+        assert!(luhn("4242424242424242"));
+        assert!(!luhn("4242424242424241"));
+        assert!(!luhn("42x2"));
+        assert_eq!(brand("4242424242424242"), Some(Brand::Visa));
+        assert_eq!(brand("5555555555554444"), Some(Brand::Mastercard));
+        assert_eq!(brand("2223003122003222"), Some(Brand::Mastercard));
+        assert_eq!(brand("378282246310005"), Some(Brand::Amex));
+        assert_eq!(brand("6011111111111117"), Some(Brand::Discover));
+        assert_eq!(brand("9999999999999995"), None);
+    }
+
+    #[test]
+    fn expiry_cvv_and_number_rules() {
+        let ok = check("4242 4242 4242 4242", "12 30", "123", 2026, 11).unwrap();
+        assert_eq!(
+            (ok.brand, ok.last4(), ok.exp_month, ok.exp_year),
+            (Brand::Visa, "4242", 12, 2030)
+        );
+        assert_eq!(
+            check("3782-822463-10005", "11/26", "1234", 2026, 11)
+                .unwrap()
+                .brand,
+            Brand::Amex
+        );
+        assert_eq!(
+            check("4242424242424241", "12 30", "123", 2026, 11),
+            Err(CardError::Number)
+        );
+        assert_eq!(
+            check("9999999999999995", "12 30", "123", 2026, 11),
+            Err(CardError::Brand)
+        );
+        assert_eq!(
+            check("4242424242424242", "10 26", "123", 2026, 11),
+            Err(CardError::Expired)
+        );
+        assert_eq!(
+            check("4242424242424242", "13 30", "123", 2026, 11),
+            Err(CardError::ExpiryFormat)
+        );
+        assert_eq!(
+            check("4242424242424242", "1230", "123", 2026, 11),
+            Err(CardError::ExpiryFormat)
+        );
+        assert_eq!(
+            check("378282246310005", "12 30", "123", 2026, 11),
+            Err(CardError::Cvv(4))
+        );
+        assert_eq!(
+            check("4242424242424242", "12 30", "1234", 2026, 11),
+            Err(CardError::Cvv(3))
+        );
+        assert!(
+            !format!("{ok:?}").contains("4242424242424242"),
+            "Debug hides the number"
+        );
+    }
+
+    #[test]
+    fn spots_card_numbers_in_text() {
+        for yes in [
+            "my card is 4242 4242 4242 4242 thanks",
+            "4242-4242-4242-4242",
+            "378282246310005",
+            "x5555555555554444y",
+        ] {
+            assert!(contains_card_number(yes), "{yes}");
+        }
+        for no in [
+            "order CB-100123",
+            "deployment 104512",
+            "4242 4242 4242 4241",
+            "call 555 123 4567",
+            "1234567890123",
+        ] {
+            assert!(!contains_card_number(no), "{no}");
+        }
+    }
 
     #[test]
     fn labels_show_brand_last4_and_expiry_only() {

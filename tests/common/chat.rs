@@ -18,6 +18,16 @@ pub struct Chat {
 impl Chat {
     /// Starts the chat on `database_url` as `user`, and reads its first reply.
     pub fn start(database_url: &str, user: &str, env: &[(&str, &str)]) -> Chat {
+        Chat::start_logging_to(database_url, user, env, None)
+    }
+
+    /// Like `start`, with the process's log (stderr) written to `log`.
+    pub fn start_logging_to(
+        database_url: &str,
+        user: &str,
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Chat {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_checkout-bot"));
         cmd.args(["chat", "--json", "--user", user])
             .env("DATABASE_URL", database_url)
@@ -25,7 +35,10 @@ impl Chat {
             .env_remove("SESSION_TTL")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+            .stderr(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+                None => Stdio::inherit(),
+            });
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -70,6 +70,10 @@ impl EventHandler for Handler {
         if msg.author.bot {
             return;
         }
+        if crate::domain::card::contains_card_number(&msg.content) {
+            guard_card_number(&self.bot, &ctx, &msg).await;
+            return;
+        }
         let me = ctx.cache.current_user().id;
         if !(msg.mentions_user_id(me) || asks_for_ticket(&msg.content)) {
             return;
@@ -115,6 +119,30 @@ impl EventHandler for Handler {
         if let Err(e) = msg.channel_id.send_message(&ctx.http, message).await {
             tracing::warn!(error = %e, "could not send ticket links");
         }
+    }
+}
+
+/// A card number in a channel the bot reads: the message is deleted (this needs the
+/// Manage Messages permission) and its author is warned privately. The number is never
+/// logged; only the fact.
+async fn guard_card_number(bot: &Bot, ctx: &Context, msg: &Message) {
+    tracing::warn!(channel = %msg.channel_id, author = %msg.author.id, "deleting a message with a card number");
+    // Straight to REST: the cached-permission check of `Message::delete` would refuse
+    // in a guild the cache has not seen yet.
+    if let Err(e) = ctx
+        .http
+        .delete_message(msg.channel_id, msg.id, Some("contained a card number"))
+        .await
+    {
+        tracing::warn!(error = %e, "could not delete a message with a card number; check Manage Messages");
+    }
+    let warning = CreateMessage::new().content(bot.prompts().get("en", "card.guard_discord"));
+    let sent = match msg.author.id.create_dm_channel(&ctx.http).await {
+        Ok(dm) => dm.id.send_message(&ctx.http, warning).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, "could not warn the author privately");
     }
 }
 

@@ -144,12 +144,12 @@ impl Backend for StoreBackend {
         }
         tracing::info!(number = %order.number, kind = order.kind.as_str(), "order placed");
         if let Payment::Card { card_id, .. } = &order.details.payment {
-            let cards = self
+            let card = self
                 .store
-                .cards(&order.details.account_id)
+                .card(&order.details.account_id, card_id)
                 .await
                 .map_err(err)?;
-            let charged = match cards.iter().find(|c| &c.id == card_id) {
+            let charged = match card {
                 Some(card) => {
                     self.gateway
                         .charge(&card.token, &order.details.total, &order.details.key)

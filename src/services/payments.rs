@@ -1,17 +1,32 @@
-//! The payment gateway: charging a saved card's token, exactly once per idempotency key.
+//! The payment gateway: turning a card into a token, charging a token exactly once per
+//! idempotency key, and refunds.
 //!
-//! The embedded default is a sandbox that behaves like a real gateway for the tokens it
-//! knows; a real provider goes behind the same trait.
+//! The embedded default is a sandbox that behaves like a real gateway for its documented
+//! test numbers; a real provider goes behind the same trait.
+//!
+//! Sandbox test numbers (any future expiry, any CVV of the right length):
+//! | number | outcome |
+//! |---|---|
+//! | 4242 4242 4242 4242, 5555 5555 5555 4444, 3782 822463 10005, 6011 1111 1111 1117 | approved |
+//! | 4000 0000 0000 0002 | declined |
+//! | 4000 0000 0000 9995 | insufficient funds |
+//! | 4000 0000 0000 0069 | expired card |
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
+use crate::domain::card::CardInput;
 use crate::domain::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charge {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
     pub id: String,
 }
 
@@ -28,6 +43,12 @@ pub enum PaymentError {
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
+    /// Exchanges a checked card for a token; the number and CVV go no further.
+    async fn tokenize(&self, card: &CardInput) -> Result<String, PaymentError>;
+
+    /// Gives back `amount` of a charge.
+    async fn refund(&self, charge_id: &str, amount: &Money) -> Result<Refund, PaymentError>;
+
     /// Charges `amount` to `token`. A repeated `idempotency_key` returns the first result
     /// and charges nothing more.
     async fn charge(
@@ -38,8 +59,9 @@ pub trait PaymentGateway: Send + Sync {
     ) -> Result<Charge, PaymentError>;
 }
 
-/// Sandbox tokens: `tok_sandbox_decline` is declined, `tok_sandbox_insufficient` fails
-/// for insufficient funds, `tok_sandbox_expired` as expired; any other token is approved.
+/// Sandbox tokens: those starting `tok_sandbox_decline` are declined,
+/// `tok_sandbox_insufficient` fail for insufficient funds, `tok_sandbox_expired` as
+/// expired; any other token is approved.
 #[derive(Debug, Default)]
 pub struct SandboxGateway {
     charges: Mutex<HashMap<String, Result<Charge, PaymentError>>>,
@@ -47,6 +69,33 @@ pub struct SandboxGateway {
 
 #[async_trait]
 impl PaymentGateway for SandboxGateway {
+    async fn tokenize(&self, card: &CardInput) -> Result<String, PaymentError> {
+        let kind = match card.number.as_str() {
+            "4000000000000002" => "decline",
+            "4000000000009995" => "insufficient",
+            "4000000000000069" => "expired",
+            _ => "ok",
+        };
+        Ok(format!("tok_sandbox_{kind}_{:016x}", rand::random::<u64>()))
+    }
+
+    async fn refund(&self, charge_id: &str, _amount: &Money) -> Result<Refund, PaymentError> {
+        let charges = self
+            .charges
+            .lock()
+            .map_err(|_| PaymentError::Unavailable("sandbox state poisoned".into()))?;
+        if charges
+            .values()
+            .any(|c| matches!(c, Ok(ch) if ch.id == charge_id))
+        {
+            Ok(Refund {
+                id: format!("re_{:016x}", rand::random::<u64>()),
+            })
+        } else {
+            Err(PaymentError::Declined("no such charge".into()))
+        }
+    }
+
     async fn charge(
         &self,
         token: &str,
@@ -60,13 +109,16 @@ impl PaymentGateway for SandboxGateway {
         if let Some(done) = charges.get(idempotency_key) {
             return done.clone();
         }
-        let result = match token {
-            "tok_sandbox_decline" => Err(PaymentError::Declined("the card was declined".into())),
-            "tok_sandbox_insufficient" => Err(PaymentError::Declined("insufficient funds".into())),
-            "tok_sandbox_expired" => Err(PaymentError::Declined("the card has expired".into())),
-            _ => Ok(Charge {
+        let result = if token.starts_with("tok_sandbox_decline") {
+            Err(PaymentError::Declined("the card was declined".into()))
+        } else if token.starts_with("tok_sandbox_insufficient") {
+            Err(PaymentError::Declined("insufficient funds".into()))
+        } else if token.starts_with("tok_sandbox_expired") {
+            Err(PaymentError::Declined("the card has expired".into()))
+        } else {
+            Ok(Charge {
                 id: format!("ch_{:016x}", rand::random::<u64>()),
-            }),
+            })
         };
         charges.insert(idempotency_key.to_string(), result.clone());
         result
@@ -92,6 +144,30 @@ mod tests {
         let c = g.charge("tok_x", &usd(5), "k2").await.unwrap();
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[tokio::test]
+    async fn documented_test_numbers_tokenize_to_their_outcome_and_refunds_need_a_charge() {
+        let g = SandboxGateway::default();
+        let card = |n: &str| crate::domain::card::check(n, "12 30", "123", 2026, 11).unwrap();
+        let ok = g.tokenize(&card("4242424242424242")).await.unwrap();
+        let charge = g.charge(&ok, &usd(10), "a").await.unwrap();
+        assert!(g.refund(&charge.id, &usd(10)).await.is_ok());
+        assert!(g.refund("ch_nope", &usd(10)).await.is_err());
+        let declined = g.tokenize(&card("4000000000000002")).await.unwrap();
+        assert!(matches!(
+            g.charge(&declined, &usd(10), "b").await,
+            Err(PaymentError::Declined(_))
+        ));
+        let poor = g.tokenize(&card("4000000000009995")).await.unwrap();
+        assert_eq!(
+            g.charge(&poor, &usd(10), "c").await,
+            Err(PaymentError::Declined("insufficient funds".into()))
+        );
+        assert!(
+            !ok.contains("4242"),
+            "a token carries no digits of the number"
+        );
     }
 
     #[tokio::test]

@@ -467,3 +467,78 @@ on_both!(
         assert_eq!(store.deployment("2").await.unwrap(), None);
     }
 );
+
+on_both!(
+    card_links_work_once_and_count_attempts,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        let who = Identity::new("console", "local", "a");
+        store
+            .create_card_link("secret-token", &who, &a, "ck1", "csrf1", 15 * 60 * 1000)
+            .await
+            .unwrap();
+        let link = store.card_link("secret-token").await.unwrap().unwrap();
+        assert_eq!(
+            (
+                link.identity(),
+                link.checkout_key.as_str(),
+                link.csrf.as_str()
+            ),
+            (who, "ck1", "csrf1")
+        );
+        assert!(link.used_at.is_none() && link.expires_at > checkout_bot::store::now_ms());
+        assert!(store.card_link("other-token").await.unwrap().is_none());
+        assert_eq!(store.count_card_attempt("secret-token").await.unwrap(), 1);
+        assert_eq!(store.count_card_attempt("secret-token").await.unwrap(), 2);
+        assert!(store.use_card_link("secret-token").await.unwrap());
+        assert!(
+            !store.use_card_link("secret-token").await.unwrap(),
+            "once only"
+        );
+        assert!(
+            store
+                .card_link("secret-token")
+                .await
+                .unwrap()
+                .unwrap()
+                .used_at
+                .is_some()
+        );
+    }
+);
+
+on_both!(
+    one_order_cards_are_usable_but_not_listed_and_cards_can_be_removed,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        let b = store.create_account("B", Some("O1")).await.unwrap();
+        let card = SavedCard {
+            id: String::new(),
+            brand: "Visa".into(),
+            last4: "4242".into(),
+            exp_month: 1,
+            exp_year: 2030,
+            token: "tok".into(),
+        };
+        let once = store.add_card_kept(&a, &card, false).await.unwrap();
+        let saved = store.add_card(&a, &card).await.unwrap();
+        let listed: Vec<_> = store
+            .cards(&a)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(listed, std::slice::from_ref(&saved));
+        assert!(store.card(&a, &once).await.unwrap().is_some());
+        assert!(
+            store.card(&b, &once).await.unwrap().is_none(),
+            "another account's card is not found"
+        );
+        assert!(!store.remove_card(&b, &saved).await.unwrap());
+        assert!(store.remove_card(&a, &saved).await.unwrap());
+        assert!(store.cards(&a).await.unwrap().is_empty());
+    }
+);

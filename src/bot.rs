@@ -60,7 +60,7 @@ impl BotError {
 fn carries_card_number(event: &Event) -> bool {
     use crate::domain::card::contains_card_number as card;
     match event {
-        Event::Start => false,
+        Event::Start | Event::CardAdded { .. } => false,
         Event::Text(t) => card(t),
         Event::Command(Command::Buy(Some(t)) | Command::Unknown(t)) => card(t),
         Event::Command(_) => false,
@@ -100,7 +100,7 @@ impl Bot {
         let prompts = Arc::new(Prompts::embedded()?);
         Ok(Bot {
             engine: Engine::new(prompts, config.settings()),
-            backend: StoreBackend::new(store.clone(), gateway),
+            backend: StoreBackend::with_public_url(store.clone(), gateway, &config.public_url),
             store,
             config,
             catalog: RwLock::new(None),
@@ -115,6 +115,10 @@ impl Bot {
             demo::seed_if_empty(&store).await?;
         }
         Bot::new(store, config)
+    }
+
+    pub fn gateway(&self) -> Arc<dyn PaymentGateway> {
+        self.backend.gateway()
     }
 
     pub fn store(&self) -> &Store {
@@ -186,6 +190,7 @@ impl Bot {
                 now,
                 locale,
                 account_id: &account_id,
+                who,
             };
             let reply = self
                 .engine

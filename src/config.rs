@@ -26,6 +26,9 @@ pub struct Config {
     pub check_instructions: String,
     /// `HTTP_ADDR` (default 127.0.0.1:8080): where `serve` listens.
     pub http_addr: String,
+    /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
+    /// card page links.
+    pub public_url: String,
     pub discord: DiscordConfig,
 }
 
@@ -80,6 +83,7 @@ impl Default for Config {
                                  IL 62701, USA."
                 .into(),
             http_addr: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
             discord: DiscordConfig::default(),
         }
     }
@@ -158,6 +162,15 @@ impl Config {
                 message: format!("'{v}' is not an address such as 127.0.0.1:8080"),
             })?;
             c.http_addr = v;
+        }
+        if let Some(v) = get("PUBLIC_URL") {
+            if !(v.starts_with("https://") || v.starts_with("http://")) {
+                return Err(ConfigError {
+                    name: "PUBLIC_URL",
+                    message: format!("'{v}' is not an http(s) URL"),
+                });
+            }
+            c.public_url = v.trim_end_matches('/').to_string();
         }
         if let Some(v) = get("DISCORD_PUBLIC_KEY") {
             if v.len() != 64 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {

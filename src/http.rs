@@ -29,7 +29,8 @@ pub const DEADLINE: Duration = Duration::from_millis(2_500);
 
 pub struct AppState {
     pub bot: Arc<Bot>,
-    pub verifier: Verifier,
+    /// Discord's key; without it the interactions endpoint answers 503.
+    pub verifier: Option<Verifier>,
     pub metrics: Metrics,
     /// REST client for follow-ups of deferred answers (needs the application id).
     pub followups: Option<Arc<serenity::all::Http>>,
@@ -40,8 +41,16 @@ pub struct AppState {
 impl AppState {
     pub fn new(bot: Arc<Bot>, verifier: Verifier, metrics: Metrics) -> Self {
         AppState {
+            verifier: Some(verifier),
+            ..AppState::without_discord(bot, metrics)
+        }
+    }
+
+    /// The card page, health and metrics only: no Discord endpoint.
+    pub fn without_discord(bot: Arc<Bot>, metrics: Metrics) -> Self {
+        AppState {
             bot,
-            verifier,
+            verifier: None,
             metrics,
             followups: None,
             deadline: DEADLINE,
@@ -52,6 +61,10 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/discord/interactions", post(interactions))
+        .route(
+            "/pay/{token}",
+            get(crate::card_page::show).post(crate::card_page::submit),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .with_state(state)
@@ -77,7 +90,14 @@ async fn interactions(State(s): State<Arc<AppState>>, headers: HeaderMap, body: 
     ) else {
         return unauthorized("missing signature headers");
     };
-    if s.verifier.verify(signature, timestamp, &body).is_err() {
+    let Some(verifier) = &s.verifier else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the Discord endpoint is not configured",
+        )
+            .into_response();
+    };
+    if verifier.verify(signature, timestamp, &body).is_err() {
         return unauthorized("bad signature");
     }
     if !fresh(timestamp, crate::store::now_ms() / 1000) {

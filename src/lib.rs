@@ -5,6 +5,7 @@
 //! all SQL; `bot` ties one event to one stored state change. See DESIGN.md.
 
 pub mod bot;
+pub mod card_page;
 pub mod channels;
 pub mod config;
 pub mod demo;

@@ -225,22 +225,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let key = config
-        .discord
-        .public_key
-        .clone()
-        .context("DISCORD_PUBLIC_KEY is not set: copy it from the Discord developer portal")?;
-    let key: [u8; 32] = hex::decode(&key)
-        .ok()
-        .and_then(|k| k.try_into().ok())
-        .context("DISCORD_PUBLIC_KEY must be 64 hex digits")?;
-    let verifier =
-        Verifier::try_new(key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?;
+    let verifier = match &config.discord.public_key {
+        Some(key) => {
+            let key: [u8; 32] = hex::decode(key)
+                .ok()
+                .and_then(|k| k.try_into().ok())
+                .context("DISCORD_PUBLIC_KEY must be 64 hex digits")?;
+            Some(Verifier::try_new(key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?)
+        }
+        None => {
+            tracing::warn!(
+                "DISCORD_PUBLIC_KEY is not set: serving the card page, health and metrics only"
+            );
+            None
+        }
+    };
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("listening on {}", config.http_addr))?;
     let bot = Arc::new(Bot::start(config.clone()).await?);
-    let mut state = AppState::new(bot.clone(), verifier, Metrics::new()?);
+    let mut state = AppState::without_discord(bot.clone(), Metrics::new()?);
+    state.verifier = verifier;
     // Follow-ups go to the interaction's webhook, which needs the application id only.
     if let Some(id) = config.discord.application_id {
         let mut http =

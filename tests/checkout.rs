@@ -82,7 +82,12 @@ fn saved_card_with_a_deployment_and_a_look_alike() {
     c.click("Yes, use 104512");
     assert_eq!(c.step(), "payment");
     c.choose("Payment method", "New credit card");
-    assert!(c.notice().contains("not available yet"), "{}", c.last);
+    assert!(
+        c.notice().contains("/pay/"),
+        "a one-time link to the card page: {}",
+        c.last
+    );
+    assert_eq!(c.step(), "payment");
     c.choose("Payment method", "Visa •••• 4242 (exp 12/30)");
     no_po_agree_and_process(&mut c, "Process order");
     assert_eq!(c.field("Status"), "paid");

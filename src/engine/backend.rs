@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::account::Account;
+use crate::domain::account::{Account, Identity};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{NewOrder, Order, OrderKind};
@@ -39,6 +39,13 @@ pub trait Backend: Send + Sync {
     /// Deployments of `orgs` that are easily mistaken for `chosen`.
     async fn look_alikes(&self, orgs: &[String], chosen: &Deployment) -> Result<Vec<Deployment>>;
     async fn saved_cards(&self, account_id: &str) -> Result<Vec<SavedCard>>;
+    /// A one-time link to the card page for this user's checkout.
+    async fn card_link(
+        &self,
+        who: &Identity,
+        account_id: &str,
+        checkout_key: &str,
+    ) -> Result<String>;
     /// Places an order exactly once per `order.key`: a repeat returns the first result.
     async fn place_order(&self, order: NewOrder) -> Result<Placed>;
     /// The account's orders, newest first; only one kind if `kind` is given.

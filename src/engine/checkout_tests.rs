@@ -346,16 +346,40 @@ fn payment_methods_and_the_new_card_placeholder() {
         ]
     );
     let msg = h.refused(|h| {
-        h.choose("Payment method", "new");
-    });
-    assert!(msg.contains("not available yet"), "{msg}");
-    let msg = h.refused(|h| {
         h.choose("Payment method", "card:someone_elses");
     });
     assert!(msg.contains("not available"), "{msg}");
-    h.choose("Payment method", "wire");
-    assert!(h.notice().1.contains("Bank 123."), "{:?}", h.last.notice);
-    assert_eq!(h.step(), "po");
+    let rev = h.s.rev;
+    h.choose("Payment method", "new");
+    assert_eq!(
+        h.s.rev, rev,
+        "a card link changes nothing until the card is added"
+    );
+    let key = h.s.checkout.as_ref().unwrap().key.clone();
+    assert!(
+        h.notice()
+            .1
+            .contains(&format!("https://pay.test/pay/{key}")),
+        "{:?}",
+        h.last.notice
+    );
+    h.send(Event::CardAdded {
+        checkout_key: "another".into(),
+        card_id: "card_x".into(),
+        label: "Visa •••• 1111".into(),
+    });
+    assert_eq!(
+        h.step(),
+        "payment",
+        "a card for another checkout is not used"
+    );
+    h.send(Event::CardAdded {
+        checkout_key: key,
+        card_id: "card_new".into(),
+        label: "Visa •••• 1111".into(),
+    });
+    assert_eq!(h.step(), "po", "the card page moves the checkout on");
+    assert!(h.notice().1.contains("Visa •••• 1111 added"));
 }
 
 #[test]

@@ -25,6 +25,13 @@ pub enum Event {
     },
     /// Typed text that is not a command.
     Text(String),
+    /// The card page added a card for this checkout. Made by the bot's own web page,
+    /// never from a chat payload.
+    CardAdded {
+        checkout_key: String,
+        card_id: String,
+        label: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::backend::{Backend, Placed, Result};
-use crate::domain::account::{Account, Membership, Organization, Role};
+use crate::domain::account::{Account, Identity, Membership, Organization, Role};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
@@ -109,6 +109,15 @@ impl Backend for FakeBackend {
 
     async fn saved_cards(&self, _account_id: &str) -> Result<Vec<SavedCard>> {
         Ok(self.cards.clone())
+    }
+
+    async fn card_link(
+        &self,
+        _who: &Identity,
+        _account_id: &str,
+        checkout_key: &str,
+    ) -> Result<String> {
+        Ok(format!("https://pay.test/pay/{checkout_key}"))
     }
 
     async fn place_order(&self, new: NewOrder) -> Result<Placed> {

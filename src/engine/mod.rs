@@ -22,6 +22,7 @@ mod tests;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
 use crate::services::prompts::Prompts;
 use action::ActionId;
@@ -39,6 +40,7 @@ pub struct Ctx<'a> {
     pub now: i64,
     pub locale: &'a str,
     pub account_id: &'a str,
+    pub who: &'a Identity,
 }
 
 /// The operator's settings the conversation shows or obeys.
@@ -83,6 +85,7 @@ impl Engine {
             lang: self.prompts.lang(ctx.locale),
             backend,
             account_id: ctx.account_id,
+            who: ctx.who,
             settings: &self.settings,
             now: ctx.now,
         };
@@ -128,6 +131,11 @@ impl Engine {
 async fn dispatch(session: &mut Session, turn: &Turn<'_>, event: Event) -> steps::Flow {
     match event {
         Event::Start => Ok(steps::general::welcome_back(session, turn)),
+        Event::CardAdded {
+            checkout_key,
+            card_id,
+            label,
+        } => steps::payment::card_added(session, turn, &checkout_key, card_id, label).await,
         Event::Command(command) => steps::general::command(session, turn, command).await,
         Event::Text(text) => steps::text(session, turn, &text).await,
         Event::Click { action } => with_action(session, turn, &action, Input::None).await,

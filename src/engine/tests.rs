@@ -9,6 +9,7 @@ use super::fake::FakeBackend;
 use super::session::Session;
 use super::view::{ActionKind, NoticeKind, Reply};
 use super::{Ctx, Engine, Settings};
+use crate::domain::account::Identity;
 use crate::domain::catalog::{Catalog, Product};
 use crate::import::catalog::demo_catalog;
 use crate::services::prompts::Prompts;
@@ -69,11 +70,13 @@ impl Harness {
 
     pub(super) fn send(&mut self, e: Event) -> &Reply {
         self.now += 1_000;
+        let who = Identity::new("test", "local", "tess");
         let ctx = Ctx {
             catalog: &self.catalog,
             now: self.now,
             locale: "en",
             account_id: "acct_test",
+            who: &who,
         };
         let handled =
             self.runtime

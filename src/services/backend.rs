@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use tokio::sync::RwLock;
 
 use super::payments::{PaymentError, PaymentGateway};
-use crate::domain::account::Account;
+use crate::domain::account::{Account, Identity};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
@@ -22,6 +22,7 @@ type Indexes = HashMap<String, ((i64, i64), Arc<Index>)>;
 pub struct StoreBackend {
     store: Store,
     gateway: Arc<dyn PaymentGateway>,
+    public_url: String,
     indexes: RwLock<Indexes>,
 }
 
@@ -31,11 +32,25 @@ fn err(e: StoreError) -> BackendError {
 
 impl StoreBackend {
     pub fn new(store: Store, gateway: Arc<dyn PaymentGateway>) -> Self {
+        StoreBackend::with_public_url(store, gateway, "http://127.0.0.1:8080")
+    }
+
+    /// `public_url` is where the card page is reached, for the links it hands out.
+    pub fn with_public_url(
+        store: Store,
+        gateway: Arc<dyn PaymentGateway>,
+        public_url: &str,
+    ) -> Self {
         StoreBackend {
             store,
             gateway,
+            public_url: public_url.trim_end_matches('/').to_string(),
             indexes: RwLock::new(HashMap::new()),
         }
+    }
+
+    pub fn gateway(&self) -> Arc<dyn PaymentGateway> {
+        self.gateway.clone()
     }
 
     /// The organization's index, rebuilt only when its deployments changed. Deployments
@@ -112,6 +127,28 @@ impl Backend for StoreBackend {
 
     async fn saved_cards(&self, account_id: &str) -> Result<Vec<SavedCard>> {
         self.store.cards(account_id).await.map_err(err)
+    }
+
+    async fn card_link(
+        &self,
+        who: &Identity,
+        account_id: &str,
+        checkout_key: &str,
+    ) -> Result<String> {
+        let token = crate::card_page::new_secret();
+        let csrf = crate::card_page::new_secret();
+        self.store
+            .create_card_link(
+                &token,
+                who,
+                account_id,
+                checkout_key,
+                &csrf,
+                crate::card_page::LINK_VALID_MS,
+            )
+            .await
+            .map_err(err)?;
+        Ok(format!("{}/pay/{token}", self.public_url))
     }
 
     async fn place_order(&self, new: NewOrder) -> Result<Placed> {

@@ -27,6 +27,7 @@ use super::action::Verb;
 use super::backend::{Backend, BackendError};
 use super::session::{Session, Step};
 use super::view::{Notice, View};
+use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
 use crate::services::prompts::Lang;
 
@@ -37,6 +38,7 @@ pub struct Turn<'a> {
     pub lang: Lang<'a>,
     pub backend: &'a dyn Backend,
     pub account_id: &'a str,
+    pub who: &'a Identity,
     pub settings: &'a Settings,
     /// Unix milliseconds.
     pub now: i64,

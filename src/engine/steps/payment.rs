@@ -40,7 +40,13 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
             Payment::Quote,
             Some(Notice::info(t.lang.t("payment.quote_chosen"))),
         ),
-        "new" => return Err(Notice::info(t.lang.t("payment.new_card_unavailable")).into()),
+        "new" => {
+            let key = checkout_mut(s, t)?.key.clone();
+            let url = t.backend.card_link(t.who, t.account_id, &key).await?;
+            return Ok(Some(Notice::info(
+                t.lang.f("payment.new_card_link", &[("url", &url)]),
+            )));
+        }
         other => {
             let id = other
                 .strip_prefix("card:")
@@ -70,6 +76,31 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     checkout_mut(s, t)?.payment = Some(payment);
     advance(s, t).await?;
     Ok(notice)
+}
+
+/// The card page added a card for this checkout: it becomes the payment method.
+pub async fn card_added(
+    s: &mut Session,
+    t: &Turn<'_>,
+    checkout_key: &str,
+    card_id: String,
+    label: String,
+) -> Flow {
+    let Some(c) = s.checkout.as_mut().filter(|c| c.key == checkout_key) else {
+        // The checkout moved on (cancelled, expired, placed): the card stays saved if it
+        // was meant to be, and this checkout is not touched.
+        return Ok(None);
+    };
+    c.payment = Some(Payment::Card {
+        card_id,
+        label: label.clone(),
+    });
+    if s.step == Step::Payment {
+        advance(s, t).await?;
+    }
+    Ok(Some(Notice::success(
+        t.lang.f("payment.card_added", &[("card", &label)]),
+    )))
 }
 
 pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {

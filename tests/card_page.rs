@@ -1,0 +1,302 @@
+//! The card page over HTTP on 127.0.0.1: one-time links, CSRF, security headers, the
+//! server-side card rules, and the checkout moving on once a card is added.
+
+mod common;
+
+use std::collections::HashMap;
+
+use checkout_bot::domain::account::Identity;
+use checkout_bot::engine::event::Event;
+use common::discord::Server;
+
+struct Page {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+async fn get(s: &Server, path: &str) -> Page {
+    let res = s
+        .client
+        .get(format!("{}{path}", s.url))
+        .send()
+        .await
+        .unwrap();
+    Page {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body: res.text().await.unwrap(),
+    }
+}
+
+async fn post(s: &Server, path: &str, form: &HashMap<&str, String>) -> Page {
+    let res = s
+        .client
+        .post(format!("{}{path}", s.url))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    Page {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body: res.text().await.unwrap(),
+    }
+}
+
+fn csrf(body: &str) -> String {
+    let at =
+        body.find("name=\"csrf\" value=\"").expect("a csrf field") + "name=\"csrf\" value=\"".len();
+    body[at..].split('"').next().unwrap().to_string()
+}
+
+/// Puts `who` on the payment step with support credits in the cart, asks for a new card,
+/// and returns the card page's path from the link the chat gave.
+async fn link_for(s: &Server, who: &Identity) -> String {
+    let bot = &s.bot;
+    bot.respond(who, "en", Event::from_line("/buy support credits"))
+        .await
+        .unwrap();
+    let r = bot.respond(who, "en", Event::Start).await.unwrap();
+    let pick = r.view.labelled("Details").unwrap().id.clone();
+    let r = bot
+        .respond(
+            who,
+            "en",
+            Event::Choose {
+                action: pick,
+                values: vec!["p:SUP-CREDIT".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let add = r.view.labelled("Add to cart").unwrap().id.clone();
+    bot.respond(who, "en", Event::Click { action: add })
+        .await
+        .unwrap();
+    let r = bot
+        .respond(who, "en", Event::from_line("/checkout"))
+        .await
+        .unwrap();
+    let cont = r.view.labelled("Continue").unwrap().id.clone();
+    let r = bot
+        .respond(who, "en", Event::Click { action: cont })
+        .await
+        .unwrap();
+    assert_eq!(r.view.step, "payment");
+    let pay = r.view.labelled("Payment method").unwrap().id.clone();
+    let r = bot
+        .respond(
+            who,
+            "en",
+            Event::Choose {
+                action: pay,
+                values: vec!["new".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let text = r.notice.unwrap().text;
+    let at = text.find("/pay/").expect("a link");
+    text[at..].trim_end_matches('.').to_string()
+}
+
+fn card(csrf: &str, number: &str, cvv: &str) -> HashMap<&'static str, String> {
+    HashMap::from([
+        ("csrf", csrf.to_string()),
+        ("number", number.to_string()),
+        ("expiry", "12 30".to_string()),
+        ("cvv", cvv.to_string()),
+        ("name", "Dana Reyes".to_string()),
+        ("address", "500 Main St".to_string()),
+        ("city", "Austin".to_string()),
+        ("postal_code", "78701".to_string()),
+        ("country", "US".to_string()),
+        ("save", "on".to_string()),
+    ])
+}
+
+#[tokio::test]
+async fn a_card_added_on_the_page_moves_the_checkout_on() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "dana");
+    let path = link_for(&s, &who).await;
+
+    let page = get(&s, &path).await;
+    assert_eq!(page.status, 200);
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.headers["cache-control"], "no-store");
+    assert!(
+        page.body.contains("<label for=\"number\">"),
+        "labelled inputs"
+    );
+    let token = csrf(&page.body);
+
+    let bad = post(&s, &path, &card("wrong", "4242424242424242", "123")).await;
+    assert_eq!(bad.status, 403, "CSRF");
+
+    let luhn = post(&s, &path, &card(&token, "4242 4242 4242 4241", "123")).await;
+    assert_eq!(luhn.status, 422);
+    assert!(luhn.body.contains("not valid"), "{}", luhn.body);
+    assert!(
+        !luhn.body.contains("4242 4242 4242 4241") && !luhn.body.contains("4242424242424241"),
+        "the number is not echoed"
+    );
+    assert!(
+        luhn.body.contains("value=\"Austin\""),
+        "other fields are kept"
+    );
+
+    let amex = post(&s, &path, &card(&token, "378282246310005", "123")).await;
+    assert_eq!(amex.status, 422);
+    assert!(amex.body.contains("4 digits"), "{}", amex.body);
+
+    let ok = post(&s, &path, &card(&token, "4242 4242 4242 4242", "123")).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("Visa •••• 4242"), "{}", ok.body);
+
+    let r = s.bot.respond(&who, "en", Event::Start).await.unwrap();
+    assert_eq!(r.view.step, "po", "the checkout moved on");
+    let account = s.bot.store().account_id_for(&who).await.unwrap().unwrap();
+    let cards = s.bot.store().cards(&account).await.unwrap();
+    assert_eq!(cards.len(), 1, "saved, as the box was ticked");
+    assert_eq!(
+        (cards[0].brand.as_str(), cards[0].last4.as_str()),
+        ("Visa", "4242")
+    );
+    assert!(
+        !cards[0].token.contains("4242424242"),
+        "only a token is kept"
+    );
+
+    let again = get(&s, &path).await;
+    assert_eq!(again.status, 410, "a link works once");
+    assert!(again.body.contains("already used"));
+}
+
+#[tokio::test]
+async fn unknown_expired_and_overused_links_get_a_clear_page() {
+    let s = Server::start().await;
+    assert_eq!(get(&s, "/pay/nonsense").await.status, 404);
+
+    let who = Identity::new("console", "local", "kim");
+    let path = link_for(&s, &who).await;
+    let token = csrf(&get(&s, &path).await.body);
+    for _ in 0..5 {
+        assert_eq!(
+            post(&s, &path, &card(&token, "1111", "123")).await.status,
+            422
+        );
+    }
+    let blocked = post(&s, &path, &card(&token, "4242424242424242", "123")).await;
+    assert_eq!(blocked.status, 429);
+    assert!(blocked.body.contains("too many times"));
+
+    let account = s.bot.store().account_id_for(&who).await.unwrap().unwrap();
+    s.bot
+        .store()
+        .create_card_link("old-token", &who, &account, "k", "c", -1)
+        .await
+        .unwrap();
+    let expired = get(&s, "/pay/old-token").await;
+    assert_eq!(expired.status, 410);
+    assert!(expired.body.contains("expired"));
+}
+
+#[tokio::test]
+async fn a_card_not_saved_pays_for_this_order_only() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "lee");
+    let path = link_for(&s, &who).await;
+    let token = csrf(&get(&s, &path).await.body);
+    let mut form = card(&token, "5555 5555 5555 4444", "321");
+    form.remove("save");
+    assert_eq!(post(&s, &path, &form).await.status, 200);
+    let account = s.bot.store().account_id_for(&who).await.unwrap().unwrap();
+    assert!(
+        s.bot.store().cards(&account).await.unwrap().is_empty(),
+        "not in the saved list"
+    );
+    let r = s.bot.respond(&who, "en", Event::Start).await.unwrap();
+    assert_eq!(r.view.step, "po");
+}
+
+/// From the PO question to the placed order's reply.
+async fn place(s: &Server, who: &Identity) -> checkout_bot::engine::view::Reply {
+    let bot = &s.bot;
+    let r = bot.respond(who, "en", Event::Start).await.unwrap();
+    let no = r.view.labelled("No").unwrap().id.clone();
+    let r = bot
+        .respond(who, "en", Event::Click { action: no })
+        .await
+        .unwrap();
+    let agree = r.view.labelled("I agree to the terms").unwrap().id.clone();
+    let r = bot
+        .respond(who, "en", Event::Click { action: agree })
+        .await
+        .unwrap();
+    let process = r.view.labelled("Process order").unwrap().id.clone();
+    bot.respond(who, "en", Event::Click { action: process })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_card_is_charged_and_a_declined_one_goes_back_to_payment() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "ana");
+    let path = link_for(&s, &who).await;
+    let token = csrf(&get(&s, &path).await.body);
+    assert_eq!(
+        post(&s, &path, &card(&token, "4000 0000 0000 0002", "123"))
+            .await
+            .status,
+        200
+    );
+    let r = place(&s, &who).await;
+    assert_eq!(r.view.step, "payment", "declined: {:?}", r.notice);
+    assert!(r.notice.unwrap().text.contains("declined"));
+
+    let pay = r.view.labelled("Payment method").unwrap().id.clone();
+    let r = s
+        .bot
+        .respond(
+            &who,
+            "en",
+            Event::Choose {
+                action: pay,
+                values: vec!["new".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let text = r.notice.unwrap().text;
+    let path = text[text.find("/pay/").unwrap()..]
+        .trim_end_matches('.')
+        .to_string();
+    let token = csrf(&get(&s, &path).await.body);
+    assert_eq!(
+        post(&s, &path, &card(&token, "378282246310005", "1234"))
+            .await
+            .status,
+        200
+    );
+    let r = s.bot.respond(&who, "en", Event::Start).await.unwrap();
+    assert_eq!(
+        r.view.step, "summary",
+        "PO and terms were kept from before the decline"
+    );
+    let process = r.view.labelled("Process order").unwrap().id.clone();
+    let r = s
+        .bot
+        .respond(&who, "en", Event::Click { action: process })
+        .await
+        .unwrap();
+    assert_eq!(r.view.step, "placed");
+    let status = r.view.fields.iter().find(|f| f.label == "Status").unwrap();
+    assert_eq!(status.value, "paid");
+}

@@ -1,0 +1,298 @@
+//! The card page in a real headless Chromium (Debian's `chromium`, driven through
+//! `chromedriver` by WebDriver): Visa and American Express cards, a wrong CVV length, a
+//! declined card, an expired link and a reused link.
+//!
+//! `.ci/run` installs Chromium. Elsewhere, without it, the test says so and skips.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use checkout_bot::domain::account::Identity;
+use checkout_bot::engine::event::Event;
+use common::discord::Server;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn chromedriver() -> Option<&'static str> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
+    let Some(path) = chromedriver() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromedriver must be installed in CI (.ci/run installs chromium-driver)"
+        );
+        eprintln!(
+            "SKIPPED browser test: chromedriver is not installed (apt-get install chromium chromium-driver)"
+        );
+        return None;
+    };
+    let port = 30_000 + (std::process::id() % 20_000) as u16;
+    let driver = Driver(
+        Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": "/usr/bin/chromium", "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-dev-shm-usage", "--disable-component-update", "--disable-sync",
+            format!("--user-data-dir={}", profile.path().display())
+        ]}),
+    );
+    for _ in 0..50 {
+        if let Ok(c) = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            return Some((c, driver, profile));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver did not start");
+}
+
+/// A user on the payment step with a new-card link; returns the page's path.
+async fn link_for(s: &Server, who: &Identity) -> String {
+    let bot = &s.bot;
+    let r = bot
+        .respond(who, "en", Event::from_line("/buy support credits"))
+        .await
+        .unwrap();
+    let pick = r.view.labelled("Details").unwrap().id.clone();
+    let r = bot
+        .respond(
+            who,
+            "en",
+            Event::Choose {
+                action: pick,
+                values: vec!["p:SUP-CREDIT".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let add = r.view.labelled("Add to cart").unwrap().id.clone();
+    bot.respond(who, "en", Event::Click { action: add })
+        .await
+        .unwrap();
+    let r = bot
+        .respond(who, "en", Event::from_line("/checkout"))
+        .await
+        .unwrap();
+    let cont = r.view.labelled("Continue").unwrap().id.clone();
+    let r = bot
+        .respond(who, "en", Event::Click { action: cont })
+        .await
+        .unwrap();
+    let pay = r.view.labelled("Payment method").unwrap().id.clone();
+    let r = bot
+        .respond(
+            who,
+            "en",
+            Event::Choose {
+                action: pay,
+                values: vec!["new".into()],
+            },
+        )
+        .await
+        .unwrap();
+    let text = r.notice.unwrap().text;
+    text[text.find("/pay/").unwrap()..]
+        .trim_end_matches('.')
+        .to_string()
+}
+
+async fn fill(c: &Client, number: &str, cvv: &str) {
+    for (id, value) in [
+        ("number", number),
+        ("expiry", "12 30"),
+        ("cvv", cvv),
+        ("name", "Dana Reyes"),
+        ("address", "500 Main St"),
+        ("city", "Austin"),
+        ("postal_code", "78701"),
+        ("country", "US"),
+    ] {
+        let field = c.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+}
+
+/// Waits for the page whose heading is `text` (a submit navigates; the old page's
+/// elements go stale meanwhile).
+async fn expect_heading(c: &Client, text: &str) {
+    let xpath = format!("//h1[normalize-space()='{text}']");
+    let found = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&xpath))
+        .await;
+    if found.is_err() {
+        panic!(
+            "no page headed '{text}': {}",
+            c.source().await.unwrap_or_default()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_page_in_headless_chromium() {
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let s = Server::start().await;
+
+    // Visa, with the brand shown as it is typed.
+    let visa = Identity::new("console", "local", "visa");
+    let path = link_for(&s, &visa).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    expect_heading(&c, "Add a card").await;
+    fill(&c, "4242 4242 4242 4242", "123").await;
+    assert_eq!(
+        c.find(Locator::Id("brand"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "(Visa)"
+    );
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(&c, "Card added").await;
+    assert!(c.source().await.unwrap().contains("Visa •••• 4242"));
+    assert_eq!(
+        s.bot
+            .respond(&visa, "en", Event::Start)
+            .await
+            .unwrap()
+            .view
+            .step,
+        "po"
+    );
+
+    // The same link again.
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    expect_heading(&c, "Link already used").await;
+
+    // American Express: a 3-digit code is refused, then 4 digits go through.
+    let amex = Identity::new("console", "local", "amex");
+    let path = link_for(&s, &amex).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    fill(&c, "3782 822463 10005", "123").await;
+    assert_eq!(
+        c.find(Locator::Id("brand"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "(American Express)"
+    );
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("4 digits"), "{error}");
+    assert_eq!(
+        c.find(Locator::Id("city"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("Austin")
+    );
+    fill(&c, "3782 822463 10005", "1234").await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(&c, "Card added").await;
+
+    // A card the processor declines: accepted on the page, refused when the order is placed.
+    let declined = Identity::new("console", "local", "declined");
+    let path = link_for(&s, &declined).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    fill(&c, "4000 0000 0000 0002", "123").await;
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(&c, "Card added").await;
+    let bot = &s.bot;
+    let r = bot.respond(&declined, "en", Event::Start).await.unwrap();
+    let no = r.view.labelled("No").unwrap().id.clone();
+    let r = bot
+        .respond(&declined, "en", Event::Click { action: no })
+        .await
+        .unwrap();
+    let agree = r.view.labelled("I agree to the terms").unwrap().id.clone();
+    let r = bot
+        .respond(&declined, "en", Event::Click { action: agree })
+        .await
+        .unwrap();
+    let process = r.view.labelled("Process order").unwrap().id.clone();
+    let r = bot
+        .respond(&declined, "en", Event::Click { action: process })
+        .await
+        .unwrap();
+    assert_eq!(r.view.step, "payment");
+    assert!(r.notice.unwrap().text.contains("declined"));
+
+    // An expired link.
+    let account = s.bot.store().account_id_for(&visa).await.unwrap().unwrap();
+    s.bot
+        .store()
+        .create_card_link("expired-browser-token", &visa, &account, "k", "c", -1)
+        .await
+        .unwrap();
+    c.goto(&format!("{}/pay/expired-browser-token", s.url))
+        .await
+        .unwrap();
+    expect_heading(&c, "Link expired").await;
+
+    c.close().await.unwrap();
+}

@@ -95,6 +95,8 @@ pub enum Verb {
     DeploymentLine,
     /// Back one checkout step.
     Back,
+    /// Select: a saved card to remove.
+    RemoveCard,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +164,7 @@ impl Verb {
             ShortcutNo => ("scno", None),
             DeploymentLine => ("dline", None),
             Back => ("back", None),
+            RemoveCard => ("rmcard", None),
         }
     }
 
@@ -223,6 +226,7 @@ impl Verb {
             ("scno", None) => ShortcutNo,
             ("dline", None) => DeploymentLine,
             ("back", None) => Back,
+            ("rmcard", None) => RemoveCard,
             _ => return None,
         };
         Some(verb)
@@ -311,6 +315,7 @@ mod tests {
             ShortcutNo,
             DeploymentLine,
             Back,
+            RemoveCard,
             Shop,
             Section,
             Category,

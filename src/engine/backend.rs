@@ -39,6 +39,8 @@ pub trait Backend: Send + Sync {
     /// Deployments of `orgs` that are easily mistaken for `chosen`.
     async fn look_alikes(&self, orgs: &[String], chosen: &Deployment) -> Result<Vec<Deployment>>;
     async fn saved_cards(&self, account_id: &str) -> Result<Vec<SavedCard>>;
+    /// Removes one of the account's saved cards; false if it has no such card.
+    async fn remove_card(&self, account_id: &str, card_id: &str) -> Result<bool>;
     /// A one-time link to the card page for this user's checkout.
     async fn card_link(
         &self,

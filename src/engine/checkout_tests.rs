@@ -740,3 +740,31 @@ fn an_idle_checkout_restarts_at_the_cart() {
     assert!(h.s.checkout.is_none());
     assert_eq!(h.s.cart.lines.len(), 1);
 }
+
+#[test]
+fn saved_cards_are_listed_by_brand_and_last4_and_can_be_removed() {
+    let mut h = Harness::new();
+    h.line("/cards");
+    assert_eq!(h.step(), "cards");
+    assert!(
+        h.last
+            .view
+            .fields
+            .iter()
+            .any(|f| f.label == "Visa •••• 4242 (exp 12/99)")
+    );
+    assert!(
+        !serde_json::to_string(&h.last).unwrap().contains("tok_"),
+        "tokens are never shown"
+    );
+    h.choose("Remove a card", "card_ok");
+    assert!(
+        h.notice()
+            .1
+            .contains("Visa •••• 4242 (exp 12/99) was removed")
+    );
+    let msg = h.refused(|h| {
+        h.choose("Remove a card", "card_not_mine");
+    });
+    assert!(msg.contains("not available"), "{msg}");
+}

@@ -111,6 +111,10 @@ impl Backend for FakeBackend {
         Ok(self.cards.clone())
     }
 
+    async fn remove_card(&self, _account_id: &str, card_id: &str) -> Result<bool> {
+        Ok(self.cards.iter().any(|c| c.id == card_id))
+    }
+
     async fn card_link(
         &self,
         _who: &Identity,

@@ -172,6 +172,8 @@ pub enum Step {
         number: String,
     },
     Ticket,
+    /// Saved cards, with a way to remove one.
+    Cards,
     /// "Add 5 × Hourly Support?" after a typed shortcut.
     ConfirmShortcut {
         sku: String,
@@ -220,6 +222,7 @@ impl Step {
             Step::Orders { .. } => "orders",
             Step::Order { .. } => "order",
             Step::Ticket => "ticket",
+            Step::Cards => "cards",
             Step::ConfirmShortcut { .. } => "confirm_shortcut",
         }
     }

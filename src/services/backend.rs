@@ -129,6 +129,13 @@ impl Backend for StoreBackend {
         self.store.cards(account_id).await.map_err(err)
     }
 
+    async fn remove_card(&self, account_id: &str, card_id: &str) -> Result<bool> {
+        self.store
+            .remove_card(account_id, card_id)
+            .await
+            .map_err(err)
+    }
+
     async fn card_link(
         &self,
         who: &Identity,

@@ -31,6 +31,7 @@ pub fn all() -> Vec<CreateCommand> {
         CreateCommand::new("orders").description("Your recent orders"),
         CreateCommand::new("quotes").description("Your quotes"),
         CreateCommand::new("ticket").description("Where to open a support ticket"),
+        CreateCommand::new("cards").description("Your saved cards; remove one"),
         CreateCommand::new("help").description("What the bot can do"),
         CreateCommand::new("cancel").description("Leave the current step; your cart is kept"),
     ]

@@ -108,6 +108,7 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
         "orders" => Event::Command(Command::Orders),
         "quotes" => Event::Command(Command::Quotes),
         "ticket" => Event::Command(Command::Ticket),
+        "cards" => Event::Command(Command::Cards),
         "help" => Event::Command(Command::Help),
         "cancel" => Event::Command(Command::Cancel),
         "deployment" => {

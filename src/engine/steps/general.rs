@@ -18,6 +18,10 @@ pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
             s.step = Step::Ticket;
             Ok(None)
         }
+        Command::Cards => {
+            s.step = Step::Cards;
+            Ok(None)
+        }
         Command::Help => Ok(Some(help_notice(t))),
         Command::Cancel => sync(cancel(s, t)),
         Command::Unknown(name) => {

@@ -133,6 +133,7 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         ApplyToAll => deployment::apply_to_all(s, t).await,
         DeploymentLine => sync(deployment::switch_line(s, t, &input)),
         Back => sync(checkout::back(s, t)),
+        RemoveCard => payment::remove_card(s, t, &input).await,
         NextLine => deployment::next(s, t).await,
         ConfirmDeployment => deployment::confirm(s, t).await,
         OrgForAll => organization::set_all(s, t, &input).await,
@@ -201,6 +202,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         Step::Placed { .. } | Step::Order { .. } => orders::render_order(s, t).await?,
         Step::Orders { .. } => orders::render_list(s, t).await?,
         Step::Ticket => orders::render_ticket(s, t).await?,
+        Step::Cards => payment::render_cards(s, t).await?,
         Step::ConfirmShortcut { .. } => shortcut::render(s, t),
     })
 }

@@ -144,3 +144,53 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     footer(&mut v, s, t, false);
     Ok(v)
 }
+
+/// `/cards`: removes a saved card chosen from the list.
+pub async fn remove_card(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+    if s.step != Step::Cards {
+        return Err(not_here(t).into());
+    }
+    let id = input.one_value().ok_or_else(|| choose_one(t))?;
+    let cards = t.backend.saved_cards(t.account_id).await?;
+    let card = cards
+        .iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Notice::error(t.lang.t("payment.unknown")))?;
+    if !t.backend.remove_card(t.account_id, id).await? {
+        return Err(Notice::error(t.lang.t("payment.unknown")).into());
+    }
+    // A checkout that was going to use it must ask again.
+    if let Some(c) = s.checkout.as_mut()
+        && matches!(&c.payment, Some(Payment::Card { card_id, .. }) if card_id == id)
+    {
+        c.payment = None;
+    }
+    Ok(Some(Notice::success(
+        t.lang.f("cards.removed", &[("card", &card.label())]),
+    )))
+}
+
+pub async fn render_cards(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+    let mut v = View::new("cards", t.lang.t("cards.title"));
+    let cards = t.backend.saved_cards(t.account_id).await?;
+    if cards.is_empty() {
+        v.body = t.lang.t("cards.none");
+    } else {
+        v.body = t.lang.t("cards.body");
+        for c in &cards {
+            v.field(c.label(), t.lang.t("payment.saved_card"));
+        }
+        let options = cards
+            .iter()
+            .map(|c| Choice::new(&c.id, c.label()))
+            .collect();
+        v.select(
+            Verb::RemoveCard.at(s.rev),
+            t.lang.t("cards.remove"),
+            t.lang.t("cards.remove_placeholder"),
+            options,
+        );
+    }
+    footer(&mut v, s, t, true);
+    Ok(v)
+}

@@ -100,7 +100,8 @@ impl Bot {
         let prompts = Arc::new(Prompts::embedded()?);
         Ok(Bot {
             engine: Engine::new(prompts, config.settings()),
-            backend: StoreBackend::with_public_url(store.clone(), gateway, &config.public_url),
+            backend: StoreBackend::with_public_url(store.clone(), gateway, &config.public_url)
+                .quotes_valid_for(config.quote_valid_days),
             store,
             config,
             catalog: RwLock::new(None),

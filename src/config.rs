@@ -24,6 +24,8 @@ pub struct Config {
     pub wire_instructions: String,
     /// `CHECK_INSTRUCTIONS`: the remit-to address for checks.
     pub check_instructions: String,
+    /// `QUOTE_VALID_DAYS` (default 30): how long a quote can be converted to an invoice.
+    pub quote_valid_days: u32,
     /// `HTTP_ADDR` (default 127.0.0.1:8080): where `serve` listens.
     pub http_addr: String,
     /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
@@ -82,6 +84,7 @@ impl Default for Config {
             check_instructions: "Payable to Example Vendor Inc., 100 Example Way, Springfield, \
                                  IL 62701, USA."
                 .into(),
+            quote_valid_days: 30,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             discord: DiscordConfig::default(),
@@ -162,6 +165,16 @@ impl Config {
                 message: format!("'{v}' is not an address such as 127.0.0.1:8080"),
             })?;
             c.http_addr = v;
+        }
+        if let Some(v) = get("QUOTE_VALID_DAYS") {
+            c.quote_valid_days = v
+                .parse()
+                .ok()
+                .filter(|d| *d > 0)
+                .ok_or_else(|| ConfigError {
+                    name: "QUOTE_VALID_DAYS",
+                    message: format!("'{v}' is not a number of days"),
+                })?;
         }
         if let Some(v) = get("PUBLIC_URL") {
             if !(v.starts_with("https://") || v.starts_with("http://")) {

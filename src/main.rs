@@ -58,6 +58,22 @@ enum Command {
     /// Link chat users to organizations with a role.
     #[command(subcommand)]
     Members(MembersCommand),
+    /// Orders of every account: list, show, record a payment.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+}
+
+#[derive(Subcommand)]
+enum OrdersCommand {
+    /// The newest orders and quotes.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One order in full.
+    Show { order: String },
+    /// Record the payment of an order awaiting one (wire transfer, check, invoice).
+    MarkPaid { order: String },
 }
 
 #[derive(Subcommand)]
@@ -215,6 +231,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             store.close().await;
         }
+        Command::Orders(cmd) => {
+            let store = Store::connect(&config.database_url).await?;
+            orders(&store, cmd).await?;
+            store.close().await;
+        }
         Command::Members(cmd) => {
             let store = Store::connect(&config.database_url).await?;
             members(&store, cmd).await?;
@@ -312,6 +333,34 @@ async fn import_file(store: &Store, what: ImportCommand) -> anyhow::Result<()> {
             let n = store.upsert_deployments(&rows).await?;
             println!("imported {n} deployments");
         }
+    }
+    Ok(())
+}
+
+async fn orders(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
+    match cmd {
+        OrdersCommand::List { limit } => {
+            for o in store.recent_orders(limit).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    o.number,
+                    o.kind.as_str(),
+                    o.status.as_str(),
+                    o.details.total,
+                    o.details.placed_by
+                );
+            }
+        }
+        OrdersCommand::Show { order } => {
+            let Some(o) = store.order_by_number(&order).await? else {
+                bail!("no order {order}");
+            };
+            println!("{}", serde_json::to_string_pretty(&o)?);
+        }
+        OrdersCommand::MarkPaid { order } => match store.mark_paid(&order).await? {
+            Some(o) => println!("{} is paid ({})", o.number, o.details.total),
+            None => bail!("{order} is not an order awaiting payment"),
+        },
     }
     Ok(())
 }

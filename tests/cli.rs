@@ -221,3 +221,35 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         "the key is never logged"
     );
 }
+
+#[test]
+fn orders_are_listed_shown_and_marked_paid() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let mut c = common::chat::Chat::start(&url, "demo", &[]);
+    c.send("/buy support credits");
+    c.choose("Details", "Support Credits");
+    c.click("Add to cart");
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "Wire transfer");
+    c.click("No");
+    c.click("I agree to the terms");
+    c.click("Process order");
+    let number = c.field("Number");
+    c.finish();
+
+    let listed = text(&run(&url, &["orders", "list"]));
+    assert!(
+        listed.contains(&format!("{number}\torder\tawaiting_payment\tUSD 500.00")),
+        "{listed}"
+    );
+    let shown = text(&run(&url, &["orders", "show", &number]));
+    assert!(shown.contains("\"sku\": \"SUP-CREDIT\""), "{shown}");
+    assert!(!run(&url, &["orders", "show", "CB-1"]).status.success());
+    let paid = run(&url, &["orders", "mark-paid", &number]);
+    assert!(paid.status.success(), "{}", text(&paid));
+    assert!(text(&run(&url, &["orders", "list"])).contains(&format!("{number}\torder\tpaid")));
+    let again = run(&url, &["orders", "mark-paid", &number]);
+    assert!(!again.status.success() && text(&again).contains("not an order awaiting payment"));
+}

@@ -542,3 +542,60 @@ on_both!(
         assert!(store.cards(&a).await.unwrap().is_empty());
     }
 );
+
+on_both!(
+    operators_list_show_and_mark_orders_paid,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        let order = |number: &str, key: &str, payment: Payment, status: OrderStatus, at: i64| {
+            let details = new_order(key, &a, payment);
+            Order {
+                number: number.into(),
+                kind: details.kind(),
+                status,
+                created_at: at,
+                details,
+            }
+        };
+        store
+            .insert_order(&order(
+                "CB-1",
+                "k1",
+                Payment::Wire,
+                OrderStatus::AwaitingPayment,
+                10,
+            ))
+            .await
+            .unwrap();
+        store
+            .insert_order(&order("CB-2", "k2", Payment::Quote, OrderStatus::Quote, 20))
+            .await
+            .unwrap();
+        let listed: Vec<_> = store
+            .recent_orders(10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| o.number)
+            .collect();
+        assert_eq!(listed, ["CB-2", "CB-1"]);
+        assert_eq!(
+            store.order_by_number("CB-1").await.unwrap().unwrap().status,
+            OrderStatus::AwaitingPayment
+        );
+        assert!(store.order_by_number("CB-9").await.unwrap().is_none());
+        assert_eq!(
+            store.mark_paid("CB-1").await.unwrap().unwrap().status,
+            OrderStatus::Paid
+        );
+        assert!(
+            store.mark_paid("CB-1").await.unwrap().is_none(),
+            "paid once"
+        );
+        assert!(
+            store.mark_paid("CB-2").await.unwrap().is_none(),
+            "a quote is not awaiting payment"
+        );
+    }
+);

@@ -25,6 +25,18 @@ pub enum Placed {
 
 pub type Result<T> = std::result::Result<T, BackendError>;
 
+/// What converting a quote came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Converted {
+    Done(Box<Order>),
+    /// Older than QUOTE_VALID_DAYS: its prices may no longer hold.
+    Expired {
+        expired_at: i64,
+    },
+    /// Not an open quote of this account.
+    NotAQuote,
+}
+
 #[async_trait]
 pub trait Backend: Send + Sync {
     async fn account(&self, account_id: &str) -> Result<Account>;
@@ -58,6 +70,6 @@ pub trait Backend: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Order>>;
     async fn order(&self, account_id: &str, number: &str) -> Result<Option<Order>>;
-    /// Turns a quote into an invoice awaiting payment; `None` if it is not the account's quote.
-    async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>>;
+    /// Turns one of the account's open quotes into an invoice awaiting payment.
+    async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Converted>;
 }

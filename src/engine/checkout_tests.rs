@@ -768,3 +768,31 @@ fn saved_cards_are_listed_by_brand_and_last4_and_can_be_removed() {
     });
     assert!(msg.contains("not available"), "{msg}");
 }
+
+#[test]
+fn an_expired_quote_is_not_converted_and_buy_again_is_offered() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    h.choose("Payment method", "quote");
+    h.click("Yes");
+    h.line("EXPIRED");
+    h.click("I agree to the terms");
+    h.click("Save quote");
+    h.line("/quotes");
+    h.choose("View an order", "CB-100001");
+    let msg = h.refused(|h| {
+        h.click("Convert to invoice");
+    });
+    assert!(
+        msg.contains("expired") && msg.contains("Buy again"),
+        "{msg}"
+    );
+    h.click("Buy again");
+    assert_eq!(
+        h.step(),
+        "po",
+        "a fresh checkout with the same lines, payment pre-selected"
+    );
+    assert_eq!(h.s.cart.lines[0].sku, "SUP-CREDIT");
+}

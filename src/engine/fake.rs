@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::backend::{Backend, Placed, Result};
+use super::backend::{Backend, Converted, Placed, Result};
 use crate::domain::account::{Account, Identity, Membership, Organization, Role};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
@@ -180,7 +180,7 @@ impl Backend for FakeBackend {
         Ok(orders.iter().find(|o| o.number == number).cloned())
     }
 
-    async fn convert_quote(&self, _account_id: &str, number: &str) -> Result<Option<Order>> {
+    async fn convert_quote(&self, _account_id: &str, number: &str) -> Result<Converted> {
         let mut orders = self
             .orders
             .lock()
@@ -189,10 +189,16 @@ impl Backend for FakeBackend {
             .iter_mut()
             .find(|o| o.number == number && o.status == OrderStatus::Quote)
         else {
-            return Ok(None);
+            return Ok(Converted::NotAQuote);
         };
+        // The fake has no clock: a quote with the PO number EXPIRED stands for an old one.
+        if o.details.po_number.as_deref() == Some("EXPIRED") {
+            return Ok(Converted::Expired {
+                expired_at: o.created_at,
+            });
+        }
         o.kind = OrderKind::Order;
         o.status = OrderStatus::AwaitingPayment;
-        Ok(Some(o.clone()))
+        Ok(Converted::Done(Box::new(o.clone())))
     }
 }

@@ -12,7 +12,7 @@ use crate::domain::account::{Account, Identity};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
-use crate::engine::backend::{Backend, BackendError, Placed, Result};
+use crate::engine::backend::{Backend, BackendError, Converted, Placed, Result};
 use crate::search::Index;
 use crate::store::{Store, StoreError, now_ms};
 
@@ -23,6 +23,8 @@ pub struct StoreBackend {
     store: Store,
     gateway: Arc<dyn PaymentGateway>,
     public_url: String,
+    /// QUOTE_VALID_DAYS, in milliseconds.
+    quote_valid_ms: i64,
     indexes: RwLock<Indexes>,
 }
 
@@ -45,8 +47,15 @@ impl StoreBackend {
             store,
             gateway,
             public_url: public_url.trim_end_matches('/').to_string(),
+            quote_valid_ms: 30 * 24 * 3600 * 1000,
             indexes: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// How long a quote can be converted to an invoice.
+    pub fn quotes_valid_for(mut self, days: u32) -> Self {
+        self.quote_valid_ms = i64::from(days) * 24 * 3600 * 1000;
+        self
     }
 
     pub fn gateway(&self) -> Arc<dyn PaymentGateway> {
@@ -248,11 +257,30 @@ impl Backend for StoreBackend {
         self.store.order(account_id, number).await.map_err(err)
     }
 
-    async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>> {
-        self.store
-            .convert_quote(account_id, number)
-            .await
-            .map_err(err)
+    async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Converted> {
+        let Some(quote) = self.store.order(account_id, number).await.map_err(err)? else {
+            return Ok(Converted::NotAQuote);
+        };
+        if quote.status != OrderStatus::Quote {
+            return Ok(Converted::NotAQuote);
+        }
+        let expires_at = quote.created_at.saturating_add(self.quote_valid_ms);
+        if expires_at < now_ms() {
+            return Ok(Converted::Expired {
+                expired_at: expires_at,
+            });
+        }
+        Ok(
+            match self
+                .store
+                .convert_quote(account_id, number)
+                .await
+                .map_err(err)?
+            {
+                Some(order) => Converted::Done(Box::new(order)),
+                None => Converted::NotAQuote,
+            },
+        )
     }
 }
 
@@ -353,6 +381,44 @@ mod tests {
         assert!(backend.orders(&account, None, 10).await.unwrap().is_empty());
         let stored = store.order_by_key("k2").await.unwrap().unwrap();
         assert_eq!(stored.status, OrderStatus::PaymentFailed);
+    }
+
+    #[tokio::test]
+    async fn quotes_older_than_their_validity_are_not_converted() {
+        let (store, account, _dir) = store().await;
+        let backend = StoreBackend::new(store.clone(), Arc::new(MockPaymentGateway::new()))
+            .quotes_valid_for(30);
+        let mut quote = card_order(&account, "", "q1");
+        quote.payment = Payment::Quote;
+        let day = 24 * 3600 * 1000;
+        let old = Order {
+            number: "CB-1".into(),
+            kind: OrderKind::Quote,
+            status: OrderStatus::Quote,
+            created_at: now_ms() - 31 * day,
+            details: quote.clone(),
+        };
+        store.insert_order(&old).await.unwrap();
+        quote.key = "q2".into();
+        let fresh = Order {
+            number: "CB-2".into(),
+            created_at: now_ms() - 29 * day,
+            details: quote,
+            ..old.clone()
+        };
+        store.insert_order(&fresh).await.unwrap();
+        assert!(matches!(
+            backend.convert_quote(&account, "CB-1").await.unwrap(),
+            Converted::Expired { .. }
+        ));
+        assert!(matches!(
+            backend.convert_quote(&account, "CB-2").await.unwrap(),
+            Converted::Done(_)
+        ));
+        assert_eq!(
+            backend.convert_quote(&account, "CB-2").await.unwrap(),
+            Converted::NotAQuote
+        );
     }
 
     #[tokio::test]

@@ -165,3 +165,41 @@ impl Store {
         )
     }
 }
+
+impl Store {
+    /// Any order by number: for operators, not for chat users.
+    pub async fn order_by_number(&self, number: &str) -> Result<Option<Order>> {
+        let row: Option<Row> =
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM orders WHERE number = $1"))
+                .bind(number)
+                .fetch_optional(&self.read)
+                .await?;
+        row.map(Row::into_order).transpose()
+    }
+
+    /// The newest orders of every account: for operators.
+    pub async fn recent_orders(&self, limit: usize) -> Result<Vec<Order>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM orders ORDER BY created_at DESC, number DESC LIMIT $1"
+        ))
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(Row::into_order).collect()
+    }
+
+    /// Records the payment of an order that waits for one. `None` if it does not.
+    pub async fn mark_paid(&self, number: &str) -> Result<Option<Order>> {
+        let done = sqlx::query(
+            "UPDATE orders SET status = 'paid', updated_at = $1 WHERE number = $2 AND status = 'awaiting_payment'",
+        )
+        .bind(now_ms())
+        .bind(number)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.order_by_number(number).await
+    }
+}

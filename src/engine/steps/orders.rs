@@ -5,7 +5,7 @@ use super::checkout::{advance, describe_line, payment_label, prefilled};
 use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::order::{Order, OrderKind, OrderStatus, Payment};
 use crate::engine::action::Verb;
-use crate::engine::backend::BackendError;
+use crate::engine::backend::{BackendError, Converted};
 use crate::engine::session::{Assigned, Session, Step};
 use crate::engine::view::{Action, ActionKind, Choice, Notice, Style, View};
 
@@ -139,14 +139,19 @@ pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
         return Err(not_here(t).into());
     };
     match t.backend.convert_quote(t.account_id, number).await? {
-        Some(o) => Ok(Some(Notice::success(t.lang.f(
+        Converted::Done(o) => Ok(Some(Notice::success(t.lang.f(
             "orders.converted",
             &[
                 ("number", &o.number),
                 ("instructions", &t.settings.wire_instructions),
             ],
         )))),
-        None => Err(Notice::error(t.lang.t("orders.not_a_quote")).into()),
+        Converted::Expired { expired_at } => Err(Notice::warning(
+            t.lang
+                .f("orders.quote_expired", &[("date", &date(expired_at))]),
+        )
+        .into()),
+        Converted::NotAQuote => Err(Notice::error(t.lang.t("orders.not_a_quote")).into()),
     }
 }
 

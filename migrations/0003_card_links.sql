@@ -11,7 +11,10 @@ CREATE TABLE card_links (
     csrf         TEXT NOT NULL,
     expires_at   BIGINT NOT NULL,
     used_at      BIGINT,
-    attempts     BIGINT NOT NULL DEFAULT 0
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    -- The platform's handle to update the chat message the link was sent in, if any
+    -- (a Discord interaction token, valid 15 minutes).
+    reply_handle TEXT
 );
 
 ALTER TABLE cards ADD COLUMN saved BIGINT NOT NULL DEFAULT 1;

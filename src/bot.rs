@@ -142,17 +142,31 @@ impl Bot {
         locale: &str,
         event: Event,
     ) -> Result<Reply, Failure> {
-        self.handle(who, locale, event).await.map_err(|e| {
-            let reference = format!("{:08x}", rand::random::<u32>());
-            match &e {
-                BotError::NotLinked(_) => tracing::info!(%who, reference, "refused: {e}"),
-                _ => tracing::error!(%who, reference, error = %e, "event failed"),
-            }
-            Failure {
-                text: e.user_message(self.prompts(), locale, &reference),
-                reference,
-            }
-        })
+        self.respond_in(who, locale, event, None).await
+    }
+
+    /// Like `respond`, with the platform's handle for updating this reply later (a
+    /// Discord interaction token), kept with anything that may update it (card links).
+    pub async fn respond_in(
+        &self,
+        who: &Identity,
+        locale: &str,
+        event: Event,
+        reply_handle: Option<&str>,
+    ) -> Result<Reply, Failure> {
+        self.handle_in(who, locale, event, reply_handle)
+            .await
+            .map_err(|e| {
+                let reference = format!("{:08x}", rand::random::<u32>());
+                match &e {
+                    BotError::NotLinked(_) => tracing::info!(%who, reference, "refused: {e}"),
+                    _ => tracing::error!(%who, reference, error = %e, "event failed"),
+                }
+                Failure {
+                    text: e.user_message(self.prompts(), locale, &reference),
+                    reference,
+                }
+            })
     }
 
     pub async fn handle(
@@ -161,20 +175,36 @@ impl Bot {
         locale: &str,
         event: Event,
     ) -> Result<Reply, BotError> {
+        self.handle_in(who, locale, event, None).await
+    }
+
+    async fn handle_in(
+        &self,
+        who: &Identity,
+        locale: &str,
+        event: Event,
+        reply_handle: Option<&str>,
+    ) -> Result<Reply, BotError> {
         // A card number must never reach the engine, the database or a log line: the
         // event is dropped whole and the user is shown where they are, with a warning.
         if carries_card_number(&event) {
             tracing::warn!(%who, "refused an event that contained a card number");
-            let mut reply = self.apply(who, locale, Event::Start).await?;
+            let mut reply = self.apply(who, locale, Event::Start, None).await?;
             reply.notice = Some(Notice::error(
                 self.prompts().get(locale, "card.guard").to_string(),
             ));
             return Ok(reply);
         }
-        self.apply(who, locale, event).await
+        self.apply(who, locale, event, reply_handle).await
     }
 
-    async fn apply(&self, who: &Identity, locale: &str, event: Event) -> Result<Reply, BotError> {
+    async fn apply(
+        &self,
+        who: &Identity,
+        locale: &str,
+        event: Event,
+        reply_handle: Option<&str>,
+    ) -> Result<Reply, BotError> {
         let catalog = self.catalog().await?;
         for _ in 0..MAX_ATTEMPTS {
             let (account_id, mut session) = match self.store.load_session(who).await? {
@@ -192,6 +222,7 @@ impl Bot {
                 locale,
                 account_id: &account_id,
                 who,
+                reply_handle,
             };
             let reply = self
                 .engine

@@ -195,6 +195,29 @@ fn form_page(
     page(status, "Add a card", &body, &nonce)
 }
 
+/// On Discord, the private message that carried the link moves on to the next step
+/// too, while its interaction token is still valid (15 minutes, like the link).
+async fn update_chat(s: &AppState, link: &CardLink, reply: &crate::engine::view::Reply) {
+    let (Some(handle), Some(http)) = (&link.reply_handle, &s.followups) else {
+        return;
+    };
+    if link.platform != crate::channels::discord::PLATFORM {
+        return;
+    }
+    let message = serenity::all::CreateInteractionResponse::UpdateMessage(
+        crate::channels::discord::render::message(reply),
+    );
+    let body = serde_json::to_value(&message)
+        .map(|v| v["data"].clone())
+        .unwrap_or_default();
+    if let Err(e) = http
+        .edit_original_interaction_response(handle, &body, Vec::new())
+        .await
+    {
+        tracing::info!(error = %e, "could not update the Discord message; the next interaction shows the card");
+    }
+}
+
 pub async fn show(State(s): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
     let link = match s.bot.store().card_link(&token).await {
         Ok(l) => l,
@@ -336,8 +359,11 @@ pub async fn submit(
         card_id,
         label: saved.label(),
     };
-    if let Err(f) = s.bot.respond(&link.identity(), "en", event).await {
-        tracing::warn!(reference = %f.reference, "the card was kept but the checkout was not updated");
+    match s.bot.respond(&link.identity(), "en", event).await {
+        Ok(reply) => update_chat(&s, &link, &reply).await,
+        Err(f) => {
+            tracing::warn!(reference = %f.reference, "the card was kept but the checkout was not updated")
+        }
     }
     tracing::info!(brand = %saved.brand, saved = save, "card added from the card page");
     page(

@@ -286,7 +286,15 @@ async fn the_card_page_in_headless_chromium() {
     let account = s.bot.store().account_id_for(&visa).await.unwrap().unwrap();
     s.bot
         .store()
-        .create_card_link("expired-browser-token", &visa, &account, "k", "c", -1)
+        .create_card_link(&checkout_bot::store::card_links::NewCardLink {
+            token: "expired-browser-token",
+            who: &visa,
+            account_id: &account,
+            checkout_key: "k",
+            csrf: "c",
+            valid_ms: -1,
+            reply_handle: None,
+        })
         .await
         .unwrap();
     c.goto(&format!("{}/pay/expired-browser-token", s.url))

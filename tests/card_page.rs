@@ -199,7 +199,15 @@ async fn unknown_expired_and_overused_links_get_a_clear_page() {
     let account = s.bot.store().account_id_for(&who).await.unwrap().unwrap();
     s.bot
         .store()
-        .create_card_link("old-token", &who, &account, "k", "c", -1)
+        .create_card_link(&checkout_bot::store::card_links::NewCardLink {
+            token: "old-token",
+            who: &who,
+            account_id: &account,
+            checkout_key: "k",
+            csrf: "c",
+            valid_ms: -1,
+            reply_handle: None,
+        })
         .await
         .unwrap();
     let expired = get(&s, "/pay/old-token").await;

@@ -301,3 +301,127 @@ async fn a_slow_answer_is_deferred_and_followed_up() {
     assert_eq!(route, format!("followup {} slow-token", d::APP_ID));
     assert_eq!(followup["embeds"][0]["title"], "Your cart", "{followup}");
 }
+
+fn find(response: &Value, label: &str) -> Value {
+    d::components(response)
+        .into_iter()
+        .find(|c| {
+            c["label"] == label
+                || c["placeholder"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with(label))
+        })
+        .unwrap_or_else(|| panic!("no '{label}' in {response}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_added_on_the_page_updates_the_discord_message() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (posted, mut answers) = mpsc::unbounded_channel();
+    let stand_in = StandIn {
+        base: base.clone(),
+        posted,
+        events: Arc::new(Vec::new()),
+    };
+    let app = Router::new()
+        .route(
+            "/api/v10/webhooks/{app}/{token}/messages/@original",
+            axum::routing::patch(edit_original),
+        )
+        .with_state(stand_in);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let http = serenity::all::HttpBuilder::new("")
+        .application_id(serenity::all::ApplicationId::new(
+            d::APP_ID.parse().unwrap(),
+        ))
+        .proxy(base)
+        .ratelimiter_disabled(true)
+        .build();
+    let server = d::Server::start_with(|state| state.followups = Some(Arc::new(http))).await;
+
+    let user = d::user("9000000000000000060", "dana");
+    let (_, r) = server
+        .post(&d::command(
+            &user,
+            "buy",
+            json!([{"name": "category", "type": 3, "value": "support-credits"}]),
+        ))
+        .await;
+    let details = find(&r, "Details")["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, r) = server
+        .post(&d::select(&user, &user, &details, &["p:SUP-CREDIT"]))
+        .await;
+    let add = find(&r, "Add to cart")["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    server.post(&d::button(&user, &user, &add)).await;
+    let (_, r) = server.post(&d::command(&user, "checkout", json!([]))).await;
+    let cont = find(&r, "Continue")["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, r) = server.post(&d::button(&user, &user, &cont)).await;
+    let pay = find(&r, "Payment method")["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut choose = d::select(&user, &user, &pay, &["new"]);
+    choose["token"] = json!("payment-message-token");
+    let (_, r) = server.post(&choose).await;
+    let content = r["data"]["content"].as_str().unwrap().to_string();
+    let path = content[content.find("/pay/").expect("a link")..]
+        .trim_end_matches('.')
+        .to_string();
+
+    let page = server
+        .client
+        .get(format!("{}{path}", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = page[at..].split('"').next().unwrap().to_string();
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("number", "4242424242424242"),
+        ("expiry", "12 30"),
+        ("cvv", "123"),
+        ("name", "Dana"),
+        ("address", "1 Main St"),
+        ("city", "Austin"),
+        ("postal_code", "78701"),
+        ("country", "US"),
+    ];
+    let res = server
+        .client
+        .post(format!("{}{path}", server.url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let (route, body) = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        route,
+        format!("followup {} payment-message-token", d::APP_ID)
+    );
+    assert_eq!(
+        body["embeds"][0]["title"], "Reference or PO number",
+        "{body}"
+    );
+    assert!(
+        body["content"].as_str().unwrap().contains("Visa •••• 4242"),
+        "{body}"
+    );
+}

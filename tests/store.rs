@@ -475,7 +475,15 @@ on_both!(
         let a = store.create_account("A", Some("O1")).await.unwrap();
         let who = Identity::new("console", "local", "a");
         store
-            .create_card_link("secret-token", &who, &a, "ck1", "csrf1", 15 * 60 * 1000)
+            .create_card_link(&checkout_bot::store::card_links::NewCardLink {
+                token: "secret-token",
+                who: &who,
+                account_id: &a,
+                checkout_key: "ck1",
+                csrf: "csrf1",
+                valid_ms: 15 * 60 * 1000,
+                reply_handle: None,
+            })
             .await
             .unwrap();
         let link = store.card_link("secret-token").await.unwrap().unwrap();

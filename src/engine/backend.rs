@@ -54,11 +54,13 @@ pub trait Backend: Send + Sync {
     /// Removes one of the account's saved cards; false if it has no such card.
     async fn remove_card(&self, account_id: &str, card_id: &str) -> Result<bool>;
     /// A one-time link to the card page for this user's checkout.
+    /// `reply_handle` lets the page update the chat message the link was sent in.
     async fn card_link(
         &self,
         who: &Identity,
         account_id: &str,
         checkout_key: &str,
+        reply_handle: Option<&str>,
     ) -> Result<String>;
     /// Places an order exactly once per `order.key`: a repeat returns the first result.
     async fn place_order(&self, order: NewOrder) -> Result<Placed>;

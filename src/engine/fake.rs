@@ -120,6 +120,7 @@ impl Backend for FakeBackend {
         _who: &Identity,
         _account_id: &str,
         checkout_key: &str,
+        _reply_handle: Option<&str>,
     ) -> Result<String> {
         Ok(format!("https://pay.test/pay/{checkout_key}"))
     }

@@ -41,6 +41,8 @@ pub struct Ctx<'a> {
     pub locale: &'a str,
     pub account_id: &'a str,
     pub who: &'a Identity,
+    /// The platform's handle to update this reply later (a Discord interaction token).
+    pub reply_handle: Option<&'a str>,
 }
 
 /// The operator's settings the conversation shows or obeys.
@@ -86,6 +88,7 @@ impl Engine {
             backend,
             account_id: ctx.account_id,
             who: ctx.who,
+            reply_handle: ctx.reply_handle,
             settings: &self.settings,
             now: ctx.now,
         };

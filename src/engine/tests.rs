@@ -77,6 +77,7 @@ impl Harness {
             locale: "en",
             account_id: "acct_test",
             who: &who,
+            reply_handle: None,
         };
         let handled =
             self.runtime

@@ -150,18 +150,20 @@ impl Backend for StoreBackend {
         who: &Identity,
         account_id: &str,
         checkout_key: &str,
+        reply_handle: Option<&str>,
     ) -> Result<String> {
         let token = crate::card_page::new_secret();
         let csrf = crate::card_page::new_secret();
         self.store
-            .create_card_link(
-                &token,
+            .create_card_link(&crate::store::card_links::NewCardLink {
+                token: &token,
                 who,
                 account_id,
                 checkout_key,
-                &csrf,
-                crate::card_page::LINK_VALID_MS,
-            )
+                csrf: &csrf,
+                valid_ms: crate::card_page::LINK_VALID_MS,
+                reply_handle,
+            })
             .await
             .map_err(err)?;
         Ok(format!("{}/pay/{token}", self.public_url))

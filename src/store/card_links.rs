@@ -23,6 +23,7 @@ pub struct CardLink {
     pub expires_at: i64,
     pub used_at: Option<i64>,
     pub attempts: i64,
+    pub reply_handle: Option<String>,
 }
 
 impl CardLink {
@@ -31,19 +32,32 @@ impl CardLink {
     }
 }
 
+/// A link about to be handed out.
+pub struct NewCardLink<'a> {
+    /// The secret in the URL; only its hash is stored.
+    pub token: &'a str,
+    pub who: &'a Identity,
+    pub account_id: &'a str,
+    pub checkout_key: &'a str,
+    pub csrf: &'a str,
+    pub valid_ms: i64,
+    pub reply_handle: Option<&'a str>,
+}
+
 impl Store {
-    pub async fn create_card_link(
-        &self,
-        token: &str,
-        who: &Identity,
-        account_id: &str,
-        checkout_key: &str,
-        csrf: &str,
-        valid_ms: i64,
-    ) -> Result<()> {
+    pub async fn create_card_link(&self, link: &NewCardLink<'_>) -> Result<()> {
+        let NewCardLink {
+            token,
+            who,
+            account_id,
+            checkout_key,
+            csrf,
+            valid_ms,
+            reply_handle,
+        } = *link;
         sqlx::query(
-            "INSERT INTO card_links (token_hash, account_id, platform, workspace, user_id, checkout_key, csrf, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO card_links (token_hash, account_id, platform, workspace, user_id, checkout_key, csrf, expires_at, reply_handle) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(hash(token))
         .bind(account_id)
@@ -53,6 +67,7 @@ impl Store {
         .bind(checkout_key)
         .bind(csrf)
         .bind(now_ms() + valid_ms)
+        .bind(reply_handle)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -60,7 +75,7 @@ impl Store {
 
     pub async fn card_link(&self, token: &str) -> Result<Option<CardLink>> {
         Ok(sqlx::query_as(
-            "SELECT account_id, platform, workspace, user_id, checkout_key, csrf, expires_at, used_at, attempts \
+            "SELECT account_id, platform, workspace, user_id, checkout_key, csrf, expires_at, used_at, attempts, reply_handle \
              FROM card_links WHERE token_hash = $1",
         )
         .bind(hash(token))

@@ -124,7 +124,7 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
         }
         other => Event::Command(Command::Unknown(other.to_string())),
     };
-    match bot.respond(&who, locale, event).await {
+    match bot.respond_in(&who, locale, event, Some(&cmd.token)).await {
         Ok(reply) => (
             CreateInteractionResponse::Message(render::message(&reply)),
             outcome(&reply),
@@ -258,7 +258,7 @@ async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionRes
             );
         }
     };
-    match bot.respond(&who, locale, event).await {
+    match bot.respond_in(&who, locale, event, Some(&c.token)).await {
         Ok(reply) => (
             CreateInteractionResponse::UpdateMessage(render::message(&reply)),
             outcome(&reply),
@@ -325,7 +325,10 @@ async fn modal_submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResp
         action: m.data.custom_id.clone(),
         fields,
     };
-    match bot.respond(&who, m.locale.as_str(), event).await {
+    match bot
+        .respond_in(&who, m.locale.as_str(), event, Some(&m.token))
+        .await
+    {
         Ok(reply) if m.message.is_some() => (
             CreateInteractionResponse::UpdateMessage(render::message(&reply)),
             outcome(&reply),

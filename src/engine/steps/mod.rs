@@ -39,6 +39,7 @@ pub struct Turn<'a> {
     pub backend: &'a dyn Backend,
     pub account_id: &'a str,
     pub who: &'a Identity,
+    pub reply_handle: Option<&'a str>,
     pub settings: &'a Settings,
     /// Unix milliseconds.
     pub now: i64,

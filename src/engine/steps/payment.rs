@@ -42,7 +42,10 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
         ),
         "new" => {
             let key = checkout_mut(s, t)?.key.clone();
-            let url = t.backend.card_link(t.who, t.account_id, &key).await?;
+            let url = t
+                .backend
+                .card_link(t.who, t.account_id, &key, t.reply_handle)
+                .await?;
             return Ok(Some(Notice::info(
                 t.lang.f("payment.new_card_link", &[("url", &url)]),
             )));

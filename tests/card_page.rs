@@ -308,3 +308,37 @@ async fn a_new_card_is_charged_and_a_declined_one_goes_back_to_payment() {
     let status = r.view.fields.iter().find(|f| f.label == "Status").unwrap();
     assert_eq!(status.value, "paid");
 }
+
+#[tokio::test]
+async fn no_card_number_used_on_the_page_is_in_the_database() {
+    let s = Server::start().await;
+    let numbers = [
+        "4242424242424242",
+        "5555555555554444",
+        "378282246310005",
+        "4000000000000002",
+    ];
+    for (i, number) in numbers.iter().enumerate() {
+        let who = Identity::new("console", "local", &format!("db{i}"));
+        let path = link_for(&s, &who).await;
+        let token = csrf(&get(&s, &path).await.body);
+        let cvv = if number.len() == 15 { "1234" } else { "123" };
+        assert_eq!(
+            post(&s, &path, &card(&token, number, cvv)).await.status,
+            200
+        );
+    }
+    let bytes = s.database_bytes();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.len() > 10_000 && text.contains("4242"),
+        "the cards' last 4 are there, so the files were read"
+    );
+    for number in numbers {
+        assert!(!text.contains(number), "{number} is in the database");
+        assert!(
+            !text.contains(&number[..12]),
+            "the first 12 digits of {number} are in the database"
+        );
+    }
+}

@@ -92,6 +92,21 @@ impl Server {
         )
     }
 
+    /// Every byte of the database files (the SQLite file, its WAL and shared memory).
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self._dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("test.db"))
+            {
+                out.extend(std::fs::read(&path).unwrap());
+            }
+        }
+        out
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let res = self
             .client

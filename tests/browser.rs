@@ -73,56 +73,6 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
     panic!("chromedriver did not start");
 }
 
-/// A user on the payment step with a new-card link; returns the page's path.
-async fn link_for(s: &Server, who: &Identity) -> String {
-    let bot = &s.bot;
-    let r = bot
-        .respond(who, "en", Event::from_line("/buy support credits"))
-        .await
-        .unwrap();
-    let pick = r.view.labelled("Details").unwrap().id.clone();
-    let r = bot
-        .respond(
-            who,
-            "en",
-            Event::Choose {
-                action: pick,
-                values: vec!["p:SUP-CREDIT".into()],
-            },
-        )
-        .await
-        .unwrap();
-    let add = r.view.labelled("Add to cart").unwrap().id.clone();
-    bot.respond(who, "en", Event::Click { action: add })
-        .await
-        .unwrap();
-    let r = bot
-        .respond(who, "en", Event::from_line("/checkout"))
-        .await
-        .unwrap();
-    let cont = r.view.labelled("Continue").unwrap().id.clone();
-    let r = bot
-        .respond(who, "en", Event::Click { action: cont })
-        .await
-        .unwrap();
-    let pay = r.view.labelled("Payment method").unwrap().id.clone();
-    let r = bot
-        .respond(
-            who,
-            "en",
-            Event::Choose {
-                action: pay,
-                values: vec!["new".into()],
-            },
-        )
-        .await
-        .unwrap();
-    let text = r.notice.unwrap().text;
-    text[text.find("/pay/").unwrap()..]
-        .trim_end_matches('.')
-        .to_string()
-}
-
 async fn fill(c: &Client, number: &str, cvv: &str) {
     for (id, value) in [
         ("number", number),
@@ -166,7 +116,7 @@ async fn the_card_page_in_headless_chromium() {
 
     // Visa, with the brand shown as it is typed.
     let visa = Identity::new("console", "local", "visa");
-    let path = link_for(&s, &visa).await;
+    let path = s.card_link_for(&visa).await;
     c.goto(&format!("{}{path}", s.url)).await.unwrap();
     expect_heading(&c, "Add a card").await;
     fill(&c, "4242 4242 4242 4242", "123").await;
@@ -203,7 +153,7 @@ async fn the_card_page_in_headless_chromium() {
 
     // American Express: a 3-digit code is refused, then 4 digits go through.
     let amex = Identity::new("console", "local", "amex");
-    let path = link_for(&s, &amex).await;
+    let path = s.card_link_for(&amex).await;
     c.goto(&format!("{}{path}", s.url)).await.unwrap();
     fill(&c, "3782 822463 10005", "123").await;
     assert_eq!(
@@ -252,7 +202,7 @@ async fn the_card_page_in_headless_chromium() {
 
     // A card the processor declines: accepted on the page, refused when the order is placed.
     let declined = Identity::new("console", "local", "declined");
-    let path = link_for(&s, &declined).await;
+    let path = s.card_link_for(&declined).await;
     c.goto(&format!("{}{path}", s.url)).await.unwrap();
     fill(&c, "4000 0000 0000 0002", "123").await;
     c.find(Locator::Css("button[type=submit]"))

@@ -50,57 +50,6 @@ fn csrf(body: &str) -> String {
     body[at..].split('"').next().unwrap().to_string()
 }
 
-/// Puts `who` on the payment step with support credits in the cart, asks for a new card,
-/// and returns the card page's path from the link the chat gave.
-async fn link_for(s: &Server, who: &Identity) -> String {
-    let bot = &s.bot;
-    bot.respond(who, "en", Event::from_line("/buy support credits"))
-        .await
-        .unwrap();
-    let r = bot.respond(who, "en", Event::Start).await.unwrap();
-    let pick = r.view.labelled("Details").unwrap().id.clone();
-    let r = bot
-        .respond(
-            who,
-            "en",
-            Event::Choose {
-                action: pick,
-                values: vec!["p:SUP-CREDIT".into()],
-            },
-        )
-        .await
-        .unwrap();
-    let add = r.view.labelled("Add to cart").unwrap().id.clone();
-    bot.respond(who, "en", Event::Click { action: add })
-        .await
-        .unwrap();
-    let r = bot
-        .respond(who, "en", Event::from_line("/checkout"))
-        .await
-        .unwrap();
-    let cont = r.view.labelled("Continue").unwrap().id.clone();
-    let r = bot
-        .respond(who, "en", Event::Click { action: cont })
-        .await
-        .unwrap();
-    assert_eq!(r.view.step, "payment");
-    let pay = r.view.labelled("Payment method").unwrap().id.clone();
-    let r = bot
-        .respond(
-            who,
-            "en",
-            Event::Choose {
-                action: pay,
-                values: vec!["new".into()],
-            },
-        )
-        .await
-        .unwrap();
-    let text = r.notice.unwrap().text;
-    let at = text.find("/pay/").expect("a link");
-    text[at..].trim_end_matches('.').to_string()
-}
-
 fn card(csrf: &str, number: &str, cvv: &str) -> HashMap<&'static str, String> {
     HashMap::from([
         ("csrf", csrf.to_string()),
@@ -120,7 +69,7 @@ fn card(csrf: &str, number: &str, cvv: &str) -> HashMap<&'static str, String> {
 async fn a_card_added_on_the_page_moves_the_checkout_on() {
     let s = Server::start().await;
     let who = Identity::new("console", "local", "dana");
-    let path = link_for(&s, &who).await;
+    let path = s.card_link_for(&who).await;
 
     let page = get(&s, &path).await;
     assert_eq!(page.status, 200);
@@ -184,7 +133,7 @@ async fn unknown_expired_and_overused_links_get_a_clear_page() {
     assert_eq!(get(&s, "/pay/nonsense").await.status, 404);
 
     let who = Identity::new("console", "local", "kim");
-    let path = link_for(&s, &who).await;
+    let path = s.card_link_for(&who).await;
     let token = csrf(&get(&s, &path).await.body);
     for _ in 0..5 {
         assert_eq!(
@@ -219,7 +168,7 @@ async fn unknown_expired_and_overused_links_get_a_clear_page() {
 async fn a_card_not_saved_pays_for_this_order_only() {
     let s = Server::start().await;
     let who = Identity::new("console", "local", "lee");
-    let path = link_for(&s, &who).await;
+    let path = s.card_link_for(&who).await;
     let token = csrf(&get(&s, &path).await.body);
     let mut form = card(&token, "5555 5555 5555 4444", "321");
     form.remove("save");
@@ -257,7 +206,7 @@ async fn place(s: &Server, who: &Identity) -> checkout_bot::engine::view::Reply 
 async fn a_new_card_is_charged_and_a_declined_one_goes_back_to_payment() {
     let s = Server::start().await;
     let who = Identity::new("console", "local", "ana");
-    let path = link_for(&s, &who).await;
+    let path = s.card_link_for(&who).await;
     let token = csrf(&get(&s, &path).await.body);
     assert_eq!(
         post(&s, &path, &card(&token, "4000 0000 0000 0002", "123"))
@@ -320,7 +269,7 @@ async fn no_card_number_used_on_the_page_is_in_the_database() {
     ];
     for (i, number) in numbers.iter().enumerate() {
         let who = Identity::new("console", "local", &format!("db{i}"));
-        let path = link_for(&s, &who).await;
+        let path = s.card_link_for(&who).await;
         let token = csrf(&get(&s, &path).await.body);
         let cvv = if number.len() == 15 { "1234" } else { "123" };
         assert_eq!(

@@ -107,6 +107,74 @@ impl Server {
         out
     }
 
+    /// Puts `who` on the payment step with support credits in the cart, asks for a new
+    /// card, and returns the card page's path from the link the chat gave.
+    pub async fn card_link_for(&self, who: &checkout_bot::domain::account::Identity) -> String {
+        use checkout_bot::engine::event::Event;
+        let bot = &self.bot;
+        let press = |reply: &checkout_bot::engine::view::Reply, label: &str| {
+            reply
+                .view
+                .labelled(label)
+                .unwrap_or_else(|| panic!("no {label}"))
+                .id
+                .clone()
+        };
+        let r = bot
+            .respond(who, "en", Event::from_line("/buy support credits"))
+            .await
+            .unwrap();
+        let r = bot
+            .respond(
+                who,
+                "en",
+                Event::Choose {
+                    action: press(&r, "Details"),
+                    values: vec!["p:SUP-CREDIT".into()],
+                },
+            )
+            .await
+            .unwrap();
+        bot.respond(
+            who,
+            "en",
+            Event::Click {
+                action: press(&r, "Add to cart"),
+            },
+        )
+        .await
+        .unwrap();
+        let r = bot
+            .respond(who, "en", Event::from_line("/checkout"))
+            .await
+            .unwrap();
+        let r = bot
+            .respond(
+                who,
+                "en",
+                Event::Click {
+                    action: press(&r, "Continue"),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.view.step, "payment");
+        let r = bot
+            .respond(
+                who,
+                "en",
+                Event::Choose {
+                    action: press(&r, "Payment method"),
+                    values: vec!["new".into()],
+                },
+            )
+            .await
+            .unwrap();
+        let text = r.notice.expect("a link").text;
+        let at = text.find("/pay/").expect("a link");
+        text[at..].trim_end_matches('.').to_string()
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let res = self
             .client

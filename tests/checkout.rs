@@ -312,10 +312,10 @@ fn editing_from_the_summary_keeps_every_other_answer() {
     c.finish();
 }
 
-#[test]
-fn a_duplicated_process_order_yields_one_order() {
-    let (_dir, url) = fresh_db();
-    let mut c = Chat::start(&url, "demo", &[]);
+/// A demo user at the summary of a wire-transfer order for support credits, and the
+/// Process order button's id.
+fn at_summary_paying_by_wire(url: &str) -> (Chat, String) {
+    let mut c = Chat::start(url, "demo", &[]);
     add(&mut c, &[("/buy support credits", "Support Credits", 5)]);
     c.send("/checkout");
     c.click("Continue");
@@ -323,6 +323,13 @@ fn a_duplicated_process_order_yields_one_order() {
     c.click("No");
     c.click("I agree to the terms");
     let process = c.id("Process order");
+    (c, process)
+}
+
+#[test]
+fn a_duplicated_process_order_yields_one_order() {
+    let (_dir, url) = fresh_db();
+    let (mut c, process) = at_summary_paying_by_wire(&url);
     c.send_json(json!({"click": process}));
     assert_eq!(c.step(), "placed");
     c.send_json(json!({"click": process}));
@@ -334,14 +341,7 @@ fn a_duplicated_process_order_yields_one_order() {
 #[test]
 fn two_processes_racing_on_process_order_yield_one_order() {
     let (_dir, url) = fresh_db();
-    let mut c = Chat::start(&url, "demo", &[]);
-    add(&mut c, &[("/buy support credits", "Support Credits", 5)]);
-    c.send("/checkout");
-    c.click("Continue");
-    c.choose("Payment method", "wire");
-    c.click("No");
-    c.click("I agree to the terms");
-    let process = c.id("Process order");
+    let (mut c, process) = at_summary_paying_by_wire(&url);
     let mut others: Vec<Chat> = (0..3).map(|_| Chat::start(&url, "demo", &[])).collect();
     let line = json!({"click": process}).to_string();
     let handles: Vec<_> = others

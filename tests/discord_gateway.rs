@@ -256,11 +256,14 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_answer_is_deferred_and_followed_up() {
+/// A stand-in for Discord's follow-up route alone, and a REST client pointed at it.
+async fn followup_stand_in() -> (
+    serenity::all::Http,
+    mpsc::UnboundedReceiver<(String, Value)>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let (posted, mut answers) = mpsc::unbounded_channel();
+    let (posted, answers) = mpsc::unbounded_channel();
     let stand_in = StandIn {
         base: base.clone(),
         posted,
@@ -273,7 +276,6 @@ async fn a_slow_answer_is_deferred_and_followed_up() {
         )
         .with_state(stand_in);
     tokio::spawn(async move { axum::serve(listener, app).await });
-
     let http = serenity::all::HttpBuilder::new("")
         .application_id(serenity::all::ApplicationId::new(
             d::APP_ID.parse().unwrap(),
@@ -281,6 +283,12 @@ async fn a_slow_answer_is_deferred_and_followed_up() {
         .proxy(base)
         .ratelimiter_disabled(true)
         .build();
+    (http, answers)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_answer_is_deferred_and_followed_up() {
+    let (http, mut answers) = followup_stand_in().await;
     let server = d::Server::start_with(|state| {
         // Every answer counts as too slow, so the deferral path is the one taken.
         state.deadline = Duration::ZERO;
@@ -316,28 +324,7 @@ fn find(response: &Value, label: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_added_on_the_page_updates_the_discord_message() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (posted, mut answers) = mpsc::unbounded_channel();
-    let stand_in = StandIn {
-        base: base.clone(),
-        posted,
-        events: Arc::new(Vec::new()),
-    };
-    let app = Router::new()
-        .route(
-            "/api/v10/webhooks/{app}/{token}/messages/@original",
-            axum::routing::patch(edit_original),
-        )
-        .with_state(stand_in);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = serenity::all::HttpBuilder::new("")
-        .application_id(serenity::all::ApplicationId::new(
-            d::APP_ID.parse().unwrap(),
-        ))
-        .proxy(base)
-        .ratelimiter_disabled(true)
-        .build();
+    let (http, mut answers) = followup_stand_in().await;
     let server = d::Server::start_with(|state| state.followups = Some(Arc::new(http))).await;
 
     let user = d::user("9000000000000000060", "dana");

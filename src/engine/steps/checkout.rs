@@ -53,6 +53,24 @@ pub fn lines_needing<'a>(
         .collect()
 }
 
+/// A select's options naming each of `lines`, with `selected` marked.
+pub fn line_choices(
+    t: &Turn<'_>,
+    lines: &[(&Line, &Product)],
+    selected: Option<u32>,
+) -> Vec<crate::engine::view::Choice> {
+    lines
+        .iter()
+        .map(|(l, p)| {
+            let label = t
+                .lang
+                .f("cart.line_label", &[("name", &p.name), ("qty", &l.qty)]);
+            crate::engine::view::Choice::new(l.id.to_string(), label)
+                .selected(Some(l.id) == selected)
+        })
+        .collect()
+}
+
 pub fn checkout_mut<'s>(s: &'s mut Session, t: &Turn<'_>) -> Result<&'s mut Checkout, Notice> {
     s.checkout.as_mut().ok_or_else(|| not_here(t))
 }

@@ -1,7 +1,7 @@
 //! A deployment for each deployment-specific line (seed step 8): search by id or name,
 //! a look-alike check before anything is assigned, and Apply to All.
 
-use super::checkout::{advance, checkout_mut, lines_needing};
+use super::checkout::{advance, checkout_mut, line_choices, lines_needing};
 use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::catalog::Requirement;
 use crate::domain::deployment::Deployment;
@@ -247,17 +247,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     }
     let current = c.and_then(|c| c.deployments.get(&line));
     if lines.len() > 1 {
-        let choices = lines
-            .iter()
-            .map(|(l, p)| {
-                Choice::new(
-                    l.id.to_string(),
-                    t.lang
-                        .f("cart.line_label", &[("name", &p.name), ("qty", &l.qty)]),
-                )
-                .selected(l.id == line)
-            })
-            .collect();
+        let choices = line_choices(t, &lines, Some(line));
         v.select(
             Verb::DeploymentLine.at(rev),
             t.lang.t("deployment.line"),

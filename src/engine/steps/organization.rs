@@ -1,7 +1,7 @@
 //! An organization for each organization-specific line (seed step 9): the default one
 //! pre-selected, changeable by search when the user belongs to several.
 
-use super::checkout::{advance, checkout_mut, lines_needing};
+use super::checkout::{advance, checkout_mut, line_choices, lines_needing};
 use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::account::Account;
 use crate::domain::catalog::Requirement;
@@ -180,16 +180,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         );
     }
     if lines.len() > 1 {
-        let choices = lines
-            .iter()
-            .map(|(l, p)| {
-                Choice::new(
-                    l.id.to_string(),
-                    t.lang
-                        .f("cart.line_label", &[("name", &p.name), ("qty", &l.qty)]),
-                )
-            })
-            .collect();
+        let choices = line_choices(t, &lines, None);
         v.select(
             Verb::OrgLine.at(rev),
             t.lang.t("organization.change_one"),

@@ -412,3 +412,91 @@ async fn a_card_added_on_the_page_updates_the_discord_message() {
         "{body}"
     );
 }
+
+async fn put_commands(
+    State(s): State<StandIn>,
+    Path((app, guild)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let _ = s
+        .posted
+        .send((format!("register {app} {guild}"), body.clone()));
+    let echoed: Vec<Value> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut c = c.clone();
+            c["id"] = json!(format!("18000000000000000{i:02}"));
+            c["application_id"] = json!(d::APP_ID);
+            c["version"] = json!("1");
+            c["default_member_permissions"] = Value::Null;
+            c["type"] = json!(1);
+            c
+        })
+        .collect();
+    Json(Value::Array(echoed))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_puts_the_slash_commands_in_a_guild() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (posted, mut answers) = mpsc::unbounded_channel();
+    let stand_in = StandIn {
+        base: base.clone(),
+        posted,
+        events: Arc::new(Vec::new()),
+    };
+    let app = Router::new()
+        .route(
+            "/api/v10/applications/{app}/guilds/{guild}/commands",
+            axum::routing::put(put_commands),
+        )
+        .with_state(stand_in);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let config = DiscordConfig {
+        token: Some("standin-token".into()),
+        application_id: Some(d::APP_ID.parse().unwrap()),
+        api_base: Some(base),
+        shards: None,
+        public_key: None,
+    };
+    let n = checkout_bot::channels::discord::gateway::register(
+        &config,
+        Some(d::GUILD_ID.parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let (route, body) = answers.recv().await.unwrap();
+    assert_eq!(route, format!("register {} {}", d::APP_ID, d::GUILD_ID));
+    let names: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(n, names.len());
+    for name in [
+        "buy",
+        "cart",
+        "checkout",
+        "deployment",
+        "orders",
+        "quotes",
+        "ticket",
+        "cards",
+        "help",
+        "cancel",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    let deployment = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "deployment")
+        .unwrap();
+    assert_eq!(deployment["options"][0]["autocomplete"], true);
+}

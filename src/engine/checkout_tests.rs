@@ -313,12 +313,12 @@ fn shipping_validates_each_field_and_keeps_what_was_typed() {
         "3 × 0.9 kg: 3 started kg at 3.00 + 19.95"
     );
     assert_eq!(h.field("Total"), "USD 295.95");
-    h.choose("Country: United States", "CA");
+    h.choose("Country", "CA");
     assert!(
         h.s.checkout.as_ref().unwrap().address.is_none(),
         "a US address is not valid in Canada"
     );
-    h.choose("Country: Canada", "US");
+    h.choose("Country", "US");
     h.choose("Shipping rate", "ground");
     h.click("Continue");
     assert_eq!(h.step(), "payment");

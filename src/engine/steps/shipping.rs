@@ -168,7 +168,6 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
             ),
         );
     }
-    let country_name = address::country(&c.country).map_or("", |x| x.name);
     v.field(
         t.lang.t("shipping.address"),
         c.address
@@ -181,7 +180,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
         .collect();
     v.select(
         Verb::Country.at(rev),
-        t.lang.f("shipping.country", &[("country", &country_name)]),
+        t.lang.t("shipping.country"),
         t.lang.t("shipping.country_placeholder"),
         countries,
     );

@@ -61,6 +61,8 @@ enum Command {
     /// Orders of every account: list, show, record a payment.
     #[command(subcommand)]
     Orders(OrdersCommand),
+    /// An order's audit trail: every state change, who made it and when.
+    Audit { order: String },
 }
 
 #[derive(Subcommand)]
@@ -231,6 +233,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             store.close().await;
         }
+        Command::Audit { order } => {
+            let store = Store::connect(&config.database_url).await?;
+            let trail = store.audit_for(&order).await?;
+            if trail.is_empty() {
+                bail!("no audit trail for {order}");
+            }
+            for e in trail {
+                let at = time::OffsetDateTime::from_unix_timestamp(e.at / 1000)
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|_| e.at.to_string());
+                println!(
+                    "{at}\t{}\t{}\t{} -> {}",
+                    e.actor,
+                    e.action,
+                    e.old_value.as_deref().unwrap_or("-"),
+                    e.new_value.as_deref().unwrap_or("-")
+                );
+            }
+            store.close().await;
+        }
         Command::Orders(cmd) => {
             let store = Store::connect(&config.database_url).await?;
             orders(&store, cmd).await?;
@@ -357,7 +379,7 @@ async fn orders(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
             };
             println!("{}", serde_json::to_string_pretty(&o)?);
         }
-        OrdersCommand::MarkPaid { order } => match store.mark_paid(&order).await? {
+        OrdersCommand::MarkPaid { order } => match store.mark_paid(&order, "operator").await? {
             Some(o) => println!("{} is paid ({})", o.number, o.details.total),
             None => bail!("{order} is not an order awaiting payment"),
         },

@@ -252,4 +252,11 @@ fn orders_are_listed_shown_and_marked_paid() {
     assert!(text(&run(&url, &["orders", "list"])).contains(&format!("{number}\torder\tpaid")));
     let again = run(&url, &["orders", "mark-paid", &number]);
     assert!(!again.status.success() && text(&again).contains("not an order awaiting payment"));
+    let audit = text(&run(&url, &["audit", &number]));
+    assert!(audit.contains("\tplaced\t- -> awaiting_payment"), "{audit}");
+    assert!(
+        audit.contains("\toperator\tstatus\tawaiting_payment -> paid"),
+        "{audit}"
+    );
+    assert!(!run(&url, &["audit", "CB-1"]).status.success());
 }

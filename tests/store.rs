@@ -389,7 +389,7 @@ on_both!(
         assert_eq!(store.orders(&a, None, 1).await.unwrap().len(), 1);
 
         store
-            .set_order_status("CB-1", OrderStatus::Paid)
+            .set_order_status("CB-1", OrderStatus::Paid, "system")
             .await
             .unwrap();
         assert_eq!(
@@ -594,16 +594,83 @@ on_both!(
         );
         assert!(store.order_by_number("CB-9").await.unwrap().is_none());
         assert_eq!(
-            store.mark_paid("CB-1").await.unwrap().unwrap().status,
+            store
+                .mark_paid("CB-1", "operator")
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
             OrderStatus::Paid
         );
         assert!(
-            store.mark_paid("CB-1").await.unwrap().is_none(),
+            store.mark_paid("CB-1", "operator").await.unwrap().is_none(),
             "paid once"
         );
         assert!(
-            store.mark_paid("CB-2").await.unwrap().is_none(),
+            store.mark_paid("CB-2", "operator").await.unwrap().is_none(),
             "a quote is not awaiting payment"
         );
+    }
+);
+
+on_both!(
+    every_order_state_change_is_audited_once_with_who_and_what,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        let quote = {
+            let details = new_order("kq", &a, Payment::Quote);
+            Order {
+                number: "CB-7".into(),
+                kind: OrderKind::Quote,
+                status: OrderStatus::Quote,
+                created_at: 1,
+                details,
+            }
+        };
+        assert!(store.insert_order(&quote).await.unwrap());
+        assert!(
+            !store.insert_order(&quote).await.unwrap(),
+            "a repeat is neither stored nor audited"
+        );
+        assert!(store.convert_quote(&a, "CB-7").await.unwrap().is_some());
+        assert!(
+            store.convert_quote(&a, "CB-7").await.unwrap().is_none(),
+            "no second conversion, no second row"
+        );
+        assert!(store.mark_paid("CB-7", "operator").await.unwrap().is_some());
+        assert!(store.mark_paid("CB-7", "operator").await.unwrap().is_none());
+        let trail: Vec<_> = store
+            .audit_for("CB-7")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.actor, e.action, e.old_value, e.new_value))
+            .collect();
+        let s = |x: &str| Some(x.to_string());
+        assert_eq!(
+            trail,
+            [
+                (a.clone(), "placed".to_string(), None, s("quote")),
+                (
+                    a.clone(),
+                    "status".to_string(),
+                    s("quote"),
+                    s("awaiting_payment")
+                ),
+                (
+                    "operator".to_string(),
+                    "status".to_string(),
+                    s("awaiting_payment"),
+                    s("paid")
+                ),
+            ]
+        );
+        store
+            .record_audit("CB-7", "system", "note", None, Some("checked"))
+            .await
+            .unwrap();
+        assert_eq!(store.audit_for("CB-7").await.unwrap().len(), 4);
+        assert!(store.audit_for("CB-8").await.unwrap().is_empty());
     }
 );

@@ -219,7 +219,7 @@ impl Backend for StoreBackend {
                 Err(e) => {
                     tracing::info!(number = %order.number, error = %e, "card payment failed");
                     self.store
-                        .set_order_status(&order.number, OrderStatus::PaymentFailed)
+                        .set_order_status(&order.number, OrderStatus::PaymentFailed, "system")
                         .await
                         .map_err(err)?;
                     let reason = match e {
@@ -232,7 +232,7 @@ impl Backend for StoreBackend {
                 }
             }
             self.store
-                .set_order_status(&order.number, order.status)
+                .set_order_status(&order.number, order.status, "system")
                 .await
                 .map_err(err)?;
         }

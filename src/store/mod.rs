@@ -6,6 +6,7 @@
 //! time, and queueing writers in the pool is fairer and faster than letting them
 //! collide on the file lock and back off (DESIGN.md §2).
 
+pub mod audit;
 pub mod card_links;
 mod cards;
 mod catalog;

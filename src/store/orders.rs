@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::directory::new_id;
 use super::{Result, Store, StoreError, now_ms};
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus};
 
@@ -50,6 +51,16 @@ impl Row {
 
 const COLUMNS: &str = "number, kind, status, created_at, body";
 
+/// A status change, with the conditions it needs and who makes it.
+struct Transition<'a> {
+    number: &'a str,
+    account: Option<&'a str>,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    kind: Option<OrderKind>,
+    actor: &'a str,
+}
+
 impl Store {
     /// The next order number, such as `CB-100001`. A number is never handed out twice;
     /// one burned by a lost race leaves a gap, which is harmless.
@@ -66,6 +77,7 @@ impl Store {
     pub async fn insert_order(&self, order: &Order) -> Result<bool> {
         let body = serde_json::to_string(&order.details)
             .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", order.number)))?;
+        let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "INSERT INTO orders (number, idempotency_key, account_id, kind, status, total, currency, \
              created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
@@ -80,9 +92,60 @@ impl Store {
         .bind(order.details.total.currency.code())
         .bind(order.created_at)
         .bind(body)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        let stored = done.rows_affected() == 1;
+        if stored {
+            sqlx::query(
+                "INSERT INTO audit_log (id, order_number, at, actor, action, old_value, new_value) \
+                 VALUES ($1, $2, $3, $4, 'placed', NULL, $5)",
+            )
+            .bind(new_id("audit"))
+            .bind(&order.number)
+            .bind(now_ms())
+            .bind(&order.details.account_id)
+            .bind(order.status.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// Moves an order to `to`, if it belongs to `account` and is in `from` (each when
+    /// given), and records the change with its old value in the same transaction. The
+    /// audit row is written first, under the same conditions, so the transaction starts
+    /// with a write (see DESIGN.md on SQLite lock upgrades).
+    async fn transition(&self, t: Transition<'_>) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO audit_log (id, order_number, at, actor, action, old_value, new_value) \
+             SELECT $1, number, $2, $3, 'status', status, $4 FROM orders \
+             WHERE number = $5 AND ($6 = '' OR account_id = $6) AND ($7 = '' OR status = $7)",
+        )
+        .bind(new_id("audit"))
+        .bind(now_ms())
+        .bind(t.actor)
+        .bind(t.to.as_str())
+        .bind(t.number)
+        .bind(t.account.unwrap_or(""))
+        .bind(t.from.map_or("", OrderStatus::as_str))
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "UPDATE orders SET status = $1, kind = CASE WHEN $2 = '' THEN kind ELSE $2 END, updated_at = $3 \
+             WHERE number = $4 AND ($5 = '' OR account_id = $5) AND ($6 = '' OR status = $6)",
+        )
+        .bind(t.to.as_str())
+        .bind(t.kind.map_or("", OrderKind::as_str))
+        .bind(now_ms())
+        .bind(t.number)
+        .bind(t.account.unwrap_or(""))
+        .bind(t.from.map_or("", OrderStatus::as_str))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub async fn order_by_key(&self, key: &str) -> Result<Option<Order>> {
@@ -126,29 +189,39 @@ impl Store {
         rows.into_iter().map(Row::into_order).collect()
     }
 
-    pub async fn set_order_status(&self, number: &str, status: OrderStatus) -> Result<()> {
-        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE number = $3")
-            .bind(status.as_str())
-            .bind(now_ms())
-            .bind(number)
-            .execute(&self.write)
-            .await?;
+    /// Sets an order's status, as `actor` (an account id, or `system`).
+    pub async fn set_order_status(
+        &self,
+        number: &str,
+        status: OrderStatus,
+        actor: &str,
+    ) -> Result<()> {
+        self.transition(Transition {
+            number,
+            account: None,
+            from: None,
+            to: status,
+            kind: None,
+            actor,
+        })
+        .await?;
         Ok(())
     }
 
     /// Turns one of the account's open quotes into an invoice awaiting payment. `None`
     /// when there is no such open quote (another account's, already converted).
     pub async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>> {
-        let done = sqlx::query(
-            "UPDATE orders SET kind = 'order', status = 'awaiting_payment', updated_at = $1 \
-             WHERE number = $2 AND account_id = $3 AND kind = 'quote' AND status = 'quote'",
-        )
-        .bind(now_ms())
-        .bind(number)
-        .bind(account_id)
-        .execute(&self.write)
-        .await?;
-        if done.rows_affected() == 0 {
+        let converted = self
+            .transition(Transition {
+                number,
+                account: Some(account_id),
+                from: Some(OrderStatus::Quote),
+                to: OrderStatus::AwaitingPayment,
+                kind: Some(OrderKind::Order),
+                actor: account_id,
+            })
+            .await?;
+        if !converted {
             return Ok(None);
         }
         self.order(account_id, number).await
@@ -189,15 +262,18 @@ impl Store {
     }
 
     /// Records the payment of an order that waits for one. `None` if it does not.
-    pub async fn mark_paid(&self, number: &str) -> Result<Option<Order>> {
-        let done = sqlx::query(
-            "UPDATE orders SET status = 'paid', updated_at = $1 WHERE number = $2 AND status = 'awaiting_payment'",
-        )
-        .bind(now_ms())
-        .bind(number)
-        .execute(&self.write)
-        .await?;
-        if done.rows_affected() == 0 {
+    pub async fn mark_paid(&self, number: &str, actor: &str) -> Result<Option<Order>> {
+        let paid = self
+            .transition(Transition {
+                number,
+                account: None,
+                from: Some(OrderStatus::AwaitingPayment),
+                to: OrderStatus::Paid,
+                kind: None,
+                actor,
+            })
+            .await?;
+        if !paid {
             return Ok(None);
         }
         self.order_by_number(number).await

@@ -41,7 +41,12 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
         );
         return None;
     };
-    let port = 30_000 + (std::process::id() % 20_000) as u16;
+    // A port the OS says is free right now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let driver = Driver(
         Command::new(path)
             .arg(format!("--port={port}"))

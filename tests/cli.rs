@@ -174,7 +174,12 @@ fn organizations_deployments_and_members() {
 fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let url = common::sqlite_url(&dir);
-    let port = 20_000 + (std::process::id() % 30_000) as u16;
+    // A port the OS says is free right now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
         .arg("serve")
         .env("DATABASE_URL", &url)
@@ -197,7 +202,8 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         Some(out)
     };
     let mut answer = None;
-    for _ in 0..100 {
+    // Up to 30 s: on a loaded 2-core CI machine, migrating and loading the demo data is slow.
+    for _ in 0..300 {
         answer = health(port);
         if answer.is_some() {
             break;

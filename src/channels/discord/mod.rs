@@ -17,7 +17,7 @@ use serenity::all::{
     CreateInteractionResponse, Interaction, MessageInteractionMetadata, ModalInteraction, User,
 };
 
-use crate::bot::Bot;
+use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
 use crate::engine::action::Verb;
 use crate::engine::event::{Command, Event};
@@ -69,10 +69,8 @@ pub async fn respond(bot: &Bot, interaction: Interaction) -> (CreateInteractionR
         Interaction::Autocomplete(cmd) => (autocomplete(bot, &cmd).await, Outcome::Ok),
         Interaction::Component(c) => component(bot, &c).await,
         Interaction::Modal(m) => modal_submit(bot, &m).await,
-        _ => (
-            CreateInteractionResponse::Message(render::note(
-                bot.prompts().get("en", "discord.unsupported"),
-            )),
+        _ => refuse(
+            bot.prompts().get("en", "discord.unsupported"),
             Outcome::Refused,
         ),
     }
@@ -83,6 +81,30 @@ fn outcome(reply: &Reply) -> Outcome {
     match &reply.notice {
         Some(n) if matches!(n.kind, NoticeKind::Error | NoticeKind::Warning) => Outcome::Refused,
         _ => Outcome::Ok,
+    }
+}
+
+/// A private note, answering an interaction that changed nothing.
+fn refuse(text: &str, outcome: Outcome) -> (CreateInteractionResponse, Outcome) {
+    (
+        CreateInteractionResponse::Message(render::note(text)),
+        outcome,
+    )
+}
+
+/// The bot's answer as a new private message, or as an update of the message the
+/// interaction came from; a failure is a private note either way.
+fn answer(result: Result<Reply, Failure>, update: bool) -> (CreateInteractionResponse, Outcome) {
+    match result {
+        Ok(reply) if update => (
+            CreateInteractionResponse::UpdateMessage(render::message(&reply)),
+            outcome(&reply),
+        ),
+        Ok(reply) => (
+            CreateInteractionResponse::Message(render::message(&reply)),
+            outcome(&reply),
+        ),
+        Err(f) => refuse(&f.text, Outcome::Failed),
     }
 }
 
@@ -115,25 +137,16 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
             match choose_deployment(bot, &who, locale, string_option(cmd, "query")).await {
                 Ok(event) => event,
                 Err(text) => {
-                    return (
-                        CreateInteractionResponse::Message(render::note(&text)),
-                        Outcome::Refused,
-                    );
+                    return refuse(&text, Outcome::Refused);
                 }
             }
         }
         other => Event::Command(Command::Unknown(other.to_string())),
     };
-    match bot.respond_in(&who, locale, event, Some(&cmd.token)).await {
-        Ok(reply) => (
-            CreateInteractionResponse::Message(render::message(&reply)),
-            outcome(&reply),
-        ),
-        Err(f) => (
-            CreateInteractionResponse::Message(render::note(&f.text)),
-            Outcome::Failed,
-        ),
-    }
+    answer(
+        bot.respond_in(&who, locale, event, Some(&cmd.token)).await,
+        false,
+    )
 }
 
 /// `/deployment query:` picks a deployment for the line being chosen, as the select
@@ -235,10 +248,7 @@ async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionRes
     let locale = c.locale.as_str();
     if foreign(c) {
         let text = bot.prompts().get(locale, "discord.not_yours").to_string();
-        return (
-            CreateInteractionResponse::Message(render::note(&text)),
-            Outcome::Refused,
-        );
+        return refuse(&text, Outcome::Refused);
     }
     let id = c.data.custom_id.clone();
     if let Some(form) = id.strip_prefix(MODAL_PREFIX) {
@@ -252,22 +262,13 @@ async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionRes
         },
         _ => {
             let text = bot.prompts().get(locale, "discord.unsupported").to_string();
-            return (
-                CreateInteractionResponse::Message(render::note(&text)),
-                Outcome::Refused,
-            );
+            return refuse(&text, Outcome::Refused);
         }
     };
-    match bot.respond_in(&who, locale, event, Some(&c.token)).await {
-        Ok(reply) => (
-            CreateInteractionResponse::UpdateMessage(render::message(&reply)),
-            outcome(&reply),
-        ),
-        Err(f) => (
-            CreateInteractionResponse::Message(render::note(&f.text)),
-            Outcome::Failed,
-        ),
-    }
+    answer(
+        bot.respond_in(&who, locale, event, Some(&c.token)).await,
+        true,
+    )
 }
 
 /// A form button: the modal is built from the current view, so a button from an older
@@ -281,10 +282,7 @@ async fn open_modal(
     let current = match bot.respond(who, locale, Event::Start).await {
         Ok(r) => r,
         Err(f) => {
-            return (
-                CreateInteractionResponse::Message(render::note(&f.text)),
-                Outcome::Failed,
-            );
+            return refuse(&f.text, Outcome::Failed);
         }
     };
     if let Some(modal) = current
@@ -325,21 +323,9 @@ async fn modal_submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResp
         action: m.data.custom_id.clone(),
         fields,
     };
-    match bot
+    let result = bot
         .respond_in(&who, m.locale.as_str(), event, Some(&m.token))
-        .await
-    {
-        Ok(reply) if m.message.is_some() => (
-            CreateInteractionResponse::UpdateMessage(render::message(&reply)),
-            outcome(&reply),
-        ),
-        Ok(reply) => (
-            CreateInteractionResponse::Message(render::message(&reply)),
-            outcome(&reply),
-        ),
-        Err(f) => (
-            CreateInteractionResponse::Message(render::note(&f.text)),
-            Outcome::Failed,
-        ),
-    }
+        .await;
+    // A modal opened from a message updates it; one opened from a command answers anew.
+    answer(result, m.message.is_some())
 }

@@ -33,12 +33,13 @@ async fn my_orgs(t: &Turn<'_>) -> Result<Vec<String>, BackendError> {
     Ok(account.memberships.into_iter().map(|m| m.org.id).collect())
 }
 
-/// A deployment by id, only if it belongs to one of the user's organizations: ids from
-/// payloads are untrusted, and a forged one gets the same answer as an unknown one.
-async fn mine(t: &Turn<'_>, id: &str) -> Result<Deployment, super::Fail> {
+/// A deployment by id, only if it belongs to one of the user's organizations (returned
+/// too, for what comes next): ids from payloads are untrusted, and a forged one gets the
+/// same answer as an unknown one.
+async fn mine(t: &Turn<'_>, id: &str) -> Result<(Deployment, Vec<String>), super::Fail> {
     let orgs = my_orgs(t).await?;
     match t.backend.deployment(id).await? {
-        Some(d) if orgs.contains(&d.org_id) => Ok(d),
+        Some(d) if orgs.contains(&d.org_id) => Ok((d, orgs)),
         Some(d) => {
             tracing::warn!(account = t.account_id, deployment = %d.id, "refused a deployment of another organization");
             Err(Notice::error(t.lang.t("deployment.not_yours")).into())
@@ -69,8 +70,7 @@ pub async fn search(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
 pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     let line = current_line(s, t)?;
     let id = input.one_value().ok_or_else(|| choose_one(t))?;
-    let d = mine(t, id).await?;
-    let orgs = my_orgs(t).await?;
+    let (d, orgs) = mine(t, id).await?;
     let confirmed = checkout_mut(s, t)?.confirmed.contains(&d.id);
     if !confirmed && !t.backend.look_alikes(&orgs, &d).await?.is_empty() {
         s.step = Step::LookAlike {
@@ -87,7 +87,7 @@ pub async fn confirm(s: &mut Session, t: &Turn<'_>) -> Flow {
     let Step::LookAlike { line, deployment } = s.step.clone() else {
         return Err(not_here(t).into());
     };
-    let d = mine(t, &deployment).await?;
+    let (d, _) = mine(t, &deployment).await?;
     checkout_mut(s, t)?.confirmed.insert(d.id.clone());
     assign(s, t, line, &d).await
 }

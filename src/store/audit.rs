@@ -16,6 +16,11 @@ pub struct AuditEntry {
     pub new_value: Option<String>,
 }
 
+/// Appends an entry with the order's next sequence number. Binds: id, order number, at,
+/// actor, action, old value, new value.
+pub(super) const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, order_number, seq, at, actor, action, old_value, new_value) \
+     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7 FROM audit_log WHERE order_number = $2";
+
 impl Store {
     pub async fn record_audit(
         &self,
@@ -25,19 +30,16 @@ impl Store {
         old_value: Option<&str>,
         new_value: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (id, order_number, at, actor, action, old_value, new_value) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(new_id("audit"))
-        .bind(order_number)
-        .bind(now_ms())
-        .bind(actor)
-        .bind(action)
-        .bind(old_value)
-        .bind(new_value)
-        .execute(&self.write)
-        .await?;
+        sqlx::query(AUDIT_INSERT)
+            .bind(new_id("audit"))
+            .bind(order_number)
+            .bind(now_ms())
+            .bind(actor)
+            .bind(action)
+            .bind(old_value)
+            .bind(new_value)
+            .execute(&self.write)
+            .await?;
         Ok(())
     }
 
@@ -45,7 +47,7 @@ impl Store {
     pub async fn audit_for(&self, order_number: &str) -> Result<Vec<AuditEntry>> {
         Ok(sqlx::query_as(
             "SELECT order_number, at, actor, action, old_value, new_value FROM audit_log \
-             WHERE order_number = $1 ORDER BY at, id",
+             WHERE order_number = $1 ORDER BY seq",
         )
         .bind(order_number)
         .fetch_all(&self.read)

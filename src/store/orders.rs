@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use super::audit::AUDIT_INSERT;
 use super::directory::new_id;
 use super::{Result, Store, StoreError, now_ms};
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus};
@@ -96,17 +97,16 @@ impl Store {
         .await?;
         let stored = done.rows_affected() == 1;
         if stored {
-            sqlx::query(
-                "INSERT INTO audit_log (id, order_number, at, actor, action, old_value, new_value) \
-                 VALUES ($1, $2, $3, $4, 'placed', NULL, $5)",
-            )
-            .bind(new_id("audit"))
-            .bind(&order.number)
-            .bind(now_ms())
-            .bind(&order.details.account_id)
-            .bind(order.status.as_str())
-            .execute(&mut *tx)
-            .await?;
+            sqlx::query(AUDIT_INSERT)
+                .bind(new_id("audit"))
+                .bind(&order.number)
+                .bind(now_ms())
+                .bind(&order.details.account_id)
+                .bind("placed")
+                .bind(None::<String>)
+                .bind(order.status.as_str())
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(stored)
@@ -114,38 +114,51 @@ impl Store {
 
     /// Moves an order to `to`, if it belongs to `account` and is in `from` (each when
     /// given), and records the change with its old value in the same transaction. The
-    /// audit row is written first, under the same conditions, so the transaction starts
-    /// with a write (see DESIGN.md on SQLite lock upgrades).
+    /// first statement is a write that takes the order's lock (a SQLite transaction that
+    /// read first could not upgrade, see DESIGN.md; a PostgreSQL one that lost a race now
+    /// sees the winner's status), so a change that lost to another is not audited.
     async fn transition(&self, t: Transition<'_>) -> Result<bool> {
+        let conditions =
+            "number = $1 AND ($2 = '' OR account_id = $2) AND ($3 = '' OR status = $3)";
         let mut tx = self.write.begin().await?;
-        sqlx::query(
-            "INSERT INTO audit_log (id, order_number, at, actor, action, old_value, new_value) \
-             SELECT $1, number, $2, $3, 'status', status, $4 FROM orders \
-             WHERE number = $5 AND ($6 = '' OR account_id = $6) AND ($7 = '' OR status = $7)",
-        )
-        .bind(new_id("audit"))
-        .bind(now_ms())
-        .bind(t.actor)
-        .bind(t.to.as_str())
+        let locked = sqlx::query(&format!(
+            "UPDATE orders SET updated_at = updated_at WHERE {conditions}"
+        ))
         .bind(t.number)
         .bind(t.account.unwrap_or(""))
         .bind(t.from.map_or("", OrderStatus::as_str))
         .execute(&mut *tx)
         .await?;
-        let done = sqlx::query(
+        if locked.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let (old,): (String,) = sqlx::query_as("SELECT status FROM orders WHERE number = $1")
+            .bind(t.number)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
             "UPDATE orders SET status = $1, kind = CASE WHEN $2 = '' THEN kind ELSE $2 END, updated_at = $3 \
-             WHERE number = $4 AND ($5 = '' OR account_id = $5) AND ($6 = '' OR status = $6)",
+             WHERE number = $4",
         )
         .bind(t.to.as_str())
         .bind(t.kind.map_or("", OrderKind::as_str))
         .bind(now_ms())
         .bind(t.number)
-        .bind(t.account.unwrap_or(""))
-        .bind(t.from.map_or("", OrderStatus::as_str))
         .execute(&mut *tx)
         .await?;
+        sqlx::query(AUDIT_INSERT)
+            .bind(new_id("audit"))
+            .bind(t.number)
+            .bind(now_ms())
+            .bind(t.actor)
+            .bind("status")
+            .bind(old)
+            .bind(t.to.as_str())
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(done.rows_affected() > 0)
+        Ok(true)
     }
 
     pub async fn order_by_key(&self, key: &str) -> Result<Option<Order>> {

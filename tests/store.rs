@@ -16,15 +16,7 @@ use checkout_bot::engine::session::{Session, Step};
 use checkout_bot::import::catalog::demo_catalog;
 use checkout_bot::store::Store;
 
-async fn org(store: &Store, id: &str) {
-    store
-        .upsert_org(&Organization {
-            id: id.into(),
-            name: format!("{id} Inc"),
-        })
-        .await
-        .unwrap();
-}
+use common::org;
 
 fn session(rev: u64, step: Step) -> Session {
     Session {
@@ -654,6 +646,12 @@ on_both!(
                 (a.clone(), "placed".to_string(), None, s("quote")),
                 (
                     a.clone(),
+                    "assignment line 1".to_string(),
+                    None,
+                    s("SUP-CREDIT: organization O1 (O1 Inc)")
+                ),
+                (
+                    a.clone(),
                     "status".to_string(),
                     s("quote"),
                     s("awaiting_payment")
@@ -670,7 +668,7 @@ on_both!(
             .record_audit("CB-7", "system", "note", None, Some("checked"))
             .await
             .unwrap();
-        assert_eq!(store.audit_for("CB-7").await.unwrap().len(), 4);
+        assert_eq!(store.audit_for("CB-7").await.unwrap().len(), 5);
         assert!(store.audit_for("CB-8").await.unwrap().is_empty());
     }
 );

@@ -1,8 +1,9 @@
-//! The business vocabulary: money, the catalog, the cart, accounts, deployments,
+//! The business vocabulary: money, the catalog, the cart, accounts, approvals, deployments,
 //! addresses, shipping, cards, PO numbers and orders. Plain types and rules, no I/O.
 
 pub mod account;
 pub mod address;
+pub mod approval;
 pub mod card;
 pub mod cart;
 pub mod catalog;

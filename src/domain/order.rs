@@ -34,6 +34,12 @@ pub enum OrderStatus {
     Paid,
     /// The card was declined; the buyer went back to choose another method.
     PaymentFailed,
+    /// The organization's policy wants an approver first; nothing is charged yet.
+    AwaitingApproval,
+    /// An approver said no.
+    Rejected,
+    /// Nobody decided within APPROVAL_EXPIRE_DAYS.
+    Expired,
 }
 
 impl OrderStatus {
@@ -43,8 +49,21 @@ impl OrderStatus {
             OrderStatus::AwaitingPayment => "awaiting_payment",
             OrderStatus::Paid => "paid",
             OrderStatus::PaymentFailed => "payment_failed",
+            OrderStatus::AwaitingApproval => "awaiting_approval",
+            OrderStatus::Rejected => "rejected",
+            OrderStatus::Expired => "expired",
         }
     }
+
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Quote,
+        OrderStatus::AwaitingPayment,
+        OrderStatus::Paid,
+        OrderStatus::PaymentFailed,
+        OrderStatus::AwaitingApproval,
+        OrderStatus::Rejected,
+        OrderStatus::Expired,
+    ];
 }
 
 /// How the buyer pays (seed step 11).

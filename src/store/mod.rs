@@ -6,6 +6,7 @@
 //! time, and queueing writers in the pool is fairer and faster than letting them
 //! collide on the file lock and back off (DESIGN.md §2).
 
+pub mod approvals;
 pub mod audit;
 pub mod card_links;
 mod cards;
@@ -38,6 +39,9 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A transaction on the write pool.
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -4,8 +4,21 @@ use sqlx::FromRow;
 
 use super::audit::AUDIT_INSERT;
 use super::directory::new_id;
-use super::{Result, Store, StoreError, now_ms};
-use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus};
+use super::{Result, Store, StoreError, Tx, now_ms};
+use crate::domain::approval::{Status, Why};
+use crate::domain::order::{NewOrder, Order, OrderKind, OrderLine, OrderStatus};
+
+/// What a line was assigned to, as the audit trail records it.
+fn assignment(line: &OrderLine) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(d) = &line.deployment {
+        parts.push(format!("deployment {} ({})", d.id, d.name));
+    }
+    if let Some(o) = &line.organization {
+        parts.push(format!("organization {} ({})", o.id, o.name));
+    }
+    (!parts.is_empty()).then(|| format!("{}: {}", line.sku, parts.join(", ")))
+}
 
 #[derive(FromRow)]
 struct Row {
@@ -25,15 +38,10 @@ fn kind(s: &str) -> Result<OrderKind> {
 }
 
 fn status(s: &str) -> Result<OrderStatus> {
-    [
-        OrderStatus::Quote,
-        OrderStatus::AwaitingPayment,
-        OrderStatus::Paid,
-        OrderStatus::PaymentFailed,
-    ]
-    .into_iter()
-    .find(|x| x.as_str() == s)
-    .ok_or_else(|| StoreError::Corrupt(format!("order status {s}")))
+    OrderStatus::ALL
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .ok_or_else(|| StoreError::Corrupt(format!("order status {s}")))
 }
 
 impl Row {
@@ -53,13 +61,57 @@ impl Row {
 const COLUMNS: &str = "number, kind, status, created_at, body";
 
 /// A status change, with the conditions it needs and who makes it.
-struct Transition<'a> {
-    number: &'a str,
-    account: Option<&'a str>,
-    from: Option<OrderStatus>,
-    to: OrderStatus,
-    kind: Option<OrderKind>,
-    actor: &'a str,
+pub(super) struct Transition<'a> {
+    pub number: &'a str,
+    pub account: Option<&'a str>,
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub kind: Option<OrderKind>,
+    pub actor: &'a str,
+}
+
+/// Applies `t` inside `tx`; false (and nothing written) if its conditions do not hold.
+/// The first statement is a write that takes the order's lock (a SQLite transaction that
+/// read first could not upgrade, see DESIGN.md; a PostgreSQL one that lost a race now
+/// sees the winner's status), so a change that lost to another is not audited.
+pub(super) async fn transition_in(tx: &mut Tx<'_>, t: &Transition<'_>) -> Result<bool> {
+    let conditions = "number = $1 AND ($2 = '' OR account_id = $2) AND ($3 = '' OR status = $3)";
+    let locked = sqlx::query(&format!(
+        "UPDATE orders SET updated_at = updated_at WHERE {conditions}"
+    ))
+    .bind(t.number)
+    .bind(t.account.unwrap_or(""))
+    .bind(t.from.map_or("", OrderStatus::as_str))
+    .execute(&mut **tx)
+    .await?;
+    if locked.rows_affected() == 0 {
+        return Ok(false);
+    }
+    let (old,): (String,) = sqlx::query_as("SELECT status FROM orders WHERE number = $1")
+        .bind(t.number)
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE orders SET status = $1, kind = CASE WHEN $2 = '' THEN kind ELSE $2 END, updated_at = $3 \
+         WHERE number = $4",
+    )
+    .bind(t.to.as_str())
+    .bind(t.kind.map_or("", OrderKind::as_str))
+    .bind(now_ms())
+    .bind(t.number)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(AUDIT_INSERT)
+        .bind(new_id("audit"))
+        .bind(t.number)
+        .bind(now_ms())
+        .bind(t.actor)
+        .bind("status")
+        .bind(old)
+        .bind(t.to.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
 }
 
 impl Store {
@@ -76,6 +128,16 @@ impl Store {
 
     /// Stores an order unless one with the same idempotency key exists. True if stored.
     pub async fn insert_order(&self, order: &Order) -> Result<bool> {
+        self.insert_order_for_approval(order, &[]).await
+    }
+
+    /// Stores an order, and in the same transaction the approvals it waits for (one per
+    /// organization, with why) and audit entries for its placing and its assignments.
+    pub async fn insert_order_for_approval(
+        &self,
+        order: &Order,
+        approvals: &[(String, Why)],
+    ) -> Result<bool> {
         let body = serde_json::to_string(&order.details)
             .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", order.number)))?;
         let mut tx = self.write.begin().await?;
@@ -95,68 +157,48 @@ impl Store {
         .bind(body)
         .execute(&mut *tx)
         .await?;
-        let stored = done.rows_affected() == 1;
-        if stored {
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let actor = order.details.account_id.as_str();
+        let mut entries = vec![("placed".to_string(), order.status.as_str().to_string())];
+        for (i, line) in order.details.lines.iter().enumerate() {
+            if let Some(assigned) = assignment(line) {
+                entries.push((format!("assignment line {}", i + 1), assigned));
+            }
+        }
+        for (org, why) in approvals {
+            entries.push((
+                format!("approval {org}"),
+                Status::Pending.as_str().to_string(),
+            ));
+            super::approvals::insert_approval(&mut tx, order, org, why).await?;
+        }
+        for (action, new_value) in entries {
             sqlx::query(AUDIT_INSERT)
                 .bind(new_id("audit"))
                 .bind(&order.number)
                 .bind(now_ms())
-                .bind(&order.details.account_id)
-                .bind("placed")
+                .bind(actor)
+                .bind(action)
                 .bind(None::<String>)
-                .bind(order.status.as_str())
+                .bind(new_value)
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
-        Ok(stored)
+        Ok(true)
     }
 
     /// Moves an order to `to`, if it belongs to `account` and is in `from` (each when
-    /// given), and records the change with its old value in the same transaction. The
-    /// first statement is a write that takes the order's lock (a SQLite transaction that
-    /// read first could not upgrade, see DESIGN.md; a PostgreSQL one that lost a race now
-    /// sees the winner's status), so a change that lost to another is not audited.
+    /// given), and records the change with its old value in the same transaction.
     async fn transition(&self, t: Transition<'_>) -> Result<bool> {
-        let conditions =
-            "number = $1 AND ($2 = '' OR account_id = $2) AND ($3 = '' OR status = $3)";
         let mut tx = self.write.begin().await?;
-        let locked = sqlx::query(&format!(
-            "UPDATE orders SET updated_at = updated_at WHERE {conditions}"
-        ))
-        .bind(t.number)
-        .bind(t.account.unwrap_or(""))
-        .bind(t.from.map_or("", OrderStatus::as_str))
-        .execute(&mut *tx)
-        .await?;
-        if locked.rows_affected() == 0 {
+        if !transition_in(&mut tx, &t).await? {
             tx.rollback().await?;
             return Ok(false);
         }
-        let (old,): (String,) = sqlx::query_as("SELECT status FROM orders WHERE number = $1")
-            .bind(t.number)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query(
-            "UPDATE orders SET status = $1, kind = CASE WHEN $2 = '' THEN kind ELSE $2 END, updated_at = $3 \
-             WHERE number = $4",
-        )
-        .bind(t.to.as_str())
-        .bind(t.kind.map_or("", OrderKind::as_str))
-        .bind(now_ms())
-        .bind(t.number)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(AUDIT_INSERT)
-            .bind(new_id("audit"))
-            .bind(t.number)
-            .bind(now_ms())
-            .bind(t.actor)
-            .bind("status")
-            .bind(old)
-            .bind(t.to.as_str())
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -7,6 +7,17 @@ pub mod discord;
 
 use checkout_bot::store::{Store, StoreOptions};
 
+/// An organization named "{id} Inc".
+pub async fn org(store: &Store, id: &str) {
+    store
+        .upsert_org(&checkout_bot::domain::account::Organization {
+            id: id.into(),
+            name: format!("{id} Inc"),
+        })
+        .await
+        .unwrap();
+}
+
 /// A fresh SQLite file in a temporary directory (kept alive by the returned guard).
 pub async fn sqlite() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -7,7 +7,7 @@ use crate::domain::account::Account;
 use crate::domain::cart::Line;
 use crate::domain::catalog::{Product, Requirement};
 use crate::domain::money::Money;
-use crate::domain::order::{Delivery, Named, NewOrder, OrderLine, Payment};
+use crate::domain::order::{Delivery, Named, NewOrder, OrderLine, OrderStatus, Payment};
 use crate::engine::action::Verb;
 use crate::engine::backend::Placed;
 use crate::engine::session::{Checkout, Session, Step};
@@ -241,10 +241,10 @@ pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
         Placed::Done(order) => {
             s.cart.clear();
             s.checkout = None;
-            let key = if order.status == crate::domain::order::OrderStatus::Quote {
-                "placed.quote_saved"
-            } else {
-                "placed.done"
+            let key = match order.status {
+                OrderStatus::Quote => "placed.quote_saved",
+                OrderStatus::AwaitingApproval => "placed.awaiting_approval",
+                _ => "placed.done",
             };
             let notice = Notice::success(t.lang.f(key, &[("number", &order.number)]));
             s.step = Step::Placed {

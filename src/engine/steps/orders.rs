@@ -26,6 +26,9 @@ fn status(t: &Turn<'_>, o: &Order) -> String {
         OrderStatus::AwaitingPayment => t.lang.t("status.awaiting_payment"),
         OrderStatus::Paid => t.lang.t("status.paid"),
         OrderStatus::PaymentFailed => t.lang.t("status.payment_failed"),
+        OrderStatus::AwaitingApproval => t.lang.t("status.awaiting_approval"),
+        OrderStatus::Rejected => t.lang.t("status.rejected"),
+        OrderStatus::Expired => t.lang.t("status.expired"),
     }
 }
 
@@ -47,6 +50,9 @@ fn instructions(t: &Turn<'_>, o: &Order) -> Option<String> {
             ],
         )),
         (OrderStatus::Quote, _) => Some(t.lang.t("placed.quote")),
+        (OrderStatus::AwaitingApproval, _) => Some(t.lang.t("placed.approval")),
+        (OrderStatus::Rejected, _) => Some(t.lang.t("placed.rejected")),
+        (OrderStatus::Expired, _) => Some(t.lang.t("placed.expired")),
         _ => None,
     }
 }

@@ -1,0 +1,217 @@
+//! Purchase-order approvals: an organization's policy, the approval an order waits for,
+//! and an approver's delegate. Rules only; the store and the approvals service act on them.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::money::Money;
+
+/// When an organization wants an approver to confirm an order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Every order that carries a PO number.
+    pub po_required: bool,
+    /// Orders whose total is above this amount.
+    pub limit: Option<Decimal>,
+}
+
+/// Why an order needs approval, kept with the request so approvers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Why {
+    PoNumber,
+    OverLimit(Decimal),
+}
+
+impl Why {
+    /// Stored form: `po` or `limit:AMOUNT`.
+    pub fn as_stored(&self) -> String {
+        match self {
+            Why::PoNumber => "po".into(),
+            Why::OverLimit(l) => format!("limit:{l}"),
+        }
+    }
+
+    pub fn from_stored(s: &str) -> Option<Why> {
+        match s.split_once(':') {
+            None if s == "po" => Some(Why::PoNumber),
+            Some(("limit", amount)) => amount.parse().ok().map(Why::OverLimit),
+            _ => None,
+        }
+    }
+}
+
+impl Policy {
+    /// Whether an order with this PO number and total needs approval. `buyer_limit`, when
+    /// the buyer has one, replaces the organization's limit. A PO number counts first:
+    /// it is the reason a finance team reads as "this is a purchase order".
+    pub fn requires(
+        &self,
+        buyer_limit: Option<Decimal>,
+        po_number: Option<&str>,
+        total: &Money,
+    ) -> Option<Why> {
+        if self.po_required && po_number.is_some_and(|p| !p.trim().is_empty()) {
+            return Some(Why::PoNumber);
+        }
+        match buyer_limit.or(self.limit) {
+            Some(limit) if total.amount > limit => Some(Why::OverLimit(limit)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Approved,
+    Rejected,
+    Expired,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Pending,
+        Status::Approved,
+        Status::Rejected,
+        Status::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// One organization's approval of one order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub id: String,
+    pub order_number: String,
+    pub org_id: String,
+    /// The requester's account.
+    pub requested_by: String,
+    pub why: Option<Why>,
+    pub status: Status,
+    pub created_at: i64,
+    pub reminded_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    /// The account that clicked.
+    pub decided_by: Option<String>,
+    /// The approver a delegate acted for.
+    pub on_behalf_of: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What an approver decides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Approve,
+    Reject { reason: String },
+}
+
+impl Verdict {
+    pub fn status(&self) -> Status {
+        match self {
+            Verdict::Approve => Status::Approved,
+            Verdict::Reject { .. } => Status::Rejected,
+        }
+    }
+}
+
+/// An approver's stand-in from `starts_at` until `ends_at` (milliseconds, end excluded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delegation {
+    pub id: String,
+    pub approver_id: String,
+    pub delegate_id: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+impl Delegation {
+    pub fn covers(&self, now: i64) -> bool {
+        self.starts_at <= now && now < self.ends_at
+    }
+}
+
+/// The longest reason kept; a modal allows no more.
+pub const MAX_REASON: usize = 500;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Currency;
+
+    fn usd(n: i64) -> Money {
+        Money::new(Decimal::from(n), Currency::usd())
+    }
+
+    #[test]
+    fn a_po_number_or_a_total_above_the_limit_needs_approval() {
+        let p = Policy {
+            po_required: true,
+            limit: Some(Decimal::from(1000)),
+        };
+        assert_eq!(
+            p.requires(None, Some("PO-1"), &usd(10)),
+            Some(Why::PoNumber)
+        );
+        assert_eq!(p.requires(None, Some("  "), &usd(10)), None);
+        assert_eq!(
+            p.requires(None, None, &usd(1000)),
+            None,
+            "at the limit is fine"
+        );
+        assert_eq!(
+            p.requires(None, None, &usd(1001)),
+            Some(Why::OverLimit(Decimal::from(1000)))
+        );
+        let off = Policy::default();
+        assert_eq!(off.requires(None, Some("PO-1"), &usd(1_000_000)), None);
+    }
+
+    #[test]
+    fn a_buyer_limit_replaces_the_organization_limit_both_ways() {
+        let p = Policy {
+            po_required: false,
+            limit: Some(Decimal::from(1000)),
+        };
+        assert_eq!(
+            p.requires(Some(Decimal::from(5000)), None, &usd(2000)),
+            None
+        );
+        assert_eq!(
+            p.requires(Some(Decimal::from(100)), None, &usd(200)),
+            Some(Why::OverLimit(Decimal::from(100)))
+        );
+    }
+
+    #[test]
+    fn reasons_round_trip_through_their_stored_form() {
+        for why in [Why::PoNumber, Why::OverLimit("2500.50".parse().unwrap())] {
+            assert_eq!(Why::from_stored(&why.as_stored()), Some(why));
+        }
+        assert_eq!(Why::from_stored("limit:abc"), None);
+        assert_eq!(Why::from_stored("other"), None);
+    }
+
+    #[test]
+    fn a_delegation_covers_its_range_only() {
+        let d = Delegation {
+            id: "d".into(),
+            approver_id: "a".into(),
+            delegate_id: "b".into(),
+            starts_at: 100,
+            ends_at: 200,
+        };
+        assert!(!d.covers(99));
+        assert!(d.covers(100));
+        assert!(d.covers(199));
+        assert!(!d.covers(200));
+    }
+}

@@ -1,0 +1,658 @@
+//! Approvals: each organization's policy and channel, the approvals orders wait for, the
+//! chat messages that carry them, and delegations.
+//!
+//! A decision, an expiry and a reminder each change one row with a conditional update
+//! (`… WHERE status = 'pending'`, `… AND reminded_at IS NULL`): however many clicks or
+//! processes race, one update matches and the others change nothing. Every transaction
+//! here starts with a write, which takes the order's lock first (DESIGN.md: a SQLite
+//! transaction that read first could not upgrade).
+
+use rust_decimal::Decimal;
+use sqlx::FromRow;
+
+use super::audit::AUDIT_INSERT;
+use super::directory::new_id;
+use super::orders::{Transition, transition_in};
+use super::{Result, Store, StoreError, Tx};
+use crate::domain::account::Identity;
+use crate::domain::approval::{Approval, Delegation, Policy, Status, Verdict, Why};
+use crate::domain::order::{Order, OrderStatus};
+
+#[derive(FromRow)]
+struct Row {
+    id: String,
+    order_number: String,
+    org_id: String,
+    requested_by: String,
+    why: String,
+    status: String,
+    created_at: i64,
+    reminded_at: Option<i64>,
+    decided_at: Option<i64>,
+    decided_by: Option<String>,
+    on_behalf_of: Option<String>,
+    reason: Option<String>,
+}
+
+const COLUMNS: &str = "a.id, a.order_number, a.org_id, a.requested_by, a.why, a.status, a.created_at, \
+     a.reminded_at, a.decided_at, a.decided_by, a.on_behalf_of, a.reason";
+
+impl Row {
+    fn into_approval(self) -> Result<Approval> {
+        let status = Status::ALL
+            .into_iter()
+            .find(|s| s.as_str() == self.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("approval status {}", self.status)))?;
+        Ok(Approval {
+            why: Why::from_stored(&self.why),
+            id: self.id,
+            order_number: self.order_number,
+            org_id: self.org_id,
+            requested_by: self.requested_by,
+            status,
+            created_at: self.created_at,
+            reminded_at: self.reminded_at,
+            decided_at: self.decided_at,
+            decided_by: self.decided_by,
+            on_behalf_of: self.on_behalf_of,
+            reason: self.reason,
+        })
+    }
+}
+
+fn approvals(rows: Vec<Row>) -> Result<Vec<Approval>> {
+    rows.into_iter().map(Row::into_approval).collect()
+}
+
+fn money(text: Option<String>) -> Result<Option<Decimal>> {
+    text.map(|t| {
+        t.parse()
+            .map_err(|_| StoreError::Corrupt(format!("approval limit {t}")))
+    })
+    .transpose()
+}
+
+/// Records that `order` waits for `org`'s approval; part of placing the order.
+pub(super) async fn insert_approval(
+    tx: &mut Tx<'_>,
+    order: &Order,
+    org: &str,
+    why: &Why,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO approvals (id, order_number, org_id, requested_by, why, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+    )
+    .bind(new_id("apv"))
+    .bind(&order.number)
+    .bind(org)
+    .bind(&order.details.account_id)
+    .bind(why.as_stored())
+    .bind(order.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A decision to record: who clicked, for whom, and when.
+pub struct Decision<'a> {
+    pub approval_id: &'a str,
+    pub verdict: &'a Verdict,
+    /// The account that clicked.
+    pub actor: &'a str,
+    /// The approver a delegate acts for.
+    pub on_behalf_of: Option<&'a str>,
+    /// How the audit trail names the decider, e.g. "Ann (acc_1) on behalf of Bo (acc_2)".
+    pub described: &'a str,
+    pub at: i64,
+}
+
+/// What recording a decision came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recorded {
+    /// This decision was the one recorded; the order is now in `order_status`.
+    Done {
+        approval: Approval,
+        order_status: OrderStatus,
+    },
+    /// Someone decided first, it expired, or the order stopped waiting.
+    TooLate(Approval),
+    Unknown,
+}
+
+impl Store {
+    pub async fn approval(&self, id: &str) -> Result<Option<Approval>> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM approvals a WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(Row::into_approval).transpose()
+    }
+
+    /// The approvals an order waits or waited for, one per organization.
+    pub async fn approvals_of(&self, order_number: &str) -> Result<Vec<Approval>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM approvals a WHERE a.order_number = $1 ORDER BY a.org_id"
+        ))
+        .bind(order_number)
+        .fetch_all(&self.read)
+        .await?;
+        approvals(rows)
+    }
+
+    /// Pending approvals of an organization whose order still waits, oldest first.
+    pub async fn pending_approvals(&self, org_id: &str) -> Result<Vec<Approval>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM approvals a JOIN orders o ON o.number = a.order_number \
+             WHERE a.org_id = $1 AND a.status = 'pending' AND o.status = 'awaiting_approval' \
+             ORDER BY a.created_at, a.id"
+        ))
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?;
+        approvals(rows)
+    }
+
+    /// Records a decision exactly once, with its audit entry, and moves the order on in
+    /// the same transaction: rejected at once, or awaiting payment when this was the
+    /// last approval it waited for.
+    pub async fn decide(&self, d: &Decision<'_>) -> Result<Recorded> {
+        let mut tx = self.write.begin().await?;
+        let locked = sqlx::query(
+            "UPDATE orders SET updated_at = updated_at WHERE status = 'awaiting_approval' \
+             AND number = (SELECT order_number FROM approvals WHERE id = $1)",
+        )
+        .bind(d.approval_id)
+        .execute(&mut *tx)
+        .await?;
+        let decided = if locked.rows_affected() == 1 {
+            sqlx::query(
+                "UPDATE approvals SET status = $2, decided_at = $3, decided_by = $4, on_behalf_of = $5, \
+                 reason = $6 WHERE id = $1 AND status = 'pending'",
+            )
+            .bind(d.approval_id)
+            .bind(d.verdict.status().as_str())
+            .bind(d.at)
+            .bind(d.actor)
+            .bind(d.on_behalf_of)
+            .bind(match d.verdict {
+                Verdict::Reject { reason } => Some(reason.as_str()),
+                Verdict::Approve => None,
+            })
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1
+        } else {
+            false
+        };
+        if !decided {
+            tx.rollback().await?;
+            return Ok(match self.approval(d.approval_id).await? {
+                Some(a) => Recorded::TooLate(a),
+                None => Recorded::Unknown,
+            });
+        }
+        let (number, org): (String, String) =
+            sqlx::query_as("SELECT order_number, org_id FROM approvals WHERE id = $1")
+                .bind(d.approval_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let outcome = match d.verdict {
+            Verdict::Approve => format!("approved by {}", d.described),
+            Verdict::Reject { reason } => format!("rejected by {}: {reason}", d.described),
+        };
+        sqlx::query(AUDIT_INSERT)
+            .bind(new_id("audit"))
+            .bind(&number)
+            .bind(d.at)
+            .bind(d.actor)
+            .bind(format!("approval {org}"))
+            .bind(Status::Pending.as_str())
+            .bind(outcome)
+            .execute(&mut *tx)
+            .await?;
+        let (waiting,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM approvals WHERE order_number = $1 AND status <> 'approved'",
+        )
+        .bind(&number)
+        .fetch_one(&mut *tx)
+        .await?;
+        let next = match d.verdict {
+            Verdict::Reject { .. } => Some(OrderStatus::Rejected),
+            Verdict::Approve if waiting == 0 => Some(OrderStatus::AwaitingPayment),
+            Verdict::Approve => None,
+        };
+        if let Some(to) = next {
+            transition_in(
+                &mut tx,
+                &Transition {
+                    number: &number,
+                    account: None,
+                    from: Some(OrderStatus::AwaitingApproval),
+                    to,
+                    kind: None,
+                    actor: d.actor,
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        let approval = self
+            .approval(d.approval_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("approval {} vanished", d.approval_id)))?;
+        Ok(Recorded::Done {
+            approval,
+            order_status: next.unwrap_or(OrderStatus::AwaitingApproval),
+        })
+    }
+
+    /// Pending approvals created before `created_before` whose order still waits.
+    pub async fn approvals_older_than(
+        &self,
+        created_before: i64,
+        limit: usize,
+    ) -> Result<Vec<Approval>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM approvals a JOIN orders o ON o.number = a.order_number \
+             WHERE a.status = 'pending' AND o.status = 'awaiting_approval' AND a.created_at < $1 \
+             ORDER BY a.created_at, a.id LIMIT $2"
+        ))
+        .bind(created_before)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.read)
+        .await?;
+        approvals(rows)
+    }
+
+    /// Claims the one reminder an approval gets. True for exactly one caller.
+    pub async fn claim_reminder(&self, approval_id: &str, at: i64) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let claimed = sqlx::query(
+            "UPDATE approvals SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL \
+             AND status = 'pending'",
+        )
+        .bind(approval_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if claimed {
+            let (number, org): (String, String) =
+                sqlx::query_as("SELECT order_number, org_id FROM approvals WHERE id = $1")
+                    .bind(approval_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            sqlx::query(AUDIT_INSERT)
+                .bind(new_id("audit"))
+                .bind(number)
+                .bind(at)
+                .bind("system")
+                .bind(format!("reminder {org}"))
+                .bind(None::<String>)
+                .bind("sent")
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// Claims the announcement of a new request, so one process posts it.
+    pub async fn claim_announcement(&self, approval_id: &str, at: i64) -> Result<bool> {
+        Ok(sqlx::query(
+            "UPDATE approvals SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL",
+        )
+        .bind(approval_id)
+        .bind(at)
+        .execute(&self.write)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    /// Gives back a claim whose announcement reached nobody, so a later sweep retries.
+    pub async fn release_announcement(&self, approval_id: &str) -> Result<()> {
+        sqlx::query("UPDATE approvals SET announced_at = NULL WHERE id = $1")
+            .bind(approval_id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Pending requests nobody has announced yet, created before `created_before`.
+    pub async fn unannounced_approvals(&self, created_before: i64) -> Result<Vec<Approval>> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM approvals a WHERE a.status = 'pending' AND a.announced_at IS NULL \
+             AND a.created_at < $1 ORDER BY a.created_at, a.id LIMIT 100"
+        ))
+        .bind(created_before)
+        .fetch_all(&self.read)
+        .await?;
+        approvals(rows)
+    }
+
+    /// Expires a pending approval and its order, once. The order's other pending
+    /// approvals expire with it: nothing is left to decide.
+    pub async fn expire_approval(&self, approval_id: &str, at: i64) -> Result<Option<Approval>> {
+        let mut tx = self.write.begin().await?;
+        let locked = sqlx::query(
+            "UPDATE orders SET updated_at = updated_at WHERE status = 'awaiting_approval' \
+             AND number = (SELECT order_number FROM approvals WHERE id = $1 AND status = 'pending')",
+        )
+        .bind(approval_id)
+        .execute(&mut *tx)
+        .await?;
+        if locked.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let (number,): (String,) =
+            sqlx::query_as("SELECT order_number FROM approvals WHERE id = $1")
+                .bind(approval_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let orgs: Vec<(String,)> = sqlx::query_as(
+            "UPDATE approvals SET status = 'expired', decided_at = $2 \
+             WHERE order_number = $1 AND status = 'pending' RETURNING org_id",
+        )
+        .bind(&number)
+        .bind(at)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (org,) in orgs {
+            sqlx::query(AUDIT_INSERT)
+                .bind(new_id("audit"))
+                .bind(&number)
+                .bind(at)
+                .bind("system")
+                .bind(format!("approval {org}"))
+                .bind(Status::Pending.as_str())
+                .bind(Status::Expired.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        transition_in(
+            &mut tx,
+            &Transition {
+                number: &number,
+                account: None,
+                from: Some(OrderStatus::AwaitingApproval),
+                to: OrderStatus::Expired,
+                kind: None,
+                actor: "system",
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        self.approval(approval_id).await
+    }
+
+    /// Remembers a chat message that carries a request, to update it on the decision.
+    pub async fn add_approval_message(
+        &self,
+        approval_id: &str,
+        channel_id: &str,
+        message_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO approval_messages (approval_id, channel_id, message_id) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(approval_id)
+        .bind(channel_id)
+        .bind(message_id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The messages carrying a request: (channel id, message id).
+    pub async fn approval_messages(&self, approval_id: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT channel_id, message_id FROM approval_messages WHERE approval_id = $1 \
+             ORDER BY channel_id, message_id",
+        )
+        .bind(approval_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+}
+
+impl Store {
+    pub async fn policy(&self, org_id: &str) -> Result<Policy> {
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT po_required, limit_amount FROM approval_policies WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(match row {
+            Some((po, limit)) => Policy {
+                po_required: po != 0,
+                limit: money(limit)?,
+            },
+            None => Policy::default(),
+        })
+    }
+
+    pub async fn set_policy(&self, org_id: &str, policy: &Policy) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO approval_policies (org_id, po_required, limit_amount) VALUES ($1, $2, $3) \
+             ON CONFLICT (org_id) DO UPDATE SET po_required = excluded.po_required, \
+             limit_amount = excluded.limit_amount",
+        )
+        .bind(org_id)
+        .bind(i64::from(policy.po_required))
+        .bind(policy.limit.map(|l| l.to_string()))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// A buyer's own limit in an organization; `None` removes it.
+    pub async fn set_buyer_limit(
+        &self,
+        org_id: &str,
+        account_id: &str,
+        limit: Option<Decimal>,
+    ) -> Result<()> {
+        match limit {
+            Some(l) => sqlx::query(
+                "INSERT INTO approval_limits (org_id, account_id, limit_amount) VALUES ($1, $2, $3) \
+                 ON CONFLICT (org_id, account_id) DO UPDATE SET limit_amount = excluded.limit_amount",
+            )
+            .bind(org_id)
+            .bind(account_id)
+            .bind(l.to_string()),
+            None => sqlx::query(
+                "DELETE FROM approval_limits WHERE org_id = $1 AND account_id = $2",
+            )
+            .bind(org_id)
+            .bind(account_id),
+        }
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Buyers with their own limit in an organization: (account id, limit).
+    pub async fn buyer_limits(&self, org_id: &str) -> Result<Vec<(String, Decimal)>> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT account_id, limit_amount FROM approval_limits WHERE org_id = $1 ORDER BY account_id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|(a, l)| Ok((a, money(Some(l))?.unwrap_or_default())))
+            .collect()
+    }
+
+    pub async fn set_approval_channel(
+        &self,
+        org_id: &str,
+        platform: &str,
+        channel_id: Option<&str>,
+    ) -> Result<()> {
+        match channel_id {
+            Some(c) => sqlx::query(
+                "INSERT INTO approval_channels (org_id, platform, channel_id) VALUES ($1, $2, $3) \
+                 ON CONFLICT (org_id, platform) DO UPDATE SET channel_id = excluded.channel_id",
+            )
+            .bind(org_id)
+            .bind(platform)
+            .bind(c),
+            None => {
+                sqlx::query("DELETE FROM approval_channels WHERE org_id = $1 AND platform = $2")
+                    .bind(org_id)
+                    .bind(platform)
+            }
+        }
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn approval_channel(&self, org_id: &str, platform: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT channel_id FROM approval_channels WHERE org_id = $1 AND platform = $2",
+        )
+        .bind(org_id)
+        .bind(platform)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(|(c,)| c))
+    }
+
+    /// Accounts that may decide for an organization: its approvers and admins.
+    pub async fn approvers_of(&self, org_id: &str) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT account_id FROM memberships WHERE org_id = $1 AND role IN ('approver', 'admin') \
+             ORDER BY account_id",
+        )
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(|(a,)| a).collect())
+    }
+
+    /// An account's chat identities on one platform.
+    pub async fn identities_of(&self, account_id: &str, platform: &str) -> Result<Vec<Identity>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT platform, workspace, user_id FROM identities WHERE account_id = $1 AND platform = $2 \
+             ORDER BY workspace, user_id",
+        )
+        .bind(account_id)
+        .bind(platform)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(p, w, u)| Identity::new(&p, &w, &u))
+            .collect())
+    }
+}
+
+#[derive(FromRow)]
+struct DelegationRow {
+    id: String,
+    approver_id: String,
+    delegate_id: String,
+    starts_at: i64,
+    ends_at: i64,
+}
+
+impl From<DelegationRow> for Delegation {
+    fn from(r: DelegationRow) -> Self {
+        Delegation {
+            id: r.id,
+            approver_id: r.approver_id,
+            delegate_id: r.delegate_id,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+        }
+    }
+}
+
+const DELEGATION_COLUMNS: &str = "id, approver_id, delegate_id, starts_at, ends_at";
+
+impl Store {
+    /// Makes `delegate` the approver's stand-in from `starts_at` until `ends_at`. Any
+    /// delegation of this approver still running ends where the new one starts.
+    pub async fn delegate(
+        &self,
+        approver_id: &str,
+        delegate_id: &str,
+        starts_at: i64,
+        ends_at: i64,
+    ) -> Result<Delegation> {
+        let id = new_id("dlg");
+        let mut tx = self.write.begin().await?;
+        sqlx::query("UPDATE delegations SET ends_at = $2 WHERE approver_id = $1 AND ends_at > $2")
+            .bind(approver_id)
+            .bind(starts_at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO delegations (id, approver_id, delegate_id, starts_at, ends_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $4)",
+        )
+        .bind(&id)
+        .bind(approver_id)
+        .bind(delegate_id)
+        .bind(starts_at)
+        .bind(ends_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Delegation {
+            id,
+            approver_id: approver_id.into(),
+            delegate_id: delegate_id.into(),
+            starts_at,
+            ends_at,
+        })
+    }
+
+    /// Ends the approver's running delegations at `at`. How many there were.
+    pub async fn end_delegations(&self, approver_id: &str, at: i64) -> Result<u64> {
+        Ok(sqlx::query(
+            "UPDATE delegations SET ends_at = $2 WHERE approver_id = $1 AND ends_at > $2",
+        )
+        .bind(approver_id)
+        .bind(at)
+        .execute(&self.write)
+        .await?
+        .rows_affected())
+    }
+
+    /// Every delegation to `delegate_id`, newest first, running or not.
+    pub async fn delegations_to(&self, delegate_id: &str) -> Result<Vec<Delegation>> {
+        let rows: Vec<DelegationRow> = sqlx::query_as(&format!(
+            "SELECT {DELEGATION_COLUMNS} FROM delegations WHERE delegate_id = $1 \
+             ORDER BY ends_at DESC, id"
+        ))
+        .bind(delegate_id)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(Delegation::from).collect())
+    }
+
+    /// The approver's delegations that have not ended by `at`.
+    pub async fn delegations_from(&self, approver_id: &str, at: i64) -> Result<Vec<Delegation>> {
+        let rows: Vec<DelegationRow> = sqlx::query_as(&format!(
+            "SELECT {DELEGATION_COLUMNS} FROM delegations WHERE approver_id = $1 AND ends_at > $2 \
+             ORDER BY starts_at, id"
+        ))
+        .bind(approver_id)
+        .bind(at)
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.into_iter().map(Delegation::from).collect())
+    }
+}

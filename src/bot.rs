@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use tokio::sync::RwLock;
 
+use crate::channels::discord::approvals::DiscordNotifier;
 use crate::config::Config;
 use crate::demo;
 use crate::domain::account::Identity;
@@ -17,13 +18,17 @@ use crate::engine::event::{Command, Event};
 use crate::engine::session::Session;
 use crate::engine::view::{Notice, Reply};
 use crate::engine::{Ctx, Engine};
+use crate::services::approvals::Approvals;
 use crate::services::backend::StoreBackend;
+use crate::services::notifier::Notifier;
 use crate::services::payments::{PaymentGateway, SandboxGateway};
 use crate::services::prompts::Prompts;
 use crate::store::{Store, StoreError, now_ms};
 
 /// How often a process checks whether another one imported a new catalog.
 const CATALOG_CHECK_MS: i64 = 5_000;
+/// How often a serving process looks for approval reminders and expiries.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 /// Attempts before a user whose events keep colliding is asked to try again.
 const MAX_ATTEMPTS: usize = 8;
 
@@ -80,6 +85,7 @@ pub struct Failure {
 pub struct Bot {
     store: Store,
     backend: StoreBackend,
+    approvals: Arc<Approvals>,
     engine: Engine,
     config: Config,
     catalog: RwLock<Option<(i64, Arc<Catalog>)>>,
@@ -98,10 +104,26 @@ impl Bot {
         gateway: Arc<dyn PaymentGateway>,
     ) -> Result<Bot, anyhow::Error> {
         let prompts = Arc::new(Prompts::embedded()?);
+        // Requests are posted where the bot can reach people: Discord when it has a token.
+        let notifier: Option<Arc<dyn Notifier>> = match config.discord.token {
+            Some(_) => Some(Arc::new(DiscordNotifier::new(Arc::new(
+                crate::channels::discord::gateway::http(&config.discord)?,
+            )))),
+            None => None,
+        };
+        let approvals = Arc::new(Approvals::new(
+            store.clone(),
+            gateway.clone(),
+            notifier,
+            prompts.clone(),
+            config.approval_timing(),
+        ));
         Ok(Bot {
             engine: Engine::new(prompts, config.settings()),
             backend: StoreBackend::with_public_url(store.clone(), gateway, &config.public_url)
-                .quotes_valid_for(config.quote_valid_days),
+                .quotes_valid_for(config.quote_valid_days)
+                .with_approvals(approvals.clone()),
+            approvals,
             store,
             config,
             catalog: RwLock::new(None),
@@ -120,6 +142,33 @@ impl Bot {
 
     pub fn gateway(&self) -> Arc<dyn PaymentGateway> {
         self.backend.gateway()
+    }
+
+    pub fn approvals(&self) -> &Arc<Approvals> {
+        &self.approvals
+    }
+
+    /// Runs the approvals' reminders and expiry every `every`, for as long as the
+    /// process lives. Every process may run one: each step is claimed by one of them.
+    pub fn spawn_sweeper(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let approvals = self.approvals.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match approvals.sweep(now_ms()).await {
+                    Ok(s) if s != Default::default() => tracing::info!(
+                        announced = s.announced,
+                        reminded = s.reminded,
+                        expired = s.expired,
+                        "approval sweep"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "approval sweep failed"),
+                }
+            }
+        })
     }
 
     pub fn store(&self) -> &Store {

@@ -26,6 +26,12 @@ pub struct Config {
     pub check_instructions: String,
     /// `QUOTE_VALID_DAYS` (default 30): how long a quote can be converted to an invoice.
     pub quote_valid_days: u32,
+    /// `APPROVAL_REMIND_HOURS` (default 24): a request pending this long is announced
+    /// once more.
+    pub approval_remind_hours: u32,
+    /// `APPROVAL_EXPIRE_DAYS` (default 7): a request pending this long expires, and
+    /// its order with it.
+    pub approval_expire_days: u32,
     /// `HTTP_ADDR` (default 127.0.0.1:8080): where `serve` listens.
     pub http_addr: String,
     /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
@@ -85,6 +91,8 @@ impl Default for Config {
                                  IL 62701, USA."
                 .into(),
             quote_valid_days: 30,
+            approval_remind_hours: 24,
+            approval_expire_days: 7,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             discord: DiscordConfig::default(),
@@ -93,6 +101,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The approval timings, and the payment texts an approved order's requester gets.
+    pub fn approval_timing(&self) -> crate::services::approvals::Timing {
+        crate::services::approvals::Timing {
+            remind_after_ms: i64::from(self.approval_remind_hours) * 3_600_000,
+            expire_after_ms: i64::from(self.approval_expire_days) * 86_400_000,
+            wire_instructions: self.wire_instructions.clone(),
+            check_instructions: self.check_instructions.clone(),
+        }
+    }
+
     /// What the conversation needs of the configuration.
     pub fn settings(&self) -> crate::engine::Settings {
         crate::engine::Settings {
@@ -175,6 +193,21 @@ impl Config {
                     name: "QUOTE_VALID_DAYS",
                     message: format!("'{v}' is not a number of days"),
                 })?;
+        }
+        for (name, slot) in [
+            ("APPROVAL_REMIND_HOURS", &mut c.approval_remind_hours),
+            ("APPROVAL_EXPIRE_DAYS", &mut c.approval_expire_days),
+        ] {
+            if let Some(v) = get(name) {
+                *slot = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError {
+                        name,
+                        message: format!("'{v}' is not a whole number above 0"),
+                    })?;
+            }
         }
         if let Some(v) = get("PUBLIC_URL") {
             if !(v.starts_with("https://") || v.starts_with("http://")) {

@@ -11,6 +11,7 @@ use checkout_bot::domain::account::{Identity, Organization, Role};
 use checkout_bot::http::AppState;
 use checkout_bot::import;
 use checkout_bot::metrics::Metrics;
+use checkout_bot::services::approvals::Approvals;
 use checkout_bot::store::Store;
 use clap::{Parser, Subcommand};
 use serenity::interactions_endpoint::Verifier;
@@ -104,6 +105,36 @@ enum OrgsCommand {
         name: String,
     },
     List,
+    /// An organization's approval policy, buyer limits and approval channel.
+    Show {
+        id: String,
+    },
+    /// When orders need an approver: with a PO number, and/or above a limit. With
+    /// --platform and --user, the limit is that buyer's own.
+    SetApproval {
+        id: String,
+        /// Whether every order with a PO number needs approval.
+        #[arg(long)]
+        po_required: Option<bool>,
+        /// Orders above this total need approval; `none` removes the limit.
+        #[arg(long)]
+        limit: Option<String>,
+        /// The buyer whose own limit this is (with --user).
+        #[arg(long, requires = "user")]
+        platform: Option<String>,
+        #[arg(long, requires = "platform")]
+        workspace: Option<String>,
+        #[arg(long, requires = "platform")]
+        user: Option<String>,
+    },
+    /// Where approval requests are posted; without a channel they go to each approver
+    /// privately.
+    SetApprovalChannel {
+        id: String,
+        /// A Discord channel id; `none` sends requests to approvers privately again.
+        #[arg(long)]
+        discord: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -190,6 +221,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(config).await?,
         Command::Discord { action: None } => {
             let bot = Arc::new(Bot::start(config.clone()).await?);
+            bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
             checkout_bot::channels::discord::gateway::run(bot, &config.discord).await?;
         }
         Command::Discord {
@@ -230,6 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         println!("{}\t{}", o.id, o.name);
                     }
                 }
+                other => orgs_approval(&store, other).await?,
             }
             store.close().await;
         }
@@ -239,13 +272,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if trail.is_empty() {
                 bail!("no audit trail for {order}");
             }
+            let mut names = std::collections::HashMap::new();
             for e in trail {
+                if !names.contains_key(&e.actor) {
+                    let name = match store.account(&e.actor).await? {
+                        Some(a) => format!("{} ({})", a.display_name, e.actor),
+                        None => e.actor.clone(),
+                    };
+                    names.insert(e.actor.clone(), name);
+                }
                 let at = time::OffsetDateTime::from_unix_timestamp(e.at / 1000)
                     .map(|t| t.to_string())
                     .unwrap_or_else(|_| e.at.to_string());
                 println!(
                     "{at}\t{}\t{}\t{} -> {}",
-                    e.actor,
+                    names.get(&e.actor).unwrap_or(&e.actor),
                     e.action,
                     e.old_value.as_deref().unwrap_or("-"),
                     e.new_value.as_deref().unwrap_or("-")
@@ -287,6 +328,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.http_addr))?;
     let bot = Arc::new(Bot::start(config.clone()).await?);
+    let sweeper = bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
     let mut state = AppState::without_discord(bot.clone(), Metrics::new()?);
     state.verifier = verifier;
     // Follow-ups go to the interaction's webhook, which needs the application id only.
@@ -302,6 +344,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let state = Arc::new(state);
     tracing::info!(addr = %config.http_addr, "serving");
     checkout_bot::http::serve(state, listener, shutdown_signal()).await?;
+    sweeper.abort();
     bot.store().close().await;
     tracing::info!("stopped");
     Ok(())
@@ -329,6 +372,119 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// A limit as typed: an amount, or `none`.
+fn limit_arg(text: &str) -> anyhow::Result<Option<rust_decimal::Decimal>> {
+    if text.trim().eq_ignore_ascii_case("none") {
+        return Ok(None);
+    }
+    Approvals::parse_limit(text)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!(e))
+}
+
+async fn known_org(store: &Store, id: &str) -> anyhow::Result<Organization> {
+    store
+        .orgs()
+        .await?
+        .into_iter()
+        .find(|o| o.id == id)
+        .with_context(|| format!("no organization {id}: see `checkout-bot orgs list`"))
+}
+
+async fn orgs_approval(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
+    match cmd {
+        OrgsCommand::Show { id } => {
+            let org = known_org(store, &id).await?;
+            let policy = store.policy(&id).await?;
+            println!("{}\t{}", org.id, org.name);
+            println!(
+                "approval for orders with a PO number: {}",
+                if policy.po_required { "yes" } else { "no" }
+            );
+            match policy.limit {
+                Some(l) => println!("approval for orders above: {l}"),
+                None => println!("approval for orders above: no limit"),
+            }
+            for (account, limit) in store.buyer_limits(&id).await? {
+                let name = store
+                    .account(&account)
+                    .await?
+                    .map(|a| a.display_name)
+                    .unwrap_or_default();
+                println!("buyer limit: {name} ({account}) above {limit}");
+            }
+            match store.approval_channel(&id, "discord").await? {
+                Some(c) => println!("requests go to: Discord channel {c}"),
+                None => println!("requests go to: each approver, privately"),
+            }
+            let approvers = store.approvers_of(&id).await?;
+            println!("approvers: {}", approvers.len());
+        }
+        OrgsCommand::SetApproval {
+            id,
+            po_required,
+            limit,
+            platform,
+            workspace,
+            user,
+        } => {
+            known_org(store, &id).await?;
+            let limit = limit.as_deref().map(limit_arg).transpose()?;
+            if let (Some(platform), Some(user)) = (platform, user) {
+                if po_required.is_some() {
+                    bail!(
+                        "--po-required is for the whole organization: leave out --platform and --user"
+                    );
+                }
+                let workspace = workspace.unwrap_or_else(|| default_workspace(&platform));
+                let who = Identity::new(&platform, &workspace, &user);
+                let Some(account) = store.account_id_for(&who).await? else {
+                    bail!(
+                        "{who} is not linked to any account: add them with `checkout-bot members add`"
+                    );
+                };
+                let Some(limit) = limit else {
+                    bail!(
+                        "give the buyer's limit with --limit AMOUNT, or --limit none to remove it"
+                    );
+                };
+                store.set_buyer_limit(&id, &account, limit).await?;
+                println!("buyer limit for {who} in {id} saved");
+            } else {
+                let mut policy = store.policy(&id).await?;
+                if let Some(p) = po_required {
+                    policy.po_required = p;
+                }
+                if let Some(l) = limit {
+                    policy.limit = l;
+                }
+                store.set_policy(&id, &policy).await?;
+                println!("approval policy of {id} saved");
+            }
+        }
+        OrgsCommand::SetApprovalChannel { id, discord } => {
+            known_org(store, &id).await?;
+            let channel = discord.trim();
+            if channel.eq_ignore_ascii_case("none") {
+                store.set_approval_channel(&id, "discord", None).await?;
+                println!("requests of {id} go to each approver privately");
+            } else {
+                if channel.parse::<u64>().is_err() {
+                    bail!(
+                        "'{channel}' is not a Discord channel id (a number; copy it from Discord with developer mode on)"
+                    );
+                }
+                store
+                    .set_approval_channel(&id, "discord", Some(channel))
+                    .await?;
+                println!("requests of {id} go to Discord channel {channel}");
+            }
+        }
+        OrgsCommand::Add { .. } | OrgsCommand::List => {}
+    }
+    Ok(())
 }
 
 async fn import_file(store: &Store, what: ImportCommand) -> anyhow::Result<()> {

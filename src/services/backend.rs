@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::RwLock;
 
+use super::approvals::Approvals;
 use super::payments::{PaymentError, PaymentGateway};
 use crate::domain::account::{Account, Identity};
 use crate::domain::card::SavedCard;
@@ -26,6 +27,9 @@ pub struct StoreBackend {
     /// QUOTE_VALID_DAYS, in milliseconds.
     quote_valid_ms: i64,
     indexes: RwLock<Indexes>,
+    /// Decides which orders wait for an approver and announces them; without it no
+    /// order does.
+    approvals: Option<Arc<Approvals>>,
 }
 
 fn err(e: StoreError) -> BackendError {
@@ -49,7 +53,14 @@ impl StoreBackend {
             public_url: public_url.trim_end_matches('/').to_string(),
             quote_valid_ms: 30 * 24 * 3600 * 1000,
             indexes: RwLock::new(HashMap::new()),
+            approvals: None,
         }
+    }
+
+    /// Orders that an organization's policy wants approved wait for `approvals`.
+    pub fn with_approvals(mut self, approvals: Arc<Approvals>) -> Self {
+        self.approvals = Some(approvals);
+        self
     }
 
     /// How long a quote can be converted to an invoice.
@@ -173,9 +184,17 @@ impl Backend for StoreBackend {
         if let Some(existing) = self.store.order_by_key(&new.key).await.map_err(err)? {
             return Ok(Self::result_of(existing));
         }
+        let approvals = match &self.approvals {
+            Some(a) => {
+                let default_org = self.account(&new.account_id).await?.default_org;
+                a.needed(&new, default_org.as_deref()).await.map_err(err)?
+            }
+            None => Vec::new(),
+        };
         let number = self.store.next_order_number().await.map_err(err)?;
         let (kind, status) = match new.payment {
             Payment::Quote => (OrderKind::Quote, OrderStatus::Quote),
+            _ if !approvals.is_empty() => (OrderKind::Order, OrderStatus::AwaitingApproval),
             // A card order waits for its charge, which follows at once.
             _ => (OrderKind::Order, OrderStatus::AwaitingPayment),
         };
@@ -186,7 +205,12 @@ impl Backend for StoreBackend {
             created_at: now_ms(),
             details: new,
         };
-        if !self.store.insert_order(&order).await.map_err(err)? {
+        if !self
+            .store
+            .insert_order_for_approval(&order, &approvals)
+            .await
+            .map_err(err)?
+        {
             // The same checkout was placed by a concurrent click: answer with that order.
             let existing = self
                 .store
@@ -197,7 +221,14 @@ impl Backend for StoreBackend {
                 .map(Self::result_of)
                 .ok_or_else(|| BackendError("an order vanished after a key conflict".into()));
         }
-        tracing::info!(number = %order.number, kind = order.kind.as_str(), "order placed");
+        tracing::info!(number = %order.number, kind = order.kind.as_str(), status = order.status.as_str(), "order placed");
+        if let (Some(a), false) = (&self.approvals, approvals.is_empty()) {
+            // A request that cannot be posted now is posted by the next sweep.
+            if let Err(e) = a.announce(&order.number).await {
+                tracing::warn!(number = %order.number, error = %e, "could not announce an approval request");
+            }
+            return Ok(Placed::Done(Box::new(order)));
+        }
         if let Payment::Card { card_id, .. } = &order.details.payment {
             let card = self
                 .store

@@ -34,5 +34,22 @@ pub fn all() -> Vec<CreateCommand> {
         CreateCommand::new("cards").description("Your saved cards; remove one"),
         CreateCommand::new("help").description("What the bot can do"),
         CreateCommand::new("cancel").description("Leave the current step; your cart is kept"),
+        CreateCommand::new("approvals")
+            .description("Orders waiting for your approval; or let someone decide for you")
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::User,
+                "delegate",
+                "Who decides for you while you are away",
+            ))
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::String,
+                "until",
+                "Last day of the delegation, YYYY-MM-DD",
+            ))
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::Boolean,
+                "end",
+                "End your delegation now",
+            )),
     ]
 }

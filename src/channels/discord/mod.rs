@@ -5,6 +5,7 @@
 //! A Discord user is the identity (`discord`, `discord`, user id): Discord user ids are
 //! global, so a cart follows its owner from server to server and into DMs.
 
+pub mod approvals;
 pub mod commands;
 pub mod gateway;
 pub mod render;
@@ -133,6 +134,7 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
         "cards" => Event::Command(Command::Cards),
         "help" => Event::Command(Command::Help),
         "cancel" => Event::Command(Command::Cancel),
+        "approvals" => return approvals::command(bot, cmd).await,
         "deployment" => {
             match choose_deployment(bot, &who, locale, string_option(cmd, "query")).await {
                 Ok(event) => event,
@@ -244,6 +246,10 @@ fn foreign(c: &ComponentInteraction) -> bool {
 }
 
 async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionResponse, Outcome) {
+    // Requests are shared: who may decide is the approvals' question, not the message's.
+    if c.data.custom_id.starts_with(approvals::PREFIX) {
+        return approvals::click(bot, c).await;
+    }
     let who = identity(&c.user);
     let locale = c.locale.as_str();
     if foreign(c) {
@@ -307,6 +313,9 @@ async fn open_modal(
 }
 
 async fn modal_submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResponse, Outcome) {
+    if m.data.custom_id.starts_with(approvals::PREFIX) {
+        return approvals::submit(bot, m).await;
+    }
     let who = identity(&m.user);
     let mut fields = BTreeMap::new();
     for row in &m.data.components {

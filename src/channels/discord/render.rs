@@ -16,14 +16,14 @@ pub const MAX_OPTIONS: usize = 25;
 pub const MAX_BUTTON_LABEL: usize = 80;
 pub const MAX_OPTION_TEXT: usize = 100;
 pub const MAX_CUSTOM_ID: usize = 100;
-const MAX_EMBED_TITLE: usize = 256;
-const MAX_EMBED_DESCRIPTION: usize = 4096;
-const MAX_EMBED_FIELDS: usize = 25;
-const MAX_FIELD_NAME: usize = 256;
-const MAX_FIELD_VALUE: usize = 1024;
-const MAX_MODAL_TITLE: usize = 45;
+pub const MAX_EMBED_TITLE: usize = 256;
+pub const MAX_EMBED_DESCRIPTION: usize = 4096;
+pub const MAX_EMBED_FIELDS: usize = 25;
+pub const MAX_FIELD_NAME: usize = 256;
+pub const MAX_FIELD_VALUE: usize = 1024;
+pub const MAX_MODAL_TITLE: usize = 45;
 const MAX_MODAL_INPUTS: usize = 5;
-const MAX_INPUT_LABEL: usize = 45;
+pub const MAX_INPUT_LABEL: usize = 45;
 
 /// A button that opens a form carries this before the form's action id; the form's
 /// modal then carries the action id itself.

@@ -1,0 +1,472 @@
+//! Approvals on Discord: request messages with Approve, Reject and Details, the reason
+//! modal, `/approvals` (pending for me, delegation), and the `Notifier` that posts and
+//! updates requests through Discord's REST API.
+//!
+//! Request buttons carry `apv:VERB:APPROVAL_ID`, not a session revision: a request is
+//! shared by several people and outlives any one conversation, and its state lives in
+//! the approvals table, which answers a late or repeated click.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serenity::all::{
+    ActionRowComponent, ButtonStyle, ChannelId, CommandDataOptionValue, CommandInteraction,
+    ComponentInteraction, CreateActionRow, CreateButton, CreateEmbed, CreateInputText,
+    CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
+    EditMessage, Http, InputTextStyle, MessageFlags, MessageId, ModalInteraction, UserId,
+};
+
+use super::render::{self, cut};
+use super::{Outcome, identity, refuse};
+use crate::bot::Bot;
+use crate::domain::account::Identity;
+use crate::domain::approval::{MAX_REASON, Verdict};
+use crate::services::approvals::Decided;
+use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestCard};
+
+pub const PREFIX: &str = "apv:";
+const APPROVE: &str = "ok";
+const REJECT: &str = "no";
+const DETAILS: &str = "info";
+const REASON: &str = "why";
+/// Requests listed by `/approvals`: one embed and one row of buttons each.
+const LISTED: usize = render::MAX_ROWS;
+
+fn id(verb: &str, approval: &str) -> String {
+    format!("{PREFIX}{verb}:{approval}")
+}
+
+/// (verb, approval id) of one of our custom ids.
+fn parse(custom_id: &str) -> Option<(&str, &str)> {
+    let rest = custom_id.strip_prefix(PREFIX)?;
+    let (verb, approval) = rest.split_once(':')?;
+    let plain = |s: &str| {
+        !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    (plain(verb) && plain(approval)).then_some((verb, approval))
+}
+
+fn embed(card: &RequestCard) -> CreateEmbed {
+    let mut e = CreateEmbed::new()
+        .title(cut(&card.title, render::MAX_EMBED_TITLE))
+        .description(cut(&card.body, render::MAX_EMBED_DESCRIPTION));
+    for (name, value) in card.fields.iter().take(render::MAX_EMBED_FIELDS) {
+        let inline = !value.contains('\n');
+        e = e.field(
+            cut(name, render::MAX_FIELD_NAME),
+            cut(value, render::MAX_FIELD_VALUE),
+            inline,
+        );
+    }
+    e
+}
+
+fn buttons(card: &RequestCard) -> Vec<CreateActionRow> {
+    if !card.open() {
+        return Vec::new();
+    }
+    vec![CreateActionRow::Buttons(vec![
+        CreateButton::new(id(APPROVE, &card.approval_id))
+            .label(cut(&card.approve, render::MAX_BUTTON_LABEL))
+            .style(ButtonStyle::Success),
+        CreateButton::new(id(REJECT, &card.approval_id))
+            .label(cut(&card.reject, render::MAX_BUTTON_LABEL))
+            .style(ButtonStyle::Danger),
+        CreateButton::new(id(DETAILS, &card.approval_id))
+            .label(cut(&card.details, render::MAX_BUTTON_LABEL))
+            .style(ButtonStyle::Secondary),
+    ])]
+}
+
+/// The outcome line above the request once it is decided; nothing while it waits.
+fn content(card: &RequestCard) -> String {
+    card.outcome
+        .as_deref()
+        .map(|o| cut(o, render::MAX_CONTENT))
+        .unwrap_or_default()
+}
+
+/// The request as an update of the message it is on: for everyone who sees it.
+fn update(card: &RequestCard) -> CreateInteractionResponse {
+    CreateInteractionResponse::UpdateMessage(
+        CreateInteractionResponseMessage::new()
+            .content(content(card))
+            .embed(embed(card))
+            .components(buttons(card)),
+    )
+}
+
+fn ephemeral(c: &ComponentInteraction) -> bool {
+    c.message
+        .flags
+        .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL))
+}
+
+fn posted(c: &ComponentInteraction) -> Posted {
+    Posted {
+        channel_id: c.channel_id.get().to_string(),
+        message_id: c.message.id.get().to_string(),
+    }
+}
+
+fn failed(bot: &Bot, e: &crate::store::StoreError) -> (CreateInteractionResponse, Outcome) {
+    let reference = format!("{:08x}", rand::random::<u32>());
+    tracing::error!(%reference, error = %e, "approval failed");
+    let text = bot
+        .prompts()
+        .lang("en")
+        .f("error.internal", &[("reference", &reference)]);
+    refuse(&text, Outcome::Failed)
+}
+
+/// How a decision is answered. On a shared request message, a recorded decision
+/// rewrites the message for everyone; anything else is a private note, and a stale
+/// message is repainted as the request now reads.
+fn answer(
+    bot: &Bot,
+    decided: Decided,
+    on: Option<&ComponentInteraction>,
+) -> (CreateInteractionResponse, Outcome) {
+    let shared = on.filter(|c| !ephemeral(c));
+    match decided {
+        Decided::Done(card) => match shared {
+            Some(_) => (update(&card), Outcome::Ok),
+            None => {
+                let text = bot.prompts().lang("en").f(
+                    "approval.recorded",
+                    &[("outcome", &card.outcome.clone().unwrap_or_default())],
+                );
+                refuse(&text, Outcome::Ok)
+            }
+        },
+        Decided::TooLate { note, card } => {
+            if let Some(c) = shared {
+                let (approvals, at) = (bot.approvals().clone(), posted(c));
+                tokio::spawn(async move { approvals.repaint(&at, &card).await });
+            }
+            refuse(&note, Outcome::Refused)
+        }
+        Decided::Refused(why) => refuse(&why, Outcome::Refused),
+    }
+}
+
+/// A click on a request's button.
+pub async fn click(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionResponse, Outcome) {
+    let who = identity(&c.user);
+    let Some((verb, approval)) = parse(&c.data.custom_id) else {
+        return refuse(
+            bot.prompts().get("en", "discord.unsupported"),
+            Outcome::Refused,
+        );
+    };
+    let approvals = bot.approvals();
+    let result = match verb {
+        APPROVE => {
+            let clicked = (!ephemeral(c)).then(|| posted(c));
+            approvals
+                .decide(&who, approval, Verdict::Approve, clicked)
+                .await
+                .map(|d| answer(bot, d, Some(c)))
+        }
+        REJECT => match approvals.check(&who, approval).await {
+            Ok(None) => Ok((reason_modal(bot, approval), Outcome::Ok)),
+            Ok(Some(d)) => Ok(answer(bot, d, Some(c))),
+            Err(e) => Err(e),
+        },
+        DETAILS => approvals.details(&who, approval).await.map(|d| match d {
+            Ok((title, lines)) => (
+                CreateInteractionResponse::Message(
+                    CreateInteractionResponseMessage::new()
+                        .embed(
+                            CreateEmbed::new()
+                                .title(cut(&title, render::MAX_EMBED_TITLE))
+                                .description(cut(&lines.join("\n"), render::MAX_EMBED_DESCRIPTION)),
+                        )
+                        .ephemeral(true),
+                ),
+                Outcome::Ok,
+            ),
+            Err(why) => refuse(&why, Outcome::Refused),
+        }),
+        _ => Ok(refuse(
+            bot.prompts().get("en", "discord.unsupported"),
+            Outcome::Refused,
+        )),
+    };
+    result.unwrap_or_else(|e| failed(bot, &e))
+}
+
+fn reason_modal(bot: &Bot, approval: &str) -> CreateInteractionResponse {
+    let l = bot.prompts().lang("en");
+    let input = CreateInputText::new(
+        InputTextStyle::Paragraph,
+        cut(&l.t("approval.reason_label"), render::MAX_INPUT_LABEL),
+        "reason",
+    )
+    .required(true)
+    .max_length(u16::try_from(MAX_REASON).unwrap_or(u16::MAX));
+    CreateInteractionResponse::Modal(
+        CreateModal::new(
+            id(REASON, approval),
+            cut(&l.t("approval.reason_title"), render::MAX_MODAL_TITLE),
+        )
+        .components(vec![CreateActionRow::InputText(input)]),
+    )
+}
+
+/// The reason modal, submitted: the rejection.
+pub async fn submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResponse, Outcome) {
+    let who = identity(&m.user);
+    let Some((REASON, approval)) = parse(&m.data.custom_id) else {
+        return refuse(
+            bot.prompts().get("en", "discord.unsupported"),
+            Outcome::Refused,
+        );
+    };
+    let reason = m
+        .data
+        .components
+        .iter()
+        .flat_map(|row| row.components.iter())
+        .find_map(|c| match c {
+            ActionRowComponent::InputText(i) if i.custom_id == "reason" => i.value.clone(),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let shared = m.message.as_ref().filter(|msg| {
+        !msg.flags
+            .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL))
+    });
+    let clicked = shared.map(|msg| Posted {
+        channel_id: m.channel_id.get().to_string(),
+        message_id: msg.id.get().to_string(),
+    });
+    match bot
+        .approvals()
+        .decide(&who, approval, Verdict::Reject { reason }, clicked)
+        .await
+    {
+        Ok(Decided::Done(card)) if shared.is_some() => (update(&card), Outcome::Ok),
+        Ok(d) => answer(bot, d, None),
+        Err(e) => failed(bot, &e),
+    }
+}
+
+fn option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a CommandDataOptionValue> {
+    cmd.data
+        .options
+        .iter()
+        .find(|o| o.name == name)
+        .map(|o| &o.value)
+}
+
+/// `/approvals`: what waits for me; with `delegate` and `until`, a stand-in; with
+/// `end`, no more stand-in.
+pub async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionResponse, Outcome) {
+    let who = identity(&cmd.user);
+    match command_inner(bot, cmd, &who).await {
+        Ok(r) => r,
+        Err(e) => failed(bot, &e),
+    }
+}
+
+async fn command_inner(
+    bot: &Bot,
+    cmd: &CommandInteraction,
+    who: &Identity,
+) -> crate::store::Result<(CreateInteractionResponse, Outcome)> {
+    let l = bot.prompts().lang("en");
+    let approvals = bot.approvals();
+    let Some(me) = bot.store().account_id_for(who).await? else {
+        return Ok(refuse(&l.t("approval.pending_none"), Outcome::Ok));
+    };
+    if let Some(CommandDataOptionValue::Boolean(true)) = option(cmd, "end") {
+        return Ok(refuse(&approvals.end_delegation(&me).await?, Outcome::Ok));
+    }
+    if let Some(CommandDataOptionValue::User(user)) = option(cmd, "delegate") {
+        let Some(CommandDataOptionValue::String(until)) = option(cmd, "until") else {
+            return Ok(refuse(
+                &l.t("approval.delegate_needs_until"),
+                Outcome::Refused,
+            ));
+        };
+        let target = Identity::new(super::PLATFORM, super::PLATFORM, &user.get().to_string());
+        let Some(delegate) = bot.store().account_id_for(&target).await? else {
+            let name = cmd
+                .data
+                .resolved
+                .users
+                .get(user)
+                .map(|u| u.global_name.clone().unwrap_or_else(|| u.name.clone()))
+                .unwrap_or_else(|| format!("<@{user}>"));
+            return Ok(refuse(
+                &l.f("approval.delegate_unknown", &[("name", &name)]),
+                Outcome::Refused,
+            ));
+        };
+        return Ok(match approvals.delegate(&me, &delegate, until).await? {
+            Ok((_, text)) => refuse(&text, Outcome::Ok),
+            Err(why) => refuse(&why, Outcome::Refused),
+        });
+    }
+    let pending = approvals.pending_for(&me).await?;
+    if pending.is_empty() {
+        return Ok(refuse(&l.t("approval.pending_none"), Outcome::Ok));
+    }
+    let mut message = CreateInteractionResponseMessage::new().ephemeral(true);
+    let mut text = l.t("approval.pending_title");
+    if pending.len() > LISTED {
+        text.push('\n');
+        text.push_str(&l.f(
+            "approval.pending_more",
+            &[("count", &(pending.len() - LISTED))],
+        ));
+    }
+    let mut rows = Vec::new();
+    for (a, order) in pending.iter().take(LISTED) {
+        let card = approvals.card(a, order, false).await?;
+        message = message.add_embed(embed(&card));
+        rows.extend(buttons(&card));
+    }
+    Ok((
+        CreateInteractionResponse::Message(message.content(text).components(rows)),
+        Outcome::Ok,
+    ))
+}
+
+/// Posts and updates requests, and sends private notes, through Discord's REST API.
+pub struct DiscordNotifier {
+    http: Arc<Http>,
+}
+
+impl DiscordNotifier {
+    pub fn new(http: Arc<Http>) -> Self {
+        DiscordNotifier { http }
+    }
+}
+
+fn snowflake(s: &str) -> Result<u64, NotifyError> {
+    s.parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| NotifyError(format!("'{s}' is not a Discord id")))
+}
+
+fn rest(e: serenity::Error) -> NotifyError {
+    NotifyError(e.to_string())
+}
+
+impl DiscordNotifier {
+    async fn dm_channel(&self, who: &Identity) -> Result<ChannelId, NotifyError> {
+        let user = UserId::new(snowflake(&who.user)?);
+        Ok(user.create_dm_channel(&self.http).await.map_err(rest)?.id)
+    }
+}
+
+#[async_trait]
+impl Notifier for DiscordNotifier {
+    fn platform(&self) -> String {
+        super::PLATFORM.into()
+    }
+
+    async fn post(&self, to: &Recipient, card: &RequestCard) -> Result<Posted, NotifyError> {
+        let channel = match to {
+            Recipient::Channel(id) => ChannelId::new(snowflake(id)?),
+            Recipient::Person(who) => self.dm_channel(who).await?,
+        };
+        let message = CreateMessage::new()
+            .content(content(card))
+            .embed(embed(card))
+            .components(buttons(card));
+        let sent = channel
+            .send_message(&self.http, message)
+            .await
+            .map_err(rest)?;
+        Ok(Posted {
+            channel_id: channel.get().to_string(),
+            message_id: sent.id.get().to_string(),
+        })
+    }
+
+    async fn update(&self, at: &Posted, card: &RequestCard) -> Result<(), NotifyError> {
+        let edit = EditMessage::new()
+            .content(content(card))
+            .embed(embed(card))
+            .components(buttons(card));
+        ChannelId::new(snowflake(&at.channel_id)?)
+            .edit_message(&self.http, MessageId::new(snowflake(&at.message_id)?), edit)
+            .await
+            .map_err(rest)?;
+        Ok(())
+    }
+
+    async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError> {
+        let channel = self.dm_channel(who).await?;
+        channel
+            .send_message(
+                &self.http,
+                CreateMessage::new().content(cut(text, render::MAX_CONTENT)),
+            )
+            .await
+            .map_err(rest)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_ids_of_our_own_shape_are_read() {
+        assert_eq!(parse("apv:ok:apv_00ff"), Some(("ok", "apv_00ff")));
+        assert_eq!(parse("apv:ok:"), None);
+        assert_eq!(parse("apv:ok:a:b"), None);
+        assert_eq!(parse("apv:ok:a b"), None);
+        assert_eq!(parse("7:approve"), None);
+        assert_eq!(parse(&format!("apv:ok:{}", "a".repeat(41))), None);
+        assert!(id(APPROVE, "apv_0123456789abcdef").len() <= render::MAX_CUSTOM_ID);
+    }
+
+    fn card(outcome: Option<&str>) -> RequestCard {
+        RequestCard {
+            approval_id: "apv_1".into(),
+            title: "Approval needed: order CB-1".into(),
+            body: "Dana asks Acme to approve".into(),
+            fields: vec![("Lines".into(), "x\n".repeat(2000))],
+            outcome: outcome.map(str::to_string),
+            approve: "Approve".into(),
+            reject: "Reject".into(),
+            details: "Details".into(),
+        }
+    }
+
+    #[test]
+    fn an_open_request_has_three_buttons_and_a_decided_one_none() {
+        let open = serde_json::to_value(update(&card(None))).unwrap();
+        let ids: Vec<&str> = open["data"]["components"][0]["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["custom_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["apv:ok:apv_1", "apv:no:apv_1", "apv:info:apv_1"]);
+        assert!(
+            open["data"]["embeds"][0]["fields"][0]["value"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count()
+                <= render::MAX_FIELD_VALUE
+        );
+        let done = serde_json::to_value(update(&card(Some(
+            "Approved by Ann at 2026-11-25 10:00 UTC.",
+        ))))
+        .unwrap();
+        assert_eq!(done["data"]["components"], serde_json::json!([]));
+        assert_eq!(
+            done["data"]["content"],
+            "Approved by Ann at 2026-11-25 10:00 UTC."
+        );
+    }
+}

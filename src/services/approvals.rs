@@ -1,0 +1,941 @@
+//! Purchase-order approvals: which orders need one, announcing requests, who may decide,
+//! recording a decision once and carrying the order on (charge, invoice), reminders,
+//! expiry and delegation. Platform-free: messages go out through a `Notifier`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use super::notifier::{Notifier, Posted, Recipient, RequestCard};
+use super::payments::{PaymentError, PaymentGateway};
+use super::prompts::{Lang, Prompts};
+use crate::domain::account::{Identity, Role};
+use crate::domain::approval::{Approval, Delegation, MAX_REASON, Status, Verdict, Why};
+use crate::domain::order::{NewOrder, Order, OrderStatus, Payment};
+use crate::store::approvals::{Decision, Recorded};
+use crate::store::{Result, Store, StoreError, now_ms};
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+/// A request not announced this long after it was made is announced by the sweep.
+const ANNOUNCE_GRACE_MS: i64 = 60_000;
+/// Lines listed on a request; the rest are behind Details (Discord's 1,024 per field).
+const LINES_SHOWN: usize = 8;
+/// The longest delegation.
+const MAX_DELEGATION_DAYS: i64 = 366;
+
+/// APPROVAL_REMIND_HOURS, APPROVAL_EXPIRE_DAYS and the texts for payment instructions.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub remind_after_ms: i64,
+    pub expire_after_ms: i64,
+    pub wire_instructions: String,
+    pub check_instructions: String,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            remind_after_ms: 24 * HOUR_MS,
+            expire_after_ms: 7 * DAY_MS,
+            wire_instructions: String::new(),
+            check_instructions: String::new(),
+        }
+    }
+}
+
+/// What a click on a request came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decided {
+    /// Recorded: the request as it now reads, for the message clicked.
+    Done(RequestCard),
+    /// Decided before, expired, or the order stopped waiting: a note for the clicker,
+    /// and the request as it reads now.
+    TooLate { note: String, card: RequestCard },
+    /// Not theirs to decide: why.
+    Refused(String),
+}
+
+/// Why someone may decide, when they may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Right {
+    Approver,
+    Delegate { approver: String },
+}
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Swept {
+    pub announced: usize,
+    pub reminded: usize,
+    pub expired: usize,
+}
+
+pub struct Approvals {
+    store: Store,
+    gateway: Arc<dyn PaymentGateway>,
+    notifier: Option<Arc<dyn Notifier>>,
+    prompts: Arc<Prompts>,
+    timing: Timing,
+}
+
+fn when(ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+fn day(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+impl Approvals {
+    pub fn new(
+        store: Store,
+        gateway: Arc<dyn PaymentGateway>,
+        notifier: Option<Arc<dyn Notifier>>,
+        prompts: Arc<Prompts>,
+        timing: Timing,
+    ) -> Self {
+        Approvals {
+            store,
+            gateway,
+            notifier,
+            prompts,
+            timing,
+        }
+    }
+
+    fn lang(&self) -> Lang<'_> {
+        self.prompts.lang("en")
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The organizations whose policy wants to approve this order, and why. An order's
+    /// organizations are those its lines are assigned to, else the buyer's default.
+    pub async fn needed(
+        &self,
+        order: &NewOrder,
+        default_org: Option<&str>,
+    ) -> Result<Vec<(String, Why)>> {
+        if matches!(order.payment, Payment::Quote) {
+            // A quote commits to nothing; converting it is paid like an invoice.
+            return Ok(Vec::new());
+        }
+        let mut orgs: Vec<String> = order
+            .lines
+            .iter()
+            .filter_map(|l| l.organization.as_ref().map(|o| o.id.clone()))
+            .collect();
+        if orgs.is_empty() {
+            orgs.extend(default_org.map(str::to_string));
+        }
+        orgs.sort();
+        orgs.dedup();
+        let mut out = Vec::new();
+        for org in orgs {
+            let policy = self.store.policy(&org).await?;
+            let own = self
+                .store
+                .buyer_limits(&org)
+                .await?
+                .into_iter()
+                .find(|(a, _)| *a == order.account_id)
+                .map(|(_, l)| l);
+            if let Some(why) = policy.requires(own, order.po_number.as_deref(), &order.total) {
+                out.push((org, why));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn name_of(&self, account_id: &str) -> Result<String> {
+        Ok(match account_id {
+            "system" => "checkout-bot".into(),
+            "operator" => "an operator".into(),
+            id => self
+                .store
+                .account(id)
+                .await?
+                .map(|a| a.display_name)
+                .unwrap_or_else(|| id.to_string()),
+        })
+    }
+
+    async fn org_name(&self, org_id: &str) -> Result<String> {
+        Ok(self
+            .store
+            .orgs()
+            .await?
+            .into_iter()
+            .find(|o| o.id == org_id)
+            .map(|o| o.name)
+            .unwrap_or_else(|| org_id.to_string()))
+    }
+
+    async fn order(&self, number: &str) -> Result<Order> {
+        self.store
+            .order_by_number(number)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("approval for a missing order {number}")))
+    }
+
+    /// The request as it reads now: everything an approver needs, and how it ended.
+    pub async fn card(&self, a: &Approval, order: &Order, reminder: bool) -> Result<RequestCard> {
+        let l = self.lang();
+        let d = &order.details;
+        let org = self.org_name(&a.org_id).await?;
+        let requester = self.name_of(&a.requested_by).await?;
+        let why = match &a.why {
+            Some(Why::PoNumber) => l.t("approval.why_po"),
+            Some(Why::OverLimit(limit)) => {
+                let limit = crate::domain::money::Money::new(*limit, d.total.currency.clone());
+                l.f("approval.why_limit", &[("limit", &limit)])
+            }
+            None => l.t("approval.why_policy"),
+        };
+        let mut lines: Vec<String> = d
+            .lines
+            .iter()
+            .take(LINES_SHOWN)
+            .map(|x| {
+                let mut s = l.f(
+                    "approval.line",
+                    &[
+                        ("qty", &x.qty),
+                        ("name", &x.name),
+                        ("unit", &x.unit_price),
+                        ("total", &x.total),
+                    ],
+                );
+                if let Some(dep) = &x.deployment {
+                    s.push_str(&l.f(
+                        "summary.for_deployment",
+                        &[("id", &dep.id), ("name", &dep.name)],
+                    ));
+                }
+                if let Some(o) = &x.organization {
+                    s.push_str(&l.f("summary.for_org", &[("name", &o.name)]));
+                }
+                s
+            })
+            .collect();
+        if d.lines.len() > LINES_SHOWN {
+            lines.push(l.f(
+                "approval.more_lines",
+                &[("count", &(d.lines.len() - LINES_SHOWN))],
+            ));
+        }
+        let payment = match &d.payment {
+            Payment::Card { label, .. } => label.clone(),
+            Payment::Wire => l.t("payment.wire"),
+            Payment::Check => l.t("payment.check"),
+            Payment::Quote => l.t("payment.quote"),
+        };
+        let mut fields = vec![
+            (l.t("approval.requester"), requester.clone()),
+            (
+                l.t("approval.po"),
+                d.po_number.clone().unwrap_or_else(|| l.t("approval.no_po")),
+            ),
+            (l.t("approval.organization"), org.clone()),
+            (l.t("approval.lines"), lines.join("\n")),
+            (l.t("approval.payment"), payment),
+            (l.t("approval.subtotal"), d.subtotal.to_string()),
+        ];
+        if let Some(delivery) = &d.delivery {
+            fields.push((l.t("approval.ship_to"), delivery.address.one_line()));
+            fields.push((l.t("approval.shipping"), d.shipping.to_string()));
+        }
+        fields.push((l.t("approval.total"), d.total.to_string()));
+        fields.push((l.t("approval.placed_at"), when(order.created_at)));
+        let title_key = if reminder {
+            "approval.reminder_title"
+        } else {
+            "approval.title"
+        };
+        let outcome = self.outcome(a, order, &org).await?;
+        Ok(RequestCard {
+            approval_id: a.id.clone(),
+            title: l.f(title_key, &[("number", &order.number)]),
+            body: l.f(
+                "approval.body",
+                &[("requester", &requester), ("org", &org), ("why", &why)],
+            ),
+            fields,
+            outcome,
+            approve: l.t("approval.approve"),
+            reject: l.t("approval.reject"),
+            details: l.t("approval.details"),
+        })
+    }
+
+    /// "Approved by X at T" and the like; `None` while the request can be decided.
+    async fn outcome(&self, a: &Approval, order: &Order, org: &str) -> Result<Option<String>> {
+        let l = self.lang();
+        let who = match &a.decided_by {
+            Some(id) => self.name_of(id).await?,
+            None => String::new(),
+        };
+        let approver = match &a.on_behalf_of {
+            Some(id) => Some(self.name_of(id).await?),
+            None => None,
+        };
+        let at = when(a.decided_at.unwrap_or_default());
+        let reason = a.reason.clone().unwrap_or_default();
+        Ok(match (a.status, approver) {
+            (Status::Pending, _) if order.status == OrderStatus::AwaitingApproval => None,
+            (Status::Pending, _) => Some(l.f(
+                "approval.closed",
+                &[("status", &self.status_text(order.status)), ("org", &org)],
+            )),
+            (Status::Approved, None) => {
+                Some(l.f("approval.approved", &[("who", &who), ("at", &at)]))
+            }
+            (Status::Approved, Some(approver)) => Some(l.f(
+                "approval.approved_for",
+                &[("who", &who), ("approver", &approver), ("at", &at)],
+            )),
+            (Status::Rejected, None) => {
+                Some(l.f("approval.rejected", &[("who", &who), ("reason", &reason)]))
+            }
+            (Status::Rejected, Some(approver)) => Some(l.f(
+                "approval.rejected_for",
+                &[("who", &who), ("approver", &approver), ("reason", &reason)],
+            )),
+            (Status::Expired, _) => Some(l.f(
+                "approval.expired",
+                &[("days", &(self.timing.expire_after_ms / DAY_MS))],
+            )),
+        })
+    }
+
+    fn status_text(&self, s: OrderStatus) -> String {
+        let key = match s {
+            OrderStatus::Quote => "status.quote",
+            OrderStatus::AwaitingPayment => "status.awaiting_payment",
+            OrderStatus::Paid => "status.paid",
+            OrderStatus::PaymentFailed => "status.payment_failed",
+            OrderStatus::AwaitingApproval => "status.awaiting_approval",
+            OrderStatus::Rejected => "status.rejected",
+            OrderStatus::Expired => "status.expired",
+        };
+        self.lang().t(key)
+    }
+
+    /// Who hears about an organization's requests: its approval channel, else each
+    /// approver and each running delegate of one, privately. Never the requester.
+    async fn recipients(
+        &self,
+        org: &str,
+        requester: &str,
+        platform: &str,
+    ) -> Result<Vec<Recipient>> {
+        if let Some(channel) = self.store.approval_channel(org, platform).await? {
+            return Ok(vec![Recipient::Channel(channel)]);
+        }
+        let now = now_ms();
+        let mut people: Vec<String> = Vec::new();
+        for approver in self.store.approvers_of(org).await? {
+            for d in self.store.delegations_from(&approver, now).await? {
+                if d.covers(now) {
+                    people.push(d.delegate_id);
+                }
+            }
+            people.push(approver);
+        }
+        people.sort();
+        people.dedup();
+        people.retain(|p| p != requester);
+        let mut out = Vec::new();
+        for p in people {
+            out.extend(
+                self.store
+                    .identities_of(&p, platform)
+                    .await?
+                    .into_iter()
+                    .map(Recipient::Person),
+            );
+        }
+        Ok(out)
+    }
+
+    /// Posts the requests of a newly placed order, each by exactly one process.
+    pub async fn announce(&self, order_number: &str) -> Result<usize> {
+        let mut posted = 0;
+        for a in self.store.approvals_of(order_number).await? {
+            if a.status == Status::Pending && self.announce_one(&a).await? {
+                posted += 1;
+            }
+        }
+        Ok(posted)
+    }
+
+    async fn announce_one(&self, a: &Approval) -> Result<bool> {
+        let Some(notifier) = &self.notifier else {
+            // Nothing to post with (the terminal chat): approvers find it in /approvals.
+            return Ok(false);
+        };
+        if !self.store.claim_announcement(&a.id, now_ms()).await? {
+            return Ok(false);
+        }
+        let reached = self.post(notifier.as_ref(), a, false).await?;
+        if reached == 0 {
+            tracing::warn!(approval = %a.id, org = %a.org_id, "an approval request reached nobody; will retry");
+            self.store.release_announcement(&a.id).await?;
+        }
+        Ok(reached > 0)
+    }
+
+    /// Posts the request to everyone who should see it; how many it reached.
+    async fn post(&self, notifier: &dyn Notifier, a: &Approval, reminder: bool) -> Result<usize> {
+        let order = self.order(&a.order_number).await?;
+        let card = self.card(a, &order, reminder).await?;
+        let mut reached = 0;
+        for to in self
+            .recipients(&a.org_id, &a.requested_by, &notifier.platform())
+            .await?
+        {
+            match notifier.post(&to, &card).await {
+                Ok(at) => {
+                    self.store
+                        .add_approval_message(&a.id, &at.channel_id, &at.message_id)
+                        .await?;
+                    reached += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(approval = %a.id, error = %e, "could not post an approval request")
+                }
+            }
+        }
+        Ok(reached)
+    }
+
+    /// What `account` may do about `a` now: decide (as approver or delegate), or why not.
+    async fn right(
+        &self,
+        account: &str,
+        a: &Approval,
+        now: i64,
+    ) -> Result<std::result::Result<Right, String>> {
+        let l = self.lang();
+        let org = self.org_name(&a.org_id).await?;
+        if account == a.requested_by {
+            return Ok(Err(l.f("approval.own_order", &[("org", &org)])));
+        }
+        let approvers = self.store.approvers_of(&a.org_id).await?;
+        if approvers.iter().any(|x| x == account) {
+            return Ok(Ok(Right::Approver));
+        }
+        let mut outside = None;
+        for d in self.store.delegations_to(account).await? {
+            if !approvers.contains(&d.approver_id) {
+                continue;
+            }
+            if !d.covers(now) {
+                outside.get_or_insert(d);
+                continue;
+            }
+            if d.approver_id == a.requested_by {
+                let approver = self.name_of(&d.approver_id).await?;
+                return Ok(Err(l.f(
+                    "approval.delegate_for_requester",
+                    &[("approver", &approver)],
+                )));
+            }
+            return Ok(Ok(Right::Delegate {
+                approver: d.approver_id,
+            }));
+        }
+        if let Some(d) = outside {
+            let approver = self.name_of(&d.approver_id).await?;
+            return Ok(Err(l.f(
+                "approval.delegation_outside",
+                &[
+                    ("approver", &approver),
+                    ("from", &when(d.starts_at)),
+                    ("until", &when(d.ends_at)),
+                ],
+            )));
+        }
+        Ok(Err(l.f("approval.not_approver", &[("org", &org)])))
+    }
+
+    /// Whether `who` may open the reason form: the same checks as deciding, nothing
+    /// recorded. `None` when they may.
+    pub async fn check(&self, who: &Identity, approval_id: &str) -> Result<Option<Decided>> {
+        let (account, a, order) = match self.load(who, approval_id).await? {
+            Ok(x) => x,
+            Err(refused) => return Ok(Some(refused)),
+        };
+        if let Err(why) = self.right(&account, &a, now_ms()).await? {
+            return Ok(Some(Decided::Refused(why)));
+        }
+        if a.status != Status::Pending || order.status != OrderStatus::AwaitingApproval {
+            return Ok(Some(self.too_late(&a, &order).await?));
+        }
+        Ok(None)
+    }
+
+    async fn load(
+        &self,
+        who: &Identity,
+        approval_id: &str,
+    ) -> Result<std::result::Result<(String, Approval, Order), Decided>> {
+        let l = self.lang();
+        let Some(a) = self.store.approval(approval_id).await? else {
+            return Ok(Err(Decided::Refused(l.t("approval.unknown"))));
+        };
+        let Some(account) = self.store.account_id_for(who).await? else {
+            let org = self.org_name(&a.org_id).await?;
+            return Ok(Err(Decided::Refused(
+                l.f("approval.not_approver", &[("org", &org)]),
+            )));
+        };
+        let order = self.order(&a.order_number).await?;
+        Ok(Ok((account, a, order)))
+    }
+
+    async fn too_late(&self, a: &Approval, order: &Order) -> Result<Decided> {
+        let card = self.card(a, order, false).await?;
+        let outcome = card.outcome.clone().unwrap_or_default();
+        Ok(Decided::TooLate {
+            note: self.lang().f(
+                "approval.already",
+                &[("number", &order.number), ("outcome", &outcome)],
+            ),
+            card,
+        })
+    }
+
+    /// Records `who`'s verdict on a request, once however many click, and carries the
+    /// order on. `clicked` is the message the click came from: it is answered in place,
+    /// every other copy of the request is updated through the notifier.
+    pub async fn decide(
+        self: &Arc<Self>,
+        who: &Identity,
+        approval_id: &str,
+        verdict: Verdict,
+        clicked: Option<Posted>,
+    ) -> Result<Decided> {
+        let (account, a, order) = match self.load(who, approval_id).await? {
+            Ok(x) => x,
+            Err(refused) => return Ok(refused),
+        };
+        let now = now_ms();
+        let right = match self.right(&account, &a, now).await? {
+            Ok(r) => r,
+            Err(why) => return Ok(Decided::Refused(why)),
+        };
+        let verdict = match verdict {
+            Verdict::Reject { reason } => {
+                let reason: String = reason.trim().chars().take(MAX_REASON).collect();
+                if reason.is_empty() {
+                    return Ok(Decided::Refused(self.lang().t("approval.reason_needed")));
+                }
+                Verdict::Reject { reason }
+            }
+            v => v,
+        };
+        let on_behalf_of = match &right {
+            Right::Delegate { approver } => Some(approver.clone()),
+            Right::Approver => None,
+        };
+        let mut described = format!("{} ({account})", self.name_of(&account).await?);
+        if let Some(approver) = &on_behalf_of {
+            described.push_str(&format!(
+                " on behalf of {} ({approver})",
+                self.name_of(approver).await?
+            ));
+        }
+        let recorded = self
+            .store
+            .decide(&Decision {
+                approval_id,
+                verdict: &verdict,
+                actor: &account,
+                on_behalf_of: on_behalf_of.as_deref(),
+                described: &described,
+                at: now,
+            })
+            .await?;
+        match recorded {
+            Recorded::Unknown => Ok(Decided::Refused(self.lang().t("approval.unknown"))),
+            Recorded::TooLate(a) => {
+                let order = self.order(&a.order_number).await?;
+                self.too_late(&a, &order).await
+            }
+            Recorded::Done {
+                approval,
+                order_status,
+            } => {
+                tracing::info!(approval = %approval.id, order = %approval.order_number, status = approval.status.as_str(), "approval decided");
+                let next = if order_status == OrderStatus::AwaitingPayment {
+                    self.proceed(&order).await?
+                } else {
+                    String::new()
+                };
+                let order = self.order(&approval.order_number).await?;
+                let card = self.card(&approval, &order, false).await?;
+                let this = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = this.after_decision(approval, order, next, clicked).await {
+                        tracing::warn!(error = %e, "could not send the news of a decision");
+                    }
+                });
+                Ok(Decided::Done(card))
+            }
+        }
+    }
+
+    /// Carries an approved order on: charges its card, or leaves it waiting for payment.
+    /// Returns what the requester is told comes next.
+    async fn proceed(&self, order: &Order) -> Result<String> {
+        let l = self.lang();
+        let d = &order.details;
+        let charged = match &d.payment {
+            Payment::Card { card_id, .. } => match self.store.card(&d.account_id, card_id).await? {
+                Some(card) => self.gateway.charge(&card.token, &d.total, &d.key).await,
+                None => Err(PaymentError::Declined(
+                    "that card is no longer saved".into(),
+                )),
+            },
+            Payment::Check => {
+                return Ok(l.f(
+                    "approval.next_invoice",
+                    &[(
+                        "instructions",
+                        &l.f(
+                            "placed.check",
+                            &[
+                                ("instructions", &self.timing.check_instructions),
+                                ("number", &order.number),
+                            ],
+                        ),
+                    )],
+                ));
+            }
+            Payment::Wire | Payment::Quote => {
+                return Ok(l.f(
+                    "approval.next_invoice",
+                    &[(
+                        "instructions",
+                        &l.f(
+                            "placed.wire",
+                            &[
+                                ("instructions", &self.timing.wire_instructions),
+                                ("number", &order.number),
+                            ],
+                        ),
+                    )],
+                ));
+            }
+        };
+        match charged {
+            Ok(_) => {
+                self.store
+                    .set_order_status(&order.number, OrderStatus::Paid, "system")
+                    .await?;
+                Ok(l.f("approval.next_paid", &[("total", &d.total)]))
+            }
+            Err(e) => {
+                tracing::info!(number = %order.number, error = %e, "card payment after approval failed");
+                self.store
+                    .set_order_status(&order.number, OrderStatus::PaymentFailed, "system")
+                    .await?;
+                let reason = match e {
+                    PaymentError::Declined(r) => r,
+                    PaymentError::Unavailable(_) => "the payment service is unavailable".into(),
+                };
+                Ok(l.f("approval.next_declined", &[("reason", &reason)]))
+            }
+        }
+    }
+
+    /// Updates every copy of the order's requests and tells the requester.
+    async fn after_decision(
+        &self,
+        decided: Approval,
+        order: Order,
+        next: String,
+        clicked: Option<Posted>,
+    ) -> Result<()> {
+        self.refresh(&order, clicked.as_ref()).await?;
+        let l = self.lang();
+        let who = self
+            .name_of(decided.decided_by.as_deref().unwrap_or("system"))
+            .await?;
+        let text = match decided.status {
+            Status::Rejected => l.f(
+                "approval.told_rejected",
+                &[
+                    ("number", &order.number),
+                    ("who", &who),
+                    ("reason", &decided.reason.clone().unwrap_or_default()),
+                ],
+            ),
+            _ if order.status == OrderStatus::AwaitingApproval => {
+                let mut waiting = Vec::new();
+                for a in self.store.approvals_of(&order.number).await? {
+                    if a.status == Status::Pending {
+                        waiting.push(self.org_name(&a.org_id).await?);
+                    }
+                }
+                let next = l.f("approval.next_waiting", &[("orgs", &waiting.join(", "))]);
+                l.f(
+                    "approval.told_approved",
+                    &[("number", &order.number), ("who", &who), ("next", &next)],
+                )
+            }
+            _ => l.f(
+                "approval.told_approved",
+                &[("number", &order.number), ("who", &who), ("next", &next)],
+            ),
+        };
+        self.tell_requester(&order.details.account_id, &text).await
+    }
+
+    /// Rewrites every posted copy of the order's requests as they now read.
+    async fn refresh(&self, order: &Order, except: Option<&Posted>) -> Result<()> {
+        let Some(notifier) = &self.notifier else {
+            return Ok(());
+        };
+        for a in self.store.approvals_of(&order.number).await? {
+            let card = self.card(&a, order, false).await?;
+            for (channel_id, message_id) in self.store.approval_messages(&a.id).await? {
+                let at = Posted {
+                    channel_id,
+                    message_id,
+                };
+                if Some(&at) == except {
+                    continue;
+                }
+                if let Err(e) = notifier.update(&at, &card).await {
+                    tracing::warn!(approval = %a.id, error = %e, "could not update an approval request");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Rewrites one posted copy of a request, such as a stale one somebody clicked.
+    pub async fn repaint(&self, at: &Posted, card: &RequestCard) {
+        if let Some(notifier) = &self.notifier
+            && let Err(e) = notifier.update(at, card).await
+        {
+            tracing::warn!(error = %e, "could not repaint an approval request");
+        }
+    }
+
+    async fn tell_requester(&self, account: &str, text: &str) -> Result<()> {
+        let Some(notifier) = &self.notifier else {
+            return Ok(());
+        };
+        for who in self
+            .store
+            .identities_of(account, &notifier.platform())
+            .await?
+        {
+            if let Err(e) = notifier.tell(&who, text).await {
+                tracing::warn!(error = %e, "could not notify a requester");
+            }
+        }
+        Ok(())
+    }
+
+    /// Announces what was missed, reminds once about requests pending longer than
+    /// APPROVAL_REMIND_HOURS, and expires those older than APPROVAL_EXPIRE_DAYS. Safe to
+    /// run in every process at once: each step is claimed by one.
+    pub async fn sweep(&self, now: i64) -> Result<Swept> {
+        let mut swept = Swept::default();
+        for a in self
+            .store
+            .unannounced_approvals(now - ANNOUNCE_GRACE_MS)
+            .await?
+        {
+            if self.announce_one(&a).await? {
+                swept.announced += 1;
+            }
+        }
+        for a in self
+            .store
+            .approvals_older_than(now - self.timing.expire_after_ms, 100)
+            .await?
+        {
+            if let Some(expired) = self.store.expire_approval(&a.id, now).await? {
+                swept.expired += 1;
+                let order = self.order(&expired.order_number).await?;
+                self.refresh(&order, None).await?;
+                let text = self.lang().f(
+                    "approval.told_expired",
+                    &[
+                        ("number", &order.number),
+                        ("days", &(self.timing.expire_after_ms / DAY_MS)),
+                    ],
+                );
+                self.tell_requester(&order.details.account_id, &text)
+                    .await?;
+            }
+        }
+        for a in self
+            .store
+            .approvals_older_than(now - self.timing.remind_after_ms, 100)
+            .await?
+        {
+            if a.reminded_at.is_some() || !self.store.claim_reminder(&a.id, now).await? {
+                continue;
+            }
+            swept.reminded += 1;
+            if let Some(notifier) = &self.notifier {
+                self.post(notifier.as_ref(), &a, true).await?;
+            }
+        }
+        Ok(swept)
+    }
+
+    /// Requests `account` may decide now, oldest first, with their orders.
+    pub async fn pending_for(&self, account: &str) -> Result<Vec<(Approval, Order)>> {
+        let now = now_ms();
+        let Some(me) = self.store.account(account).await? else {
+            return Ok(Vec::new());
+        };
+        let mut orgs: Vec<String> = me
+            .memberships
+            .iter()
+            .filter(|m| matches!(m.role, Role::Approver | Role::Admin))
+            .map(|m| m.org.id.clone())
+            .collect();
+        for d in self.store.delegations_to(account).await? {
+            if d.covers(now)
+                && let Some(a) = self.store.account(&d.approver_id).await?
+            {
+                orgs.extend(
+                    a.memberships
+                        .iter()
+                        .filter(|m| matches!(m.role, Role::Approver | Role::Admin))
+                        .map(|m| m.org.id.clone()),
+                );
+            }
+        }
+        orgs.sort();
+        orgs.dedup();
+        let mut out = Vec::new();
+        for org in orgs {
+            for a in self.store.pending_approvals(&org).await? {
+                if self.right(account, &a, now).await?.is_ok() {
+                    let order = self.order(&a.order_number).await?;
+                    out.push((a, order));
+                }
+            }
+        }
+        out.sort_by_key(|(a, _)| a.created_at);
+        Ok(out)
+    }
+
+    /// The request's history for Details: the order's audit trail with names, for the
+    /// approvers, their delegates and the requester.
+    pub async fn details(
+        &self,
+        who: &Identity,
+        approval_id: &str,
+    ) -> Result<std::result::Result<(String, Vec<String>), String>> {
+        let (account, a, order) = match self.load(who, approval_id).await? {
+            Ok(x) => x,
+            Err(Decided::Refused(why)) => return Ok(Err(why)),
+            Err(_) => return Ok(Err(self.lang().t("approval.unknown"))),
+        };
+        if account != a.requested_by
+            && let Err(why) = self.right(&account, &a, now_ms()).await?
+        {
+            return Ok(Err(why));
+        }
+        let mut names: HashMap<String, String> = HashMap::new();
+        let mut lines = Vec::new();
+        for e in self.store.audit_for(&order.number).await? {
+            if !names.contains_key(&e.actor) {
+                let name = self.name_of(&e.actor).await?;
+                names.insert(e.actor.clone(), name);
+            }
+            let who = names.get(&e.actor).cloned().unwrap_or_default();
+            let change = match (&e.old_value, &e.new_value) {
+                (Some(old), Some(new)) => format!("{old} → {new}"),
+                (None, Some(new)) => new.clone(),
+                (Some(old), None) => format!("{old} → —"),
+                (None, None) => String::new(),
+            };
+            lines.push(format!("{} · {who} · {}: {change}", when(e.at), e.action));
+        }
+        let title = self
+            .lang()
+            .f("approval.details_title", &[("number", &order.number)]);
+        Ok(Ok((title, lines)))
+    }
+
+    /// Makes `delegate` decide for `approver` from now until the end of `until` (UTC).
+    pub async fn delegate(
+        &self,
+        approver: &str,
+        delegate: &str,
+        until: &str,
+    ) -> Result<std::result::Result<(Delegation, String), String>> {
+        let l = self.lang();
+        let Some(me) = self.store.account(approver).await? else {
+            return Ok(Err(l.t("approval.delegate_not_approver")));
+        };
+        if !me
+            .memberships
+            .iter()
+            .any(|m| matches!(m.role, Role::Approver | Role::Admin))
+        {
+            return Ok(Err(l.t("approval.delegate_not_approver")));
+        }
+        if approver == delegate {
+            return Ok(Err(l.t("approval.delegate_self")));
+        }
+        let now = now_ms();
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let end = time::Date::parse(until.trim(), &format)
+            .ok()
+            .and_then(|d| d.next_day())
+            .map(|d| d.midnight().assume_utc().unix_timestamp() * 1000)
+            .filter(|end| *end > now && *end <= now + MAX_DELEGATION_DAYS * DAY_MS);
+        let Some(end) = end else {
+            return Ok(Err(l.f("approval.delegate_bad_date", &[("date", &until)])));
+        };
+        let d = self.store.delegate(approver, delegate, now, end).await?;
+        let name = self.name_of(delegate).await?;
+        let text = l.f(
+            "approval.delegated",
+            &[("delegate", &name), ("until", &day(end - 1))],
+        );
+        Ok(Ok((d, text)))
+    }
+
+    /// Ends the approver's delegation now; the text to show.
+    pub async fn end_delegation(&self, approver: &str) -> Result<String> {
+        let ended = self.store.end_delegations(approver, now_ms()).await?;
+        Ok(self.lang().t(if ended > 0 {
+            "approval.delegation_ended"
+        } else {
+            "approval.no_delegation"
+        }))
+    }
+
+    /// An approval limit typed by an operator: a non-negative amount.
+    pub fn parse_limit(text: &str) -> std::result::Result<Decimal, String> {
+        text.trim()
+            .replace(',', "")
+            .parse::<Decimal>()
+            .ok()
+            .filter(|d| !d.is_sign_negative())
+            .ok_or_else(|| format!("'{text}' is not an amount: write it like 5000 or 2500.50"))
+    }
+}

@@ -1,0 +1,60 @@
+//! Messages the bot sends on its own, outside an answer to an interaction: approval
+//! requests to a channel or to each approver, updates of those requests, and private
+//! notes to a person. The platform's implementation lives in its channel.
+
+use async_trait::async_trait;
+
+use crate::domain::account::Identity;
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// The organization's approval channel.
+    Channel(String),
+    /// One person, privately.
+    Person(Identity),
+}
+
+/// A message the bot posted, so that it can be updated later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub channel_id: String,
+    pub message_id: String,
+}
+
+/// An approval request as people see it, whatever the platform: the text, and whether
+/// it can still be decided (then it carries Approve, Reject and Details).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestCard {
+    pub approval_id: String,
+    pub title: String,
+    pub body: String,
+    /// (label, value) pairs: requester, PO, lines, assignments, payment, totals.
+    pub fields: Vec<(String, String)>,
+    /// How it ended ("Approved by … at …"); `None` while it waits.
+    pub outcome: Option<String>,
+    pub approve: String,
+    pub reject: String,
+    pub details: String,
+}
+
+impl RequestCard {
+    pub fn open(&self) -> bool {
+        self.outcome.is_none()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NotifyError(pub String);
+
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// The platform whose identities and channels this reaches, such as `discord`.
+    fn platform(&self) -> String;
+    async fn post(&self, to: &Recipient, card: &RequestCard) -> Result<Posted, NotifyError>;
+    async fn update(&self, at: &Posted, card: &RequestCard) -> Result<(), NotifyError>;
+    /// A private note to one person.
+    async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError>;
+}

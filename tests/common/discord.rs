@@ -40,11 +40,21 @@ impl Server {
 
     /// A server whose state `tune` may change before it starts.
     pub async fn start_with(tune: impl FnOnce(&mut AppState)) -> Server {
+        Server::start_configured(|_| {}, tune).await
+    }
+
+    /// A server whose configuration (on a fresh SQLite file unless changed) and state
+    /// may be changed before it starts.
+    pub async fn start_configured(
+        configure: impl FnOnce(&mut Config),
+        tune: impl FnOnce(&mut AppState),
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config {
+        let mut config = Config {
             database_url: super::sqlite_url(&dir),
             ..Config::default()
         };
+        configure(&mut config);
         let bot = Arc::new(Bot::start(config).await.unwrap());
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let verifier = Verifier::try_new(key.verifying_key().to_bytes()).unwrap();
@@ -281,4 +291,116 @@ pub fn components(response: &Value) -> Vec<Value> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// One Discord user clicking through the bot's messages.
+pub struct Player<'a> {
+    pub server: &'a Server,
+    pub user: Value,
+    pub last: Value,
+    pub modal: Option<Value>,
+}
+
+impl<'a> Player<'a> {
+    pub fn new(server: &'a Server, id: &str) -> Self {
+        Player {
+            server,
+            user: user(id, "dana"),
+            last: Value::Null,
+            modal: None,
+        }
+    }
+
+    pub async fn send(&mut self, payload: Value) -> &Value {
+        let (status, body) = self.server.post(&payload).await;
+        assert_eq!(status, 200, "{body}");
+        if body["type"] == 9 {
+            self.modal = Some(body);
+        } else {
+            self.last = body;
+        }
+        &self.last
+    }
+
+    pub async fn command(&mut self, name: &str, options: Value) -> &Value {
+        self.send(command(&self.user.clone(), name, options)).await
+    }
+
+    pub fn component(&self, label: &str) -> Value {
+        components(&self.last)
+            .into_iter()
+            .find(|c| {
+                c["label"] == label
+                    || c["placeholder"]
+                        .as_str()
+                        .is_some_and(|p| p.starts_with(label))
+            })
+            .unwrap_or_else(|| panic!("no component '{label}' in {}", self.last))
+    }
+
+    pub async fn click(&mut self, label: &str) -> &Value {
+        let id = self.component(label)["custom_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let user = self.user.clone();
+        self.send(button(&user, &user, &id)).await
+    }
+
+    pub async fn choose(&mut self, label: &str, option: &str) -> &Value {
+        let c = self.component(label);
+        let value = c["options"]
+            .as_array()
+            .and_then(|o| {
+                o.iter()
+                    .find(|x| x["label"] == option || x["value"] == option)
+            })
+            .unwrap_or_else(|| panic!("no option '{option}' in {c}"))["value"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let user = self.user.clone();
+        self.send(select(
+            &user,
+            &user,
+            c["custom_id"].as_str().unwrap(),
+            &[&value],
+        ))
+        .await
+    }
+
+    pub async fn submit(&mut self, fields: &[(&str, &str)]) -> &Value {
+        let modal = self.modal.take().expect("a modal is open");
+        let user = self.user.clone();
+        self.send(modal_submit(
+            &user,
+            &user,
+            modal["data"]["custom_id"].as_str().unwrap(),
+            fields,
+        ))
+        .await
+    }
+
+    pub fn title(&self) -> String {
+        self.last["data"]["embeds"][0]["title"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn content(&self) -> String {
+        self.last["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn field(&self, name: &str) -> String {
+        self.last["data"]["embeds"][0]["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|x| x["name"] == name))
+            .and_then(|x| x["value"].as_str())
+            .unwrap_or_else(|| panic!("no field {name} in {}", self.last))
+            .to_string()
+    }
 }

@@ -1,0 +1,789 @@
+//! Purchase-order approvals through the Discord endpoint: a buyer checks out with a PO
+//! number, requests reach approvers through a local stand-in of Discord's REST API, and
+//! approvers click the request's buttons as signed interactions.
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::routing::{patch, post};
+use axum::{Json, Router};
+use checkout_bot::domain::account::{Identity, Role};
+use checkout_bot::domain::approval::Policy;
+use checkout_bot::domain::order::OrderStatus;
+use checkout_bot::store::Store;
+use common::discord::{self as d, Player, Server};
+use serde_json::{Value, json};
+
+const ACME: &str = "ORG-ACME";
+const BUYER: &str = "9100000000000000001";
+const ANN: &str = "9100000000000000011";
+const BEN: &str = "9100000000000000012";
+const STRANGER: &str = "9100000000000000021";
+const APPROVAL_CHANNEL: &str = "1400000000000000099";
+
+/// What the bot sent to Discord's REST API: (route, channel, body).
+#[derive(Clone, Default)]
+struct Rest {
+    base: String,
+    log: Arc<Mutex<Vec<(String, String, Value)>>>,
+    next_id: Arc<AtomicU64>,
+}
+
+fn message(id: &str, channel: &str, body: &Value) -> Value {
+    json!({
+        "id": id, "channel_id": channel, "author": d::user(d::APP_ID, "checkout-bot"),
+        "content": body["content"].as_str().unwrap_or(""), "timestamp": "2026-11-25T10:00:00.000000+00:00",
+        "edited_timestamp": null, "tts": false, "mention_everyone": false, "mentions": [],
+        "mention_roles": [], "attachments": [], "embeds": body["embeds"].clone(), "pinned": false,
+        "type": 0, "flags": 0, "components": body["components"].clone()
+    })
+}
+
+async fn create_message(
+    State(r): State<Rest>,
+    Path(channel): Path<String>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    let id = format!("15{:017}", r.next_id.fetch_add(1, Ordering::SeqCst));
+    r.log
+        .lock()
+        .unwrap()
+        .push(("post".into(), channel.clone(), body.clone()));
+    let mut m = message(&id, &channel, &body);
+    m["id"] = json!(id);
+    Json(m)
+}
+
+async fn edit_message(
+    State(r): State<Rest>,
+    Path((channel, id)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Json<Value> {
+    r.log
+        .lock()
+        .unwrap()
+        .push((format!("edit {id}"), channel.clone(), body.clone()));
+    Json(message(&id, &channel, &body))
+}
+
+/// A DM channel's id is the recipient's user id, which keeps the log easy to read.
+async fn open_dm(Json(body): Json<Value>) -> Json<Value> {
+    let user = body["recipient_id"].as_str().unwrap_or("0").to_string();
+    Json(
+        json!({"id": user, "type": 1, "last_message_id": null, "recipients": [d::user(&user, "someone")]}),
+    )
+}
+
+impl Rest {
+    async fn start() -> Rest {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let rest = Rest {
+            base: format!("http://{}", listener.local_addr().unwrap()),
+            ..Rest::default()
+        };
+        let app = Router::new()
+            .route("/api/v10/channels/{channel}/messages", post(create_message))
+            .route(
+                "/api/v10/channels/{channel}/messages/{id}",
+                patch(edit_message),
+            )
+            .route("/api/v10/users/@me/channels", post(open_dm))
+            .with_state(rest.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        rest
+    }
+
+    fn log(&self) -> Vec<(String, String, Value)> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until `count` entries match, then returns them.
+    async fn wait_for(
+        &self,
+        count: usize,
+        what: impl Fn(&(String, String, Value)) -> bool,
+    ) -> Vec<(String, String, Value)> {
+        for _ in 0..200 {
+            let found: Vec<_> = self.log().into_iter().filter(|e| what(e)).collect();
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!(
+            "fewer than {count} matching REST calls in {:#?}",
+            self.log()
+        );
+    }
+
+    /// Request messages posted so far: (channel, message id, body).
+    fn requests(&self) -> Vec<(String, Value)> {
+        self.log()
+            .into_iter()
+            .filter(|(route, _, body)| {
+                route == "post"
+                    && body["embeds"][0]["title"].as_str().is_some_and(|t| {
+                        t.contains("needs approval") || t.contains("Approval needed")
+                    })
+            })
+            .map(|(_, channel, body)| (channel, body))
+            .collect()
+    }
+}
+
+/// A server that reaches the stand-in, with Acme's policy asking approval for PO orders,
+/// and approvers Ann and Ben linked to Discord users.
+async fn setup(database_url: Option<String>) -> (Server, Rest) {
+    let rest = Rest::start().await;
+    let base = rest.base.clone();
+    let server = Server::start_configured(
+        move |c| {
+            c.discord.token = Some("test-token".into());
+            c.discord.api_base = Some(base);
+            c.discord.application_id = Some(d::APP_ID.parse().unwrap());
+            if let Some(url) = database_url {
+                c.database_url = url;
+            }
+        },
+        |_| {},
+    )
+    .await;
+    (server, rest)
+}
+
+async fn approvers(store: &Store, people: &[(&str, &str)]) {
+    store
+        .set_policy(
+            ACME,
+            &Policy {
+                po_required: true,
+                limit: None,
+            },
+        )
+        .await
+        .unwrap();
+    for (id, name) in people {
+        let account = store.create_account(name, Some(ACME)).await.unwrap();
+        store
+            .set_membership(&account, ACME, Role::Approver)
+            .await
+            .unwrap();
+        store
+            .link_identity(&Identity::new("discord", "discord", id), &account)
+            .await
+            .unwrap();
+    }
+}
+
+/// The buyer checks out a module license with PO number PO-4711, paying by wire.
+async fn order_with_po(server: &Server, buyer: &str) -> String {
+    let mut p = Player::new(server, buyer);
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "modules"}]),
+    )
+    .await;
+    p.choose("Details", "EndPoint Manager").await;
+    p.click("Add to cart").await;
+    p.click("View cart (1)").await;
+    p.click("Checkout").await;
+    p.click("Search").await;
+    p.submit(&[("query", "Main Ofice PBX")]).await;
+    p.choose("Choose a deployment", "104512").await;
+    p.click("Yes, use 104512").await;
+    p.choose("Payment method", "Wire transfer").await;
+    p.click("Yes").await;
+    p.click("Enter PO number").await;
+    p.submit(&[("po", "PO-4711")]).await;
+    p.click("I agree to the terms").await;
+    assert!(p.title().contains("Review"), "{}", p.last);
+    p.click("Process order").await;
+    assert_eq!(p.field("Status"), "awaiting approval", "{}", p.last);
+    assert!(
+        p.content().contains("waiting for approval"),
+        "the buyer is told: {}",
+        p.last
+    );
+    p.field("Number")
+}
+
+/// A click on a request message the bot posted: in the approval channel, or in a DM.
+fn click_request(user: &Value, channel: &str, message: &str, custom_id: &str) -> Value {
+    let mut p = d::button(user, user, custom_id);
+    p["channel_id"] = json!(channel);
+    p["message"] = json!({
+        "id": message, "channel_id": channel, "author": d::user(d::APP_ID, "checkout-bot"),
+        "content": "", "timestamp": "2026-11-25T10:00:00.000000+00:00", "edited_timestamp": null,
+        "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+        "embeds": [], "pinned": false, "type": 0, "flags": 0, "components": []
+    });
+    if channel != APPROVAL_CHANNEL {
+        // A DM: no guild, the user directly, a private channel.
+        let o = p.as_object_mut().unwrap();
+        o.remove("guild_id");
+        o.remove("member");
+        o.remove("guild_locale");
+        o.insert("user".into(), user.clone());
+        o.insert("context".into(), json!(1));
+        o.insert("channel".into(), json!({"id": channel, "type": 1}));
+        o.insert(
+            "authorizing_integration_owners".into(),
+            json!({"1": user["id"]}),
+        );
+    }
+    p
+}
+
+fn button_id(body: &Value, label: &str) -> String {
+    d::components(body)
+        .into_iter()
+        .find(|c| c["label"] == label)
+        .and_then(|c| c["custom_id"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no {label} in {body}"))
+}
+
+/// The reason modal submitted from a request message.
+fn reject_with(
+    user: &Value,
+    channel: &str,
+    message: &str,
+    approve_id: &str,
+    reason: &str,
+) -> Value {
+    let mut p = click_request(user, channel, message, "x");
+    p["type"] = json!(5);
+    p["data"] = json!({
+        "custom_id": approve_id.replace("apv:ok:", "apv:why:"),
+        "components": [{"type": 1, "components": [{"type": 4, "custom_id": "reason", "value": reason}]}]
+    });
+    p
+}
+
+fn text(v: &Value) -> String {
+    v["data"]["content"].as_str().unwrap_or("").to_string()
+}
+
+async fn decisions(store: &Store, number: &str) -> Vec<String> {
+    store
+        .audit_for(number)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "approval ORG-ACME" && e.old_value.is_some())
+        .filter_map(|e| e.new_value)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_po_order_is_approved_once_and_everyone_sees_it() {
+    let (server, rest) = setup(None).await;
+    let store = server.bot.store().clone();
+    approvers(&store, &[(ANN, "Ann"), (BEN, "Ben")]).await;
+    let number = order_with_po(&server, BUYER).await;
+
+    // No approval channel: each approver gets the request privately.
+    let requests = rest.requests();
+    let mut channels: Vec<&str> = requests.iter().map(|(c, _)| c.as_str()).collect();
+    channels.sort();
+    assert_eq!(channels, [ANN, BEN], "{requests:#?}");
+    let (_, body) = &requests[0];
+    let embed = &body["embeds"][0];
+    assert_eq!(embed["title"], format!("Approval needed: order {number}"));
+    let fields = embed["fields"].to_string();
+    for shown in [
+        "Requested by",
+        BUYER,
+        "PO-4711",
+        "Acme Telecom",
+        "1 × EndPoint Manager at USD",
+        "deployment 104512 · Main Office PBX",
+        "Wire transfer",
+        "Total",
+    ] {
+        assert!(fields.contains(shown), "{shown} missing from {fields}");
+    }
+    let approve = button_id(&json!({"data": body}), "Approve");
+    let reject = button_id(&json!({"data": body}), "Reject");
+    let details = button_id(&json!({"data": body}), "Details");
+    assert!(approve.starts_with("apv:ok:"));
+    let message_of = |who: &str| {
+        let all = rest.log();
+        let i = all
+            .iter()
+            .position(|(r, c, _)| r == "post" && c == who)
+            .unwrap();
+        // The stand-in numbers messages in the order they were posted.
+        let posts_before = all[..i].iter().filter(|(r, _, _)| r == "post").count();
+        format!("15{:017}", posts_before)
+    };
+
+    // The requester cannot decide on their own order.
+    let buyer = d::user(BUYER, "dana");
+    let (_, r) = server
+        .post(&click_request(&buyer, ANN, &message_of(ANN), &approve))
+        .await;
+    assert_eq!(r["type"], 4);
+    assert_eq!(r["data"]["flags"], 64);
+    assert!(text(&r).contains("You requested this order"), "{r}");
+
+    // Someone who is no approver of Acme is told why.
+    let stranger = d::user(STRANGER, "sam");
+    server.post(&d::command(&stranger, "cart", json!([]))).await;
+    let (_, r) = server
+        .post(&click_request(
+            &stranger,
+            APPROVAL_CHANNEL,
+            "1500000000000000777",
+            &approve,
+        ))
+        .await;
+    assert!(text(&r).contains("Only approvers of Acme Telecom"), "{r}");
+    let (_, r) = server
+        .post(&click_request(
+            &stranger,
+            APPROVAL_CHANNEL,
+            "1500000000000000777",
+            &reject,
+        ))
+        .await;
+    assert_eq!(r["type"], 4, "no reason form for a stranger: {r}");
+    let (_, r) = server
+        .post(&click_request(
+            &stranger,
+            APPROVAL_CHANNEL,
+            "1500000000000000777",
+            &details,
+        ))
+        .await;
+    assert!(text(&r).contains("Only approvers"), "{r}");
+    assert!(decisions(&store, &number).await.is_empty());
+
+    // Ann approves in her DM: her message is rewritten in place, Ben's through REST.
+    let ann = d::user(ANN, "ann");
+    let (_, r) = server
+        .post(&click_request(&ann, ANN, &message_of(ANN), &approve))
+        .await;
+    assert_eq!(r["type"], 7, "{r}");
+    assert!(text(&r).starts_with("Approved by Ann at 20"), "{r}");
+    assert_eq!(r["data"]["components"], json!([]));
+    let ben_message = message_of(BEN);
+    let edits = rest
+        .wait_for(1, |(route, _, _)| *route == format!("edit {ben_message}"))
+        .await;
+    assert!(
+        edits[0].2["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("Approved by Ann"),
+        "{edits:?}"
+    );
+    assert_eq!(edits[0].2["components"], json!([]));
+    let told = rest
+        .wait_for(1, |(route, channel, body)| {
+            route == "post" && channel == BUYER && body["embeds"][0].is_null()
+        })
+        .await;
+    let note = told[0].2["content"].as_str().unwrap();
+    assert!(
+        note.contains(&format!("Your order {number} was approved by Ann"))
+            && note.contains("wire transfer"),
+        "{note}"
+    );
+
+    // Ben's stale buttons are answered, and change nothing.
+    let ben = d::user(BEN, "ben");
+    for id in [&approve, &reject] {
+        let (_, r) = server
+            .post(&click_request(&ben, BEN, &ben_message, id))
+            .await;
+        assert_eq!(r["type"], 4, "{r}");
+        assert!(
+            text(&r).contains("already decided") && text(&r).contains("Approved by Ann"),
+            "{r}"
+        );
+    }
+    assert_eq!(decisions(&store, &number).await.len(), 1);
+    let order = store.order_by_number(&number).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::AwaitingPayment);
+
+    // Details shows the trail to the approver.
+    let (_, r) = server
+        .post(&click_request(&ann, ANN, &message_of(ANN), &details))
+        .await;
+    let trail = r["data"]["embeds"][0]["description"].as_str().unwrap();
+    assert!(trail.contains("placed: awaiting_approval"), "{trail}");
+    assert!(trail.contains("assignment line 1"), "{trail}");
+    assert!(
+        trail.contains("approval ORG-ACME: pending → approved by Ann"),
+        "{trail}"
+    );
+    assert!(
+        trail.contains("status: awaiting_approval → awaiting_payment"),
+        "{trail}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_four_approvers_racing_record_exactly_one_decision() {
+    let (server, rest) = setup(None).await;
+    let store = server.bot.store().clone();
+    let people: Vec<(String, String)> = (0..24)
+        .map(|i| (format!("92000000000000000{i:02}"), format!("Approver {i}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = people
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    approvers(&store, &refs).await;
+    store
+        .set_approval_channel(ACME, "discord", Some(APPROVAL_CHANNEL))
+        .await
+        .unwrap();
+    let number = order_with_po(&server, BUYER).await;
+    let requests = rest.requests();
+    assert_eq!(requests.len(), 1, "one request, in the channel");
+    assert_eq!(requests[0].0, APPROVAL_CHANNEL);
+    let approve = button_id(&json!({"data": requests[0].1}), "Approve");
+    let message = "150000000000000000".to_string() + "0";
+
+    let server = Arc::new(server);
+    let mut clicks = Vec::new();
+    for (i, (id, name)) in people.iter().enumerate() {
+        let user = d::user(id, name);
+        let payload = if i % 2 == 0 {
+            click_request(&user, APPROVAL_CHANNEL, &message, &approve)
+        } else {
+            reject_with(
+                &user,
+                APPROVAL_CHANNEL,
+                &message,
+                &approve,
+                "not this quarter",
+            )
+        };
+        let server = server.clone();
+        clicks.push(tokio::spawn(async move { server.post(&payload).await }));
+    }
+    let mut updates = Vec::new();
+    let mut notes = 0;
+    for c in clicks {
+        let (status, r) = c.await.unwrap();
+        assert_eq!(status, 200);
+        match r["type"].as_u64() {
+            Some(7) => updates.push(r),
+            Some(4) => {
+                assert!(text(&r).contains("already decided"), "{r}");
+                notes += 1;
+            }
+            _ => panic!("unexpected answer {r}"),
+        }
+    }
+    assert_eq!(updates.len(), 1, "exactly one click decided");
+    assert_eq!(notes, 23);
+    let decided = decisions(&store, &number).await;
+    assert_eq!(decided.len(), 1, "{decided:?}");
+    let status = store
+        .order_by_number(&number)
+        .await
+        .unwrap()
+        .unwrap()
+        .status;
+    let shown = text(&updates[0]);
+    if decided[0].starts_with("approved") {
+        assert!(shown.starts_with("Approved by Approver"), "{shown}");
+        assert_eq!(status, OrderStatus::AwaitingPayment);
+    } else {
+        assert!(
+            shown.starts_with("Rejected by Approver") && shown.ends_with(": not this quarter"),
+            "{shown}"
+        );
+        assert_eq!(status, OrderStatus::Rejected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_between_request_and_decision_changes_nothing_for_the_buttons() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let (first, rest) = setup(Some(url.clone())).await;
+    approvers(first.bot.store(), &[(ANN, "Ann")]).await;
+    let number = order_with_po(&first, BUYER).await;
+    let request = rest.requests().remove(0).1;
+    let approve = button_id(&json!({"data": request}), "Approve");
+    let reject = button_id(&json!({"data": request}), "Reject");
+    first.bot.store().close().await;
+    drop(first);
+
+    // A new process on the same database: the buttons of the old message still work.
+    let (second, _rest) = setup(Some(url)).await;
+    let ann = d::user(ANN, "ann");
+    let message = "1500000000000000000";
+    let (_, r) = second
+        .post(&click_request(&ann, ANN, message, &reject))
+        .await;
+    assert_eq!(r["type"], 9, "the reason form opens: {r}");
+    assert_eq!(
+        r["data"]["custom_id"],
+        approve.replace("apv:ok:", "apv:why:")
+    );
+    let (_, r) = second
+        .post(&reject_with(&ann, ANN, message, &approve, "   "))
+        .await;
+    assert!(
+        text(&r).contains("Give a reason"),
+        "an empty reason is refused: {r}"
+    );
+    let (_, r) = second
+        .post(&reject_with(
+            &ann,
+            ANN,
+            message,
+            &approve,
+            "Use the framework agreement",
+        ))
+        .await;
+    assert_eq!(r["type"], 7, "{r}");
+    assert_eq!(text(&r), "Rejected by Ann: Use the framework agreement");
+    let store = second.bot.store();
+    assert_eq!(
+        store
+            .order_by_number(&number)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        OrderStatus::Rejected
+    );
+    let (_, r) = second
+        .post(&click_request(&ann, ANN, message, &approve))
+        .await;
+    assert!(text(&r).contains("Rejected by Ann"), "a late approve: {r}");
+    assert_eq!(decisions(store, &number).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delegate_decides_inside_the_range_only_and_the_trail_says_for_whom() {
+    let (server, rest) = setup(None).await;
+    let store = server.bot.store().clone();
+    approvers(&store, &[(ANN, "Ann")]).await;
+    let dee = d::user("9100000000000000031", "dee");
+    let eve = d::user("9100000000000000032", "eve");
+    // Dee and Eve are ordinary users (buyers in demo mode), no approvers.
+    server.post(&d::command(&dee, "cart", json!([]))).await;
+    server.post(&d::command(&eve, "cart", json!([]))).await;
+    let ann = d::user(ANN, "ann");
+    let tomorrow = (time::OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
+
+    let delegate = |to: &Value, until: &str| {
+        let mut p = d::command(
+            &ann,
+            "approvals",
+            json!([
+                {"name": "delegate", "type": 6, "value": to["id"]},
+                {"name": "until", "type": 3, "value": until}
+            ]),
+        );
+        p["data"]["resolved"] = json!({"users": {to["id"].as_str().unwrap(): to}});
+        p
+    };
+    let (_, r) = server.post(&delegate(&dee, "next week")).await;
+    assert!(text(&r).contains("is not a date"), "{r}");
+    let (_, r) = server.post(&delegate(&dee, "2001-01-01")).await;
+    assert!(text(&r).contains("is not a date"), "a past date: {r}");
+    let (_, r) = server.post(&delegate(&ann, &tomorrow)).await;
+    assert!(text(&r).contains("yourself"), "{r}");
+    let (_, r) = server.post(&delegate(&dee, &tomorrow)).await;
+    assert!(
+        text(&r).contains(&format!("decides for you until the end of {tomorrow}")),
+        "{r}"
+    );
+    // Eve's delegation from Ann ended yesterday.
+    let ann_account = store
+        .account_id_for(&Identity::new("discord", "discord", ANN))
+        .await
+        .unwrap()
+        .unwrap();
+    let eve_account = store
+        .account_id_for(&Identity::new("discord", "discord", "9100000000000000032"))
+        .await
+        .unwrap()
+        .unwrap();
+    let now = checkout_bot::store::now_ms();
+    store
+        .delegate(
+            &ann_account,
+            &eve_account,
+            now - 3 * 86_400_000,
+            now - 86_400_000,
+        )
+        .await
+        .unwrap();
+    // That stored delegation ended Dee's; give Dee theirs again, as Ann would.
+    let (_, r) = server.post(&delegate(&dee, &tomorrow)).await;
+    assert!(text(&r).contains("decides for you"), "{r}");
+
+    let number = order_with_po(&server, BUYER).await;
+    // The running delegate gets the request too.
+    let mut to: Vec<String> = rest.requests().into_iter().map(|(c, _)| c).collect();
+    to.sort();
+    assert_eq!(to, [ANN.to_string(), "9100000000000000031".to_string()]);
+    let request = rest.requests().remove(0).1;
+    let approve = button_id(&json!({"data": request}), "Approve");
+
+    // `/approvals` lists it for Dee, with its buttons.
+    let (_, r) = server.post(&d::command(&dee, "approvals", json!([]))).await;
+    assert_eq!(r["data"]["flags"], 64);
+    assert_eq!(
+        r["data"]["embeds"][0]["title"],
+        format!("Approval needed: order {number}"),
+        "{r}"
+    );
+    assert_eq!(button_id(&r, "Approve"), approve);
+    let (_, r) = server.post(&d::command(&eve, "approvals", json!([]))).await;
+    assert!(text(&r).contains("Nothing is waiting"), "{r}");
+
+    let (_, r) = server
+        .post(&click_request(
+            &eve,
+            APPROVAL_CHANNEL,
+            "1500000000000000777",
+            &approve,
+        ))
+        .await;
+    assert!(
+        text(&r).contains("Your delegation from Ann runs from"),
+        "outside its range: {r}"
+    );
+    let (_, r) = server
+        .post(&click_request(
+            &dee,
+            APPROVAL_CHANNEL,
+            "1500000000000000777",
+            &approve,
+        ))
+        .await;
+    assert!(
+        text(&r).starts_with("Approved by 9100000000000000031 on behalf of Ann at"),
+        "{r}"
+    );
+    let decided = decisions(&store, &number).await;
+    assert_eq!(decided.len(), 1);
+    assert!(decided[0].contains("on behalf of Ann"), "{decided:?}");
+
+    // Ending the delegation takes Dee's right away.
+    let (_, r) = server
+        .post(&d::command(
+            &ann,
+            "approvals",
+            json!([{"name": "end", "type": 5, "value": true}]),
+        ))
+        .await;
+    assert!(text(&r).contains("has ended"), "{r}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_go_out_once_across_processes_and_expiry_tells_the_requester() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let (first, rest) = setup(Some(url.clone())).await;
+    approvers(first.bot.store(), &[(ANN, "Ann")]).await;
+    first
+        .bot
+        .store()
+        .set_approval_channel(ACME, "discord", Some(APPROVAL_CHANNEL))
+        .await
+        .unwrap();
+    let (second, second_rest) = setup(Some(url)).await;
+    let number = order_with_po(&first, BUYER).await;
+
+    // Two processes sweep a day and an hour later, several times and at once.
+    let later = checkout_bot::store::now_ms() + 25 * 3_600_000;
+    let mut sweeps = Vec::new();
+    for bot in [first.bot.clone(), second.bot.clone()] {
+        for _ in 0..3 {
+            let bot = bot.clone();
+            sweeps.push(tokio::spawn(async move {
+                bot.approvals().sweep(later).await.unwrap()
+            }));
+        }
+    }
+    let mut reminded = 0;
+    for s in sweeps {
+        let s = s.await.unwrap();
+        assert_eq!(s.expired, 0);
+        reminded += s.reminded;
+    }
+    assert_eq!(reminded, 1);
+    let reminders: Vec<_> = rest
+        .log()
+        .into_iter()
+        .chain(second_rest.log())
+        .filter(|(_, _, b)| {
+            b["embeds"][0]["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Reminder:"))
+        })
+        .collect();
+    assert_eq!(reminders.len(), 1, "{reminders:#?}");
+    assert_eq!(reminders[0].1, APPROVAL_CHANNEL);
+
+    // A week and a day later the request expires, once, and the buyer hears of it.
+    let week = checkout_bot::store::now_ms() + 8 * 86_400_000;
+    let a = first.bot.approvals().sweep(week).await.unwrap();
+    let b = second.bot.approvals().sweep(week).await.unwrap();
+    assert_eq!(a.expired + b.expired, 1);
+    assert_eq!(
+        first
+            .bot
+            .store()
+            .order_by_number(&number)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        OrderStatus::Expired
+    );
+    let all: Vec<_> = rest.log().into_iter().chain(second_rest.log()).collect();
+    let told: Vec<_> = all
+        .iter()
+        .filter(|(r, c, _)| r == "post" && c == BUYER)
+        .collect();
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].2["content"]
+            .as_str()
+            .unwrap()
+            .contains("was not approved within 7 days"),
+        "{told:?}"
+    );
+    let expired_edits = all
+        .iter()
+        .filter(|(r, _, b)| {
+            r.starts_with("edit ")
+                && b["content"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("Expired"))
+        })
+        .count();
+    assert_eq!(
+        expired_edits, 2,
+        "the request and its reminder both read Expired"
+    );
+
+    let request = rest.requests().remove(0).1;
+    let approve = button_id(&json!({"data": request}), "Approve");
+    let ann = d::user(ANN, "ann");
+    let (_, r) = second
+        .post(&click_request(
+            &ann,
+            APPROVAL_CHANNEL,
+            "1500000000000000000",
+            &approve,
+        ))
+        .await;
+    assert!(text(&r).contains("Expired"), "{r}");
+}

@@ -266,3 +266,110 @@ fn orders_are_listed_shown_and_marked_paid() {
     );
     assert!(!run(&url, &["audit", "CB-1"]).status.success());
 }
+
+#[test]
+fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    // The chat loads the demo data; the operator sets the policy while it runs.
+    let mut c = common::chat::Chat::start(&url, "demo", &[]);
+    c.send("/buy support credits");
+
+    let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
+    assert!(
+        shown.contains("approval for orders with a PO number: no")
+            && shown.contains("approval for orders above: no limit")
+            && shown.contains("requests go to: each approver, privately")
+            && shown.contains("approvers: 1"),
+        "{shown}"
+    );
+    let set = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval",
+            "ORG-ACME",
+            "--po-required",
+            "true",
+            "--limit",
+            "2,500",
+        ],
+    );
+    assert!(set.status.success(), "{}", text(&set));
+    let bad = run(
+        &url,
+        &["orgs", "set-approval", "ORG-ACME", "--limit", "lots"],
+    );
+    assert!(!bad.status.success() && text(&bad).contains("'lots' is not an amount"));
+    let unknown = run(&url, &["orgs", "set-approval", "ORG-NONE", "--limit", "5"]);
+    assert!(!unknown.status.success() && text(&unknown).contains("no organization ORG-NONE"));
+    let own = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval",
+            "ORG-ACME",
+            "--platform",
+            "console",
+            "--user",
+            "demo",
+            "--limit",
+            "100",
+        ],
+    );
+    assert!(own.status.success(), "{}", text(&own));
+    let channel = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval-channel",
+            "ORG-ACME",
+            "--discord",
+            "1400000000000000099",
+        ],
+    );
+    assert!(channel.status.success(), "{}", text(&channel));
+    let not_id = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval-channel",
+            "ORG-ACME",
+            "--discord",
+            "#buying",
+        ],
+    );
+    assert!(!not_id.status.success() && text(&not_id).contains("not a Discord channel id"));
+    let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
+    assert!(
+        shown.contains("approval for orders with a PO number: yes")
+            && shown.contains("approval for orders above: 2500")
+            && shown.contains("buyer limit: Demo Buyer (")
+            && shown.contains(") above 100")
+            && shown.contains("requests go to: Discord channel 1400000000000000099"),
+        "{shown}"
+    );
+
+    // USD 500 of support credits is over the demo buyer's own limit of 100.
+    c.choose("Details", "Support Credits");
+    c.click("Add to cart");
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "Wire transfer");
+    c.click("No");
+    c.click("I agree to the terms");
+    c.click("Process order");
+    assert_eq!(c.field("Status"), "awaiting approval");
+    let number = c.field("Number");
+    c.finish();
+    let audit = text(&run(&url, &["audit", &number]));
+    assert!(
+        audit.contains("Demo Buyer (acct_") && audit.contains("\tapproval ORG-ACME\t- -> pending"),
+        "{audit}"
+    );
+    let listed = text(&run(&url, &["orders", "list"]));
+    assert!(
+        listed.contains(&format!("{number}\torder\tawaiting_approval")),
+        "{listed}"
+    );
+}

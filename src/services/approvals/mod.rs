@@ -11,10 +11,14 @@ use super::notifier::{Notifier, Posted, Recipient, RequestCard};
 use super::payments::{PaymentError, PaymentGateway};
 use super::prompts::{Lang, Prompts};
 use crate::domain::account::{Identity, Role};
-use crate::domain::approval::{Approval, Delegation, MAX_REASON, Status, Verdict, Why};
+use crate::domain::approval::{Approval, MAX_REASON, Status, Verdict, Why};
 use crate::domain::order::{NewOrder, Order, OrderStatus, Payment};
 use crate::store::approvals::{Decision, Recorded};
 use crate::store::{Result, Store, StoreError, now_ms};
+
+mod card;
+mod delegation;
+mod sweep;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -186,149 +190,6 @@ impl Approvals {
             .order_by_number(number)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("approval for a missing order {number}")))
-    }
-
-    /// The request as it reads now: everything an approver needs, and how it ended.
-    pub async fn card(&self, a: &Approval, order: &Order, reminder: bool) -> Result<RequestCard> {
-        let l = self.lang();
-        let d = &order.details;
-        let org = self.org_name(&a.org_id).await?;
-        let requester = self.name_of(&a.requested_by).await?;
-        let why = match &a.why {
-            Some(Why::PoNumber) => l.t("approval.why_po"),
-            Some(Why::OverLimit(limit)) => {
-                let limit = crate::domain::money::Money::new(*limit, d.total.currency.clone());
-                l.f("approval.why_limit", &[("limit", &limit)])
-            }
-            None => l.t("approval.why_policy"),
-        };
-        let mut lines: Vec<String> = d
-            .lines
-            .iter()
-            .take(LINES_SHOWN)
-            .map(|x| {
-                let mut s = l.f(
-                    "approval.line",
-                    &[
-                        ("qty", &x.qty),
-                        ("name", &x.name),
-                        ("unit", &x.unit_price),
-                        ("total", &x.total),
-                    ],
-                );
-                if let Some(dep) = &x.deployment {
-                    s.push_str(&l.f(
-                        "summary.for_deployment",
-                        &[("id", &dep.id), ("name", &dep.name)],
-                    ));
-                }
-                if let Some(o) = &x.organization {
-                    s.push_str(&l.f("summary.for_org", &[("name", &o.name)]));
-                }
-                s
-            })
-            .collect();
-        if d.lines.len() > LINES_SHOWN {
-            lines.push(l.f(
-                "approval.more_lines",
-                &[("count", &(d.lines.len() - LINES_SHOWN))],
-            ));
-        }
-        let payment = match &d.payment {
-            Payment::Card { label, .. } => label.clone(),
-            Payment::Wire => l.t("payment.wire"),
-            Payment::Check => l.t("payment.check"),
-            Payment::Quote => l.t("payment.quote"),
-        };
-        let mut fields = vec![
-            (l.t("approval.requester"), requester.clone()),
-            (
-                l.t("approval.po"),
-                d.po_number.clone().unwrap_or_else(|| l.t("approval.no_po")),
-            ),
-            (l.t("approval.organization"), org.clone()),
-            (l.t("approval.lines"), lines.join("\n")),
-            (l.t("approval.payment"), payment),
-            (l.t("approval.subtotal"), d.subtotal.to_string()),
-        ];
-        if let Some(delivery) = &d.delivery {
-            fields.push((l.t("approval.ship_to"), delivery.address.one_line()));
-            fields.push((l.t("approval.shipping"), d.shipping.to_string()));
-        }
-        fields.push((l.t("approval.total"), d.total.to_string()));
-        fields.push((l.t("approval.placed_at"), when(order.created_at)));
-        let title_key = if reminder {
-            "approval.reminder_title"
-        } else {
-            "approval.title"
-        };
-        let outcome = self.outcome(a, order, &org).await?;
-        Ok(RequestCard {
-            approval_id: a.id.clone(),
-            title: l.f(title_key, &[("number", &order.number)]),
-            body: l.f(
-                "approval.body",
-                &[("requester", &requester), ("org", &org), ("why", &why)],
-            ),
-            fields,
-            outcome,
-            approve: l.t("approval.approve"),
-            reject: l.t("approval.reject"),
-            details: l.t("approval.details"),
-        })
-    }
-
-    /// "Approved by X at T" and the like; `None` while the request can be decided.
-    async fn outcome(&self, a: &Approval, order: &Order, org: &str) -> Result<Option<String>> {
-        let l = self.lang();
-        let who = match &a.decided_by {
-            Some(id) => self.name_of(id).await?,
-            None => String::new(),
-        };
-        let approver = match &a.on_behalf_of {
-            Some(id) => Some(self.name_of(id).await?),
-            None => None,
-        };
-        let at = when(a.decided_at.unwrap_or_default());
-        let reason = a.reason.clone().unwrap_or_default();
-        Ok(match (a.status, approver) {
-            (Status::Pending, _) if order.status == OrderStatus::AwaitingApproval => None,
-            (Status::Pending, _) => Some(l.f(
-                "approval.closed",
-                &[("status", &self.status_text(order.status)), ("org", &org)],
-            )),
-            (Status::Approved, None) => {
-                Some(l.f("approval.approved", &[("who", &who), ("at", &at)]))
-            }
-            (Status::Approved, Some(approver)) => Some(l.f(
-                "approval.approved_for",
-                &[("who", &who), ("approver", &approver), ("at", &at)],
-            )),
-            (Status::Rejected, None) => {
-                Some(l.f("approval.rejected", &[("who", &who), ("reason", &reason)]))
-            }
-            (Status::Rejected, Some(approver)) => Some(l.f(
-                "approval.rejected_for",
-                &[("who", &who), ("approver", &approver), ("reason", &reason)],
-            )),
-            (Status::Expired, _) => Some(l.f(
-                "approval.expired",
-                &[("days", &(self.timing.expire_after_ms / DAY_MS))],
-            )),
-        })
-    }
-
-    fn status_text(&self, s: OrderStatus) -> String {
-        let key = match s {
-            OrderStatus::Quote => "status.quote",
-            OrderStatus::AwaitingPayment => "status.awaiting_payment",
-            OrderStatus::Paid => "status.paid",
-            OrderStatus::PaymentFailed => "status.payment_failed",
-            OrderStatus::AwaitingApproval => "status.awaiting_approval",
-            OrderStatus::Rejected => "status.rejected",
-            OrderStatus::Expired => "status.expired",
-        };
-        self.lang().t(key)
     }
 
     /// Who hears about an organization's requests: its approval channel, else each
@@ -608,35 +469,16 @@ impl Approvals {
                     "that card is no longer saved".into(),
                 )),
             },
-            Payment::Check => {
-                return Ok(l.f(
-                    "approval.next_invoice",
-                    &[(
-                        "instructions",
-                        &l.f(
-                            "placed.check",
-                            &[
-                                ("instructions", &self.timing.check_instructions),
-                                ("number", &order.number),
-                            ],
-                        ),
-                    )],
-                ));
-            }
-            Payment::Wire | Payment::Quote => {
-                return Ok(l.f(
-                    "approval.next_invoice",
-                    &[(
-                        "instructions",
-                        &l.f(
-                            "placed.wire",
-                            &[
-                                ("instructions", &self.timing.wire_instructions),
-                                ("number", &order.number),
-                            ],
-                        ),
-                    )],
-                ));
+            Payment::Check | Payment::Wire | Payment::Quote => {
+                let (key, instructions) = match d.payment {
+                    Payment::Check => ("placed.check", &self.timing.check_instructions),
+                    _ => ("placed.wire", &self.timing.wire_instructions),
+                };
+                let how = l.f(
+                    key,
+                    &[("instructions", instructions), ("number", &order.number)],
+                );
+                return Ok(l.f("approval.next_invoice", &[("instructions", &how)]));
             }
         };
         match charged {
@@ -751,56 +593,6 @@ impl Approvals {
         Ok(())
     }
 
-    /// Announces what was missed, reminds once about requests pending longer than
-    /// APPROVAL_REMIND_HOURS, and expires those older than APPROVAL_EXPIRE_DAYS. Safe to
-    /// run in every process at once: each step is claimed by one.
-    pub async fn sweep(&self, now: i64) -> Result<Swept> {
-        let mut swept = Swept::default();
-        for a in self
-            .store
-            .unannounced_approvals(now - ANNOUNCE_GRACE_MS)
-            .await?
-        {
-            if self.announce_one(&a).await? {
-                swept.announced += 1;
-            }
-        }
-        for a in self
-            .store
-            .approvals_older_than(now - self.timing.expire_after_ms, 100)
-            .await?
-        {
-            if let Some(expired) = self.store.expire_approval(&a.id, now).await? {
-                swept.expired += 1;
-                let order = self.order(&expired.order_number).await?;
-                self.refresh(&order, None).await?;
-                let text = self.lang().f(
-                    "approval.told_expired",
-                    &[
-                        ("number", &order.number),
-                        ("days", &(self.timing.expire_after_ms / DAY_MS)),
-                    ],
-                );
-                self.tell_requester(&order.details.account_id, &text)
-                    .await?;
-            }
-        }
-        for a in self
-            .store
-            .approvals_older_than(now - self.timing.remind_after_ms, 100)
-            .await?
-        {
-            if a.reminded_at.is_some() || !self.store.claim_reminder(&a.id, now).await? {
-                continue;
-            }
-            swept.reminded += 1;
-            if let Some(notifier) = &self.notifier {
-                self.post(notifier.as_ref(), &a, true).await?;
-            }
-        }
-        Ok(swept)
-    }
-
     /// Requests `account` may decide now, oldest first, with their orders.
     pub async fn pending_for(&self, account: &str) -> Result<Vec<(Approval, Order)>> {
         let now = now_ms();
@@ -879,56 +671,6 @@ impl Approvals {
         Ok(Ok((title, lines)))
     }
 
-    /// Makes `delegate` decide for `approver` from now until the end of `until` (UTC).
-    pub async fn delegate(
-        &self,
-        approver: &str,
-        delegate: &str,
-        until: &str,
-    ) -> Result<std::result::Result<(Delegation, String), String>> {
-        let l = self.lang();
-        let Some(me) = self.store.account(approver).await? else {
-            return Ok(Err(l.t("approval.delegate_not_approver")));
-        };
-        if !me
-            .memberships
-            .iter()
-            .any(|m| matches!(m.role, Role::Approver | Role::Admin))
-        {
-            return Ok(Err(l.t("approval.delegate_not_approver")));
-        }
-        if approver == delegate {
-            return Ok(Err(l.t("approval.delegate_self")));
-        }
-        let now = now_ms();
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        let end = time::Date::parse(until.trim(), &format)
-            .ok()
-            .and_then(|d| d.next_day())
-            .map(|d| d.midnight().assume_utc().unix_timestamp() * 1000)
-            .filter(|end| *end > now && *end <= now + MAX_DELEGATION_DAYS * DAY_MS);
-        let Some(end) = end else {
-            return Ok(Err(l.f("approval.delegate_bad_date", &[("date", &until)])));
-        };
-        let d = self.store.delegate(approver, delegate, now, end).await?;
-        let name = self.name_of(delegate).await?;
-        let text = l.f(
-            "approval.delegated",
-            &[("delegate", &name), ("until", &day(end - 1))],
-        );
-        Ok(Ok((d, text)))
-    }
-
-    /// Ends the approver's delegation now; the text to show.
-    pub async fn end_delegation(&self, approver: &str) -> Result<String> {
-        let ended = self.store.end_delegations(approver, now_ms()).await?;
-        Ok(self.lang().t(if ended > 0 {
-            "approval.delegation_ended"
-        } else {
-            "approval.no_delegation"
-        }))
-    }
-
     /// An approval limit typed by an operator: a non-negative amount.
     pub fn parse_limit(text: &str) -> std::result::Result<Decimal, String> {
         text.trim()
@@ -939,3 +681,6 @@ impl Approvals {
             .ok_or_else(|| format!("'{text}' is not an amount: write it like 5000 or 2500.50"))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! The approvals service against a store on SQLite and a mocked notifier: who hears of
+//! a request, and what happens when nobody could be reached.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::demo;
+use crate::domain::money::{Currency, Money};
+use crate::domain::order::{Named, OrderKind, OrderLine};
+use crate::services::notifier::{MockNotifier, NotifyError};
+use crate::services::payments::MockPaymentGateway;
+
+async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite:{}", dir.path().join("a.db").display()))
+        .await
+        .unwrap();
+    demo::seed_if_empty(&store).await.unwrap();
+    (store, dir)
+}
+
+async fn account(store: &Store, user: &str) -> String {
+    store
+        .account_id_for(&Identity::new("console", "local", user))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// An order of `buyer` for Acme with a PO number, waiting for Acme's approval.
+async fn waiting_order(store: &Store, buyer: &str) -> Order {
+    let usd = Money::new(Decimal::from(500), Currency::usd());
+    let order = Order {
+        number: "CB-9".into(),
+        kind: OrderKind::Order,
+        status: OrderStatus::AwaitingApproval,
+        created_at: now_ms(),
+        details: NewOrder {
+            key: "k9".into(),
+            account_id: buyer.into(),
+            placed_by: "Demo Buyer".into(),
+            lines: vec![OrderLine {
+                sku: "SUP-CREDIT".into(),
+                name: "Support Credits".into(),
+                qty: 5,
+                unit_price: Money::new(Decimal::from(100), Currency::usd()),
+                total: usd.clone(),
+                deployment: None,
+                organization: Some(Named {
+                    id: "ORG-ACME".into(),
+                    name: "Acme Telecom".into(),
+                }),
+            }],
+            delivery: None,
+            payment: Payment::Wire,
+            po_number: Some("PO-1".into()),
+            subtotal: usd.clone(),
+            shipping: Money::zero(Currency::usd()),
+            total: usd,
+        },
+    };
+    store
+        .insert_order_for_approval(&order, &[("ORG-ACME".into(), Why::PoNumber)])
+        .await
+        .unwrap();
+    order
+}
+
+fn service(store: &Store, notifier: MockNotifier) -> Approvals {
+    Approvals::new(
+        store.clone(),
+        Arc::new(MockPaymentGateway::new()),
+        Some(Arc::new(notifier)),
+        Arc::new(Prompts::embedded().unwrap()),
+        Timing::default(),
+    )
+}
+
+#[tokio::test]
+async fn a_request_that_reached_nobody_is_announced_by_a_later_sweep() {
+    let (store, _dir) = store().await;
+    let buyer = account(&store, "demo").await;
+    waiting_order(&store, &buyer).await;
+    let approver = Recipient::Person(Identity::new("console", "local", "approver"));
+
+    let mut down = MockNotifier::new();
+    down.expect_platform().return_const("console".to_string());
+    let to = approver.clone();
+    down.expect_post()
+        .withf(move |r, card| {
+            *r == to && card.title == "Approval needed: order CB-9" && card.open()
+        })
+        .times(1)
+        .returning(|_, _| Err(NotifyError("Discord is unreachable".into())));
+    assert_eq!(service(&store, down).announce("CB-9").await.unwrap(), 0);
+
+    let mut up = MockNotifier::new();
+    up.expect_platform().return_const("console".to_string());
+    up.expect_post().times(1).returning(|_, _| {
+        Ok(Posted {
+            channel_id: "c1".into(),
+            message_id: "m1".into(),
+        })
+    });
+    let up = service(&store, up);
+    let soon = up.sweep(now_ms()).await.unwrap();
+    assert_eq!(soon.announced, 0, "the placing process gets a minute first");
+    let later = up.sweep(now_ms() + 2 * 60_000).await.unwrap();
+    assert_eq!(later.announced, 1);
+    let id = store.approvals_of("CB-9").await.unwrap().remove(0).id;
+    assert_eq!(
+        store.approval_messages(&id).await.unwrap(),
+        vec![("c1".to_string(), "m1".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn a_requester_who_is_an_approver_is_not_asked_and_cannot_decide() {
+    let (store, _dir) = store().await;
+    let approver = account(&store, "approver").await;
+    waiting_order(&store, &approver).await;
+
+    let mut notifier = MockNotifier::new();
+    notifier
+        .expect_platform()
+        .return_const("console".to_string());
+    // The only approver of Acme placed the order: nobody else to ask.
+    notifier.expect_post().times(0);
+    let approvals = Arc::new(service(&store, notifier));
+    assert_eq!(approvals.announce("CB-9").await.unwrap(), 0);
+    let id = store.approvals_of("CB-9").await.unwrap().remove(0).id;
+    let me = Identity::new("console", "local", "approver");
+    let decided = approvals
+        .decide(&me, &id, Verdict::Approve, None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(&decided, Decided::Refused(why) if why.contains("You requested this order")),
+        "{decided:?}"
+    );
+    assert!(approvals.pending_for(&approver).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
+    let (store, _dir) = store().await;
+    let buyer = account(&store, "demo").await;
+    let card = store.cards(&buyer).await.unwrap().remove(0);
+    let mut order = waiting_order(&store, &buyer).await;
+    // Place a second, card-paid order the same way.
+    order.number = "CB-10".into();
+    order.details.key = "k10".into();
+    order.details.payment = Payment::Card {
+        card_id: card.id.clone(),
+        label: "Visa •••• 4242".into(),
+    };
+    store
+        .insert_order_for_approval(&order, &[("ORG-ACME".into(), Why::PoNumber)])
+        .await
+        .unwrap();
+
+    let mut gateway = MockPaymentGateway::new();
+    gateway
+        .expect_charge()
+        .withf(|token, amount, key| {
+            token == "tok_sandbox_visa" && amount.to_string() == "USD 500.00" && key == "k10"
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(crate::services::payments::Charge { id: "ch_1".into() }));
+    let (told, mut heard) = tokio::sync::mpsc::unbounded_channel();
+    let mut notifier = MockNotifier::new();
+    notifier
+        .expect_platform()
+        .return_const("console".to_string());
+    notifier.expect_update().returning(|_, _| Ok(()));
+    notifier.expect_tell().returning(move |who, text| {
+        let _ = told.send((who.user.clone(), text.to_string()));
+        Ok(())
+    });
+    let approvals = Arc::new(Approvals::new(
+        store.clone(),
+        Arc::new(gateway),
+        Some(Arc::new(notifier)),
+        Arc::new(Prompts::embedded().unwrap()),
+        Timing::default(),
+    ));
+    let id = store.approvals_of("CB-10").await.unwrap().remove(0).id;
+    let approver = Identity::new("console", "local", "approver");
+    let Decided::Done(card) = approvals
+        .decide(&approver, &id, Verdict::Approve, None)
+        .await
+        .unwrap()
+    else {
+        panic!("not decided")
+    };
+    assert!(
+        card.outcome
+            .unwrap()
+            .starts_with("Approved by Demo Approver at ")
+    );
+    assert!(!card.fields.is_empty());
+    let again = approvals
+        .decide(&approver, &id, Verdict::Approve, None)
+        .await
+        .unwrap();
+    assert!(matches!(again, Decided::TooLate { .. }), "{again:?}");
+    assert_eq!(
+        store
+            .order_by_number("CB-10")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        OrderStatus::Paid
+    );
+    let (to, text) = tokio::time::timeout(std::time::Duration::from_secs(5), heard.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(to, "demo");
+    assert!(
+        text.contains("CB-10 was approved by Demo Approver")
+            && text.contains("Your card was charged USD 500.00"),
+        "{text}"
+    );
+}

@@ -79,10 +79,13 @@ async fn open_dm(Json(body): Json<Value>) -> Json<Value> {
 }
 
 impl Rest {
-    async fn start() -> Rest {
+    /// A stand-in whose message ids count from `first_id`: Discord's ids are unique, so
+    /// two stand-ins behind one database must not hand out the same ones.
+    async fn start(first_id: u64) -> Rest {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let rest = Rest {
             base: format!("http://{}", listener.local_addr().unwrap()),
+            next_id: Arc::new(AtomicU64::new(first_id)),
             ..Rest::default()
         };
         let app = Router::new()
@@ -138,7 +141,11 @@ impl Rest {
 /// A server that reaches the stand-in, with Acme's policy asking approval for PO orders,
 /// and approvers Ann and Ben linked to Discord users.
 async fn setup(database_url: Option<String>) -> (Server, Rest) {
-    let rest = Rest::start().await;
+    setup_counting_from(database_url, 0).await
+}
+
+async fn setup_counting_from(database_url: Option<String>, first_id: u64) -> (Server, Rest) {
+    let rest = Rest::start(first_id).await;
     let base = rest.base.clone();
     let server = Server::start_configured(
         move |c| {
@@ -697,7 +704,7 @@ async fn reminders_go_out_once_across_processes_and_expiry_tells_the_requester()
         .set_approval_channel(ACME, "discord", Some(APPROVAL_CHANNEL))
         .await
         .unwrap();
-    let (second, second_rest) = setup(Some(url)).await;
+    let (second, second_rest) = setup_counting_from(Some(url), 500).await;
     let number = order_with_po(&first, BUYER).await;
 
     // Two processes sweep a day and an hour later, several times and at once.

@@ -454,3 +454,55 @@ on_both!(
         assert_eq!(store.delegations_to(&cy).await.unwrap()[0].ends_at, 3_000);
     }
 );
+
+on_both!(
+    a_quote_converted_under_a_policy_waits_for_approval_from_now,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let buyer = store.create_account("Buyer", Some("O1")).await.unwrap();
+        let mut quote = order("CB-7", &buyer, 1_000);
+        quote.kind = OrderKind::Quote;
+        quote.status = OrderStatus::Quote;
+        quote.details.payment = Payment::Quote;
+        assert!(store.insert_order(&quote).await.unwrap());
+        let wants = vec![("O1".to_string(), Why::PoNumber)];
+        let before = checkout_bot::store::now_ms();
+        let converted = store
+            .convert_quote_for_approval(&buyer, "CB-7", &wants)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (converted.kind, converted.status),
+            (OrderKind::Order, OrderStatus::AwaitingApproval)
+        );
+        let approvals = store.approvals_of("CB-7").await.unwrap();
+        assert_eq!(approvals.len(), 1);
+        assert!(
+            approvals[0].created_at >= before,
+            "the request is as old as the conversion, not the quote"
+        );
+        assert!(
+            store
+                .convert_quote_for_approval(&buyer, "CB-7", &wants)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(store.approvals_of("CB-7").await.unwrap().len(), 1);
+        let actions: Vec<String> = store
+            .audit_for("CB-7")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| format!("{} {}", e.action, e.new_value.unwrap_or_default()))
+            .collect();
+        assert!(
+            actions.ends_with(&[
+                "status awaiting_approval".to_string(),
+                "approval O1 pending".to_string()
+            ]),
+            "{actions:?}"
+        );
+    }
+);

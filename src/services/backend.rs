@@ -303,17 +303,32 @@ impl Backend for StoreBackend {
                 expired_at: expires_at,
             });
         }
-        Ok(
-            match self
-                .store
-                .convert_quote(account_id, number)
-                .await
-                .map_err(err)?
-            {
-                Some(order) => Converted::Done(Box::new(order)),
-                None => Converted::NotAQuote,
-            },
-        )
+        // An invoice is a purchase: the policy applies as it would to a wire order.
+        let approvals = match &self.approvals {
+            Some(a) => {
+                let mut as_order = quote.details.clone();
+                as_order.payment = Payment::Wire;
+                let default_org = self.account(account_id).await?.default_org;
+                a.needed(&as_order, default_org.as_deref())
+                    .await
+                    .map_err(err)?
+            }
+            None => Vec::new(),
+        };
+        let converted = self
+            .store
+            .convert_quote_for_approval(account_id, number, &approvals)
+            .await
+            .map_err(err)?;
+        let Some(order) = converted else {
+            return Ok(Converted::NotAQuote);
+        };
+        if let (Some(a), false) = (&self.approvals, approvals.is_empty())
+            && let Err(e) = a.announce(number).await
+        {
+            tracing::warn!(number, error = %e, "could not announce an approval request");
+        }
+        Ok(Converted::Done(Box::new(order)))
     }
 }
 
@@ -452,6 +467,50 @@ mod tests {
             backend.convert_quote(&account, "CB-2").await.unwrap(),
             Converted::NotAQuote
         );
+    }
+
+    #[tokio::test]
+    async fn a_po_quote_converted_under_the_policy_waits_for_an_approver() {
+        let (store, account, _dir) = store().await;
+        store
+            .set_policy(
+                "ORG-ACME",
+                &crate::domain::approval::Policy {
+                    po_required: true,
+                    limit: None,
+                },
+            )
+            .await
+            .unwrap();
+        let gateway: Arc<dyn PaymentGateway> = Arc::new(MockPaymentGateway::new());
+        let approvals = Arc::new(Approvals::new(
+            store.clone(),
+            gateway.clone(),
+            None,
+            Arc::new(crate::services::prompts::Prompts::embedded().unwrap()),
+            Default::default(),
+        ));
+        let backend = StoreBackend::new(store.clone(), gateway).with_approvals(approvals);
+        let mut quote = card_order(&account, "", "q3");
+        quote.payment = Payment::Quote;
+        quote.po_number = Some("PO-9".into());
+        let Placed::Done(saved) = backend.place_order(quote).await.unwrap() else {
+            panic!("not saved")
+        };
+        assert_eq!(
+            saved.status,
+            OrderStatus::Quote,
+            "saving a quote needs no approval"
+        );
+        let Converted::Done(order) = backend
+            .convert_quote(&account, &saved.number)
+            .await
+            .unwrap()
+        else {
+            panic!("not converted")
+        };
+        assert_eq!(order.status, OrderStatus::AwaitingApproval);
+        assert_eq!(store.approvals_of(&saved.number).await.unwrap().len(), 1);
     }
 
     #[tokio::test]

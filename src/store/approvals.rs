@@ -72,12 +72,14 @@ fn money(text: Option<String>) -> Result<Option<Decimal>> {
     .transpose()
 }
 
-/// Records that `order` waits for `org`'s approval; part of placing the order.
+/// Records that `order` waits for `org`'s approval since `at`; part of placing the order
+/// or converting its quote.
 pub(super) async fn insert_approval(
     tx: &mut Tx<'_>,
     order: &Order,
     org: &str,
     why: &Why,
+    at: i64,
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO approvals (id, order_number, org_id, requested_by, why, status, created_at) \
@@ -88,7 +90,7 @@ pub(super) async fn insert_approval(
     .bind(org)
     .bind(&order.details.account_id)
     .bind(why.as_stored())
-    .bind(order.created_at)
+    .bind(at)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -173,7 +173,7 @@ impl Store {
                 format!("approval {org}"),
                 Status::Pending.as_str().to_string(),
             ));
-            super::approvals::insert_approval(&mut tx, order, org, why).await?;
+            super::approvals::insert_approval(&mut tx, order, org, why, order.created_at).await?;
         }
         for (action, new_value) in entries {
             sqlx::query(AUDIT_INSERT)
@@ -266,19 +266,59 @@ impl Store {
     /// Turns one of the account's open quotes into an invoice awaiting payment. `None`
     /// when there is no such open quote (another account's, already converted).
     pub async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>> {
-        let converted = self
-            .transition(Transition {
+        self.convert_quote_for_approval(account_id, number, &[])
+            .await
+    }
+
+    /// Turns an open quote into an order: awaiting payment, or awaiting the approvals
+    /// given (recorded in the same transaction). `None` when there is no such open quote.
+    pub async fn convert_quote_for_approval(
+        &self,
+        account_id: &str,
+        number: &str,
+        approvals: &[(String, Why)],
+    ) -> Result<Option<Order>> {
+        let to = if approvals.is_empty() {
+            OrderStatus::AwaitingPayment
+        } else {
+            OrderStatus::AwaitingApproval
+        };
+        let mut tx = self.write.begin().await?;
+        let converted = transition_in(
+            &mut tx,
+            &Transition {
                 number,
                 account: Some(account_id),
                 from: Some(OrderStatus::Quote),
-                to: OrderStatus::AwaitingPayment,
+                to,
                 kind: Some(OrderKind::Order),
                 actor: account_id,
-            })
-            .await?;
+            },
+        )
+        .await?;
         if !converted {
+            tx.rollback().await?;
             return Ok(None);
         }
+        if !approvals.is_empty() {
+            let Some(order) = self.order(account_id, number).await? else {
+                return Err(StoreError::Corrupt(format!("quote {number} vanished")));
+            };
+            for (org, why) in approvals {
+                super::approvals::insert_approval(&mut tx, &order, org, why, now_ms()).await?;
+                sqlx::query(AUDIT_INSERT)
+                    .bind(new_id("audit"))
+                    .bind(number)
+                    .bind(now_ms())
+                    .bind(account_id)
+                    .bind(format!("approval {org}"))
+                    .bind(None::<String>)
+                    .bind(Status::Pending.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
         self.order(account_id, number).await
     }
 }

@@ -145,6 +145,12 @@ pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
         return Err(not_here(t).into());
     };
     match t.backend.convert_quote(t.account_id, number).await? {
+        Converted::Done(o) if o.status == OrderStatus::AwaitingApproval => {
+            Ok(Some(Notice::success(
+                t.lang
+                    .f("placed.awaiting_approval", &[("number", &o.number)]),
+            )))
+        }
         Converted::Done(o) => Ok(Some(Notice::success(t.lang.f(
             "orders.converted",
             &[

@@ -119,10 +119,6 @@ impl Approvals {
         self.prompts.lang("en")
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// The organizations whose policy wants to approve this order, and why. An order's
     /// organizations are those its lines are assigned to, else the buyer's default.
     pub async fn needed(

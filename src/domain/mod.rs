@@ -4,6 +4,7 @@
 pub mod account;
 pub mod address;
 pub mod approval;
+pub mod bill;
 pub mod card;
 pub mod cart;
 pub mod catalog;

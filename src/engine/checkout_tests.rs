@@ -796,3 +796,99 @@ fn an_expired_quote_is_not_converted_and_buy_again_is_offered() {
     );
     assert_eq!(h.s.cart.lines[0].sku, "SUP-CREDIT");
 }
+
+/// Regression: a remembered address priced shipping into the review of a cart that ships
+/// nothing, while the placed order (rightly) had none.
+#[test]
+fn a_remembered_address_adds_no_shipping_to_a_cart_that_ships_nothing() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
+    h.submit_fields("Enter address", &address());
+    h.choose("Shipping rate", "ground");
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    h.click("Process order");
+    assert_eq!(h.step(), "placed");
+
+    h.line("buy 10 hours of hourly support");
+    h.click("Yes, add it");
+    h.click("Checkout");
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    assert!(
+        !h.last
+            .view
+            .fields
+            .iter()
+            .any(|f| f.label.contains("Shipping")),
+        "{:?}",
+        h.last.view.fields
+    );
+    assert_eq!(h.field("Total"), "USD 1,250.00");
+    h.click("Process order");
+    let orders = h.backend.orders.lock().unwrap();
+    let placed = &orders.last().unwrap().details;
+    assert_eq!(placed.total.to_string(), "USD 1,250.00");
+    assert_eq!(placed.delivery, None);
+}
+
+#[test]
+fn a_cart_change_after_the_review_tells_the_old_and_new_totals() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
+    h.submit_fields("Enter address", &address());
+    h.choose("Shipping rate", "ground");
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    let reviewed = h.field("Total").to_string();
+    h.click("Edit cart");
+    h.choose("Change a line", "1");
+    h.line("5");
+    h.click("Back to cart");
+    h.click("Checkout");
+    assert_eq!(h.step(), "summary");
+    let (kind, text) = h.notice();
+    assert_eq!(kind, NoticeKind::Warning);
+    let now = h.field("Total").to_string();
+    assert_ne!(reviewed, now);
+    assert!(text.contains(&reviewed) && text.contains(&now), "{text}");
+    h.click("Process order");
+    assert_eq!(h.step(), "placed");
+    let orders = h.backend.orders.lock().unwrap();
+    assert_eq!(orders[0].details.total.to_string(), now);
+}
+
+/// A total that moved between the summary and the click (a catalog import) is shown
+/// and must be agreed to with another click; nothing is placed at the old price.
+#[test]
+fn process_refuses_a_total_the_buyer_has_not_seen() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    assert_eq!(h.field("Total"), "USD 500.00");
+    let sku = h
+        .catalog
+        .products
+        .iter_mut()
+        .find(|p| p.sku == "SUP-CREDIT")
+        .unwrap();
+    sku.price += rust_decimal::Decimal::ONE;
+    h.click("Process order");
+    assert_eq!(h.step(), "summary");
+    assert_eq!(h.backend.order_count(), 0);
+    let text = h.notice().1.to_string();
+    assert!(
+        text.contains("USD 500.00") && text.contains("USD 505.00"),
+        "{text}"
+    );
+    h.click("Process order");
+    assert_eq!(h.step(), "placed");
+    assert_eq!(
+        h.backend.orders.lock().unwrap()[0]
+            .details
+            .total
+            .to_string(),
+        "USD 505.00"
+    );
+}

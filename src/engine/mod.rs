@@ -13,6 +13,8 @@ pub mod steps;
 pub mod view;
 
 #[cfg(test)]
+mod bill_props;
+#[cfg(test)]
 mod checkout_tests;
 #[cfg(test)]
 mod fake;

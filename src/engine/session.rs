@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::address::Address;
 use crate::domain::cart::Cart;
+use crate::domain::money::Money;
 use crate::domain::order::{Named, Payment};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -100,6 +101,10 @@ pub struct Checkout {
     pub po: Option<PoAnswer>,
     #[serde(default)]
     pub terms: bool,
+    /// The total the summary showed when the buyer last reached it. A later change to
+    /// the cart, the rate or the catalog that moves the total is told against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<Money>,
 }
 
 /// Where in the store the user was looking, kept while they visit other steps.

@@ -4,10 +4,11 @@
 
 use super::{Flow, Turn, footer, not_here, shipping};
 use crate::domain::account::Account;
+use crate::domain::bill::{self, Bill};
 use crate::domain::cart::Line;
 use crate::domain::catalog::{Product, Requirement};
 use crate::domain::money::Money;
-use crate::domain::order::{Delivery, Named, NewOrder, OrderLine, OrderStatus, Payment};
+use crate::domain::order::{Named, NewOrder, OrderLine, OrderStatus, Payment};
 use crate::engine::action::Verb;
 use crate::engine::backend::Placed;
 use crate::engine::session::{Checkout, Session, Step};
@@ -51,6 +52,36 @@ pub fn lines_needing<'a>(
         .filter_map(|l| t.catalog.product(&l.sku).map(|p| (l, p)))
         .filter(|(_, p)| p.requires(what))
         .collect()
+}
+
+/// What this checkout costs as it stands: the one computation the shipping step, the
+/// summary and the placed order share.
+pub fn bill<'a>(s: &'a Session, t: &Turn<'a>) -> Bill<'a> {
+    let c = s.checkout.as_ref();
+    bill::bill(
+        &s.cart,
+        t.catalog,
+        c.and_then(|c| c.address.as_ref()),
+        c.and_then(|c| c.rate.as_deref()),
+    )
+}
+
+/// Remembers the total the summary is about to show. Returns a warning when it differs
+/// from the total shown before, so a buyer never agrees to one amount and pays another.
+fn review(s: &mut Session, t: &Turn<'_>) -> Option<Notice> {
+    let total = bill(s, t).total;
+    let c = s.checkout.as_mut()?;
+    let before = c.reviewed.replace(total.clone())?;
+    (before != total).then(|| total_changed(t, Some(&before), &total))
+}
+
+fn total_changed(t: &Turn<'_>, before: Option<&Money>, now: &Money) -> Notice {
+    Notice::warning(match before {
+        Some(old) => t
+            .lang
+            .f("summary.total_changed", &[("old", old), ("new", now)]),
+        None => t.lang.f("summary.confirm_total", &[("new", now)]),
+    })
 }
 
 /// A select's options naming each of `lines`, with `selected` marked.
@@ -201,7 +232,11 @@ pub async fn advance(s: &mut Session, t: &Turn<'_>) -> Flow {
     };
     c.search = None;
     s.step = next;
-    Ok(None)
+    Ok(if s.step == Step::Summary {
+        review(s, t)
+    } else {
+        None
+    })
 }
 
 /// An Edit button on the summary: back to that part, every other answer kept.
@@ -236,7 +271,17 @@ pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
         return Err(not_here(t).into());
     }
     let account = t.backend.account(t.account_id).await?;
+    if account.memberships.is_empty() {
+        return Err(Notice::error(t.lang.t("error.no_membership")).into());
+    }
     let order = build_order(s, t, &account)?;
+    let c = checkout_mut(s, t)?;
+    if c.reviewed.as_ref() != Some(&order.total) {
+        // Prices or rates moved since the summary was shown (a catalog import, say):
+        // show the new total and let the buyer agree to it with another click.
+        let before = c.reviewed.replace(order.total.clone());
+        return Ok(Some(total_changed(t, before.as_ref(), &order.total)));
+    }
     match t.backend.place_order(order).await? {
         Placed::Done(order) => {
             s.cart.clear();
@@ -279,21 +324,10 @@ fn build_order(s: &Session, t: &Turn<'_>, account: &Account) -> Result<NewOrder,
     if !c.terms {
         return Err(Notice::error(t.lang.t("terms.required")));
     }
-    let rate = shipping::current_rate(s, t);
-    let delivery = match (shipping::needed(s, t), &c.address, &rate) {
-        (false, _, _) => None,
-        (true, Some(address), Some(rate)) => Some(Delivery {
-            address: address.clone(),
-            rate: rate.clone(),
-        }),
-        _ => return Err(Notice::error(t.lang.t("summary.incomplete"))),
-    };
-    let zero = Money::zero(t.catalog.currency.clone());
-    let shipping_cost = rate
-        .as_ref()
-        .filter(|_| delivery.is_some())
-        .map_or(zero, |r| r.price.clone());
-    let totals = s.cart.totals(t.catalog).with_shipping(&shipping_cost);
+    let totals = bill(s, t);
+    if totals.ships && totals.delivery.is_none() {
+        return Err(Notice::error(t.lang.t("summary.incomplete")));
+    }
     if !totals.unavailable.is_empty() {
         return Err(Notice::error(t.lang.t("cart.checkout_unavailable")));
     }
@@ -341,12 +375,12 @@ fn build_order(s: &Session, t: &Turn<'_>, account: &Account) -> Result<NewOrder,
         account_id: t.account_id.to_string(),
         placed_by: account.display_name.clone(),
         lines,
-        delivery,
+        delivery: totals.delivery,
         payment,
         po_number: po,
-        subtotal: totals.subtotal.clone(),
-        shipping: shipping_cost,
-        total: totals.total.clone(),
+        subtotal: totals.subtotal,
+        shipping: totals.shipping,
+        total: totals.total,
     })
 }
 
@@ -389,10 +423,7 @@ pub fn render_summary(s: &Session, t: &Turn<'_>) -> View {
     let Some(c) = &s.checkout else {
         return v;
     };
-    let rate = shipping::current_rate(s, t);
-    let zero = Money::zero(t.catalog.currency.clone());
-    let shipping_cost = rate.as_ref().map_or(zero, |r| r.price.clone());
-    let totals = s.cart.totals(t.catalog).with_shipping(&shipping_cost);
+    let totals = bill(s, t);
     for pl in &totals.lines {
         let d = c.deployments.get(&pl.line.id).map(|a| Named {
             id: a.id.clone(),
@@ -404,11 +435,11 @@ pub fn render_summary(s: &Session, t: &Turn<'_>) -> View {
             pl.total.to_string(),
         );
     }
-    if let (Some(address), Some(rate)) = (&c.address, &rate) {
-        v.field(t.lang.t("summary.ship_to"), address.one_line());
+    if let Some(d) = &totals.delivery {
+        v.field(t.lang.t("summary.ship_to"), d.address.one_line());
         v.field(
-            t.lang.f("summary.shipping", &[("rate", &rate.name)]),
-            rate.price.to_string(),
+            t.lang.f("summary.shipping", &[("rate", &d.rate.name)]),
+            d.rate.price.to_string(),
         );
     }
     if let Some(p) = &c.payment {

@@ -106,8 +106,8 @@ async fn assign(s: &mut Session, t: &Turn<'_>, line: u32, d: &Deployment) -> Flo
         s.step = Step::Deployment { line };
         return Ok(Some(notice));
     }
-    advance(s, t).await?;
-    Ok(Some(notice))
+    let changed = advance(s, t).await?;
+    Ok(changed.or(Some(notice)))
 }
 
 /// Apply to All: the current line's deployment for every deployment-specific line.
@@ -124,15 +124,15 @@ pub async fn apply_to_all(s: &mut Session, t: &Turn<'_>) -> Flow {
     for l in &lines {
         c.deployments.insert(*l, chosen.clone());
     }
-    advance(s, t).await?;
-    Ok(Some(Notice::success(t.lang.f(
+    let changed = advance(s, t).await?;
+    Ok(changed.or(Some(Notice::success(t.lang.f(
         "deployment.applied_all",
         &[
             ("count", &lines.len()),
             ("id", &chosen.id),
             ("name", &chosen.name),
         ],
-    ))))
+    )))))
 }
 
 /// On to the next line without a deployment, or to the next step.

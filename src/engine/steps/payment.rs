@@ -77,8 +77,8 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
         }
     };
     checkout_mut(s, t)?.payment = Some(payment);
-    advance(s, t).await?;
-    Ok(notice)
+    let changed = advance(s, t).await?;
+    Ok(changed.or(notice))
 }
 
 /// The card page added a card for this checkout: it becomes the payment method.
@@ -98,12 +98,14 @@ pub async fn card_added(
         card_id,
         label: label.clone(),
     });
-    if s.step == Step::Payment {
-        advance(s, t).await?;
-    }
-    Ok(Some(Notice::success(
+    let changed = if s.step == Step::Payment {
+        advance(s, t).await?
+    } else {
+        None
+    };
+    Ok(changed.or(Some(Notice::success(
         t.lang.f("payment.card_added", &[("card", &label)]),
-    )))
+    ))))
 }
 
 pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {

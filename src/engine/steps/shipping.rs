@@ -6,40 +6,28 @@ use rust_decimal::Decimal;
 use super::checkout::{advance, checkout_mut, lines_needing};
 use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::address::{self, COUNTRIES, FIELDS, Problem};
+use crate::domain::bill;
 use crate::domain::catalog::Requirement;
-use crate::domain::money::Money;
-use crate::domain::shipping::{Rate, rates};
+use crate::domain::shipping::Rate;
 use crate::engine::action::Verb;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, FormField, Notice, Style, View};
 
 pub fn needed(s: &Session, t: &Turn<'_>) -> bool {
-    !lines_needing(s, t, Requirement::Shipping).is_empty()
-}
-
-/// The parcel's weight: every shipped line's weight times its quantity.
-pub fn weight(s: &Session, t: &Turn<'_>) -> Decimal {
-    lines_needing(s, t, Requirement::Shipping)
-        .iter()
-        .map(|(l, p)| p.weight_kg.unwrap_or_default() * Decimal::from(l.qty))
-        .sum()
+    bill::ships(&s.cart, t.catalog)
 }
 
 /// The rates to the entered address, if there is one.
 pub fn available(s: &Session, t: &Turn<'_>) -> Vec<Rate> {
-    let Some(addr) = s.checkout.as_ref().and_then(|c| c.address.as_ref()) else {
-        return Vec::new();
-    };
-    match address::country(&addr.country) {
-        Some(c) => rates(weight(s, t), c.zone, &t.catalog.currency),
+    match s.checkout.as_ref().and_then(|c| c.address.as_ref()) {
+        Some(to) => bill::rates_for(&s.cart, t.catalog, to),
         None => Vec::new(),
     }
 }
 
-/// The chosen rate, priced for the cart as it is now.
+/// The chosen rate, priced for the cart as it is now; none when nothing ships.
 pub fn current_rate(s: &Session, t: &Turn<'_>) -> Option<Rate> {
-    let chosen = s.checkout.as_ref()?.rate.as_deref()?;
-    available(s, t).into_iter().find(|r| r.id == chosen)
+    super::checkout::bill(s, t).delivery.map(|d| d.rate)
 }
 
 fn in_step(s: &Session, t: &Turn<'_>) -> Result<(), Notice> {
@@ -223,20 +211,15 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
             options,
         );
     }
-    let zero = Money::zero(t.catalog.currency.clone());
-    let rate = current_rate(s, t);
-    let totals = s
-        .cart
-        .totals(t.catalog)
-        .with_shipping(rate.as_ref().map_or(&zero, |r| &r.price));
-    if let Some(r) = &rate {
+    let bill = super::checkout::bill(s, t);
+    if let Some(d) = &bill.delivery {
         v.field(
-            t.lang.f("summary.shipping", &[("rate", &r.name)]),
-            r.price.to_string(),
+            t.lang.f("summary.shipping", &[("rate", &d.rate.name)]),
+            d.rate.price.to_string(),
         );
     }
-    v.field(t.lang.t("summary.total"), totals.total.to_string());
-    if c.address.is_some() && rate.is_some() {
+    v.field(t.lang.t("summary.total"), bill.total.to_string());
+    if c.address.is_some() && bill.delivery.is_some() {
         v.button(
             Verb::ShippingDone.at(rev),
             t.lang.t("shipping.continue"),

@@ -892,3 +892,32 @@ fn process_refuses_a_total_the_buyer_has_not_seen() {
         "USD 505.00"
     );
 }
+
+/// Regression: a click from the old view after SESSION_TTL was answered "that action
+/// doesn't belong to this step", although the checkout had been reset.
+#[test]
+fn the_first_event_after_the_idle_limit_shows_the_notice_and_the_cart() {
+    for late in ["click", "choose", "text", "command"] {
+        let mut h = Harness::new();
+        checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+        h.click("Continue");
+        assert_eq!(h.step(), "payment");
+        let pay = h.id("Payment method");
+        let help = h.id("Help");
+        h.now += 25 * 3600 * 1000;
+        match late {
+            "click" => h.send(Event::Click { action: help }),
+            "choose" => h.send(Event::Choose {
+                action: pay,
+                values: vec!["wire".into()],
+            }),
+            "text" => h.line("hello"),
+            _ => h.line("/orders"),
+        };
+        assert_eq!(h.step(), "cart", "{late}");
+        let (kind, text) = h.notice();
+        assert_eq!(kind, NoticeKind::Warning, "{late}");
+        assert!(text.contains("idle"), "{late}: {text}");
+        assert!(h.s.checkout.is_none());
+    }
+}

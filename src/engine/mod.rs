@@ -94,17 +94,21 @@ impl Engine {
             settings: &self.settings,
             now: ctx.now,
         };
-        let expired = self.expire(session, ctx, &turn);
-        let settled = session.clone();
-
-        let notice = match dispatch(session, &turn, event).await {
-            // The expiry is news the user must not miss; it outranks what the event said.
-            Ok(notice) => expired.or(notice),
-            Err(Fail::Refused(refusal)) => {
-                *session = settled;
-                Some(refusal)
+        // The first event after an idle spell, whatever it is, answers with the notice
+        // and the cart: it was meant for a view that no longer exists.
+        let notice = match self.expire(session, ctx, &turn) {
+            Some(expired) => Some(expired),
+            None => {
+                let settled = session.clone();
+                match dispatch(session, &turn, event).await {
+                    Ok(notice) => notice,
+                    Err(Fail::Refused(refusal)) => {
+                        *session = settled;
+                        Some(refusal)
+                    }
+                    Err(Fail::Backend(e)) => return Err(e),
+                }
             }
-            Err(Fail::Backend(e)) => return Err(e),
         };
         if *session != before {
             session.rev += 1;

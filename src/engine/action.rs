@@ -99,6 +99,17 @@ pub enum Verb {
     RemoveCard,
 }
 
+/// What kind of control a verb is rendered as, and so what input it may come with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A click, with nothing else.
+    Button,
+    /// Chosen values.
+    Select,
+    /// Form fields.
+    Form,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActionId {
     pub rev: u64,
@@ -106,6 +117,21 @@ pub struct ActionId {
 }
 
 impl Verb {
+    /// The control this verb is rendered as. A payload whose shape differs (a select
+    /// submitted on a button's id) is forged and refused.
+    pub fn shape(self) -> Shape {
+        use Verb::*;
+        match self {
+            Section | Category | Pick | Answer | EditLine | ChooseDeployment | DeploymentLine
+            | OrgForAll | OrgLine | OrgForLine | Country | Rate | PayWith | ViewOrder
+            | RemoveCard => Shape::Select,
+            Quantity | LineQuantity(_) | DeploymentSearch | OrgSearch | Address | PoNumber => {
+                Shape::Form
+            }
+            _ => Shape::Button,
+        }
+    }
+
     fn parts(self) -> (&'static str, Option<u32>) {
         use Verb::*;
         match self {

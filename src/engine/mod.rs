@@ -171,5 +171,14 @@ async fn with_action(
     if action.rev != session.rev {
         return Err(Notice::warning(turn.lang.t("common.stale")).into());
     }
+    let shape = match input {
+        Input::None => action::Shape::Button,
+        Input::Values(_) => action::Shape::Select,
+        Input::Fields(_) => action::Shape::Form,
+    };
+    if shape != action.verb.shape() {
+        tracing::info!(verb = ?action.verb, ?shape, "refused an action of the wrong shape");
+        return Err(Notice::error(turn.lang.t("common.invalid_action")).into());
+    }
     steps::apply(session, turn, action.verb, input).await
 }

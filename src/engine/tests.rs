@@ -83,6 +83,17 @@ impl Harness {
             self.runtime
                 .block_on(self.engine.handle(&mut self.s, &ctx, &self.backend, e));
         self.last = handled.expect("the fake backend does not fail");
+        for a in &self.last.view.actions {
+            let Some(id) = super::action::ActionId::decode(&a.id) else {
+                continue;
+            };
+            let shown = match a.kind {
+                ActionKind::Select { .. } => super::action::Shape::Select,
+                ActionKind::Form { .. } | ActionKind::Search { .. } => super::action::Shape::Form,
+                _ => super::action::Shape::Button,
+            };
+            assert_eq!(shown, id.verb.shape(), "{} is shown as {shown:?}", a.id);
+        }
         // As the store would: every event starts from the state read back from JSON.
         let (rev, updated_at) = (self.s.rev, self.s.updated_at);
         self.s = serde_json::from_str(&serde_json::to_string(&self.s).unwrap()).unwrap();
@@ -660,4 +671,29 @@ fn commands_parse_to_the_right_variants() {
         Event::from_line("/checkout"),
         Event::Command(Command::Checkout)
     );
+}
+
+/// Regression: a select-shaped payload on the Process button placed the order.
+#[test]
+fn an_action_of_the_wrong_shape_is_refused() {
+    let mut h = Harness::new();
+    h.line("/buy");
+    let section = h.id("Section");
+    let cart = h.id("View cart (0)");
+    let msg = h.refused(|h| {
+        h.send(Event::Choose {
+            action: cart.clone(),
+            values: vec!["x".into()],
+        });
+    });
+    assert!(msg.contains("recognise"), "{msg}");
+    h.refused(|h| {
+        h.send(Event::Click { action: section });
+    });
+    h.refused(|h| {
+        h.send(Event::Submit {
+            action: cart,
+            fields: BTreeMap::new(),
+        });
+    });
 }

@@ -61,17 +61,20 @@ impl BotError {
     }
 }
 
-/// Whether any text the user sent with the event looks like a card number.
+/// Whether anything the user typed with the event looks like a card number. Only typed
+/// text and form fields count: action ids and select values are the bot's own, and
+/// anything forged in them is refused by the engine without being stored.
 fn carries_card_number(event: &Event) -> bool {
     use crate::domain::card::contains_card_number as card;
     match event {
-        Event::Start | Event::CardAdded { .. } => false,
         Event::Text(t) => card(t),
         Event::Command(Command::Buy(Some(t)) | Command::Unknown(t)) => card(t),
-        Event::Command(_) => false,
-        Event::Click { action } => card(action),
-        Event::Choose { action, values } => card(action) || values.iter().any(|v| card(v)),
-        Event::Submit { action, fields } => card(action) || fields.values().any(|v| card(v)),
+        Event::Submit { fields, .. } => fields.values().any(|v| card(v)),
+        Event::Start
+        | Event::CardAdded { .. }
+        | Event::Command(_)
+        | Event::Click { .. }
+        | Event::Choose { .. } => false,
     }
 }
 
@@ -366,5 +369,34 @@ impl Bot {
         let catalog = Arc::new(catalog);
         *self.catalog.write().await = Some((version, catalog.clone()));
         Ok(catalog)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Regression: a saved card whose id held a Luhn-valid digit run could not be chosen.
+    #[test]
+    fn the_card_guard_reads_what_people_type_not_the_bots_ids() {
+        let id = "card:card_4242424242424242";
+        assert!(!carries_card_number(&Event::Choose {
+            action: "7:pay".into(),
+            values: vec![id.into()],
+        }));
+        assert!(!carries_card_number(&Event::Click {
+            action: format!("7:{id}"),
+        }));
+        assert!(carries_card_number(&Event::Text(
+            "4242 4242 4242 4242".into()
+        )));
+        assert!(carries_card_number(&Event::Submit {
+            action: "7:po".into(),
+            fields: BTreeMap::from([("po".to_string(), "4242-4242-4242-4242".to_string())]),
+        }));
+        assert!(carries_card_number(&Event::Command(Command::Buy(Some(
+            "5555555555554444".into()
+        )))));
     }
 }

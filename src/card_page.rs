@@ -26,10 +26,8 @@ pub const LINK_VALID_MS: i64 = 15 * 60 * 1000;
 /// Submissions one link accepts before it stops working.
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// A random secret for links and CSRF tokens: 128 bits, hex.
-pub fn new_secret() -> String {
-    format!("{:032x}", rand::random::<u128>())
-}
+/// Secrets for links and CSRF tokens.
+pub use crate::domain::ids::new_secret;
 
 /// Why a link cannot be used.
 enum Dead {

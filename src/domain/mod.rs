@@ -9,6 +9,7 @@ pub mod card;
 pub mod cart;
 pub mod catalog;
 pub mod deployment;
+pub mod ids;
 pub mod money;
 pub mod order;
 pub mod po;

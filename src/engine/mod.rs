@@ -165,7 +165,8 @@ async fn with_action(
     input: Input,
 ) -> steps::Flow {
     let Some(action) = ActionId::decode(raw) else {
-        tracing::info!(action = %raw.chars().take(100).collect::<String>(), "refused an undecodable action id");
+        // Not the id itself: a forged one may carry anything, a card number included.
+        tracing::info!(len = raw.len(), "refused an undecodable action id");
         return Err(Notice::error(turn.lang.t("common.invalid_action")).into());
     };
     if action.rev != session.rev {

@@ -76,7 +76,7 @@ impl PaymentGateway for SandboxGateway {
             "4000000000000069" => "expired",
             _ => "ok",
         };
-        Ok(format!("tok_sandbox_{kind}_{:016x}", rand::random::<u64>()))
+        Ok(crate::domain::ids::new_id(&format!("tok_sandbox_{kind}")))
     }
 
     async fn refund(&self, charge_id: &str, _amount: &Money) -> Result<Refund, PaymentError> {
@@ -89,7 +89,7 @@ impl PaymentGateway for SandboxGateway {
             .any(|c| matches!(c, Ok(ch) if ch.id == charge_id))
         {
             Ok(Refund {
-                id: format!("re_{:016x}", rand::random::<u64>()),
+                id: crate::domain::ids::new_id("re"),
             })
         } else {
             Err(PaymentError::Declined("no such charge".into()))
@@ -117,7 +117,7 @@ impl PaymentGateway for SandboxGateway {
             Err(PaymentError::Declined("the card has expired".into()))
         } else {
             Ok(Charge {
-                id: format!("ch_{:016x}", rand::random::<u64>()),
+                id: crate::domain::ids::new_id("ch"),
             })
         };
         charges.insert(idempotency_key.to_string(), result.clone());

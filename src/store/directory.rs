@@ -26,10 +26,7 @@ struct OrgRow {
     name: String,
 }
 
-/// A random id with a readable prefix, such as `acct_3f9c0a1b7d2e4c65`.
-pub fn new_id(prefix: &str) -> String {
-    format!("{prefix}_{:016x}", rand::random::<u64>())
-}
+pub use crate::domain::ids::new_id;
 
 impl Store {
     pub async fn is_empty(&self) -> Result<bool> {

@@ -137,7 +137,7 @@ pub async fn start(s: &mut Session, t: &Turn<'_>) -> Flow {
 pub(super) async fn prefilled(s: &Session, t: &Turn<'_>) -> Result<Checkout, super::Fail> {
     let account = t.backend.account(t.account_id).await?;
     let mut c = Checkout {
-        key: format!("{:016x}", rand::random::<u64>()),
+        key: crate::domain::ids::letters(16),
         country: "US".into(),
         orgs_reviewed: account.memberships.len() <= 1,
         ..Checkout::default()

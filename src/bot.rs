@@ -23,7 +23,7 @@ use crate::services::backend::StoreBackend;
 use crate::services::notifier::Notifier;
 use crate::services::payments::{PaymentGateway, SandboxGateway};
 use crate::services::prompts::Prompts;
-use crate::store::{Store, StoreError, now_ms};
+use crate::store::{Store, StoreError, StoredSession, now_ms};
 
 /// How often a process checks whether another one imported a new catalog.
 const CATALOG_CHECK_MS: i64 = 5_000;
@@ -260,7 +260,11 @@ impl Bot {
         let catalog = self.catalog().await?;
         for _ in 0..MAX_ATTEMPTS {
             let (account_id, mut session) = match self.store.load_session(who).await? {
-                Some(stored) => (stored.account_id, stored.session),
+                Some(StoredSession {
+                    account_id: Some(id),
+                    session,
+                }) => (id, session),
+                Some(StoredSession { session, .. }) => (self.account_for(who).await?, session),
                 None => (self.account_for(who).await?, Session::default()),
             };
             let expected = session.rev;
@@ -304,8 +308,11 @@ impl Bot {
         limit: usize,
     ) -> Result<Vec<Deployment>, BotError> {
         let account_id = match self.store.load_session(who).await? {
-            Some(s) => s.account_id,
-            None => self.account_for(who).await?,
+            Some(StoredSession {
+                account_id: Some(id),
+                ..
+            }) => id,
+            _ => self.account_for(who).await?,
         };
         let account = self
             .backend

@@ -603,7 +603,23 @@ async fn members(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
                 bail!("{who} is not linked to any account");
             };
             if store.remove_membership(&account, &org).await? {
-                println!("{who} removed from {org}");
+                let left = store
+                    .account(&account)
+                    .await?
+                    .map_or(0, |a| a.memberships.len());
+                if left == 0 {
+                    println!(
+                        "{who} removed from {org}. That was their last organization: they can \
+                         no longer start or place orders (their orders and saved cards are kept). \
+                         Add them to an organization to let them buy again."
+                    );
+                } else if left == 1 {
+                    println!("{who} removed from {org}; they still belong to 1 other organization");
+                } else {
+                    println!(
+                        "{who} removed from {org}; they still belong to {left} other organizations"
+                    );
+                }
             } else {
                 bail!("{who} is not a member of {org}");
             }

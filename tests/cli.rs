@@ -373,3 +373,80 @@ fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
         "{listed}"
     );
 }
+
+/// Regression: with demo mode off, a buyer removed from their only organization could
+/// still buy hardware, and an order was placed for an account with no membership.
+#[test]
+fn a_buyer_removed_from_their_last_organization_can_no_longer_order() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let off = [("DEMO_MODE", "false")];
+    // Demo data first (an empty database in demo mode), then run as a real deployment.
+    common::chat::Chat::start(&url, "demo", &[]).finish();
+    let add = run(
+        &url,
+        &[
+            "members",
+            "add",
+            "--org",
+            "ORG-ACME",
+            "--platform",
+            "console",
+            "--user",
+            "alice",
+            "--role",
+            "buyer",
+        ],
+    );
+    assert!(add.status.success(), "{}", text(&add));
+
+    let mut c = common::chat::Chat::start(&url, "alice", &off);
+    c.send("/buy phones");
+    c.choose("Details", "P310 Desk Phone");
+    c.click("Add to cart");
+    c.send("/checkout");
+    assert_eq!(c.step(), "shipping", "{}", c.last);
+    c.submit(
+        "Enter address",
+        json!({"name": "Alice", "street": "1 Main St", "city": "Austin", "region": "TX", "postal_code": "78701"}),
+    );
+    c.choose("Shipping rate", "Ground · USD 11.45");
+    c.click("Continue");
+    c.choose("Payment method", "Wire transfer");
+    c.click("No");
+    c.click("I agree to the terms");
+    assert_eq!(c.step(), "summary", "{}", c.last);
+
+    let removed = run(
+        &url,
+        &[
+            "members",
+            "remove",
+            "--org",
+            "ORG-ACME",
+            "--platform",
+            "console",
+            "--user",
+            "alice",
+        ],
+    );
+    assert!(removed.status.success(), "{}", text(&removed));
+    assert!(
+        text(&removed).contains("last organization") && text(&removed).contains("no longer"),
+        "{}",
+        text(&removed)
+    );
+
+    c.click("Process order");
+    assert_eq!(c.notice_kind(), "error", "{}", c.last);
+    assert!(c.notice().contains("no longer belongs"), "{}", c.last);
+    assert_eq!(c.step(), "summary");
+    c.send("/cart");
+    c.click("Checkout");
+    assert_eq!(c.notice_kind(), "error", "{}", c.last);
+    c.finish();
+    let orders = run(&url, &["orders", "list"]);
+    assert!(!text(&orders).contains("alice"), "{}", text(&orders));
+    assert!(!text(&orders).contains("Alice"), "{}", text(&orders));
+}

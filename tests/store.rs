@@ -54,7 +54,10 @@ on_both!(
             (1, &Step::Store)
         );
         assert_eq!(loaded.session.updated_at, 42);
-        assert_eq!(loaded.account_id, account);
+        assert_eq!(loaded.account_id, None, "the identity is not linked yet");
+        assert!(store.link_identity(&who, &account).await.unwrap());
+        let loaded = store.load_session(&who).await.unwrap().unwrap();
+        assert_eq!(loaded.account_id, Some(account.clone()));
 
         assert!(
             store

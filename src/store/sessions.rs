@@ -8,16 +8,17 @@ use super::{Result, Store, StoreError};
 use crate::domain::account::Identity;
 use crate::engine::session::Session;
 
-/// A session as stored, with the account it belongs to.
+/// A session as stored, with the account its identity is linked to now (none when the
+/// identity was unlinked since): access follows the link, not the session's history.
 #[derive(Debug, Clone)]
 pub struct StoredSession {
-    pub account_id: String,
+    pub account_id: Option<String>,
     pub session: Session,
 }
 
 #[derive(FromRow)]
 struct Row {
-    account_id: String,
+    account_id: Option<String>,
     rev: i64,
     state: String,
     updated_at: i64,
@@ -26,8 +27,11 @@ struct Row {
 impl Store {
     pub async fn load_session(&self, who: &Identity) -> Result<Option<StoredSession>> {
         let row: Option<Row> = sqlx::query_as(
-            "SELECT account_id, rev, state, updated_at FROM sessions \
-             WHERE platform = $1 AND workspace = $2 AND user_id = $3",
+            "SELECT i.account_id AS account_id, s.rev AS rev, s.state AS state, \
+             s.updated_at AS updated_at FROM sessions s \
+             LEFT JOIN identities i ON i.platform = s.platform \
+             AND i.workspace = s.workspace AND i.user_id = s.user_id \
+             WHERE s.platform = $1 AND s.workspace = $2 AND s.user_id = $3",
         )
         .bind(&who.platform)
         .bind(&who.workspace)

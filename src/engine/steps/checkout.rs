@@ -118,11 +118,22 @@ fn default_org(account: &Account) -> Option<Named> {
     })
 }
 
+/// Access follows membership: an account that belongs to no organization any more
+/// (removed by an admin) can browse, but neither start nor place an order.
+pub fn may_order(t: &Turn<'_>, account: &Account) -> Result<(), Notice> {
+    if account.memberships.is_empty() {
+        Err(Notice::error(t.lang.t("error.no_membership")))
+    } else {
+        Ok(())
+    }
+}
+
 /// Starts (or resumes) the checkout from the cart.
 pub async fn start(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.cart.is_empty() {
         return Err(Notice::info(t.lang.t("cart.checkout_empty")).into());
     }
+    may_order(t, &t.backend.account(t.account_id).await?)?;
     if !s.cart.totals(t.catalog).unavailable.is_empty() {
         return Err(Notice::error(t.lang.t("cart.checkout_unavailable")).into());
     }
@@ -271,9 +282,7 @@ pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
         return Err(not_here(t).into());
     }
     let account = t.backend.account(t.account_id).await?;
-    if account.memberships.is_empty() {
-        return Err(Notice::error(t.lang.t("error.no_membership")).into());
-    }
+    may_order(t, &account)?;
     let order = build_order(s, t, &account)?;
     let c = checkout_mut(s, t)?;
     if c.reviewed.as_ref() != Some(&order.total) {

@@ -83,6 +83,7 @@ pub async fn buy_again(s: &mut Session, t: &Turn<'_>) -> Flow {
         .await?
         .ok_or_else(|| Notice::error(t.lang.t("orders.unknown")))?;
     let account = t.backend.account(t.account_id).await?;
+    super::checkout::may_order(t, &account)?;
     let mut added = Vec::new();
     let mut skipped = Vec::new();
     for line in &order.details.lines {
@@ -144,6 +145,7 @@ pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
     let Step::Order { number } = &s.step else {
         return Err(not_here(t).into());
     };
+    super::checkout::may_order(t, &t.backend.account(t.account_id).await?)?;
     match t.backend.convert_quote(t.account_id, number).await? {
         Converted::Done(o) if o.status == OrderStatus::AwaitingApproval => {
             Ok(Some(Notice::success(

@@ -20,8 +20,16 @@ pub const ORGS: [(&str, &str); 3] = [
 pub const BUYER_ORGS: [&str; 2] = ["ORG-ACME", "ORG-BOREALIS"];
 
 /// Loads the demo catalog, organizations, deployments and users, if the database is empty.
-/// Returns whether anything was loaded.
+/// Returns whether anything was loaded. Processes starting together take turns, so the
+/// demo data is loaded once.
 pub async fn seed_if_empty(store: &Store) -> Result<bool> {
+    let lock = store.startup_lock().await?;
+    let seeded = seed_locked(store).await;
+    lock.release().await;
+    seeded
+}
+
+async fn seed_locked(store: &Store) -> Result<bool> {
     if !store.is_empty().await? {
         return Ok(false);
     }

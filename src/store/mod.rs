@@ -15,8 +15,10 @@ mod directory;
 mod orders;
 mod session_writer;
 mod sessions;
+mod startup_lock;
 
 pub use sessions::StoredSession;
+pub use startup_lock::StartupLock;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -55,6 +57,8 @@ pub struct Store {
     write: AnyPool,
     sessions: session_writer::SessionWriter,
     backend: Backend,
+    /// The normalized URL, for the start-up lock's own connection.
+    url: String,
 }
 
 /// How to open the database.
@@ -105,6 +109,9 @@ impl Store {
             ));
         };
         let connect = AnyConnectOptions::from_str(&url)?;
+        // Held through schema creation and migrations, so processes started together
+        // on an empty database take turns.
+        let lock = StartupLock::acquire(backend, &url).await?;
 
         if let (Backend::Postgres, Some(schema)) = (backend, &opts.schema) {
             if !schema
@@ -135,9 +142,11 @@ impl Store {
                             (Backend::Sqlite, _) => {
                                 // NORMAL is durable in WAL mode except across a power cut,
                                 // where the last commits may roll back; never corrupt.
+                                // The busy timeout first: switching to WAL needs a moment
+                                // alone with the file, which another process may hold.
                                 conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                                 )
                                 .await?;
                             }
@@ -171,9 +180,18 @@ impl Store {
             write,
             sessions,
             backend,
+            url,
         };
-        store.migrate().await?;
+        let migrated = store.migrate().await;
+        lock.release().await;
+        migrated?;
         Ok(store)
+    }
+
+    /// Excludes every other process's start-up work (migrations, demo seeding) until
+    /// released.
+    pub async fn startup_lock(&self) -> Result<StartupLock> {
+        StartupLock::acquire(self.backend, &self.url).await
     }
 
     pub async fn migrate(&self) -> Result<()> {

@@ -300,6 +300,16 @@ impl Bot {
         Err(BotError::Contended)
     }
 
+    /// Whether `key` is still `who`'s open checkout: a card link dies with its checkout.
+    pub async fn checkout_open(&self, who: &Identity, key: &str) -> Result<bool, BotError> {
+        Ok(self
+            .store
+            .load_session(who)
+            .await?
+            .and_then(|s| s.session.checkout)
+            .is_some_and(|c| c.key == key))
+    }
+
     /// The user's deployments that best match `query`, for Discord autocomplete.
     pub async fn deployment_suggestions(
         &self,
@@ -307,6 +317,9 @@ impl Bot {
         query: &str,
         limit: usize,
     ) -> Result<Vec<Deployment>, BotError> {
+        if crate::domain::text::check(query).is_err() {
+            return Ok(Vec::new());
+        }
         let account_id = match self.store.load_session(who).await? {
             Some(StoredSession {
                 account_id: Some(id),
@@ -331,6 +344,9 @@ impl Bot {
         let Ok(catalog) = self.catalog().await else {
             return Vec::new();
         };
+        if crate::domain::text::check(query).is_err() {
+            return Vec::new();
+        }
         let q = query.trim().to_lowercase();
         catalog
             .categories
@@ -347,7 +363,8 @@ impl Bot {
         if !self.config.demo_mode {
             return Err(BotError::NotLinked(who.clone()));
         }
-        Ok(demo::enrol(&self.store, who, &who.user).await?)
+        let name = crate::domain::text::scrub(&who.user);
+        Ok(demo::enrol(&self.store, who, &name).await?)
     }
 
     /// The current catalog, re-checked against the database every few seconds so an

@@ -35,6 +35,8 @@ enum Dead {
     Used,
     Expired,
     TooManyAttempts,
+    /// The checkout it was made for was cancelled, expired or placed.
+    CheckoutClosed,
 }
 
 fn usable(link: Option<CardLink>) -> Result<CardLink, Dead> {
@@ -47,6 +49,23 @@ fn usable(link: Option<CardLink>) -> Result<CardLink, Dead> {
         Err(Dead::TooManyAttempts)
     } else {
         Ok(link)
+    }
+}
+
+/// A usable link whose checkout is still the user's open one. A link outlives neither.
+async fn live(s: &AppState, link: Option<CardLink>) -> Result<CardLink, Response> {
+    let link = usable(link).map_err(dead)?;
+    match s
+        .bot
+        .checkout_open(&link.identity(), &link.checkout_key)
+        .await
+    {
+        Ok(true) => Ok(link),
+        Ok(false) => Err(dead(Dead::CheckoutClosed)),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the checkout of a card link");
+            Err(StatusCode::SERVICE_UNAVAILABLE.into_response())
+        }
     }
 }
 
@@ -113,6 +132,11 @@ fn dead(d: Dead) -> Response {
             StatusCode::TOO_MANY_REQUESTS,
             "Too many attempts",
             "This link has been tried too many times and no longer works. Go back to the chat and choose “New credit card” again.",
+        ),
+        Dead::CheckoutClosed => (
+            StatusCode::GONE,
+            "Link no longer valid",
+            "This payment link is no longer valid: the checkout it was for was cancelled or has ended. Go back to the chat, check out again and choose “New credit card”.",
         ),
     };
     page(status, title, &format!("<p>{}</p>", text(msg)), &nonce)
@@ -224,9 +248,9 @@ pub async fn show(State(s): State<Arc<AppState>>, Path(token): Path<String>) -> 
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    match usable(link) {
+    match live(&s, link).await {
         Ok(link) => form_page(StatusCode::OK, &link, &token, &HashMap::new(), None),
-        Err(d) => dead(d),
+        Err(refused) => refused,
     }
 }
 
@@ -253,9 +277,9 @@ pub async fn submit(
             return StatusCode::SERVICE_UNAVAILABLE.into_response();
         }
     };
-    let link = match usable(link) {
+    let link = match live(&s, link).await {
         Ok(l) => l,
-        Err(d) => return dead(d),
+        Err(refused) => return refused,
     };
     match store.count_card_attempt(&token).await {
         Ok(n) if n > MAX_ATTEMPTS => return dead(Dead::TooManyAttempts),
@@ -272,8 +296,12 @@ pub async fn submit(
             &new_secret(),
         );
     }
-    // Never shown again, never logged: only what the user may see back.
-    let mut kept = values.clone();
+    // Never shown again, never logged: only what the user may see back, and nothing
+    // that could change how the page reads.
+    let mut kept: HashMap<String, String> = values
+        .iter()
+        .map(|(k, v)| (k.clone(), crate::domain::text::scrub(v)))
+        .collect();
     kept.remove("number");
     kept.remove("cvv");
     let get = |k: &str| values.get(k).map_or("", |v| v.trim());
@@ -284,13 +312,20 @@ pub async fn submit(
         ("postal_code", "Postal code"),
         ("country", "Country"),
     ] {
-        if get(field).is_empty() {
+        let problem = if get(field).is_empty() {
+            Some(format!("{label} is missing."))
+        } else {
+            crate::domain::text::check(get(field))
+                .err()
+                .map(|_| format!("{label} contains characters that can't be accepted."))
+        };
+        if let Some(problem) = problem {
             return form_page(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &link,
                 &token,
                 &kept,
-                Some(&format!("{label} is missing.")),
+                Some(&problem),
             );
         }
     }
@@ -357,11 +392,22 @@ pub async fn submit(
         card_id,
         label: saved.label(),
     };
-    match s.bot.respond(&link.identity(), "en", event).await {
-        Ok(reply) => update_chat(&s, &link, &reply).await,
-        Err(f) => {
-            tracing::warn!(reference = %f.reference, "the card was kept but the checkout was not updated")
+    let moved_on = match s.bot.respond(&link.identity(), "en", event).await {
+        Ok(reply) => {
+            update_chat(&s, &link, &reply).await;
+            // The checkout may have closed while the card was being tokenized.
+            s.bot
+                .checkout_open(&link.identity(), &link.checkout_key)
+                .await
+                .unwrap_or(false)
         }
+        Err(f) => {
+            tracing::warn!(reference = %f.reference, "the card was kept but the checkout was not updated");
+            false
+        }
+    };
+    if !moved_on {
+        return dead(Dead::CheckoutClosed);
     }
     tracing::info!(brand = %saved.brand, saved = save, "card added from the card page");
     page(

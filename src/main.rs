@@ -249,6 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::connect(&config.database_url).await?;
             match cmd {
                 OrgsCommand::Add { id, name } => {
+                    clean_name(&name)?;
                     store
                         .upsert_org(&Organization {
                             id: id.clone(),
@@ -382,6 +383,17 @@ fn limit_arg(text: &str) -> anyhow::Result<Option<rust_decimal::Decimal>> {
     Approvals::parse_limit(text)
         .map(Some)
         .map_err(|e| anyhow::anyhow!(e))
+}
+
+/// Names an operator types are shown to buyers: the same rules as chat text.
+fn clean_name(name: &str) -> anyhow::Result<()> {
+    if name.trim().is_empty() {
+        bail!("the name must not be empty");
+    }
+    if checkout_bot::domain::text::check(name).is_err() {
+        bail!("the name contains control or text-direction characters; type it without them");
+    }
+    Ok(())
 }
 
 async fn known_org(store: &Store, id: &str) -> anyhow::Result<Organization> {
@@ -553,6 +565,9 @@ async fn members(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
             role,
             name,
         } => {
+            if let Some(name) = &name {
+                clean_name(name)?;
+            }
             if !store.orgs().await?.iter().any(|o| o.id == org) {
                 bail!(
                     "no organization {org}: add it with `checkout-bot orgs add {org} --name NAME`"

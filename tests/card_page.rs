@@ -291,3 +291,49 @@ async fn no_card_number_used_on_the_page_is_in_the_database() {
         );
     }
 }
+
+/// Regression: a link from a checkout that was then cancelled still accepted a card and
+/// said it was ready for the order.
+#[tokio::test]
+async fn a_link_from_a_cancelled_checkout_no_longer_works() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "dana");
+    let path = s.card_link_for(&who).await;
+    let page = get(&s, &path).await;
+    assert_eq!(page.status, 200);
+    let token = csrf(&page.body);
+    s.bot
+        .respond(
+            &who,
+            "en",
+            Event::Command(checkout_bot::engine::event::Command::Cancel),
+        )
+        .await
+        .unwrap();
+    let page = get(&s, &path).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(page.body.contains("no longer valid"), "{}", page.body);
+    let page = post(&s, &path, &card(&token, "4242 4242 4242 4242", "123")).await;
+    assert_eq!(page.status, 410, "{}", page.body);
+    assert!(!page.body.contains("ready for your order"), "{}", page.body);
+    let account = s.bot.store().account_id_for(&who).await.unwrap().unwrap();
+    assert!(s.bot.store().cards(&account).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn hostile_text_on_the_card_page_is_refused_and_not_echoed() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "dana");
+    let path = s.card_link_for(&who).await;
+    let page = get(&s, &path).await;
+    let mut form = card(&csrf(&page.body), "4242 4242 4242 4242", "123");
+    form.insert("city", "Aus\u{202E}tin".to_string());
+    let page = post(&s, &path, &form).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("City contains characters"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains('\u{202E}'));
+}

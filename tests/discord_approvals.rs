@@ -544,6 +544,15 @@ async fn a_restart_between_request_and_decision_changes_nothing_for_the_buttons(
         text(&r).contains("Give a reason"),
         "an empty reason is refused: {r}"
     );
+    // Regression: a NUL in a reason was accepted on SQLite and an internal error on
+    // PostgreSQL; it is refused before either sees it, as is a direction override.
+    for hostile in ["not\0now", "ok\u{202E}reversed"] {
+        let (_, r) = second
+            .post(&reject_with(&ann, ANN, message, &approve, hostile))
+            .await;
+        assert!(text(&r).contains("can't be accepted"), "{hostile:?}: {r}");
+        assert_eq!(decisions(second.bot.store(), &number).await.len(), 0);
+    }
     let (_, r) = second
         .post(&reject_with(
             &ann,

@@ -14,3 +14,4 @@ pub mod money;
 pub mod order;
 pub mod po;
 pub mod shipping;
+pub mod text;

@@ -921,3 +921,91 @@ fn the_first_event_after_the_idle_limit_shows_the_notice_and_the_cart() {
         assert!(h.s.checkout.is_none());
     }
 }
+
+/// Hostile text in every field of the checkout: NUL, other control characters and
+/// direction overrides are refused with a message, and nothing changes.
+#[test]
+fn control_and_bidi_characters_are_refused_in_every_field() {
+    const HOSTILE: [&str; 4] = ["\0", "Austin\u{0}", "ab\u{7}c", "Main\u{202E}St"];
+    let mut h = Harness::new();
+    for bad in HOSTILE {
+        h.refused(|h| {
+            h.line(&format!("buy 5 support credits{bad}"));
+        });
+        h.refused(|h| {
+            h.line(&format!("/buy hard{bad}ware"));
+        });
+    }
+    h.open_product("phones", "PHN-P310");
+    for bad in HOSTILE {
+        let msg = h.refused(|h| {
+            h.submit("Type a quantity", "quantity", &format!("3{bad}"));
+        });
+        assert!(msg.contains("can't be accepted"), "{msg}");
+    }
+    h.click("Add to cart");
+    checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);
+    assert_eq!(h.step(), "deployment");
+    for bad in HOSTILE {
+        h.refused(|h| {
+            h.submit("Search", "query", &format!("main{bad}"));
+        });
+        h.refused(|h| {
+            h.line(&format!("1045{bad}"));
+        });
+    }
+    h.line("104521");
+    h.choose("Choose a deployment", "104521");
+    h.click("Yes, use 104521");
+    assert_eq!(h.step(), "shipping");
+    for field in ["name", "street", "city", "region", "postal_code"] {
+        for bad in HOSTILE {
+            let mut fields = address();
+            fields.insert(field.to_string(), format!("{}{bad}", fields[field]));
+            let msg = h.refused(|h| {
+                h.submit_fields("Enter address", &fields);
+            });
+            assert!(msg.contains("can't be accepted"), "{field}: {msg}");
+        }
+    }
+    h.submit_fields("Enter address", &address());
+    h.choose("Shipping rate", "ground");
+    h.click("Continue");
+    h.choose("Payment method", "wire");
+    h.click("Yes");
+    for bad in HOSTILE {
+        h.refused(|h| {
+            h.submit("Enter PO number", "po", &format!("PO-1{bad}"));
+        });
+        h.refused(|h| {
+            h.line(&format!("PO-1{bad}"));
+        });
+    }
+    h.line("PO-1");
+    assert_eq!(h.step(), "terms");
+}
+
+/// Regression: a bad postal code on "Change address" cleared the saved address and the
+/// shipping rate.
+#[test]
+fn a_refused_address_change_keeps_the_saved_address_and_rate() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
+    h.submit_fields("Enter address", &address());
+    h.choose("Shipping rate", "express");
+    let before = h.s.checkout.clone().unwrap();
+    let mut fields = address();
+    fields.insert("postal_code".into(), "ABCDE".into());
+    h.submit_fields("Change address", &fields);
+    assert_eq!(h.notice().0, NoticeKind::Error);
+    let after = h.s.checkout.clone().unwrap();
+    assert_eq!(after.address, before.address);
+    assert_eq!(after.rate.as_deref(), Some("express"));
+    assert_eq!(
+        after.address_draft.get("postal_code").map(String::as_str),
+        Some("ABCDE"),
+        "what was typed stays in the form to fix"
+    );
+    h.click("Continue");
+    assert_eq!(h.step(), "payment");
+}

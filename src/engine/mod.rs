@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
+use crate::domain::text;
 use crate::services::prompts::Prompts;
 use action::ActionId;
 use backend::{Backend, BackendError};
@@ -100,7 +101,13 @@ impl Engine {
             Some(expired) => Some(expired),
             None => {
                 let settled = session.clone();
-                match dispatch(session, &turn, event).await {
+                let checked = match unclean_text(&event) {
+                    Some(problem) => Err(Fail::Refused(Notice::error(
+                        turn.lang.t(problem.prompt_key()),
+                    ))),
+                    None => dispatch(session, &turn, event).await,
+                };
+                match checked {
                     Ok(notice) => notice,
                     Err(Fail::Refused(refusal)) => {
                         *session = settled;
@@ -135,6 +142,21 @@ impl Engine {
             None
         }
     }
+}
+
+/// The first problem in any text the user sent with `event`, checked once here so that
+/// no step, and so no stored answer, ever sees a NUL or a bidirectional override.
+fn unclean_text(event: &Event) -> Option<text::Unclean> {
+    use event::Command;
+    let mut texts: Box<dyn Iterator<Item = &String>> = match event {
+        Event::Text(t) | Event::Command(Command::Buy(Some(t)) | Command::Unknown(t)) => {
+            Box::new(std::iter::once(t))
+        }
+        Event::Choose { values, .. } => Box::new(values.iter()),
+        Event::Submit { fields, .. } => Box::new(fields.values()),
+        _ => Box::new(std::iter::empty()),
+    };
+    texts.find_map(|t| text::check(t).err())
 }
 
 async fn dispatch(session: &mut Session, turn: &Turn<'_>, event: Event) -> steps::Flow {

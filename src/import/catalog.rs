@@ -224,6 +224,15 @@ fn validate(c: &Catalog, source: &str) -> Vec<Problem> {
         if p.name.trim().is_empty() {
             problem(&p.sku, at("name"), "must not be empty".into());
         }
+        for (field, text) in [("name", &p.name), ("description", &p.description)] {
+            if crate::domain::text::check(text).is_err() {
+                problem(
+                    &p.sku,
+                    at(field),
+                    "contains control or text-direction characters".into(),
+                );
+            }
+        }
         if !categories.contains(p.category.as_str()) {
             problem(
                 &p.sku,

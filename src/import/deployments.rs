@@ -75,6 +75,13 @@ pub fn parse(
             bad("name", "must be 1 to 100 characters".into());
             continue;
         }
+        if crate::domain::text::check(&name).is_err() {
+            bad(
+                "name",
+                "contains control or text-direction characters".into(),
+            );
+            continue;
+        }
         if !known_orgs.contains(&org_id) {
             bad(
                 "organization",

@@ -85,8 +85,8 @@ pub fn address(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
             Ok(Some(Notice::success(t.lang.t("shipping.address_saved"))))
         }
         Err(e) => {
-            c.address = None;
-            c.rate = None;
+            // What was typed stays in the form to fix; the last valid address and its
+            // rate stay in force, so a bad edit never undoes an earlier answer.
             let field = t.lang.t(field_key(e.field));
             let problem = match e.problem {
                 Problem::Missing => t.lang.f("shipping.missing", &[("field", &field)]),

@@ -398,6 +398,9 @@ impl Approvals {
                 if reason.is_empty() {
                     return Ok(Decided::Refused(self.lang().t("approval.reason_needed")));
                 }
+                if let Err(problem) = crate::domain::text::check(&reason) {
+                    return Ok(Decided::Refused(self.lang().t(problem.prompt_key())));
+                }
                 Verdict::Reject { reason }
             }
             v => v,

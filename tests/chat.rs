@@ -178,3 +178,42 @@ fn without_demo_mode_unknown_users_are_told_what_to_do() {
     assert_eq!(linked.step(), "store");
     linked.finish();
 }
+
+/// Text mode, piped: numbers that answer the step are not taken for action numbers
+/// (regression: `6 hours` opened the cart, `5` on a phone page went Back, and `4 5001`
+/// at the PO step cancelled the checkout).
+#[test]
+fn text_mode_reads_quantities_and_po_numbers_as_what_they_are() {
+    use std::io::Write;
+    let (_dir, url) = fresh_db();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(["chat", "--user", "tina"])
+        .env("DATABASE_URL", &url)
+        .env_remove("DEMO_MODE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = "/buy\n3 1\n6 hours\n#4\n/buy phones\n3 1\n5\nAdd to cart\n/checkout\nContinue\n";
+    let address = "Enter address\nDana\n1 Main St\nAustin\nTX\n78701\n";
+    let rest = "Shipping rate\n1\nContinue\nPayment method\n3\nYes\n4 5001\nI agree to the terms\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{input}{address}{rest}").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Added 6 × Hourly Support"), "{text}");
+    assert!(text.contains("Added 5 × P310 Desk Phone"), "{text}");
+    let summary = text
+        .rfind("── Review your order")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        text[summary..].contains("PO number: 4 5001"),
+        "{}",
+        &text[summary..]
+    );
+    assert!(!text.contains("[error]"), "{text}");
+}

@@ -1,8 +1,14 @@
 //! Reference / purchase-order numbers (seed step 12).
 
-/// Trims and checks a PO number: 1 to 64 letters, digits, `-`, `_`, `/` or `.`.
+/// Trims and checks a PO number: 1 to 64 letters, digits, `-`, `_`, `/`, `.` or single
+/// spaces between them (`PO 4711`, `4 5001`); runs of spaces count as one.
 pub fn parse(raw: &str) -> Result<String, PoError> {
-    let po = raw.trim();
+    let po = raw
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let po = po.as_str();
     if po.is_empty() {
         return Err(PoError::Empty);
     }
@@ -11,7 +17,7 @@ pub fn parse(raw: &str) -> Result<String, PoError> {
     }
     if let Some(bad) = po
         .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.')))
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | ' ')))
     {
         return Err(PoError::BadChar(bad));
     }
@@ -36,13 +42,15 @@ mod tests {
     fn accepts_trimmed_numbers_of_the_allowed_characters() {
         assert_eq!(parse("  PO-2026/11_a.7 ").unwrap(), "PO-2026/11_a.7");
         assert_eq!(parse(&"9".repeat(64)).unwrap().len(), 64);
+        assert_eq!(parse(" 4   5001 ").unwrap(), "4 5001");
+        assert_eq!(parse("PO 12").unwrap(), "PO 12");
     }
 
     #[test]
     fn refuses_empty_long_and_odd_characters() {
         assert_eq!(parse("   "), Err(PoError::Empty));
         assert_eq!(parse(&"9".repeat(65)), Err(PoError::TooLong));
-        assert_eq!(parse("PO 12"), Err(PoError::BadChar(' ')));
+        assert_eq!(parse("PO\t12"), Err(PoError::BadChar('\t')));
         assert_eq!(parse("PO#12"), Err(PoError::BadChar('#')));
         assert_eq!(parse("Bestellnr-ä"), Err(PoError::BadChar('ä')));
     }

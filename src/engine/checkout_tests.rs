@@ -392,7 +392,7 @@ fn po_numbers_are_validated_and_terms_must_be_agreed() {
     h.choose("Payment method", "check");
     h.click("Yes");
     assert_eq!(h.step(), "po_number");
-    for bad in ["", "PO 12", &"x".repeat(65), "#7"] {
+    for bad in ["", "PO\t12", &"x".repeat(65), "#7"] {
         let msg = h.refused(|h| {
             h.line(bad);
         });
@@ -1008,4 +1008,65 @@ fn a_refused_address_change_keeps_the_saved_address_and_rate() {
     );
     h.click("Continue");
     assert_eq!(h.step(), "payment");
+}
+
+/// Regression: `buy 5e30 support credits` offered 5 credits and `buy 10,5 support
+/// credits` offered the Five-Incident Pack.
+#[test]
+fn a_shortcut_quantity_must_stand_alone_as_a_whole_number() {
+    let mut h = Harness::new();
+    for typed in ["5e30", "10,5", "1,5", "1.5", "-5", "5x5", "1,000"] {
+        let msg = h.refused(|h| {
+            h.line(&format!("buy {typed} support credits"));
+        });
+        assert!(
+            msg.contains(&format!("“{typed}” is not a whole number")),
+            "{typed}: {msg}"
+        );
+        assert_eq!(h.notice().0, NoticeKind::Error);
+    }
+    for (typed, qty) in [
+        ("buy 10 support credits", 10),
+        ("buy 10x support credits", 10),
+        ("buy 10 x support credits", 10),
+        ("buy 10× support credits", 10),
+    ] {
+        h.line(typed);
+        assert_eq!(h.step(), "confirm_shortcut", "{typed}: {:?}", h.last.notice);
+        assert_eq!(
+            h.s.step,
+            crate::engine::session::Step::ConfirmShortcut {
+                sku: "SUP-CREDIT".into(),
+                qty
+            },
+            "{typed}"
+        );
+        h.click("No");
+    }
+}
+
+#[test]
+fn a_po_number_typed_at_the_question_answers_it() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    h.choose("Payment method", "wire");
+    assert_eq!(h.step(), "po");
+    h.refused(|h| {
+        h.line("PO#1");
+    });
+    assert_eq!(h.step(), "po", "a refused number stays at the question");
+    h.line("4 5001");
+    assert_eq!(h.step(), "terms");
+    assert_eq!(
+        h.s.checkout.as_ref().unwrap().po,
+        Some(crate::engine::session::PoAnswer::Number("4 5001".into()))
+    );
+    h.click("Back");
+    h.line("no");
+    assert_eq!(h.step(), "terms");
+    assert_eq!(
+        h.s.checkout.as_ref().unwrap().po,
+        Some(crate::engine::session::PoAnswer::No)
+    );
 }

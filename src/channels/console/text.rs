@@ -15,6 +15,8 @@ use crate::engine::view::{Action, ActionKind, Choice, FormField, NoticeKind, Rep
 #[derive(Debug, Default)]
 pub struct Screen {
     actions: Vec<Action>,
+    /// Whether the view takes typed text, which then wins over numbered actions.
+    takes_text: bool,
     pending: Pending,
 }
 
@@ -61,6 +63,8 @@ impl Screen {
         for f in &v.fields {
             let _ = writeln!(out, "  • {}: {}", f.label, f.value);
         }
+        // Where typed text answers the view, actions are picked as `#N`.
+        let hash = if v.input.is_some() { "#" } else { "" };
         for (i, a) in v.actions.iter().enumerate() {
             let _ = match &a.kind {
                 ActionKind::Select { options, .. } => {
@@ -70,21 +74,24 @@ impl Screen {
                         .map(|o| format!(" ({})", o.label));
                     writeln!(
                         out,
-                        "  {}) {} ▾{}",
+                        "  {hash}{}) {} ▾{}",
                         i + 1,
                         a.label,
                         current.unwrap_or_default()
                     )
                 }
-                ActionKind::Form { .. } => writeln!(out, "  {}) {} …", i + 1, a.label),
-                ActionKind::Link { url } => writeln!(out, "  {}) {} → {url}", i + 1, a.label),
-                _ => writeln!(out, "  {}) {}", i + 1, a.label),
+                ActionKind::Form { .. } => writeln!(out, "  {hash}{}) {} …", i + 1, a.label),
+                ActionKind::Link { url } => {
+                    writeln!(out, "  {hash}{}) {} → {url}", i + 1, a.label)
+                }
+                _ => writeln!(out, "  {hash}{}) {}", i + 1, a.label),
             };
         }
         if let Some(hint) = &v.input {
-            let _ = writeln!(out, "({hint}, or pick an action by number)");
+            let _ = writeln!(out, "({hint}, or pick an action by its name or #number)");
         }
         self.actions = v.actions.clone();
+        self.takes_text = v.input.is_some();
         out
     }
 
@@ -128,18 +135,7 @@ impl Screen {
         if line.starts_with('/') {
             return (Some(Event::from_line(line)), String::new());
         }
-        let mut words = line.split_whitespace();
-        let first = words.next().and_then(|w| w.parse::<usize>().ok());
-        let second = words.next().and_then(|w| w.parse::<usize>().ok());
-        let extra = words.next().is_some();
-        let picked = match first {
-            Some(n) if !extra && (1..=self.actions.len()).contains(&n) => Some(n - 1),
-            _ => self
-                .actions
-                .iter()
-                .position(|a| a.label.eq_ignore_ascii_case(line)),
-        };
-        let Some(index) = picked else {
+        let Some((index, second)) = self.pick(line) else {
             return (Some(Event::Text(line.to_string())), String::new());
         };
         let action = self.actions[index].clone();
@@ -195,6 +191,42 @@ impl Screen {
                 };
                 (None, String::new())
             }
+        }
+    }
+
+    /// Which action a line picks, with the option number for a select (`N M`), or none
+    /// when the line is typed text. Where the view takes typed text (a quantity, a
+    /// search, a PO number), that input wins: numbers go to it, and an action needs its
+    /// label or `#N`. Elsewhere a number alone picks an action, and `N M` an option of
+    /// select N; anything more (`6 hours`) is text.
+    fn pick(&self, line: &str) -> Option<(usize, Option<usize>)> {
+        if let Some(i) = self
+            .actions
+            .iter()
+            .position(|a| a.label.eq_ignore_ascii_case(line))
+        {
+            return Some((i, None));
+        }
+        let (numbers, explicit) = match line.strip_prefix('#') {
+            Some(rest) => (rest, true),
+            None if self.takes_text => return None,
+            None => (line, false),
+        };
+        let words: Vec<&str> = numbers.split_whitespace().collect();
+        let number = |w: &str| {
+            w.bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| w.parse::<usize>().ok())
+                .flatten()
+        };
+        let first = words.first().and_then(|w| number(w))?;
+        let index = first.checked_sub(1).filter(|i| *i < self.actions.len())?;
+        let is_select = matches!(self.actions[index].kind, ActionKind::Select { .. });
+        match words.as_slice() {
+            [_] => Some((index, None)),
+            [_, m] if is_select => number(m).map(|m| (index, Some(m))),
+            _ if explicit => Some((index, None)),
+            _ => None,
         }
     }
 
@@ -358,5 +390,89 @@ mod tests {
             panic!("no submit")
         };
         assert_eq!(fields["quantity"], "12");
+    }
+}
+
+#[cfg(test)]
+mod typed_input_tests {
+    use super::*;
+    use crate::engine::view::{Style, View};
+
+    fn screen(input: bool) -> Screen {
+        let mut v = View::new("t", "T".into());
+        v.button("1:add".into(), "Add to cart".into(), Style::Primary);
+        v.select(
+            "1:cat".into(),
+            "Category".into(),
+            String::new(),
+            vec![Choice::new("a", "Alpha"), Choice::new("b", "Beta")],
+        );
+        for n in 3..=6 {
+            v.button(format!("1:b{n}"), format!("Button {n}"), Style::Secondary);
+        }
+        if input {
+            v.input = Some("Type a quantity".into());
+        }
+        let mut s = Screen::default();
+        let shown = s.show(&Ok(Reply {
+            notice: None,
+            view: v,
+        }));
+        assert_eq!(shown.contains("#1) Add to cart"), input, "{shown}");
+        s
+    }
+
+    fn text(line: &str) -> Option<Event> {
+        Some(Event::Text(line.into()))
+    }
+
+    /// Regression: `6 hours` opened action 6, `5` on a product page went Back, and
+    /// `4 5001` at the PO step pressed action 4.
+    #[test]
+    fn a_number_with_more_after_it_is_text() {
+        let mut s = screen(false);
+        assert_eq!(s.read("6 hours").0, text("6 hours"));
+        assert_eq!(s.read("4 5001").0, text("4 5001"), "action 4 is a button");
+        assert_eq!(s.read("1 2 3").0, text("1 2 3"));
+        assert_eq!(
+            s.read("6").0,
+            Some(Event::Click {
+                action: "1:b6".into()
+            })
+        );
+        assert_eq!(
+            s.read("2 2").0,
+            Some(Event::Choose {
+                action: "1:cat".into(),
+                values: vec!["b".into()]
+            })
+        );
+    }
+
+    #[test]
+    fn where_the_view_takes_text_numbers_are_input() {
+        let mut s = screen(true);
+        assert_eq!(s.read("5").0, text("5"));
+        assert_eq!(s.read("12 hours").0, text("12 hours"));
+        assert_eq!(s.read("4 5001").0, text("4 5001"));
+        assert_eq!(
+            s.read("#1").0,
+            Some(Event::Click {
+                action: "1:add".into()
+            })
+        );
+        assert_eq!(
+            s.read("add to cart").0,
+            Some(Event::Click {
+                action: "1:add".into()
+            })
+        );
+        assert_eq!(
+            s.read("#2 1").0,
+            Some(Event::Choose {
+                action: "1:cat".into(),
+                values: vec!["a".into()]
+            })
+        );
     }
 }

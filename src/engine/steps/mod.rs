@@ -142,7 +142,7 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         OrgForLine => organization::set_line(s, t, &input).await,
         OrgSearch => {
             let query = input.field("query").unwrap_or_default().to_string();
-            sync(organization::filter(s, t, &query))
+            organization::filter(s, t, &query).await
         }
         OrgsDone => organization::done(s, t).await,
         Country => sync(shipping::country(s, t, &input)),
@@ -177,9 +177,10 @@ pub async fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
         Step::Line { id } => cart::typed_line_qty(s, t, id, text).map_err(Fail::from),
         Step::Deployment { .. } => deployment::search(s, t, text).await,
         Step::Organizations | Step::OrganizationLine { .. } => {
-            organization::filter(s, t, text).map_err(Fail::from)
+            organization::filter(s, t, text).await
         }
         Step::PoNumber => po::number(s, t, text).await,
+        Step::Po => po::typed(s, t, text).await,
         _ => shortcut::parse(s, t, text).map_err(Fail::from),
     }
 }

@@ -2,7 +2,7 @@
 //! pre-selected, changeable by search when the user belongs to several.
 
 use super::checkout::{advance, checkout_mut, line_choices, lines_needing};
-use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
+use super::{Flow, Input, Turn, choose_one, footer, not_here};
 use crate::domain::account::Account;
 use crate::domain::catalog::Requirement;
 use crate::domain::order::Named;
@@ -79,11 +79,19 @@ pub async fn set_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
 }
 
 /// Narrows the organizations offered, for users who belong to many.
-pub fn filter(s: &mut Session, t: &Turn<'_>, query: &str) -> Outcome {
+/// Narrows the organizations to those matching `query`. A query that matches none is
+/// refused, so the list never empties out from under the user.
+pub async fn filter(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     in_step(s, t)?;
     let query = query.trim();
     if query.chars().count() > 100 {
-        return Err(Notice::error(t.lang.t("deployment.long_query")));
+        return Err(Notice::error(t.lang.t("deployment.long_query")).into());
+    }
+    let account = t.backend.account(t.account_id).await?;
+    if options(&account, query, None).is_empty() {
+        return Err(
+            Notice::warning(t.lang.f("organization.no_match", &[("query", &query)])).into(),
+        );
     }
     checkout_mut(s, t)?.org_query = query.to_string();
     Ok(None)

@@ -38,6 +38,18 @@ pub async fn number(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     advance(s, t).await
 }
 
+/// Text typed at the question: yes or no, or the PO number itself, which answers yes.
+pub async fn typed(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
+    match text.trim().to_lowercase().as_str() {
+        "yes" | "y" => yes(s, t).map_err(Into::into),
+        "no" | "n" => no(s, t).await,
+        _ => {
+            yes(s, t)?;
+            number(s, t, text).await
+        }
+    }
+}
+
 pub async fn agree(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.step != Step::Terms {
         return Err(not_here(t).into());
@@ -103,6 +115,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
             v.body = t.lang.t("po.body");
             v.button(Verb::PoYes.at(rev), t.lang.t("po.yes"), Style::Primary);
             v.button(Verb::PoNo.at(rev), t.lang.t("po.no"), Style::Secondary);
+            v.input = Some(t.lang.t("po.question_input"));
             footer(&mut v, s, t, false);
             v
         }

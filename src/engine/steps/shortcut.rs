@@ -15,10 +15,16 @@ use crate::search::text_similarity;
 /// How alike the typed name and a product's name must be to be taken as meant.
 const MATCH: f64 = 0.85;
 
+/// The intent, the quantity as typed (one word, checked below) and the rest.
 static INTENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:please\s+)?(?:add|buy|order|get|purchase)\s+(\d{1,9})\s*(?:x\s+|×\s*)?(.+?)[\s.!]*$")
+    Regex::new(r"(?i)^\s*(?:please\s+)?(?:add|buy|order|get|purchase)\s+(\S*\d\S*)\s+(.+?)[\s.!]*$")
         .unwrap_or_else(|e| panic!("{e}"))
 });
+
+/// A quantity that stands alone as a whole number, optionally with `x` or `×` after it
+/// (`3`, `3x`, `3×`); `5e30`, `10,5` and `1.5` are not.
+static WHOLE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^(\d{1,9})(?:x|×)?$").unwrap_or_else(|e| panic!("{e}")));
 
 /// Unit words in front of the product's name: "5 hours of …", "3 licenses for …".
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {
@@ -30,12 +36,22 @@ pub fn parse(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
     let Some(caps) = INTENT.captures(text) else {
         return Err(Notice::info(t.lang.t("unknown.text")));
     };
-    let qty: u32 = caps[1]
-        .parse()
-        .map_err(|_| Notice::info(t.lang.t("unknown.text")))?;
+    let typed = &caps[1];
+    let Some(qty) = WHOLE.captures(typed).and_then(|c| c[1].parse::<u32>().ok()) else {
+        let shown: String = typed.chars().take(20).collect();
+        return Err(Notice::error(
+            t.lang.f("shortcut.not_whole", &[("text", &shown)]),
+        ));
+    };
+    // "3 x support credits": the x belongs to the quantity.
+    let rest = caps[2]
+        .strip_prefix("x ")
+        .or_else(|| caps[2].strip_prefix("X "))
+        .or_else(|| caps[2].strip_prefix("× "))
+        .unwrap_or(&caps[2]);
     let phrase = UNIT
-        .captures(&caps[2])
-        .map_or(caps[2].to_string(), |c| c[1].to_string());
+        .captures(rest)
+        .map_or(rest.to_string(), |c| c[1].to_string());
     let best = t
         .catalog
         .products

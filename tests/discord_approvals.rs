@@ -491,6 +491,16 @@ async fn twenty_four_approvers_racing_record_exactly_one_decision() {
     }
     assert_eq!(updates.len(), 1, "exactly one click decided");
     assert_eq!(notes, 23);
+    // Regression: each late click repainted the request through REST (up to 28 PATCHes
+    // for one decision). The winner's answer already updated it: no edit is needed.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let edits: Vec<String> = rest
+        .log()
+        .into_iter()
+        .filter(|(route, _, _)| route.starts_with("edit "))
+        .map(|(route, _, _)| route)
+        .collect();
+    assert!(edits.is_empty(), "{edits:?}");
     let decided = decisions(&store, &number).await;
     assert_eq!(decided.len(), 1, "{decided:?}");
     let status = store

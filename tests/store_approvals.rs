@@ -76,6 +76,7 @@ fn decision<'a>(id: &'a str, verdict: &'a Verdict, actor: &'a str) -> Decision<'
         on_behalf_of: None,
         described: actor,
         at: checkout_bot::store::now_ms(),
+        clicked: None,
     }
 }
 
@@ -423,6 +424,60 @@ on_both!(
         assert_eq!(
             store.approval_messages(&id).await.unwrap(),
             vec![("c1".into(), "m1".into()), ("c2".into(), "m2".into())]
+        );
+    }
+);
+
+on_both!(
+    each_copy_of_a_request_is_repainted_once_per_decision,
+    |store: Store| async move {
+        waiting(&store, "CB-7", &["O1"]).await;
+        let id = store.approvals_of("CB-7").await.unwrap()[0].id.clone();
+        store.add_approval_message(&id, "c1", "m1").await.unwrap();
+        store.add_approval_message(&id, "c2", "m2").await.unwrap();
+        let approver = store.create_account("Ann", Some("O1")).await.unwrap();
+        let mut d = decision(&id, &Verdict::Approve, &approver);
+        d.clicked = Some(("c1", "m1"));
+        assert!(matches!(
+            store.decide(&d).await.unwrap(),
+            Recorded::Done { .. }
+        ));
+        let shown = store.approval(&id).await.unwrap().unwrap().shown_key();
+        assert!(
+            !store
+                .claim_approval_repaint(&id, "c1", "m1", &shown)
+                .await
+                .unwrap(),
+            "the clicked copy shows the decision already"
+        );
+        assert!(
+            store
+                .claim_approval_repaint(&id, "c2", "m2", &shown)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .claim_approval_repaint(&id, "c2", "m2", &shown)
+                .await
+                .unwrap()
+        );
+        store
+            .release_approval_repaint(&id, "c2", "m2", &shown)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .claim_approval_repaint(&id, "c2", "m2", &shown)
+                .await
+                .unwrap(),
+            "a failed edit, released, is tried again"
+        );
+        assert!(
+            !store
+                .claim_approval_repaint(&id, "c9", "m9", &shown)
+                .await
+                .unwrap()
         );
     }
 );

@@ -107,6 +107,18 @@ pub struct Approval {
     pub reason: Option<String>,
 }
 
+impl Approval {
+    /// Names the state a copy of the request shows once decided or expired.
+    pub fn shown_key(&self) -> String {
+        shown_key(self.status, self.decided_at.unwrap_or(0))
+    }
+}
+
+/// The same key for a decision being recorded, before the row is read back.
+pub fn shown_key(status: Status, decided_at: i64) -> String {
+    format!("{}@{decided_at}", status.as_str())
+}
+
 /// What an approver decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

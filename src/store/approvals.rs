@@ -15,7 +15,7 @@ use super::directory::new_id;
 use super::orders::{Transition, transition_in};
 use super::{Result, Store, StoreError, Tx};
 use crate::domain::account::Identity;
-use crate::domain::approval::{Approval, Delegation, Policy, Status, Verdict, Why};
+use crate::domain::approval::{Approval, Delegation, Policy, Status, Verdict, Why, shown_key};
 use crate::domain::order::{Order, OrderStatus};
 
 #[derive(FromRow)]
@@ -107,6 +107,9 @@ pub struct Decision<'a> {
     /// How the audit trail names the decider, e.g. "Ann (acc_1) on behalf of Bo (acc_2)".
     pub described: &'a str,
     pub at: i64,
+    /// The copy of the request that was clicked, as (channel, message): the answer to
+    /// the click updates it, so it is recorded as showing the decision at once.
+    pub clicked: Option<(&'a str, &'a str)>,
 }
 
 /// What recording a decision came to.
@@ -196,6 +199,18 @@ impl Store {
                 Some(a) => Recorded::TooLate(a),
                 None => Recorded::Unknown,
             });
+        }
+        if let Some((channel, message)) = d.clicked {
+            sqlx::query(
+                "UPDATE approval_messages SET shown = $4 \
+                 WHERE approval_id = $1 AND channel_id = $2 AND message_id = $3",
+            )
+            .bind(d.approval_id)
+            .bind(channel)
+            .bind(message)
+            .bind(shown_key(d.verdict.status(), d.at))
+            .execute(&mut *tx)
+            .await?;
         }
         let (number, org): (String, String) =
             sqlx::query_as("SELECT order_number, org_id FROM approvals WHERE id = $1")
@@ -408,6 +423,51 @@ impl Store {
         .bind(approval_id)
         .bind(channel_id)
         .bind(message_id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Claims the edit of one copy of a request to show the state `shown`: true when the
+    /// copy showed something else, false when it already shows it or another click or
+    /// process claimed that edit first.
+    pub async fn claim_approval_repaint(
+        &self,
+        approval_id: &str,
+        channel_id: &str,
+        message_id: &str,
+        shown: &str,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE approval_messages SET shown = $4 \
+             WHERE approval_id = $1 AND channel_id = $2 AND message_id = $3 \
+             AND (shown IS NULL OR shown <> $4)",
+        )
+        .bind(approval_id)
+        .bind(channel_id)
+        .bind(message_id)
+        .bind(shown)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Gives back a claimed edit that could not be made, so a later one tries again.
+    pub async fn release_approval_repaint(
+        &self,
+        approval_id: &str,
+        channel_id: &str,
+        message_id: &str,
+        shown: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE approval_messages SET shown = NULL \
+             WHERE approval_id = $1 AND channel_id = $2 AND message_id = $3 AND shown = $4",
+        )
+        .bind(approval_id)
+        .bind(channel_id)
+        .bind(message_id)
+        .bind(shown)
         .execute(&self.write)
         .await?;
         Ok(())

@@ -425,6 +425,9 @@ impl Approvals {
                 on_behalf_of: on_behalf_of.as_deref(),
                 described: &described,
                 at: now,
+                clicked: clicked
+                    .as_ref()
+                    .map(|p| (p.channel_id.as_str(), p.message_id.as_str())),
             })
             .await?;
         match recorded {
@@ -544,7 +547,9 @@ impl Approvals {
         self.tell_requester(&order.details.account_id, &text).await
     }
 
-    /// Rewrites every posted copy of the order's requests as they now read.
+    /// Rewrites every posted copy of the order's requests as they now read: each copy
+    /// once per change, whoever else is refreshing. `except` was already updated by
+    /// the answer to the click on it.
     async fn refresh(&self, order: &Order, except: Option<&Posted>) -> Result<()> {
         let Some(notifier) = &self.notifier else {
             return Ok(());
@@ -556,24 +561,63 @@ impl Approvals {
                     channel_id,
                     message_id,
                 };
-                if Some(&at) == except {
-                    continue;
-                }
-                if let Err(e) = notifier.update(&at, &card).await {
-                    tracing::warn!(approval = %a.id, error = %e, "could not update an approval request");
+                let claimed = self
+                    .store
+                    .claim_approval_repaint(&a.id, &at.channel_id, &at.message_id, &a.shown_key())
+                    .await?;
+                if claimed && Some(&at) != except {
+                    self.paint(notifier.as_ref(), &at, &card, &a.shown_key())
+                        .await?;
                 }
             }
         }
         Ok(())
     }
 
-    /// Rewrites one posted copy of a request, such as a stale one somebody clicked.
+    /// Rewrites one posted copy of a request, such as a stale one somebody clicked,
+    /// unless it already shows the card or another click is doing it.
     pub async fn repaint(&self, at: &Posted, card: &RequestCard) {
-        if let Some(notifier) = &self.notifier
-            && let Err(e) = notifier.update(at, card).await
-        {
-            tracing::warn!(error = %e, "could not repaint an approval request");
+        let Some(notifier) = &self.notifier else {
+            return;
+        };
+        let shown = match self.store.approval(&card.approval_id).await {
+            Ok(Some(a)) => a.shown_key(),
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read an approval to repaint");
+                return;
+            }
+        };
+        let claimed = self
+            .store
+            .claim_approval_repaint(&card.approval_id, &at.channel_id, &at.message_id, &shown)
+            .await;
+        match claimed {
+            Ok(true) => {
+                if let Err(e) = self.paint(notifier.as_ref(), at, card, &shown).await {
+                    tracing::warn!(error = %e, "could not release an approval repaint");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not claim an approval repaint"),
         }
+    }
+
+    /// Edits one copy whose edit was claimed; a failed edit is released for the next try.
+    async fn paint(
+        &self,
+        notifier: &dyn Notifier,
+        at: &Posted,
+        card: &RequestCard,
+        shown: &str,
+    ) -> Result<()> {
+        if let Err(e) = notifier.update(at, card).await {
+            tracing::warn!(approval = %card.approval_id, error = %e, "could not update an approval request");
+            self.store
+                .release_approval_repaint(&card.approval_id, &at.channel_id, &at.message_id, shown)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn tell_requester(&self, account: &str, text: &str) -> Result<()> {

@@ -103,6 +103,16 @@ async fn interactions(State(s): State<Arc<AppState>>, headers: HeaderMap, body: 
     if !fresh(timestamp, crate::store::now_ms() / 1000) {
         return unauthorized("stale timestamp");
     }
+    if !discord::names_its_sender(&body) {
+        tracing::info!("refused an interaction that names no user");
+        s.metrics.observe(
+            "discord",
+            "unknown",
+            "malformed",
+            started.elapsed().as_secs_f64(),
+        );
+        return (StatusCode::BAD_REQUEST, "interaction names no user").into_response();
+    }
     let interaction: Interaction = match serenity::json::from_slice(&body) {
         Ok(i) => i,
         Err(e) => {

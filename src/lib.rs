@@ -13,6 +13,7 @@ pub mod domain;
 pub mod engine;
 pub mod http;
 pub mod import;
+pub mod logging;
 pub mod metrics;
 pub mod search;
 pub mod services;

@@ -180,12 +180,7 @@ fn default_workspace(platform: &str) -> String {
 }
 
 fn init_logging(default: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    checkout_bot::logging::init(default, std::io::stderr);
 }
 
 #[tokio::main]

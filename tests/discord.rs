@@ -349,3 +349,91 @@ async fn health_and_metrics() {
     );
     assert!(text.contains("# TYPE checkout_bot_orders gauge"), "{text}");
 }
+
+/// Regression: an interaction without `member` or `user` became user id 1 (and was
+/// enrolled in demo mode); a modal submitted on another user's message was applied; a
+/// select-shaped interaction on the Process button placed the order.
+#[tokio::test]
+async fn nameless_foreign_and_misshapen_interactions_are_refused() {
+    let s = Server::start().await;
+    let owner = d::user("9000000000000000031", "owner");
+    for strip in [&["member", "user"][..], &["user"][..]] {
+        let mut nameless = d::command(&owner, "cart", json!([]));
+        for key in strip {
+            if let Some(o) = nameless.as_object_mut() {
+                o.remove(*key);
+            }
+        }
+        let has_member = nameless.get("member").is_some();
+        let (status, _) = s.post(&nameless).await;
+        if has_member {
+            assert_eq!(status, 200, "a guild interaction names its member's user");
+        } else {
+            assert_eq!(status, 400);
+        }
+    }
+    for id in ["1", "0"] {
+        assert!(
+            s.bot
+                .store()
+                .account_id_for(&checkout_bot::domain::account::Identity::new(
+                    "discord", "discord", id
+                ))
+                .await
+                .unwrap()
+                .is_none(),
+            "no identity {id} was enrolled"
+        );
+    }
+
+    let mut p = Player::new(&s, "9000000000000000031");
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "support-credits"}]),
+    )
+    .await;
+    p.choose("Details", "Support Credits").await;
+    let form = p.component("Type a quantity")["custom_id"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches(checkout_bot::channels::discord::render::MODAL_PREFIX)
+        .to_string();
+    let eve = d::user("9000000000000000032", "eve");
+    let (_, body) = s
+        .post(&d::modal_submit(
+            &eve,
+            &p.user,
+            &form,
+            &[("quantity", "40")],
+        ))
+        .await;
+    assert!(
+        body["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("someone else"),
+        "{body}"
+    );
+    p.command("cart", json!([])).await;
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "support-credits"}]),
+    )
+    .await;
+    p.choose("Details", "Support Credits").await;
+    assert_eq!(p.field("Quantity"), "5", "eve's form changed nothing");
+
+    let add = p.component("Add to cart")["custom_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let user = p.user.clone();
+    p.send(d::select(&user, &user, &add, &["x"])).await;
+    assert!(p.content().contains("recognise"), "{}", p.content());
+    p.command("cart", json!([])).await;
+    assert_eq!(
+        p.last["data"]["embeds"][0]["description"], "Your cart is empty.",
+        "{}",
+        p.last
+    );
+}

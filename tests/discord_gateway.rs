@@ -500,3 +500,66 @@ async fn register_puts_the_slash_commands_in_a_guild() {
         .unwrap();
     assert_eq!(deployment["options"][0]["autocomplete"], true);
 }
+
+/// A log sink the test can read: what `checkout-bot` would write to stderr.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// Regression: serenity logged interaction tokens at debug. At RUST_LOG=trace, through a
+/// deferred answer and its follow-up (the token is in the request path), no log line
+/// holds the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interaction_tokens_never_reach_the_log_even_at_trace() {
+    let log = Captured::default();
+    // SAFETY: set before any thread of this test process reads the environment.
+    unsafe { std::env::set_var("RUST_LOG", "trace") };
+    assert!(checkout_bot::logging::init("trace", log.clone()));
+    let (http, mut answers) = followup_stand_in().await;
+    let server = d::Server::start_with(|state| {
+        state.deadline = Duration::ZERO;
+        state.followups = Some(Arc::new(http));
+    })
+    .await;
+    let token = "aW50ZXJhY3Rpb246MTEwMDAwMDAwMDAwMDAwMDc3NzpzZWNyZXQtdG9rZW4";
+    let user = d::user("9000000000000000070", "dana");
+    let mut payload = d::command(&user, "cart", json!([]));
+    payload["token"] = json!(token);
+    let (status, _) = server.post(&payload).await;
+    assert_eq!(status, 200);
+    let (route, _) = tokio::time::timeout(Duration::from_secs(10), answers.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        route.ends_with(token),
+        "the follow-up used the token: {route}"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let text = String::from_utf8_lossy(&log.0.lock().unwrap()).to_string();
+    assert!(text.len() > 2_000, "trace logging was captured: {text}");
+    assert!(!text.contains(token), "a token reached the log");
+    assert!(text.contains("[redacted]"), "something was redacted");
+    assert!(
+        !text.contains(&token[..24]),
+        "part of a token reached the log"
+    );
+}

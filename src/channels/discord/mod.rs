@@ -15,7 +15,8 @@ use std::collections::BTreeMap;
 use serenity::all::{
     ActionRowComponent, AutocompleteChoice, CommandDataOptionValue, CommandInteraction,
     ComponentInteraction, ComponentInteractionDataKind, CreateAutocompleteResponse,
-    CreateInteractionResponse, Interaction, MessageInteractionMetadata, ModalInteraction, User,
+    CreateInteractionResponse, Interaction, Message, MessageInteractionMetadata, ModalInteraction,
+    User,
 };
 
 use crate::bot::{Bot, Failure};
@@ -230,10 +231,10 @@ async fn autocomplete(bot: &Bot, cmd: &CommandInteraction) -> CreateInteractionR
     CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices))
 }
 
-/// Whether a component's message was made for someone else: its buttons are not theirs.
-fn foreign(c: &ComponentInteraction) -> bool {
-    let owner = c
-        .message
+/// Whether `message` was made for someone other than `user`: its buttons and forms
+/// are not theirs.
+fn foreign(message: &Message, user: &User) -> bool {
+    let owner = message
         .interaction_metadata
         .as_deref()
         .and_then(|m| match m {
@@ -242,7 +243,32 @@ fn foreign(c: &ComponentInteraction) -> bool {
             MessageInteractionMetadata::ModalSubmit(x) => Some(x.user.id),
             _ => None,
         });
-    owner.is_some_and(|owner| owner != c.user.id)
+    owner.is_some_and(|owner| owner != user.id)
+}
+
+/// Whether a raw interaction names who sent it. Serenity reads one without `member` or
+/// `user` as user id 1, which must never become an identity. A ping names nobody.
+pub fn names_its_sender(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        id: serde_json::Value,
+    }
+    #[derive(serde::Deserialize)]
+    struct Member {
+        user: Option<Id>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Raw {
+        #[serde(rename = "type")]
+        kind: u8,
+        member: Option<Member>,
+        user: Option<Id>,
+    }
+    let Ok(raw) = serde_json::from_slice::<Raw>(body) else {
+        return false;
+    };
+    let id = raw.member.and_then(|m| m.user).or(raw.user);
+    raw.kind == 1 || id.is_some_and(|u| u.id.as_str().is_some_and(|s| !s.is_empty()))
 }
 
 async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionResponse, Outcome) {
@@ -252,7 +278,7 @@ async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionRes
     }
     let who = identity(&c.user);
     let locale = c.locale.as_str();
-    if foreign(c) {
+    if foreign(&c.message, &c.user) {
         let text = bot.prompts().get(locale, "discord.not_yours").to_string();
         return refuse(&text, Outcome::Refused);
     }
@@ -317,6 +343,16 @@ async fn modal_submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResp
         return approvals::submit(bot, m).await;
     }
     let who = identity(&m.user);
+    if m.message
+        .as_deref()
+        .is_some_and(|msg| foreign(msg, &m.user))
+    {
+        let text = bot
+            .prompts()
+            .get(m.locale.as_str(), "discord.not_yours")
+            .to_string();
+        return refuse(&text, Outcome::Refused);
+    }
     let mut fields = BTreeMap::new();
     for row in &m.data.components {
         for component in &row.components {

@@ -348,7 +348,11 @@ fn run(p: &Plan) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 10_000,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
     #[test]
     fn review_total_is_placed_total_is_lines_plus_shipping(p in plan()) {
         run(&p);

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use tokio::sync::RwLock;
 
-use crate::channels::discord::approvals::DiscordNotifier;
 use crate::config::Config;
 use crate::demo;
 use crate::domain::account::Identity;
@@ -20,7 +19,7 @@ use crate::engine::view::{Notice, Reply};
 use crate::engine::{Ctx, Engine};
 use crate::services::approvals::Approvals;
 use crate::services::backend::StoreBackend;
-use crate::services::notifier::Notifier;
+use crate::services::outbound::Outbound;
 use crate::services::payments::{PaymentGateway, SandboxGateway};
 use crate::services::prompts::Prompts;
 use crate::store::{Store, StoreError, StoredSession, now_ms};
@@ -89,6 +88,7 @@ pub struct Bot {
     store: Store,
     backend: StoreBackend,
     approvals: Arc<Approvals>,
+    outbound: Outbound,
     engine: Engine,
     config: Config,
     catalog: RwLock<Option<(i64, Arc<Catalog>)>>,
@@ -96,6 +96,7 @@ pub struct Bot {
 }
 
 impl Bot {
+    /// A bot with the sandbox gateway that reaches no platform on its own.
     pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
         Bot::with_gateway(store, config, Arc::new(SandboxGateway::default()))
     }
@@ -106,18 +107,22 @@ impl Bot {
         config: Config,
         gateway: Arc<dyn PaymentGateway>,
     ) -> Result<Bot, anyhow::Error> {
+        Bot::with_parts(store, config, gateway, Outbound::default())
+    }
+
+    /// A bot that charges through `gateway` and sends, outside answers, through the
+    /// platforms registered in `outbound`.
+    pub fn with_parts(
+        store: Store,
+        config: Config,
+        gateway: Arc<dyn PaymentGateway>,
+        outbound: Outbound,
+    ) -> Result<Bot, anyhow::Error> {
         let prompts = Arc::new(Prompts::embedded()?);
-        // Requests are posted where the bot can reach people: Discord when it has a token.
-        let notifier: Option<Arc<dyn Notifier>> = match config.discord.token {
-            Some(_) => Some(Arc::new(DiscordNotifier::new(Arc::new(
-                crate::channels::discord::gateway::http(&config.discord)?,
-            )))),
-            None => None,
-        };
         let approvals = Arc::new(Approvals::new(
             store.clone(),
             gateway.clone(),
-            notifier,
+            outbound.clone(),
             prompts.clone(),
             config.approval_timing(),
         ));
@@ -127,6 +132,7 @@ impl Bot {
                 .quotes_valid_for(config.quote_valid_days)
                 .with_approvals(approvals.clone()),
             approvals,
+            outbound,
             store,
             config,
             catalog: RwLock::new(None),
@@ -136,11 +142,21 @@ impl Bot {
 
     /// Opens the store, seeding demo data in demo mode, and builds the bot.
     pub async fn start(config: Config) -> Result<Bot, anyhow::Error> {
+        Bot::start_with(config, Outbound::default()).await
+    }
+
+    /// Like `start`, sending through the platforms registered in `outbound`.
+    pub async fn start_with(config: Config, outbound: Outbound) -> Result<Bot, anyhow::Error> {
         let store = Store::connect(&config.database_url).await?;
         if config.demo_mode {
             demo::seed_if_empty(&store).await?;
         }
-        Bot::new(store, config)
+        Bot::with_parts(store, config, Arc::new(SandboxGateway::default()), outbound)
+    }
+
+    /// The platforms the bot can reach outside an answer.
+    pub fn outbound(&self) -> &Outbound {
+        &self.outbound
     }
 
     pub fn gateway(&self) -> Arc<dyn PaymentGateway> {

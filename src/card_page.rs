@@ -217,26 +217,16 @@ fn form_page(
     page(status, "Add a card", &body, &nonce)
 }
 
-/// On Discord, the private message that carried the link moves on to the next step
-/// too, while its interaction token is still valid (15 minutes, like the link).
+/// The chat message that carried the link moves on to the next step too, through its
+/// platform's reply updater, while the platform still accepts edits of it.
 async fn update_chat(s: &AppState, link: &CardLink, reply: &crate::engine::view::Reply) {
-    let (Some(handle), Some(http)) = (&link.reply_handle, &s.followups) else {
+    let (Some(handle), Some(updater)) =
+        (&link.reply_handle, s.bot.outbound().updater(&link.platform))
+    else {
         return;
     };
-    if link.platform != crate::channels::discord::PLATFORM {
-        return;
-    }
-    let message = serenity::all::CreateInteractionResponse::UpdateMessage(
-        crate::channels::discord::render::message(reply),
-    );
-    let body = serde_json::to_value(&message)
-        .map(|v| v["data"].clone())
-        .unwrap_or_default();
-    if let Err(e) = http
-        .edit_original_interaction_response(handle, &body, Vec::new())
-        .await
-    {
-        tracing::info!(error = %e, "could not update the Discord message; the next interaction shows the card");
+    if let Err(e) = updater.update(handle, reply).await {
+        tracing::info!(error = %e, "could not update the chat message; the next event shows the card");
     }
 }
 

@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
+use checkout_bot::channels::discord;
 use checkout_bot::config::Config;
 use checkout_bot::domain::account::{Identity, Organization, Role};
 use checkout_bot::http::AppState;
 use checkout_bot::import;
 use checkout_bot::metrics::Metrics;
 use checkout_bot::services::approvals::Approvals;
+use checkout_bot::services::outbound::Outbound;
 use checkout_bot::store::Store;
 use clap::{Parser, Subcommand};
 use serenity::interactions_endpoint::Verifier;
@@ -215,7 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve => serve(config).await?,
         Command::Discord { action: None } => {
-            let bot = Arc::new(Bot::start(config.clone()).await?);
+            let bot = Arc::new(Bot::start_with(config.clone(), outbound(&config)?).await?);
             bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
             checkout_bot::channels::discord::gateway::run(bot, &config.discord).await?;
         }
@@ -323,20 +325,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("listening on {}", config.http_addr))?;
-    let bot = Arc::new(Bot::start(config.clone()).await?);
+    let bot = Arc::new(Bot::start_with(config.clone(), outbound(&config)?).await?);
     let sweeper = bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
     let mut state = AppState::without_discord(bot.clone(), Metrics::new()?);
     state.verifier = verifier;
     // Follow-ups go to the interaction's webhook, which needs the application id only.
-    if let Some(id) = config.discord.application_id {
-        let mut http =
-            serenity::all::HttpBuilder::new(config.discord.token.clone().unwrap_or_default())
-                .application_id(serenity::all::ApplicationId::new(id));
-        if let Some(base) = &config.discord.api_base {
-            http = http.proxy(base.clone()).ratelimiter_disabled(true);
-        }
-        state.followups = Some(Arc::new(http.build()));
-    }
+    state.followups = discord::outbound::webhook_http(&config.discord).map(Arc::new);
     let state = Arc::new(state);
     tracing::info!(addr = %config.http_addr, "serving");
     checkout_bot::http::serve(state, listener, shutdown_signal()).await?;
@@ -347,6 +341,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// SIGINT or SIGTERM: stop taking requests, finish those in flight.
+/// Every platform's outbound ports, as far as the configuration allows.
+fn outbound(config: &Config) -> anyhow::Result<Outbound> {
+    discord::outbound::register(Outbound::default(), &config.discord)
+}
+
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]

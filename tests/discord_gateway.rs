@@ -261,6 +261,16 @@ async fn followup_stand_in() -> (
     serenity::all::Http,
     mpsc::UnboundedReceiver<(String, Value)>,
 ) {
+    let (_, http, answers) = followup_stand_in_at().await;
+    (http, answers)
+}
+
+/// Like `followup_stand_in`, with the stand-in's base URL.
+async fn followup_stand_in_at() -> (
+    String,
+    serenity::all::Http,
+    mpsc::UnboundedReceiver<(String, Value)>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (posted, answers) = mpsc::unbounded_channel();
@@ -280,10 +290,10 @@ async fn followup_stand_in() -> (
         .application_id(serenity::all::ApplicationId::new(
             d::APP_ID.parse().unwrap(),
         ))
-        .proxy(base)
+        .proxy(base.clone())
         .ratelimiter_disabled(true)
         .build();
-    (http, answers)
+    (base, http, answers)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,8 +334,16 @@ fn find(response: &Value, label: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_added_on_the_page_updates_the_discord_message() {
-    let (http, mut answers) = followup_stand_in().await;
-    let server = d::Server::start_with(|state| state.followups = Some(Arc::new(http))).await;
+    let (base, _, mut answers) = followup_stand_in_at().await;
+    // The card page moves the chat on through Discord's registered reply updater.
+    let server = d::Server::start_configured(
+        |c| {
+            c.discord.application_id = Some(d::APP_ID.parse().unwrap());
+            c.discord.api_base = Some(base);
+        },
+        |_| {},
+    )
+    .await;
 
     let user = d::user("9000000000000000060", "dana");
     let (_, r) = server

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use checkout_bot::domain::account::{Identity, Role};
-use checkout_bot::domain::approval::{Policy, Status, Verdict, Why};
+use checkout_bot::domain::approval::{Policy, Posted, Status, Verdict, Why};
 use checkout_bot::domain::money::{Currency, Money};
 use checkout_bot::domain::order::{
     Named, NewOrder, Order, OrderKind, OrderLine, OrderStatus, Payment,
@@ -66,6 +66,14 @@ async fn waiting(store: &Store, number: &str, orgs: &[&str]) -> (String, Order) 
         .collect();
     assert!(store.insert_order_for_approval(&o, &wants).await.unwrap());
     (buyer, o)
+}
+
+fn at(platform: &str, channel: &str, message: &str) -> Posted {
+    Posted {
+        platform: platform.into(),
+        channel_id: channel.into(),
+        message_id: message.into(),
+    }
 }
 
 fn decision<'a>(id: &'a str, verdict: &'a Verdict, actor: &'a str) -> Decision<'a> {
@@ -418,12 +426,22 @@ on_both!(
         store.release_announcement(&id).await.unwrap();
         assert_eq!(store.unannounced_approvals(later).await.unwrap().len(), 1);
 
-        store.add_approval_message(&id, "c2", "m2").await.unwrap();
-        store.add_approval_message(&id, "c1", "m1").await.unwrap();
-        store.add_approval_message(&id, "c1", "m1").await.unwrap();
+        store
+            .add_approval_message(&id, &at("p2", "c2", "m2"))
+            .await
+            .unwrap();
+        store
+            .add_approval_message(&id, &at("p1", "c1", "m1"))
+            .await
+            .unwrap();
+        store
+            .add_approval_message(&id, &at("p1", "c1", "m1"))
+            .await
+            .unwrap();
         assert_eq!(
             store.approval_messages(&id).await.unwrap(),
-            vec![("c1".into(), "m1".into()), ("c2".into(), "m2".into())]
+            vec![at("p1", "c1", "m1"), at("p2", "c2", "m2")],
+            "each copy once, with its platform"
         );
     }
 );
@@ -433,11 +451,12 @@ on_both!(
     |store: Store| async move {
         waiting(&store, "CB-7", &["O1"]).await;
         let id = store.approvals_of("CB-7").await.unwrap()[0].id.clone();
-        store.add_approval_message(&id, "c1", "m1").await.unwrap();
-        store.add_approval_message(&id, "c2", "m2").await.unwrap();
+        let (c1, c2) = (at("p1", "c1", "m1"), at("p2", "c2", "m2"));
+        store.add_approval_message(&id, &c1).await.unwrap();
+        store.add_approval_message(&id, &c2).await.unwrap();
         let approver = store.create_account("Ann", Some("O1")).await.unwrap();
         let mut d = decision(&id, &Verdict::Approve, &approver);
-        d.clicked = Some(("c1", "m1"));
+        d.clicked = Some(&c1);
         assert!(matches!(
             store.decide(&d).await.unwrap(),
             Recorded::Done { .. }
@@ -445,37 +464,37 @@ on_both!(
         let shown = store.approval(&id).await.unwrap().unwrap().shown_key();
         assert!(
             !store
-                .claim_approval_repaint(&id, "c1", "m1", &shown)
+                .claim_approval_repaint(&id, &c1, &shown)
                 .await
                 .unwrap(),
             "the clicked copy shows the decision already"
         );
         assert!(
             store
-                .claim_approval_repaint(&id, "c2", "m2", &shown)
+                .claim_approval_repaint(&id, &c2, &shown)
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .claim_approval_repaint(&id, "c2", "m2", &shown)
+                .claim_approval_repaint(&id, &c2, &shown)
                 .await
                 .unwrap()
         );
         store
-            .release_approval_repaint(&id, "c2", "m2", &shown)
+            .release_approval_repaint(&id, &c2, &shown)
             .await
             .unwrap();
         assert!(
             store
-                .claim_approval_repaint(&id, "c2", "m2", &shown)
+                .claim_approval_repaint(&id, &c2, &shown)
                 .await
                 .unwrap(),
             "a failed edit, released, is tried again"
         );
         assert!(
             !store
-                .claim_approval_repaint(&id, "c9", "m9", &shown)
+                .claim_approval_repaint(&id, &at("p1", "c9", "m9"), &shown)
                 .await
                 .unwrap()
         );

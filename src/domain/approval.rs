@@ -119,6 +119,15 @@ pub fn shown_key(status: Status, decided_at: i64) -> String {
     format!("{}@{decided_at}", status.as_str())
 }
 
+/// A message the bot posted (an approval request), so that it can be updated later
+/// through the platform it was posted on.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Posted {
+    pub platform: String,
+    pub channel_id: String,
+    pub message_id: String,
+}
+
 /// What an approver decides.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {

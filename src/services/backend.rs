@@ -486,7 +486,7 @@ mod tests {
         let approvals = Arc::new(Approvals::new(
             store.clone(),
             gateway.clone(),
-            None,
+            crate::services::outbound::Outbound::default(),
             Arc::new(crate::services::prompts::Prompts::embedded().unwrap()),
             Default::default(),
         ));

@@ -4,5 +4,6 @@
 pub mod approvals;
 pub mod backend;
 pub mod notifier;
+pub mod outbound;
 pub mod payments;
 pub mod prompts;

@@ -15,12 +15,7 @@ pub enum Recipient {
     Person(Identity),
 }
 
-/// A message the bot posted, so that it can be updated later.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Posted {
-    pub channel_id: String,
-    pub message_id: String,
-}
+pub use crate::domain::approval::Posted;
 
 /// An approval request as people see it, whatever the platform: the text, and whether
 /// it can still be decided (then it carries Approve, Reject and Details).

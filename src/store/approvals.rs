@@ -15,7 +15,9 @@ use super::directory::new_id;
 use super::orders::{Transition, transition_in};
 use super::{Result, Store, StoreError, Tx};
 use crate::domain::account::Identity;
-use crate::domain::approval::{Approval, Delegation, Policy, Status, Verdict, Why, shown_key};
+use crate::domain::approval::{
+    Approval, Delegation, Policy, Posted, Status, Verdict, Why, shown_key,
+};
 use crate::domain::order::{Order, OrderStatus};
 
 #[derive(FromRow)]
@@ -107,9 +109,9 @@ pub struct Decision<'a> {
     /// How the audit trail names the decider, e.g. "Ann (acc_1) on behalf of Bo (acc_2)".
     pub described: &'a str,
     pub at: i64,
-    /// The copy of the request that was clicked, as (channel, message): the answer to
-    /// the click updates it, so it is recorded as showing the decision at once.
-    pub clicked: Option<(&'a str, &'a str)>,
+    /// The copy of the request that was clicked: the answer to the click updates it, so
+    /// it is recorded as showing the decision at once.
+    pub clicked: Option<&'a Posted>,
 }
 
 /// What recording a decision came to.
@@ -200,14 +202,15 @@ impl Store {
                 None => Recorded::Unknown,
             });
         }
-        if let Some((channel, message)) = d.clicked {
+        if let Some(at) = d.clicked {
             sqlx::query(
-                "UPDATE approval_messages SET shown = $4 \
-                 WHERE approval_id = $1 AND channel_id = $2 AND message_id = $3",
+                "UPDATE approval_messages SET shown = $5 \
+                 WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4",
             )
             .bind(d.approval_id)
-            .bind(channel)
-            .bind(message)
+            .bind(&at.platform)
+            .bind(&at.channel_id)
+            .bind(&at.message_id)
             .bind(shown_key(d.verdict.status(), d.at))
             .execute(&mut *tx)
             .await?;
@@ -410,19 +413,15 @@ impl Store {
     }
 
     /// Remembers a chat message that carries a request, to update it on the decision.
-    pub async fn add_approval_message(
-        &self,
-        approval_id: &str,
-        channel_id: &str,
-        message_id: &str,
-    ) -> Result<()> {
+    pub async fn add_approval_message(&self, approval_id: &str, at: &Posted) -> Result<()> {
         sqlx::query(
-            "INSERT INTO approval_messages (approval_id, channel_id, message_id) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO approval_messages (approval_id, platform, channel_id, message_id) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(approval_id)
-        .bind(channel_id)
-        .bind(message_id)
+        .bind(&at.platform)
+        .bind(&at.channel_id)
+        .bind(&at.message_id)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -434,18 +433,18 @@ impl Store {
     pub async fn claim_approval_repaint(
         &self,
         approval_id: &str,
-        channel_id: &str,
-        message_id: &str,
+        at: &Posted,
         shown: &str,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE approval_messages SET shown = $4 \
-             WHERE approval_id = $1 AND channel_id = $2 AND message_id = $3 \
-             AND (shown IS NULL OR shown <> $4)",
+            "UPDATE approval_messages SET shown = $5 \
+             WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4 \
+             AND (shown IS NULL OR shown <> $5)",
         )
         .bind(approval_id)
-        .bind(channel_id)
-        .bind(message_id)
+        .bind(&at.platform)
+        .bind(&at.channel_id)
+        .bind(&at.message_id)
         .bind(shown)
         .execute(&self.write)
         .await?;
@@ -456,28 +455,28 @@ impl Store {
     pub async fn release_approval_repaint(
         &self,
         approval_id: &str,
-        channel_id: &str,
-        message_id: &str,
+        at: &Posted,
         shown: &str,
     ) -> Result<()> {
         sqlx::query(
-            "UPDATE approval_messages SET shown = NULL \
-             WHERE approval_id = $1 AND channel_id = $2 AND message_id = $3 AND shown = $4",
+            "UPDATE approval_messages SET shown = NULL WHERE approval_id = $1 AND platform = $2 \
+             AND channel_id = $3 AND message_id = $4 AND shown = $5",
         )
         .bind(approval_id)
-        .bind(channel_id)
-        .bind(message_id)
+        .bind(&at.platform)
+        .bind(&at.channel_id)
+        .bind(&at.message_id)
         .bind(shown)
         .execute(&self.write)
         .await?;
         Ok(())
     }
 
-    /// The messages carrying a request: (channel id, message id).
-    pub async fn approval_messages(&self, approval_id: &str) -> Result<Vec<(String, String)>> {
+    /// The messages carrying a request, on every platform.
+    pub async fn approval_messages(&self, approval_id: &str) -> Result<Vec<Posted>> {
         Ok(sqlx::query_as(
-            "SELECT channel_id, message_id FROM approval_messages WHERE approval_id = $1 \
-             ORDER BY channel_id, message_id",
+            "SELECT platform, channel_id, message_id FROM approval_messages \
+             WHERE approval_id = $1 ORDER BY platform, channel_id, message_id",
         )
         .bind(approval_id)
         .fetch_all(&self.read)

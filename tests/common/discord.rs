@@ -55,7 +55,13 @@ impl Server {
             ..Config::default()
         };
         configure(&mut config);
-        let bot = Arc::new(Bot::start(config).await.unwrap());
+        // As `main` does: Discord's outbound ports, as far as the configuration allows.
+        let outbound = checkout_bot::channels::discord::outbound::register(
+            checkout_bot::services::outbound::Outbound::default(),
+            &config.discord,
+        )
+        .unwrap();
+        let bot = Arc::new(Bot::start_with(config, outbound).await.unwrap());
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let verifier = Verifier::try_new(key.verifying_key().to_bytes()).unwrap();
         let mut state = AppState::new(bot.clone(), verifier, Metrics::new().unwrap());

@@ -104,6 +104,7 @@ fn ephemeral(c: &ComponentInteraction) -> bool {
 
 fn posted(c: &ComponentInteraction) -> Posted {
     Posted {
+        platform: super::PLATFORM.into(),
         channel_id: c.channel_id.get().to_string(),
         message_id: c.message.id.get().to_string(),
     }
@@ -238,6 +239,7 @@ pub async fn submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionRespon
             .is_some_and(|f| f.contains(MessageFlags::EPHEMERAL))
     });
     let clicked = shared.map(|msg| Posted {
+        platform: super::PLATFORM.into(),
         channel_id: m.channel_id.get().to_string(),
         message_id: msg.id.get().to_string(),
     });
@@ -383,6 +385,7 @@ impl Notifier for DiscordNotifier {
             .await
             .map_err(rest)?;
         Ok(Posted {
+            platform: super::PLATFORM.into(),
             channel_id: channel.get().to_string(),
             message_id: sent.id.get().to_string(),
         })

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::notifier::{Notifier, Posted, Recipient, RequestCard};
+use super::notifier::{Posted, Recipient, RequestCard};
+use super::outbound::Outbound;
 use super::payments::{PaymentError, PaymentGateway};
 use super::prompts::{Lang, Prompts};
 use crate::domain::account::{Identity, Role};
@@ -79,7 +80,8 @@ pub struct Swept {
 pub struct Approvals {
     store: Store,
     gateway: Arc<dyn PaymentGateway>,
-    notifier: Option<Arc<dyn Notifier>>,
+    /// Where requests and notes can be sent, per platform; empty in the terminal chat.
+    outbound: Outbound,
     prompts: Arc<Prompts>,
     timing: Timing,
 }
@@ -102,14 +104,14 @@ impl Approvals {
     pub fn new(
         store: Store,
         gateway: Arc<dyn PaymentGateway>,
-        notifier: Option<Arc<dyn Notifier>>,
+        outbound: Outbound,
         prompts: Arc<Prompts>,
         timing: Timing,
     ) -> Self {
         Approvals {
             store,
             gateway,
-            notifier,
+            outbound,
             prompts,
             timing,
         }
@@ -237,14 +239,14 @@ impl Approvals {
     }
 
     async fn announce_one(&self, a: &Approval) -> Result<bool> {
-        let Some(notifier) = &self.notifier else {
+        if self.outbound.notifiers().next().is_none() {
             // Nothing to post with (the terminal chat): approvers find it in /approvals.
             return Ok(false);
-        };
+        }
         if !self.store.claim_announcement(&a.id, now_ms()).await? {
             return Ok(false);
         }
-        let reached = self.post(notifier.as_ref(), a, false).await?;
+        let reached = self.post(a, false).await?;
         if reached == 0 {
             tracing::warn!(approval = %a.id, org = %a.org_id, "an approval request reached nobody; will retry");
             self.store.release_announcement(&a.id).await?;
@@ -252,24 +254,25 @@ impl Approvals {
         Ok(reached > 0)
     }
 
-    /// Posts the request to everyone who should see it; how many it reached.
-    async fn post(&self, notifier: &dyn Notifier, a: &Approval, reminder: bool) -> Result<usize> {
+    /// Posts the request to everyone who should see it, on every platform where they
+    /// can be reached; how many it reached.
+    pub(super) async fn post(&self, a: &Approval, reminder: bool) -> Result<usize> {
         let order = self.order(&a.order_number).await?;
         let card = self.card(a, &order, reminder).await?;
         let mut reached = 0;
-        for to in self
-            .recipients(&a.org_id, &a.requested_by, &notifier.platform())
-            .await?
-        {
-            match notifier.post(&to, &card).await {
-                Ok(at) => {
-                    self.store
-                        .add_approval_message(&a.id, &at.channel_id, &at.message_id)
-                        .await?;
-                    reached += 1;
-                }
-                Err(e) => {
-                    tracing::warn!(approval = %a.id, error = %e, "could not post an approval request")
+        for notifier in self.outbound.notifiers() {
+            for to in self
+                .recipients(&a.org_id, &a.requested_by, &notifier.platform())
+                .await?
+            {
+                match notifier.post(&to, &card).await {
+                    Ok(at) => {
+                        self.store.add_approval_message(&a.id, &at).await?;
+                        reached += 1;
+                    }
+                    Err(e) => {
+                        tracing::warn!(approval = %a.id, error = %e, "could not post an approval request")
+                    }
                 }
             }
         }
@@ -425,9 +428,7 @@ impl Approvals {
                 on_behalf_of: on_behalf_of.as_deref(),
                 described: &described,
                 at: now,
-                clicked: clicked
-                    .as_ref()
-                    .map(|p| (p.channel_id.as_str(), p.message_id.as_str())),
+                clicked: clicked.as_ref(),
             })
             .await?;
         match recorded {
@@ -548,26 +549,20 @@ impl Approvals {
     }
 
     /// Rewrites every posted copy of the order's requests as they now read: each copy
-    /// once per change, whoever else is refreshing. `except` was already updated by
-    /// the answer to the click on it.
+    /// once per change, whoever else is refreshing, through the platform it is on.
+    /// `except` was already updated by the answer to the click on it.
     async fn refresh(&self, order: &Order, except: Option<&Posted>) -> Result<()> {
-        let Some(notifier) = &self.notifier else {
-            return Ok(());
-        };
         for a in self.store.approvals_of(&order.number).await? {
             let card = self.card(&a, order, false).await?;
-            for (channel_id, message_id) in self.store.approval_messages(&a.id).await? {
-                let at = Posted {
-                    channel_id,
-                    message_id,
-                };
-                let claimed = self
+            let shown = a.shown_key();
+            for at in self.store.approval_messages(&a.id).await? {
+                if self
                     .store
-                    .claim_approval_repaint(&a.id, &at.channel_id, &at.message_id, &a.shown_key())
-                    .await?;
-                if claimed && Some(&at) != except {
-                    self.paint(notifier.as_ref(), &at, &card, &a.shown_key())
-                        .await?;
+                    .claim_approval_repaint(&a.id, &at, &shown)
+                    .await?
+                    && Some(&at) != except
+                {
+                    self.paint(&at, &card, &shown).await?;
                 }
             }
         }
@@ -577,9 +572,6 @@ impl Approvals {
     /// Rewrites one posted copy of a request, such as a stale one somebody clicked,
     /// unless it already shows the card or another click is doing it.
     pub async fn repaint(&self, at: &Posted, card: &RequestCard) {
-        let Some(notifier) = &self.notifier else {
-            return;
-        };
         let shown = match self.store.approval(&card.approval_id).await {
             Ok(Some(a)) => a.shown_key(),
             Ok(None) => return,
@@ -588,13 +580,13 @@ impl Approvals {
                 return;
             }
         };
-        let claimed = self
+        match self
             .store
-            .claim_approval_repaint(&card.approval_id, &at.channel_id, &at.message_id, &shown)
-            .await;
-        match claimed {
+            .claim_approval_repaint(&card.approval_id, at, &shown)
+            .await
+        {
             Ok(true) => {
-                if let Err(e) = self.paint(notifier.as_ref(), at, card, &shown).await {
+                if let Err(e) = self.paint(at, card, &shown).await {
                     tracing::warn!(error = %e, "could not release an approval repaint");
                 }
             }
@@ -604,33 +596,34 @@ impl Approvals {
     }
 
     /// Edits one copy whose edit was claimed; a failed edit is released for the next try.
-    async fn paint(
-        &self,
-        notifier: &dyn Notifier,
-        at: &Posted,
-        card: &RequestCard,
-        shown: &str,
-    ) -> Result<()> {
+    async fn paint(&self, at: &Posted, card: &RequestCard, shown: &str) -> Result<()> {
+        let Some(notifier) = self.outbound.notifier(&at.platform) else {
+            tracing::warn!(platform = %at.platform, "no notifier for an approval request's platform");
+            return self
+                .store
+                .release_approval_repaint(&card.approval_id, at, shown)
+                .await;
+        };
         if let Err(e) = notifier.update(at, card).await {
             tracing::warn!(approval = %card.approval_id, error = %e, "could not update an approval request");
             self.store
-                .release_approval_repaint(&card.approval_id, &at.channel_id, &at.message_id, shown)
+                .release_approval_repaint(&card.approval_id, at, shown)
                 .await?;
         }
         Ok(())
     }
 
+    /// A private note to every chat identity of `account`, on each platform it uses.
     async fn tell_requester(&self, account: &str, text: &str) -> Result<()> {
-        let Some(notifier) = &self.notifier else {
-            return Ok(());
-        };
-        for who in self
-            .store
-            .identities_of(account, &notifier.platform())
-            .await?
-        {
-            if let Err(e) = notifier.tell(&who, text).await {
-                tracing::warn!(error = %e, "could not notify a requester");
+        for notifier in self.outbound.notifiers() {
+            for who in self
+                .store
+                .identities_of(account, &notifier.platform())
+                .await?
+            {
+                if let Err(e) = notifier.tell(&who, text).await {
+                    tracing::warn!(error = %e, "could not notify a requester");
+                }
             }
         }
         Ok(())

@@ -48,9 +48,7 @@ impl Approvals {
                 continue;
             }
             swept.reminded += 1;
-            if let Some(notifier) = &self.notifier {
-                self.post(notifier.as_ref(), &a, true).await?;
-            }
+            self.post(&a, true).await?;
         }
         Ok(swept)
     }

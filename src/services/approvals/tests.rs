@@ -8,6 +8,7 @@ use crate::demo;
 use crate::domain::money::{Currency, Money};
 use crate::domain::order::{Named, OrderKind, OrderLine};
 use crate::services::notifier::{MockNotifier, NotifyError};
+use crate::services::outbound::Outbound;
 use crate::services::payments::MockPaymentGateway;
 
 async fn store() -> (Store, tempfile::TempDir) {
@@ -70,7 +71,7 @@ fn service(store: &Store, notifier: MockNotifier) -> Approvals {
     Approvals::new(
         store.clone(),
         Arc::new(MockPaymentGateway::new()),
-        Some(Arc::new(notifier)),
+        Outbound::default().with_notifier(Arc::new(notifier)),
         Arc::new(Prompts::embedded().unwrap()),
         Timing::default(),
     )
@@ -98,6 +99,7 @@ async fn a_request_that_reached_nobody_is_announced_by_a_later_sweep() {
     up.expect_platform().return_const("console".to_string());
     up.expect_post().times(1).returning(|_, _| {
         Ok(Posted {
+            platform: "console".into(),
             channel_id: "c1".into(),
             message_id: "m1".into(),
         })
@@ -110,7 +112,11 @@ async fn a_request_that_reached_nobody_is_announced_by_a_later_sweep() {
     let id = store.approvals_of("CB-9").await.unwrap().remove(0).id;
     assert_eq!(
         store.approval_messages(&id).await.unwrap(),
-        vec![("c1".to_string(), "m1".to_string())]
+        vec![Posted {
+            platform: "console".into(),
+            channel_id: "c1".into(),
+            message_id: "m1".into(),
+        }]
     );
 }
 
@@ -180,7 +186,7 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
     let approvals = Arc::new(Approvals::new(
         store.clone(),
         Arc::new(gateway),
-        Some(Arc::new(notifier)),
+        Outbound::default().with_notifier(Arc::new(notifier)),
         Arc::new(Prompts::embedded().unwrap()),
         Timing::default(),
     ));
@@ -223,4 +229,67 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
             && text.contains("Your card was charged USD 500.00"),
         "{text}"
     );
+}
+
+/// One order's approver reachable on two platforms: the request goes out on both, and
+/// the decision edits each copy once, through the platform it was posted on.
+#[tokio::test]
+async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_there() {
+    let (store, _dir) = store().await;
+    let buyer = account(&store, "demo").await;
+    waiting_order(&store, &buyer).await;
+    let approver = account(&store, "approver").await;
+    let elsewhere = Identity::new("other", "w1", "u-approver");
+    store.link_identity(&elsewhere, &approver).await.unwrap();
+
+    let notifier = |platform: &'static str, user: &'static str| {
+        let mut n = MockNotifier::new();
+        n.expect_platform().return_const(platform.to_string());
+        n.expect_post()
+            .withf(move |to, _| matches!(to, Recipient::Person(who) if who.platform == platform && who.user == user))
+            .times(1)
+            .returning(move |_, _| {
+                Ok(Posted {
+                    platform: platform.into(),
+                    channel_id: format!("{platform}-dm"),
+                    message_id: "m1".into(),
+                })
+            });
+        n.expect_update()
+            .withf(move |at, card| at.platform == platform && !card.open())
+            .times(1)
+            .returning(|_, _| Ok(()));
+        n.expect_tell().returning(|_, _| Ok(()));
+        Arc::new(n)
+    };
+    let approvals = Arc::new(Approvals::new(
+        store.clone(),
+        Arc::new(MockPaymentGateway::new()),
+        Outbound::default()
+            .with_notifier(notifier("console", "approver"))
+            .with_notifier(notifier("other", "u-approver")),
+        Arc::new(Prompts::embedded().unwrap()),
+        Timing::default(),
+    ));
+    assert_eq!(approvals.announce("CB-9").await.unwrap(), 1);
+    let id = store.approvals_of("CB-9").await.unwrap().remove(0).id;
+    assert_eq!(store.approval_messages(&id).await.unwrap().len(), 2);
+    let decided = approvals
+        .decide(&elsewhere, &id, Verdict::Approve, None)
+        .await
+        .unwrap();
+    assert!(matches!(decided, Decided::Done(_)), "{decided:?}");
+    // The copies are edited in the background after the answer.
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let a = store.approval(&id).await.unwrap().unwrap();
+    for at in store.approval_messages(&id).await.unwrap() {
+        assert!(
+            !store
+                .claim_approval_repaint(&id, &at, &a.shown_key())
+                .await
+                .unwrap()
+        );
+    }
 }

@@ -1,0 +1,71 @@
+//! Discord's outbound ports, for `main` to register: the notifier (approval requests and
+//! private notes through the REST API, needs `DISCORD_TOKEN`) and the reply updater
+//! (edits an interaction's original response through its webhook, needs
+//! `DISCORD_APPLICATION_ID`; the interaction token is the credential).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serenity::all::{ApplicationId, CreateInteractionResponse, Http, HttpBuilder};
+
+use super::PLATFORM;
+use super::approvals::DiscordNotifier;
+use crate::config::DiscordConfig;
+use crate::engine::view::Reply;
+use crate::services::notifier::NotifyError;
+use crate::services::outbound::{Outbound, ReplyUpdater};
+
+/// Edits the message an interaction answered, for up to 15 minutes after it.
+pub struct DiscordReplies {
+    http: Arc<Http>,
+}
+
+impl DiscordReplies {
+    pub fn new(http: Arc<Http>) -> Self {
+        DiscordReplies { http }
+    }
+}
+
+#[async_trait]
+impl ReplyUpdater for DiscordReplies {
+    fn platform(&self) -> String {
+        PLATFORM.into()
+    }
+
+    async fn update(&self, handle: &str, reply: &Reply) -> Result<(), NotifyError> {
+        let message = CreateInteractionResponse::UpdateMessage(super::render::message(reply));
+        let body = serde_json::to_value(&message)
+            .map(|v| v["data"].clone())
+            .map_err(|e| NotifyError(e.to_string()))?;
+        self.http
+            .edit_original_interaction_response(handle, &body, Vec::new())
+            .await
+            .map_err(|e| NotifyError(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// A REST client for follow-ups and edits of interaction responses: the webhook routes
+/// need the application id only, so the token may be absent (HTTP mode).
+pub fn webhook_http(config: &DiscordConfig) -> Option<Http> {
+    let id = config.application_id?;
+    let mut http = HttpBuilder::new(config.token.clone().unwrap_or_default())
+        .application_id(ApplicationId::new(id));
+    if let Some(base) = &config.api_base {
+        http = http.proxy(base.clone()).ratelimiter_disabled(true);
+    }
+    Some(http.build())
+}
+
+/// `outbound` with Discord's ports added, as far as `config` allows.
+pub fn register(outbound: Outbound, config: &DiscordConfig) -> anyhow::Result<Outbound> {
+    let mut outbound = outbound;
+    if config.token.is_some() {
+        let http = Arc::new(super::gateway::http(config)?);
+        outbound = outbound.with_notifier(Arc::new(DiscordNotifier::new(http)));
+    }
+    if let Some(http) = webhook_http(config) {
+        outbound = outbound.with_updater(Arc::new(DiscordReplies::new(Arc::new(http))));
+    }
+    Ok(outbound)
+}

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use checkout_bot::bot::Bot;
+use checkout_bot::channels::discord::http::Endpoint;
 use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
@@ -72,18 +73,23 @@ fn start_server(key: &SigningKey, dir: &tempfile::TempDir) -> String {
                 ..Config::default()
             };
             let bot = Arc::new(Bot::start(config).await.unwrap());
-            let state = Arc::new(AppState::new(
-                bot,
+            let metrics = Arc::new(Metrics::new().unwrap());
+            let endpoint = Endpoint::new(
+                bot.clone(),
                 Verifier::try_new(verifying).unwrap(),
-                Metrics::new().unwrap(),
-            ));
+                metrics.clone(),
+            );
+            let app = checkout_bot::http::router(
+                Arc::new(AppState::new(bot, metrics)),
+                vec![endpoint.router()],
+            );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(format!(
                 "http://{}/discord/interactions",
                 listener.local_addr().unwrap()
             ))
             .unwrap();
-            checkout_bot::http::serve(state, listener, std::future::pending())
+            checkout_bot::http::serve(app, listener, std::future::pending())
                 .await
                 .unwrap();
         });

@@ -16,7 +16,6 @@ use checkout_bot::services::approvals::Approvals;
 use checkout_bot::services::outbound::Outbound;
 use checkout_bot::store::Store;
 use clap::{Parser, Subcommand};
-use serenity::interactions_endpoint::Verifier;
 
 #[derive(Parser)]
 #[command(
@@ -307,45 +306,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let verifier = match &config.discord.public_key {
-        Some(key) => {
-            let key: [u8; 32] = hex::decode(key)
-                .ok()
-                .and_then(|k| k.try_into().ok())
-                .context("DISCORD_PUBLIC_KEY must be 64 hex digits")?;
-            Some(Verifier::try_new(key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?)
-        }
-        None => {
-            tracing::warn!(
-                "DISCORD_PUBLIC_KEY is not set: serving the card page, health and metrics only"
-            );
-            None
-        }
-    };
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("listening on {}", config.http_addr))?;
     let bot = Arc::new(Bot::start_with(config.clone(), outbound(&config)?).await?);
     let sweeper = bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
-    let mut state = AppState::without_discord(bot.clone(), Metrics::new()?);
-    state.verifier = verifier;
-    // Follow-ups go to the interaction's webhook, which needs the application id only.
-    state.followups = discord::outbound::webhook_http(&config.discord).map(Arc::new);
-    let state = Arc::new(state);
+    let metrics = Arc::new(Metrics::new()?);
+    let mut channels = Vec::new();
+    channels.extend(discord::http::routes(
+        bot.clone(),
+        &config.discord,
+        metrics.clone(),
+    )?);
+    let app = checkout_bot::http::router(Arc::new(AppState::new(bot.clone(), metrics)), channels);
     tracing::info!(addr = %config.http_addr, "serving");
-    checkout_bot::http::serve(state, listener, shutdown_signal()).await?;
+    checkout_bot::http::serve(app, listener, shutdown_signal()).await?;
     sweeper.abort();
     bot.store().close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// SIGINT or SIGTERM: stop taking requests, finish those in flight.
 /// Every platform's outbound ports, as far as the configuration allows.
 fn outbound(config: &Config) -> anyhow::Result<Outbound> {
     discord::outbound::register(Outbound::default(), &config.discord)
 }
 
+/// SIGINT or SIGTERM: stop taking requests, finish those in flight.
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use checkout_bot::bot::Bot;
+use checkout_bot::channels::discord::http::Endpoint;
 use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
@@ -39,7 +40,7 @@ impl Server {
     }
 
     /// A server whose state `tune` may change before it starts.
-    pub async fn start_with(tune: impl FnOnce(&mut AppState)) -> Server {
+    pub async fn start_with(tune: impl FnOnce(&mut Endpoint)) -> Server {
         Server::start_configured(|_| {}, tune).await
     }
 
@@ -47,7 +48,7 @@ impl Server {
     /// may be changed before it starts.
     pub async fn start_configured(
         configure: impl FnOnce(&mut Config),
-        tune: impl FnOnce(&mut AppState),
+        tune: impl FnOnce(&mut Endpoint),
     ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
@@ -64,13 +65,17 @@ impl Server {
         let bot = Arc::new(Bot::start_with(config, outbound).await.unwrap());
         let key = SigningKey::from_bytes(&[7u8; 32]);
         let verifier = Verifier::try_new(key.verifying_key().to_bytes()).unwrap();
-        let mut state = AppState::new(bot.clone(), verifier, Metrics::new().unwrap());
-        tune(&mut state);
-        let state = Arc::new(state);
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let mut endpoint = Endpoint::new(bot.clone(), verifier, metrics.clone());
+        tune(&mut endpoint);
+        let app = checkout_bot::http::router(
+            Arc::new(AppState::new(bot.clone(), metrics)),
+            vec![endpoint.router()],
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(checkout_bot::http::serve(
-            state,
+            app,
             listener,
             std::future::pending(),
         ));

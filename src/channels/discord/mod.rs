@@ -8,6 +8,7 @@
 pub mod approvals;
 pub mod commands;
 pub mod gateway;
+pub mod http;
 pub mod outbound;
 pub mod render;
 

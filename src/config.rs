@@ -1,4 +1,5 @@
-//! Typed configuration from the environment (and `.env`, loaded by the binary).
+//! Typed configuration from the environment (and `.env`, loaded by the binary): the
+//! core's settings. Each channel reads its own variables in its own `config.rs`.
 //! Every variable is documented in `.env.example`.
 
 use std::time::Duration;
@@ -37,34 +38,6 @@ pub struct Config {
     /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
     /// card page links.
     pub public_url: String,
-    pub discord: DiscordConfig,
-}
-
-/// Discord's settings. The token and key are secrets: never logged, and `Debug` hides them.
-#[derive(Clone, PartialEq, Default)]
-pub struct DiscordConfig {
-    /// `DISCORD_PUBLIC_KEY`: the application's Ed25519 public key, hex (HTTP mode).
-    pub public_key: Option<String>,
-    /// `DISCORD_TOKEN`: the bot token (gateway mode and command registration).
-    pub token: Option<String>,
-    /// `DISCORD_APPLICATION_ID`: needed to register commands.
-    pub application_id: Option<u64>,
-    /// `DISCORD_API_BASE`: another REST base (a rate-limit proxy, or a test stand-in).
-    pub api_base: Option<String>,
-    /// `DISCORD_SHARDS`: a fixed shard count; automatic when unset.
-    pub shards: Option<u32>,
-}
-
-impl std::fmt::Debug for DiscordConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DiscordConfig")
-            .field("public_key", &self.public_key.as_ref().map(|_| "(set)"))
-            .field("token", &self.token.as_ref().map(|_| "(set)"))
-            .field("application_id", &self.application_id)
-            .field("api_base", &self.api_base)
-            .field("shards", &self.shards)
-            .finish()
-    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -95,7 +68,6 @@ impl Default for Config {
             approval_expire_days: 7,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
-            discord: DiscordConfig::default(),
         }
     }
 }
@@ -218,48 +190,11 @@ impl Config {
             }
             c.public_url = v.trim_end_matches('/').to_string();
         }
-        if let Some(v) = get("DISCORD_PUBLIC_KEY") {
-            if v.len() != 64 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(ConfigError {
-                    name: "DISCORD_PUBLIC_KEY",
-                    message: "must be 64 hex digits".into(),
-                });
-            }
-            c.discord.public_key = Some(v);
-        }
-        c.discord.token = get("DISCORD_TOKEN");
-        if let Some(v) = get("DISCORD_APPLICATION_ID") {
-            c.discord.application_id = Some(v.parse().map_err(|_| ConfigError {
-                name: "DISCORD_APPLICATION_ID",
-                message: format!("'{v}' is not a Discord id"),
-            })?);
-        }
-        if let Some(v) = get("DISCORD_API_BASE") {
-            if !(v.starts_with("https://") || v.starts_with("http://")) {
-                return Err(ConfigError {
-                    name: "DISCORD_API_BASE",
-                    message: format!("'{v}' is not an http(s) URL"),
-                });
-            }
-            c.discord.api_base = Some(v.trim_end_matches('/').to_string());
-        }
-        if let Some(v) = get("DISCORD_SHARDS") {
-            c.discord.shards =
-                Some(
-                    v.parse()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| ConfigError {
-                            name: "DISCORD_SHARDS",
-                            message: format!("'{v}' is not a shard count"),
-                        })?,
-                );
-        }
         Ok(c)
     }
 }
 
-fn parse_bool(v: &str) -> Option<bool> {
+pub(crate) fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
         "0" | "false" | "no" | "off" => Some(false),

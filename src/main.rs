@@ -45,10 +45,7 @@ enum Command {
     /// Serve Discord's HTTP interactions endpoint, /healthz and /metrics on HTTP_ADDR.
     Serve,
     /// Run the Discord gateway client (DISCORD_TOKEN), or register the slash commands.
-    Discord {
-        #[command(subcommand)]
-        action: Option<DiscordCommand>,
-    },
+    Discord(discord::cli::DiscordArgs),
     /// Create or update the database schema, then exit.
     Migrate,
     /// Import operator-maintained files.
@@ -78,15 +75,6 @@ enum OrdersCommand {
     Show { order: String },
     /// Record the payment of an order awaiting one (wire transfer, check, invoice).
     MarkPaid { order: String },
-}
-
-#[derive(Subcommand)]
-enum DiscordCommand {
-    /// Register the slash commands: globally, or in one guild (instant, for testing).
-    Register {
-        #[arg(long)]
-        guild: Option<u64>,
-    },
 }
 
 #[derive(Subcommand)]
@@ -208,29 +196,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(url) = cli.database_url {
         config.database_url = url;
     }
+    let platforms = Platforms::from_env()?;
     match cli.command {
         Command::Chat { user, json } => {
             let bot = Bot::start(config).await?;
             checkout_bot::channels::console::run(&bot, &user, json).await?;
             bot.store().close().await;
         }
-        Command::Serve => serve(config).await?,
-        Command::Discord { action: None } => {
-            let bot = Arc::new(Bot::start_with(config.clone(), outbound(&config)?).await?);
-            bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
-            checkout_bot::channels::discord::gateway::run(bot, &config.discord).await?;
-        }
-        Command::Discord {
-            action: Some(DiscordCommand::Register { guild }),
-        } => {
-            let n =
-                checkout_bot::channels::discord::gateway::register(&config.discord, guild).await?;
-            match guild {
-                Some(g) => println!("registered {n} commands in guild {g}"),
-                None => println!(
-                    "registered {n} global commands (they may take up to an hour to appear)"
-                ),
-            }
+        Command::Serve => serve(config, &platforms).await?,
+        Command::Discord(args) => {
+            let bot = match args.needs_bot() {
+                true => Some(Arc::new(
+                    Bot::start_with(config, platforms.outbound()?).await?,
+                )),
+                false => None,
+            };
+            discord::cli::run(args, &platforms.discord, bot).await?;
         }
         Command::Migrate => {
             Store::connect(&config.database_url).await?.close().await;
@@ -305,19 +286,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, platforms: &Platforms) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("listening on {}", config.http_addr))?;
-    let bot = Arc::new(Bot::start_with(config.clone(), outbound(&config)?).await?);
+    let bot = Arc::new(Bot::start_with(config.clone(), platforms.outbound()?).await?);
     let sweeper = bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
     let metrics = Arc::new(Metrics::new()?);
-    let mut channels = Vec::new();
-    channels.extend(discord::http::routes(
-        bot.clone(),
-        &config.discord,
-        metrics.clone(),
-    )?);
+    let channels = platforms.routes(&bot, &metrics)?;
     let app = checkout_bot::http::router(Arc::new(AppState::new(bot.clone(), metrics)), channels);
     tracing::info!(addr = %config.http_addr, "serving");
     checkout_bot::http::serve(app, listener, shutdown_signal()).await?;
@@ -327,9 +303,34 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every platform's outbound ports, as far as the configuration allows.
-fn outbound(config: &Config) -> anyhow::Result<Outbound> {
-    discord::outbound::register(Outbound::default(), &config.discord)
+/// The chat platforms, registered here and nowhere else: each brings its configuration,
+/// its outbound ports, its HTTP routes and its CLI subcommand.
+struct Platforms {
+    discord: discord::config::DiscordConfig,
+}
+
+impl Platforms {
+    fn from_env() -> anyhow::Result<Platforms> {
+        Ok(Platforms {
+            discord: discord::config::DiscordConfig::from_env()?,
+        })
+    }
+
+    /// Every platform's outbound ports, as far as its configuration allows.
+    fn outbound(&self) -> anyhow::Result<Outbound> {
+        discord::outbound::register(Outbound::default(), &self.discord)
+    }
+
+    /// Every platform's HTTP routes, for `serve`.
+    fn routes(&self, bot: &Arc<Bot>, metrics: &Arc<Metrics>) -> anyhow::Result<Vec<axum::Router>> {
+        let mut routes = Vec::new();
+        routes.extend(discord::http::routes(
+            bot.clone(),
+            &self.discord,
+            metrics.clone(),
+        )?);
+        Ok(routes)
+    }
 }
 
 /// SIGINT or SIGTERM: stop taking requests, finish those in flight.

@@ -148,10 +148,10 @@ async fn setup_counting_from(database_url: Option<String>, first_id: u64) -> (Se
     let rest = Rest::start(first_id).await;
     let base = rest.base.clone();
     let server = Server::start_configured(
-        move |c| {
-            c.discord.token = Some("test-token".into());
-            c.discord.api_base = Some(base);
-            c.discord.application_id = Some(d::APP_ID.parse().unwrap());
+        move |c, discord| {
+            discord.token = Some("test-token".into());
+            discord.api_base = Some(base);
+            discord.application_id = Some(d::APP_ID.parse().unwrap());
             if let Some(url) = database_url {
                 c.database_url = url;
             }

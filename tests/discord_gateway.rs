@@ -13,7 +13,8 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use checkout_bot::bot::Bot;
-use checkout_bot::config::{Config, DiscordConfig};
+use checkout_bot::channels::discord::config::DiscordConfig;
+use checkout_bot::config::Config;
 use common::discord as d;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -186,19 +187,20 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         database_url: common::sqlite_url(&dir),
-        discord: DiscordConfig {
-            token: Some("standin-token".into()),
-            application_id: Some(d::APP_ID.parse().unwrap()),
-            api_base: Some(base),
-            shards: Some(1),
-            public_key: None,
-        },
         ..Config::default()
     };
-    let bot = Arc::new(Bot::start(config.clone()).await.unwrap());
-    let client = tokio::spawn(async move {
-        checkout_bot::channels::discord::gateway::run(bot, &config.discord).await
-    });
+    let discord = DiscordConfig {
+        token: Some("standin-token".into()),
+        application_id: Some(d::APP_ID.parse().unwrap()),
+        api_base: Some(base),
+        shards: Some(1),
+        public_key: None,
+    };
+    let bot = Arc::new(Bot::start(config).await.unwrap());
+    let client =
+        tokio::spawn(
+            async move { checkout_bot::channels::discord::gateway::run(bot, &discord).await },
+        );
 
     let mut seen = Vec::new();
     while seen.len() < 5 {
@@ -337,9 +339,9 @@ async fn a_card_added_on_the_page_updates_the_discord_message() {
     let (base, _, mut answers) = followup_stand_in_at().await;
     // The card page moves the chat on through Discord's registered reply updater.
     let server = d::Server::start_configured(
-        |c| {
-            c.discord.application_id = Some(d::APP_ID.parse().unwrap());
-            c.discord.api_base = Some(base);
+        |_, discord| {
+            discord.application_id = Some(d::APP_ID.parse().unwrap());
+            discord.api_base = Some(base);
         },
         |_| {},
     )

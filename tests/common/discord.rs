@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use checkout_bot::bot::Bot;
+use checkout_bot::channels::discord::config::DiscordConfig;
 use checkout_bot::channels::discord::http::Endpoint;
 use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
@@ -41,13 +42,13 @@ impl Server {
 
     /// A server whose state `tune` may change before it starts.
     pub async fn start_with(tune: impl FnOnce(&mut Endpoint)) -> Server {
-        Server::start_configured(|_| {}, tune).await
+        Server::start_configured(|_, _| {}, tune).await
     }
 
-    /// A server whose configuration (on a fresh SQLite file unless changed) and state
-    /// may be changed before it starts.
+    /// A server whose configuration (on a fresh SQLite file unless changed), Discord
+    /// settings and endpoint may be changed before it starts.
     pub async fn start_configured(
-        configure: impl FnOnce(&mut Config),
+        configure: impl FnOnce(&mut Config, &mut DiscordConfig),
         tune: impl FnOnce(&mut Endpoint),
     ) -> Server {
         let dir = tempfile::tempdir().unwrap();
@@ -55,11 +56,12 @@ impl Server {
             database_url: super::sqlite_url(&dir),
             ..Config::default()
         };
-        configure(&mut config);
+        let mut discord = DiscordConfig::default();
+        configure(&mut config, &mut discord);
         // As `main` does: Discord's outbound ports, as far as the configuration allows.
         let outbound = checkout_bot::channels::discord::outbound::register(
             checkout_bot::services::outbound::Outbound::default(),
-            &config.discord,
+            &discord,
         )
         .unwrap();
         let bot = Arc::new(Bot::start_with(config, outbound).await.unwrap());

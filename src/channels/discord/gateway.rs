@@ -10,9 +10,9 @@ use serenity::all::{
     EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, Message, Ready,
 };
 
+use super::config::DiscordConfig;
 use super::{commands, identity, respond};
 use crate::bot::Bot;
-use crate::config::DiscordConfig;
 use crate::engine::event::{Command as BotCommand, Event};
 use crate::engine::view::ActionKind;
 

@@ -31,7 +31,7 @@ pub const DEADLINE: Duration = Duration::from_millis(2_500);
 /// `DISCORD_APPLICATION_ID` is; none (and a warning) without the key.
 pub fn routes(
     bot: Arc<Bot>,
-    config: &crate::config::DiscordConfig,
+    config: &super::config::DiscordConfig,
     metrics: Arc<Metrics>,
 ) -> anyhow::Result<Option<Router>> {
     let Some(key) = &config.public_key else {

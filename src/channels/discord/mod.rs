@@ -6,7 +6,9 @@
 //! global, so a cart follows its owner from server to server and into DMs.
 
 pub mod approvals;
+pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod gateway;
 pub mod http;
 pub mod outbound;

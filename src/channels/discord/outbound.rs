@@ -10,7 +10,7 @@ use serenity::all::{ApplicationId, CreateInteractionResponse, Http, HttpBuilder}
 
 use super::PLATFORM;
 use super::approvals::DiscordNotifier;
-use crate::config::DiscordConfig;
+use super::config::DiscordConfig;
 use crate::engine::view::Reply;
 use crate::services::notifier::NotifyError;
 use crate::services::outbound::{Outbound, ReplyUpdater};

@@ -1,0 +1,126 @@
+//! Discord's settings, from the environment. The token and key are secrets: never
+//! logged, and `Debug` hides them.
+
+use crate::config::ConfigError;
+
+#[derive(Clone, PartialEq, Default)]
+pub struct DiscordConfig {
+    /// `DISCORD_PUBLIC_KEY`: the application's Ed25519 public key, hex (HTTP mode).
+    pub public_key: Option<String>,
+    /// `DISCORD_TOKEN`: the bot token (gateway mode and command registration).
+    pub token: Option<String>,
+    /// `DISCORD_APPLICATION_ID`: needed to register commands.
+    pub application_id: Option<u64>,
+    /// `DISCORD_API_BASE`: another REST base (a rate-limit proxy, or a test stand-in).
+    pub api_base: Option<String>,
+    /// `DISCORD_SHARDS`: a fixed shard count; automatic when unset.
+    pub shards: Option<u32>,
+}
+
+impl std::fmt::Debug for DiscordConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiscordConfig")
+            .field("public_key", &self.public_key.as_ref().map(|_| "(set)"))
+            .field("token", &self.token.as_ref().map(|_| "(set)"))
+            .field("application_id", &self.application_id)
+            .field("api_base", &self.api_base)
+            .field("shards", &self.shards)
+            .finish()
+    }
+}
+
+impl DiscordConfig {
+    pub fn from_env() -> Result<DiscordConfig, ConfigError> {
+        DiscordConfig::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<DiscordConfig, ConfigError> {
+        let mut c = DiscordConfig::default();
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(v) = get("DISCORD_PUBLIC_KEY") {
+            if v.len() != 64 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(ConfigError {
+                    name: "DISCORD_PUBLIC_KEY",
+                    message: "must be 64 hex digits".into(),
+                });
+            }
+            c.public_key = Some(v);
+        }
+        c.token = get("DISCORD_TOKEN");
+        if let Some(v) = get("DISCORD_APPLICATION_ID") {
+            c.application_id = Some(v.parse().map_err(|_| ConfigError {
+                name: "DISCORD_APPLICATION_ID",
+                message: format!("'{v}' is not a Discord id"),
+            })?);
+        }
+        if let Some(v) = get("DISCORD_API_BASE") {
+            if !(v.starts_with("https://") || v.starts_with("http://")) {
+                return Err(ConfigError {
+                    name: "DISCORD_API_BASE",
+                    message: format!("'{v}' is not an http(s) URL"),
+                });
+            }
+            c.api_base = Some(v.trim_end_matches('/').to_string());
+        }
+        if let Some(v) = get("DISCORD_SHARDS") {
+            c.shards = Some(
+                v.parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError {
+                        name: "DISCORD_SHARDS",
+                        message: format!("'{v}' is not a shard count"),
+                    })?,
+            );
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<DiscordConfig, ConfigError> {
+        DiscordConfig::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn reads_and_validates_each_variable_and_hides_secrets() {
+        assert_eq!(with(&[]).unwrap(), DiscordConfig::default());
+        let c = with(&[
+            ("DISCORD_PUBLIC_KEY", &"ab".repeat(32)),
+            ("DISCORD_TOKEN", "secret-token"),
+            ("DISCORD_APPLICATION_ID", "42"),
+            ("DISCORD_API_BASE", "http://127.0.0.1:9/"),
+            ("DISCORD_SHARDS", "4"),
+        ])
+        .unwrap();
+        assert_eq!(c.application_id, Some(42));
+        assert_eq!(c.api_base.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(c.shards, Some(4));
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("secret-token") && !shown.contains("abab"),
+            "{shown}"
+        );
+        for (name, bad) in [
+            ("DISCORD_PUBLIC_KEY", "xyz"),
+            ("DISCORD_APPLICATION_ID", "me"),
+            ("DISCORD_API_BASE", "ftp://x"),
+            ("DISCORD_SHARDS", "0"),
+        ] {
+            assert_eq!(with(&[(name, bad)]).unwrap_err().name, name);
+        }
+    }
+}

@@ -213,8 +213,8 @@ impl Bot {
         self.respond_in(who, locale, event, None).await
     }
 
-    /// Like `respond`, with the platform's handle for updating this reply later (a
-    /// Discord interaction token), kept with anything that may update it (card links).
+    /// Like `respond`, with the platform's handle for updating this reply later (an
+    /// interaction token, a response URL), kept with anything that may update it (card links).
     pub async fn respond_in(
         &self,
         who: &Identity,
@@ -326,7 +326,7 @@ impl Bot {
             .is_some_and(|c| c.key == key))
     }
 
-    /// The user's deployments that best match `query`, for Discord autocomplete.
+    /// The user's deployments that best match `query`, for a platform's autocomplete.
     pub async fn deployment_suggestions(
         &self,
         who: &Identity,

@@ -89,7 +89,7 @@ mod tests {
     fn tokens_in_paths_fields_and_headers_are_redacted() {
         let lines = [
             format!(
-                "POST https://discord.com/api/v10/interactions/1100000000000000777/{TOKEN}/callback"
+                "POST https://chat.example/api/v10/interactions/1100000000000000777/{TOKEN}/callback"
             ),
             format!("PATCH /api/v10/webhooks/1234/{TOKEN}/messages/@original"),
             format!(r#"{{"id":"1","token":"{TOKEN}","type":2}}"#),

@@ -155,7 +155,7 @@ pub fn country(code: &str) -> Option<&'static Country> {
 const US_STATES: &str = "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR";
 const CA_PROVINCES: &str = "AB BC MB NB NL NS NT NU ON PE QC SK YT";
 
-/// The form's field ids, in order (at most five, to fit a Discord modal).
+/// The form's field ids, in order (at most five, to fit the smallest platform's modal).
 pub const FIELDS: [&str; 5] = ["name", "street", "city", "region", "postal_code"];
 
 /// A checked address.

@@ -1,8 +1,8 @@
 //! Action ids: what a button, select or form stands for, with the session revision it
 //! was rendered at.
 //!
-//! The text form is `REV:VERB` or `REV:VERB:N`, at most 100 characters (Discord's
-//! `custom_id` limit). Ids come back in payloads, so they are untrusted: decoding is
+//! The text form is `REV:VERB` or `REV:VERB:N`, at most 100 characters (the
+//! strictest platform's limit on an action id). Ids come back in payloads, so they are untrusted: decoding is
 //! strict and anything that does not fit exactly is refused.
 
 use std::fmt;

@@ -44,7 +44,7 @@ pub struct Ctx<'a> {
     pub locale: &'a str,
     pub account_id: &'a str,
     pub who: &'a Identity,
-    /// The platform's handle to update this reply later (a Discord interaction token).
+    /// The platform's handle to update this reply later (an interaction token, a response URL).
     pub reply_handle: Option<&'a str>,
 }
 

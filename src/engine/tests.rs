@@ -650,7 +650,7 @@ fn long_listings_are_paged_at_25() {
 }
 
 #[test]
-fn every_action_id_fits_discord_and_is_unique_per_view() {
+fn every_action_id_fits_every_platform_and_is_unique_per_view() {
     let mut h = Harness::new();
     h.open_product("support-credits", "SUP-CREDIT");
     for reply in [

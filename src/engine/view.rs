@@ -1,7 +1,7 @@
 //! The reply (view) model: a platform-free description of what to show.
 //!
-//! Channels turn it into Discord components, Slack blocks or terminal text, each
-//! enforcing its own limits. The engine keeps lists within 25 options by paging, the
+//! Each channel turns it into its platform's messages and components, or terminal
+//! text, enforcing its own limits. The engine keeps lists within 25 options by paging, the
 //! lowest limit of the platforms we serve.
 
 use serde::Serialize;
@@ -71,7 +71,7 @@ pub struct View {
     /// text has no meaning on this view.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
-    /// Shown only to the user it concerns (Discord ephemeral, Slack ephemeral).
+    /// Shown only to the user it concerns (an ephemeral message).
     pub private: bool,
 }
 
@@ -113,12 +113,12 @@ pub enum ActionKind {
         min: u8,
         max: u8,
     },
-    /// Free text that returns ranked suggestions (Discord autocomplete, Slack external
-    /// select, typed text in the terminal).
+    /// Free text that returns ranked suggestions (autocomplete, an external select,
+    /// typed text in the terminal).
     Search {
         placeholder: String,
     },
-    /// A small form (Discord modal, Slack modal, field-by-field in the terminal).
+    /// A small form (a modal, or field by field in the terminal).
     Form {
         title: String,
         fields: Vec<FormField>,

@@ -46,7 +46,7 @@ pub struct NotifyError(pub String);
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub trait Notifier: Send + Sync {
-    /// The platform whose identities and channels this reaches, such as `discord`.
+    /// The platform whose identities and channels this reaches, such as `console`.
     fn platform(&self) -> String;
     async fn post(&self, to: &Recipient, card: &RequestCard) -> Result<Posted, NotifyError>;
     async fn update(&self, at: &Posted, card: &RequestCard) -> Result<(), NotifyError>;

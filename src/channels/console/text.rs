@@ -3,7 +3,7 @@
 //! A number or an action's label picks it; `N M` picks option M of select N at once.
 //! Selects list their options and forms ask field by field. Anything else is typed text
 //! for the view's prompt. What a select or form is waiting for is screen state, like a
-//! modal open in a Discord client, not conversation state.
+//! modal open in a chat client, not conversation state.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;

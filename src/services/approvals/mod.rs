@@ -25,7 +25,7 @@ const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 /// A request not announced this long after it was made is announced by the sweep.
 const ANNOUNCE_GRACE_MS: i64 = 60_000;
-/// Lines listed on a request; the rest are behind Details (Discord's 1,024 per field).
+/// Lines listed on a request; the rest are behind Details (a platform may allow 1,024 characters a field).
 const LINES_SHOWN: usize = 8;
 /// The longest delegation.
 const MAX_DELEGATION_DAYS: i64 = 366;

@@ -92,7 +92,7 @@ async fn a_request_that_reached_nobody_is_announced_by_a_later_sweep() {
             *r == to && card.title == "Approval needed: order CB-9" && card.open()
         })
         .times(1)
-        .returning(|_, _| Err(NotifyError("Discord is unreachable".into())));
+        .returning(|_, _| Err(NotifyError("the platform is unreachable".into())));
     assert_eq!(service(&store, down).announce("CB-9").await.unwrap(), 0);
 
     let mut up = MockNotifier::new();

@@ -17,17 +17,19 @@ use html_escape::encode_text as text;
 use subtle::ConstantTimeEq;
 
 use crate::domain::card::{self, CardError, SavedCard};
+use crate::bot::Bot;
+use crate::domain::card::LINK_ATTEMPTS as MAX_ATTEMPTS;
+use crate::domain::ids::new_secret;
 use crate::engine::event::Event;
-use crate::http::AppState;
 use crate::store::card_links::CardLink;
 use crate::store::now_ms;
 
-pub const LINK_VALID_MS: i64 = 15 * 60 * 1000;
-/// Submissions one link accepts before it stops working.
-pub const MAX_ATTEMPTS: i64 = 5;
-
-/// Secrets for links and CSRF tokens.
-pub use crate::domain::ids::new_secret;
+/// `GET` and `POST /pay/{token}`.
+pub fn router(bot: Arc<Bot>) -> axum::Router {
+    axum::Router::new()
+        .route("/pay/{token}", axum::routing::get(show).post(submit))
+        .with_state(bot)
+}
 
 /// Why a link cannot be used.
 enum Dead {
@@ -53,10 +55,9 @@ fn usable(link: Option<CardLink>) -> Result<CardLink, Dead> {
 }
 
 /// A usable link whose checkout is still the user's open one. A link outlives neither.
-async fn live(s: &AppState, link: Option<CardLink>) -> Result<CardLink, Response> {
+async fn live(s: &Bot, link: Option<CardLink>) -> Result<CardLink, Response> {
     let link = usable(link).map_err(dead)?;
     match s
-        .bot
         .checkout_open(&link.identity(), &link.checkout_key)
         .await
     {
@@ -219,9 +220,9 @@ fn form_page(
 
 /// The chat message that carried the link moves on to the next step too, through its
 /// platform's reply updater, while the platform still accepts edits of it.
-async fn update_chat(s: &AppState, link: &CardLink, reply: &crate::engine::view::Reply) {
+async fn update_chat(s: &Bot, link: &CardLink, reply: &crate::engine::view::Reply) {
     let (Some(handle), Some(updater)) =
-        (&link.reply_handle, s.bot.outbound().updater(&link.platform))
+        (&link.reply_handle, s.outbound().updater(&link.platform))
     else {
         return;
     };
@@ -230,8 +231,8 @@ async fn update_chat(s: &AppState, link: &CardLink, reply: &crate::engine::view:
     }
 }
 
-pub async fn show(State(s): State<Arc<AppState>>, Path(token): Path<String>) -> Response {
-    let link = match s.bot.store().card_link(&token).await {
+pub async fn show(State(s): State<Arc<Bot>>, Path(token): Path<String>) -> Response {
+    let link = match s.store().card_link(&token).await {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(error = %e, "card link lookup failed");
@@ -255,11 +256,11 @@ fn card_error(e: &CardError) -> String {
 }
 
 pub async fn submit(
-    State(s): State<Arc<AppState>>,
+    State(s): State<Arc<Bot>>,
     Path(token): Path<String>,
     Form(values): Form<HashMap<String, String>>,
 ) -> Response {
-    let store = s.bot.store();
+    let store = s.store();
     let link = match store.card_link(&token).await {
         Ok(l) => l,
         Err(e) => {
@@ -340,7 +341,7 @@ pub async fn submit(
             );
         }
     };
-    let gateway_token = match s.bot.gateway().tokenize(&input).await {
+    let gateway_token = match s.gateway().tokenize(&input).await {
         Ok(t) => t,
         Err(e) => {
             tracing::warn!(error = %e, "tokenizing failed");
@@ -382,11 +383,11 @@ pub async fn submit(
         card_id,
         label: saved.label(),
     };
-    let moved_on = match s.bot.respond(&link.identity(), "en", event).await {
+    let moved_on = match s.respond(&link.identity(), "en", event).await {
         Ok(reply) => {
             update_chat(&s, &link, &reply).await;
             // The checkout may have closed while the card was being tokenized.
-            s.bot
+            s
                 .checkout_open(&link.identity(), &link.checkout_key)
                 .await
                 .unwrap_or(false)

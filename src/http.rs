@@ -26,13 +26,10 @@ impl AppState {
 /// The card page, health and metrics, with every channel's own routes merged in.
 pub fn router(state: Arc<AppState>, channels: Vec<Router>) -> Router {
     let core = Router::new()
-        .route(
-            "/pay/{token}",
-            get(crate::card_page::show).post(crate::card_page::submit),
-        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(state);
+        .with_state(state.clone())
+        .merge(crate::card_page::router(state.bot.clone()));
     channels.into_iter().fold(core, Router::merge)
 }
 

@@ -8,6 +8,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+/// How long a one-time card link works.
+pub const LINK_VALID_MS: i64 = 15 * 60 * 1000;
+/// Submissions one card link accepts before it stops working.
+pub const LINK_ATTEMPTS: i64 = 5;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Brand {
     Visa,

@@ -163,8 +163,8 @@ impl Backend for StoreBackend {
         checkout_key: &str,
         reply_handle: Option<&str>,
     ) -> Result<String> {
-        let token = crate::card_page::new_secret();
-        let csrf = crate::card_page::new_secret();
+        let token = crate::domain::ids::new_secret();
+        let csrf = crate::domain::ids::new_secret();
         self.store
             .create_card_link(&crate::store::card_links::NewCardLink {
                 token: &token,
@@ -172,7 +172,7 @@ impl Backend for StoreBackend {
                 account_id,
                 checkout_key,
                 csrf: &csrf,
-                valid_ms: crate::card_page::LINK_VALID_MS,
+                valid_ms: crate::domain::card::LINK_VALID_MS,
                 reply_handle,
             })
             .await

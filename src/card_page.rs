@@ -16,9 +16,9 @@ use html_escape::encode_double_quoted_attribute as attr;
 use html_escape::encode_text as text;
 use subtle::ConstantTimeEq;
 
-use crate::domain::card::{self, CardError, SavedCard};
 use crate::bot::Bot;
 use crate::domain::card::LINK_ATTEMPTS as MAX_ATTEMPTS;
+use crate::domain::card::{self, CardError, SavedCard};
 use crate::domain::ids::new_secret;
 use crate::engine::event::Event;
 use crate::store::card_links::CardLink;
@@ -57,10 +57,7 @@ fn usable(link: Option<CardLink>) -> Result<CardLink, Dead> {
 /// A usable link whose checkout is still the user's open one. A link outlives neither.
 async fn live(s: &Bot, link: Option<CardLink>) -> Result<CardLink, Response> {
     let link = usable(link).map_err(dead)?;
-    match s
-        .checkout_open(&link.identity(), &link.checkout_key)
-        .await
-    {
+    match s.checkout_open(&link.identity(), &link.checkout_key).await {
         Ok(true) => Ok(link),
         Ok(false) => Err(dead(Dead::CheckoutClosed)),
         Err(e) => {
@@ -221,8 +218,7 @@ fn form_page(
 /// The chat message that carried the link moves on to the next step too, through its
 /// platform's reply updater, while the platform still accepts edits of it.
 async fn update_chat(s: &Bot, link: &CardLink, reply: &crate::engine::view::Reply) {
-    let (Some(handle), Some(updater)) =
-        (&link.reply_handle, s.outbound().updater(&link.platform))
+    let (Some(handle), Some(updater)) = (&link.reply_handle, s.outbound().updater(&link.platform))
     else {
         return;
     };
@@ -387,8 +383,7 @@ pub async fn submit(
         Ok(reply) => {
             update_chat(&s, &link, &reply).await;
             // The checkout may have closed while the card was being tokenized.
-            s
-                .checkout_open(&link.identity(), &link.checkout_key)
+            s.checkout_open(&link.identity(), &link.checkout_key)
                 .await
                 .unwrap_or(false)
         }

@@ -15,6 +15,7 @@ pub mod product;
 pub mod shipping;
 pub mod shortcut;
 pub mod store;
+pub mod summary;
 pub mod wizard;
 
 use std::collections::BTreeMap;
@@ -157,8 +158,8 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
             po::number(s, t, &po).await
         }
         Agree => po::agree(s, t).await,
-        Edit(part) => checkout::edit(s, t, part).await,
-        Process => checkout::process(s, t).await,
+        Edit(part) => summary::edit(s, t, part).await,
+        Process => summary::process(s, t).await,
         Orders => sync(orders::open(s, t, false)),
         Quotes => sync(orders::open(s, t, true)),
         ViewOrder => orders::view(s, t, &input).await,
@@ -200,7 +201,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         Step::Shipping => shipping::render(s, t),
         Step::Payment => payment::render(s, t).await?,
         Step::Po | Step::PoNumber | Step::Terms => po::render(s, t),
-        Step::Summary => checkout::render_summary(s, t),
+        Step::Summary => summary::render_summary(s, t),
         Step::Placed { .. } | Step::Order { .. } => orders::render_order(s, t).await?,
         Step::Orders { .. } => orders::render_list(s, t).await?,
         Step::Ticket => orders::render_ticket(s, t).await?,

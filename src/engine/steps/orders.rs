@@ -1,7 +1,8 @@
 //! Orders and quotes after the checkout: the confirmation, `/orders`, `/quotes`, Buy
 //! again, Convert to invoice, and `/ticket` with the support links.
 
-use super::checkout::{advance, describe_line, payment_label, prefilled};
+use super::checkout::{advance, prefilled};
+use super::summary::{describe_line, payment_label};
 use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::order::{Order, OrderKind, OrderStatus, Payment};
 use crate::engine::action::Verb;

@@ -1070,3 +1070,25 @@ fn a_po_number_typed_at_the_question_answers_it() {
         Some(crate::engine::session::PoAnswer::No)
     );
 }
+
+/// `/deployment` is the engine's: an id of the user's picks it (look-alikes still
+/// confirmed), anything else searches, and outside the step it says what to do.
+#[test]
+fn the_deployment_command_picks_an_id_or_searches() {
+    let mut h = Harness::new();
+    h.line("/deployment 104512");
+    assert_eq!(h.notice().0, NoticeKind::Info, "{:?}", h.last.notice);
+    assert!(h.notice().1.contains("/checkout"));
+    checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);
+    h.line("/deployment 700100");
+    assert!(
+        h.notice().1.contains("not in any of your"),
+        "{:?}",
+        h.last.notice
+    );
+    h.line("/deployment warehouse");
+    assert_eq!(h.step(), "deployment");
+    assert!(!options(&h, "Choose a deployment").is_empty());
+    h.line("/deployment 104521");
+    assert_ne!(h.step(), "deployment", "{:?}", h.last.notice);
+}

@@ -44,6 +44,9 @@ pub enum Command {
     Quotes,
     Ticket,
     Cards,
+    /// `/deployment QUERY`: a deployment id (as search-as-you-type suggests) is chosen
+    /// for the line being assigned; anything else is searched.
+    Deployment(Option<String>),
     Help,
     Cancel,
     Unknown(String),
@@ -75,6 +78,7 @@ impl Command {
             "quotes" => Command::Quotes,
             "ticket" | "support" => Command::Ticket,
             "cards" => Command::Cards,
+            "deployment" => Command::Deployment(arg),
             "help" => Command::Help,
             "cancel" => Command::Cancel,
             other => Command::Unknown(other.chars().take(32).collect()),

@@ -25,7 +25,6 @@ use serenity::all::{
 
 use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
-use crate::engine::action::Verb;
 use crate::engine::event::{Command, Event};
 use crate::engine::view::Reply;
 use render::MODAL_PREFIX;
@@ -140,66 +139,13 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
         "help" => Event::Command(Command::Help),
         "cancel" => Event::Command(Command::Cancel),
         "approvals" => return approvals::command(bot, cmd).await,
-        "deployment" => {
-            match choose_deployment(bot, &who, locale, string_option(cmd, "query")).await {
-                Ok(event) => event,
-                Err(text) => {
-                    return refuse(&text, Outcome::Refused);
-                }
-            }
-        }
+        "deployment" => Event::Command(Command::Deployment(string_option(cmd, "query"))),
         other => Event::Command(Command::Unknown(other.to_string())),
     };
     answer(
         bot.respond_in(&who, locale, event, Some(&cmd.token)).await,
         false,
     )
-}
-
-/// `/deployment query:` picks a deployment for the line being chosen, as the select
-/// would: the engine checks the step, the revision and the owner the same way.
-async fn choose_deployment(
-    bot: &Bot,
-    who: &Identity,
-    locale: &str,
-    query: Option<String>,
-) -> Result<Event, String> {
-    let current = bot
-        .respond(who, locale, Event::Start)
-        .await
-        .map_err(|f| f.text)?;
-    if current.view.step != "deployment" {
-        return Err(bot
-            .prompts()
-            .get(locale, "discord.not_choosing_deployment")
-            .to_string());
-    }
-    let rev = current
-        .view
-        .actions
-        .first()
-        .and_then(|a| a.id.split(':').next())
-        .and_then(|r| r.parse::<u64>().ok())
-        .unwrap_or(0);
-    let query = query.unwrap_or_default().trim().to_string();
-    // An id (what autocomplete sends) is chosen as it is, and the engine refuses it if it
-    // is not the user's. Anything else is searched, never guessed: a license cannot be
-    // moved, so the user picks from the matches.
-    if bot
-        .store()
-        .deployment(&query)
-        .await
-        .ok()
-        .flatten()
-        .is_some()
-    {
-        Ok(Event::Choose {
-            action: Verb::ChooseDeployment.at(rev),
-            values: vec![query],
-        })
-    } else {
-        Ok(Event::Text(query))
-    }
 }
 
 /// Autocomplete must answer with choices, never an error: on any failure, no choices.

@@ -67,6 +67,20 @@ pub async fn search(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     Ok(none.then(|| Notice::warning(t.lang.f("deployment.no_match", &[("query", &query)]))))
 }
 
+/// `/deployment QUERY`: the id of one of the user's deployments is chosen, as the
+/// select would; anything else is searched, never guessed, since a license cannot be
+/// moved and the user picks from the matches.
+pub async fn command(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
+    if !matches!(s.step, Step::Deployment { .. }) {
+        return Err(Notice::info(t.lang.t("deployment.not_choosing")).into());
+    }
+    let query = query.trim();
+    if t.backend.deployment(query).await?.is_some() {
+        return choose(s, t, &Input::Values(vec![query.to_string()])).await;
+    }
+    search(s, t, query).await
+}
+
 pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     let line = current_line(s, t)?;
     let id = input.one_value().ok_or_else(|| choose_one(t))?;

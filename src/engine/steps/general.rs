@@ -22,6 +22,9 @@ pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
             s.step = Step::Cards;
             Ok(None)
         }
+        Command::Deployment(query) => {
+            super::deployment::command(s, t, query.as_deref().unwrap_or_default()).await
+        }
         Command::Help => Ok(Some(help_notice(t))),
         Command::Cancel => sync(cancel(s, t)),
         Command::Unknown(name) => {

@@ -6,6 +6,7 @@
 //! keeps every rule testable without a database or a chat platform.
 
 pub mod action;
+pub mod ambient;
 pub mod backend;
 pub mod event;
 pub mod session;

@@ -1,10 +1,9 @@
 //! Gateway mode (`checkout-bot discord`): a serenity client whose events go through the
 //! same `respond` as the HTTP endpoint. Also registers the slash commands.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use anyhow::Context as _;
-use regex::Regex;
 use serenity::all::{
     ApplicationId, ClientBuilder, Command, Context, CreateActionRow, CreateButton, CreateMessage,
     EventHandler, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, Message, Ready,
@@ -13,18 +12,9 @@ use serenity::all::{
 use super::config::DiscordConfig;
 use super::{commands, identity, respond};
 use crate::bot::Bot;
+use crate::engine::ambient::{Heard, heard};
 use crate::engine::event::{Command as BotCommand, Event};
 use crate::engine::view::ActionKind;
-
-/// Messages that ask for support: "open a ticket", "need help with my order", etc.
-static TICKET: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:open|file|create|raise|submit|log|start)\s+(?:a\s+|an\s+)?(?:support\s+)?(?:ticket|case)\b|\bsupport\s+ticket\b|\bneed\s+(?:some\s+)?(?:help|support)\b")
-        .unwrap_or_else(|e| panic!("{e}"))
-});
-
-pub fn asks_for_ticket(text: &str) -> bool {
-    TICKET.is_match(text)
-}
 
 /// The REST client: Discord's own API, or `DISCORD_API_BASE` with serenity's rate
 /// limiter off (the proxy there, or a test stand-in, does the limiting).
@@ -70,13 +60,14 @@ impl EventHandler for Handler {
         if msg.author.bot {
             return;
         }
-        if crate::domain::card::contains_card_number(&msg.content) {
-            guard_card_number(&self.bot, &ctx, &msg).await;
-            return;
-        }
         let me = ctx.cache.current_user().id;
-        if !(msg.mentions_user_id(me) || asks_for_ticket(&msg.content)) {
-            return;
+        match heard(&msg.content, msg.mentions_user_id(me)) {
+            Heard::Nothing => return,
+            Heard::CardNumber => {
+                guard_card_number(&self.bot, &ctx, &msg).await;
+                return;
+            }
+            Heard::Ticket => {}
         }
         let who = identity(&msg.author);
         let reply = match self
@@ -181,25 +172,4 @@ pub async fn register(config: &DiscordConfig, guild: Option<u64>) -> anyhow::Res
     }
     .context("registering commands")?;
     Ok(set.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recognises_ticket_requests() {
-        for yes in [
-            "How do I open a ticket?",
-            "I need help with my PBX",
-            "please file a support ticket",
-            "support ticket pls",
-            "raise a case",
-        ] {
-            assert!(asks_for_ticket(yes), "{yes}");
-        }
-        for no in ["the ticket price is fine", "buy 3 support credits", "hello"] {
-            assert!(!asks_for_ticket(no), "{no}");
-        }
-    }
 }

@@ -66,6 +66,19 @@ impl OrderStatus {
     ];
 }
 
+/// Why a card payment failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decline {
+    /// The issuer or gateway said no, with its reason (safe to show).
+    Issuer(String),
+    /// The saved card was removed before the charge.
+    CardGone,
+    /// The payment service could not be reached; nothing was charged.
+    Unavailable,
+    /// An earlier attempt of this same checkout was declined.
+    Earlier,
+}
+
 /// How the buyer pays (seed step 11).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "method", rename_all = "snake_case")]

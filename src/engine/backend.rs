@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use crate::domain::account::{Account, Identity};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
-use crate::domain::order::{NewOrder, Order, OrderKind};
+use crate::domain::order::{Decline, NewOrder, Order, OrderKind};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -17,9 +17,9 @@ pub struct BackendError(pub String);
 #[derive(Debug, Clone, PartialEq)]
 pub enum Placed {
     Done(Box<Order>),
-    /// The card was refused; `reason` is safe to show.
+    /// The card was refused.
     Declined {
-        reason: String,
+        why: Decline,
     },
 }
 

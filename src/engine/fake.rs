@@ -135,7 +135,7 @@ impl Backend for FakeBackend {
         }
         if matches!(&new.payment, Payment::Card { card_id, .. } if card_id == "card_decline") {
             return Ok(Placed::Declined {
-                reason: "the card was declined".into(),
+                why: crate::domain::order::Decline::Issuer("the card was declined".into()),
             });
         }
         let (kind, status) = match new.payment {

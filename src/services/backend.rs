@@ -8,11 +8,12 @@ use async_trait::async_trait;
 use tokio::sync::RwLock;
 
 use super::approvals::Approvals;
-use super::payments::{PaymentError, PaymentGateway};
+use super::payments::PaymentGateway;
+use super::settle::{Settle, Settled};
 use crate::domain::account::{Account, Identity};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
-use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
+use crate::domain::order::{Decline, NewOrder, Order, OrderKind, OrderStatus, Payment};
 use crate::engine::backend::{Backend, BackendError, Converted, Placed, Result};
 use crate::search::Index;
 use crate::store::{Store, StoreError, now_ms};
@@ -23,6 +24,7 @@ type Indexes = HashMap<String, ((i64, i64), Arc<Index>)>;
 pub struct StoreBackend {
     store: Store,
     gateway: Arc<dyn PaymentGateway>,
+    settle: Settle,
     public_url: String,
     /// QUOTE_VALID_DAYS, in milliseconds.
     quote_valid_ms: i64,
@@ -48,6 +50,7 @@ impl StoreBackend {
         public_url: &str,
     ) -> Self {
         StoreBackend {
+            settle: Settle::new(store.clone(), gateway.clone()),
             store,
             gateway,
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -95,7 +98,7 @@ impl StoreBackend {
     fn result_of(order: Order) -> Placed {
         match order.status {
             OrderStatus::PaymentFailed => Placed::Declined {
-                reason: "the card was declined".into(),
+                why: Decline::Earlier,
             },
             _ => Placed::Done(Box::new(order)),
         }
@@ -229,43 +232,10 @@ impl Backend for StoreBackend {
             }
             return Ok(Placed::Done(Box::new(order)));
         }
-        if let Payment::Card { card_id, .. } = &order.details.payment {
-            let card = self
-                .store
-                .card(&order.details.account_id, card_id)
-                .await
-                .map_err(err)?;
-            let charged = match card {
-                Some(card) => {
-                    self.gateway
-                        .charge(&card.token, &order.details.total, &order.details.key)
-                        .await
-                }
-                None => Err(PaymentError::Declined(
-                    "that card is no longer saved".into(),
-                )),
-            };
-            match charged {
-                Ok(_) => order.status = OrderStatus::Paid,
-                Err(e) => {
-                    tracing::info!(number = %order.number, error = %e, "card payment failed");
-                    self.store
-                        .set_order_status(&order.number, OrderStatus::PaymentFailed, "system")
-                        .await
-                        .map_err(err)?;
-                    let reason = match e {
-                        PaymentError::Declined(r) => r,
-                        PaymentError::Unavailable(_) => {
-                            "the payment service is unavailable; nothing was charged".into()
-                        }
-                    };
-                    return Ok(Placed::Declined { reason });
-                }
-            }
-            self.store
-                .set_order_status(&order.number, order.status, "system")
-                .await
-                .map_err(err)?;
+        match self.settle.settle(&order).await.map_err(err)? {
+            Settled::Paid => order.status = OrderStatus::Paid,
+            Settled::Declined(why) => return Ok(Placed::Declined { why }),
+            Settled::AwaitsPayment | Settled::Nothing => {}
         }
         Ok(Placed::Done(Box::new(order)))
     }
@@ -338,7 +308,7 @@ mod tests {
     use crate::demo;
     use crate::domain::account::Identity;
     use crate::domain::money::{Currency, Money};
-    use crate::services::payments::{Charge, MockPaymentGateway};
+    use crate::services::payments::{Charge, MockPaymentGateway, PaymentError};
 
     async fn store() -> (Store, String, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -423,7 +393,7 @@ mod tests {
         assert_eq!(
             placed,
             Placed::Declined {
-                reason: "insufficient funds".into()
+                why: Decline::Issuer("insufficient funds".into())
             }
         );
         assert!(backend.orders(&account, None, 10).await.unwrap().is_empty());

@@ -7,3 +7,4 @@ pub mod notifier;
 pub mod outbound;
 pub mod payments;
 pub mod prompts;
+pub mod settle;

@@ -93,11 +93,12 @@ pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
             };
             Ok(Some(notice))
         }
-        Placed::Declined { reason } => {
+        Placed::Declined { why } => {
             let c = checkout_mut(s, t)?;
             c.attempt += 1;
             c.payment = None;
             s.step = Step::Payment;
+            let reason = crate::services::settle::decline_reason(&t.lang, &why);
             Ok(Some(Notice::error(
                 t.lang.f("payment.declined", &[("reason", &reason)]),
             )))

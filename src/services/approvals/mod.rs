@@ -9,8 +9,9 @@ use rust_decimal::Decimal;
 
 use super::notifier::{Posted, Recipient, RequestCard};
 use super::outbound::Outbound;
-use super::payments::{PaymentError, PaymentGateway};
+use super::payments::PaymentGateway;
 use super::prompts::{Lang, Prompts};
+use super::settle::{Settle, Settled, decline_reason};
 use crate::domain::account::{Identity, Role};
 use crate::domain::approval::{Approval, MAX_REASON, Status, Verdict, Why};
 use crate::domain::order::{NewOrder, Order, OrderStatus, Payment};
@@ -79,7 +80,8 @@ pub struct Swept {
 
 pub struct Approvals {
     store: Store,
-    gateway: Arc<dyn PaymentGateway>,
+    /// Charges an approved card order; the same service the checkout uses.
+    settle: Settle,
     /// Where requests and notes can be sent, per platform; empty in the terminal chat.
     outbound: Outbound,
     prompts: Arc<Prompts>,
@@ -109,8 +111,8 @@ impl Approvals {
         timing: Timing,
     ) -> Self {
         Approvals {
+            settle: Settle::new(store.clone(), gateway),
             store,
-            gateway,
             outbound,
             prompts,
             timing,
@@ -465,14 +467,13 @@ impl Approvals {
     async fn proceed(&self, order: &Order) -> Result<String> {
         let l = self.lang();
         let d = &order.details;
-        let charged = match &d.payment {
-            Payment::Card { card_id, .. } => match self.store.card(&d.account_id, card_id).await? {
-                Some(card) => self.gateway.charge(&card.token, &d.total, &d.key).await,
-                None => Err(PaymentError::Declined(
-                    "that card is no longer saved".into(),
-                )),
-            },
-            Payment::Check | Payment::Wire | Payment::Quote => {
+        Ok(match self.settle.settle(order).await? {
+            Settled::Paid => l.f("approval.next_paid", &[("total", &d.total)]),
+            Settled::Declined(why) => l.f(
+                "approval.next_declined",
+                &[("reason", &decline_reason(&l, &why))],
+            ),
+            Settled::AwaitsPayment | Settled::Nothing => {
                 let (key, instructions) = match d.payment {
                     Payment::Check => ("placed.check", &self.timing.check_instructions),
                     _ => ("placed.wire", &self.timing.wire_instructions),
@@ -481,28 +482,9 @@ impl Approvals {
                     key,
                     &[("instructions", instructions), ("number", &order.number)],
                 );
-                return Ok(l.f("approval.next_invoice", &[("instructions", &how)]));
+                l.f("approval.next_invoice", &[("instructions", &how)])
             }
-        };
-        match charged {
-            Ok(_) => {
-                self.store
-                    .set_order_status(&order.number, OrderStatus::Paid, "system")
-                    .await?;
-                Ok(l.f("approval.next_paid", &[("total", &d.total)]))
-            }
-            Err(e) => {
-                tracing::info!(number = %order.number, error = %e, "card payment after approval failed");
-                self.store
-                    .set_order_status(&order.number, OrderStatus::PaymentFailed, "system")
-                    .await?;
-                let reason = match e {
-                    PaymentError::Declined(r) => r,
-                    PaymentError::Unavailable(_) => "the payment service is unavailable".into(),
-                };
-                Ok(l.f("approval.next_declined", &[("reason", &reason)]))
-            }
-        }
+        })
     }
 
     /// Updates every copy of the order's requests and tells the requester.

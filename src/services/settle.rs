@@ -1,0 +1,180 @@
+//! Settling a placed order: the one place a card is charged, for a checkout placed at
+//! once and for an order an approver let through alike. The charge uses the order's
+//! idempotency key, so a retry or a second process never charges twice.
+
+use std::sync::Arc;
+
+use super::payments::{PaymentError, PaymentGateway};
+use super::prompts::Lang;
+use crate::domain::order::{Decline, Order, OrderStatus, Payment};
+use crate::store::{Result, Store};
+
+/// What settling came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settled {
+    /// The card was charged; the order is paid.
+    Paid,
+    /// The card was refused; the order is marked as failed and nothing was charged.
+    Declined(Decline),
+    /// Wire transfer, check or invoice: the order waits for the money.
+    AwaitsPayment,
+    /// A quote: nothing to settle.
+    Nothing,
+}
+
+pub struct Settle {
+    store: Store,
+    gateway: Arc<dyn PaymentGateway>,
+}
+
+impl Settle {
+    pub fn new(store: Store, gateway: Arc<dyn PaymentGateway>) -> Self {
+        Settle { store, gateway }
+    }
+
+    /// Charges a card order its total and records the outcome with the order's status
+    /// and audit trail; other methods are left waiting as they are.
+    pub async fn settle(&self, order: &Order) -> Result<Settled> {
+        let d = &order.details;
+        let card_id = match &d.payment {
+            Payment::Card { card_id, .. } => card_id,
+            Payment::Wire | Payment::Check => return Ok(Settled::AwaitsPayment),
+            Payment::Quote => return Ok(Settled::Nothing),
+        };
+        let charged = match self.store.card(&d.account_id, card_id).await? {
+            Some(card) => self
+                .gateway
+                .charge(&card.token, &d.total, &d.key)
+                .await
+                .map_err(|e| match e {
+                    PaymentError::Declined(reason) => Decline::Issuer(reason),
+                    PaymentError::Unavailable(why) => {
+                        tracing::warn!(number = %order.number, error = %why, "payment service unavailable");
+                        Decline::Unavailable
+                    }
+                }),
+            None => Err(Decline::CardGone),
+        };
+        let (status, settled) = match charged {
+            Ok(_) => (OrderStatus::Paid, Settled::Paid),
+            Err(why) => {
+                tracing::info!(number = %order.number, ?why, "card payment failed");
+                (OrderStatus::PaymentFailed, Settled::Declined(why))
+            }
+        };
+        self.store
+            .set_order_status(&order.number, status, "system")
+            .await?;
+        Ok(settled)
+    }
+}
+
+/// Why a payment failed, in words for the buyer.
+pub fn decline_reason(lang: &Lang<'_>, why: &Decline) -> String {
+    match why {
+        Decline::Issuer(reason) => reason.clone(),
+        Decline::CardGone => lang.t("payment.reason_card_gone"),
+        Decline::Unavailable => lang.t("payment.reason_unavailable"),
+        Decline::Earlier => lang.t("payment.reason_earlier"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::account::Identity;
+    use crate::domain::money::{Currency, Money};
+    use crate::domain::order::{NewOrder, OrderKind};
+    use crate::services::payments::{Charge, MockPaymentGateway};
+
+    async fn placed(store: &Store, payment: Payment, key: &str) -> Order {
+        let account = store
+            .account_id_for(&Identity::new("console", "local", "demo"))
+            .await
+            .unwrap()
+            .unwrap();
+        let usd = Money::new(rust_decimal::Decimal::from(40), Currency::usd());
+        let order = Order {
+            number: store.next_order_number().await.unwrap(),
+            kind: OrderKind::Order,
+            status: OrderStatus::AwaitingPayment,
+            created_at: 1,
+            details: NewOrder {
+                key: key.into(),
+                account_id: account,
+                placed_by: "Demo Buyer".into(),
+                lines: Vec::new(),
+                delivery: None,
+                payment,
+                po_number: None,
+                subtotal: usd.clone(),
+                shipping: Money::zero(Currency::usd()),
+                total: usd,
+            },
+        };
+        assert!(store.insert_order_for_approval(&order, &[]).await.unwrap());
+        order
+    }
+
+    #[tokio::test]
+    async fn a_card_is_charged_its_total_once_and_failures_say_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite:{}", dir.path().join("s.db").display()))
+            .await
+            .unwrap();
+        crate::demo::seed_if_empty(&store).await.unwrap();
+        let account = store
+            .account_id_for(&Identity::new("console", "local", "demo"))
+            .await
+            .unwrap()
+            .unwrap();
+        let card = store.cards(&account).await.unwrap().remove(0);
+        let mut gateway = MockPaymentGateway::new();
+        gateway
+            .expect_charge()
+            .withf(|_, amount, key| amount.to_string() == "USD 40.00" && key == "k-ok")
+            .times(1)
+            .returning(|_, _, _| Ok(Charge { id: "ch_1".into() }));
+        gateway
+            .expect_charge()
+            .withf(|_, _, key| key == "k-down")
+            .times(1)
+            .returning(|_, _, _| Err(PaymentError::Unavailable("timeout".into())));
+        let settle = Settle::new(store.clone(), Arc::new(gateway));
+        let by_card = |key: &str| Payment::Card {
+            card_id: if key == "k-gone" {
+                "card_gone".into()
+            } else {
+                card.id.clone()
+            },
+            label: "Visa •••• 4242".into(),
+        };
+        let ok = placed(&store, by_card("k-ok"), "k-ok").await;
+        assert_eq!(settle.settle(&ok).await.unwrap(), Settled::Paid);
+        let status = |n: String| {
+            let store = store.clone();
+            async move { store.order_by_number(&n).await.unwrap().unwrap().status }
+        };
+        assert_eq!(status(ok.number.clone()).await, OrderStatus::Paid);
+        let down = placed(&store, by_card("k-down"), "k-down").await;
+        assert_eq!(
+            settle.settle(&down).await.unwrap(),
+            Settled::Declined(Decline::Unavailable)
+        );
+        assert_eq!(
+            status(down.number.clone()).await,
+            OrderStatus::PaymentFailed
+        );
+        let gone = placed(&store, by_card("k-gone"), "k-gone").await;
+        assert_eq!(
+            settle.settle(&gone).await.unwrap(),
+            Settled::Declined(Decline::CardGone)
+        );
+        let wire = placed(&store, Payment::Wire, "k-wire").await;
+        assert_eq!(settle.settle(&wire).await.unwrap(), Settled::AwaitsPayment);
+        assert_eq!(
+            status(wire.number.clone()).await,
+            OrderStatus::AwaitingPayment
+        );
+    }
+}

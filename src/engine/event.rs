@@ -70,19 +70,7 @@ impl Command {
             None => (rest, ""),
         };
         let arg = (!arg.is_empty()).then(|| arg.to_string());
-        match name.to_ascii_lowercase().as_str() {
-            "buy" | "store" | "shop" => Command::Buy(arg),
-            "cart" => Command::Cart,
-            "checkout" => Command::Checkout,
-            "orders" => Command::Orders,
-            "quotes" => Command::Quotes,
-            "ticket" | "support" => Command::Ticket,
-            "cards" => Command::Cards,
-            "deployment" => Command::Deployment(arg),
-            "help" => Command::Help,
-            "cancel" => Command::Cancel,
-            other => Command::Unknown(other.chars().take(32).collect()),
-        }
+        Command::named(name, arg)
     }
 }
 

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod ambient;
 pub mod backend;
+pub mod commands;
 pub mod event;
 pub mod session;
 pub mod steps;

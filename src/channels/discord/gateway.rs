@@ -166,9 +166,11 @@ pub async fn register(config: &DiscordConfig, guild: Option<u64>) -> anyhow::Res
             .context("reading the application's id")?;
         http.set_application_id(app.id);
     }
+    let prompts = crate::services::prompts::Prompts::embedded()?;
+    let commands = commands::all(&prompts);
     let set = match guild {
-        Some(g) => GuildId::new(g).set_commands(&http, commands::all()).await,
-        None => Command::set_global_commands(&http, commands::all()).await,
+        Some(g) => GuildId::new(g).set_commands(&http, commands).await,
+        None => Command::set_global_commands(&http, commands).await,
     }
     .context("registering commands")?;
     Ok(set.len())

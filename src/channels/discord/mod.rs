@@ -129,18 +129,16 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
     let who = identity(&cmd.user);
     let locale = cmd.locale.as_str();
     let event = match cmd.data.name.as_str() {
-        "buy" => Event::Command(Command::Buy(string_option(cmd, "category"))),
-        "cart" => Event::Command(Command::Cart),
-        "checkout" => Event::Command(Command::Checkout),
-        "orders" => Event::Command(Command::Orders),
-        "quotes" => Event::Command(Command::Quotes),
-        "ticket" => Event::Command(Command::Ticket),
-        "cards" => Event::Command(Command::Cards),
-        "help" => Event::Command(Command::Help),
-        "cancel" => Event::Command(Command::Cancel),
         "approvals" => return approvals::command(bot, cmd).await,
-        "deployment" => Event::Command(Command::Deployment(string_option(cmd, "query"))),
-        other => Event::Command(Command::Unknown(other.to_string())),
+        name => {
+            // A command's one free-text option, if it declares one.
+            let arg = crate::engine::commands::COMMANDS
+                .iter()
+                .find(|c| c.name == name)
+                .and_then(|c| c.options.first())
+                .and_then(|o| string_option(cmd, o.name));
+            Event::Command(Command::named(name, arg))
+        }
     };
     answer(
         bot.respond_in(&who, locale, event, Some(&cmd.token)).await,

@@ -20,7 +20,7 @@ pub use crate::domain::approval::Posted;
 /// An approval request as people see it, whatever the platform: the text, and whether
 /// it can still be decided (then it carries Approve, Reject and Details).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestCard {
+pub struct RequestView {
     pub approval_id: String,
     pub title: String,
     pub body: String,
@@ -33,7 +33,7 @@ pub struct RequestCard {
     pub details: String,
 }
 
-impl RequestCard {
+impl RequestView {
     pub fn open(&self) -> bool {
         self.outcome.is_none()
     }
@@ -48,8 +48,8 @@ pub struct NotifyError(pub String);
 pub trait Notifier: Send + Sync {
     /// The platform whose identities and channels this reaches, such as `console`.
     fn platform(&self) -> String;
-    async fn post(&self, to: &Recipient, card: &RequestCard) -> Result<Posted, NotifyError>;
-    async fn update(&self, at: &Posted, card: &RequestCard) -> Result<(), NotifyError>;
+    async fn post(&self, to: &Recipient, card: &RequestView) -> Result<Posted, NotifyError>;
+    async fn update(&self, at: &Posted, card: &RequestView) -> Result<(), NotifyError>;
     /// A private note to one person.
     async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError>;
 }

@@ -46,7 +46,8 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+/// Which database engine a store runs on.
+pub enum Database {
     Sqlite,
     Postgres,
 }
@@ -56,7 +57,7 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     sessions: session_writer::SessionWriter,
-    backend: Backend,
+    database: Database,
     /// The normalized URL, for the start-up lock's own connection.
     url: String,
 }
@@ -99,10 +100,10 @@ impl Store {
     pub async fn open(opts: StoreOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let url = normalize_url(&opts.url);
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
+        let database = if url.starts_with("sqlite:") {
+            Database::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
+            Database::Postgres
         } else {
             return Err(StoreError::Invalid(
                 "DATABASE_URL must start with sqlite: or postgres:".into(),
@@ -111,9 +112,9 @@ impl Store {
         let connect = AnyConnectOptions::from_str(&url)?;
         // Held through schema creation and migrations, so processes started together
         // on an empty database take turns.
-        let lock = StartupLock::acquire(backend, &url).await?;
+        let lock = StartupLock::acquire(database, &url).await?;
 
-        if let (Backend::Postgres, Some(schema)) = (backend, &opts.schema) {
+        if let (Database::Postgres, Some(schema)) = (database, &opts.schema) {
             if !schema
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -138,8 +139,8 @@ impl Store {
                 .after_connect(move |conn, _| {
                     let schema = schema.clone();
                     Box::pin(async move {
-                        match (backend, schema) {
-                            (Backend::Sqlite, _) => {
+                        match (database, schema) {
+                            (Database::Sqlite, _) => {
                                 // NORMAL is durable in WAL mode except across a power cut,
                                 // where the last commits may roll back; never corrupt.
                                 // The busy timeout first: switching to WAL needs a moment
@@ -150,18 +151,18 @@ impl Store {
                                 )
                                 .await?;
                             }
-                            (Backend::Postgres, Some(schema)) => {
+                            (Database::Postgres, Some(schema)) => {
                                 conn.execute(format!("SET search_path TO {schema}").as_str())
                                     .await?;
                             }
-                            (Backend::Postgres, None) => {}
+                            (Database::Postgres, None) => {}
                         }
                         Ok(())
                     })
                 })
         };
-        let (read, write) = match backend {
-            Backend::Sqlite => {
+        let (read, write) = match database {
+            Database::Sqlite => {
                 let write = pool(1).connect_with(connect.clone()).await?;
                 // The writer created the file and switched it to WAL before readers open it.
                 let read = pool(opts.max_connections.clamp(1, 4))
@@ -169,7 +170,7 @@ impl Store {
                     .await?;
                 (read, write)
             }
-            Backend::Postgres => {
+            Database::Postgres => {
                 let p = pool(opts.max_connections).connect_with(connect).await?;
                 (p.clone(), p)
             }
@@ -179,7 +180,7 @@ impl Store {
             read,
             write,
             sessions,
-            backend,
+            database,
             url,
         };
         let migrated = store.migrate().await;
@@ -191,7 +192,7 @@ impl Store {
     /// Excludes every other process's start-up work (migrations, demo seeding) until
     /// released.
     pub async fn startup_lock(&self) -> Result<StartupLock> {
-        StartupLock::acquire(self.backend, &self.url).await
+        StartupLock::acquire(self.database, &self.url).await
     }
 
     pub async fn migrate(&self) -> Result<()> {
@@ -199,8 +200,8 @@ impl Store {
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        self.backend
+    pub fn database(&self) -> Database {
+        self.database
     }
 
     /// Whether the database answers: for health checks.

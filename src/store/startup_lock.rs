@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use sqlx::any::AnyConnectOptions;
 use sqlx::{AnyConnection, ConnectOptions, Connection};
 
-use super::{Backend, Result, StoreError};
+use super::{Database, Result, StoreError};
 
 /// An arbitrary constant, the same in every process of every version: "ckoutbot".
 const ADVISORY_KEY: i64 = 0x636b_6f75_7462_6f74;
@@ -36,9 +36,9 @@ enum Held {
 }
 
 impl StartupLock {
-    pub(super) async fn acquire(backend: Backend, url: &str) -> Result<StartupLock> {
-        let held = match backend {
-            Backend::Postgres => {
+    pub(super) async fn acquire(database: Database, url: &str) -> Result<StartupLock> {
+        let held = match database {
+            Database::Postgres => {
                 let mut conn = AnyConnectOptions::from_str(url)?.connect().await?;
                 sqlx::query("SELECT pg_advisory_lock($1)")
                     .bind(ADVISORY_KEY)
@@ -46,7 +46,7 @@ impl StartupLock {
                     .await?;
                 Held::Postgres(conn)
             }
-            Backend::Sqlite => match sqlite_file(url)? {
+            Database::Sqlite => match sqlite_file(url)? {
                 Some(path) => Held::File(lock_file(&format!("{path}.lock")).await?),
                 None => Held::Nothing,
             },
@@ -133,11 +133,11 @@ mod tests {
     async fn a_second_holder_waits_for_the_first() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite:{}", dir.path().join("t.db").display());
-        let first = StartupLock::acquire(Backend::Sqlite, &url).await.unwrap();
+        let first = StartupLock::acquire(Database::Sqlite, &url).await.unwrap();
         let second = tokio::spawn({
             let url = url.clone();
             async move {
-                StartupLock::acquire(Backend::Sqlite, &url)
+                StartupLock::acquire(Database::Sqlite, &url)
                     .await
                     .map(|_| Instant::now())
             }

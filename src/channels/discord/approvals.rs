@@ -22,7 +22,7 @@ use crate::bot::Bot;
 use crate::domain::account::Identity;
 use crate::domain::approval::{MAX_REASON, Verdict};
 use crate::services::approvals::Decided;
-use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestCard};
+use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
 
 pub const PREFIX: &str = "apv:";
 const APPROVE: &str = "ok";
@@ -46,7 +46,7 @@ fn parse(custom_id: &str) -> Option<(&str, &str)> {
     (plain(verb) && plain(approval)).then_some((verb, approval))
 }
 
-fn embed(card: &RequestCard) -> CreateEmbed {
+fn embed(card: &RequestView) -> CreateEmbed {
     let mut e = CreateEmbed::new()
         .title(cut(&card.title, render::MAX_EMBED_TITLE))
         .description(cut(&card.body, render::MAX_EMBED_DESCRIPTION));
@@ -61,7 +61,7 @@ fn embed(card: &RequestCard) -> CreateEmbed {
     e
 }
 
-fn buttons(card: &RequestCard) -> Vec<CreateActionRow> {
+fn buttons(card: &RequestView) -> Vec<CreateActionRow> {
     if !card.open() {
         return Vec::new();
     }
@@ -79,7 +79,7 @@ fn buttons(card: &RequestCard) -> Vec<CreateActionRow> {
 }
 
 /// The outcome line above the request once it is decided; nothing while it waits.
-fn content(card: &RequestCard) -> String {
+fn content(card: &RequestView) -> String {
     card.outcome
         .as_deref()
         .map(|o| cut(o, render::MAX_CONTENT))
@@ -87,7 +87,7 @@ fn content(card: &RequestCard) -> String {
 }
 
 /// The request as an update of the message it is on: for everyone who sees it.
-fn update(card: &RequestCard) -> CreateInteractionResponse {
+fn update(card: &RequestView) -> CreateInteractionResponse {
     CreateInteractionResponse::UpdateMessage(
         CreateInteractionResponseMessage::new()
             .content(content(card))
@@ -326,7 +326,7 @@ async fn command_inner(
     }
     let mut rows = Vec::new();
     for (a, order) in pending.iter().take(LISTED) {
-        let card = approvals.card(a, order, false).await?;
+        let card = approvals.request_view(a, order, false).await?;
         message = message.add_embed(embed(&card));
         rows.extend(buttons(&card));
     }
@@ -371,7 +371,7 @@ impl Notifier for DiscordNotifier {
         super::PLATFORM.into()
     }
 
-    async fn post(&self, to: &Recipient, card: &RequestCard) -> Result<Posted, NotifyError> {
+    async fn post(&self, to: &Recipient, card: &RequestView) -> Result<Posted, NotifyError> {
         let channel = match to {
             Recipient::Channel(id) => ChannelId::new(snowflake(id)?),
             Recipient::Person(who) => self.dm_channel(who).await?,
@@ -391,7 +391,7 @@ impl Notifier for DiscordNotifier {
         })
     }
 
-    async fn update(&self, at: &Posted, card: &RequestCard) -> Result<(), NotifyError> {
+    async fn update(&self, at: &Posted, card: &RequestView) -> Result<(), NotifyError> {
         let edit = EditMessage::new()
             .content(content(card))
             .embed(embed(card))
@@ -431,8 +431,8 @@ mod tests {
         assert!(id(APPROVE, "apv_0123456789abcdef").len() <= render::MAX_CUSTOM_ID);
     }
 
-    fn card(outcome: Option<&str>) -> RequestCard {
-        RequestCard {
+    fn card(outcome: Option<&str>) -> RequestView {
+        RequestView {
             approval_id: "apv_1".into(),
             title: "Approval needed: order CB-1".into(),
             body: "Dana asks Acme to approve".into(),

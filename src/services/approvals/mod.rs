@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use super::notifier::{Posted, Recipient, RequestCard};
+use super::notifier::{Posted, Recipient, RequestView};
 use super::outbound::Outbound;
 use super::payments::PaymentGateway;
 use super::prompts::{Lang, Prompts};
@@ -18,8 +18,8 @@ use crate::domain::order::{NewOrder, Order, OrderStatus, Payment};
 use crate::store::approvals::{Decision, Recorded};
 use crate::store::{Result, Store, StoreError, now_ms};
 
-mod card;
 mod delegation;
+mod request;
 mod sweep;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -55,10 +55,10 @@ impl Default for Timing {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decided {
     /// Recorded: the request as it now reads, for the message clicked.
-    Done(RequestCard),
+    Done(RequestView),
     /// Decided before, expired, or the order stopped waiting: a note for the clicker,
     /// and the request as it reads now.
-    TooLate { note: String, card: RequestCard },
+    TooLate { note: String, card: RequestView },
     /// Not theirs to decide: why.
     Refused(String),
 }
@@ -260,7 +260,7 @@ impl Approvals {
     /// can be reached; how many it reached.
     pub(super) async fn post(&self, a: &Approval, reminder: bool) -> Result<usize> {
         let order = self.order(&a.order_number).await?;
-        let card = self.card(a, &order, reminder).await?;
+        let card = self.request_view(a, &order, reminder).await?;
         let mut reached = 0;
         for notifier in self.outbound.notifiers() {
             for to in self
@@ -367,7 +367,7 @@ impl Approvals {
     }
 
     async fn too_late(&self, a: &Approval, order: &Order) -> Result<Decided> {
-        let card = self.card(a, order, false).await?;
+        let card = self.request_view(a, order, false).await?;
         let outcome = card.outcome.clone().unwrap_or_default();
         Ok(Decided::TooLate {
             note: self.lang().f(
@@ -450,7 +450,7 @@ impl Approvals {
                     String::new()
                 };
                 let order = self.order(&approval.order_number).await?;
-                let card = self.card(&approval, &order, false).await?;
+                let card = self.request_view(&approval, &order, false).await?;
                 let this = self.clone();
                 tokio::spawn(async move {
                     if let Err(e) = this.after_decision(approval, order, next, clicked).await {
@@ -535,7 +535,7 @@ impl Approvals {
     /// `except` was already updated by the answer to the click on it.
     async fn refresh(&self, order: &Order, except: Option<&Posted>) -> Result<()> {
         for a in self.store.approvals_of(&order.number).await? {
-            let card = self.card(&a, order, false).await?;
+            let card = self.request_view(&a, order, false).await?;
             let shown = a.shown_key();
             for at in self.store.approval_messages(&a.id).await? {
                 if self
@@ -553,7 +553,7 @@ impl Approvals {
 
     /// Rewrites one posted copy of a request, such as a stale one somebody clicked,
     /// unless it already shows the card or another click is doing it.
-    pub async fn repaint(&self, at: &Posted, card: &RequestCard) {
+    pub async fn repaint(&self, at: &Posted, card: &RequestView) {
         let shown = match self.store.approval(&card.approval_id).await {
             Ok(Some(a)) => a.shown_key(),
             Ok(None) => return,
@@ -578,7 +578,7 @@ impl Approvals {
     }
 
     /// Edits one copy whose edit was claimed; a failed edit is released for the next try.
-    async fn paint(&self, at: &Posted, card: &RequestCard, shown: &str) -> Result<()> {
+    async fn paint(&self, at: &Posted, card: &RequestView, shown: &str) -> Result<()> {
         let Some(notifier) = self.outbound.notifier(&at.platform) else {
             tracing::warn!(platform = %at.platform, "no notifier for an approval request's platform");
             return self

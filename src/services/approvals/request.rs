@@ -4,12 +4,17 @@
 use super::{Approvals, DAY_MS, LINES_SHOWN, when};
 use crate::domain::approval::{Approval, Status, Why};
 use crate::domain::order::{Order, OrderStatus, Payment};
-use crate::services::notifier::RequestCard;
+use crate::services::notifier::RequestView;
 use crate::store::Result;
 
 impl Approvals {
     /// The request as it reads now: everything an approver needs, and how it ended.
-    pub async fn card(&self, a: &Approval, order: &Order, reminder: bool) -> Result<RequestCard> {
+    pub async fn request_view(
+        &self,
+        a: &Approval,
+        order: &Order,
+        reminder: bool,
+    ) -> Result<RequestView> {
         let l = self.lang();
         let d = &order.details;
         let org = self.org_name(&a.org_id).await?;
@@ -83,7 +88,7 @@ impl Approvals {
             "approval.title"
         };
         let outcome = self.outcome(a, order, &org).await?;
-        Ok(RequestCard {
+        Ok(RequestView {
             approval_id: a.id.clone(),
             title: l.f(title_key, &[("number", &order.number)]),
             body: l.f(

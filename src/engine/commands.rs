@@ -1,6 +1,6 @@
 //! The slash commands, declared once: name, description and options, their text keyed
-//! in `prompts/` (`command.NAME`, `command.NAME.OPTION`). Each channel renders this one
-//! table in its own form (Discord's application commands, Slack's manifest, the terminal's
+//! in `prompts/` (`command.NAME`, `command.NAME_OPTION`). Each channel renders this one
+//! table in its own form (a platform's registered commands or app manifest, the terminal's
 //! `/help`), and turns what a person typed back into a `Command` with `Command::named`.
 
 use super::event::Command;

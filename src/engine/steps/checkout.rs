@@ -105,20 +105,24 @@ pub async fn start(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.cart.is_empty() {
         return Err(Notice::info(t.lang.t("cart.checkout_empty")).into());
     }
-    may_order(t, &t.backend.account(t.account_id).await?)?;
+    let account = t.backend.account(t.account_id).await?;
+    may_order(t, &account)?;
     if !s.cart.totals(t.catalog).unavailable.is_empty() {
         return Err(Notice::error(t.lang.t("cart.checkout_unavailable")).into());
     }
     if s.checkout.is_none() {
-        s.checkout = Some(prefilled(s, t).await?);
+        s.checkout = Some(prefilled(s, t, &account).await?);
     }
     advance(s, t).await
 }
 
 /// A new checkout with what a returning buyer used last: organization, payment method
 /// and delivery. They still show in the summary, where Edit changes them.
-pub(super) async fn prefilled(s: &Session, t: &Turn<'_>) -> Result<Checkout, super::Fail> {
-    let account = t.backend.account(t.account_id).await?;
+pub(super) async fn prefilled(
+    s: &Session,
+    t: &Turn<'_>,
+    account: &Account,
+) -> Result<Checkout, super::Fail> {
     let mut c = Checkout {
         key: crate::domain::ids::letters(16),
         country: "US".into(),
@@ -131,7 +135,7 @@ pub(super) async fn prefilled(s: &Session, t: &Turn<'_>) -> Result<Checkout, sup
         .await?
         .into_iter()
         .next();
-    let mut org = default_org(&account);
+    let mut org = default_org(account);
     if let Some(last) = last {
         let d = &last.details;
         let valid = match &d.payment {

@@ -101,7 +101,7 @@ pub async fn buy_again(s: &mut Session, t: &Turn<'_>) -> Flow {
     }
     let mut c = match s.checkout.take() {
         Some(c) => c,
-        None => prefilled(s, t).await?,
+        None => prefilled(s, t, &account).await?,
     };
     for (id, line) in &added {
         if let Some(d) = &line.deployment

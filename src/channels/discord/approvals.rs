@@ -21,7 +21,7 @@ use super::{Outcome, identity, refuse};
 use crate::bot::Bot;
 use crate::domain::account::Identity;
 use crate::domain::approval::{MAX_REASON, Verdict};
-use crate::services::approvals::Decided;
+use crate::services::approvals::{ApprovalsAnswer, ApprovalsRequest, Decided};
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
 
 pub const PREFIX: &str = "apv:";
@@ -277,63 +277,49 @@ async fn command_inner(
     cmd: &CommandInteraction,
     who: &Identity,
 ) -> crate::store::Result<(CreateInteractionResponse, Outcome)> {
-    let l = bot.prompts().lang("en");
-    let approvals = bot.approvals();
-    let Some(me) = bot.store().account_id_for(who).await? else {
-        return Ok(refuse(&l.t("approval.pending_none"), Outcome::Ok));
+    let request = if let Some(CommandDataOptionValue::Boolean(true)) = option(cmd, "end") {
+        ApprovalsRequest::End
+    } else if let Some(CommandDataOptionValue::User(user)) = option(cmd, "delegate") {
+        let to_name = cmd
+            .data
+            .resolved
+            .users
+            .get(user)
+            .map(|u| u.global_name.clone().unwrap_or_else(|| u.name.clone()))
+            .unwrap_or_else(|| format!("<@{user}>"));
+        ApprovalsRequest::Delegate {
+            to: Identity::new(super::PLATFORM, super::PLATFORM, &user.get().to_string()),
+            to_name,
+            until: match option(cmd, "until") {
+                Some(CommandDataOptionValue::String(until)) => Some(until.clone()),
+                _ => None,
+            },
+        }
+    } else {
+        ApprovalsRequest::List
     };
-    if let Some(CommandDataOptionValue::Boolean(true)) = option(cmd, "end") {
-        return Ok(refuse(&approvals.end_delegation(&me).await?, Outcome::Ok));
-    }
-    if let Some(CommandDataOptionValue::User(user)) = option(cmd, "delegate") {
-        let Some(CommandDataOptionValue::String(until)) = option(cmd, "until") else {
-            return Ok(refuse(
-                &l.t("approval.delegate_needs_until"),
-                Outcome::Refused,
-            ));
-        };
-        let target = Identity::new(super::PLATFORM, super::PLATFORM, &user.get().to_string());
-        let Some(delegate) = bot.store().account_id_for(&target).await? else {
-            let name = cmd
-                .data
-                .resolved
-                .users
-                .get(user)
-                .map(|u| u.global_name.clone().unwrap_or_else(|| u.name.clone()))
-                .unwrap_or_else(|| format!("<@{user}>"));
-            return Ok(refuse(
-                &l.f("approval.delegate_unknown", &[("name", &name)]),
-                Outcome::Refused,
-            ));
-        };
-        return Ok(match approvals.delegate(&me, &delegate, until).await? {
-            Ok((_, text)) => refuse(&text, Outcome::Ok),
-            Err(why) => refuse(&why, Outcome::Refused),
-        });
-    }
-    let pending = approvals.pending_for(&me).await?;
-    if pending.is_empty() {
-        return Ok(refuse(&l.t("approval.pending_none"), Outcome::Ok));
-    }
-    let mut message = CreateInteractionResponseMessage::new().ephemeral(true);
-    let mut text = l.t("approval.pending_title");
-    if pending.len() > LISTED {
-        text.push('\n');
-        text.push_str(&l.f(
-            "approval.pending_more",
-            &[("count", &(pending.len() - LISTED))],
-        ));
-    }
-    let mut rows = Vec::new();
-    for (a, order) in pending.iter().take(LISTED) {
-        let card = approvals.request_view(a, order, false).await?;
-        message = message.add_embed(embed(&card));
-        rows.extend(buttons(&card));
-    }
-    Ok((
-        CreateInteractionResponse::Message(message.content(text).components(rows)),
-        Outcome::Ok,
-    ))
+    Ok(match bot.approvals().command(who, request, LISTED).await? {
+        ApprovalsAnswer::Note { text, refused } => refuse(
+            &text,
+            if refused {
+                Outcome::Refused
+            } else {
+                Outcome::Ok
+            },
+        ),
+        ApprovalsAnswer::Pending { title, requests } => {
+            let mut message = CreateInteractionResponseMessage::new().ephemeral(true);
+            let mut rows = Vec::new();
+            for view in &requests {
+                message = message.add_embed(embed(view));
+                rows.extend(buttons(view));
+            }
+            (
+                CreateInteractionResponse::Message(message.content(title).components(rows)),
+                Outcome::Ok,
+            )
+        }
+    })
 }
 
 /// Posts and updates requests, and sends private notes, through Discord's REST API.

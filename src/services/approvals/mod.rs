@@ -18,9 +18,12 @@ use crate::domain::order::{NewOrder, Order, OrderStatus, Payment};
 use crate::store::approvals::{Decision, Recorded};
 use crate::store::{Result, Store, StoreError, now_ms};
 
+mod command;
 mod delegation;
 mod request;
 mod sweep;
+
+pub use command::{ApprovalsAnswer, ApprovalsRequest};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;

@@ -12,7 +12,7 @@ use crate::demo;
 use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
 use crate::domain::deployment::Deployment;
-use crate::engine::backend::Backend;
+use crate::engine::backend::{Backend, BackendError};
 use crate::engine::event::{Command, Event};
 use crate::engine::session::Session;
 use crate::engine::view::{Notice, Reply};
@@ -42,7 +42,7 @@ pub enum BotError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("backend: {0}")]
-    Backend(String),
+    Backend(#[from] BackendError),
 }
 
 impl BotError {
@@ -300,7 +300,7 @@ impl Bot {
                 .engine
                 .handle(&mut session, &ctx, &self.backend, event.clone())
                 .await
-                .map_err(|e| BotError::Backend(e.0))?;
+                .map_err(BotError::Backend)?;
             if session.rev == expected {
                 return Ok(reply);
             }
@@ -347,12 +347,12 @@ impl Bot {
             .backend
             .account(&account_id)
             .await
-            .map_err(|e| BotError::Backend(e.0))?;
+            .map_err(BotError::Backend)?;
         let orgs: Vec<String> = account.memberships.into_iter().map(|m| m.org.id).collect();
         self.backend
             .search_deployments(&orgs, query, limit)
             .await
-            .map_err(|e| BotError::Backend(e.0))
+            .map_err(BotError::Backend)
     }
 
     /// Categories whose name or id contains `query`, as (id, name).

@@ -9,9 +9,17 @@ use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{Decline, NewOrder, Order, OrderKind};
 
+/// Why the world behind the engine could not answer. Either way the event fails as a
+/// whole, the user gets a short message with a reference, and the log the detail.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct BackendError(pub String);
+pub enum BackendError {
+    /// The store or a service failed.
+    #[error(transparent)]
+    Failed(Box<dyn std::error::Error + Send + Sync>),
+    /// Something the conversation relies on no longer exists (its account, an order).
+    #[error("{0} is gone")]
+    Gone(String),
+}
 
 /// What placing an order came to.
 #[derive(Debug, Clone, PartialEq)]

@@ -126,10 +126,9 @@ impl Backend for FakeBackend {
     }
 
     async fn place_order(&self, new: NewOrder) -> Result<Placed> {
-        let mut orders = self
-            .orders
-            .lock()
-            .map_err(|_| super::backend::BackendError("poisoned".into()))?;
+        let mut orders = self.orders.lock().map_err(|_| {
+            super::backend::BackendError::Gone("the fake's orders (poisoned)".into())
+        })?;
         if let Some(o) = orders.iter().find(|o| o.details.key == new.key) {
             return Ok(Placed::Done(Box::new(o.clone())));
         }
@@ -160,10 +159,9 @@ impl Backend for FakeBackend {
         kind: Option<OrderKind>,
         limit: usize,
     ) -> Result<Vec<Order>> {
-        let orders = self
-            .orders
-            .lock()
-            .map_err(|_| super::backend::BackendError("poisoned".into()))?;
+        let orders = self.orders.lock().map_err(|_| {
+            super::backend::BackendError::Gone("the fake's orders (poisoned)".into())
+        })?;
         Ok(orders
             .iter()
             .rev()
@@ -174,18 +172,16 @@ impl Backend for FakeBackend {
     }
 
     async fn order(&self, _account_id: &str, number: &str) -> Result<Option<Order>> {
-        let orders = self
-            .orders
-            .lock()
-            .map_err(|_| super::backend::BackendError("poisoned".into()))?;
+        let orders = self.orders.lock().map_err(|_| {
+            super::backend::BackendError::Gone("the fake's orders (poisoned)".into())
+        })?;
         Ok(orders.iter().find(|o| o.number == number).cloned())
     }
 
     async fn convert_quote(&self, _account_id: &str, number: &str) -> Result<Converted> {
-        let mut orders = self
-            .orders
-            .lock()
-            .map_err(|_| super::backend::BackendError("poisoned".into()))?;
+        let mut orders = self.orders.lock().map_err(|_| {
+            super::backend::BackendError::Gone("the fake's orders (poisoned)".into())
+        })?;
         let Some(o) = orders
             .iter_mut()
             .find(|o| o.number == number && o.status == OrderStatus::Quote)

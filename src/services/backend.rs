@@ -35,7 +35,7 @@ pub struct StoreBackend {
 }
 
 fn err(e: StoreError) -> BackendError {
-    BackendError(e.to_string())
+    BackendError::Failed(Box::new(e))
 }
 
 impl StoreBackend {
@@ -112,7 +112,7 @@ impl Backend for StoreBackend {
             .account(account_id)
             .await
             .map_err(err)?
-            .ok_or_else(|| BackendError(format!("account {account_id} is gone")))
+            .ok_or_else(|| BackendError::Gone(format!("account {account_id}")))
     }
 
     async fn search_deployments(
@@ -222,7 +222,7 @@ impl Backend for StoreBackend {
                 .map_err(err)?;
             return existing
                 .map(Self::result_of)
-                .ok_or_else(|| BackendError("an order vanished after a key conflict".into()));
+                .ok_or_else(|| BackendError::Gone("the order that won a key conflict".into()));
         }
         tracing::info!(number = %order.number, kind = order.kind.as_str(), status = order.status.as_str(), "order placed");
         if let (Some(a), false) = (&self.approvals, approvals.is_empty()) {

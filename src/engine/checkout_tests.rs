@@ -386,9 +386,7 @@ fn payment_methods_and_the_new_card_placeholder() {
 fn po_numbers_are_validated_and_terms_must_be_agreed() {
     let mut h = Harness::new();
     checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
-    h.submit_fields("Enter address", &address());
-    h.choose("Shipping rate", "ground");
-    h.click("Continue");
+    ship_by_ground(&mut h);
     h.choose("Payment method", "check");
     h.click("Yes");
     assert_eq!(h.step(), "po_number");
@@ -416,6 +414,13 @@ fn po_numbers_are_validated_and_terms_must_be_agreed() {
     assert_eq!(h.field("PO number"), "PO-2026/11_a.7");
 }
 
+/// The shipping step answered: the test address, Ground, Continue.
+fn ship_by_ground(h: &mut Harness) {
+    h.submit_fields("Enter address", &address());
+    h.choose("Shipping rate", "ground");
+    h.click("Continue");
+}
+
 fn address() -> std::collections::BTreeMap<String, String> {
     [
         ("name", "Dana Reyes"),
@@ -440,9 +445,7 @@ fn the_summary_edits_one_part_and_keeps_the_rest() {
         ],
     );
     h.click("Continue");
-    h.submit_fields("Enter address", &address());
-    h.choose("Shipping rate", "ground");
-    h.click("Continue");
+    ship_by_ground(&mut h);
     finish_to_summary(&mut h);
     let before = h.s.checkout.clone().unwrap();
     assert_eq!(
@@ -803,9 +806,7 @@ fn an_expired_quote_is_not_converted_and_buy_again_is_offered() {
 fn a_remembered_address_adds_no_shipping_to_a_cart_that_ships_nothing() {
     let mut h = Harness::new();
     checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
-    h.submit_fields("Enter address", &address());
-    h.choose("Shipping rate", "ground");
-    h.click("Continue");
+    ship_by_ground(&mut h);
     finish_to_summary(&mut h);
     h.click("Process order");
     assert_eq!(h.step(), "placed");
@@ -836,9 +837,7 @@ fn a_remembered_address_adds_no_shipping_to_a_cart_that_ships_nothing() {
 fn a_cart_change_after_the_review_tells_the_old_and_new_totals() {
     let mut h = Harness::new();
     checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
-    h.submit_fields("Enter address", &address());
-    h.choose("Shipping rate", "ground");
-    h.click("Continue");
+    ship_by_ground(&mut h);
     finish_to_summary(&mut h);
     let reviewed = h.field("Total").to_string();
     h.click("Edit cart");
@@ -968,9 +967,7 @@ fn control_and_bidi_characters_are_refused_in_every_field() {
             assert!(msg.contains("can't be accepted"), "{field}: {msg}");
         }
     }
-    h.submit_fields("Enter address", &address());
-    h.choose("Shipping rate", "ground");
-    h.click("Continue");
+    ship_by_ground(&mut h);
     h.choose("Payment method", "wire");
     h.click("Yes");
     for bad in HOSTILE {

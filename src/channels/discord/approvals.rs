@@ -140,10 +140,10 @@ fn answer(
                 refuse(&text, Outcome::Ok)
             }
         },
-        Decided::TooLate { note, card } => {
+        Decided::TooLate { note, card, shown } => {
             if let Some(c) = shared {
                 let (approvals, at) = (bot.approvals().clone(), posted(c));
-                tokio::spawn(async move { approvals.repaint(&at, &card).await });
+                tokio::spawn(async move { approvals.repaint(&at, &card, &shown).await });
             }
             refuse(&note, Outcome::Refused)
         }

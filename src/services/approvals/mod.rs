@@ -61,7 +61,12 @@ pub enum Decided {
     Done(RequestView),
     /// Decided before, expired, or the order stopped waiting: a note for the clicker,
     /// and the request as it reads now.
-    TooLate { note: String, card: RequestView },
+    TooLate {
+        note: String,
+        card: RequestView,
+        /// Which decision the request shows now (`Approval::shown_key`), for a repaint.
+        shown: String,
+    },
     /// Not theirs to decide: why.
     Refused(String),
 }
@@ -378,6 +383,7 @@ impl Approvals {
                 &[("number", &order.number), ("outcome", &outcome)],
             ),
             card,
+            shown: a.shown_key(),
         })
     }
 
@@ -556,22 +562,14 @@ impl Approvals {
 
     /// Rewrites one posted copy of a request, such as a stale one somebody clicked,
     /// unless it already shows the card or another click is doing it.
-    pub async fn repaint(&self, at: &Posted, card: &RequestView) {
-        let shown = match self.store.approval(&card.approval_id).await {
-            Ok(Some(a)) => a.shown_key(),
-            Ok(None) => return,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read an approval to repaint");
-                return;
-            }
-        };
+    pub async fn repaint(&self, at: &Posted, card: &RequestView, shown: &str) {
         match self
             .store
-            .claim_approval_repaint(&card.approval_id, at, &shown)
+            .claim_approval_repaint(&card.approval_id, at, shown)
             .await
         {
             Ok(true) => {
-                if let Err(e) = self.paint(at, card, &shown).await {
+                if let Err(e) = self.paint(at, card, shown).await {
                     tracing::warn!(error = %e, "could not release an approval repaint");
                 }
             }

@@ -10,15 +10,14 @@
 use rust_decimal::Decimal;
 use sqlx::FromRow;
 
-use super::audit::AUDIT_INSERT;
 use super::directory::new_id;
-use super::orders::{Transition, transition_in};
-use super::{Result, Store, StoreError, Tx};
+use super::transitions::{self, Entry, Transition, transition_in};
+use super::{Result, Store, StoreError};
 use crate::domain::account::Identity;
 use crate::domain::approval::{
     Approval, Delegation, Policy, Posted, Status, Verdict, Why, shown_key,
 };
-use crate::domain::order::{Order, OrderStatus};
+use crate::domain::order::OrderStatus;
 
 #[derive(FromRow)]
 struct Row {
@@ -72,30 +71,6 @@ fn money(text: Option<String>) -> Result<Option<Decimal>> {
             .map_err(|_| StoreError::Corrupt(format!("approval limit {t}")))
     })
     .transpose()
-}
-
-/// Records that `order` waits for `org`'s approval since `at`; part of placing the order
-/// or converting its quote.
-pub(super) async fn insert_approval(
-    tx: &mut Tx<'_>,
-    order: &Order,
-    org: &str,
-    why: &Why,
-    at: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO approvals (id, order_number, org_id, requested_by, why, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
-    )
-    .bind(new_id("apv"))
-    .bind(&order.number)
-    .bind(org)
-    .bind(&order.details.account_id)
-    .bind(why.as_stored())
-    .bind(at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// A decision to record: who clicked, for whom, and when.
@@ -224,16 +199,15 @@ impl Store {
             Verdict::Approve => format!("approved by {}", d.described),
             Verdict::Reject { reason } => format!("rejected by {}: {reason}", d.described),
         };
-        sqlx::query(AUDIT_INSERT)
-            .bind(new_id("audit"))
-            .bind(&number)
-            .bind(d.at)
-            .bind(d.actor)
-            .bind(format!("approval {org}"))
-            .bind(Status::Pending.as_str())
-            .bind(outcome)
-            .execute(&mut *tx)
-            .await?;
+        let entry = Entry {
+            number: &number,
+            at: d.at,
+            actor: d.actor,
+            action: &format!("approval {org}"),
+            old: Some(Status::Pending.as_str()),
+            new: Some(&outcome),
+        };
+        transitions::append(&mut *tx, &entry).await?;
         let (waiting,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM approvals WHERE order_number = $1 AND status <> 'approved'",
         )
@@ -307,16 +281,15 @@ impl Store {
                     .bind(approval_id)
                     .fetch_one(&mut *tx)
                     .await?;
-            sqlx::query(AUDIT_INSERT)
-                .bind(new_id("audit"))
-                .bind(number)
-                .bind(at)
-                .bind("system")
-                .bind(format!("reminder {org}"))
-                .bind(None::<String>)
-                .bind("sent")
-                .execute(&mut *tx)
-                .await?;
+            let entry = Entry {
+                number: &number,
+                at,
+                actor: "system",
+                action: &format!("reminder {org}"),
+                old: None,
+                new: Some("sent"),
+            };
+            transitions::append(&mut *tx, &entry).await?;
         }
         tx.commit().await?;
         Ok(claimed)
@@ -385,16 +358,15 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?;
         for (org,) in orgs {
-            sqlx::query(AUDIT_INSERT)
-                .bind(new_id("audit"))
-                .bind(&number)
-                .bind(at)
-                .bind("system")
-                .bind(format!("approval {org}"))
-                .bind(Status::Pending.as_str())
-                .bind(Status::Expired.as_str())
-                .execute(&mut *tx)
-                .await?;
+            let entry = Entry {
+                number: &number,
+                at,
+                actor: "system",
+                action: &format!("approval {org}"),
+                old: Some(Status::Pending.as_str()),
+                new: Some(Status::Expired.as_str()),
+            };
+            transitions::append(&mut *tx, &entry).await?;
         }
         transition_in(
             &mut tx,

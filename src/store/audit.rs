@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::directory::new_id;
+use super::transitions::{self, Entry};
 use super::{Result, Store, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -16,11 +16,6 @@ pub struct AuditEntry {
     pub new_value: Option<String>,
 }
 
-/// Appends an entry with the order's next sequence number. Binds: id, order number, at,
-/// actor, action, old value, new value.
-pub(super) const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, order_number, seq, at, actor, action, old_value, new_value) \
-     SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7 FROM audit_log WHERE order_number = $2";
-
 impl Store {
     pub async fn record_audit(
         &self,
@@ -30,17 +25,15 @@ impl Store {
         old_value: Option<&str>,
         new_value: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(AUDIT_INSERT)
-            .bind(new_id("audit"))
-            .bind(order_number)
-            .bind(now_ms())
-            .bind(actor)
-            .bind(action)
-            .bind(old_value)
-            .bind(new_value)
-            .execute(&self.write)
-            .await?;
-        Ok(())
+        let entry = Entry {
+            number: order_number,
+            at: now_ms(),
+            actor,
+            action,
+            old: old_value,
+            new: new_value,
+        };
+        transitions::append(&self.write, &entry).await
     }
 
     /// An order's history, oldest first.

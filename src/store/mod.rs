@@ -16,6 +16,7 @@ mod orders;
 mod session_writer;
 mod sessions;
 mod startup_lock;
+mod transitions;
 
 pub use sessions::StoredSession;
 pub use startup_lock::StartupLock;

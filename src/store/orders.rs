@@ -2,10 +2,9 @@
 
 use sqlx::FromRow;
 
-use super::audit::AUDIT_INSERT;
-use super::directory::new_id;
-use super::{Result, Store, StoreError, Tx, now_ms};
-use crate::domain::approval::{Status, Why};
+use super::transitions::{self, Entry, Transition, transition_in};
+use super::{Result, Store, StoreError, now_ms};
+use crate::domain::approval::Why;
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderLine, OrderStatus};
 
 /// What a line was assigned to, as the audit trail records it.
@@ -59,60 +58,6 @@ impl Row {
 }
 
 const COLUMNS: &str = "number, kind, status, created_at, body";
-
-/// A status change, with the conditions it needs and who makes it.
-pub(super) struct Transition<'a> {
-    pub number: &'a str,
-    pub account: Option<&'a str>,
-    pub from: Option<OrderStatus>,
-    pub to: OrderStatus,
-    pub kind: Option<OrderKind>,
-    pub actor: &'a str,
-}
-
-/// Applies `t` inside `tx`; false (and nothing written) if its conditions do not hold.
-/// The first statement is a write that takes the order's lock (a SQLite transaction that
-/// read first could not upgrade, see DESIGN.md; a PostgreSQL one that lost a race now
-/// sees the winner's status), so a change that lost to another is not audited.
-pub(super) async fn transition_in(tx: &mut Tx<'_>, t: &Transition<'_>) -> Result<bool> {
-    let conditions = "number = $1 AND ($2 = '' OR account_id = $2) AND ($3 = '' OR status = $3)";
-    let locked = sqlx::query(&format!(
-        "UPDATE orders SET updated_at = updated_at WHERE {conditions}"
-    ))
-    .bind(t.number)
-    .bind(t.account.unwrap_or(""))
-    .bind(t.from.map_or("", OrderStatus::as_str))
-    .execute(&mut **tx)
-    .await?;
-    if locked.rows_affected() == 0 {
-        return Ok(false);
-    }
-    let (old,): (String,) = sqlx::query_as("SELECT status FROM orders WHERE number = $1")
-        .bind(t.number)
-        .fetch_one(&mut **tx)
-        .await?;
-    sqlx::query(
-        "UPDATE orders SET status = $1, kind = CASE WHEN $2 = '' THEN kind ELSE $2 END, updated_at = $3 \
-         WHERE number = $4",
-    )
-    .bind(t.to.as_str())
-    .bind(t.kind.map_or("", OrderKind::as_str))
-    .bind(now_ms())
-    .bind(t.number)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(AUDIT_INSERT)
-        .bind(new_id("audit"))
-        .bind(t.number)
-        .bind(now_ms())
-        .bind(t.actor)
-        .bind("status")
-        .bind(old)
-        .bind(t.to.as_str())
-        .execute(&mut **tx)
-        .await?;
-    Ok(true)
-}
 
 impl Store {
     /// The next order number, such as `CB-100001`. A number is never handed out twice;
@@ -168,24 +113,20 @@ impl Store {
                 entries.push((format!("assignment line {}", i + 1), assigned));
             }
         }
-        for (org, why) in approvals {
-            entries.push((
-                format!("approval {org}"),
-                Status::Pending.as_str().to_string(),
-            ));
-            super::approvals::insert_approval(&mut tx, order, org, why, order.created_at).await?;
+        let at = now_ms();
+        for (action, new) in &entries {
+            let entry = Entry {
+                number: &order.number,
+                at,
+                actor,
+                action,
+                old: None,
+                new: Some(new),
+            };
+            transitions::append(&mut *tx, &entry).await?;
         }
-        for (action, new_value) in entries {
-            sqlx::query(AUDIT_INSERT)
-                .bind(new_id("audit"))
-                .bind(&order.number)
-                .bind(now_ms())
-                .bind(actor)
-                .bind(action)
-                .bind(None::<String>)
-                .bind(new_value)
-                .execute(&mut *tx)
-                .await?;
+        for (org, why) in approvals {
+            transitions::open_approval(&mut tx, order, org, why, order.created_at).await?;
         }
         tx.commit().await?;
         Ok(true)
@@ -305,17 +246,7 @@ impl Store {
                 return Err(StoreError::Corrupt(format!("quote {number} vanished")));
             };
             for (org, why) in approvals {
-                super::approvals::insert_approval(&mut tx, &order, org, why, now_ms()).await?;
-                sqlx::query(AUDIT_INSERT)
-                    .bind(new_id("audit"))
-                    .bind(number)
-                    .bind(now_ms())
-                    .bind(account_id)
-                    .bind(format!("approval {org}"))
-                    .bind(None::<String>)
-                    .bind(Status::Pending.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+                transitions::open_approval(&mut tx, &order, org, why, now_ms()).await?;
             }
         }
         tx.commit().await?;

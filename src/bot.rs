@@ -17,11 +17,12 @@ use crate::engine::event::{Command, Event};
 use crate::engine::session::Session;
 use crate::engine::view::{Notice, Reply};
 use crate::engine::{Ctx, Engine};
+pub use crate::failure::Failure;
+use crate::prompts::Prompts;
 use crate::services::approvals::Approvals;
 use crate::services::backend::StoreBackend;
 use crate::services::outbound::Outbound;
 use crate::services::payments::{PaymentGateway, SandboxGateway};
-use crate::services::prompts::Prompts;
 use crate::store::{Store, StoreError, StoredSession, now_ms};
 
 /// How often a process checks whether another one imported a new catalog.
@@ -46,16 +47,15 @@ pub enum BotError {
 }
 
 impl BotError {
-    /// What the user is told: short, with what to do next. `reference` ties it to the log.
-    pub fn user_message(&self, prompts: &Prompts, locale: &str, reference: &str) -> String {
-        let lang = prompts.lang(locale);
+    /// What the user is told when the bot refused rather than failed: a prompt key for
+    /// a short text with what to do next. `None` for a failure of the store or a service,
+    /// which is told through `Failure::internal`.
+    pub fn refusal(&self) -> Option<&'static str> {
         match self {
-            BotError::NotLinked(_) => lang.t("error.not_linked"),
-            BotError::NoCatalog => lang.t("error.no_catalog"),
-            BotError::Contended => lang.t("error.busy"),
-            BotError::Store(_) | BotError::Backend(_) => {
-                lang.f("error.internal", &[("reference", &reference)])
-            }
+            BotError::NotLinked(_) => Some("error.not_linked"),
+            BotError::NoCatalog => Some("error.no_catalog"),
+            BotError::Contended => Some("error.busy"),
+            BotError::Store(_) | BotError::Backend(_) => None,
         }
     }
 }
@@ -75,13 +75,6 @@ fn carries_card_number(event: &Event) -> bool {
         | Event::Click { .. }
         | Event::Choose { .. } => false,
     }
-}
-
-/// A user-facing failure: the text to show and the reference logged with the detail.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Failure {
-    pub text: String,
-    pub reference: String,
 }
 
 pub struct Bot {
@@ -124,7 +117,7 @@ impl Bot {
             gateway.clone(),
             outbound.clone(),
             prompts.clone(),
-            config.approval_timing(),
+            config.approval_settings(),
         ));
         Ok(Bot {
             engine: Engine::new(prompts, config.settings()),
@@ -224,15 +217,17 @@ impl Bot {
     ) -> Result<Reply, Failure> {
         self.handle_in(who, locale, event, reply_handle)
             .await
-            .map_err(|e| {
-                let reference = format!("{:08x}", rand::random::<u32>());
-                match &e {
-                    BotError::NotLinked(_) => tracing::info!(%who, reference, "refused: {e}"),
-                    _ => tracing::error!(%who, reference, error = %e, "event failed"),
+            .map_err(|e| match e.refusal() {
+                None => {
+                    Failure::internal(self.prompts(), locale, &format!("an event of {who}"), &e)
                 }
-                Failure {
-                    text: e.user_message(self.prompts(), locale, &reference),
-                    reference,
+                Some(key) => {
+                    let reference = crate::failure::reference();
+                    tracing::info!(%who, reference, "refused: {e}");
+                    Failure {
+                        text: self.prompts().get(locale, key).to_string(),
+                        reference,
+                    }
                 }
             })
     }

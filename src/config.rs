@@ -73,13 +73,15 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The approval timings, and the payment texts an approved order's requester gets.
-    pub fn approval_timing(&self) -> crate::services::approvals::Timing {
-        crate::services::approvals::Timing {
+    /// The approval timings, the payment texts an approved order's requester gets, and
+    /// the locale of texts that several people read.
+    pub fn approval_settings(&self) -> crate::services::approvals::Settings {
+        crate::services::approvals::Settings {
             remind_after_ms: i64::from(self.approval_remind_hours) * 3_600_000,
             expire_after_ms: i64::from(self.approval_expire_days) * 86_400_000,
             wire_instructions: self.wire_instructions.clone(),
             check_instructions: self.check_instructions.clone(),
+            locale: self.default_locale.clone(),
         }
     }
 

@@ -137,7 +137,7 @@ impl Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::prompts::Prompts;
+    use crate::prompts::Prompts;
 
     #[test]
     fn every_command_has_its_text_and_a_meaning() {

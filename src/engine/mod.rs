@@ -29,7 +29,7 @@ use std::time::Duration;
 use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
 use crate::domain::text;
-use crate::services::prompts::Prompts;
+use crate::prompts::Prompts;
 use action::ActionId;
 use backend::{Backend, BackendError};
 use event::Event;

@@ -12,7 +12,7 @@ use super::{Ctx, Engine, Settings};
 use crate::domain::account::Identity;
 use crate::domain::catalog::{Catalog, Product};
 use crate::import::catalog::demo_catalog;
-use crate::services::prompts::Prompts;
+use crate::prompts::Prompts;
 
 const TTL: Duration = Duration::from_secs(24 * 3600);
 

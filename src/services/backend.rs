@@ -457,7 +457,7 @@ mod tests {
             store.clone(),
             gateway.clone(),
             crate::services::outbound::Outbound::default(),
-            Arc::new(crate::services::prompts::Prompts::embedded().unwrap()),
+            Arc::new(crate::prompts::Prompts::embedded().unwrap()),
             Default::default(),
         ));
         let backend = StoreBackend::new(store.clone(), gateway).with_approvals(approvals);

@@ -1,10 +1,9 @@
 //! Services the engine and the channels lean on that are neither storage nor platform:
-//! the store-backed backend, payments, and prompts.
+//! the store-backed backend, payments, approvals, settling orders and the outbound ports.
 
 pub mod approvals;
 pub mod backend;
 pub mod notifier;
 pub mod outbound;
 pub mod payments;
-pub mod prompts;
 pub mod settle;

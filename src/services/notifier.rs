@@ -39,9 +39,16 @@ impl RequestView {
     }
 }
 
+/// Why a message could not be posted, updated or sent.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct NotifyError(pub String);
+pub enum NotifyError {
+    /// A channel, person or message id that is not one on this platform.
+    #[error("'{0}' is not an address on this platform")]
+    BadAddress(String),
+    /// The platform refused or could not be reached; the source says which.
+    #[error("the platform did not take it: {0}")]
+    Platform(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
 
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]

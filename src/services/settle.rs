@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use super::payments::{PaymentError, PaymentGateway};
-use super::prompts::Lang;
 use crate::domain::order::{Decline, Order, OrderStatus, Payment};
 use crate::store::{Result, Store};
 
@@ -66,16 +65,6 @@ impl Settle {
             .set_order_status(&order.number, status, "system")
             .await?;
         Ok(settled)
-    }
-}
-
-/// Why a payment failed, in words for the buyer.
-pub fn decline_reason(lang: &Lang<'_>, why: &Decline) -> String {
-    match why {
-        Decline::Issuer(reason) => reason.clone(),
-        Decline::CardGone => lang.t("payment.reason_card_gone"),
-        Decline::Unavailable => lang.t("payment.reason_unavailable"),
-        Decline::Earlier => lang.t("payment.reason_earlier"),
     }
 }
 

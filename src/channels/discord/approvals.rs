@@ -18,10 +18,10 @@ use serenity::all::{
 
 use super::render::{self, cut};
 use super::{Outcome, identity, refuse};
-use crate::bot::Bot;
+use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
 use crate::domain::approval::{MAX_REASON, Verdict};
-use crate::services::approvals::{ApprovalsAnswer, ApprovalsRequest, Decided};
+use crate::services::approvals::{ApprovalError, ApprovalsAnswer, ApprovalsRequest, Decided};
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
 
 pub const PREFIX: &str = "apv:";
@@ -110,32 +110,33 @@ fn posted(c: &ComponentInteraction) -> Posted {
     }
 }
 
-fn failed(bot: &Bot, e: &crate::store::StoreError) -> (CreateInteractionResponse, Outcome) {
-    let reference = format!("{:08x}", rand::random::<u32>());
-    tracing::error!(%reference, error = %e, "approval failed");
-    let text = bot
-        .prompts()
-        .lang("en")
-        .f("error.internal", &[("reference", &reference)]);
-    refuse(&text, Outcome::Failed)
+fn failed(
+    bot: &Bot,
+    locale: &str,
+    e: &crate::store::StoreError,
+) -> (CreateInteractionResponse, Outcome) {
+    let f = Failure::internal(bot.prompts(), locale, "an approval", e);
+    refuse(&f.text, Outcome::Failed)
 }
 
 /// How a decision is answered. On a shared request message, a recorded decision
-/// rewrites the message for everyone; anything else is a private note, and a stale
-/// message is repainted as the request now reads.
+/// rewrites the message for everyone; anything else is a private note in the clicker's
+/// locale, and a stale message is repainted as the request now reads.
 fn answer(
     bot: &Bot,
+    locale: &str,
     decided: Decided,
     on: Option<&ComponentInteraction>,
 ) -> (CreateInteractionResponse, Outcome) {
     let shared = on.filter(|c| !ephemeral(c));
+    let l = bot.prompts().lang(locale);
     match decided {
-        Decided::Done(card) => match shared {
-            Some(_) => (update(&card), Outcome::Ok),
+        Decided::Done(view) => match shared {
+            Some(_) => (update(&view), Outcome::Ok),
             None => {
-                let text = bot.prompts().lang("en").f(
+                let text = l.f(
                     "approval.recorded",
-                    &[("outcome", &card.outcome.clone().unwrap_or_default())],
+                    &[("outcome", &view.outcome.clone().unwrap_or_default())],
                 );
                 refuse(&text, Outcome::Ok)
             }
@@ -145,18 +146,19 @@ fn answer(
                 let (approvals, at) = (bot.approvals().clone(), posted(c));
                 tokio::spawn(async move { approvals.repaint(&at, &card, &shown).await });
             }
-            refuse(&note, Outcome::Refused)
+            refuse(&note.text(&l), Outcome::Refused)
         }
-        Decided::Refused(why) => refuse(&why, Outcome::Refused),
+        Decided::Refused(why) => refuse(&why.text(&l), Outcome::Refused),
     }
 }
 
 /// A click on a request's button.
 pub async fn click(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionResponse, Outcome) {
     let who = identity(&c.user);
+    let locale = c.locale.as_str();
     let Some((verb, approval)) = parse(&c.data.custom_id) else {
         return refuse(
-            bot.prompts().get("en", "discord.unsupported"),
+            bot.prompts().get(locale, "discord.unsupported"),
             Outcome::Refused,
         );
     };
@@ -167,15 +169,15 @@ pub async fn click(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionRes
             approvals
                 .decide(&who, approval, Verdict::Approve, clicked)
                 .await
-                .map(|d| answer(bot, d, Some(c)))
+                .map(|d| answer(bot, locale, d, Some(c)))
         }
         REJECT => match approvals.check(&who, approval).await {
-            Ok(None) => Ok((reason_modal(bot, approval), Outcome::Ok)),
-            Ok(Some(d)) => Ok(answer(bot, d, Some(c))),
+            Ok(None) => Ok((reason_modal(bot, locale, approval), Outcome::Ok)),
+            Ok(Some(d)) => Ok(answer(bot, locale, d, Some(c))),
             Err(e) => Err(e),
         },
-        DETAILS => approvals.details(&who, approval).await.map(|d| match d {
-            Ok((title, lines)) => (
+        DETAILS => match approvals.details(&who, locale, approval).await {
+            Ok((title, lines)) => Ok((
                 CreateInteractionResponse::Message(
                     CreateInteractionResponseMessage::new()
                         .embed(
@@ -186,19 +188,23 @@ pub async fn click(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionRes
                         .ephemeral(true),
                 ),
                 Outcome::Ok,
-            ),
-            Err(why) => refuse(&why, Outcome::Refused),
-        }),
+            )),
+            Err(ApprovalError::Refused(why)) => Ok(refuse(
+                &why.text(&bot.prompts().lang(locale)),
+                Outcome::Refused,
+            )),
+            Err(ApprovalError::Store(e)) => Err(e),
+        },
         _ => Ok(refuse(
-            bot.prompts().get("en", "discord.unsupported"),
+            bot.prompts().get(locale, "discord.unsupported"),
             Outcome::Refused,
         )),
     };
-    result.unwrap_or_else(|e| failed(bot, &e))
+    result.unwrap_or_else(|e| failed(bot, locale, &e))
 }
 
-fn reason_modal(bot: &Bot, approval: &str) -> CreateInteractionResponse {
-    let l = bot.prompts().lang("en");
+fn reason_modal(bot: &Bot, locale: &str, approval: &str) -> CreateInteractionResponse {
+    let l = bot.prompts().lang(locale);
     let input = CreateInputText::new(
         InputTextStyle::Paragraph,
         cut(&l.t("approval.reason_label"), render::MAX_INPUT_LABEL),
@@ -218,9 +224,10 @@ fn reason_modal(bot: &Bot, approval: &str) -> CreateInteractionResponse {
 /// The reason modal, submitted: the rejection.
 pub async fn submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResponse, Outcome) {
     let who = identity(&m.user);
+    let locale = m.locale.as_str();
     let Some((REASON, approval)) = parse(&m.data.custom_id) else {
         return refuse(
-            bot.prompts().get("en", "discord.unsupported"),
+            bot.prompts().get(locale, "discord.unsupported"),
             Outcome::Refused,
         );
     };
@@ -248,9 +255,9 @@ pub async fn submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionRespon
         .decide(&who, approval, Verdict::Reject { reason }, clicked)
         .await
     {
-        Ok(Decided::Done(card)) if shared.is_some() => (update(&card), Outcome::Ok),
-        Ok(d) => answer(bot, d, None),
-        Err(e) => failed(bot, &e),
+        Ok(Decided::Done(view)) if shared.is_some() => (update(&view), Outcome::Ok),
+        Ok(d) => answer(bot, locale, d, None),
+        Err(e) => failed(bot, locale, &e),
     }
 }
 
@@ -268,7 +275,7 @@ pub async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionR
     let who = identity(&cmd.user);
     match command_inner(bot, cmd, &who).await {
         Ok(r) => r,
-        Err(e) => failed(bot, &e),
+        Err(e) => failed(bot, &cmd.locale, &e),
     }
 }
 
@@ -298,7 +305,11 @@ async fn command_inner(
     } else {
         ApprovalsRequest::List
     };
-    Ok(match bot.approvals().command(who, request, LISTED).await? {
+    let answer = bot
+        .approvals()
+        .command(who, &cmd.locale, request, LISTED)
+        .await?;
+    Ok(match answer {
         ApprovalsAnswer::Note { text, refused } => refuse(
             &text,
             if refused {
@@ -337,11 +348,11 @@ fn snowflake(s: &str) -> Result<u64, NotifyError> {
     s.parse::<u64>()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| NotifyError(format!("'{s}' is not a Discord id")))
+        .ok_or_else(|| NotifyError::BadAddress(s.to_string()))
 }
 
 fn rest(e: serenity::Error) -> NotifyError {
-    NotifyError(e.to_string())
+    NotifyError::Platform(Box::new(e))
 }
 
 impl DiscordNotifier {

@@ -70,9 +70,14 @@ impl EventHandler for Handler {
             Heard::Ticket => {}
         }
         let who = identity(&msg.author);
+        // A message event says nothing of its author's locale (only interactions do).
         let reply = match self
             .bot
-            .respond(&who, "en", Event::Command(BotCommand::Ticket))
+            .respond(
+                &who,
+                &self.bot.config().default_locale,
+                Event::Command(BotCommand::Ticket),
+            )
             .await
         {
             Ok(r) => r,
@@ -127,7 +132,10 @@ async fn guard_card_number(bot: &Bot, ctx: &Context, msg: &Message) {
     {
         tracing::warn!(error = %e, "could not delete a message with a card number; check Manage Messages");
     }
-    let warning = CreateMessage::new().content(bot.prompts().get("en", "card.guard_discord"));
+    let warning = CreateMessage::new().content(
+        bot.prompts()
+            .get(&bot.config().default_locale, "card.guard_discord"),
+    );
     let sent = match msg.author.id.create_dm_channel(&ctx.http).await {
         Ok(dm) => dm.id.send_message(&ctx.http, warning).await.map(|_| ()),
         Err(e) => Err(e),
@@ -166,7 +174,7 @@ pub async fn register(config: &DiscordConfig, guild: Option<u64>) -> anyhow::Res
             .context("reading the application's id")?;
         http.set_application_id(app.id);
     }
-    let prompts = crate::services::prompts::Prompts::embedded()?;
+    let prompts = crate::prompts::Prompts::embedded()?;
     let commands = commands::all(&prompts);
     let set = match guild {
         Some(g) => GuildId::new(g).set_commands(&http, commands).await,

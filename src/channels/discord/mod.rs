@@ -75,7 +75,8 @@ pub async fn respond(bot: &Bot, interaction: Interaction) -> (CreateInteractionR
         Interaction::Component(c) => component(bot, &c).await,
         Interaction::Modal(m) => modal_submit(bot, &m).await,
         _ => refuse(
-            bot.prompts().get("en", "discord.unsupported"),
+            bot.prompts()
+                .get(&bot.config().default_locale, "discord.unsupported"),
             Outcome::Refused,
         ),
     }

@@ -36,11 +36,11 @@ impl ReplyUpdater for DiscordReplies {
         let message = CreateInteractionResponse::UpdateMessage(super::render::message(reply));
         let body = serde_json::to_value(&message)
             .map(|v| v["data"].clone())
-            .map_err(|e| NotifyError(e.to_string()))?;
+            .map_err(|e| NotifyError::Platform(Box::new(e)))?;
         self.http
             .edit_original_interaction_response(handle, &body, Vec::new())
             .await
-            .map_err(|e| NotifyError(e.to_string()))?;
+            .map_err(|e| NotifyError::Platform(Box::new(e)))?;
         Ok(())
     }
 }

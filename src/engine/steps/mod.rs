@@ -30,7 +30,7 @@ use super::session::{Session, Step};
 use super::view::{Notice, View};
 use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
-use crate::services::prompts::Lang;
+use crate::prompts::Lang;
 
 /// What a step function needs besides the session.
 #[derive(Clone, Copy)]

@@ -98,7 +98,7 @@ pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
             c.attempt += 1;
             c.payment = None;
             s.step = Step::Payment;
-            let reason = crate::services::settle::decline_reason(&t.lang, &why);
+            let reason = t.lang.decline(&why);
             Ok(Some(Notice::error(
                 t.lang.f("payment.declined", &[("reason", &reason)]),
             )))

@@ -2,7 +2,7 @@
 //! (start one until a day, or end it). Channels read the options into an
 //! `ApprovalsRequest` and render the `ApprovalsAnswer`.
 
-use super::Approvals;
+use super::{ApprovalError, Approvals, Refusal, day};
 use crate::domain::account::Identity;
 use crate::services::notifier::RequestView;
 use crate::store::Result;
@@ -50,22 +50,27 @@ fn refused(text: String) -> ApprovalsAnswer {
 }
 
 impl Approvals {
-    /// Answers `/approvals` for `who`, listing at most `shown` requests (the rest are
-    /// counted in the title).
+    /// Answers `/approvals` for `who`, in their `locale`, listing at most `shown`
+    /// requests (the rest are counted in the title).
     pub async fn command(
         &self,
         who: &Identity,
+        locale: &str,
         request: ApprovalsRequest,
         shown: usize,
     ) -> Result<ApprovalsAnswer> {
-        let l = self.lang();
+        let l = self.prompts.lang(locale);
         let Some(me) = self.store.account_id_for(who).await? else {
             return Ok(note(l.t("approval.pending_none")));
         };
         match request {
-            ApprovalsRequest::End => Ok(note(self.end_delegation(&me).await?)),
+            ApprovalsRequest::End => Ok(note(l.t(if self.end_delegation(&me).await? {
+                "approval.delegation_ended"
+            } else {
+                "approval.no_delegation"
+            }))),
             ApprovalsRequest::Delegate { until: None, .. } => {
-                Ok(refused(l.t("approval.delegate_needs_until")))
+                Ok(refused(Refusal::DelegateNeedsUntil.text(&l)))
             }
             ApprovalsRequest::Delegate {
                 to,
@@ -73,14 +78,19 @@ impl Approvals {
                 until: Some(until),
             } => {
                 let Some(delegate) = self.store.account_id_for(&to).await? else {
-                    return Ok(refused(
-                        l.f("approval.delegate_unknown", &[("name", &to_name)]),
-                    ));
+                    return Ok(refused(Refusal::DelegateUnknown { name: to_name }.text(&l)));
                 };
-                Ok(match self.delegate(&me, &delegate, &until).await? {
-                    Ok((_, text)) => note(text),
-                    Err(why) => refused(why),
-                })
+                match self.delegate(&me, &delegate, &until).await {
+                    Ok(d) => {
+                        let name = self.name_of(&d.delegate_id).await?;
+                        Ok(note(l.f(
+                            "approval.delegated",
+                            &[("delegate", &name), ("until", &day(d.ends_at - 1))],
+                        )))
+                    }
+                    Err(ApprovalError::Refused(why)) => Ok(refused(why.text(&l))),
+                    Err(ApprovalError::Store(e)) => Err(e),
+                }
             }
             ApprovalsRequest::List => {
                 let pending = self.pending_for(&me).await?;

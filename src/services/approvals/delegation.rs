@@ -1,6 +1,6 @@
 //! Delegation: an approver names someone to decide on their behalf until a date.
 
-use super::{Approvals, DAY_MS, MAX_DELEGATION_DAYS, day};
+use super::{ApprovalError, Approvals, DAY_MS, MAX_DELEGATION_DAYS, Refusal};
 use crate::domain::account::Role;
 use crate::domain::approval::Delegation;
 use crate::store::{Result, now_ms};
@@ -12,20 +12,19 @@ impl Approvals {
         approver: &str,
         delegate: &str,
         until: &str,
-    ) -> Result<std::result::Result<(Delegation, String), String>> {
-        let l = self.lang();
+    ) -> std::result::Result<Delegation, ApprovalError> {
         let Some(me) = self.store.account(approver).await? else {
-            return Ok(Err(l.t("approval.delegate_not_approver")));
+            return Err(Refusal::DelegateNotApprover.into());
         };
         if !me
             .memberships
             .iter()
             .any(|m| matches!(m.role, Role::Approver | Role::Admin))
         {
-            return Ok(Err(l.t("approval.delegate_not_approver")));
+            return Err(Refusal::DelegateNotApprover.into());
         }
         if approver == delegate {
-            return Ok(Err(l.t("approval.delegate_self")));
+            return Err(Refusal::DelegateSelf.into());
         }
         let now = now_ms();
         let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -35,24 +34,16 @@ impl Approvals {
             .map(|d| d.midnight().assume_utc().unix_timestamp() * 1000)
             .filter(|end| *end > now && *end <= now + MAX_DELEGATION_DAYS * DAY_MS);
         let Some(end) = end else {
-            return Ok(Err(l.f("approval.delegate_bad_date", &[("date", &until)])));
+            return Err(Refusal::DelegateBadDate {
+                date: until.to_string(),
+            }
+            .into());
         };
-        let d = self.store.delegate(approver, delegate, now, end).await?;
-        let name = self.name_of(delegate).await?;
-        let text = l.f(
-            "approval.delegated",
-            &[("delegate", &name), ("until", &day(end - 1))],
-        );
-        Ok(Ok((d, text)))
+        Ok(self.store.delegate(approver, delegate, now, end).await?)
     }
 
-    /// Ends the approver's delegation now; the text to show.
-    pub async fn end_delegation(&self, approver: &str) -> Result<String> {
-        let ended = self.store.end_delegations(approver, now_ms()).await?;
-        Ok(self.lang().t(if ended > 0 {
-            "approval.delegation_ended"
-        } else {
-            "approval.no_delegation"
-        }))
+    /// Ends the approver's delegation now; whether one was running.
+    pub async fn end_delegation(&self, approver: &str) -> Result<bool> {
+        Ok(self.store.end_delegations(approver, now_ms()).await? > 0)
     }
 }

@@ -10,20 +10,22 @@ use rust_decimal::Decimal;
 use super::notifier::{Posted, Recipient, RequestView};
 use super::outbound::Outbound;
 use super::payments::PaymentGateway;
-use super::prompts::{Lang, Prompts};
-use super::settle::{Settle, Settled, decline_reason};
+use super::settle::{Settle, Settled};
 use crate::domain::account::{Identity, Role};
 use crate::domain::approval::{Approval, MAX_REASON, Status, Verdict, Why};
 use crate::domain::order::{NewOrder, Order, OrderStatus, Payment};
+use crate::prompts::{Lang, Prompts};
 use crate::store::approvals::{Decision, Recorded};
 use crate::store::{Result, Store, StoreError, now_ms};
 
 mod command;
 mod delegation;
+mod refusal;
 mod request;
 mod sweep;
 
 pub use command::{ApprovalsAnswer, ApprovalsRequest};
+pub use refusal::{ApprovalError, Refusal};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -34,22 +36,26 @@ const LINES_SHOWN: usize = 8;
 /// The longest delegation.
 const MAX_DELEGATION_DAYS: i64 = 366;
 
-/// APPROVAL_REMIND_HOURS, APPROVAL_EXPIRE_DAYS and the texts for payment instructions.
+/// APPROVAL_REMIND_HOURS, APPROVAL_EXPIRE_DAYS, the texts for payment instructions, and
+/// DEFAULT_LOCALE for what several people read (a request in a channel) or someone reads
+/// later (a requester's notice): an answer to a click is in the clicker's own locale.
 #[derive(Debug, Clone)]
-pub struct Timing {
+pub struct Settings {
     pub remind_after_ms: i64,
     pub expire_after_ms: i64,
     pub wire_instructions: String,
     pub check_instructions: String,
+    pub locale: String,
 }
 
-impl Default for Timing {
+impl Default for Settings {
     fn default() -> Self {
-        Timing {
+        Settings {
             remind_after_ms: 24 * HOUR_MS,
             expire_after_ms: 7 * DAY_MS,
             wire_instructions: String::new(),
             check_instructions: String::new(),
+            locale: "en".into(),
         }
     }
 }
@@ -62,13 +68,13 @@ pub enum Decided {
     /// Decided before, expired, or the order stopped waiting: a note for the clicker,
     /// and the request as it reads now.
     TooLate {
-        note: String,
+        note: Refusal,
         card: RequestView,
         /// Which decision the request shows now (`Approval::shown_key`), for a repaint.
         shown: String,
     },
     /// Not theirs to decide: why.
-    Refused(String),
+    Refused(Refusal),
 }
 
 /// Why someone may decide, when they may.
@@ -93,7 +99,7 @@ pub struct Approvals {
     /// Where requests and notes can be sent, per platform; empty in the terminal chat.
     outbound: Outbound,
     prompts: Arc<Prompts>,
-    timing: Timing,
+    settings: Settings,
 }
 
 fn when(ms: i64) -> String {
@@ -116,19 +122,20 @@ impl Approvals {
         gateway: Arc<dyn PaymentGateway>,
         outbound: Outbound,
         prompts: Arc<Prompts>,
-        timing: Timing,
+        settings: Settings,
     ) -> Self {
         Approvals {
             settle: Settle::new(store.clone(), gateway),
             store,
             outbound,
             prompts,
-            timing,
+            settings,
         }
     }
 
+    /// The locale of shared texts; see `Settings`.
     fn lang(&self) -> Lang<'_> {
-        self.prompts.lang("en")
+        self.prompts.lang(&self.settings.locale)
     }
 
     /// The organizations whose policy wants to approve this order, and why. An order's
@@ -295,15 +302,14 @@ impl Approvals {
         account: &str,
         a: &Approval,
         now: i64,
-    ) -> Result<std::result::Result<Right, String>> {
-        let l = self.lang();
-        let org = self.org_name(&a.org_id).await?;
+    ) -> std::result::Result<Right, ApprovalError> {
         if account == a.requested_by {
-            return Ok(Err(l.f("approval.own_order", &[("org", &org)])));
+            let org = self.org_name(&a.org_id).await?;
+            return Err(Refusal::OwnOrder { org }.into());
         }
         let approvers = self.store.approvers_of(&a.org_id).await?;
         if approvers.iter().any(|x| x == account) {
-            return Ok(Ok(Right::Approver));
+            return Ok(Right::Approver);
         }
         let mut outside = None;
         for d in self.store.delegations_to(account).await? {
@@ -316,72 +322,68 @@ impl Approvals {
             }
             if d.approver_id == a.requested_by {
                 let approver = self.name_of(&d.approver_id).await?;
-                return Ok(Err(l.f(
-                    "approval.delegate_for_requester",
-                    &[("approver", &approver)],
-                )));
+                return Err(Refusal::DelegateForRequester { approver }.into());
             }
-            return Ok(Ok(Right::Delegate {
+            return Ok(Right::Delegate {
                 approver: d.approver_id,
-            }));
+            });
         }
         if let Some(d) = outside {
             let approver = self.name_of(&d.approver_id).await?;
-            return Ok(Err(l.f(
-                "approval.delegation_outside",
-                &[
-                    ("approver", &approver),
-                    ("from", &when(d.starts_at)),
-                    ("until", &when(d.ends_at)),
-                ],
-            )));
+            return Err(Refusal::DelegationOutside {
+                approver,
+                from: when(d.starts_at),
+                until: when(d.ends_at),
+            }
+            .into());
         }
-        Ok(Err(l.f("approval.not_approver", &[("org", &org)])))
+        let org = self.org_name(&a.org_id).await?;
+        Err(Refusal::NotApprover { org }.into())
     }
 
     /// Whether `who` may open the reason form: the same checks as deciding, nothing
     /// recorded. `None` when they may.
     pub async fn check(&self, who: &Identity, approval_id: &str) -> Result<Option<Decided>> {
-        let (account, a, order) = match self.load(who, approval_id).await? {
-            Ok(x) => x,
-            Err(refused) => return Ok(Some(refused)),
+        let checked = async {
+            let (account, a, order) = self.load(who, approval_id).await?;
+            self.right(&account, &a, now_ms()).await?;
+            if a.status != Status::Pending || order.status != OrderStatus::AwaitingApproval {
+                return Ok(Some(self.too_late(&a, &order).await?));
+            }
+            Ok(None)
         };
-        if let Err(why) = self.right(&account, &a, now_ms()).await? {
-            return Ok(Some(Decided::Refused(why)));
+        match checked.await {
+            Ok(d) => Ok(d),
+            Err(ApprovalError::Refused(why)) => Ok(Some(Decided::Refused(why))),
+            Err(ApprovalError::Store(e)) => Err(e),
         }
-        if a.status != Status::Pending || order.status != OrderStatus::AwaitingApproval {
-            return Ok(Some(self.too_late(&a, &order).await?));
-        }
-        Ok(None)
     }
 
+    /// The request and its order, with the account of `who`, who must have one.
     async fn load(
         &self,
         who: &Identity,
         approval_id: &str,
-    ) -> Result<std::result::Result<(String, Approval, Order), Decided>> {
-        let l = self.lang();
+    ) -> std::result::Result<(String, Approval, Order), ApprovalError> {
         let Some(a) = self.store.approval(approval_id).await? else {
-            return Ok(Err(Decided::Refused(l.t("approval.unknown"))));
+            return Err(Refusal::Unknown.into());
         };
         let Some(account) = self.store.account_id_for(who).await? else {
             let org = self.org_name(&a.org_id).await?;
-            return Ok(Err(Decided::Refused(
-                l.f("approval.not_approver", &[("org", &org)]),
-            )));
+            return Err(Refusal::NotApprover { org }.into());
         };
         let order = self.order(&a.order_number).await?;
-        Ok(Ok((account, a, order)))
+        Ok((account, a, order))
     }
 
     async fn too_late(&self, a: &Approval, order: &Order) -> Result<Decided> {
         let card = self.request_view(a, order, false).await?;
         let outcome = card.outcome.clone().unwrap_or_default();
         Ok(Decided::TooLate {
-            note: self.lang().f(
-                "approval.already",
-                &[("number", &order.number), ("outcome", &outcome)],
-            ),
+            note: Refusal::Already {
+                number: order.number.clone(),
+                outcome,
+            },
             card,
             shown: a.shown_key(),
         })
@@ -397,23 +399,31 @@ impl Approvals {
         verdict: Verdict,
         clicked: Option<Posted>,
     ) -> Result<Decided> {
-        let (account, a, order) = match self.load(who, approval_id).await? {
-            Ok(x) => x,
-            Err(refused) => return Ok(refused),
-        };
+        match self.try_decide(who, approval_id, verdict, clicked).await {
+            Ok(d) => Ok(d),
+            Err(ApprovalError::Refused(why)) => Ok(Decided::Refused(why)),
+            Err(ApprovalError::Store(e)) => Err(e),
+        }
+    }
+
+    async fn try_decide(
+        self: &Arc<Self>,
+        who: &Identity,
+        approval_id: &str,
+        verdict: Verdict,
+        clicked: Option<Posted>,
+    ) -> std::result::Result<Decided, ApprovalError> {
+        let (account, a, order) = self.load(who, approval_id).await?;
         let now = now_ms();
-        let right = match self.right(&account, &a, now).await? {
-            Ok(r) => r,
-            Err(why) => return Ok(Decided::Refused(why)),
-        };
+        let right = self.right(&account, &a, now).await?;
         let verdict = match verdict {
             Verdict::Reject { reason } => {
                 let reason: String = reason.trim().chars().take(MAX_REASON).collect();
                 if reason.is_empty() {
-                    return Ok(Decided::Refused(self.lang().t("approval.reason_needed")));
+                    return Err(Refusal::ReasonNeeded.into());
                 }
                 if let Err(problem) = crate::domain::text::check(&reason) {
-                    return Ok(Decided::Refused(self.lang().t(problem.prompt_key())));
+                    return Err(Refusal::Unclean(problem).into());
                 }
                 Verdict::Reject { reason }
             }
@@ -443,10 +453,10 @@ impl Approvals {
             })
             .await?;
         match recorded {
-            Recorded::Unknown => Ok(Decided::Refused(self.lang().t("approval.unknown"))),
+            Recorded::Unknown => Err(Refusal::Unknown.into()),
             Recorded::TooLate(a) => {
                 let order = self.order(&a.order_number).await?;
-                self.too_late(&a, &order).await
+                Ok(self.too_late(&a, &order).await?)
             }
             Recorded::Done {
                 approval,
@@ -478,14 +488,13 @@ impl Approvals {
         let d = &order.details;
         Ok(match self.settle.settle(order).await? {
             Settled::Paid => l.f("approval.next_paid", &[("total", &d.total)]),
-            Settled::Declined(why) => l.f(
-                "approval.next_declined",
-                &[("reason", &decline_reason(&l, &why))],
-            ),
+            Settled::Declined(why) => {
+                l.f("approval.next_declined", &[("reason", &l.decline(&why))])
+            }
             Settled::AwaitsPayment | Settled::Nothing => {
                 let (key, instructions) = match d.payment {
-                    Payment::Check => ("placed.check", &self.timing.check_instructions),
-                    _ => ("placed.wire", &self.timing.wire_instructions),
+                    Payment::Check => ("placed.check", &self.settings.check_instructions),
+                    _ => ("placed.wire", &self.settings.wire_instructions),
                 };
                 let how = l.f(
                     key,
@@ -641,9 +650,13 @@ impl Approvals {
         let mut out = Vec::new();
         for org in orgs {
             for a in self.store.pending_approvals(&org).await? {
-                if self.right(account, &a, now).await?.is_ok() {
-                    let order = self.order(&a.order_number).await?;
-                    out.push((a, order));
+                match self.right(account, &a, now).await {
+                    Ok(_) => {
+                        let order = self.order(&a.order_number).await?;
+                        out.push((a, order));
+                    }
+                    Err(ApprovalError::Refused(_)) => {}
+                    Err(ApprovalError::Store(e)) => return Err(e),
                 }
             }
         }
@@ -651,22 +664,17 @@ impl Approvals {
         Ok(out)
     }
 
-    /// The request's history for Details: the order's audit trail with names, for the
-    /// approvers, their delegates and the requester.
+    /// The request's history for Details, titled in `locale`: the order's audit trail
+    /// with names, for the approvers, their delegates and the requester.
     pub async fn details(
         &self,
         who: &Identity,
+        locale: &str,
         approval_id: &str,
-    ) -> Result<std::result::Result<(String, Vec<String>), String>> {
-        let (account, a, order) = match self.load(who, approval_id).await? {
-            Ok(x) => x,
-            Err(Decided::Refused(why)) => return Ok(Err(why)),
-            Err(_) => return Ok(Err(self.lang().t("approval.unknown"))),
-        };
-        if account != a.requested_by
-            && let Err(why) = self.right(&account, &a, now_ms()).await?
-        {
-            return Ok(Err(why));
+    ) -> std::result::Result<(String, Vec<String>), ApprovalError> {
+        let (account, a, order) = self.load(who, approval_id).await?;
+        if account != a.requested_by {
+            self.right(&account, &a, now_ms()).await?;
         }
         let mut names: HashMap<String, String> = HashMap::new();
         let mut lines = Vec::new();
@@ -685,9 +693,10 @@ impl Approvals {
             lines.push(format!("{} · {who} · {}: {change}", when(e.at), e.action));
         }
         let title = self
-            .lang()
+            .prompts
+            .lang(locale)
             .f("approval.details_title", &[("number", &order.number)]);
-        Ok(Ok((title, lines)))
+        Ok((title, lines))
     }
 
     /// An approval limit typed by an operator: a non-negative amount.

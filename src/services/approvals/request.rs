@@ -138,7 +138,7 @@ impl Approvals {
             )),
             (Status::Expired, _) => Some(l.f(
                 "approval.expired",
-                &[("days", &(self.timing.expire_after_ms / DAY_MS))],
+                &[("days", &(self.settings.expire_after_ms / DAY_MS))],
             )),
         })
     }

@@ -21,7 +21,7 @@ impl Approvals {
         }
         for a in self
             .store
-            .approvals_older_than(now - self.timing.expire_after_ms, 100)
+            .approvals_older_than(now - self.settings.expire_after_ms, 100)
             .await?
         {
             if let Some(expired) = self.store.expire_approval(&a.id, now).await? {
@@ -32,7 +32,7 @@ impl Approvals {
                     "approval.told_expired",
                     &[
                         ("number", &order.number),
-                        ("days", &(self.timing.expire_after_ms / DAY_MS)),
+                        ("days", &(self.settings.expire_after_ms / DAY_MS)),
                     ],
                 );
                 self.tell_requester(&order.details.account_id, &text)
@@ -41,7 +41,7 @@ impl Approvals {
         }
         for a in self
             .store
-            .approvals_older_than(now - self.timing.remind_after_ms, 100)
+            .approvals_older_than(now - self.settings.remind_after_ms, 100)
             .await?
         {
             if a.reminded_at.is_some() || !self.store.claim_reminder(&a.id, now).await? {

@@ -73,7 +73,7 @@ fn service(store: &Store, notifier: MockNotifier) -> Approvals {
         Arc::new(MockPaymentGateway::new()),
         Outbound::default().with_notifier(Arc::new(notifier)),
         Arc::new(Prompts::embedded().unwrap()),
-        Timing::default(),
+        Settings::default(),
     )
 }
 
@@ -92,7 +92,7 @@ async fn a_request_that_reached_nobody_is_announced_by_a_later_sweep() {
             *r == to && card.title == "Approval needed: order CB-9" && card.open()
         })
         .times(1)
-        .returning(|_, _| Err(NotifyError("the platform is unreachable".into())));
+        .returning(|_, _| Err(NotifyError::Platform("the platform is unreachable".into())));
     assert_eq!(service(&store, down).announce("CB-9").await.unwrap(), 0);
 
     let mut up = MockNotifier::new();
@@ -140,10 +140,12 @@ async fn a_requester_who_is_an_approver_is_not_asked_and_cannot_decide() {
         .decide(&me, &id, Verdict::Approve, None)
         .await
         .unwrap();
-    assert!(
-        matches!(&decided, Decided::Refused(why) if why.contains("You requested this order")),
-        "{decided:?}"
-    );
+    let Decided::Refused(why @ Refusal::OwnOrder { .. }) = &decided else {
+        panic!("{decided:?}");
+    };
+    let prompts = crate::prompts::Prompts::embedded().unwrap();
+    let told = why.text(&prompts.lang("en-GB"));
+    assert!(told.contains("You requested this order"), "{told}");
     assert!(approvals.pending_for(&approver).await.unwrap().is_empty());
 }
 
@@ -188,7 +190,7 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
         Arc::new(gateway),
         Outbound::default().with_notifier(Arc::new(notifier)),
         Arc::new(Prompts::embedded().unwrap()),
-        Timing::default(),
+        Settings::default(),
     ));
     let id = store.approvals_of("CB-10").await.unwrap().remove(0).id;
     let approver = Identity::new("console", "local", "approver");
@@ -269,7 +271,7 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
             .with_notifier(notifier("console", "approver"))
             .with_notifier(notifier("other", "u-approver")),
         Arc::new(Prompts::embedded().unwrap()),
-        Timing::default(),
+        Settings::default(),
     ));
     assert_eq!(approvals.announce("CB-9").await.unwrap(), 1);
     let id = store.approvals_of("CB-9").await.unwrap().remove(0).id;

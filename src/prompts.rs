@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-const EMBEDDED: &[(&str, &str)] = &[("en", include_str!("../../prompts/en.toml"))];
+use crate::domain::order::Decline;
+
+const EMBEDDED: &[(&str, &str)] = &[("en", include_str!("../prompts/en.toml"))];
 const FALLBACK: &str = "en";
 
 #[derive(Debug, Clone)]
@@ -38,11 +40,16 @@ impl Prompts {
         Ok(Prompts { locales })
     }
 
-    /// The text for `key` in `locale`, else English, else the key itself (which a test
+    /// The text for `key` in `locale` (a platform's tag such as `de` or `en-GB`), else in
+    /// its language (`en` for `en-GB`), else English, else the key itself (which a test
     /// rules out for every key the code uses).
     pub fn get<'a>(&'a self, locale: &str, key: &'a str) -> &'a str {
         let lookup = |l: &str| self.locales.get(l).and_then(|m| m.get(key));
-        match lookup(locale).or_else(|| lookup(FALLBACK)) {
+        let language = locale.split(['-', '_']).next().unwrap_or(locale);
+        match lookup(locale)
+            .or_else(|| lookup(language))
+            .or_else(|| lookup(FALLBACK))
+        {
             Some(text) => text,
             None => {
                 tracing::warn!(key, "missing prompt");
@@ -56,6 +63,20 @@ impl Prompts {
             prompts: self,
             locale,
         }
+    }
+
+    /// The locales shipped, English first.
+    pub fn locales(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.locales.keys().map(String::as_str).collect();
+        all.sort_by_key(|l| (*l != FALLBACK, *l));
+        all
+    }
+
+    /// Whether `locale` has its own text for `key`, not a fallback's.
+    pub fn has(&self, locale: &str, key: &str) -> bool {
+        self.locales
+            .get(locale)
+            .is_some_and(|m| m.contains_key(key))
     }
 
     pub fn keys(&self, locale: &str) -> Vec<&str> {
@@ -106,11 +127,35 @@ impl<'a> Lang<'a> {
         }
         text
     }
+
+    /// Why a payment failed, in words for the buyer.
+    pub fn decline(&self, why: &Decline) -> String {
+        match why {
+            Decline::Issuer(reason) => reason.clone(),
+            Decline::CardGone => self.t("payment.reason_card_gone"),
+            Decline::Unavailable => self.t("payment.reason_unavailable"),
+            Decline::Earlier => self.t("payment.reason_earlier"),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_regional_tag_reads_its_language() {
+        let mut p = Prompts::embedded().unwrap();
+        let mut de = HashMap::new();
+        de.insert("cart.title".to_string(), "Warenkorb".to_string());
+        p.locales.insert("de".into(), de);
+        assert_eq!(p.get("de-AT", "cart.title"), "Warenkorb");
+        assert_eq!(p.get("de", "cart.title"), "Warenkorb");
+        assert_eq!(p.get("en-GB", "cart.title"), p.get("en", "cart.title"));
+        assert_ne!(p.get("fr", "cart.title"), "Warenkorb");
+        assert_eq!(p.locales(), ["en", "de"]);
+        assert!(p.has("de", "cart.title") && !p.has("de", "cart.empty"));
+    }
 
     #[test]
     fn fills_placeholders_and_falls_back_to_english() {

@@ -1,0 +1,95 @@
+//! Why a person's request about an approval was refused. Refusals are typed so that each
+//! is told in the words, and the locale, of the person who asked, not of the service.
+
+use crate::domain::text::Unclean;
+use crate::prompts::Lang;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No such request (or a forged id).
+    Unknown,
+    NotApprover {
+        org: String,
+    },
+    OwnOrder {
+        org: String,
+    },
+    /// A delegate may not decide on an order their own approver requested.
+    DelegateForRequester {
+        approver: String,
+    },
+    DelegationOutside {
+        approver: String,
+        from: String,
+        until: String,
+    },
+    ReasonNeeded,
+    Unclean(Unclean),
+    /// Decided before, expired, or the order stopped waiting.
+    Already {
+        number: String,
+        outcome: String,
+    },
+    DelegateNotApprover,
+    DelegateSelf,
+    DelegateNeedsUntil,
+    DelegateBadDate {
+        date: String,
+    },
+    /// The named delegate has no account.
+    DelegateUnknown {
+        name: String,
+    },
+}
+
+impl Refusal {
+    pub fn text(&self, l: &Lang<'_>) -> String {
+        match self {
+            Refusal::Unknown => l.t("approval.unknown"),
+            Refusal::NotApprover { org } => l.f("approval.not_approver", &[("org", org)]),
+            Refusal::OwnOrder { org } => l.f("approval.own_order", &[("org", org)]),
+            Refusal::DelegateForRequester { approver } => {
+                l.f("approval.delegate_for_requester", &[("approver", approver)])
+            }
+            Refusal::DelegationOutside {
+                approver,
+                from,
+                until,
+            } => l.f(
+                "approval.delegation_outside",
+                &[("approver", approver), ("from", from), ("until", until)],
+            ),
+            Refusal::ReasonNeeded => l.t("approval.reason_needed"),
+            Refusal::Unclean(problem) => l.t(problem.prompt_key()),
+            Refusal::Already { number, outcome } => l.f(
+                "approval.already",
+                &[("number", number), ("outcome", outcome)],
+            ),
+            Refusal::DelegateNotApprover => l.t("approval.delegate_not_approver"),
+            Refusal::DelegateSelf => l.t("approval.delegate_self"),
+            Refusal::DelegateNeedsUntil => l.t("approval.delegate_needs_until"),
+            Refusal::DelegateBadDate { date } => {
+                l.f("approval.delegate_bad_date", &[("date", date)])
+            }
+            Refusal::DelegateUnknown { name } => {
+                l.f("approval.delegate_unknown", &[("name", name)])
+            }
+        }
+    }
+}
+
+/// What an approvals call that a person made can come to besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApprovalError {
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<Refusal> for ApprovalError {
+    fn from(r: Refusal) -> Self {
+        ApprovalError::Refused(r)
+    }
+}

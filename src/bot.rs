@@ -20,9 +20,9 @@ use crate::engine::{Ctx, Engine};
 pub use crate::failure::Failure;
 use crate::prompts::Prompts;
 use crate::services::approvals::Approvals;
-use crate::services::backend::StoreBackend;
 use crate::services::outbound::Outbound;
-use crate::services::payments::{PaymentGateway, SandboxGateway};
+use crate::services::payments::{Payments, SandboxPayments};
+use crate::services::shop::Shop;
 use crate::store::{Store, StoreError, StoredSession, now_ms};
 
 /// How often a process checks whether another one imported a new catalog.
@@ -79,7 +79,7 @@ fn carries_card_number(event: &Event) -> bool {
 
 pub struct Bot {
     store: Store,
-    backend: StoreBackend,
+    backend: Shop,
     approvals: Arc<Approvals>,
     outbound: Outbound,
     engine: Engine,
@@ -89,39 +89,39 @@ pub struct Bot {
 }
 
 impl Bot {
-    /// A bot with the sandbox gateway that reaches no platform on its own.
+    /// A bot with the sandbox processor that reaches no platform on its own.
     pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
-        Bot::with_gateway(store, config, Arc::new(SandboxGateway::default()))
+        Bot::with_payments(store, config, Arc::new(SandboxPayments::default()))
     }
 
-    /// A bot that charges cards through `gateway`.
-    pub fn with_gateway(
+    /// A bot that charges cards through `payments`.
+    pub fn with_payments(
         store: Store,
         config: Config,
-        gateway: Arc<dyn PaymentGateway>,
+        payments: Arc<dyn Payments>,
     ) -> Result<Bot, anyhow::Error> {
-        Bot::with_parts(store, config, gateway, Outbound::default())
+        Bot::with_parts(store, config, payments, Outbound::default())
     }
 
-    /// A bot that charges through `gateway` and sends, outside answers, through the
+    /// A bot that charges through `payments` and sends, outside answers, through the
     /// platforms registered in `outbound`.
     pub fn with_parts(
         store: Store,
         config: Config,
-        gateway: Arc<dyn PaymentGateway>,
+        payments: Arc<dyn Payments>,
         outbound: Outbound,
     ) -> Result<Bot, anyhow::Error> {
         let prompts = Arc::new(Prompts::embedded()?);
         let approvals = Arc::new(Approvals::new(
             store.clone(),
-            gateway.clone(),
+            payments.clone(),
             outbound.clone(),
             prompts.clone(),
             config.approval_settings(),
         ));
         Ok(Bot {
             engine: Engine::new(prompts, config.settings()),
-            backend: StoreBackend::with_public_url(store.clone(), gateway, &config.public_url)
+            backend: Shop::with_public_url(store.clone(), payments, &config.public_url)
                 .quotes_valid_for(config.quote_valid_days)
                 .with_approvals(approvals.clone()),
             approvals,
@@ -144,7 +144,12 @@ impl Bot {
         if config.demo_mode {
             demo::seed_if_empty(&store).await?;
         }
-        Bot::with_parts(store, config, Arc::new(SandboxGateway::default()), outbound)
+        Bot::with_parts(
+            store,
+            config,
+            Arc::new(SandboxPayments::default()),
+            outbound,
+        )
     }
 
     /// The platforms the bot can reach outside an answer.
@@ -152,8 +157,8 @@ impl Bot {
         &self.outbound
     }
 
-    pub fn gateway(&self) -> Arc<dyn PaymentGateway> {
-        self.backend.gateway()
+    pub fn payments(&self) -> Arc<dyn Payments> {
+        self.backend.payments()
     }
 
     pub fn approvals(&self) -> &Arc<Approvals> {

@@ -65,6 +65,34 @@ impl Prompts {
         }
     }
 
+    /// The shipped locale a browser asks for in its `Accept-Language` header (tags in
+    /// order of their `q` weight; a regional tag matches its language), else `default`.
+    pub fn negotiate(&self, accept_language: &str, default: &str) -> String {
+        let mut asked: Vec<(f32, usize, &str)> = accept_language
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut bits = part.split(';');
+                let tag = bits.next()?.trim();
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                (!tag.is_empty() && q > 0.0).then_some((q, i, tag))
+            })
+            .collect();
+        asked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        asked
+            .into_iter()
+            .find_map(|(_, _, tag)| {
+                let tag = tag.to_ascii_lowercase();
+                let language = tag.split(['-', '_']).next().unwrap_or(&tag).to_string();
+                [tag, language]
+                    .into_iter()
+                    .find(|t| self.locales.contains_key(t))
+            })
+            .unwrap_or_else(|| default.to_string())
+    }
+
     /// The locales shipped, English first.
     pub fn locales(&self) -> Vec<&str> {
         let mut all: Vec<&str> = self.locales.keys().map(String::as_str).collect();
@@ -155,6 +183,19 @@ mod tests {
         assert_ne!(p.get("fr", "cart.title"), "Warenkorb");
         assert_eq!(p.locales(), ["en", "de"]);
         assert!(p.has("de", "cart.title") && !p.has("de", "cart.empty"));
+    }
+
+    #[test]
+    fn a_browser_gets_the_best_shipped_language_it_asks_for() {
+        let mut p = Prompts::embedded().unwrap();
+        p.locales.insert("de".into(), HashMap::new());
+        assert_eq!(p.negotiate("de-AT,de;q=0.9,en;q=0.8", "en"), "de");
+        assert_eq!(p.negotiate("fr-FR, en-GB;q=0.7, de;q=0.9", "en"), "de");
+        assert_eq!(p.negotiate("fr, it;q=0.5", "en"), "en");
+        assert_eq!(p.negotiate("de;q=0, en;q=0.1", "de"), "en");
+        assert_eq!(p.negotiate("", "de"), "de");
+        assert_eq!(p.negotiate("*", "en"), "en");
+        assert_eq!(p.negotiate("de;q=abc, en", "de"), "en");
     }
 
     #[test]

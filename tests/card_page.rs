@@ -337,3 +337,45 @@ async fn hostile_text_on_the_card_page_is_refused_and_not_echoed() {
     );
     assert!(!page.body.contains('\u{202E}'));
 }
+
+#[tokio::test]
+async fn the_page_speaks_from_prompts_in_the_browsers_language_else_the_default() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "lena");
+    let path = s.card_link_for(&who).await;
+    let res = s
+        .client
+        .get(format!("{}{path}", s.url))
+        .header("accept-language", "xx-YY, zz;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("<html lang=\"en\">"), "the default locale");
+    let prompts = s.bot.prompts();
+    for key in [
+        "card_page.title",
+        "card_page.number",
+        "card_page.cvv_help",
+        "card_page.save",
+        "card_page.submit",
+    ] {
+        let said = html_escape::encode_text(prompts.get("en", key)).to_string();
+        assert!(body.contains(&said), "{key}: {said}");
+    }
+}
+
+#[tokio::test]
+async fn a_failure_behind_the_page_shows_a_reference_and_no_detail() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "omar");
+    let path = s.card_link_for(&who).await;
+    s.bot.store().close().await;
+    let page = get(&s, &path).await;
+    assert_eq!(page.status, 503);
+    let reference = regex::Regex::new(r"\(ref ([0-9a-f]{8})\)").unwrap();
+    assert!(reference.is_match(&page.body), "{}", page.body);
+    assert!(!page.body.to_lowercase().contains("pool"), "{}", page.body);
+    assert_eq!(page.headers["cache-control"], "no-store");
+}

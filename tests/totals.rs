@@ -1,8 +1,8 @@
-//! Property test through the bot, the store and the payment gateway: for random carts
+//! Property test through the bot, the store and the payment processor: for random carts
 //! and checkouts by a returning buyer (whose address and card are remembered), the
 //! total the review shows is the total the stored order carries and the amount the
-//! gateway is asked to charge. (The engine's own property test runs 10,000 cases of the
-//! arithmetic; this one follows each amount out to the gateway.)
+//! payments is asked to charge. (The engine's own property test runs 10,000 cases of the
+//! arithmetic; this one follows each amount out to the payments.)
 
 mod common;
 
@@ -17,21 +17,19 @@ use checkout_bot::domain::card::CardInput;
 use checkout_bot::domain::money::Money;
 use checkout_bot::engine::event::Event;
 use checkout_bot::engine::view::{ActionKind, Reply};
-use checkout_bot::services::payments::{
-    Charge, PaymentError, PaymentGateway, Refund, SandboxGateway,
-};
+use checkout_bot::services::payments::{Charge, PaymentError, Payments, Refund, SandboxPayments};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 /// The sandbox, recording every amount it is asked to charge, by idempotency key.
 #[derive(Default)]
 struct Recording {
-    inner: SandboxGateway,
+    inner: SandboxPayments,
     charged: Mutex<Vec<(String, Money)>>,
 }
 
 #[async_trait]
-impl PaymentGateway for Recording {
+impl Payments for Recording {
     async fn tokenize(&self, card: &CardInput) -> Result<String, PaymentError> {
         self.inner.tokenize(card).await
     }
@@ -82,7 +80,7 @@ fn amount(shown: &str) -> Decimal {
 
 struct Run {
     bot: Arc<Bot>,
-    gateway: Arc<Recording>,
+    payments: Arc<Recording>,
     rt: tokio::runtime::Runtime,
     _dir: tempfile::TempDir,
 }
@@ -119,15 +117,15 @@ fn setup() -> Run {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = common::sqlite_url(&dir);
-    let gateway = Arc::new(Recording::default());
+    let payments = Arc::new(Recording::default());
     let bot = rt.block_on(async {
         let store = checkout_bot::store::Store::connect(&url).await.unwrap();
         checkout_bot::demo::seed_if_empty(&store).await.unwrap();
-        Bot::with_gateway(store, Config::default(), gateway.clone()).unwrap()
+        Bot::with_payments(store, Config::default(), payments.clone()).unwrap()
     });
     Run {
         bot: Arc::new(bot),
-        gateway,
+        payments,
         rt,
         _dir: dir,
     }
@@ -235,7 +233,7 @@ fn checkout(lines: &[(usize, u32)], rate: usize, edit: Option<u32>) {
             order.details.total.amount,
             lines + order.details.shipping.amount
         );
-        let charged = run.gateway.charged.lock().unwrap();
+        let charged = run.payments.charged.lock().unwrap();
         let (_, paid) = charged
             .iter()
             .find(|(key, _)| *key == order.details.key)

@@ -1,6 +1,6 @@
 //! Payment cards: the rules a card number, expiry and CVV must meet, spotting card
 //! numbers pasted where they must not be, and saved cards as the bot may keep them (a
-//! gateway token, the brand, the last four digits and the expiry; never the number or
+//! processor token, the brand, the last four digits and the expiry; never the number or
 //! the CVV).
 
 use std::sync::LazyLock;
@@ -194,7 +194,7 @@ pub struct SavedCard {
     pub last4: String,
     pub exp_month: i64,
     pub exp_year: i64,
-    /// The payment gateway's token for this card.
+    /// The payment processor's token for this card.
     #[serde(skip_serializing)]
     pub token: String,
 }

@@ -69,7 +69,7 @@ impl OrderStatus {
 /// Why a card payment failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decline {
-    /// The issuer or gateway said no, with its reason (safe to show).
+    /// The issuer or processor said no, with its reason (safe to show).
     Issuer(String),
     /// The saved card was removed before the charge.
     CardGone,

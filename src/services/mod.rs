@@ -2,8 +2,8 @@
 //! the store-backed backend, payments, approvals, settling orders and the outbound ports.
 
 pub mod approvals;
-pub mod backend;
 pub mod notifier;
 pub mod outbound;
 pub mod payments;
 pub mod settle;
+pub mod shop;

@@ -1,7 +1,7 @@
-//! The payment gateway: turning a card into a token, charging a token exactly once per
+//! The payment processor: turning a card into a token, charging a token exactly once per
 //! idempotency key, and refunds.
 //!
-//! The embedded default is a sandbox that behaves like a real gateway for its documented
+//! The embedded default is a sandbox that behaves like a real processor for its documented
 //! test numbers; a real provider goes behind the same trait.
 //!
 //! Sandbox test numbers (any future expiry, any CVV of the right length):
@@ -35,14 +35,14 @@ pub enum PaymentError {
     /// The issuer said no; the reason is safe to show the buyer.
     #[error("declined: {0}")]
     Declined(String),
-    /// The gateway could not be reached or failed; nothing was charged.
+    /// The processor could not be reached or failed; nothing was charged.
     #[error("payment service unavailable: {0}")]
     Unavailable(String),
 }
 
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
-pub trait PaymentGateway: Send + Sync {
+pub trait Payments: Send + Sync {
     /// Exchanges a checked card for a token; the number and CVV go no further.
     async fn tokenize(&self, card: &CardInput) -> Result<String, PaymentError>;
 
@@ -63,12 +63,12 @@ pub trait PaymentGateway: Send + Sync {
 /// `tok_sandbox_insufficient` fail for insufficient funds, `tok_sandbox_expired` as
 /// expired; any other token is approved.
 #[derive(Debug, Default)]
-pub struct SandboxGateway {
+pub struct SandboxPayments {
     charges: Mutex<HashMap<String, Result<Charge, PaymentError>>>,
 }
 
 #[async_trait]
-impl PaymentGateway for SandboxGateway {
+impl Payments for SandboxPayments {
     async fn tokenize(&self, card: &CardInput) -> Result<String, PaymentError> {
         let kind = match card.number.as_str() {
             "4000000000000002" => "decline",
@@ -138,7 +138,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_replayed_key_does_not_charge_twice() {
-        let g = SandboxGateway::default();
+        let g = SandboxPayments::default();
         let a = g.charge("tok_x", &usd(5), "k1").await.unwrap();
         let b = g.charge("tok_x", &usd(5), "k1").await.unwrap();
         let c = g.charge("tok_x", &usd(5), "k2").await.unwrap();
@@ -148,7 +148,7 @@ mod tests {
 
     #[tokio::test]
     async fn documented_test_numbers_tokenize_to_their_outcome_and_refunds_need_a_charge() {
-        let g = SandboxGateway::default();
+        let g = SandboxPayments::default();
         let card = |n: &str| crate::domain::card::check(n, "12 30", "123", 2026, 11).unwrap();
         let ok = g.tokenize(&card("4242424242424242")).await.unwrap();
         let charge = g.charge(&ok, &usd(10), "a").await.unwrap();
@@ -172,7 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn test_tokens_decline_with_a_reason() {
-        let g = SandboxGateway::default();
+        let g = SandboxPayments::default();
         for (token, reason) in [
             ("tok_sandbox_decline", "declined"),
             ("tok_sandbox_insufficient", "insufficient funds"),

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::payments::{PaymentError, PaymentGateway};
+use super::payments::{PaymentError, Payments};
 use crate::domain::order::{Decline, Order, OrderStatus, Payment};
 use crate::store::{Result, Store};
 
@@ -23,12 +23,12 @@ pub enum Settled {
 
 pub struct Settle {
     store: Store,
-    gateway: Arc<dyn PaymentGateway>,
+    payments: Arc<dyn Payments>,
 }
 
 impl Settle {
-    pub fn new(store: Store, gateway: Arc<dyn PaymentGateway>) -> Self {
-        Settle { store, gateway }
+    pub fn new(store: Store, payments: Arc<dyn Payments>) -> Self {
+        Settle { store, payments }
     }
 
     /// Charges a card order its total and records the outcome with the order's status
@@ -42,7 +42,7 @@ impl Settle {
         };
         let charged = match self.store.card(&d.account_id, card_id).await? {
             Some(card) => self
-                .gateway
+                .payments
                 .charge(&card.token, &d.total, &d.key)
                 .await
                 .map_err(|e| match e {
@@ -74,7 +74,7 @@ mod tests {
     use crate::domain::account::Identity;
     use crate::domain::money::{Currency, Money};
     use crate::domain::order::{NewOrder, OrderKind};
-    use crate::services::payments::{Charge, MockPaymentGateway};
+    use crate::services::payments::{Charge, MockPayments};
 
     async fn placed(store: &Store, payment: Payment, key: &str) -> Order {
         let account = store
@@ -118,18 +118,18 @@ mod tests {
             .unwrap()
             .unwrap();
         let card = store.cards(&account).await.unwrap().remove(0);
-        let mut gateway = MockPaymentGateway::new();
-        gateway
+        let mut payments = MockPayments::new();
+        payments
             .expect_charge()
             .withf(|_, amount, key| amount.to_string() == "USD 40.00" && key == "k-ok")
             .times(1)
             .returning(|_, _, _| Ok(Charge { id: "ch_1".into() }));
-        gateway
+        payments
             .expect_charge()
             .withf(|_, _, key| key == "k-down")
             .times(1)
             .returning(|_, _, _| Err(PaymentError::Unavailable("timeout".into())));
-        let settle = Settle::new(store.clone(), Arc::new(gateway));
+        let settle = Settle::new(store.clone(), Arc::new(payments));
         let by_card = |key: &str| Payment::Card {
             card_id: if key == "k-gone" {
                 "card_gone".into()

@@ -1,4 +1,4 @@
-//! Saved cards: a gateway token with brand, last 4 and expiry. Never a card number.
+//! Saved cards: a processor token with brand, last 4 and expiry. Never a card number.
 
 use super::directory::new_id;
 use super::{Result, Store, now_ms};

@@ -40,7 +40,7 @@ where
 {
     let locale = bot.config().default_locale.clone();
     let mut lines = input.lines();
-    let mut screen = text::Screen::default();
+    let mut screen = text::Screen::new(&bot.prompts().lang(&locale));
     let mut event = Some(Event::Start);
     loop {
         if let Some(ev) = event.take() {

@@ -11,9 +11,31 @@ use std::fmt::Write;
 use crate::bot::Failure;
 use crate::engine::event::Event;
 use crate::engine::view::{Action, ActionKind, Choice, FormField, NoticeKind, Reply};
+use crate::prompts::Lang;
 
-#[derive(Debug, Default)]
+/// The terminal's own words, from `prompts/` in the chat's locale; `{}`-free templates
+/// keep their placeholders for `fill`.
+#[derive(Debug)]
+struct Words {
+    info: String,
+    success: String,
+    warning: String,
+    error: String,
+    input_hint: String,
+    choose: String,
+    open: String,
+    form: String,
+    nothing_chosen: String,
+    pick_again: String,
+}
+
+fn fill(template: &str, name: &str, value: &dyn std::fmt::Display) -> String {
+    template.replace(&format!("{{{name}}}"), &value.to_string())
+}
+
+#[derive(Debug)]
 pub struct Screen {
+    words: Words,
     actions: Vec<Action>,
     /// Whether the view takes typed text, which then wins over numbered actions.
     takes_text: bool,
@@ -36,13 +58,33 @@ enum Pending {
 }
 
 impl Screen {
+    pub fn new(l: &Lang<'_>) -> Self {
+        Screen {
+            words: Words {
+                info: l.t("console.info"),
+                success: l.t("console.success"),
+                warning: l.t("console.warning"),
+                error: l.t("console.error"),
+                input_hint: l.t("console.input_hint"),
+                choose: l.t("console.choose"),
+                open: l.t("console.open"),
+                form: l.t("console.form"),
+                nothing_chosen: l.t("console.nothing_chosen"),
+                pick_again: l.t("console.pick_again"),
+            },
+            actions: Vec::new(),
+            takes_text: false,
+            pending: Pending::Nothing,
+        }
+    }
+
     pub fn show(&mut self, reply: &Result<Reply, Failure>) -> String {
         self.pending = Pending::Nothing;
         let mut out = String::new();
         let reply = match reply {
             Ok(r) => r,
             Err(f) => {
-                let _ = writeln!(out, "[error] {}", f.text);
+                let _ = writeln!(out, "[{}] {}", self.words.error, f.text);
                 return out;
             }
         };
@@ -50,10 +92,10 @@ impl Screen {
         let _ = writeln!(out, "\n── {} ──", v.title);
         if let Some(n) = &reply.notice {
             let tag = match n.kind {
-                NoticeKind::Info => "note",
-                NoticeKind::Success => "done",
-                NoticeKind::Warning => "warning",
-                NoticeKind::Error => "error",
+                NoticeKind::Info => &self.words.info,
+                NoticeKind::Success => &self.words.success,
+                NoticeKind::Warning => &self.words.warning,
+                NoticeKind::Error => &self.words.error,
             };
             let _ = writeln!(out, "[{tag}] {}", n.text);
         }
@@ -88,7 +130,7 @@ impl Screen {
             };
         }
         if let Some(hint) = &v.input {
-            let _ = writeln!(out, "({hint}, or pick an action by its name or #number)");
+            let _ = writeln!(out, "{}", fill(&self.words.input_hint, "hint", hint));
         }
         self.actions = v.actions.clone();
         self.takes_text = v.input.is_some();
@@ -98,7 +140,9 @@ impl Screen {
     pub fn prompt(&self) -> String {
         match &self.pending {
             Pending::Nothing => "> ".into(),
-            Pending::Select { options, .. } => format!("choose 1-{}> ", options.len()),
+            Pending::Select { options, .. } => {
+                format!("{}> ", fill(&self.words.choose, "count", &options.len()))
+            }
             Pending::Form {
                 fields, answers, ..
             } => match fields.get(answers.len()) {
@@ -141,7 +185,9 @@ impl Screen {
         let action = self.actions[index].clone();
         match action.kind {
             ActionKind::Button { .. } => (Some(Event::Click { action: action.id }), String::new()),
-            ActionKind::Link { url } => (None, format!("Open {url}\n")),
+            ActionKind::Link { url } => {
+                (None, format!("{}\n", fill(&self.words.open, "url", &url)))
+            }
             ActionKind::Select { options, .. } => match second {
                 Some(m) if (1..=options.len()).contains(&m) => (
                     Some(Event::Choose {
@@ -173,7 +219,7 @@ impl Screen {
                 };
                 (
                     None,
-                    format!("{title} (press Enter to keep a value shown in brackets)\n"),
+                    format!("{}\n", fill(&self.words.form, "title", &title)),
                 )
             }
             ActionKind::Search { placeholder } => {
@@ -237,7 +283,7 @@ impl Screen {
         line: &str,
     ) -> (Option<Event>, String) {
         if line.is_empty() {
-            return (None, "Nothing chosen.\n".into());
+            return (None, format!("{}\n", self.words.nothing_chosen));
         }
         let by_number = line
             .parse::<usize>()
@@ -258,7 +304,10 @@ impl Screen {
                 String::new(),
             ),
             None => {
-                let said = format!("Pick 1 to {}, or type an option's name.\n", options.len());
+                let said = format!(
+                    "{}\n",
+                    fill(&self.words.pick_again, "count", &options.len())
+                );
                 self.pending = Pending::Select { id, options };
                 (None, said)
             }
@@ -303,6 +352,10 @@ mod tests {
     use super::*;
     use crate::engine::view::{Style, View};
 
+    pub(super) fn blank() -> Screen {
+        Screen::new(&crate::prompts::Prompts::embedded().unwrap().lang("en"))
+    }
+
     fn screen() -> Screen {
         let mut v = View::new("t", "T".into());
         v.button("1:add".into(), "Add to cart".into(), Style::Primary);
@@ -325,7 +378,7 @@ mod tests {
                 max_len: 9,
             }],
         );
-        let mut s = Screen::default();
+        let mut s = blank();
         let shown = s.show(&Ok(Reply {
             notice: None,
             view: v,
@@ -413,7 +466,7 @@ mod typed_input_tests {
         if input {
             v.input = Some("Type a quantity".into());
         }
-        let mut s = Screen::default();
+        let mut s = super::tests::blank();
         let shown = s.show(&Ok(Reply {
             notice: None,
             view: v,

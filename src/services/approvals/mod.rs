@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::notifier::{Posted, Recipient, RequestView};
 use super::outbound::Outbound;
-use super::payments::PaymentGateway;
+use super::payments::Payments;
 use super::settle::{Settle, Settled};
 use crate::domain::account::{Identity, Role};
 use crate::domain::approval::{Approval, MAX_REASON, Status, Verdict, Why};
@@ -119,13 +119,13 @@ fn day(ms: i64) -> String {
 impl Approvals {
     pub fn new(
         store: Store,
-        gateway: Arc<dyn PaymentGateway>,
+        payments: Arc<dyn Payments>,
         outbound: Outbound,
         prompts: Arc<Prompts>,
         settings: Settings,
     ) -> Self {
         Approvals {
-            settle: Settle::new(store.clone(), gateway),
+            settle: Settle::new(store.clone(), payments),
             store,
             outbound,
             prompts,

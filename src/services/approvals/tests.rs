@@ -9,7 +9,7 @@ use crate::domain::money::{Currency, Money};
 use crate::domain::order::{Named, OrderKind, OrderLine};
 use crate::services::notifier::{MockNotifier, NotifyError};
 use crate::services::outbound::Outbound;
-use crate::services::payments::MockPaymentGateway;
+use crate::services::payments::MockPayments;
 
 async fn store() -> (Store, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -70,7 +70,7 @@ async fn waiting_order(store: &Store, buyer: &str) -> Order {
 fn service(store: &Store, notifier: MockNotifier) -> Approvals {
     Approvals::new(
         store.clone(),
-        Arc::new(MockPaymentGateway::new()),
+        Arc::new(MockPayments::new()),
         Outbound::default().with_notifier(Arc::new(notifier)),
         Arc::new(Prompts::embedded().unwrap()),
         Settings::default(),
@@ -167,8 +167,8 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
         .await
         .unwrap();
 
-    let mut gateway = MockPaymentGateway::new();
-    gateway
+    let mut payments = MockPayments::new();
+    payments
         .expect_charge()
         .withf(|token, amount, key| {
             token == "tok_sandbox_visa" && amount.to_string() == "USD 500.00" && key == "k10"
@@ -187,7 +187,7 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
     });
     let approvals = Arc::new(Approvals::new(
         store.clone(),
-        Arc::new(gateway),
+        Arc::new(payments),
         Outbound::default().with_notifier(Arc::new(notifier)),
         Arc::new(Prompts::embedded().unwrap()),
         Settings::default(),
@@ -266,7 +266,7 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
     };
     let approvals = Arc::new(Approvals::new(
         store.clone(),
-        Arc::new(MockPaymentGateway::new()),
+        Arc::new(MockPayments::new()),
         Outbound::default()
             .with_notifier(notifier("console", "approver"))
             .with_notifier(notifier("other", "u-approver")),

@@ -1,5 +1,5 @@
-//! The engine's `Backend`, backed by the store, the deployment search index and the
-//! payment gateway.
+//! The shop behind the conversation: the engine's `Backend`, built on the store, the
+//! deployment search index, the payment processor and approvals.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use tokio::sync::RwLock;
 
 use super::approvals::Approvals;
-use super::payments::PaymentGateway;
+use super::payments::Payments;
 use super::settle::{Settle, Settled};
 use crate::domain::account::{Account, Identity};
 use crate::domain::card::SavedCard;
@@ -21,9 +21,9 @@ use crate::store::{Store, StoreError, now_ms};
 /// A search index per organization, with the version of the deployments it was built from.
 type Indexes = HashMap<String, ((i64, i64), Arc<Index>)>;
 
-pub struct StoreBackend {
+pub struct Shop {
     store: Store,
-    gateway: Arc<dyn PaymentGateway>,
+    payments: Arc<dyn Payments>,
     settle: Settle,
     public_url: String,
     /// QUOTE_VALID_DAYS, in milliseconds.
@@ -38,21 +38,17 @@ fn err(e: StoreError) -> BackendError {
     BackendError::Failed(Box::new(e))
 }
 
-impl StoreBackend {
-    pub fn new(store: Store, gateway: Arc<dyn PaymentGateway>) -> Self {
-        StoreBackend::with_public_url(store, gateway, "http://127.0.0.1:8080")
+impl Shop {
+    pub fn new(store: Store, payments: Arc<dyn Payments>) -> Self {
+        Shop::with_public_url(store, payments, "http://127.0.0.1:8080")
     }
 
     /// `public_url` is where the card page is reached, for the links it hands out.
-    pub fn with_public_url(
-        store: Store,
-        gateway: Arc<dyn PaymentGateway>,
-        public_url: &str,
-    ) -> Self {
-        StoreBackend {
-            settle: Settle::new(store.clone(), gateway.clone()),
+    pub fn with_public_url(store: Store, payments: Arc<dyn Payments>, public_url: &str) -> Self {
+        Shop {
+            settle: Settle::new(store.clone(), payments.clone()),
             store,
-            gateway,
+            payments,
             public_url: public_url.trim_end_matches('/').to_string(),
             quote_valid_ms: 30 * 24 * 3600 * 1000,
             indexes: RwLock::new(HashMap::new()),
@@ -72,8 +68,8 @@ impl StoreBackend {
         self
     }
 
-    pub fn gateway(&self) -> Arc<dyn PaymentGateway> {
-        self.gateway.clone()
+    pub fn payments(&self) -> Arc<dyn Payments> {
+        self.payments.clone()
     }
 
     /// The organization's index, rebuilt only when its deployments changed. Deployments
@@ -106,7 +102,7 @@ impl StoreBackend {
 }
 
 #[async_trait]
-impl Backend for StoreBackend {
+impl Backend for Shop {
     async fn account(&self, account_id: &str) -> Result<Account> {
         self.store
             .account(account_id)
@@ -308,7 +304,7 @@ mod tests {
     use crate::demo;
     use crate::domain::account::Identity;
     use crate::domain::money::{Currency, Money};
-    use crate::services::payments::{Charge, MockPaymentGateway, PaymentError};
+    use crate::services::payments::{Charge, MockPayments, PaymentError};
 
     async fn store() -> (Store, String, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
@@ -344,15 +340,15 @@ mod tests {
     async fn a_card_is_charged_once_per_key_and_the_order_is_paid() {
         let (store, account, _dir) = store().await;
         let card = store.cards(&account).await.unwrap().remove(0);
-        let mut gateway = MockPaymentGateway::new();
-        gateway
+        let mut payments = MockPayments::new();
+        payments
             .expect_charge()
             .withf(|token, amount, key| {
                 token == "tok_sandbox_visa" && amount.to_string() == "USD 500.00" && key == "k1"
             })
             .times(1)
             .returning(|_, _, _| Ok(Charge { id: "ch_1".into() }));
-        let backend = StoreBackend::new(store.clone(), Arc::new(gateway));
+        let backend = Shop::new(store.clone(), Arc::new(payments));
         let first = backend
             .place_order(card_order(&account, &card.id, "k1"))
             .await
@@ -380,12 +376,12 @@ mod tests {
     async fn a_declined_card_is_not_an_order_the_buyer_has() {
         let (store, account, _dir) = store().await;
         let card = store.cards(&account).await.unwrap().remove(0);
-        let mut gateway = MockPaymentGateway::new();
-        gateway
+        let mut payments = MockPayments::new();
+        payments
             .expect_charge()
             .times(1)
             .returning(|_, _, _| Err(PaymentError::Declined("insufficient funds".into())));
-        let backend = StoreBackend::new(store.clone(), Arc::new(gateway));
+        let backend = Shop::new(store.clone(), Arc::new(payments));
         let placed = backend
             .place_order(card_order(&account, &card.id, "k2"))
             .await
@@ -404,8 +400,7 @@ mod tests {
     #[tokio::test]
     async fn quotes_older_than_their_validity_are_not_converted() {
         let (store, account, _dir) = store().await;
-        let backend = StoreBackend::new(store.clone(), Arc::new(MockPaymentGateway::new()))
-            .quotes_valid_for(30);
+        let backend = Shop::new(store.clone(), Arc::new(MockPayments::new())).quotes_valid_for(30);
         let mut quote = card_order(&account, "", "q1");
         quote.payment = Payment::Quote;
         let day = 24 * 3600 * 1000;
@@ -452,15 +447,15 @@ mod tests {
             )
             .await
             .unwrap();
-        let gateway: Arc<dyn PaymentGateway> = Arc::new(MockPaymentGateway::new());
+        let payments: Arc<dyn Payments> = Arc::new(MockPayments::new());
         let approvals = Arc::new(Approvals::new(
             store.clone(),
-            gateway.clone(),
+            payments.clone(),
             crate::services::outbound::Outbound::default(),
             Arc::new(crate::prompts::Prompts::embedded().unwrap()),
             Default::default(),
         ));
-        let backend = StoreBackend::new(store.clone(), gateway).with_approvals(approvals);
+        let backend = Shop::new(store.clone(), payments).with_approvals(approvals);
         let mut quote = card_order(&account, "", "q3");
         quote.payment = Payment::Quote;
         quote.po_number = Some("PO-9".into());
@@ -486,7 +481,7 @@ mod tests {
     #[tokio::test]
     async fn search_sees_only_the_given_organizations_and_new_imports() {
         let (store, _account, _dir) = store().await;
-        let backend = StoreBackend::new(store.clone(), Arc::new(MockPaymentGateway::new()));
+        let backend = Shop::new(store.clone(), Arc::new(MockPayments::new()));
         let acme = vec!["ORG-ACME".to_string()];
         let found = backend
             .search_deployments(&acme, "main office pbx", 10)

@@ -1,0 +1,145 @@
+//! The card page's HTML: every page has the same security headers and a fresh nonce for
+//! its own style and script; every word comes from `prompts/` in the page's locale.
+
+use std::collections::HashMap;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use html_escape::encode_double_quoted_attribute as attr;
+use html_escape::encode_text as text;
+
+use crate::domain::ids::new_secret;
+use crate::prompts::Lang;
+
+/// Every page: no caching, no framing, no referrer, and only our own nonce'd style and script.
+pub fn page(status: StatusCode, locale: &str, title: &str, body: &str, nonce: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><style nonce=\"{nonce}\">{STYLE}</style></head>\
+         <body><main><h1>{title}</h1>{body}</main></body></html>",
+        lang = attr(locale),
+        title = text(title),
+    );
+    let mut res = (status, html).into_response();
+    let h = res.headers_mut();
+    let csp = format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res
+}
+
+/// A page that only tells something: a title and one paragraph.
+pub fn message(status: StatusCode, locale: &str, title: &str, said: &str) -> Response {
+    page(
+        status,
+        locale,
+        title,
+        &format!("<p>{}</p>", text(said)),
+        &new_secret(),
+    )
+}
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}\
+label{display:block;margin-top:1rem;font-weight:600}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}\
+.row{display:flex;gap:1rem}.row>div{flex:1}.error{color:#a00;font-weight:600}button{margin-top:1.5rem;padding:.75rem 1.5rem;font-size:1rem}\
+#brand{font-weight:400;color:#444}.check{display:flex;gap:.5rem;align-items:center}.check input{width:auto}";
+
+/// Shows the brand as the number is typed; the server decides regardless.
+const SCRIPT: &str = "(function(){var n=document.getElementById('number'),b=document.getElementById('brand');\
+function brand(d){if(/^4/.test(d))return 'Visa';if(/^3[47]/.test(d))return 'American Express';\
+if(/^(5[1-5]|2(2[2-9][1-9]|2[3-9]|[3-6]|7[01]|720))/.test(d))return 'Mastercard';\
+if(/^(6011|64[4-9]|65)/.test(d))return 'Discover';return '';}\
+n.addEventListener('input',function(){var x=brand(n.value.replace(/[ -]/g,''));b.textContent=x?'('+x+')':'';});})();";
+
+/// What the form needs besides the words: where it posts, its CSRF token, and what the
+/// person typed before (never the card number or code).
+pub struct Form<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+    pub values: &'a HashMap<String, String>,
+    pub error: Option<&'a str>,
+}
+
+/// The form page.
+pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Response {
+    let v = |k: &str| attr(f.values.get(k).map_or("", String::as_str)).to_string();
+    let t = |k: &'static str| text(&l.t(k)).to_string();
+    let error = f.error.map_or(String::new(), |e| {
+        format!(
+            "<p class=\"error\" role=\"alert\" id=\"error\">{}</p>",
+            text(e)
+        )
+    });
+    let checked = if f.values.get("save").is_some_and(|s| s == "on") || f.values.is_empty() {
+        " checked"
+    } else {
+        ""
+    };
+    let nonce = new_secret();
+    let body = format!(
+        "{error}<p>{intro}</p>\
+         <form method=\"post\" action=\"/pay/{token}\" autocomplete=\"on\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label for=\"number\">{number} <span id=\"brand\" aria-live=\"polite\"></span></label>\
+         <input id=\"number\" name=\"number\" inputmode=\"numeric\" autocomplete=\"cc-number\" required maxlength=\"23\" aria-describedby=\"error\">\
+         <div class=\"row\"><div><label for=\"expiry\">{expiry_label}</label>\
+         <input id=\"expiry\" name=\"expiry\" autocomplete=\"cc-exp\" placeholder=\"{expiry_placeholder}\" required maxlength=\"7\" value=\"{expiry}\"></div>\
+         <div><label for=\"cvv\">{cvv}</label>\
+         <input id=\"cvv\" name=\"cvv\" inputmode=\"numeric\" autocomplete=\"cc-csc\" required maxlength=\"4\" aria-describedby=\"cvv-help\">\
+         <small id=\"cvv-help\">{cvv_help}</small></div></div>\
+         <label for=\"name\">{name_label}</label>\
+         <input id=\"name\" name=\"name\" autocomplete=\"cc-name\" required maxlength=\"100\" value=\"{name}\">\
+         <label for=\"address\">{address_label}</label>\
+         <input id=\"address\" name=\"address\" autocomplete=\"billing street-address\" required maxlength=\"200\" value=\"{address}\">\
+         <div class=\"row\"><div><label for=\"city\">{city_label}</label>\
+         <input id=\"city\" name=\"city\" autocomplete=\"billing address-level2\" required maxlength=\"100\" value=\"{city}\"></div>\
+         <div><label for=\"postal_code\">{postal_label}</label>\
+         <input id=\"postal_code\" name=\"postal_code\" autocomplete=\"billing postal-code\" required maxlength=\"12\" value=\"{postal}\"></div></div>\
+         <label for=\"country\">{country_label}</label>\
+         <input id=\"country\" name=\"country\" autocomplete=\"billing country\" required maxlength=\"2\" value=\"{country}\">\
+         <p class=\"check\"><input type=\"checkbox\" id=\"save\" name=\"save\"{checked}><label for=\"save\">{save}</label></p>\
+         <button type=\"submit\">{submit}</button></form>\
+         <script nonce=\"{nonce}\">{SCRIPT}</script>",
+        intro = t("card_page.intro"),
+        token = attr(f.token),
+        csrf = attr(f.csrf),
+        number = t("card_page.number"),
+        expiry_label = t("card_page.expiry"),
+        expiry_placeholder = attr(&l.t("card_page.expiry_placeholder")),
+        cvv = t("card_page.cvv"),
+        cvv_help = t("card_page.cvv_help"),
+        name_label = t("card_page.name"),
+        address_label = t("card_page.address"),
+        city_label = t("card_page.city"),
+        postal_label = t("card_page.postal_code"),
+        country_label = t("card_page.country"),
+        save = t("card_page.save"),
+        submit = t("card_page.submit"),
+        expiry = v("expiry"),
+        name = v("name"),
+        address = v("address"),
+        city = v("city"),
+        postal = v("postal_code"),
+        country = v("country"),
+    );
+    page(status, locale, &l.t("card_page.title"), &body, &nonce)
+}

@@ -42,7 +42,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve Discord's HTTP interactions endpoint, /healthz and /metrics on HTTP_ADDR.
+    /// Serve every configured platform's HTTP endpoint, the card page, /healthz and
+    /// /metrics on HTTP_ADDR.
     Serve,
     /// Run the Discord gateway client (DISCORD_TOKEN), or register the slash commands.
     Discord(discord::cli::DiscordArgs),
@@ -116,14 +117,6 @@ enum OrgsCommand {
         #[arg(long, requires = "platform")]
         user: Option<String>,
     },
-    /// Where approval requests are posted; without a channel they go to each approver
-    /// privately.
-    SetApprovalChannel {
-        id: String,
-        /// A Discord channel id; `none` sends requests to approvers privately again.
-        #[arg(long)]
-        discord: String,
-    },
 }
 
 #[derive(Subcommand)]
@@ -134,7 +127,8 @@ enum MembersCommand {
         org: String,
         #[arg(long)]
         platform: String,
-        /// Workspace or guild; defaults to the platform's global one (console: local, discord: discord).
+        /// Workspace or guild; defaults to the platform's global one (console: local, and
+        /// otherwise the platform's own name).
         #[arg(long)]
         workspace: Option<String>,
         #[arg(long)]
@@ -204,15 +198,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bot.store().close().await;
         }
         Command::Serve => serve(config, &platforms).await?,
-        Command::Discord(args) => {
-            let bot = match args.needs_bot() {
-                true => Some(Arc::new(
-                    Bot::start_with(config, platforms.outbound()?).await?,
-                )),
-                false => None,
-            };
-            discord::cli::run(args, &platforms.discord, bot).await?;
-        }
+        Command::Discord(args) => match args.needs() {
+            discord::cli::Needs::Bot => {
+                let bot = Arc::new(Bot::start_with(config, platforms.outbound()?).await?);
+                discord::cli::run(args, &platforms.discord, Some(bot), None).await?;
+            }
+            discord::cli::Needs::Store => {
+                let store = Store::connect(&config.database_url).await?;
+                discord::cli::run(args, &platforms.discord, None, Some(&store)).await?;
+                store.close().await;
+            }
+            discord::cli::Needs::Nothing => {
+                discord::cli::run(args, &platforms.discord, None, None).await?;
+            }
+        },
         Command::Migrate => {
             Store::connect(&config.database_url).await?.close().await;
             println!("database is up to date");
@@ -409,9 +408,12 @@ async fn orgs_approval(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                     .unwrap_or_default();
                 println!("buyer limit: {name} ({account}) above {limit}");
             }
-            match store.approval_channel(&id, "discord").await? {
-                Some(c) => println!("requests go to: Discord channel {c}"),
-                None => println!("requests go to: each approver, privately"),
+            let channels = store.approval_channels(&id).await?;
+            if channels.is_empty() {
+                println!("requests go to: each approver, privately");
+            }
+            for (platform, channel) in channels {
+                println!("requests go to: {platform} channel {channel}");
             }
             let approvers = store.approvers_of(&id).await?;
             println!("approvers: {}", approvers.len());
@@ -456,24 +458,6 @@ async fn orgs_approval(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                 }
                 store.set_policy(&id, &policy).await?;
                 println!("approval policy of {id} saved");
-            }
-        }
-        OrgsCommand::SetApprovalChannel { id, discord } => {
-            known_org(store, &id).await?;
-            let channel = discord.trim();
-            if channel.eq_ignore_ascii_case("none") {
-                store.set_approval_channel(&id, "discord", None).await?;
-                println!("requests of {id} go to each approver privately");
-            } else {
-                if channel.parse::<u64>().is_err() {
-                    bail!(
-                        "'{channel}' is not a Discord channel id (a number; copy it from Discord with developer mode on)"
-                    );
-                }
-                store
-                    .set_approval_channel(&id, "discord", Some(channel))
-                    .await?;
-                println!("requests of {id} go to Discord channel {channel}");
             }
         }
         OrgsCommand::Add { .. } | OrgsCommand::List => {}

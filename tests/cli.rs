@@ -321,23 +321,16 @@ fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
     let channel = run(
         &url,
         &[
-            "orgs",
-            "set-approval-channel",
+            "discord",
+            "approval-channel",
             "ORG-ACME",
-            "--discord",
             "1400000000000000099",
         ],
     );
     assert!(channel.status.success(), "{}", text(&channel));
     let not_id = run(
         &url,
-        &[
-            "orgs",
-            "set-approval-channel",
-            "ORG-ACME",
-            "--discord",
-            "#buying",
-        ],
+        &["discord", "approval-channel", "ORG-ACME", "#buying"],
     );
     assert!(!not_id.status.success() && text(&not_id).contains("not a Discord channel id"));
     let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
@@ -346,7 +339,7 @@ fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
             && shown.contains("approval for orders above: 2500")
             && shown.contains("buyer limit: Demo Buyer (")
             && shown.contains(") above 100")
-            && shown.contains("requests go to: Discord channel 1400000000000000099"),
+            && shown.contains("requests go to: discord channel 1400000000000000099"),
         "{shown}"
     );
 

@@ -139,6 +139,18 @@ on_both!(
         );
         assert_eq!(store.approval_channel("O2", "discord").await.unwrap(), None);
         store
+            .set_approval_channel("O1", "slack", Some("C123"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.approval_channels("O1").await.unwrap(),
+            vec![
+                ("discord".to_string(), "222".to_string()),
+                ("slack".to_string(), "C123".to_string())
+            ]
+        );
+        assert!(store.approval_channels("O2").await.unwrap().is_empty());
+        store
             .set_approval_channel("O1", "discord", None)
             .await
             .unwrap();

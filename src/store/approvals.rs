@@ -562,6 +562,16 @@ impl Store {
         Ok(row.map(|(c,)| c))
     }
 
+    /// Every platform's approval channel of an organization, as (platform, channel).
+    pub async fn approval_channels(&self, org_id: &str) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT platform, channel_id FROM approval_channels WHERE org_id = $1 ORDER BY platform",
+        )
+        .bind(org_id)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// Accounts that may decide for an organization: its approvers and admins.
     pub async fn approvers_of(&self, org_id: &str) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = sqlx::query_as(

@@ -55,8 +55,8 @@ pub enum NotifyError {
 pub trait Notifier: Send + Sync {
     /// The platform whose identities and channels this reaches, such as `console`.
     fn platform(&self) -> String;
-    async fn post(&self, to: &Recipient, card: &RequestView) -> Result<Posted, NotifyError>;
-    async fn update(&self, at: &Posted, card: &RequestView) -> Result<(), NotifyError>;
+    async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError>;
+    async fn update(&self, at: &Posted, request: &RequestView) -> Result<(), NotifyError>;
     /// A private note to one person.
     async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError>;
 }

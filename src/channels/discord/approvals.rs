@@ -46,11 +46,11 @@ fn parse(custom_id: &str) -> Option<(&str, &str)> {
     (plain(verb) && plain(approval)).then_some((verb, approval))
 }
 
-fn embed(card: &RequestView) -> CreateEmbed {
+fn embed(request: &RequestView) -> CreateEmbed {
     let mut e = CreateEmbed::new()
-        .title(cut(&card.title, render::MAX_EMBED_TITLE))
-        .description(cut(&card.body, render::MAX_EMBED_DESCRIPTION));
-    for (name, value) in card.fields.iter().take(render::MAX_EMBED_FIELDS) {
+        .title(cut(&request.title, render::MAX_EMBED_TITLE))
+        .description(cut(&request.body, render::MAX_EMBED_DESCRIPTION));
+    for (name, value) in request.fields.iter().take(render::MAX_EMBED_FIELDS) {
         let inline = !value.contains('\n');
         e = e.field(
             cut(name, render::MAX_FIELD_NAME),
@@ -61,38 +61,39 @@ fn embed(card: &RequestView) -> CreateEmbed {
     e
 }
 
-fn buttons(card: &RequestView) -> Vec<CreateActionRow> {
-    if !card.open() {
+fn buttons(request: &RequestView) -> Vec<CreateActionRow> {
+    if !request.open() {
         return Vec::new();
     }
     vec![CreateActionRow::Buttons(vec![
-        CreateButton::new(id(APPROVE, &card.approval_id))
-            .label(cut(&card.approve, render::MAX_BUTTON_LABEL))
+        CreateButton::new(id(APPROVE, &request.approval_id))
+            .label(cut(&request.approve, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Success),
-        CreateButton::new(id(REJECT, &card.approval_id))
-            .label(cut(&card.reject, render::MAX_BUTTON_LABEL))
+        CreateButton::new(id(REJECT, &request.approval_id))
+            .label(cut(&request.reject, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Danger),
-        CreateButton::new(id(DETAILS, &card.approval_id))
-            .label(cut(&card.details, render::MAX_BUTTON_LABEL))
+        CreateButton::new(id(DETAILS, &request.approval_id))
+            .label(cut(&request.details, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Secondary),
     ])]
 }
 
 /// The outcome line above the request once it is decided; nothing while it waits.
-fn content(card: &RequestView) -> String {
-    card.outcome
+fn content(request: &RequestView) -> String {
+    request
+        .outcome
         .as_deref()
         .map(|o| cut(o, render::MAX_CONTENT))
         .unwrap_or_default()
 }
 
 /// The request as an update of the message it is on: for everyone who sees it.
-fn update(card: &RequestView) -> CreateInteractionResponse {
+fn update(request: &RequestView) -> CreateInteractionResponse {
     CreateInteractionResponse::UpdateMessage(
         CreateInteractionResponseMessage::new()
-            .content(content(card))
-            .embed(embed(card))
-            .components(buttons(card)),
+            .content(content(request))
+            .embed(embed(request))
+            .components(buttons(request)),
     )
 }
 
@@ -141,10 +142,14 @@ fn answer(
                 refuse(&text, Outcome::Ok)
             }
         },
-        Decided::TooLate { note, card, shown } => {
+        Decided::TooLate {
+            note,
+            request,
+            shown,
+        } => {
             if let Some(c) = shared {
                 let (approvals, at) = (bot.approvals().clone(), posted(c));
-                tokio::spawn(async move { approvals.repaint(&at, &card, &shown).await });
+                tokio::spawn(async move { approvals.repaint(&at, &request, &shown).await });
             }
             refuse(&note.text(&l), Outcome::Refused)
         }
@@ -368,15 +373,15 @@ impl Notifier for DiscordNotifier {
         super::PLATFORM.into()
     }
 
-    async fn post(&self, to: &Recipient, card: &RequestView) -> Result<Posted, NotifyError> {
+    async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError> {
         let channel = match to {
             Recipient::Channel(id) => ChannelId::new(snowflake(id)?),
             Recipient::Person(who) => self.dm_channel(who).await?,
         };
         let message = CreateMessage::new()
-            .content(content(card))
-            .embed(embed(card))
-            .components(buttons(card));
+            .content(content(request))
+            .embed(embed(request))
+            .components(buttons(request));
         let sent = channel
             .send_message(&self.http, message)
             .await
@@ -388,11 +393,11 @@ impl Notifier for DiscordNotifier {
         })
     }
 
-    async fn update(&self, at: &Posted, card: &RequestView) -> Result<(), NotifyError> {
+    async fn update(&self, at: &Posted, request: &RequestView) -> Result<(), NotifyError> {
         let edit = EditMessage::new()
-            .content(content(card))
-            .embed(embed(card))
-            .components(buttons(card));
+            .content(content(request))
+            .embed(embed(request))
+            .components(buttons(request));
         ChannelId::new(snowflake(&at.channel_id)?)
             .edit_message(&self.http, MessageId::new(snowflake(&at.message_id)?), edit)
             .await
@@ -428,7 +433,7 @@ mod tests {
         assert!(id(APPROVE, "apv_0123456789abcdef").len() <= render::MAX_CUSTOM_ID);
     }
 
-    fn card(outcome: Option<&str>) -> RequestView {
+    fn request_view(outcome: Option<&str>) -> RequestView {
         RequestView {
             approval_id: "apv_1".into(),
             title: "Approval needed: order CB-1".into(),
@@ -443,7 +448,7 @@ mod tests {
 
     #[test]
     fn an_open_request_has_three_buttons_and_a_decided_one_none() {
-        let open = serde_json::to_value(update(&card(None))).unwrap();
+        let open = serde_json::to_value(update(&request_view(None))).unwrap();
         let ids: Vec<&str> = open["data"]["components"][0]["components"]
             .as_array()
             .unwrap()
@@ -459,7 +464,7 @@ mod tests {
                 .count()
                 <= render::MAX_FIELD_VALUE
         );
-        let done = serde_json::to_value(update(&card(Some(
+        let done = serde_json::to_value(update(&request_view(Some(
             "Approved by Ann at 2026-11-25 10:00 UTC.",
         ))))
         .unwrap();

@@ -69,7 +69,7 @@ pub enum Decided {
     /// and the request as it reads now.
     TooLate {
         note: Refusal,
-        card: RequestView,
+        request: RequestView,
         /// Which decision the request shows now (`Approval::shown_key`), for a repaint.
         shown: String,
     },
@@ -275,14 +275,14 @@ impl Approvals {
     /// can be reached; how many it reached.
     pub(super) async fn post(&self, a: &Approval, reminder: bool) -> Result<usize> {
         let order = self.order(&a.order_number).await?;
-        let card = self.request_view(a, &order, reminder).await?;
+        let request = self.request_view(a, &order, reminder).await?;
         let mut reached = 0;
         for notifier in self.outbound.notifiers() {
             for to in self
                 .recipients(&a.org_id, &a.requested_by, &notifier.platform())
                 .await?
             {
-                match notifier.post(&to, &card).await {
+                match notifier.post(&to, &request).await {
                     Ok(at) => {
                         self.store.add_approval_message(&a.id, &at).await?;
                         reached += 1;
@@ -377,14 +377,14 @@ impl Approvals {
     }
 
     async fn too_late(&self, a: &Approval, order: &Order) -> Result<Decided> {
-        let card = self.request_view(a, order, false).await?;
-        let outcome = card.outcome.clone().unwrap_or_default();
+        let request = self.request_view(a, order, false).await?;
+        let outcome = request.outcome.clone().unwrap_or_default();
         Ok(Decided::TooLate {
             note: Refusal::Already {
                 number: order.number.clone(),
                 outcome,
             },
-            card,
+            request,
             shown: a.shown_key(),
         })
     }
@@ -469,14 +469,14 @@ impl Approvals {
                     String::new()
                 };
                 let order = self.order(&approval.order_number).await?;
-                let card = self.request_view(&approval, &order, false).await?;
+                let request = self.request_view(&approval, &order, false).await?;
                 let this = self.clone();
                 tokio::spawn(async move {
                     if let Err(e) = this.after_decision(approval, order, next, clicked).await {
                         tracing::warn!(error = %e, "could not send the news of a decision");
                     }
                 });
-                Ok(Decided::Done(card))
+                Ok(Decided::Done(request))
             }
         }
     }
@@ -553,7 +553,7 @@ impl Approvals {
     /// `except` was already updated by the answer to the click on it.
     async fn refresh(&self, order: &Order, except: Option<&Posted>) -> Result<()> {
         for a in self.store.approvals_of(&order.number).await? {
-            let card = self.request_view(&a, order, false).await?;
+            let request = self.request_view(&a, order, false).await?;
             let shown = a.shown_key();
             for at in self.store.approval_messages(&a.id).await? {
                 if self
@@ -562,7 +562,7 @@ impl Approvals {
                     .await?
                     && Some(&at) != except
                 {
-                    self.paint(&at, &card, &shown).await?;
+                    self.paint(&at, &request, &shown).await?;
                 }
             }
         }
@@ -570,15 +570,15 @@ impl Approvals {
     }
 
     /// Rewrites one posted copy of a request, such as a stale one somebody clicked,
-    /// unless it already shows the card or another click is doing it.
-    pub async fn repaint(&self, at: &Posted, card: &RequestView, shown: &str) {
+    /// unless it already shows the request or another click is doing it.
+    pub async fn repaint(&self, at: &Posted, request: &RequestView, shown: &str) {
         match self
             .store
-            .claim_approval_repaint(&card.approval_id, at, shown)
+            .claim_approval_repaint(&request.approval_id, at, shown)
             .await
         {
             Ok(true) => {
-                if let Err(e) = self.paint(at, card, shown).await {
+                if let Err(e) = self.paint(at, request, shown).await {
                     tracing::warn!(error = %e, "could not release an approval repaint");
                 }
             }
@@ -588,18 +588,18 @@ impl Approvals {
     }
 
     /// Edits one copy whose edit was claimed; a failed edit is released for the next try.
-    async fn paint(&self, at: &Posted, card: &RequestView, shown: &str) -> Result<()> {
+    async fn paint(&self, at: &Posted, request: &RequestView, shown: &str) -> Result<()> {
         let Some(notifier) = self.outbound.notifier(&at.platform) else {
             tracing::warn!(platform = %at.platform, "no notifier for an approval request's platform");
             return self
                 .store
-                .release_approval_repaint(&card.approval_id, at, shown)
+                .release_approval_repaint(&request.approval_id, at, shown)
                 .await;
         };
-        if let Err(e) = notifier.update(at, card).await {
-            tracing::warn!(approval = %card.approval_id, error = %e, "could not update an approval request");
+        if let Err(e) = notifier.update(at, request).await {
+            tracing::warn!(approval = %request.approval_id, error = %e, "could not update an approval request");
             self.store
-                .release_approval_repaint(&card.approval_id, at, shown)
+                .release_approval_repaint(&request.approval_id, at, shown)
                 .await?;
         }
         Ok(())

@@ -88,8 +88,8 @@ async fn a_request_that_reached_nobody_is_announced_by_a_later_sweep() {
     down.expect_platform().return_const("console".to_string());
     let to = approver.clone();
     down.expect_post()
-        .withf(move |r, card| {
-            *r == to && card.title == "Approval needed: order CB-9" && card.open()
+        .withf(move |r, request| {
+            *r == to && request.title == "Approval needed: order CB-9" && request.open()
         })
         .times(1)
         .returning(|_, _| Err(NotifyError::Platform("the platform is unreachable".into())));
@@ -194,7 +194,7 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
     ));
     let id = store.approvals_of("CB-10").await.unwrap().remove(0).id;
     let approver = Identity::new("console", "local", "approver");
-    let Decided::Done(card) = approvals
+    let Decided::Done(request) = approvals
         .decide(&approver, &id, Verdict::Approve, None)
         .await
         .unwrap()
@@ -202,11 +202,12 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
         panic!("not decided")
     };
     assert!(
-        card.outcome
+        request
+            .outcome
             .unwrap()
             .starts_with("Approved by Demo Approver at ")
     );
-    assert!(!card.fields.is_empty());
+    assert!(!request.fields.is_empty());
     let again = approvals
         .decide(&approver, &id, Verdict::Approve, None)
         .await
@@ -258,7 +259,7 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
                 })
             });
         n.expect_update()
-            .withf(move |at, card| at.platform == platform && !card.open())
+            .withf(move |at, request| at.platform == platform && !request.open())
             .times(1)
             .returning(|_, _| Ok(()));
         n.expect_tell().returning(|_, _| Ok(()));

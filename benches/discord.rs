@@ -119,7 +119,37 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
         .map_or(0.0, |d| d.as_secs_f64() * 1e3)
 }
 
-fn run(c: &mut Criterion, name: &str, requests: Arc<Vec<Vec<Signed>>>, url: String) {
+/// The floor: how many signatures one core verifies per second, bare (serenity's
+/// `Verifier` on the same payloads, no HTTP, no JSON, no database). Every request pays one.
+fn bare_verification(c: &mut Criterion, key: &SigningKey, requests: &[Vec<Signed>]) -> f64 {
+    let verifier = Verifier::try_new(key.verifying_key().to_bytes()).unwrap();
+    let all: Vec<&Signed> = requests.iter().flatten().collect();
+    let verify = |s: &Signed| {
+        verifier
+            .verify(&s.signature, &s.timestamp, s.body.as_bytes())
+            .unwrap()
+    };
+    let mut group = c.benchmark_group("discord_endpoint");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("floor_bare_verification", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            verify(all[i % all.len()]);
+            i += 1;
+        })
+    });
+    group.finish();
+    const N: usize = 20_000;
+    let start = Instant::now();
+    for i in 0..N {
+        verify(all[i % all.len()]);
+    }
+    let rate = N as f64 / start.elapsed().as_secs_f64();
+    println!("floor, bare verification on one core: {rate:.0} verifications/s");
+    rate
+}
+
+fn run(c: &mut Criterion, name: &str, requests: Arc<Vec<Vec<Signed>>>, url: String, floor: f64) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -176,9 +206,10 @@ fn run(c: &mut Criterion, name: &str, requests: Arc<Vec<Vec<Signed>>>, url: Stri
     let mut l = latencies.lock().unwrap().clone();
     l.sort();
     let (n, time) = *totals.lock().unwrap();
+    let rate = n as f64 / time.as_secs_f64();
     println!(
-        "{name}: {n} requests, {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
-        n as f64 / time.as_secs_f64(),
+        "{name}: {n} requests, {rate:.0} req/s ({:.3} of the floor), p50 {:.2} ms, p99 {:.2} ms",
+        rate / floor,
         percentile(&l, 0.5),
         percentile(&l, 0.99)
     );
@@ -189,14 +220,15 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let url = start_server(&key, &dir);
     let pings = Arc::new(vec![vec![sign(&key, ping())]]);
-    run(c, "signed_ping", pings, url.clone());
     // Each of 64 users alternates between two categories, so every request is a change.
     let steps = Arc::new(
         (0..CONCURRENCY)
             .map(|n| vec![sign(&key, buy(n, "phones")), sign(&key, buy(n, "modules"))])
             .collect::<Vec<_>>(),
     );
-    run(c, "signed_checkout_step", steps, url);
+    let floor = bare_verification(c, &key, &steps);
+    run(c, "signed_ping", pings, url.clone(), floor);
+    run(c, "signed_checkout_step", steps, url, floor);
 }
 
 criterion_group!(benches, bench);

@@ -113,10 +113,12 @@ pub enum ActionKind {
         min: u8,
         max: u8,
     },
-    /// Free text that returns ranked suggestions (autocomplete, an external select,
-    /// typed text in the terminal).
+    /// Free text that returns ranked suggestions: a native search where the platform has
+    /// one (a select fed by suggestions as the user types), else this one-field form (a
+    /// modal, a typed line in the terminal), submitted with the field's id.
     Search {
-        placeholder: String,
+        title: String,
+        field: FormField,
     },
     /// A small form (a modal, or field by field in the terminal).
     Form {
@@ -189,6 +191,14 @@ impl View {
             id,
             label,
             kind: ActionKind::Form { title, fields },
+        });
+    }
+
+    pub fn search(&mut self, id: String, label: String, title: String, field: FormField) {
+        self.actions.push(Action {
+            id,
+            label,
+            kind: ActionKind::Search { title, field },
         });
     }
 

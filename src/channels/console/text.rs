@@ -222,20 +222,16 @@ impl Screen {
                     format!("{}\n", fill(&self.words.form, "title", &title)),
                 )
             }
-            ActionKind::Search { placeholder } => {
+            ActionKind::Search { title, field } => {
                 self.pending = Pending::Form {
                     id: action.id,
-                    fields: vec![FormField {
-                        id: "query".into(),
-                        label: placeholder,
-                        value: String::new(),
-                        placeholder: String::new(),
-                        required: true,
-                        max_len: 100,
-                    }],
+                    fields: vec![field],
                     answers: BTreeMap::new(),
                 };
-                (None, String::new())
+                (
+                    None,
+                    format!("{}\n", fill(&self.words.form, "title", &title)),
+                )
             }
         }
     }

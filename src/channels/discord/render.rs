@@ -201,17 +201,7 @@ pub fn note(text: &str) -> CreateInteractionResponseMessage {
 pub fn modal(action: &Action) -> Option<CreateModal> {
     let (title, fields) = match &action.kind {
         ActionKind::Form { title, fields } => (title.clone(), fields.clone()),
-        ActionKind::Search { placeholder } => (
-            action.label.clone(),
-            vec![crate::engine::view::FormField {
-                id: "query".into(),
-                label: placeholder.clone(),
-                value: String::new(),
-                placeholder: String::new(),
-                required: true,
-                max_len: 100,
-            }],
-        ),
+        ActionKind::Search { title, field } => (title.clone(), vec![field.clone()]),
         _ => return None,
     };
     let rows = fields

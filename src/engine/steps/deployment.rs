@@ -218,11 +218,11 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
             value,
         );
     }
-    v.form(
+    v.search(
         Verb::DeploymentSearch.at(rev),
         t.lang.t("deployment.search"),
         t.lang.t("deployment.search_title"),
-        vec![FormField {
+        FormField {
             id: "query".into(),
             label: t.lang.t("deployment.search_field"),
             value: c
@@ -231,7 +231,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
             placeholder: t.lang.t("deployment.search_placeholder"),
             required: true,
             max_len: 100,
-        }],
+        },
     );
     let options: Vec<Choice> = match c.and_then(|c| c.search.as_ref()) {
         Some(search) => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::discord;
+use checkout_bot::channels::{discord, slack};
 use checkout_bot::config::Config;
 use checkout_bot::domain::account::{Identity, Organization, Role};
 use checkout_bot::http::AppState;
@@ -117,6 +117,15 @@ enum OrgsCommand {
         #[arg(long, requires = "platform")]
         user: Option<String>,
     },
+    /// Where approval requests are posted, per platform; without a channel they go to
+    /// each approver privately.
+    SetApprovalChannel {
+        id: String,
+        #[command(flatten)]
+        discord: discord::cli::ApprovalChannel,
+        #[command(flatten)]
+        slack: slack::cli::ApprovalChannel,
+    },
 }
 
 #[derive(Subcommand)]
@@ -198,20 +207,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bot.store().close().await;
         }
         Command::Serve => serve(config, &platforms).await?,
-        Command::Discord(args) => match args.needs() {
-            discord::cli::Needs::Bot => {
-                let bot = Arc::new(Bot::start_with(config, platforms.outbound()?).await?);
-                discord::cli::run(args, &platforms.discord, Some(bot), None).await?;
-            }
-            discord::cli::Needs::Store => {
-                let store = Store::connect(&config.database_url).await?;
-                discord::cli::run(args, &platforms.discord, None, Some(&store)).await?;
-                store.close().await;
-            }
-            discord::cli::Needs::Nothing => {
-                discord::cli::run(args, &platforms.discord, None, None).await?;
-            }
-        },
+        Command::Discord(args) => {
+            let bot = match args.needs_bot() {
+                true => Some(Arc::new(
+                    Bot::start_with(config, platforms.outbound()?).await?,
+                )),
+                false => None,
+            };
+            discord::cli::run(args, &platforms.discord, bot).await?;
+        }
         Command::Migrate => {
             Store::connect(&config.database_url).await?.close().await;
             println!("database is up to date");
@@ -306,18 +310,21 @@ async fn serve(config: Config, platforms: &Platforms) -> anyhow::Result<()> {
 /// its outbound ports, its HTTP routes and its CLI subcommand.
 struct Platforms {
     discord: discord::config::DiscordConfig,
+    slack: slack::config::SlackConfig,
 }
 
 impl Platforms {
     fn from_env() -> anyhow::Result<Platforms> {
         Ok(Platforms {
             discord: discord::config::DiscordConfig::from_env()?,
+            slack: slack::config::SlackConfig::from_env()?,
         })
     }
 
     /// Every platform's outbound ports, as far as its configuration allows.
     fn outbound(&self) -> anyhow::Result<Outbound> {
-        discord::outbound::register(Outbound::default(), &self.discord)
+        let outbound = discord::outbound::register(Outbound::default(), &self.discord)?;
+        slack::outbound::register(outbound, &self.slack)
     }
 
     /// Every platform's HTTP routes, for `serve`.
@@ -326,6 +333,11 @@ impl Platforms {
         routes.extend(discord::http::routes(
             bot.clone(),
             &self.discord,
+            metrics.clone(),
+        )?);
+        routes.extend(slack::http::routes(
+            bot.clone(),
+            &self.slack,
             metrics.clone(),
         )?);
         Ok(routes)
@@ -458,6 +470,15 @@ async fn orgs_approval(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                 }
                 store.set_policy(&id, &policy).await?;
                 println!("approval policy of {id} saved");
+            }
+        }
+        OrgsCommand::SetApprovalChannel { id, discord, slack } => {
+            known_org(store, &id).await?;
+            let given = discord.apply(store, &id).await?;
+            if !(slack.apply(store, &id).await? || given) {
+                bail!(
+                    "give a platform's channel (or none): see `checkout-bot orgs set-approval-channel --help`"
+                );
             }
         }
         OrgsCommand::Add { .. } | OrgsCommand::List => {}

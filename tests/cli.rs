@@ -321,25 +321,61 @@ fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
     let channel = run(
         &url,
         &[
-            "discord",
-            "approval-channel",
+            "orgs",
+            "set-approval-channel",
             "ORG-ACME",
+            "--discord",
             "1400000000000000099",
         ],
     );
     assert!(channel.status.success(), "{}", text(&channel));
     let not_id = run(
         &url,
-        &["discord", "approval-channel", "ORG-ACME", "#buying"],
+        &[
+            "orgs",
+            "set-approval-channel",
+            "ORG-ACME",
+            "--discord",
+            "#buying",
+        ],
     );
     assert!(!not_id.status.success() && text(&not_id).contains("not a Discord channel id"));
+    let slack = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval-channel",
+            "ORG-ACME",
+            "--slack",
+            "C0BUYING01",
+        ],
+    );
+    assert!(slack.status.success(), "{}", text(&slack));
+    let not_slack = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval-channel",
+            "ORG-ACME",
+            "--slack",
+            "#buying",
+        ],
+    );
+    assert!(!not_slack.status.success() && text(&not_slack).contains("not a Slack channel id"));
+    let no_platform = run(&url, &["orgs", "set-approval-channel", "ORG-ACME"]);
+    assert!(
+        !no_platform.status.success() && text(&no_platform).contains("give a platform's channel"),
+        "{}",
+        text(&no_platform)
+    );
     let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
     assert!(
         shown.contains("approval for orders with a PO number: yes")
             && shown.contains("approval for orders above: 2500")
             && shown.contains("buyer limit: Demo Buyer (")
             && shown.contains(") above 100")
-            && shown.contains("requests go to: discord channel 1400000000000000099"),
+            && shown.contains("requests go to: discord channel 1400000000000000099")
+            && shown.contains("requests go to: slack channel C0BUYING01"),
         "{shown}"
     );
 

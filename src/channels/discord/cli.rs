@@ -1,12 +1,10 @@
-//! `checkout-bot discord`: the gateway client, `discord register` for the slash
-//! commands, and `discord approval-channel` for where an organization's requests are
-//! posted. `main` mounts this subcommand and hands it a started bot or the store.
+//! `checkout-bot discord`: the gateway client, or `discord register` for the slash
+//! commands; and `--discord` on `orgs set-approval-channel`. `main` mounts the
+//! subcommand, hands it a started bot, and flattens the option into the orgs command.
 
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-
-use anyhow::Context;
 
 use super::PLATFORM;
 use super::config::DiscordConfig;
@@ -27,33 +25,46 @@ pub enum DiscordCommand {
         #[arg(long)]
         guild: Option<u64>,
     },
-    /// Post an organization's approval requests in a Discord channel; `none` sends them
-    /// to each approver privately again.
-    ApprovalChannel {
-        /// The organization, such as ORG-ACME.
-        org: String,
-        /// The channel id (a number: in Discord, developer mode on, Copy Channel ID), or `none`.
-        channel: String,
-    },
-}
-
-/// What a subcommand needs from `main`.
-pub enum Needs {
-    /// A started bot: it serves chat.
-    Bot,
-    /// The store only.
-    Store,
-    /// Neither: it only talks to Discord.
-    Nothing,
 }
 
 impl DiscordArgs {
-    pub fn needs(&self) -> Needs {
-        match self.action {
-            None => Needs::Bot,
-            Some(DiscordCommand::ApprovalChannel { .. }) => Needs::Store,
-            Some(DiscordCommand::Register { .. }) => Needs::Nothing,
+    /// Whether the command serves chat (and so needs a bot) or only talks to Discord.
+    pub fn needs_bot(&self) -> bool {
+        self.action.is_none()
+    }
+}
+
+/// `--discord CHANNEL_ID|none` on `orgs set-approval-channel`.
+#[derive(Args, Debug, Default)]
+#[group(id = "discord-approval-channel")]
+pub struct ApprovalChannel {
+    /// Post the organization's approval requests in this Discord channel (its id: with
+    /// developer mode on, Copy Channel ID); `none` sends them to each approver privately.
+    #[arg(long, value_name = "CHANNEL_ID")]
+    pub discord: Option<String>,
+}
+
+impl ApprovalChannel {
+    /// Saves the channel if one was given; whether it was.
+    pub async fn apply(&self, store: &Store, org: &str) -> anyhow::Result<bool> {
+        let Some(channel) = self.discord.as_deref().map(str::trim) else {
+            return Ok(false);
+        };
+        if channel.eq_ignore_ascii_case("none") {
+            store.set_approval_channel(org, PLATFORM, None).await?;
+            println!("requests of {org} on Discord go to each approver privately");
+            return Ok(true);
         }
+        if channel.parse::<u64>().map_or(true, |n| n == 0) {
+            anyhow::bail!(
+                "'{channel}' is not a Discord channel id (a number; copy it from Discord with developer mode on)"
+            );
+        }
+        store
+            .set_approval_channel(org, PLATFORM, Some(channel))
+            .await?;
+        println!("requests of {org} go to Discord channel {channel}");
+        Ok(true)
     }
 }
 
@@ -63,7 +74,6 @@ pub async fn run(
     args: DiscordArgs,
     config: &DiscordConfig,
     bot: Option<Arc<Bot>>,
-    store: Option<&Store>,
 ) -> anyhow::Result<()> {
     match (args.action, bot) {
         (None, Some(bot)) => {
@@ -71,10 +81,6 @@ pub async fn run(
             super::gateway::run(bot, config).await
         }
         (None, None) => anyhow::bail!("the gateway client needs a bot"),
-        (Some(DiscordCommand::ApprovalChannel { org, channel }), _) => {
-            let store = store.context("setting an approval channel needs the store")?;
-            approval_channel(store, &org, channel.trim()).await
-        }
         (Some(DiscordCommand::Register { guild }), _) => {
             let n = super::gateway::register(config, guild).await?;
             match guild {
@@ -86,25 +92,4 @@ pub async fn run(
             Ok(())
         }
     }
-}
-
-async fn approval_channel(store: &Store, org: &str, channel: &str) -> anyhow::Result<()> {
-    if !store.orgs().await?.iter().any(|o| o.id == org) {
-        anyhow::bail!("no organization {org}: see `checkout-bot orgs list`");
-    }
-    if channel.eq_ignore_ascii_case("none") {
-        store.set_approval_channel(org, PLATFORM, None).await?;
-        println!("requests of {org} on Discord go to each approver privately");
-        return Ok(());
-    }
-    if channel.parse::<u64>().map_or(true, |n| n == 0) {
-        anyhow::bail!(
-            "'{channel}' is not a Discord channel id (a number; copy it from Discord with developer mode on)"
-        );
-    }
-    store
-        .set_approval_channel(org, PLATFORM, Some(channel))
-        .await?;
-    println!("requests of {org} go to Discord channel {channel}");
-    Ok(())
 }

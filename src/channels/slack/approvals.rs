@@ -1,0 +1,491 @@
+//! Approvals in Slack: request messages with Approve, Reject and Details, the reason
+//! modal, `/approvals` (pending for me, delegation), the App Home's list of what waits,
+//! and the `Notifier` that posts and updates requests through the Web API.
+//!
+//! Request buttons carry `apv:VERB:APPROVAL_ID`, as on Discord: a request is shared by
+//! several people, and who may decide is the approvals service's question.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde_json::json;
+use slack_morphism::prelude::*;
+
+use super::render::{self, cut};
+use super::web::Web;
+use super::{Ack, Metadata, PLATFORM, Slack, identity};
+use crate::domain::account::Identity;
+use crate::domain::approval::{MAX_REASON, Verdict};
+use crate::failure::Failure;
+use crate::services::approvals::{ApprovalError, ApprovalsAnswer, ApprovalsRequest, Decided};
+use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
+
+pub const PREFIX: &str = "apv:";
+const APPROVE: &str = "ok";
+const REJECT: &str = "no";
+const DETAILS: &str = "info";
+const REASON: &str = "why";
+/// Requests listed by `/approvals`: about five blocks each, within a message's 50.
+const LISTED: usize = 8;
+
+fn id(verb: &str, approval: &str) -> String {
+    format!("{PREFIX}{verb}:{approval}")
+}
+
+/// (verb, approval id) of one of our action ids.
+fn parse(action_id: &str) -> Option<(&str, &str)> {
+    let rest = action_id.strip_prefix(PREFIX)?;
+    let (verb, approval) = rest.split_once(':')?;
+    let plain = |s: &str| {
+        !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    (plain(verb) && plain(approval)).then_some((verb, approval))
+}
+
+fn plain(text: &str) -> SlackBlockText {
+    SlackBlockText::Plain(SlackBlockPlainText::new(text.to_string()))
+}
+
+/// A request as blocks: what it is, its fields, how it ended, and its buttons while open.
+fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
+    let mut blocks: Vec<SlackBlock> =
+        vec![SlackHeaderBlock::new(SlackBlockPlainTextOnly::from(cut(&request.title, 150))).into()];
+    if let Some(outcome) = &request.outcome {
+        blocks.push(
+            SlackSectionBlock::new()
+                .with_text(plain(&cut(outcome, 3000)))
+                .into(),
+        );
+    }
+    blocks.extend(
+        render::pieces(&request.body, 3000)
+            .iter()
+            .map(|p| SlackSectionBlock::new().with_text(plain(p)).into()),
+    );
+    for chunk in request.fields.chunks(10) {
+        let texts = chunk
+            .iter()
+            .map(|(name, value)| {
+                SlackBlockText::MarkDown(SlackBlockMarkDownText::new(cut(
+                    &format!("*{}*\n{}", render::escape(name), render::escape(value)),
+                    2000,
+                )))
+            })
+            .collect();
+        blocks.push(SlackSectionBlock::new().with_fields(texts).into());
+    }
+    if request.open() {
+        let button = |verb: &str, label: &str, style: Option<SlackBlockButtonStyle>| {
+            let b = SlackBlockButtonElement::new(SlackBlockPlainTextOnly::from(cut(
+                label,
+                render::MAX_BUTTON_TEXT,
+            )))
+            .with_action_id(SlackActionId(id(verb, &request.approval_id)))
+            .opt_style(style);
+            SlackActionBlockElement::Button(b)
+        };
+        blocks.push(
+            SlackActionsBlock::new(vec![
+                button(
+                    APPROVE,
+                    &request.approve,
+                    Some(SlackBlockButtonStyle::Primary),
+                ),
+                button(REJECT, &request.reject, Some(SlackBlockButtonStyle::Danger)),
+                button(DETAILS, &request.details, None),
+            ])
+            .with_block_id(SlackBlockId(format!("apv:{}", request.approval_id)))
+            .into(),
+        );
+    }
+    blocks
+}
+
+fn request_content(request: &RequestView) -> SlackMessageContent {
+    let text = match &request.outcome {
+        Some(o) => format!("{} · {o}", request.title),
+        None => request.title.clone(),
+    };
+    SlackMessageContent::new()
+        .with_text(cut(&text, 3000))
+        .with_blocks(request_blocks(request))
+}
+
+/// Where the clicked request is, when it is a shared message that can be edited.
+fn posted(a: &SlackInteractionBlockActionsEvent) -> Option<Posted> {
+    match &a.container {
+        SlackInteractionActionContainer::Message(m) if m.is_ephemeral != Some(true) => {
+            Some(Posted {
+                platform: PLATFORM.into(),
+                channel_id: m.channel_id.as_ref()?.0.clone(),
+                message_id: m.message_ts.0.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+impl Slack {
+    async fn tell_privately(&self, response_url: Option<&str>, text: &str) {
+        if let Some(url) = response_url {
+            self.answer(url, render::note(text), false).await;
+        }
+    }
+
+    fn failed(&self, e: &crate::store::StoreError) -> String {
+        Failure::internal(self.bot.prompts(), self.locale(), "a Slack approval", e).text
+    }
+
+    /// How a decision is answered: a shared request is rewritten for everyone; anything
+    /// else is a private note, and a stale request is repainted as it now reads.
+    async fn decided(
+        &self,
+        decided: Decided,
+        at: Option<Posted>,
+        response_url: Option<&str>,
+        home: Option<(&str, &str)>,
+    ) {
+        let l = self.bot.prompts().lang(self.locale());
+        match decided {
+            Decided::Done(view) => match &at {
+                Some(at) => {
+                    if let Err(e) = self
+                        .web
+                        .update(&at.channel_id, &at.message_id, request_content(&view))
+                        .await
+                    {
+                        tracing::warn!(error = %e, "could not update a decided request");
+                    }
+                }
+                None => {
+                    let text = l.f(
+                        "approval.recorded",
+                        &[("outcome", &view.outcome.clone().unwrap_or_default())],
+                    );
+                    self.tell_privately(response_url, &text).await;
+                }
+            },
+            Decided::TooLate {
+                note,
+                request,
+                shown,
+            } => {
+                if let Some(at) = &at {
+                    let approvals = self.bot.approvals().clone();
+                    let at = at.clone();
+                    tokio::spawn(async move { approvals.repaint(&at, &request, &shown).await });
+                }
+                self.tell_privately(response_url, &note.text(&l)).await;
+            }
+            Decided::Refused(why) => self.tell_privately(response_url, &why.text(&l)).await,
+        }
+        if let Some((team, user)) = home {
+            home_for(self, team, user).await;
+        }
+    }
+}
+
+/// A click on a request's button.
+pub async fn click(
+    slack: &Slack,
+    who: &Identity,
+    a: &SlackInteractionBlockActionsEvent,
+    action: &SlackInteractionActionInfo,
+) {
+    let response_url = a.response_url.as_ref().map(|u| u.0.to_string());
+    let response_url = response_url.as_deref();
+    let Some((verb, approval)) = parse(&action.action_id.0) else {
+        slack
+            .tell_privately(response_url, &slack.text("slack.unsupported"))
+            .await;
+        return;
+    };
+    let at = posted(a);
+    let home = matches!(a.container, SlackInteractionActionContainer::View(_))
+        .then_some((who.workspace.as_str(), who.user.as_str()));
+    let approvals = slack.bot.approvals();
+    match verb {
+        APPROVE => match approvals
+            .decide(who, approval, Verdict::Approve, at.clone())
+            .await
+        {
+            Ok(d) => slack.decided(d, at, response_url, home).await,
+            Err(e) => slack.tell_privately(response_url, &slack.failed(&e)).await,
+        },
+        REJECT => match approvals.check(who, approval).await {
+            Ok(None) => {
+                let metadata = Metadata {
+                    response_url: response_url.unwrap_or_default().to_string(),
+                    channel: at.as_ref().map(|p| p.channel_id.clone()),
+                    ts: at.as_ref().map(|p| p.message_id.clone()),
+                };
+                if let Err(e) = slack
+                    .web
+                    .open_modal(&a.trigger_id.0, reason_modal(slack, approval, &metadata))
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not open the reason modal");
+                }
+            }
+            Ok(Some(d)) => slack.decided(d, at, response_url, home).await,
+            Err(e) => slack.tell_privately(response_url, &slack.failed(&e)).await,
+        },
+        DETAILS => match approvals.details(who, slack.locale(), approval).await {
+            Ok((title, lines)) => {
+                let text = format!("{title}\n{}", lines.join("\n"));
+                slack.tell_privately(response_url, &text).await;
+            }
+            Err(ApprovalError::Refused(why)) => {
+                let l = slack.bot.prompts().lang(slack.locale());
+                slack.tell_privately(response_url, &why.text(&l)).await;
+            }
+            Err(ApprovalError::Store(e)) => {
+                slack.tell_privately(response_url, &slack.failed(&e)).await
+            }
+        },
+        _ => {
+            slack
+                .tell_privately(response_url, &slack.text("slack.unsupported"))
+                .await
+        }
+    }
+}
+
+fn reason_modal(slack: &Slack, approval: &str, metadata: &Metadata) -> SlackView {
+    let l = slack.bot.prompts().lang(slack.locale());
+    let input = SlackBlockPlainTextInputElement::new()
+        .with_action_id(SlackActionId("reason".into()))
+        .with_multiline(true)
+        .with_max_length(MAX_REASON as u64);
+    let block = SlackInputBlock::new(
+        SlackBlockPlainTextOnly::from(cut(&l.t("approval.reason_label"), 2000)),
+        SlackInputBlockElement::PlainTextInput(input),
+    )
+    .with_block_id(SlackBlockId("reason".into()));
+    SlackView::Modal(
+        SlackModalView::new(
+            SlackBlockPlainTextOnly::from(cut(
+                &l.t("approval.reason_title"),
+                render::MAX_MODAL_TITLE,
+            )),
+            vec![block.into()],
+        )
+        .with_submit(SlackBlockPlainTextOnly::from(cut(
+            &l.t("slack.reason_submit"),
+            render::MAX_MODAL_TITLE,
+        )))
+        .with_close(SlackBlockPlainTextOnly::from(cut(
+            &l.t("slack.cancel"),
+            render::MAX_MODAL_TITLE,
+        )))
+        .with_callback_id(SlackCallbackId(id(REASON, approval)))
+        .with_private_metadata(serde_json::to_string(metadata).unwrap_or_default()),
+    )
+}
+
+/// The reason modal, submitted: the rejection. A refused reason keeps the modal open
+/// with the reason beside the field.
+pub async fn submit(
+    slack: &Slack,
+    who: &Identity,
+    callback: &str,
+    fields: &BTreeMap<String, String>,
+    metadata: &Metadata,
+) -> Ack {
+    let Some((REASON, approval)) = parse(callback) else {
+        return Ack::Empty;
+    };
+    let reason = fields.get("reason").cloned().unwrap_or_default();
+    let at = match (&metadata.channel, &metadata.ts) {
+        (Some(c), Some(t)) => Some(Posted {
+            platform: PLATFORM.into(),
+            channel_id: c.clone(),
+            message_id: t.clone(),
+        }),
+        _ => None,
+    };
+    let response_url =
+        (!metadata.response_url.is_empty()).then_some(metadata.response_url.as_str());
+    match slack
+        .bot
+        .approvals()
+        .decide(who, approval, Verdict::Reject { reason }, at.clone())
+        .await
+    {
+        Ok(Decided::Refused(why)) => {
+            let l = slack.bot.prompts().lang(slack.locale());
+            Ack::Json(json!({
+                "response_action": "errors",
+                "errors": { "reason": cut(&why.text(&l), 150) },
+            }))
+        }
+        Ok(d) => {
+            slack.decided(d, at, response_url, None).await;
+            Ack::Empty
+        }
+        Err(e) => {
+            slack.tell_privately(response_url, &slack.failed(&e)).await;
+            Ack::Empty
+        }
+    }
+}
+
+/// `/approvals [delegate @someone YYYY-MM-DD | end]`.
+pub async fn command(slack: &Slack, who: &Identity, text: Option<&str>) -> SlackMessageContent {
+    let request = match parse_command(&who.workspace, text.unwrap_or_default()) {
+        Some(r) => r,
+        None => return render::note(&slack.text("slack.approvals_usage")),
+    };
+    let answer = slack
+        .bot
+        .approvals()
+        .command(who, slack.locale(), request, LISTED)
+        .await;
+    match answer {
+        Ok(ApprovalsAnswer::Note { text, .. }) => render::note(&text),
+        Ok(ApprovalsAnswer::Pending { title, requests }) => {
+            let mut blocks: Vec<SlackBlock> = vec![
+                SlackSectionBlock::new()
+                    .with_text(plain(&cut(&title, 3000)))
+                    .into(),
+            ];
+            for r in &requests {
+                blocks.push(SlackDividerBlock::new().into());
+                blocks.extend(request_blocks(r));
+            }
+            blocks.truncate(render::MAX_BLOCKS);
+            SlackMessageContent::new()
+                .with_text(cut(&title, 3000))
+                .with_blocks(blocks)
+        }
+        Err(e) => render::note(&slack.failed(&e)),
+    }
+}
+
+/// What `/approvals` was asked: nothing (the list), `end`, or `delegate` with a person
+/// (Slack writes a mention as `<@U123|name>` in command text) and a day.
+fn parse_command(team: &str, text: &str) -> Option<ApprovalsRequest> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.as_slice() {
+        [] => Some(ApprovalsRequest::List),
+        [end] if end.eq_ignore_ascii_case("end") => Some(ApprovalsRequest::End),
+        [verb, rest @ ..] if verb.eq_ignore_ascii_case("delegate") => {
+            let mention = rest.iter().find(|w| w.starts_with("<@"))?;
+            let inner = mention.trim_start_matches("<@").trim_end_matches('>');
+            let (user, name) = match inner.split_once('|') {
+                Some((u, n)) => (u, n.to_string()),
+                None => (inner, format!("<@{inner}>")),
+            };
+            if user.is_empty() || !user.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return None;
+            }
+            let until = rest
+                .iter()
+                .find(|w| w.len() == 10 && w.as_bytes().get(4) == Some(&b'-'))
+                .map(|d| d.to_string());
+            Some(ApprovalsRequest::Delegate {
+                to: identity(team, user),
+                to_name: name,
+                until,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The App Home: what waits for the user's decision.
+pub async fn home(slack: &Slack, team: &str, user: &str) {
+    home_for(slack, team, user).await;
+}
+
+async fn home_for(slack: &Slack, team: &str, user: &str) {
+    let who = identity(team, user);
+    let content = command(slack, &who, None).await;
+    let blocks = content.blocks.unwrap_or_default();
+    let view = SlackView::Home(SlackHomeView::new(blocks));
+    if let Err(e) = slack.web.publish_home(user, view).await {
+        tracing::warn!(error = %e, "could not publish the App Home");
+    }
+}
+
+/// Posts and updates requests, and sends private notes, through the Web API.
+pub struct SlackNotifier {
+    web: Arc<Web>,
+}
+
+impl SlackNotifier {
+    pub fn new(web: Arc<Web>) -> Self {
+        SlackNotifier { web }
+    }
+}
+
+#[async_trait]
+impl Notifier for SlackNotifier {
+    fn platform(&self) -> String {
+        PLATFORM.into()
+    }
+
+    async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError> {
+        let channel = match to {
+            Recipient::Channel(c) => c.clone(),
+            Recipient::Person(who) => self.web.dm(&who.user).await?,
+        };
+        let (channel_id, message_id) = self
+            .web
+            .post(&channel, request_content(request), None)
+            .await?;
+        Ok(Posted {
+            platform: PLATFORM.into(),
+            channel_id,
+            message_id,
+        })
+    }
+
+    async fn update(&self, at: &Posted, request: &RequestView) -> Result<(), NotifyError> {
+        self.web
+            .update(&at.channel_id, &at.message_id, request_content(request))
+            .await
+    }
+
+    async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError> {
+        let channel = self.web.dm(&who.user).await?;
+        self.web.post(&channel, render::note(text), None).await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approvals_text_is_read() {
+        assert_eq!(parse_command("T1", ""), Some(ApprovalsRequest::List));
+        assert_eq!(parse_command("T1", "END"), Some(ApprovalsRequest::End));
+        assert_eq!(
+            parse_command("T1", "delegate <@U777|dee> 2026-12-31"),
+            Some(ApprovalsRequest::Delegate {
+                to: identity("T1", "U777"),
+                to_name: "dee".into(),
+                until: Some("2026-12-31".into()),
+            })
+        );
+        assert!(matches!(
+            parse_command("T1", "delegate <@U777>"),
+            Some(ApprovalsRequest::Delegate { until: None, .. })
+        ));
+        assert_eq!(parse_command("T1", "delegate bob"), None);
+        assert_eq!(parse_command("T1", "delegate <@U7<x>> 2026-01-01"), None);
+        assert_eq!(parse_command("T1", "what"), None);
+    }
+
+    #[test]
+    fn ids_round_trip_and_forgeries_do_not_parse() {
+        assert_eq!(parse(&id(APPROVE, "apvabc")), Some((APPROVE, "apvabc")));
+        assert_eq!(parse("apv:ok:"), None);
+        assert_eq!(parse("apv:ok:a b"), None);
+        assert_eq!(parse("apv:ok"), None);
+        assert_eq!(parse("1:ok:abc"), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! The Events API: the URL check, messages that ask for a ticket or carry a card number,
+//! and the App Home. Each event is acknowledged at once and handled once, however often
+//! Slack retries it (`X-Slack-Retry-Num`): the ids of recent events are remembered.
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use super::{Ack, Slack, identity, render};
+use crate::engine::ambient::{Heard, heard};
+use crate::engine::event::{Command, Event};
+
+/// How many recent event ids are remembered; Slack retries within minutes.
+const REMEMBERED: usize = 10_000;
+
+/// Event ids already taken, oldest first.
+#[derive(Default)]
+pub struct Seen {
+    ids: Mutex<(HashSet<String>, VecDeque<String>)>,
+}
+
+impl Seen {
+    /// True the first time `id` is seen.
+    pub fn first(&self, id: &str) -> bool {
+        let Ok(mut guard) = self.ids.lock() else {
+            return true;
+        };
+        let (set, order) = &mut *guard;
+        if !set.insert(id.to_string()) {
+            return false;
+        }
+        order.push_back(id.to_string());
+        if order.len() > REMEMBERED
+            && let Some(old) = order.pop_front()
+        {
+            set.remove(&old);
+        }
+        true
+    }
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Takes one Events API request.
+pub fn receive(slack: &Arc<Slack>, seen: &Seen, body: Value, retry: Option<&str>) -> Ack {
+    match text(&body, "type") {
+        Some("url_verification") => {
+            Ack::Json(json!({ "challenge": text(&body, "challenge").unwrap_or_default() }))
+        }
+        Some("event_callback") => {
+            let id = text(&body, "event_id").unwrap_or_default().to_string();
+            if !seen.first(&id) {
+                tracing::info!(event = %id, retry, "a repeated event, already handled");
+                return Ack::Empty;
+            }
+            let slack = slack.clone();
+            tokio::spawn(async move { handle(&slack, body).await });
+            Ack::Empty
+        }
+        _ => Ack::Empty,
+    }
+}
+
+async fn handle(slack: &Slack, body: Value) {
+    let Some(event) = body.get("event") else {
+        return;
+    };
+    let team = text(&body, "team_id").unwrap_or_default();
+    let bot_user = body
+        .get("authorizations")
+        .and_then(|a| a.get(0))
+        .and_then(|a| text(a, "user_id"))
+        .unwrap_or_default();
+    match text(event, "type") {
+        Some("app_mention") => message(slack, team, event, true).await,
+        Some("message") => {
+            // Messages that are edits, joins or the bot's own say nothing to us; one that
+            // mentions the bot comes again as `app_mention` and is answered there.
+            if event.get("subtype").is_some() || event.get("bot_id").is_some() {
+                return;
+            }
+            let mentioned = !bot_user.is_empty()
+                && text(event, "text").is_some_and(|t| t.contains(&format!("<@{bot_user}>")));
+            if !mentioned {
+                message(slack, team, event, false).await;
+            }
+        }
+        Some("app_home_opened") => {
+            if let Some(user) = text(event, "user") {
+                super::approvals::home(slack, team, user).await;
+            }
+        }
+        _ => {}
+    }
+}
+
+async fn message(slack: &Slack, team: &str, event: &Value, mentioned: bool) {
+    let (Some(user), Some(channel), Some(said)) = (
+        text(event, "user"),
+        text(event, "channel"),
+        text(event, "text"),
+    ) else {
+        return;
+    };
+    match heard(said, mentioned) {
+        Heard::Nothing => {}
+        Heard::CardNumber => {
+            // Never the text: only where it was.
+            tracing::warn!(%channel, %user, "a message with a card number");
+            let warning = render::note(&slack.text("slack.guard"));
+            if let Err(e) = slack.web.ephemeral(channel, user, warning).await {
+                tracing::warn!(error = %e, "could not warn about a card number");
+            }
+        }
+        Heard::Ticket => {
+            let who = identity(team, user);
+            let reply = match slack
+                .bot
+                .respond(&who, slack.locale(), Event::Command(Command::Ticket))
+                .await
+            {
+                Ok(r) => r,
+                Err(f) => {
+                    tracing::warn!(reference = %f.reference, "ticket links failed");
+                    return;
+                }
+            };
+            let thread = text(event, "thread_ts").or(text(event, "ts"));
+            if let Err(e) = slack
+                .web
+                .post(channel, render::message(&reply, user), thread)
+                .await
+            {
+                tracing::warn!(error = %e, "could not post ticket links");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_taken_once() {
+        let seen = Seen::default();
+        assert!(seen.first("Ev1"));
+        assert!(!seen.first("Ev1"));
+        assert!(seen.first("Ev2"));
+        for i in 0..REMEMBERED {
+            seen.first(&format!("x{i}"));
+        }
+        assert!(seen.first("Ev1"), "forgotten after enough newer ones");
+    }
+}

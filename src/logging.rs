@@ -23,6 +23,10 @@ static SECRETS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r#"(?P<keep>(?i)[a-z_]*(?:token|secret)\\?"?\s*[:=]\s*\\?"?)[A-Za-z0-9._~+/=%\-]{8,}"#,
         // Authorization headers.
         r"(?P<keep>(?i)(?:Bot|Bearer)\s+)[A-Za-z0-9._~+/=\-]{16,}",
+        // Response URLs, whose last part is the credential: /actions|commands/{team}/{id}/{secret}.
+        r"(?P<keep>/(?:actions|commands)/[A-Z0-9]+/[0-9]+/)[A-Za-z0-9]+",
+        // Bot, user and app-level tokens by their shape, wherever they appear.
+        r"(?P<keep>\b(?:xox[abeprs]|xapp)-)[A-Za-z0-9\-]{8,}",
     ]
     .iter()
     .filter_map(|p| Regex::new(p).ok())
@@ -105,5 +109,21 @@ mod tests {
         }
         let plain = "order CB-100001 placed for USD 1,250.00 by acct_qkxwhmtcapbzrdne";
         assert_eq!(redact(plain), plain);
+    }
+
+    #[test]
+    fn response_urls_and_token_shapes_are_redacted() {
+        let secret = "96rGlfmibIGlgcZRskXaIFfN";
+        for line in [
+            format!("POST https://hooks.chat.example/commands/T1DC2JH3J/397700885554/{secret}"),
+            format!(
+                "responding to https://hooks.chat.example/actions/T0TEAM001/1234567890/{secret}"
+            ),
+            format!("bad token xoxb-17653672481-19874698323-{secret} in config"),
+            format!("socket with xapp-1-A0APP00001-{secret}"),
+        ] {
+            let out = redact(&line);
+            assert!(!out.contains(secret), "{out}");
+        }
     }
 }

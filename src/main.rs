@@ -47,6 +47,8 @@ enum Command {
     Serve,
     /// Run the Discord gateway client (DISCORD_TOKEN), or register the slash commands.
     Discord(discord::cli::DiscordArgs),
+    /// Connect to Slack in Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN): no public URL needed.
+    Slack(slack::cli::SlackArgs),
     /// Create or update the database schema, then exit.
     Migrate,
     /// Import operator-maintained files.
@@ -215,6 +217,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 false => None,
             };
             discord::cli::run(args, &platforms.discord, bot).await?;
+        }
+        Command::Slack(args) => {
+            let bot = Arc::new(Bot::start_with(config, platforms.outbound()?).await?);
+            slack::cli::run(args, &platforms.slack, bot).await?;
         }
         Command::Migrate => {
             Store::connect(&config.database_url).await?.close().await;

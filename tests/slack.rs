@@ -258,3 +258,118 @@ async fn events_url_check_tickets_card_numbers_and_retries() {
         "{said}"
     );
 }
+
+#[tokio::test]
+async fn socket_mode_serves_commands_and_events_over_the_envelopes() {
+    use checkout_bot::channels::slack::Slack;
+    use checkout_bot::channels::slack::socket::Socket;
+    use checkout_bot::channels::slack::web::Web;
+    let s = Server::start().await;
+    let web = Web::new(&format!("{}/api", s.slack.url), Some("xoxb-test-token")).unwrap();
+    let slack = std::sync::Arc::new(Slack {
+        bot: s.bot.clone(),
+        web: std::sync::Arc::new(web),
+    });
+    s.slack.script.lock().unwrap().extend([
+        json!({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": true,
+            "payload": {"token": "x", "team_id": sl::TEAM, "team_domain": "acme", "channel_id": sl::CHANNEL,
+                "channel_name": "buying", "user_id": "U0SOCKET01", "user_name": "dana", "command": "/buy",
+                "text": "modules", "api_app_id": "A0APP00001", "is_enterprise_install": "false",
+                "response_url": s.slack.response_url("socket-1"), "trigger_id": "1.2.3"}}),
+        json!({"envelope_id": "env-2", "type": "events_api", "accepts_response_payload": false, "retry_attempt": 0,
+            "retry_reason": "", "payload": {"token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001",
+                "type": "event_callback", "event_id": "Ev0SOCKET01", "event_time": 1700000000,
+                "event": {"type": "app_mention", "user": "U0SOCKET01", "text": "<@U0BOT00001> open a ticket please",
+                    "ts": "1700000300.000100", "channel": sl::CHANNEL, "event_ts": "1700000300.000100"}}}),
+    ]);
+    let socket = Socket::new(slack, "xapp-1-A0APP00001-test");
+    socket.start().await.unwrap();
+    for _ in 0..250 {
+        if s.slack.acks.lock().unwrap().len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let acks = s.slack.acks.lock().unwrap().clone();
+    assert_eq!(acks.len(), 2, "{acks:?}");
+    assert_eq!(acks[0]["envelope_id"], "env-1");
+    assert_eq!(
+        acks[0]["payload"]["response_type"], "ephemeral",
+        "{}",
+        acks[0]
+    );
+    assert!(
+        acks[0]["payload"]["blocks"][0]["text"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Modules"),
+        "{}",
+        acks[0]
+    );
+    assert_eq!(acks[1]["envelope_id"], "env-2");
+    let posted = s
+        .slack
+        .wait_for(1, |c| c.method == "chat.postMessage")
+        .await;
+    assert_eq!(posted[0].body["thread_ts"], "1700000300.000100");
+    assert!(
+        s.slack
+            .calls_to("apps.connections.open")
+            .iter()
+            .all(|c| !c.authorized),
+        "the app-level token, not the bot token, opens the socket"
+    );
+    socket.stop().await;
+}
+
+#[test]
+fn the_manifest_declares_every_command_and_our_endpoints() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(include_str!("../slack/manifest.json")).unwrap();
+    let mut declared: Vec<&str> = manifest["features"]["slash_commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap().trim_start_matches('/'))
+        .collect();
+    declared.sort();
+    let mut ours: Vec<&str> = checkout_bot::engine::commands::COMMANDS
+        .iter()
+        .map(|c| c.name)
+        .collect();
+    ours.sort();
+    assert_eq!(declared, ours);
+    for c in manifest["features"]["slash_commands"].as_array().unwrap() {
+        assert!(c["url"].as_str().unwrap().ends_with("/slack/commands"));
+        assert!(c["description"].as_str().unwrap().chars().count() <= 100);
+    }
+    let settings = &manifest["settings"];
+    assert!(
+        settings["interactivity"]["request_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/slack/interactions")
+    );
+    assert!(
+        settings["interactivity"]["message_menu_options_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/slack/options")
+    );
+    assert!(
+        settings["event_subscriptions"]["request_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/slack/events")
+    );
+    let events: Vec<&str> = settings["event_subscriptions"]["bot_events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_str())
+        .collect();
+    for needed in ["app_home_opened", "app_mention", "message.channels"] {
+        assert!(events.contains(&needed), "{needed}");
+    }
+    assert_eq!(manifest["features"]["app_home"]["home_tab_enabled"], true);
+}

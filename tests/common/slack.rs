@@ -38,12 +38,16 @@ pub struct Call {
     pub authorized: bool,
 }
 
-/// The Web API and response URLs, on 127.0.0.1.
+/// The Web API, response URLs and Socket Mode's WebSocket, on 127.0.0.1.
 #[derive(Clone, Default)]
 pub struct StandIn {
     pub calls: Arc<Mutex<Vec<Call>>>,
     ts: Arc<Mutex<u64>>,
     pub url: String,
+    /// Envelopes the socket sends, in order, each after the previous one's ack.
+    pub script: Arc<Mutex<Vec<Value>>>,
+    /// What the bot acknowledged on the socket.
+    pub acks: Arc<Mutex<Vec<Value>>>,
 }
 
 impl StandIn {
@@ -54,6 +58,7 @@ impl StandIn {
         let app = axum::Router::new()
             .route("/api/{method}", axum::routing::post(api).get(api_get))
             .route("/hooks/{id}", axum::routing::post(hook))
+            .route("/link", axum::routing::get(socket))
             .with_state(s.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         s
@@ -135,6 +140,9 @@ async fn api(
             let user = body["users"].as_str().unwrap_or("U0").to_string();
             json!({"ok": true, "channel": {"id": format!("D{}", user.trim_start_matches('U'))}})
         }
+        "apps.connections.open" => {
+            json!({"ok": true, "url": format!("{}/link", s.url.replace("http://", "ws://"))})
+        }
         "views.open" | "views.publish" => {
             let mut view = body["view"].clone();
             view["id"] = "V0VIEW0001".into();
@@ -163,6 +171,55 @@ async fn api_get(
             json!({"ok": true, "user": {"id": q["user"], "name": "dana", "profile": {"display_name": "Dana R."}}})
         }
         _ => json!({"ok": false, "error": "unknown_method"}),
+    })
+}
+
+/// Socket Mode as Slack speaks it: `hello`, then each scripted envelope, waiting for its
+/// acknowledgement before the next.
+async fn socket(
+    State(s): State<StandIn>,
+    ws: axum::extract::ws::WebSocketUpgrade,
+) -> axum::response::Response {
+    use axum::extract::ws::Message;
+    ws.on_upgrade(move |mut socket| async move {
+        let hello = json!({"type": "hello", "num_connections": 1,
+            "debug_info": {"host": "applink-standin", "approximate_connection_time": 18060},
+            "connection_info": {"app_id": "A0APP00001"}});
+        if socket
+            .send(Message::Text(hello.to_string().into()))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        loop {
+            let next = {
+                let mut script = s.script.lock().unwrap();
+                (!script.is_empty()).then(|| script.remove(0))
+            };
+            let Some(envelope) = next else {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            };
+            if socket
+                .send(Message::Text(envelope.to_string().into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            loop {
+                match socket.recv().await {
+                    Some(Ok(Message::Text(t))) => {
+                        let ack: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                        s.acks.lock().unwrap().push(ack);
+                        break;
+                    }
+                    Some(Ok(_)) => continue,
+                    _ => return,
+                }
+            }
+        }
     })
 }
 

@@ -1,10 +1,40 @@
-//! Slack's part of the CLI: `--slack` on `orgs set-approval-channel`, which `main`
-//! flattens into the orgs command.
+//! Slack's part of the CLI: `checkout-bot slack` (Socket Mode), and `--slack` on
+//! `orgs set-approval-channel`, which `main` flattens into the orgs command.
+
+use std::sync::Arc;
 
 use clap::Args;
 
-use super::PLATFORM;
+use super::config::SlackConfig;
+use super::socket::Socket;
+use super::web::Web;
+use super::{PLATFORM, Slack};
+use crate::bot::Bot;
 use crate::store::Store;
+
+/// Connect to Slack in Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN): no public URL needed.
+#[derive(Args)]
+pub struct SlackArgs {}
+
+/// Serves Slack over Socket Mode until SIGTERM or Ctrl-C, with the approval sweeps.
+pub async fn run(_args: SlackArgs, config: &SlackConfig, bot: Arc<Bot>) -> anyhow::Result<()> {
+    let Some(app_token) = &config.app_token else {
+        anyhow::bail!(
+            "Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-…, with connections:write): see README.md, Slack"
+        );
+    };
+    if config.bot_token.is_none() {
+        anyhow::bail!("Socket Mode needs SLACK_BOT_TOKEN (xoxb-…) too: see README.md, Slack");
+    }
+    let web = Web::new(&config.api_base, config.bot_token.as_deref())?;
+    let slack = Arc::new(Slack {
+        bot: bot.clone(),
+        web: Arc::new(web),
+    });
+    bot.spawn_sweeper(crate::bot::SWEEP_EVERY);
+    tracing::info!("connecting to Slack in Socket Mode");
+    Socket::new(slack, app_token).serve().await
+}
 
 /// `--slack CHANNEL_ID|none` on `orgs set-approval-channel`.
 #[derive(Args, Debug, Default)]

@@ -89,13 +89,12 @@ fn unauthorized(why: super::verify::Refused) -> Response {
 impl Endpoints {
     fn check(&self, headers: &HeaderMap, body: &[u8]) -> Result<(), super::verify::Refused> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        self.verifier
-            .check(
-                header("x-slack-request-timestamp"),
-                header("x-slack-signature"),
-                body,
-                (self.clock)(),
-            )
+        self.verifier.check(
+            header("x-slack-request-timestamp"),
+            header("x-slack-signature"),
+            body,
+            (self.clock)(),
+        )
     }
 
     fn observe(&self, kind: &str, outcome: &str, started: Instant) {

@@ -12,6 +12,7 @@ pub mod events;
 pub mod http;
 pub mod outbound;
 pub mod render;
+pub mod socket;
 pub mod verify;
 pub mod web;
 

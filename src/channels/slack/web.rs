@@ -2,6 +2,8 @@
 //! ephemeral messages, direct messages, modals, the App Home, and user names. The base
 //! URL is `SLACK_API_BASE`, so tests talk to a stand-in on 127.0.0.1.
 
+use std::sync::Arc;
+
 use slack_morphism::prelude::*;
 
 use crate::services::notifier::NotifyError;
@@ -10,7 +12,7 @@ type Client = SlackClient<SlackClientHyperHttpsConnector>;
 
 /// The Web API with the bot token, and response URLs (which need no token).
 pub struct Web {
-    client: Client,
+    client: Arc<Client>,
     token: Option<SlackApiToken>,
 }
 
@@ -29,9 +31,14 @@ impl Web {
         let connector =
             SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_base);
         Ok(Web {
-            client: SlackClient::new(connector),
+            client: Arc::new(SlackClient::new(connector)),
             token: bot_token.map(|t| SlackApiToken::new(SlackApiTokenValue(t.to_string()))),
         })
+    }
+
+    /// The client itself, for Socket Mode's listener.
+    pub fn client(&self) -> Arc<Client> {
+        self.client.clone()
     }
 
     fn token(&self) -> Result<&SlackApiToken, NotifyError> {

@@ -122,7 +122,9 @@ impl Screen {
                         current.unwrap_or_default()
                     )
                 }
-                ActionKind::Form { .. } => writeln!(out, "  {hash}{}) {} …", i + 1, a.label),
+                ActionKind::Form { .. } | ActionKind::Search { .. } => {
+                    writeln!(out, "  {hash}{}) {} …", i + 1, a.label)
+                }
                 ActionKind::Link { url } => {
                     writeln!(out, "  {hash}{}) {} → {url}", i + 1, a.label)
                 }

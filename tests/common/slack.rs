@@ -126,7 +126,11 @@ async fn api(
         )
     });
     record(&s, &method, "", &headers, body.clone());
-    let channel = body["channel"].as_str().unwrap_or("C0UNKNOWN").to_string();
+    // As Slack does, a message posted to a user id lands in the app's DM with them.
+    let channel = match body["channel"].as_str().unwrap_or("C0UNKNOWN") {
+        u if u.starts_with('U') => format!("D{}", &u[1..]),
+        c => c.to_string(),
+    };
     Json(match method.as_str() {
         "chat.postMessage" => {
             let ts = s.next_ts();
@@ -136,10 +140,6 @@ async fn api(
             json!({"ok": true, "channel": channel, "ts": body["ts"], "message": {"text": body["text"]}})
         }
         "chat.postEphemeral" => json!({"ok": true, "message_ts": s.next_ts()}),
-        "conversations.open" => {
-            let user = body["users"].as_str().unwrap_or("U0").to_string();
-            json!({"ok": true, "channel": {"id": format!("D{}", user.trim_start_matches('U'))}})
-        }
         "apps.connections.open" => {
             json!({"ok": true, "url": format!("{}/link", s.url.replace("http://", "ws://"))})
         }

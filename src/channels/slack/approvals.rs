@@ -427,9 +427,10 @@ impl Notifier for SlackNotifier {
     }
 
     async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError> {
+        // A user id as the channel posts in the app's direct messages with that person.
         let channel = match to {
             Recipient::Channel(c) => c.clone(),
-            Recipient::Person(who) => self.web.dm(&who.user).await?,
+            Recipient::Person(who) => who.user.clone(),
         };
         let (channel_id, message_id) = self
             .web
@@ -449,8 +450,7 @@ impl Notifier for SlackNotifier {
     }
 
     async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError> {
-        let channel = self.web.dm(&who.user).await?;
-        self.web.post(&channel, render::note(text), None).await?;
+        self.web.post(&who.user, render::note(text), None).await?;
         Ok(())
     }
 }

@@ -113,15 +113,6 @@ impl Web {
         Ok(())
     }
 
-    /// The direct-message channel with `user`.
-    pub async fn dm(&self, user: &str) -> Result<String, NotifyError> {
-        let session = self.client.open_session(self.token()?);
-        let req =
-            SlackApiConversationsOpenRequest::new().with_users(vec![SlackUserId(user.to_string())]);
-        let res = session.conversations_open(&req).await.map_err(failed)?;
-        Ok(res.channel.id.0)
-    }
-
     pub async fn open_modal(&self, trigger_id: &str, view: SlackView) -> Result<(), NotifyError> {
         let session = self.client.open_session(self.token()?);
         let req = SlackApiViewsOpenRequest::new(SlackTriggerId(trigger_id.to_string()), view);

@@ -1,0 +1,248 @@
+//! Purchase-order approvals in Slack: a buyer checks out with a PO number, the request is
+//! posted to the organization's Slack channel through the Web API stand-in, and approvers
+//! click its buttons as signed `block_actions`, racing.
+
+mod common;
+
+use std::sync::Arc;
+
+use checkout_bot::domain::account::{Identity, Role};
+use checkout_bot::domain::approval::Policy;
+use checkout_bot::domain::order::OrderStatus;
+use checkout_bot::store::Store;
+use common::slack::{self as sl, Player, Server};
+use serde_json::{Value, json};
+
+const ACME: &str = "ORG-ACME";
+const APPROVALS: &str = "C0APPROVE1";
+
+async fn approvers(store: &Store, people: &[(String, String)]) {
+    store
+        .set_policy(
+            ACME,
+            &Policy {
+                po_required: true,
+                limit: None,
+            },
+        )
+        .await
+        .unwrap();
+    for (id, name) in people {
+        let account = store.create_account(name, Some(ACME)).await.unwrap();
+        store
+            .set_membership(&account, ACME, Role::Approver)
+            .await
+            .unwrap();
+        store
+            .link_identity(&Identity::new("slack", sl::TEAM, id), &account)
+            .await
+            .unwrap();
+    }
+}
+
+/// The buyer checks out a module license with PO number PO-4711, paying by wire.
+async fn order_with_po(s: &Server, buyer: &str) -> String {
+    let mut p = Player::new(s, buyer);
+    p.command("/buy", "modules").await;
+    p.choose("Details", "EndPoint Manager").await;
+    p.click("Add to cart").await;
+    p.click("View cart (1)").await;
+    p.click("Checkout").await;
+    let options = p.search("Search", "main office").await;
+    let main = options
+        .iter()
+        .find(|o| o["value"] == "104512")
+        .unwrap()
+        .clone();
+    p.pick("Search", &main).await;
+    p.click("Yes, use 104512").await;
+    p.choose("Payment method", "Wire transfer").await;
+    p.click("Yes").await;
+    p.click("Enter PO number").await;
+    let answer = p.submit(&[("po", "PO-4711")]).await;
+    assert!(answer.is_null(), "{answer}");
+    p.click("I agree to the terms").await;
+    assert!(p.title().contains("Review"), "{}", p.text());
+    p.click("Process order").await;
+    assert_eq!(p.field("Status"), "awaiting approval", "{}", p.text());
+    p.field("Number")
+}
+
+/// A click on the shared request message in the approval channel.
+fn click(user: &str, ts: &str, action_id: &str, hook: &str, s: &Server) -> Value {
+    json!({
+        "type": "block_actions",
+        "user": sl::user(user),
+        "api_app_id": "A0APP00001",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        "container": {"type": "message", "message_ts": ts, "channel_id": APPROVALS, "is_ephemeral": false},
+        "trigger_id": format!("trigger-{hook}"),
+        "team": {"id": sl::TEAM, "domain": "acme"},
+        "channel": {"id": APPROVALS, "name": "approvals"},
+        "message": {"type": "message", "ts": ts, "text": "Approval needed", "user": "U0BOT00001"},
+        "response_url": s.slack.response_url(hook),
+        "actions": [{"type": "button", "action_id": action_id, "block_id": "apv:x",
+                     "text": {"type": "plain_text", "text": "Approve"}, "action_ts": "1700000500.000001"}],
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_four_approvers_racing_in_slack_record_exactly_one_decision() {
+    let s = Arc::new(Server::start().await);
+    let store = s.bot.store().clone();
+    let people: Vec<(String, String)> = (0..24)
+        .map(|i| (format!("U0APPR{i:04}"), format!("Approver {i}")))
+        .collect();
+    approvers(&store, &people).await;
+    store
+        .set_approval_channel(ACME, "slack", Some(APPROVALS))
+        .await
+        .unwrap();
+    let number = order_with_po(&s, "U0BUYER001").await;
+
+    let posted = s
+        .slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage" && c.body["channel"] == APPROVALS
+        })
+        .await;
+    assert_eq!(posted.len(), 1, "one request, in the channel");
+    let request = &posted[0].body;
+    assert!(posted[0].authorized);
+    let approve = sl::elements(&request["blocks"])
+        .into_iter()
+        .find(|(_, _, label)| label == "Approve")
+        .map(|(e, _, _)| e["action_id"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("{request:#}"));
+    let ts = "1700000000.000001";
+
+    let mut clicks = Vec::new();
+    for (i, (id, _)) in people.iter().enumerate() {
+        let payload = click(id, ts, &approve, &format!("apv-{i}"), &s);
+        let s = s.clone();
+        clicks.push(tokio::spawn(async move {
+            s.interact("/slack/interactions", &payload).await
+        }));
+    }
+    for c in clicks {
+        assert_eq!(c.await.unwrap().0, 200, "each click is acknowledged");
+    }
+    let notes = s
+        .slack
+        .wait_for(23, |c| c.method == "hook" && c.hook.starts_with("apv-"))
+        .await;
+    assert_eq!(notes.len(), 23, "every late click is told privately");
+    for n in &notes {
+        assert_eq!(n.body["replace_original"], false);
+        let said = n.body["text"].as_str().unwrap_or_default();
+        assert!(said.contains("already decided"), "{said}");
+    }
+    let told = s
+        .slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage" && c.body["channel"] == "U0BUYER001"
+        })
+        .await;
+    assert!(
+        told[0].body["text"].as_str().unwrap().contains("approved"),
+        "the requester is told privately: {:?}",
+        told[0].body
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let updates = s.slack.calls_to("chat.update");
+    assert_eq!(updates.len(), 1, "the request is edited once: {updates:#?}");
+    assert_eq!(updates[0].body["ts"], ts);
+    assert_eq!(updates[0].body["channel"], APPROVALS);
+    assert!(
+        !updates[0].body["blocks"].to_string().contains("apv:ok:"),
+        "a decided request has no buttons"
+    );
+    let decided: Vec<String> = store
+        .audit_for(&number)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.starts_with("approval ") && e.old_value.as_deref() == Some("pending"))
+        .filter_map(|e| e.new_value)
+        .collect();
+    assert_eq!(decided.len(), 1, "{decided:?}");
+    assert!(
+        decided[0].starts_with("approved by Approver"),
+        "{decided:?}"
+    );
+    let status = store
+        .order_by_number(&number)
+        .await
+        .unwrap()
+        .unwrap()
+        .status;
+    assert_eq!(status, OrderStatus::AwaitingPayment);
+}
+
+#[tokio::test]
+async fn the_requester_and_a_stranger_are_refused_and_details_are_private() {
+    let s = Server::start().await;
+    let store = s.bot.store().clone();
+    approvers(&store, &[("U0ANN00001".into(), "Ann".into())]).await;
+    let number = order_with_po(&s, "U0BUYER002").await;
+    // No channel set: Ann gets the request by direct message.
+    let dm = s
+        .slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage" && c.body["channel"] == "U0ANN00001"
+        })
+        .await;
+    let approve = sl::elements(&dm[0].body["blocks"])
+        .into_iter()
+        .find(|(_, _, label)| label == "Approve")
+        .map(|(e, _, _)| e["action_id"].as_str().unwrap().to_string())
+        .unwrap();
+    let details = approve.replace("apv:ok:", "apv:info:");
+    for (who, hook, expect) in [
+        ("U0BUYER002", "own", "You requested this order"),
+        ("U0STRANGE1", "stranger", "Only approvers of Acme Telecom"),
+    ] {
+        s.interact(
+            "/slack/interactions",
+            &click(who, "1700000000.000009", &approve, hook, &s),
+        )
+        .await;
+        let said = s
+            .slack
+            .wait_for(1, |c| c.method == "hook" && c.hook == hook)
+            .await;
+        let text = said[0].body["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(text.contains(expect), "{who}: {text}");
+    }
+    s.interact(
+        "/slack/interactions",
+        &click("U0ANN00001", "1700000000.000009", &details, "details", &s),
+    )
+    .await;
+    let said = s
+        .slack
+        .wait_for(1, |c| c.method == "hook" && c.hook == "details")
+        .await;
+    assert_eq!(
+        said[0].body["replace_original"], false,
+        "details are private"
+    );
+    assert!(
+        said[0].body["text"].as_str().unwrap().contains(&number),
+        "{:?}",
+        said[0].body
+    );
+    assert_eq!(
+        store
+            .order_by_number(&number)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        OrderStatus::AwaitingApproval,
+        "nothing was decided"
+    );
+}

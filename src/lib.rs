@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod engine;
 pub mod failure;
+pub mod home;
 pub mod http;
 pub mod import;
 pub mod logging;

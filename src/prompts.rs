@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use crate::domain::order::Decline;
+use crate::domain::order::{Decline, OrderStatus};
 
 const EMBEDDED: &[(&str, &str)] = &[("en", include_str!("../prompts/en.toml"))];
 const FALLBACK: &str = "en";
@@ -154,6 +154,19 @@ impl<'a> Lang<'a> {
             text = text.replace(&format!("{{{name}}}"), &value.to_string());
         }
         text
+    }
+
+    /// An order's status, in words.
+    pub fn status(&self, status: OrderStatus) -> String {
+        self.t(match status {
+            OrderStatus::Quote => "status.quote",
+            OrderStatus::AwaitingPayment => "status.awaiting_payment",
+            OrderStatus::Paid => "status.paid",
+            OrderStatus::PaymentFailed => "status.payment_failed",
+            OrderStatus::AwaitingApproval => "status.awaiting_approval",
+            OrderStatus::Rejected => "status.rejected",
+            OrderStatus::Expired => "status.expired",
+        })
     }
 
     /// Why a payment failed, in words for the buyer.

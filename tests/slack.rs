@@ -373,3 +373,68 @@ fn the_manifest_declares_every_command_and_our_endpoints() {
     }
     assert_eq!(manifest["features"]["app_home"]["home_tab_enabled"], true);
 }
+
+#[tokio::test]
+async fn the_app_home_shows_where_you_left_off_your_orders_and_resumes() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "U0HOME0001");
+    p.command("/buy", "support-credits").await;
+    p.choose("Details", "Support Credits").await;
+    p.click("Add to cart").await;
+    let opened = json!({
+        "token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001", "type": "event_callback",
+        "event_id": "Ev0HOME0001", "event_time": 1700000000,
+        "event": {"type": "app_home_opened", "user": "U0HOME0001", "channel": "D0HOME0001",
+                  "tab": "home", "event_ts": "1700000400.000100"},
+    });
+    let (status, _) = s.event(&opened, None).await;
+    assert_eq!(status, 200);
+    let published = s.slack.wait_for(1, |c| c.method == "views.publish").await;
+    let home = &published[0].body;
+    assert_eq!(home["user_id"], "U0HOME0001");
+    assert_eq!(home["view"]["type"], "home");
+    let shown = home["view"]["blocks"].to_string();
+    assert!(shown.contains("You left off at"), "{shown}");
+    assert!(shown.contains("items in your cart"), "{shown}");
+    assert!(shown.contains("No orders or quotes yet"), "{shown}");
+    assert!(
+        shown.contains("Nothing is waiting for your decision"),
+        "{shown}"
+    );
+    let resume = sl::elements(&home["view"]["blocks"])
+        .into_iter()
+        .find(|(_, _, label)| label == "Resume")
+        .unwrap();
+    let click = json!({
+        "type": "block_actions",
+        "user": sl::user("U0HOME0001"),
+        "api_app_id": "A0APP00001",
+        "token": "x",
+        "container": {"type": "view", "view_id": "V0VIEW0001"},
+        "trigger_id": "1.2.3",
+        "team": {"id": sl::TEAM, "domain": "acme"},
+        "view": home["view"],
+        "actions": [{"type": "button", "action_id": resume.0["action_id"], "block_id": "b1",
+                     "text": {"type": "plain_text", "text": "Resume"}, "action_ts": "1700000401.000001"}],
+    });
+    let mut click = click;
+    click["view"]["id"] = "V0VIEW0001".into();
+    click["view"]["team_id"] = sl::TEAM.into();
+    click["view"]["hash"] = "h1".into();
+    let (status, _) = s.interact("/slack/interactions", &click).await;
+    assert_eq!(status, 200);
+    let resumed = s
+        .slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage" && c.body["channel"] == "U0HOME0001"
+        })
+        .await;
+    let blocks = resumed[0].body["blocks"].to_string();
+    assert!(blocks.contains("Support Credits"), "{blocks}");
+    let owner = sl::elements(&resumed[0].body["blocks"])
+        .into_iter()
+        .find(|(_, b, _)| b.starts_with("u:"))
+        .map(|(_, b, _)| b)
+        .unwrap();
+    assert!(owner.starts_with("u:U0HOME0001:"), "{owner}");
+}

@@ -1,6 +1,6 @@
 //! Approvals in Slack: request messages with Approve, Reject and Details, the reason
-//! modal, `/approvals` (pending for me, delegation), the App Home's list of what waits,
-//! and the `Notifier` that posts and updates requests through the Web API.
+//! modal, `/approvals` (pending for me, delegation), and the `Notifier` that posts and
+//! updates requests through the Web API.
 //!
 //! Request buttons carry `apv:VERB:APPROVAL_ID`, as on Discord: a request is shared by
 //! several people, and who may decide is the approvals service's question.
@@ -48,7 +48,7 @@ fn plain(text: &str) -> SlackBlockText {
 }
 
 /// A request as blocks: what it is, its fields, how it ended, and its buttons while open.
-fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
+pub(super) fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
     let mut blocks: Vec<SlackBlock> =
         vec![SlackHeaderBlock::new(SlackBlockPlainTextOnly::from(cut(&request.title, 150))).into()];
     if let Some(outcome) = &request.outcome {
@@ -181,7 +181,7 @@ impl Slack {
             Decided::Refused(why) => self.tell_privately(response_url, &why.text(&l)).await,
         }
         if let Some((team, user)) = home {
-            home_for(self, team, user).await;
+            super::home::publish(self, team, user).await;
         }
     }
 }
@@ -391,21 +391,6 @@ fn parse_command(team: &str, text: &str) -> Option<ApprovalsRequest> {
             })
         }
         _ => None,
-    }
-}
-
-/// The App Home: what waits for the user's decision.
-pub async fn home(slack: &Slack, team: &str, user: &str) {
-    home_for(slack, team, user).await;
-}
-
-async fn home_for(slack: &Slack, team: &str, user: &str) {
-    let who = identity(team, user);
-    let content = command(slack, &who, None).await;
-    let blocks = content.blocks.unwrap_or_default();
-    let view = SlackView::Home(SlackHomeView::new(blocks));
-    if let Err(e) = slack.web.publish_home(user, view).await {
-        tracing::warn!(error = %e, "could not publish the App Home");
     }
 }
 

@@ -90,7 +90,7 @@ async fn handle(slack: &Slack, body: Value) {
         }
         Some("app_home_opened") => {
             if let Some(user) = text(event, "user") {
-                super::approvals::home(slack, team, user).await;
+                super::home::publish(slack, team, user).await;
             }
         }
         _ => {}

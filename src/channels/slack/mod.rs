@@ -9,6 +9,7 @@ pub mod approvals;
 pub mod cli;
 pub mod config;
 pub mod events;
+pub mod home;
 pub mod http;
 pub mod outbound;
 pub mod render;
@@ -145,6 +146,9 @@ impl Slack {
         }
         if id.starts_with("link:") {
             return; // A link button: Slack opened the page; nothing to do.
+        }
+        if id == home::RESUME {
+            return home::resume(self, &who, &user).await;
         }
         let Some(response_url) = response_url else {
             tracing::info!("a click with no response URL");

@@ -22,15 +22,7 @@ fn date(ms: i64) -> String {
 }
 
 fn status(t: &Turn<'_>, o: &Order) -> String {
-    match o.status {
-        OrderStatus::Quote => t.lang.t("status.quote"),
-        OrderStatus::AwaitingPayment => t.lang.t("status.awaiting_payment"),
-        OrderStatus::Paid => t.lang.t("status.paid"),
-        OrderStatus::PaymentFailed => t.lang.t("status.payment_failed"),
-        OrderStatus::AwaitingApproval => t.lang.t("status.awaiting_approval"),
-        OrderStatus::Rejected => t.lang.t("status.rejected"),
-        OrderStatus::Expired => t.lang.t("status.expired"),
-    }
+    t.lang.status(o.status)
 }
 
 /// What to do about the payment, for orders that wait for it.

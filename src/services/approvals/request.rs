@@ -144,15 +144,6 @@ impl Approvals {
     }
 
     fn status_text(&self, s: OrderStatus) -> String {
-        let key = match s {
-            OrderStatus::Quote => "status.quote",
-            OrderStatus::AwaitingPayment => "status.awaiting_payment",
-            OrderStatus::Paid => "status.paid",
-            OrderStatus::PaymentFailed => "status.payment_failed",
-            OrderStatus::AwaitingApproval => "status.awaiting_approval",
-            OrderStatus::Rejected => "status.rejected",
-            OrderStatus::Expired => "status.expired",
-        };
-        self.lang().t(key)
+        self.lang().status(s)
     }
 }

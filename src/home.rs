@@ -1,0 +1,105 @@
+//! A person's home, whatever the platform shows it in (Slack's App Home): where they left
+//! off with their cart, their recent orders and quotes, and the requests that wait for
+//! their decision. Reading it changes nothing.
+
+use crate::bot::{Bot, Failure};
+use crate::domain::account::Identity;
+use crate::engine::event::Event;
+use crate::engine::view::Reply;
+use crate::services::approvals::{ApprovalsAnswer, ApprovalsRequest};
+use crate::services::notifier::RequestView;
+
+/// How many orders and quotes, and requests, a home lists.
+const ORDERS: usize = 5;
+const REQUESTS: usize = 8;
+
+/// A home, in words of the person's locale.
+#[derive(Debug, Clone)]
+pub struct Home {
+    pub title: String,
+    /// Where the user left off: the view they would see now.
+    pub current: Reply,
+    /// "You left off at …", or "nothing in progress".
+    pub left_off: String,
+    /// "N items in your cart", when there are any.
+    pub cart: Option<String>,
+    pub resume: String,
+    pub orders_title: String,
+    /// One line per recent order or quote, newest first; a note when there are none.
+    pub orders: Vec<String>,
+    pub requests_title: String,
+    pub requests: Vec<RequestView>,
+    /// Said when nothing waits for a decision.
+    pub no_requests: String,
+}
+
+fn date(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .map(|d| d.date().to_string())
+        .unwrap_or_default()
+}
+
+impl Bot {
+    /// `who`'s home, in `locale`.
+    pub async fn home(&self, who: &Identity, locale: &str) -> Result<Home, Failure> {
+        let current = self.respond(who, locale, Event::Start).await?;
+        let l = self.prompts().lang(locale);
+        let failed =
+            |e: &dyn std::fmt::Display| Failure::internal(self.prompts(), locale, "a home", e);
+        let stored = self
+            .store()
+            .load_session(who)
+            .await
+            .map_err(|e| failed(&e))?;
+        let items = stored.as_ref().map_or(0, |s| s.session.cart.item_count());
+        let in_progress = current.view.step != "welcome";
+        let left_off = if in_progress {
+            l.f("home.left_off", &[("where", &current.view.title)])
+        } else {
+            l.t("home.nothing_started")
+        };
+        let mut orders = Vec::new();
+        if let Some(account) = stored.as_ref().and_then(|s| s.account_id.clone()) {
+            for o in self
+                .store()
+                .orders(&account, None, ORDERS)
+                .await
+                .map_err(|e| failed(&e))?
+            {
+                orders.push(l.f(
+                    "home.order_line",
+                    &[
+                        ("number", &o.number),
+                        ("status", &l.status(o.status)),
+                        ("total", &o.details.total),
+                        ("date", &date(o.created_at)),
+                    ],
+                ));
+            }
+        }
+        if orders.is_empty() {
+            orders.push(l.t("home.no_orders"));
+        }
+        let requests = match self
+            .approvals()
+            .command(who, locale, ApprovalsRequest::List, REQUESTS)
+            .await
+            .map_err(|e| failed(&e))?
+        {
+            ApprovalsAnswer::Pending { requests, .. } => requests,
+            ApprovalsAnswer::Note { .. } => Vec::new(),
+        };
+        Ok(Home {
+            title: l.t("home.title"),
+            current,
+            left_off,
+            cart: (items > 0).then(|| l.f("home.cart", &[("count", &items)])),
+            resume: l.t("home.resume"),
+            orders_title: l.t("home.orders_title"),
+            orders,
+            requests_title: l.t("home.requests_title"),
+            requests,
+            no_requests: l.t("home.no_requests"),
+        })
+    }
+}

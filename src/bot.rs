@@ -326,6 +326,31 @@ impl Bot {
             .is_some_and(|c| c.key == key))
     }
 
+    /// Whether `who`'s account still carries the chat user id it was enrolled with
+    /// instead of a name, so the platform should say how it shows them.
+    pub async fn unnamed(&self, who: &Identity) -> bool {
+        let Ok(Some(account)) = self.store.account_id_for(who).await else {
+            return false;
+        };
+        matches!(self.store.account(&account).await, Ok(Some(a)) if a.display_name == who.user)
+    }
+
+    /// Names `who`'s account as the platform shows them, unless it has a name already.
+    pub async fn name(&self, who: &Identity, name: &str) {
+        let name = crate::domain::text::scrub(name.trim());
+        if name.is_empty() || name.chars().count() > 80 {
+            return;
+        }
+        if let Ok(Some(account)) = self.store.account_id_for(who).await
+            && let Err(e) = self
+                .store
+                .rename_account_if(&account, &who.user, &name)
+                .await
+        {
+            tracing::warn!(error = %e, "could not name an account");
+        }
+    }
+
     /// The user's deployments that best match `query`, for a platform's autocomplete.
     pub async fn deployment_suggestions(
         &self,

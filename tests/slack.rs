@@ -108,6 +108,27 @@ async fn a_whole_checkout_in_block_kit() {
         hooks.iter().all(|c| c.body["replace_original"] == true),
         "every click replaced its message"
     );
+    // Named as Slack shows the person (users.info), never by the raw id.
+    let asked = s.slack.wait_for(1, |c| c.method == "users.info").await;
+    assert_eq!(asked[0].body["user"], "U0DANA0001");
+    let who = Identity::new("slack", sl::TEAM, "U0DANA0001");
+    let account = s.bot.store().account_id_for(&who).await.unwrap().unwrap();
+    let mut name = String::new();
+    for _ in 0..50 {
+        name = s
+            .bot
+            .store()
+            .account(&account)
+            .await
+            .unwrap()
+            .unwrap()
+            .display_name;
+        if name != "U0DANA0001" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(name, "Dana R.");
     assert!(
         hooks.iter().all(|c| !c.authorized),
         "response URLs need no token"

@@ -173,6 +173,33 @@ on_both!(
             .collect();
         assert_eq!(roles, [("Alpha", Role::Approver), ("B Inc", Role::Buyer)]);
         assert!(account.belongs_to("A") && !account.belongs_to("C"));
+        let raw = store.create_account("U0RAW00001", None).await.unwrap();
+        assert!(
+            store
+                .rename_account_if(&raw, "U0RAW00001", "Dana R.")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .rename_account_if(&raw, "U0RAW00001", "Other")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .rename_account_if(&id, "U0RAW00001", "Other")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.account(&raw).await.unwrap().unwrap().display_name,
+            "Dana R."
+        );
+        assert_eq!(
+            store.account(&id).await.unwrap().unwrap().display_name,
+            "Dana"
+        );
 
         let who = Identity::new("discord", "discord", "123");
         assert!(store.link_identity(&who, &id).await.unwrap());

@@ -78,6 +78,20 @@ impl Store {
         Ok(id)
     }
 
+    /// Renames an account that is still called `from` (the chat user id it was enrolled
+    /// with); a name someone gave it is kept. Whether it was renamed.
+    pub async fn rename_account_if(&self, account_id: &str, from: &str, to: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE accounts SET display_name = $1 WHERE id = $2 AND display_name = $3",
+        )
+        .bind(to)
+        .bind(account_id)
+        .bind(from)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Adds or changes a membership.
     pub async fn set_membership(&self, account_id: &str, org_id: &str, role: Role) -> Result<()> {
         sqlx::query(

@@ -141,10 +141,13 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
             Event::Command(Command::named(name, arg))
         }
     };
-    answer(
-        bot.respond_in(&who, locale, event, Some(&cmd.token)).await,
-        false,
-    )
+    let result = bot.respond_in(&who, locale, event, Some(&cmd.token)).await;
+    // A newly enrolled account is named as Discord shows the person, never by its id.
+    if bot.unnamed(&who).await {
+        let shown = cmd.user.global_name.as_deref().unwrap_or(&cmd.user.name);
+        bot.name(&who, shown).await;
+    }
+    answer(result, false)
 }
 
 /// Autocomplete must answer with choices, never an error: on any failure, no choices.

@@ -114,7 +114,24 @@ impl Slack {
                 Some(cmd.response_url.0.as_str()),
             )
             .await;
+        self.learn_name(&who);
         self.content(&result, &cmd.user_id.0)
+    }
+
+    /// A newly enrolled account is named as Slack shows the person (users.info), never
+    /// by its raw id; in the background, so the answer does not wait for it.
+    fn learn_name(&self, who: &Identity) {
+        let (bot, web, who) = (self.bot.clone(), self.web.clone(), who.clone());
+        tokio::spawn(async move {
+            if !bot.unnamed(&who).await {
+                return;
+            }
+            match web.name(&who.user).await {
+                Ok(Some(name)) => bot.name(&who, &name).await,
+                Ok(None) => {}
+                Err(e) => tracing::info!(error = %e, "could not read a Slack user's name"),
+            }
+        });
     }
 
     /// A click, a pick or a modal: what to answer at once; the rest follows through the

@@ -1,0 +1,247 @@
+//! Signed Slack requests through `checkout-bot serve`'s Slack endpoints, measured like the
+//! Discord ones.
+//!
+//! Target (issue 12): at least 5,000 checkout steps/s with p99 at most 20 ms. A step is
+//! `/buy category` from one of 64 users, alternating between two categories, so every
+//! request loads a session, changes it, saves it with the revision check and renders
+//! Block Kit. The floor, measured in the same run, is a bare signature check of the same
+//! bodies on one core.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use checkout_bot::bot::Bot;
+use checkout_bot::channels::slack::Slack;
+use checkout_bot::channels::slack::http::Endpoints;
+use checkout_bot::channels::slack::verify::Verifier;
+use checkout_bot::channels::slack::web::Web;
+use checkout_bot::config::Config;
+use checkout_bot::http::AppState;
+use checkout_bot::metrics::Metrics;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const CONCURRENCY: usize = 64;
+const SECRET: &str = "bench-signing-secret";
+
+struct Signed {
+    body: String,
+    signature: String,
+    timestamp: String,
+}
+
+fn sign(body: String) -> Signed {
+    let timestamp = (checkout_bot::store::now_ms() / 1000).to_string();
+    let signature = Verifier::new(SECRET).sign(&timestamp, body.as_bytes());
+    Signed {
+        body,
+        signature,
+        timestamp,
+    }
+}
+
+/// `/buy category` from user `n`, form-encoded as Slack sends it.
+fn buy(n: usize, category: &str, api: &str) -> String {
+    serde_urlencoded::to_string([
+        ("token", "x"),
+        ("team_id", "T0BENCH001"),
+        ("team_domain", "bench"),
+        ("channel_id", "C0BENCH001"),
+        ("channel_name", "buying"),
+        ("user_id", &format!("U0BENCH{n:04}")),
+        ("user_name", "bench"),
+        ("command", "/buy"),
+        ("text", category),
+        ("api_app_id", "A0BENCH001"),
+        ("response_url", &format!("{api}/hooks/{n}")),
+        ("trigger_id", "1.2.3"),
+    ])
+    .unwrap_or_default()
+}
+
+/// The Web API's `users.info`, so users get their names once and are not asked again.
+async fn stand_in() -> String {
+    let app = axum::Router::new().route(
+        "/api/users.info",
+        axum::routing::get(|| async {
+            axum::Json(serde_json::json!({"ok": true, "user": {"id": "U0", "name": "bench"}}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+fn start_server(dir: &tempfile::TempDir) -> (String, String) {
+    let url = format!("sqlite:{}", dir.path().join("bench.db").display());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let api = stand_in().await;
+            let config = Config {
+                database_url: url,
+                ..Config::default()
+            };
+            let bot = Arc::new(Bot::start(config).await.unwrap());
+            let metrics = Arc::new(Metrics::new().unwrap());
+            let web = Web::new(&format!("{api}/api"), Some("xoxb-bench")).unwrap();
+            let slack = Arc::new(Slack {
+                bot: bot.clone(),
+                web: Arc::new(web),
+            });
+            let endpoints = Endpoints::new(slack, Verifier::new(SECRET), metrics.clone());
+            let app = checkout_bot::http::router(
+                Arc::new(AppState::new(bot, metrics)),
+                vec![endpoints.router()],
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send((
+                format!("http://{}/slack/commands", listener.local_addr().unwrap()),
+                api,
+            ))
+            .unwrap();
+            checkout_bot::http::serve(app, listener, std::future::pending())
+                .await
+                .unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+async fn post(client: &reqwest::Client, url: &str, s: &Signed) -> Duration {
+    let start = Instant::now();
+    let res = client
+        .post(url)
+        .header("x-slack-signature", &s.signature)
+        .header("x-slack-request-timestamp", &s.timestamp)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(s.body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let _ = res.bytes().await.unwrap();
+    start.elapsed()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    sorted
+        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
+        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+}
+
+/// The floor: bare signature checks of the same bodies on one core.
+fn bare_verification(c: &mut Criterion, requests: &[Vec<Signed>]) -> f64 {
+    let verifier = Verifier::new(SECRET);
+    let all: Vec<&Signed> = requests.iter().flatten().collect();
+    let now = checkout_bot::store::now_ms() / 1000;
+    let check = |s: &Signed| {
+        verifier
+            .check(Some(&s.timestamp), Some(&s.signature), s.body.as_bytes(), now)
+            .unwrap()
+    };
+    let mut group = c.benchmark_group("slack_endpoint");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("floor_bare_verification", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            check(all[i % all.len()]);
+            i += 1;
+        })
+    });
+    group.finish();
+    const N: usize = 200_000;
+    let start = Instant::now();
+    for i in 0..N {
+        check(all[i % all.len()]);
+    }
+    let rate = N as f64 / start.elapsed().as_secs_f64();
+    println!("floor, bare verification on one core: {rate:.0} verifications/s");
+    rate
+}
+
+fn run(c: &mut Criterion, requests: Arc<Vec<Vec<Signed>>>, url: String, floor: f64) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .unwrap();
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let totals = Arc::new(Mutex::new((0u64, Duration::ZERO)));
+    let mut group = c.benchmark_group("slack_endpoint");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("signed_checkout_step", |b| {
+        b.to_async(&rt).iter_custom(|iters| {
+            let (client, url, requests, latencies, totals) = (
+                client.clone(),
+                url.clone(),
+                requests.clone(),
+                latencies.clone(),
+                totals.clone(),
+            );
+            async move {
+                let per_task = iters.div_ceil(CONCURRENCY as u64);
+                let start = Instant::now();
+                let mut tasks = Vec::new();
+                for t in 0..CONCURRENCY {
+                    let (client, url, requests) = (client.clone(), url.clone(), requests.clone());
+                    tasks.push(tokio::spawn(async move {
+                        let mine = &requests[t % requests.len()];
+                        let mut out = Vec::with_capacity(per_task as usize);
+                        for i in 0..per_task as usize {
+                            out.push(post(&client, &url, &mine[i % mine.len()]).await);
+                        }
+                        out
+                    }));
+                }
+                let mut all = Vec::new();
+                for task in tasks {
+                    all.extend(task.await.unwrap());
+                }
+                let elapsed = start.elapsed();
+                let mut tot = totals.lock().unwrap();
+                tot.0 += all.len() as u64;
+                tot.1 += elapsed;
+                latencies.lock().unwrap().extend(all);
+                elapsed.mul_f64(iters as f64 / (per_task * CONCURRENCY as u64) as f64)
+            }
+        })
+    });
+    group.finish();
+    let mut l = latencies.lock().unwrap().clone();
+    l.sort();
+    let (n, time) = *totals.lock().unwrap();
+    let rate = n as f64 / time.as_secs_f64();
+    println!(
+        "signed_checkout_step: {n} requests, {rate:.0} req/s ({:.3} of the floor), p50 {:.2} ms, p99 {:.2} ms",
+        rate / floor,
+        percentile(&l, 0.5),
+        percentile(&l, 0.99)
+    );
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, api) = start_server(&dir);
+    let steps = Arc::new(
+        (0..CONCURRENCY)
+            .map(|n| vec![sign(buy(n, "phones", &api)), sign(buy(n, "modules", &api))])
+            .collect::<Vec<_>>(),
+    );
+    let floor = bare_verification(c, &steps);
+    run(c, steps, url, floor);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

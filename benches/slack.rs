@@ -142,7 +142,12 @@ fn bare_verification(c: &mut Criterion, requests: &[Vec<Signed>]) -> f64 {
     let now = checkout_bot::store::now_ms() / 1000;
     let check = |s: &Signed| {
         verifier
-            .check(Some(&s.timestamp), Some(&s.signature), s.body.as_bytes(), now)
+            .check(
+                Some(&s.timestamp),
+                Some(&s.signature),
+                s.body.as_bytes(),
+                now,
+            )
             .unwrap()
     };
     let mut group = c.benchmark_group("slack_endpoint");

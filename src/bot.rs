@@ -29,6 +29,8 @@ use crate::store::{Store, StoreError, StoredSession, now_ms};
 const CATALOG_CHECK_MS: i64 = 5_000;
 /// How often a serving process looks for approval reminders and expiries.
 pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a delivery's id is remembered; platforms stop retrying within minutes.
+const DELIVERIES_KEPT_MS: i64 = 24 * 3_600_000;
 /// Attempts before a user whose events keep colliding is asked to try again.
 const MAX_ATTEMPTS: usize = 8;
 
@@ -86,6 +88,10 @@ pub struct Bot {
     config: Config,
     catalog: RwLock<Option<(i64, Arc<Catalog>)>>,
     catalog_checked: AtomicI64,
+    /// Identities this process just enrolled (demo mode) under their raw user id, until
+    /// their channel names them right after the event: only the event's own answer
+    /// reads it, so no state outlives an interaction.
+    unnamed: std::sync::Mutex<std::collections::HashSet<Identity>>,
 }
 
 impl Bot {
@@ -130,6 +136,7 @@ impl Bot {
             config,
             catalog: RwLock::new(None),
             catalog_checked: AtomicI64::new(0),
+            unnamed: Default::default(),
         })
     }
 
@@ -165,15 +172,19 @@ impl Bot {
         &self.approvals
     }
 
-    /// Runs the approvals' reminders and expiry every `every`, for as long as the
-    /// process lives. Every process may run one: each step is claimed by one of them.
+    /// Runs the approvals' reminders and expiry every `every`, and forgets old
+    /// deliveries, for as long as the process lives. Every process may run one: each step is claimed by one of them.
     pub fn spawn_sweeper(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let approvals = self.approvals.clone();
+        let store = self.store.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
+                if let Err(e) = store.forget_deliveries(now_ms() - DELIVERIES_KEPT_MS).await {
+                    tracing::warn!(error = %e, "could not forget old deliveries");
+                }
                 match approvals.sweep(now_ms()).await {
                     Ok(s) if s != Default::default() => tracing::info!(
                         announced = s.announced,
@@ -326,13 +337,23 @@ impl Bot {
             .is_some_and(|c| c.key == key))
     }
 
-    /// Whether `who`'s account still carries the chat user id it was enrolled with
-    /// instead of a name, so the platform should say how it shows them.
-    pub async fn unnamed(&self, who: &Identity) -> bool {
-        let Ok(Some(account)) = self.store.account_id_for(who).await else {
-            return false;
-        };
-        matches!(self.store.account(&account).await, Ok(Some(a)) if a.display_name == who.user)
+    /// True the first time a platform's delivery `id` arrives, in any process; a failure
+    /// to tell counts as first, since handling an event twice beats dropping it.
+    pub async fn first_delivery(&self, platform: &str, id: &str) -> bool {
+        self.store
+            .first_delivery(platform, id, now_ms())
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not record a delivery");
+                true
+            })
+    }
+
+    /// Whether the event just answered enrolled `who` under their raw user id, so their
+    /// channel should say how the platform shows them (then `name`). Asked once: a
+    /// second call says no.
+    pub fn just_enrolled(&self, who: &Identity) -> bool {
+        self.unnamed.lock().is_ok_and(|mut set| set.remove(who))
     }
 
     /// Names `who`'s account as the platform shows them, unless it has a name already.
@@ -405,7 +426,15 @@ impl Bot {
             return Err(BotError::NotLinked(who.clone()));
         }
         let name = crate::domain::text::scrub(&who.user);
-        Ok(demo::enrol(&self.store, who, &name).await?)
+        let account = demo::enrol(&self.store, who, &name).await?;
+        if let Ok(mut set) = self.unnamed.lock() {
+            // Bounded: a channel that never asks must not grow it without end.
+            if set.len() > 10_000 {
+                set.clear();
+            }
+            set.insert(who.clone());
+        }
+        Ok(account)
     }
 
     /// The current catalog, re-checked against the database every few seconds so an

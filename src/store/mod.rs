@@ -11,6 +11,7 @@ pub mod audit;
 pub mod card_links;
 mod cards;
 mod catalog;
+mod deliveries;
 mod directory;
 mod orders;
 mod session_writer;

@@ -143,7 +143,7 @@ async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionRespo
     };
     let result = bot.respond_in(&who, locale, event, Some(&cmd.token)).await;
     // A newly enrolled account is named as Discord shows the person, never by its id.
-    if bot.unnamed(&who).await {
+    if bot.just_enrolled(&who) {
         let shown = cmd.user.global_name.as_deref().unwrap_or(&cmd.user.name);
         bot.name(&who, shown).await;
     }

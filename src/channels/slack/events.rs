@@ -1,9 +1,9 @@
 //! The Events API: the URL check, messages that ask for a ticket or carry a card number,
 //! and the App Home. Each event is acknowledged at once and handled once, however often
-//! Slack retries it (`X-Slack-Retry-Num`): the ids of recent events are remembered.
+//! and to whichever process Slack sends it again (`X-Slack-Retry-Num`): its id is claimed
+//! in the store first.
 
-use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -11,48 +11,19 @@ use super::{Ack, Slack, identity, render};
 use crate::engine::ambient::{Heard, heard};
 use crate::engine::event::{Command, Event};
 
-/// How many recent event ids are remembered; Slack retries within minutes.
-const REMEMBERED: usize = 10_000;
-
-/// Event ids already taken, oldest first.
-#[derive(Default)]
-pub struct Seen {
-    ids: Mutex<(HashSet<String>, VecDeque<String>)>,
-}
-
-impl Seen {
-    /// True the first time `id` is seen.
-    pub fn first(&self, id: &str) -> bool {
-        let Ok(mut guard) = self.ids.lock() else {
-            return true;
-        };
-        let (set, order) = &mut *guard;
-        if !set.insert(id.to_string()) {
-            return false;
-        }
-        order.push_back(id.to_string());
-        if order.len() > REMEMBERED
-            && let Some(old) = order.pop_front()
-        {
-            set.remove(&old);
-        }
-        true
-    }
-}
-
 fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
 /// Takes one Events API request.
-pub fn receive(slack: &Arc<Slack>, seen: &Seen, body: Value, retry: Option<&str>) -> Ack {
+pub async fn receive(slack: &Arc<Slack>, body: Value, retry: Option<&str>) -> Ack {
     match text(&body, "type") {
         Some("url_verification") => {
             Ack::Json(json!({ "challenge": text(&body, "challenge").unwrap_or_default() }))
         }
         Some("event_callback") => {
             let id = text(&body, "event_id").unwrap_or_default().to_string();
-            if !seen.first(&id) {
+            if !slack.bot.first_delivery(super::PLATFORM, &id).await {
                 tracing::info!(event = %id, retry, "a repeated event, already handled");
                 return Ack::Empty;
             }
@@ -128,6 +99,7 @@ async fn message(slack: &Slack, team: &str, event: &Value, mentioned: bool) {
                     return;
                 }
             };
+            slack.learn_name(&who);
             let thread = text(event, "thread_ts").or(text(event, "ts"));
             if let Err(e) = slack
                 .web
@@ -137,22 +109,5 @@ async fn message(slack: &Slack, team: &str, event: &Value, mentioned: bool) {
                 tracing::warn!(error = %e, "could not post ticket links");
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_event_is_taken_once() {
-        let seen = Seen::default();
-        assert!(seen.first("Ev1"));
-        assert!(!seen.first("Ev1"));
-        assert!(seen.first("Ev2"));
-        for i in 0..REMEMBERED {
-            seen.first(&format!("x{i}"));
-        }
-        assert!(seen.first("Ev1"), "forgotten after enough newer ones");
     }
 }

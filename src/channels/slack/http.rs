@@ -31,7 +31,6 @@ pub struct Endpoints {
     pub slack: Arc<Slack>,
     pub verifier: Verifier,
     pub metrics: Arc<Metrics>,
-    pub events: super::events::Seen,
     /// Unix seconds now; the clock is injected so tests can sign at any time.
     pub clock: fn() -> i64,
 }
@@ -46,7 +45,6 @@ impl Endpoints {
             slack,
             verifier,
             metrics,
-            events: super::events::Seen::default(),
             clock: now,
         }
     }
@@ -241,7 +239,7 @@ async fn events(State(s): State<Arc<Endpoints>>, headers: HeaderMap, body: Bytes
         .get("x-slack-retry-num")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let ack = super::events::receive(&s.slack, &s.events, event, retry.as_deref());
+    let ack = super::events::receive(&s.slack, event, retry.as_deref()).await;
     s.observe("event", "ok", started);
     reply(ack)
 }

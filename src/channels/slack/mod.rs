@@ -120,12 +120,12 @@ impl Slack {
 
     /// A newly enrolled account is named as Slack shows the person (users.info), never
     /// by its raw id; in the background, so the answer does not wait for it.
-    fn learn_name(&self, who: &Identity) {
+    pub(super) fn learn_name(&self, who: &Identity) {
+        if !self.bot.just_enrolled(who) {
+            return;
+        }
         let (bot, web, who) = (self.bot.clone(), self.web.clone(), who.clone());
         tokio::spawn(async move {
-            if !bot.unnamed(&who).await {
-                return;
-            }
             match web.name(&who.user).await {
                 Ok(Some(name)) => bot.name(&who, &name).await,
                 Ok(None) => {}
@@ -204,6 +204,7 @@ impl Slack {
             .bot
             .respond_in(&who, self.locale(), event, Some(&response_url))
             .await;
+        self.learn_name(&who);
         self.answer(&response_url, self.content(&result, &user), true)
             .await;
     }

@@ -8,11 +8,10 @@ use std::sync::Arc;
 
 use slack_morphism::prelude::*;
 
-use super::events::Seen;
 use super::{Ack, Slack};
 
-/// What the callbacks share: the handlers, and the events already taken.
-type Shared = Arc<(Arc<Slack>, Arc<Seen>)>;
+/// What the callbacks share: the handlers.
+type Shared = Arc<Slack>;
 
 async fn shared(states: &SlackClientEventsUserState) -> Option<Shared> {
     let guard = states.read().await;
@@ -29,7 +28,7 @@ async fn on_command(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackCommandEventResponse> {
     let state = shared(&states).await.ok_or_else(missing)?;
-    let slack = state.0.clone();
+    let slack = state.clone();
     let response_url = event.response_url.0.to_string();
     let mut work = tokio::spawn(async move { slack.command(&event).await });
     let content = match tokio::time::timeout(super::http::DEADLINE, &mut work).await {
@@ -37,7 +36,7 @@ async fn on_command(
         Ok(Err(e)) => return Err(Box::new(e)),
         Err(_) => {
             // Too slow for the envelope's 3 s: acknowledge, then answer through the URL.
-            let slack = state.0.clone();
+            let slack = state.clone();
             tokio::spawn(async move {
                 if let Ok(content) = work.await {
                     slack.answer(&response_url, content, false).await;
@@ -56,7 +55,7 @@ async fn on_interaction(
     states: SlackClientEventsUserState,
 ) -> UserCallbackResult<SlackInteractionResponse> {
     let state = shared(&states).await.ok_or_else(missing)?;
-    let slack = state.0.clone();
+    let slack = state.clone();
     if let SlackInteractionEvent::BlockActions(_) = &event {
         tokio::spawn(async move { slack.interaction(event).await });
         return Ok(SlackInteractionResponse::Empty);
@@ -83,7 +82,7 @@ async fn on_push(
     let state = shared(&states).await.ok_or_else(missing)?;
     let mut body = serde_json::to_value(&event)?;
     body["type"] = "event_callback".into();
-    super::events::receive(&state.0, &state.1, body, None);
+    super::events::receive(&state, body, None).await;
     Ok(())
 }
 
@@ -96,7 +95,7 @@ pub struct Socket {
 impl Socket {
     pub fn new(slack: Arc<Slack>, app_token: &str) -> Socket {
         let client = slack.web.client();
-        let state: Shared = Arc::new((slack, Arc::new(Seen::default())));
+        let state: Shared = slack;
         let callbacks = SlackSocketModeListenerCallbacks::new()
             .with_command_events(on_command)
             .with_interaction_events(on_interaction)

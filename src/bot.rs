@@ -372,6 +372,77 @@ impl Bot {
         }
     }
 
+    /// What a search box suggests for `query`, as (value, label), best first: the
+    /// user's deployments for the deployment search, their organizations for the
+    /// organization search, nothing for anything else. Picking one submits its value.
+    pub async fn search_suggestions(
+        &self,
+        who: &Identity,
+        action_id: &str,
+        query: &str,
+        limit: usize,
+    ) -> Vec<(String, String)> {
+        use crate::engine::action::{ActionId, Verb};
+        match ActionId::decode(action_id).map(|a| a.verb) {
+            Some(Verb::DeploymentSearch) => self
+                .deployment_suggestions(who, query, limit)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| {
+                    let label = format!("{} · {}", d.id, d.name);
+                    (d.id, label)
+                })
+                .collect(),
+            Some(Verb::OrgSearch) => self
+                .organization_suggestions(who, query, limit)
+                .await
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The user's organizations whose name matches `query` (typo-tolerant), best first.
+    async fn organization_suggestions(
+        &self,
+        who: &Identity,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, String)>, BotError> {
+        if crate::domain::text::check(query).is_err() {
+            return Ok(Vec::new());
+        }
+        let Some(account_id) = self.store.account_id_for(who).await? else {
+            return Ok(Vec::new());
+        };
+        let account = self
+            .backend
+            .account(&account_id)
+            .await
+            .map_err(BotError::Backend)?;
+        let q = query.trim().to_lowercase();
+        let mut scored: Vec<(f64, String, String)> = account
+            .memberships
+            .into_iter()
+            .map(|m| {
+                let name = m.org.name.to_lowercase();
+                let score = if q.is_empty() || name.contains(&q) {
+                    1.0
+                } else {
+                    crate::search::text_similarity(&q, &name)
+                };
+                (score, m.org.id, m.org.name)
+            })
+            .filter(|(score, _, _)| *score >= 0.75)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
+        Ok(scored
+            .into_iter()
+            .take(limit)
+            .map(|(_, id, name)| (id, name))
+            .collect())
+    }
+
     /// The user's deployments that best match `query`, for a platform's autocomplete.
     pub async fn deployment_suggestions(
         &self,

@@ -459,3 +459,39 @@ async fn the_app_home_shows_where_you_left_off_your_orders_and_resumes() {
         .unwrap();
     assert!(owner.starts_with("u:U0HOME0001:"), "{owner}");
 }
+
+#[tokio::test]
+async fn the_organization_search_suggests_only_ones_own_and_a_pick_assigns_it() {
+    use checkout_bot::domain::account::Role;
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "U0ORGS0001");
+    p.command("/buy", "support-credits").await;
+    let store = s.bot.store();
+    let who = Identity::new("slack", sl::TEAM, "U0ORGS0001");
+    let account = store.account_id_for(&who).await.unwrap().unwrap();
+    for id in ["ORG-DELTA", "ORG-EPSILON", "ORG-ZETA", "ORG-ETA"] {
+        common::org(store, id).await;
+        store
+            .set_membership(&account, id, Role::Buyer)
+            .await
+            .unwrap();
+    }
+    common::org(store, "ORG-OTHER").await;
+    p.choose("Details", "Support Credits").await;
+    p.click("Add to cart").await;
+    p.command("/checkout", "").await;
+    assert_eq!(p.title(), "Organization", "{}", p.text());
+    let options = p.search("Search organizations", "borealis").await;
+    let values: Vec<&str> = options.iter().filter_map(|o| o["value"].as_str()).collect();
+    assert_eq!(values, ["ORG-BOREALIS"], "{options:?}");
+    let none = p.search("Search organizations", "other").await;
+    assert!(none.is_empty(), "not one of the user's: {none:?}");
+    let typo = p.search("Search organizations", "Borealsi Health").await;
+    assert!(
+        typo.iter().any(|o| o["value"] == "ORG-BOREALIS"),
+        "typo-tolerant: {typo:?}"
+    );
+    let pick = options[0].clone();
+    p.pick("Search organizations", &pick).await;
+    assert!(p.text().contains("Borealis Health"), "{}", p.text());
+}

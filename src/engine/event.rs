@@ -53,6 +53,20 @@ pub enum Command {
 }
 
 impl Event {
+    /// A pick among a search box's suggestions (where a platform offers them as the
+    /// user types): a deployment is chosen as `/deployment` would choose it; any other
+    /// search gets the picked value as its one field.
+    pub fn picked(search: &str, field: &str, value: String) -> Event {
+        use crate::engine::action::{ActionId, Verb};
+        match ActionId::decode(search).map(|a| a.verb) {
+            Some(Verb::DeploymentSearch) => Event::Command(Command::Deployment(Some(value))),
+            _ => Event::Submit {
+                action: search.to_string(),
+                fields: BTreeMap::from([(field.to_string(), value)]),
+            },
+        }
+    }
+
     /// A typed line: `/name args` is a command, anything else is text.
     pub fn from_line(line: &str) -> Event {
         let line = line.trim();

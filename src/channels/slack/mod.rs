@@ -27,7 +27,7 @@ use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
 use crate::engine::event::{Command, Event};
 use crate::engine::view::{ActionKind, NoticeKind, Reply};
-use render::{FORM_PREFIX, SEARCH_PREFIX};
+use render::FORM_PREFIX;
 use web::Web;
 
 pub const PLATFORM: &str = "slack";
@@ -183,11 +183,11 @@ impl Slack {
                 .open_form(&who, &user, form, &a.trigger_id.0, &response_url)
                 .await;
         }
-        let event = if id.starts_with(SEARCH_PREFIX) {
-            match &action.selected_option {
-                Some(o) => Event::Command(Command::Deployment(Some(o.value.clone()))),
-                None => return,
-            }
+        let event = if let Some((field, search)) = render::search(&id) {
+            let Some(o) = &action.selected_option else {
+                return;
+            };
+            Event::picked(search, field, o.value.clone())
         } else if let Some(o) = &action.selected_option {
             Event::Choose {
                 action: id,
@@ -356,25 +356,24 @@ impl Slack {
             .map(|a| a.id.clone())
     }
 
-    /// The options load URL: up to 100 of the user's own deployments for what they typed.
+    /// The options load URL: up to 100 suggestions for what was typed in a search box.
     pub async fn options(&self, s: &SlackInteractionBlockSuggestionEvent) -> Ack {
         let who = identity(&s.team.id.0, &s.user.id.0);
-        let options: Vec<Value> = if s.action_id.0.starts_with(SEARCH_PREFIX) {
-            self.bot
-                .deployment_suggestions(&who, &s.value, render::MAX_OPTIONS)
+        let options: Vec<Value> = match render::search(&s.action_id.0) {
+            Some((_, search)) => self
+                .bot
+                .search_suggestions(&who, search, &s.value, render::MAX_OPTIONS)
                 .await
-                .unwrap_or_default()
                 .into_iter()
-                .filter(|d| d.id.chars().count() <= render::MAX_OPTION_VALUE)
-                .map(|d| {
+                .filter(|(value, _)| value.chars().count() <= render::MAX_OPTION_VALUE)
+                .map(|(value, label)| {
                     json!({
-                        "text": {"type": "plain_text", "text": render::cut(&format!("{} · {}", d.id, d.name), render::MAX_OPTION_TEXT)},
-                        "value": d.id,
+                        "text": {"type": "plain_text", "text": render::cut(&label, render::MAX_OPTION_TEXT)},
+                        "value": value,
                     })
                 })
-                .collect()
-        } else {
-            Vec::new()
+                .collect(),
+            None => Vec::new(),
         };
         Ack::Json(json!({ "options": options }))
     }

@@ -28,8 +28,14 @@ const MAX_MODAL_BLOCKS: usize = 100;
 /// A button that opens a form carries this before the form's action id; the modal's
 /// callback id is the action id itself.
 pub const FORM_PREFIX: &str = "m:";
-/// The search box: an external select fed by the options endpoint.
+/// The search box: an external select fed by the options endpoint, whose action id is
+/// `s:{field}:{search action id}`.
 pub const SEARCH_PREFIX: &str = "s:";
+
+/// (field id, search action id) of a search box's action id.
+pub fn search(action_id: &str) -> Option<(&str, &str)> {
+    action_id.strip_prefix(SEARCH_PREFIX)?.split_once(':')
+}
 
 /// Cuts `text` to at most `max` characters, ending with an ellipsis when anything was cut.
 pub fn cut(text: &str, max: usize) -> String {
@@ -180,7 +186,7 @@ fn actions(view: &View, user: &str, blocks: &mut Vec<SlackBlock>) {
                 );
             }
             ActionKind::Search { field, .. } => {
-                let id = format!("{SEARCH_PREFIX}{}", a.id);
+                let id = format!("{SEARCH_PREFIX}{}:{}", field.id, a.id);
                 if id.len() > MAX_ID {
                     continue;
                 }

@@ -88,6 +88,15 @@ pub async fn filter(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
         return Err(Notice::error(t.lang.t("deployment.long_query")).into());
     }
     let account = t.backend.account(t.account_id).await?;
+    // The exact id of one of the user's organizations is a choice (a platform's search
+    // box sends the id picked from its suggestions): for every line, or the one open.
+    if account.memberships.iter().any(|m| m.org.id == query) {
+        let pick = Input::Values(vec![query.to_string()]);
+        return match s.step {
+            Step::OrganizationLine { .. } => set_line(s, t, &pick).await,
+            _ => set_all(s, t, &pick).await,
+        };
+    }
     if options(&account, query, None).is_empty() {
         return Err(
             Notice::warning(t.lang.f("organization.no_match", &[("query", &query)])).into(),
@@ -211,18 +220,18 @@ fn search_form(v: &mut View, t: &Turn<'_>, rev: u64, query: &str, count: usize) 
     if count <= 5 {
         return;
     }
-    v.form(
+    v.search(
         Verb::OrgSearch.at(rev),
         t.lang.t("organization.search"),
         t.lang.t("organization.search"),
-        vec![FormField {
+        FormField {
             id: "query".into(),
             label: t.lang.t("organization.search_field"),
             value: query.to_string(),
             placeholder: String::new(),
             required: false,
             max_len: 100,
-        }],
+        },
     );
     v.input = Some(t.lang.t("organization.input"));
 }

@@ -248,11 +248,17 @@ fn now() -> i64 {
 
 impl Server {
     pub async fn start() -> Server {
-        Server::start_configured(|_| {}).await
+        Server::start_configured(|_| {}, |o| o).await
     }
 
-    /// A server on a fresh SQLite file, whose configuration may be changed first.
-    pub async fn start_configured(configure: impl FnOnce(&mut Config)) -> Server {
+    /// A server on a fresh SQLite file, whose configuration may be changed first, with
+    /// `more` outbound ports registered beside Slack's (another platform's).
+    pub async fn start_configured(
+        configure: impl FnOnce(&mut Config),
+        more: impl FnOnce(
+            checkout_bot::services::outbound::Outbound,
+        ) -> checkout_bot::services::outbound::Outbound,
+    ) -> Server {
         let slack = StandIn::start().await;
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config {
@@ -266,9 +272,9 @@ impl Server {
             app_token: None,
             api_base: format!("{}/api", slack.url),
         };
-        // As `main` does: Slack's outbound ports, as far as the configuration allows.
+        // As `main` does: each platform's outbound ports, as far as its configuration allows.
         let outbound = checkout_bot::channels::slack::outbound::register(
-            checkout_bot::services::outbound::Outbound::default(),
+            more(checkout_bot::services::outbound::Outbound::default()),
             &settings,
         )
         .unwrap();

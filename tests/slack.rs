@@ -281,7 +281,7 @@ async fn events_url_check_tickets_card_numbers_and_retries() {
 }
 
 #[tokio::test]
-async fn socket_mode_serves_commands_and_events_over_the_envelopes() {
+async fn socket_mode_serves_commands_suggestions_and_events_over_the_envelopes() {
     use checkout_bot::channels::slack::Slack;
     use checkout_bot::channels::slack::socket::Socket;
     use checkout_bot::channels::slack::web::Web;
@@ -297,6 +297,12 @@ async fn socket_mode_serves_commands_and_events_over_the_envelopes() {
                 "channel_name": "buying", "user_id": "U0SOCKET01", "user_name": "dana", "command": "/buy",
                 "text": "modules", "api_app_id": "A0APP00001", "is_enterprise_install": "false",
                 "response_url": s.slack.response_url("socket-1"), "trigger_id": "1.2.3"}}),
+        json!({"envelope_id": "env-3", "type": "interactive", "accepts_response_payload": true,
+            "payload": {"type": "block_suggestion", "user": sl::user("U0SOCKET01"),
+                "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": sl::CHANNEL, "is_ephemeral": true},
+                "api_app_id": "A0APP00001", "token": "x", "action_id": "s:query:9:dsearch", "block_id": "u:U0SOCKET01:1",
+                "value": "main office", "team": {"id": sl::TEAM, "domain": "acme"},
+                "channel": {"id": sl::CHANNEL, "name": "buying"}}}),
         json!({"envelope_id": "env-2", "type": "events_api", "accepts_response_payload": false, "retry_attempt": 0,
             "retry_reason": "", "payload": {"token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001",
                 "type": "event_callback", "event_id": "Ev0SOCKET01", "event_time": 1700000000,
@@ -306,13 +312,13 @@ async fn socket_mode_serves_commands_and_events_over_the_envelopes() {
     let socket = Socket::new(slack, "xapp-1-A0APP00001-test");
     socket.start().await.unwrap();
     for _ in 0..250 {
-        if s.slack.acks.lock().unwrap().len() >= 2 {
+        if s.slack.acks.lock().unwrap().len() >= 3 {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let acks = s.slack.acks.lock().unwrap().clone();
-    assert_eq!(acks.len(), 2, "{acks:?}");
+    assert_eq!(acks.len(), 3, "{acks:?}");
     assert_eq!(acks[0]["envelope_id"], "env-1");
     assert_eq!(
         acks[0]["payload"]["response_type"], "ephemeral",
@@ -327,7 +333,18 @@ async fn socket_mode_serves_commands_and_events_over_the_envelopes() {
         "{}",
         acks[0]
     );
-    assert_eq!(acks[1]["envelope_id"], "env-2");
+    assert_eq!(acks[1]["envelope_id"], "env-3");
+    let options = acks[1]["payload"]["options"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        options.iter().any(|o| o["value"] == "104512"),
+        "suggestions come back on the envelope: {}",
+        acks[1]
+    );
+    assert!(options.iter().all(|o| o["value"] != "700100"));
+    assert_eq!(acks[2]["envelope_id"], "env-2");
     let posted = s
         .slack
         .wait_for(1, |c| c.method == "chat.postMessage")

@@ -217,6 +217,19 @@ async fn forged_and_foreign_clicks_change_nothing() {
         .interact("/slack/interactions", &json!({"type": "block_actions"}))
         .await;
     assert_eq!(status, 400, "signed but malformed");
+    // A modal closed without submitting: acknowledged, nothing else.
+    let before = s.slack.calls().len();
+    let closed = json!({
+        "type": "view_closed", "team": {"id": sl::TEAM, "domain": "acme"}, "user": sl::user("U0DANA0003"),
+        "api_app_id": "A0APP00001", "token": "x", "is_cleared": false,
+        "view": {"id": "V0VIEW0001", "team_id": sl::TEAM, "type": "modal", "hash": "h1",
+                 "title": {"type": "plain_text", "text": "Quantity"}, "blocks": [],
+                 "callback_id": "3:qty", "private_metadata": "", "state": {"values": {}}},
+    });
+    let (status, body) = s.interact("/slack/interactions", &closed).await;
+    assert_eq!((status, body), (200, serde_json::Value::Null));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(s.slack.calls().len(), before, "nothing was sent");
 }
 
 #[tokio::test]

@@ -268,9 +268,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     names.insert(e.actor.clone(), name);
                 }
+                // Readable and sortable, to the second, in UTC: 2026-11-26 22:34:12 UTC.
+                let format = time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+                );
                 let at = time::OffsetDateTime::from_unix_timestamp(e.at / 1000)
-                    .map(|t| t.to_string())
-                    .unwrap_or_else(|_| e.at.to_string());
+                    .ok()
+                    .and_then(|t| t.format(&format).ok())
+                    .unwrap_or_else(|| e.at.to_string());
                 println!(
                     "{at}\t{}\t{}\t{} -> {}",
                     names.get(&e.actor).unwrap_or(&e.actor),

@@ -259,6 +259,12 @@ fn orders_are_listed_shown_and_marked_paid() {
     let again = run(&url, &["orders", "mark-paid", &number]);
     assert!(!again.status.success() && text(&again).contains("not an order awaiting payment"));
     let audit = text(&run(&url, &["audit", &number]));
+    let stamp = regex::Regex::new(r"(?m)^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\t").unwrap();
+    assert_eq!(
+        stamp.find_iter(&audit).count(),
+        audit.lines().count(),
+        "every line starts with a readable UTC time: {audit}"
+    );
     assert!(audit.contains("\tplaced\t- -> awaiting_payment"), "{audit}");
     assert!(
         audit.contains("\toperator\tstatus\tawaiting_payment -> paid"),
@@ -392,6 +398,12 @@ fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
     let number = c.field("Number");
     c.finish();
     let audit = text(&run(&url, &["audit", &number]));
+    let stamp = regex::Regex::new(r"(?m)^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\t").unwrap();
+    assert_eq!(
+        stamp.find_iter(&audit).count(),
+        audit.lines().count(),
+        "every line starts with a readable UTC time: {audit}"
+    );
     assert!(
         audit.contains("Demo Buyer (acct_") && audit.contains("\tapproval ORG-ACME\t- -> pending"),
         "{audit}"

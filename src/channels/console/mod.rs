@@ -57,6 +57,12 @@ where
         }
         out.flush().await?;
         let Some(line) = lines.next_line().await? else {
+            // Ctrl-D leaves the prompt's line open: end it, so the shell's prompt starts
+            // on a line of its own.
+            if interactive {
+                out.write_all(b"\n").await?;
+                out.flush().await?;
+            }
             return Ok(());
         };
         if json_mode {
@@ -74,5 +80,40 @@ where
             }
             event = ev;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[tokio::test]
+    async fn end_of_input_at_the_prompt_ends_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config {
+            database_url: format!("sqlite:{}", dir.path().join("t.db").display()),
+            ..Config::default()
+        };
+        let bot = Bot::start(config).await.unwrap();
+        let who = Identity::new(PLATFORM, WORKSPACE, "eof");
+        let mut out = Vec::new();
+        chat(&bot, &who, BufReader::new(&b""[..]), &mut out, false, true)
+            .await
+            .unwrap();
+        let shown = String::from_utf8(out).unwrap();
+        assert!(shown.ends_with("> \n"), "{shown:?}");
+        let mut piped = Vec::new();
+        chat(
+            &bot,
+            &who,
+            BufReader::new(&b""[..]),
+            &mut piped,
+            false,
+            false,
+        )
+        .await
+        .unwrap();
+        assert!(!String::from_utf8(piped).unwrap().ends_with("> \n"));
     }
 }

@@ -117,6 +117,20 @@ pub struct ActionId {
 }
 
 impl Verb {
+    /// Whether a typed "yes" means this verb where it is shown: a confirmation.
+    pub fn is_yes(self) -> bool {
+        use Verb::*;
+        matches!(
+            self,
+            PoYes | ConfirmDeployment | EmptyConfirmed | ShortcutYes | Agree
+        )
+    }
+
+    /// Whether a typed "no" means this verb where it is shown.
+    pub fn is_no(self) -> bool {
+        matches!(self, Verb::PoNo | Verb::ShortcutNo)
+    }
+
     /// The control this verb is rendered as. A payload whose shape differs (a select
     /// submitted on a button's id) is forged and refused.
     pub fn shape(self) -> Shape {

@@ -46,6 +46,23 @@ fn finish_to_summary(h: &mut Harness) {
 }
 
 #[test]
+fn ordinary_typed_replies_answer_confirmations_and_the_terms() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    if h.step() == "organizations" {
+        h.click("Continue");
+    }
+    if h.step() == "payment" {
+        h.choose("Payment method", "card:card_ok");
+    }
+    assert_eq!(h.step(), "po", "{:?}", h.last.view.title);
+    h.send(Event::Text("n".into()));
+    assert_eq!(h.step(), "terms", "{:?}", h.last.notice);
+    h.send(Event::Text("I agree.".into()));
+    assert_eq!(h.step(), "summary", "{:?}", h.last.notice);
+}
+
+#[test]
 fn deployment_search_tolerates_typos_and_partial_ids() {
     let mut h = Harness::new();
     checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);

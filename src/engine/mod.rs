@@ -12,6 +12,7 @@ pub mod commands;
 pub mod event;
 pub mod session;
 pub mod steps;
+pub mod typed;
 pub mod view;
 
 #[cfg(test)]
@@ -170,7 +171,27 @@ async fn dispatch(session: &mut Session, turn: &Turn<'_>, event: Event) -> steps
             label,
         } => steps::payment::card_added(session, turn, &checkout_key, card_id, label).await,
         Event::Command(command) => steps::general::command(session, turn, command).await,
-        Event::Text(text) => steps::text(session, turn, &text).await,
+        // A number is never a reply to press with: it goes to the step as it is.
+        Event::Text(text) if text.trim().bytes().all(|b| b.is_ascii_digit()) => {
+            steps::text(session, turn, &text).await
+        }
+        Event::Text(text) => {
+            // An ordinary reply that presses something on the current view is that press.
+            let view = steps::render(session, turn).await?;
+            let (yes, no) = (
+                turn.lang.t("common.yes_words"),
+                turn.lang.t("common.no_words"),
+            );
+            match typed::pressed(&view, &text, &yes, &no) {
+                Some((action, values)) if values.is_empty() => {
+                    with_action(session, turn, &action, Input::None).await
+                }
+                Some((action, values)) => {
+                    with_action(session, turn, &action, Input::Values(values)).await
+                }
+                None => steps::text(session, turn, &text).await,
+            }
+        }
         Event::Click { action } => with_action(session, turn, &action, Input::None).await,
         Event::Choose { action, values } => {
             with_action(session, turn, &action, Input::Values(values)).await

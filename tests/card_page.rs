@@ -84,6 +84,10 @@ async fn a_card_added_on_the_page_moves_the_checkout_on() {
         "labelled inputs"
     );
     let token = csrf(&page.body);
+    assert!(
+        page.body.contains("name=\"save\">") && !page.body.contains("name=\"save\" checked"),
+        "saving the card is opt-in"
+    );
 
     let bad = post(&s, &path, &card("wrong", "4242424242424242", "123")).await;
     assert_eq!(bad.status, 403, "CSRF");

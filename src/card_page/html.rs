@@ -89,7 +89,8 @@ pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Res
             text(e)
         )
     });
-    let checked = if f.values.get("save").is_some_and(|s| s == "on") || f.values.is_empty() {
+    // Saving a card is opt-in: ticked only when the person ticked it before a refusal.
+    let checked = if f.values.get("save").is_some_and(|s| s == "on") {
         " checked"
     } else {
         ""

@@ -220,6 +220,31 @@ pub fn choose_one(t: &Turn<'_>) -> Notice {
     Notice::error(t.lang.t("common.choose_one"))
 }
 
+/// Typed text said back in a refusal: whole, or, past 60 characters, up to the last
+/// whole word with an ellipsis; never cut mid-word.
+pub fn echo(text: &str) -> String {
+    const MAX: usize = 60;
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let mut out = String::new();
+    for word in text.split(' ') {
+        if out.chars().count() + word.chars().count() + 1 > MAX {
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = text.chars().take(MAX).collect();
+    }
+    out.push('…');
+    out
+}
+
 /// A typed quantity: a whole number, optionally followed by its unit ("12 licenses").
 pub fn parse_qty(t: &Turn<'_>, text: &str, example: u32) -> Result<u32, Notice> {
     static QTY: LazyLock<Regex> = LazyLock::new(|| {
@@ -228,7 +253,7 @@ pub fn parse_qty(t: &Turn<'_>, text: &str, example: u32) -> Result<u32, Notice> 
     if let Some(n) = QTY.captures(text).and_then(|c| c[1].parse().ok()) {
         return Ok(n);
     }
-    let shown: String = text.trim().chars().take(20).collect();
+    let shown = echo(text);
     Err(Notice::error(t.lang.f(
         "qty.not_a_number",
         &[("text", &shown), ("example", &example)],
@@ -256,4 +281,29 @@ pub fn footer(view: &mut View, s: &Session, t: &Turn<'_>, cart: bool) {
         t.lang.t("common.cancel"),
         Style::Secondary,
     );
+}
+
+#[cfg(test)]
+mod echo_tests {
+    use super::echo;
+
+    #[test]
+    fn typed_text_is_said_back_whole_or_at_a_word() {
+        assert_eq!(echo("buy 1 system admin pro"), "buy 1 system admin pro");
+        assert_eq!(echo("  two   words "), "two words");
+        let long =
+            "please add twelve of the system admin pro licenses for the main office tomorrow";
+        let shown = echo(long);
+        let kept = shown.trim_end_matches('…');
+        assert!(
+            shown.ends_with('…') && shown.chars().count() <= 61,
+            "{shown}"
+        );
+        assert!(long.starts_with(kept), "{shown}");
+        assert!(
+            long[kept.len()..].starts_with(' '),
+            "cut at a word: {shown}"
+        );
+        assert_eq!(echo(&"x".repeat(80)).chars().count(), 61);
+    }
 }

@@ -38,7 +38,7 @@ pub fn parse(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
     };
     let typed = &caps[1];
     let Some(qty) = WHOLE.captures(typed).and_then(|c| c[1].parse::<u32>().ok()) else {
-        let shown: String = typed.chars().take(20).collect();
+        let shown = super::echo(typed);
         return Err(Notice::error(
             t.lang.f("shortcut.not_whole", &[("text", &shown)]),
         ));

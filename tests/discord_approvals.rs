@@ -424,14 +424,21 @@ async fn a_po_order_is_approved_once_and_everyone_sees_it() {
         .post(&click_request(&ann, ANN, &message_of(ANN), &details))
         .await;
     let trail = r["data"]["embeds"][0]["description"].as_str().unwrap();
-    assert!(trail.contains("placed: awaiting_approval"), "{trail}");
-    assert!(trail.contains("assignment line 1"), "{trail}");
+    assert!(trail.contains("Placed: awaiting approval"), "{trail}");
     assert!(
-        trail.contains("approval ORG-ACME: pending → approved by Ann"),
+        trail.contains("Item 1: MOD-EPM: deployment 104512"),
         "{trail}"
     );
     assert!(
-        trail.contains("status: awaiting_approval → awaiting_payment"),
+        trail.contains("Approval by Acme Telecom: waiting → approved by Ann"),
+        "{trail}"
+    );
+    assert!(
+        !trail.contains("ORG-ACME") && !trail.contains("awaiting_") && !trail.contains("acct_"),
+        "no internal ids: {trail}"
+    );
+    assert!(
+        trail.contains("Status: awaiting approval → awaiting payment"),
         "{trail}"
     );
 }

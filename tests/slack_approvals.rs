@@ -230,11 +230,15 @@ async fn the_requester_and_a_stranger_are_refused_and_details_are_private() {
         said[0].body["replace_original"], false,
         "details are private"
     );
+    let details = said[0].body["text"].as_str().unwrap();
+    assert!(details.contains(&number), "{details}");
     assert!(
-        said[0].body["text"].as_str().unwrap().contains(&number),
-        "{:?}",
-        said[0].body
+        details.contains("Approval by Acme Telecom") && details.contains("awaiting approval"),
+        "states and organizations by name: {details}"
     );
+    for internal in ["awaiting_approval", "ORG-ACME", "acct_", "approval ORG"] {
+        assert!(!details.contains(internal), "{internal} in {details}");
+    }
     assert_eq!(
         store
             .order_by_number(&number)

@@ -102,6 +102,16 @@ pub struct Approvals {
     settings: Settings,
 }
 
+/// `text` without the account ids the trail keeps beside names ("Ann (acct_x)").
+fn without_ids(text: &str) -> String {
+    static IDS: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r" \(acct_[a-z]+\)").ok());
+    match IDS.as_ref() {
+        Some(re) => re.replace_all(text, "").into_owned(),
+        None => text.to_string(),
+    }
+}
+
 fn when(ms: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     time::OffsetDateTime::from_unix_timestamp(ms / 1000)
@@ -676,6 +686,7 @@ impl Approvals {
         if account != a.requested_by {
             self.right(&account, &a, now_ms()).await?;
         }
+        let l = self.prompts.lang(locale);
         let mut names: HashMap<String, String> = HashMap::new();
         let mut lines = Vec::new();
         for e in self.store.audit_for(&order.number).await? {
@@ -684,19 +695,70 @@ impl Approvals {
                 names.insert(e.actor.clone(), name);
             }
             let who = names.get(&e.actor).cloned().unwrap_or_default();
-            let change = match (&e.old_value, &e.new_value) {
+            let (what, old, new) = self.readable(&l, &e).await?;
+            let change = match (old, new) {
                 (Some(old), Some(new)) => format!("{old} → {new}"),
-                (None, Some(new)) => new.clone(),
+                (None, Some(new)) => new,
                 (Some(old), None) => format!("{old} → —"),
                 (None, None) => String::new(),
             };
-            lines.push(format!("{} · {who} · {}: {change}", when(e.at), e.action));
+            lines.push(format!("{} · {who} · {what}: {change}", when(e.at)));
         }
-        let title = self
-            .prompts
-            .lang(locale)
-            .f("approval.details_title", &[("number", &order.number)]);
+        let title = l.f("approval.details_title", &[("number", &order.number)]);
         Ok((title, lines))
+    }
+
+    /// An audit entry in words: what changed, from what, to what; states and
+    /// organizations by name, and no account ids.
+    async fn readable(
+        &self,
+        l: &Lang<'_>,
+        e: &crate::store::audit::AuditEntry,
+    ) -> Result<(String, Option<String>, Option<String>)> {
+        let order_state = |v: &Option<String>| {
+            v.as_deref().map(|v| {
+                OrderStatus::ALL
+                    .into_iter()
+                    .find(|s| s.as_str() == v)
+                    .map_or_else(|| v.to_string(), |s| l.status(s))
+            })
+        };
+        let approval_state = |v: &Option<String>| {
+            v.as_deref().map(|v| match v {
+                "pending" => l.t("details.pending"),
+                "expired" => l.t("details.expired"),
+                other => without_ids(other),
+            })
+        };
+        Ok(match e.action.as_str() {
+            "placed" => (l.t("details.placed"), None, order_state(&e.new_value)),
+            "status" => (
+                l.t("details.status"),
+                order_state(&e.old_value),
+                order_state(&e.new_value),
+            ),
+            action => match action.split_once(' ') {
+                Some(("approval", org)) => (
+                    l.f("details.approval", &[("org", &self.org_name(org).await?)]),
+                    approval_state(&e.old_value),
+                    approval_state(&e.new_value),
+                ),
+                Some(("reminder", org)) => (
+                    l.f("details.reminder", &[("org", &self.org_name(org).await?)]),
+                    None,
+                    None,
+                ),
+                Some(("assignment", line)) => (
+                    l.f(
+                        "details.assignment",
+                        &[("line", &line.trim_start_matches("line "))],
+                    ),
+                    None,
+                    e.new_value.clone(),
+                ),
+                _ => (action.to_string(), e.old_value.clone(), e.new_value.clone()),
+            },
+        })
     }
 
     /// An approval limit typed by an operator: a non-negative amount.

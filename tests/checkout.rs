@@ -187,7 +187,7 @@ fn a_quote_then_converted_to_an_invoice() {
     assert_eq!(c.field("Status"), "quote");
     let number = c.field("Number");
     c.send("/quotes");
-    c.choose("View an order", &number);
+    c.choose("View a quote", &number);
     c.click("Convert to invoice");
     assert_eq!(c.field("Status"), "awaiting payment");
     c.finish();

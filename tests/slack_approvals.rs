@@ -65,6 +65,11 @@ async fn order_with_po(s: &Server, buyer: &str) -> String {
     assert!(p.title().contains("Review"), "{}", p.text());
     p.click("Process order").await;
     assert_eq!(p.field("Status"), "awaiting approval", "{}", p.text());
+    assert!(
+        p.title().ends_with("is waiting for approval"),
+        "titled by its state: {}",
+        p.title()
+    );
     p.field("Number")
 }
 

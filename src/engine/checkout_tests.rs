@@ -596,7 +596,11 @@ fn quotes_convert_to_invoices_once() {
     h.click("Save quote");
     h.line("/quotes");
     assert_eq!(h.step(), "quotes");
-    h.choose("View an order", "CB-100001");
+    h.choose("View a quote", "CB-100001");
+    assert_eq!(
+        h.last.view.title, "Quote CB-100001",
+        "a quote is titled as one"
+    );
     h.click("Convert to invoice");
     assert!(h.notice().1.contains("invoice"), "{:?}", h.last.notice);
     assert_eq!(h.field("Status"), "awaiting payment");
@@ -800,7 +804,7 @@ fn an_expired_quote_is_not_converted_and_buy_again_is_offered() {
     h.click("I agree to the terms");
     h.click("Save quote");
     h.line("/quotes");
-    h.choose("View an order", "CB-100001");
+    h.choose("View a quote", "CB-100001");
     let msg = h.refused(|h| {
         h.click("Convert to invoice");
     });

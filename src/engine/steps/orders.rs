@@ -120,10 +120,14 @@ pub async fn buy_again(s: &mut Session, t: &Turn<'_>) -> Flow {
     }
     s.checkout = Some(c);
     advance(s, t).await?;
-    let mut text = t.lang.f(
-        "orders.bought_again",
-        &[("count", &added.len()), ("number", &order.number)],
-    );
+    let key = if added.len() == 1 {
+        "orders.bought_again_one"
+    } else {
+        "orders.bought_again"
+    };
+    let mut text = t
+        .lang
+        .f(key, &[("count", &added.len()), ("number", &order.number)]);
     if !skipped.is_empty() {
         text.push(' ');
         text.push_str(
@@ -178,11 +182,17 @@ pub async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendErro
         );
         return Ok(v);
     };
-    let title = match (placed, o.kind) {
-        (true, OrderKind::Quote) => t.lang.f("placed.quote_title", &[("number", &o.number)]),
-        (true, OrderKind::Order) => t.lang.f("placed.title", &[("number", &o.number)]),
-        (false, _) => t.lang.f("orders.title", &[("number", &o.number)]),
+    // An order is titled by where it stands, not by having been placed.
+    let key = match (placed, o.kind, o.status) {
+        (true, OrderKind::Quote, _) => "placed.quote_title",
+        (false, OrderKind::Quote, _) => "orders.quote_title",
+        (_, OrderKind::Order, OrderStatus::AwaitingApproval) => "placed.title_awaiting_approval",
+        (_, OrderKind::Order, OrderStatus::AwaitingPayment) => "placed.title_awaiting_payment",
+        (_, OrderKind::Order, OrderStatus::Paid) => "placed.title_paid",
+        (true, OrderKind::Order, _) => "placed.title",
+        (false, OrderKind::Order, _) => "orders.title",
     };
+    let title = t.lang.f(key, &[("number", &o.number)]);
     let mut v = View::new(if placed { "placed" } else { "order" }, title);
     v.body = instructions(t, &o).unwrap_or_default();
     let d = &o.details;
@@ -280,10 +290,15 @@ pub async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, BackendError
         options.push(Choice::new(&o.number, label).describe(value));
     }
     if !options.is_empty() {
+        let (label, placeholder) = if quotes {
+            ("quotes.view", "quotes.view_placeholder")
+        } else {
+            ("orders.view", "orders.view_placeholder")
+        };
         v.select(
             Verb::ViewOrder.at(rev),
-            t.lang.t("orders.view"),
-            t.lang.t("orders.view_placeholder"),
+            t.lang.t(label),
+            t.lang.t(placeholder),
             options,
         );
     }

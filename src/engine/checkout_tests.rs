@@ -602,7 +602,12 @@ fn quotes_convert_to_invoices_once() {
         "a quote is titled as one"
     );
     h.click("Convert to invoice");
-    assert!(h.notice().1.contains("invoice"), "{:?}", h.last.notice);
+    let said = h.notice().1;
+    assert!(said.contains("invoice"), "{said}");
+    assert!(
+        said.contains("Bank 123.") && said.contains("Mail to 1 Example Way."),
+        "complete instructions for each method: {said}"
+    );
     assert_eq!(h.field("Status"), "awaiting payment");
     assert!(
         h.last

@@ -150,13 +150,27 @@ pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
                     .f("placed.awaiting_approval", &[("number", &o.number)]),
             )))
         }
-        Converted::Done(o) => Ok(Some(Notice::success(t.lang.f(
-            "orders.converted",
-            &[
-                ("number", &o.number),
-                ("instructions", &t.settings.wire_instructions),
-            ],
-        )))),
+        Converted::Done(o) => {
+            // Every way the invoice can be paid, each with its own instructions.
+            let wire = t.lang.f(
+                "placed.wire",
+                &[
+                    ("instructions", &t.settings.wire_instructions),
+                    ("number", &o.number),
+                ],
+            );
+            let check = t.lang.f(
+                "placed.check",
+                &[
+                    ("instructions", &t.settings.check_instructions),
+                    ("number", &o.number),
+                ],
+            );
+            Ok(Some(Notice::success(t.lang.f(
+                "orders.converted",
+                &[("number", &o.number), ("wire", &wire), ("check", &check)],
+            ))))
+        }
         Converted::Expired { expired_at } => Err(Notice::warning(
             t.lang
                 .f("orders.quote_expired", &[("date", &date(expired_at))]),

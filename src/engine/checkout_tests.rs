@@ -1115,3 +1115,20 @@ fn the_deployment_command_picks_an_id_or_searches() {
     h.line("/deployment 104521");
     assert_ne!(h.step(), "deployment", "{:?}", h.last.notice);
 }
+
+#[test]
+fn buy_with_a_section_name_opens_that_section() {
+    let mut h = Harness::new();
+    h.line("/buy hardware");
+    assert_eq!(h.step(), "store");
+    assert!(
+        h.last.view.title.contains("Hardware"),
+        "{}",
+        h.last.view.title
+    );
+    assert!(
+        h.last.notice.is_none(),
+        "found, not a fallback: {:?}",
+        h.last.notice
+    );
+}

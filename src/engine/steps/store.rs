@@ -10,7 +10,7 @@ use crate::engine::view::{Choice, Notice, Style, View, page as page_of};
 pub fn open(s: &mut Session, t: &Turn<'_>, query: Option<&str>) -> Outcome {
     let mut notice = None;
     match query {
-        Some(q) => match find_category(t.catalog, q) {
+        Some(q) => match find_category(t.catalog, q).or_else(|| section_start(t.catalog, q)) {
             Some(id) => set_category(s, id),
             None => {
                 set_category(s, &t.catalog.default_category);
@@ -55,6 +55,18 @@ fn find_category<'a>(catalog: &'a Catalog, query: &str) -> Option<&'a str> {
         .filter(|(score, _)| *score >= 0.85)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, id)| id)
+}
+
+/// The first category of the section whose name or id is what was typed after `/buy`
+/// (`/buy hardware`), when no category matches it.
+fn section_start<'a>(catalog: &'a Catalog, query: &str) -> Option<&'a str> {
+    let q = query.trim().to_lowercase();
+    catalog
+        .sections
+        .iter()
+        .find(|s| s.name.to_lowercase() == q || s.id.to_lowercase() == q)
+        .and_then(|s| catalog.first_category(&s.id))
+        .map(|c| c.id.as_str())
 }
 
 pub fn choose_section(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {

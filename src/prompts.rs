@@ -147,6 +147,16 @@ impl<'a> Lang<'a> {
         self.prompts.get(self.locale, key).to_string()
     }
 
+    /// A text whose key is made at run time, if the locale (or English) has it.
+    pub fn text(&self, key: &str) -> Option<String> {
+        let lookup = |l: &str| self.prompts.locales.get(l).and_then(|m| m.get(key));
+        let language = self.locale.split(['-', '_']).next().unwrap_or(self.locale);
+        lookup(self.locale)
+            .or_else(|| lookup(language))
+            .or_else(|| lookup(FALLBACK))
+            .cloned()
+    }
+
     /// A text with its `{name}` placeholders filled.
     pub fn f(&self, key: &'a str, args: &[(&str, &dyn Display)]) -> String {
         let mut text = self.prompts.get(self.locale, key).to_string();

@@ -1132,3 +1132,31 @@ fn buy_with_a_section_name_opens_that_section() {
         h.last.notice
     );
 }
+
+#[test]
+fn help_explains_the_current_step_and_every_step_has_its_help() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);
+    assert_eq!(h.step(), "deployment");
+    h.click("Help");
+    let (_, said) = h.notice();
+    assert!(
+        said.contains("search") && said.contains("Apply to all"),
+        "{said}"
+    );
+    assert_eq!(h.step(), "deployment", "help changes nothing");
+
+    let prompts = crate::prompts::Prompts::embedded().unwrap();
+    let steps = regex::Regex::new(r#"View::new\(\s*(?:if [^{]+\{\s*)?"([a-z_]+)""#).unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine/steps");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let code = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for c in steps.captures_iter(&code) {
+            seen += 1;
+            let key = format!("help.step.{}", &c[1]);
+            assert!(prompts.has("en", &key), "no {key} in prompts/en.toml");
+        }
+    }
+    assert!(seen >= 15, "found only {seen} steps");
+}

@@ -42,6 +42,17 @@ pub fn help_notice(t: &Turn<'_>) -> Notice {
     Notice::info(t.lang.t("help.body"))
 }
 
+/// What the current step asks, what typed text does there and how to go back, with the
+/// commands after it.
+pub fn step_help(t: &Turn<'_>, step: &'static str) -> Notice {
+    let key = format!("help.step.{step}");
+    let said = t.lang.text(&key);
+    match said {
+        Some(text) => Notice::info(format!("{text}\n{}", t.lang.t("help.body"))),
+        None => help_notice(t),
+    }
+}
+
 /// Leaves whatever flow the user is in. The cart is theirs and stays; the answers of
 /// an unfinished checkout go.
 pub fn cancel(s: &mut Session, t: &Turn<'_>) -> Outcome {

@@ -124,7 +124,10 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         Empty => sync(cart::ask_empty(s, t)),
         EmptyConfirmed => sync(cart::empty(s, t)),
         Checkout => checkout::start(s, t).await,
-        Help => Ok(Some(general::help_notice(t))),
+        Help => {
+            let step = render(s, t).await?.step;
+            Ok(Some(general::step_help(t, step)))
+        }
         Resume => Ok(None),
         Cancel => sync(general::cancel(s, t)),
         DeploymentSearch => {

@@ -97,6 +97,8 @@ pub enum Verb {
     Back,
     /// Select: a saved card to remove.
     RemoveCard,
+    RemoveCardYes,
+    RemoveCardNo,
 }
 
 /// What kind of control a verb is rendered as, and so what input it may come with.
@@ -122,13 +124,13 @@ impl Verb {
         use Verb::*;
         matches!(
             self,
-            PoYes | ConfirmDeployment | EmptyConfirmed | ShortcutYes | Agree
+            PoYes | ConfirmDeployment | EmptyConfirmed | ShortcutYes | Agree | RemoveCardYes
         )
     }
 
     /// Whether a typed "no" means this verb where it is shown.
     pub fn is_no(self) -> bool {
-        matches!(self, Verb::PoNo | Verb::ShortcutNo)
+        matches!(self, Verb::PoNo | Verb::ShortcutNo | Verb::RemoveCardNo)
     }
 
     /// The control this verb is rendered as. A payload whose shape differs (a select
@@ -205,6 +207,8 @@ impl Verb {
             DeploymentLine => ("dline", None),
             Back => ("back", None),
             RemoveCard => ("rmcard", None),
+            RemoveCardYes => ("rmyes", None),
+            RemoveCardNo => ("rmno", None),
         }
     }
 
@@ -267,6 +271,8 @@ impl Verb {
             ("dline", None) => DeploymentLine,
             ("back", None) => Back,
             ("rmcard", None) => RemoveCard,
+            ("rmyes", None) => RemoveCardYes,
+            ("rmno", None) => RemoveCardNo,
             _ => return None,
         };
         Some(verb)
@@ -356,6 +362,8 @@ mod tests {
             DeploymentLine,
             Back,
             RemoveCard,
+            RemoveCardYes,
+            RemoveCardNo,
             Shop,
             Section,
             Category,

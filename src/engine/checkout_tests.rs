@@ -787,11 +787,19 @@ fn saved_cards_are_listed_by_brand_and_last4_and_can_be_removed() {
         "tokens are never shown"
     );
     h.choose("Remove a card", "card_ok");
+    assert_eq!(h.step(), "confirm_remove_card", "asked first");
+    assert_eq!(h.last.view.title, "Remove Visa •••• 4242 (exp 12/99)?");
+    h.click("No, keep it");
+    assert_eq!(h.step(), "cards");
+    assert_eq!(h.notice().1, "Nothing was removed.");
+    h.choose("Remove a card", "card_ok");
+    h.send(Event::Text("yes".into()));
     assert!(
         h.notice()
             .1
             .contains("Visa •••• 4242 (exp 12/99) was removed")
     );
+    assert_eq!(h.step(), "cards");
     let msg = h.refused(|h| {
         h.choose("Remove a card", "card_not_mine");
     });

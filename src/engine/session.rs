@@ -179,6 +179,10 @@ pub enum Step {
     Ticket,
     /// Saved cards, with a way to remove one.
     Cards,
+    /// "Remove Visa •••• 4242?" after choosing a saved card to remove.
+    ConfirmRemoveCard {
+        card: String,
+    },
     /// "Add 5 × Hourly Support?" after a typed shortcut.
     ConfirmShortcut {
         sku: String,
@@ -228,6 +232,7 @@ impl Step {
             Step::Order { .. } => "order",
             Step::Ticket => "ticket",
             Step::Cards => "cards",
+            Step::ConfirmRemoveCard { .. } => "confirm_remove_card",
             Step::ConfirmShortcut { .. } => "confirm_shortcut",
         }
     }

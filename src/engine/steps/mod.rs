@@ -138,7 +138,9 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         ApplyToAll => deployment::apply_to_all(s, t).await,
         DeploymentLine => sync(deployment::switch_line(s, t, &input)),
         Back => sync(checkout::back(s, t)),
-        RemoveCard => payment::remove_card(s, t, &input).await,
+        RemoveCard => payment::ask_remove_card(s, t, &input).await,
+        RemoveCardYes => payment::remove_card(s, t).await,
+        RemoveCardNo => sync(payment::keep_card(s, t)),
         NextLine => deployment::next(s, t).await,
         ConfirmDeployment => deployment::confirm(s, t).await,
         OrgForAll => organization::set_all(s, t, &input).await,
@@ -209,6 +211,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         Step::Orders { .. } => orders::render_list(s, t).await?,
         Step::Ticket => orders::render_ticket(s, t).await?,
         Step::Cards => payment::render_cards(s, t).await?,
+        Step::ConfirmRemoveCard { card } => payment::render_remove_card(s, t, card).await?,
         Step::ConfirmShortcut { .. } => shortcut::render(s, t),
     })
 }

@@ -2,12 +2,12 @@
 //! saving the order as a quote.
 
 use super::checkout::{advance, checkout_mut};
-use super::{Flow, Input, Turn, choose_one, footer, not_here};
+use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::order::Payment;
 use crate::engine::action::Verb;
 use crate::engine::backend::BackendError;
 use crate::engine::session::{Session, Step};
-use crate::engine::view::{Choice, Notice, View};
+use crate::engine::view::{Choice, Notice, Style, View};
 
 /// The year and month at `now_ms`, for card expiry.
 fn year_month(now_ms: i64) -> (i64, i64) {
@@ -151,28 +151,78 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
 }
 
 /// `/cards`: removes a saved card chosen from the list.
-pub async fn remove_card(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+/// A saved card chosen for removal: asked first, since it cannot be undone.
+pub async fn ask_remove_card(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if s.step != Step::Cards {
         return Err(not_here(t).into());
     }
     let id = input.one_value().ok_or_else(|| choose_one(t))?;
     let cards = t.backend.saved_cards(t.account_id).await?;
+    if !cards.iter().any(|c| c.id == id) {
+        return Err(Notice::error(t.lang.t("payment.unknown")).into());
+    }
+    s.step = Step::ConfirmRemoveCard {
+        card: id.to_string(),
+    };
+    Ok(None)
+}
+
+/// "Yes, remove it".
+pub async fn remove_card(s: &mut Session, t: &Turn<'_>) -> Flow {
+    let Step::ConfirmRemoveCard { card: id } = s.step.clone() else {
+        return Err(not_here(t).into());
+    };
+    s.step = Step::Cards;
+    let cards = t.backend.saved_cards(t.account_id).await?;
     let card = cards
         .iter()
         .find(|c| c.id == id)
         .ok_or_else(|| Notice::error(t.lang.t("payment.unknown")))?;
-    if !t.backend.remove_card(t.account_id, id).await? {
+    if !t.backend.remove_card(t.account_id, &id).await? {
         return Err(Notice::error(t.lang.t("payment.unknown")).into());
     }
     // A checkout that was going to use it must ask again.
     if let Some(c) = s.checkout.as_mut()
-        && matches!(&c.payment, Some(Payment::Card { card_id, .. }) if card_id == id)
+        && matches!(&c.payment, Some(Payment::Card { card_id, .. }) if *card_id == id)
     {
         c.payment = None;
     }
     Ok(Some(Notice::success(
         t.lang.f("cards.removed", &[("card", &card.label())]),
     )))
+}
+
+/// "No, keep it".
+pub fn keep_card(s: &mut Session, t: &Turn<'_>) -> Outcome {
+    if !matches!(s.step, Step::ConfirmRemoveCard { .. }) {
+        return Err(not_here(t));
+    }
+    s.step = Step::Cards;
+    Ok(Some(Notice::info(t.lang.t("cards.kept"))))
+}
+
+pub async fn render_remove_card(s: &Session, t: &Turn<'_>, id: &str) -> Result<View, BackendError> {
+    let cards = t.backend.saved_cards(t.account_id).await?;
+    let label = cards
+        .iter()
+        .find(|c| c.id == id)
+        .map_or_else(String::new, |c| c.label());
+    let mut v = View::new(
+        "confirm_remove_card",
+        t.lang.f("cards.confirm_title", &[("card", &label)]),
+    );
+    v.body = t.lang.t("cards.confirm_body");
+    v.button(
+        Verb::RemoveCardYes.at(s.rev),
+        t.lang.t("cards.confirm_yes"),
+        Style::Danger,
+    );
+    v.button(
+        Verb::RemoveCardNo.at(s.rev),
+        t.lang.t("cards.confirm_no"),
+        Style::Secondary,
+    );
+    Ok(v)
 }
 
 pub async fn render_cards(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {

@@ -466,10 +466,39 @@ impl Bot {
             .await
             .map_err(BotError::Backend)?;
         let orgs: Vec<String> = account.memberships.into_iter().map(|m| m.org.id).collect();
+        if query.trim().is_empty() {
+            return self.recent_deployments(&account_id, &orgs, limit).await;
+        }
         self.backend
             .search_deployments(&orgs, query, limit)
             .await
             .map_err(BotError::Backend)
+    }
+
+    /// Before anything is typed: the deployments of the account's latest orders, most
+    /// recent first, still in one of its organizations.
+    async fn recent_deployments(
+        &self,
+        account_id: &str,
+        orgs: &[String],
+        limit: usize,
+    ) -> Result<Vec<Deployment>, BotError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for order in self.store.orders(account_id, None, 20).await? {
+            for line in &order.details.lines {
+                let Some(d) = &line.deployment else { continue };
+                if out.len() >= limit || !seen.insert(d.id.clone()) {
+                    continue;
+                }
+                if let Some(found) = self.store.deployment(&d.id).await?
+                    && orgs.contains(&found.org_id)
+                {
+                    out.push(found);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Categories whose name or id contains `query`, as (id, name).

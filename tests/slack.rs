@@ -129,6 +129,20 @@ async fn a_whole_checkout_in_block_kit() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(name, "Dana R.");
+    // With nothing typed yet, the search offers the deployments of recent orders.
+    let recent = s.bot.deployment_suggestions(&who, "", 25).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["104512"]
+    );
+    let stranger = Identity::new("slack", sl::TEAM, "U0NOBODY01");
+    assert!(
+        s.bot
+            .deployment_suggestions(&stranger, "", 25)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         hooks.iter().all(|c| !c.authorized),
         "response URLs need no token"

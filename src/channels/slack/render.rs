@@ -201,7 +201,8 @@ fn actions(view: &View, user: &str, blocks: &mut Vec<SlackBlock>) {
                         placeholder,
                         MAX_PLACEHOLDER,
                     )))
-                    .with_min_query_length(1);
+                    // Opened before anything is typed, it offers recent choices.
+                    .with_min_query_length(0);
                 blocks.push(
                     SlackSectionBlock::new()
                         .with_block_id(next_id())

@@ -1,4 +1,4 @@
-//! A person's home, whatever the platform shows it in (Slack's App Home): where they left
+//! A person's home, whatever the platform shows it in (an app's home tab): where they left
 //! off with their cart, their recent orders and quotes, and the requests that wait for
 //! their decision. Reading it changes nothing.
 

@@ -13,7 +13,7 @@ use checkout_bot::channels::discord::config::DiscordConfig;
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::{Policy, Posted, Verdict};
 use checkout_bot::services::approvals::Decided;
-use common::slack::{self as sl, Player, Server};
+use common::slack::{self as sl, Server, order_with_po};
 use serde_json::{Value, json};
 
 const ACME: &str = "ORG-ACME";
@@ -124,27 +124,7 @@ async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
         .unwrap();
 
     // The buyer orders from Slack with a PO number.
-    let mut p = Player::new(&s, "U0BUYER009");
-    p.command("/buy", "modules").await;
-    p.choose("Details", "EndPoint Manager").await;
-    p.click("Add to cart").await;
-    p.click("View cart (1)").await;
-    p.click("Checkout").await;
-    let options = p.search("Search", "main office").await;
-    let main = options
-        .iter()
-        .find(|o| o["value"] == "104512")
-        .unwrap()
-        .clone();
-    p.pick("Search", &main).await;
-    p.click("Yes, use 104512").await;
-    p.choose("Payment method", "Wire transfer").await;
-    p.click("Yes").await;
-    p.click("Enter PO number").await;
-    p.submit(&[("po", "PO-4711")]).await;
-    p.click("I agree to the terms").await;
-    p.click("Process order").await;
-    assert_eq!(p.field("Status"), "awaiting approval", "{}", p.text());
+    order_with_po(&s, "U0BUYER009").await;
 
     let slack_post = s
         .slack

@@ -671,3 +671,65 @@ impl<'a> Player<'a> {
             .unwrap_or_else(|| panic!("no field {label} in {:#}", self.blocks))
     }
 }
+
+/// Acme asks approval for every order with a PO number, and `people` (Slack user id,
+/// name) are its approvers.
+pub async fn approvers(store: &checkout_bot::store::Store, people: &[(String, String)]) {
+    use checkout_bot::domain::account::{Identity, Role};
+    use checkout_bot::domain::approval::Policy;
+    store
+        .set_policy(
+            "ORG-ACME",
+            &Policy {
+                po_required: true,
+                limit: None,
+            },
+        )
+        .await
+        .unwrap();
+    for (id, name) in people {
+        let account = store.create_account(name, Some("ORG-ACME")).await.unwrap();
+        store
+            .set_membership(&account, "ORG-ACME", Role::Approver)
+            .await
+            .unwrap();
+        store
+            .link_identity(&Identity::new("slack", TEAM, id), &account)
+            .await
+            .unwrap();
+    }
+}
+
+/// `buyer` checks out a module license with PO number PO-4711, paying by wire; the
+/// order's number.
+pub async fn order_with_po(s: &Server, buyer: &str) -> String {
+    let mut p = Player::new(s, buyer);
+    p.command("/buy", "modules").await;
+    p.choose("Details", "EndPoint Manager").await;
+    p.click("Add to cart").await;
+    p.click("View cart (1)").await;
+    p.click("Checkout").await;
+    let options = p.search("Search", "main office").await;
+    let main = options
+        .iter()
+        .find(|o| o["value"] == "104512")
+        .unwrap()
+        .clone();
+    p.pick("Search", &main).await;
+    p.click("Yes, use 104512").await;
+    p.choose("Payment method", "Wire transfer").await;
+    p.click("Yes").await;
+    p.click("Enter PO number").await;
+    let answer = p.submit(&[("po", "PO-4711")]).await;
+    assert!(answer.is_null(), "{answer}");
+    p.click("I agree to the terms").await;
+    assert!(p.title().contains("Review"), "{}", p.text());
+    p.click("Process order").await;
+    assert_eq!(p.field("Status"), "awaiting approval", "{}", p.text());
+    assert!(
+        p.title().ends_with("is waiting for approval"),
+        "titled by its state: {}",
+        p.title()
+    );
+    p.field("Number")
+}

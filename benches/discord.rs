@@ -5,8 +5,8 @@
 //! share the two cores. Payloads are signed once, before the clock starts, as Discord
 //! signs each request; the server verifies every one.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use checkout_bot::bot::Bot;
 use checkout_bot::channels::discord::http::Endpoint;
@@ -18,13 +18,10 @@ use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 use serenity::interactions_endpoint::Verifier;
 
-const CONCURRENCY: usize = 64;
+#[path = "common/load.rs"]
+mod load;
 
-struct Signed {
-    body: String,
-    signature: String,
-    timestamp: String,
-}
+use load::{CONCURRENCY, Signed};
 
 fn sign(key: &SigningKey, body: Value) -> Signed {
     let body = body.to_string();
@@ -34,6 +31,11 @@ fn sign(key: &SigningKey, body: Value) -> Signed {
         body,
         signature,
         timestamp,
+        names: (
+            "x-signature-ed25519",
+            "x-signature-timestamp",
+            "application/json",
+        ),
     }
 }
 
@@ -97,28 +99,6 @@ fn start_server(key: &SigningKey, dir: &tempfile::TempDir) -> String {
     rx.recv().unwrap()
 }
 
-async fn post(client: &reqwest::Client, url: &str, s: &Signed) -> Duration {
-    let start = Instant::now();
-    let res = client
-        .post(url)
-        .header("x-signature-ed25519", &s.signature)
-        .header("x-signature-timestamp", &s.timestamp)
-        .header("content-type", "application/json")
-        .body(s.body.clone())
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{}", res.status());
-    let _ = res.bytes().await.unwrap();
-    start.elapsed()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted
-        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
-        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
-}
-
 /// The floor: how many signatures one core verifies per second, bare (serenity's
 /// `Verifier` on the same payloads, no HTTP, no JSON, no database). Every request pays one.
 fn bare_verification(c: &mut Criterion, key: &SigningKey, requests: &[Vec<Signed>]) -> f64 {
@@ -149,72 +129,6 @@ fn bare_verification(c: &mut Criterion, key: &SigningKey, requests: &[Vec<Signed
     rate
 }
 
-fn run(c: &mut Criterion, name: &str, requests: Arc<Vec<Vec<Signed>>>, url: String, floor: f64) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .build()
-        .unwrap();
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let totals = Arc::new(Mutex::new((0u64, Duration::ZERO)));
-    let mut group = c.benchmark_group("discord_endpoint");
-    group.throughput(Throughput::Elements(1));
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(8));
-    group.bench_function(name, |b| {
-        b.to_async(&rt).iter_custom(|iters| {
-            let (client, url, requests, latencies, totals) = (
-                client.clone(),
-                url.clone(),
-                requests.clone(),
-                latencies.clone(),
-                totals.clone(),
-            );
-            async move {
-                let per_task = iters.div_ceil(CONCURRENCY as u64);
-                let start = Instant::now();
-                let mut tasks = Vec::new();
-                for t in 0..CONCURRENCY {
-                    let (client, url, requests) = (client.clone(), url.clone(), requests.clone());
-                    tasks.push(tokio::spawn(async move {
-                        let mine = &requests[t % requests.len()];
-                        let mut out = Vec::with_capacity(per_task as usize);
-                        for i in 0..per_task as usize {
-                            out.push(post(&client, &url, &mine[i % mine.len()]).await);
-                        }
-                        out
-                    }));
-                }
-                let mut all = Vec::new();
-                for task in tasks {
-                    all.extend(task.await.unwrap());
-                }
-                let elapsed = start.elapsed();
-                let mut tot = totals.lock().unwrap();
-                tot.0 += all.len() as u64;
-                tot.1 += elapsed;
-                latencies.lock().unwrap().extend(all);
-                elapsed.mul_f64(iters as f64 / (per_task * CONCURRENCY as u64) as f64)
-            }
-        })
-    });
-    group.finish();
-    let mut l = latencies.lock().unwrap().clone();
-    l.sort();
-    let (n, time) = *totals.lock().unwrap();
-    let rate = n as f64 / time.as_secs_f64();
-    println!(
-        "{name}: {n} requests, {rate:.0} req/s ({:.3} of the floor), p50 {:.2} ms, p99 {:.2} ms",
-        rate / floor,
-        percentile(&l, 0.5),
-        percentile(&l, 0.99)
-    );
-}
-
 fn bench(c: &mut Criterion) {
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let dir = tempfile::tempdir().unwrap();
@@ -227,8 +141,22 @@ fn bench(c: &mut Criterion) {
             .collect::<Vec<_>>(),
     );
     let floor = bare_verification(c, &key, &steps);
-    run(c, "signed_ping", pings, url.clone(), floor);
-    run(c, "signed_checkout_step", steps, url, floor);
+    load::run(
+        c,
+        "discord_endpoint",
+        "signed_ping",
+        pings,
+        url.clone(),
+        floor,
+    );
+    load::run(
+        c,
+        "discord_endpoint",
+        "signed_checkout_step",
+        steps,
+        url,
+        floor,
+    );
 }
 
 criterion_group!(benches, bench);

@@ -7,8 +7,8 @@
 //! Block Kit. The floor, measured in the same run, is a bare signature check of the same
 //! bodies on one core.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
 
 use checkout_bot::bot::Bot;
 use checkout_bot::channels::slack::Slack;
@@ -20,14 +20,11 @@ use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-const CONCURRENCY: usize = 64;
-const SECRET: &str = "bench-signing-secret";
+#[path = "common/load.rs"]
+mod load;
 
-struct Signed {
-    body: String,
-    signature: String,
-    timestamp: String,
-}
+use load::{CONCURRENCY, Signed};
+const SECRET: &str = "bench-signing-secret";
 
 fn sign(body: String) -> Signed {
     let timestamp = (checkout_bot::store::now_ms() / 1000).to_string();
@@ -36,6 +33,11 @@ fn sign(body: String) -> Signed {
         body,
         signature,
         timestamp,
+        names: (
+            "x-slack-signature",
+            "x-slack-request-timestamp",
+            "application/x-www-form-urlencoded",
+        ),
     }
 }
 
@@ -113,28 +115,6 @@ fn start_server(dir: &tempfile::TempDir) -> (String, String) {
     rx.recv().unwrap()
 }
 
-async fn post(client: &reqwest::Client, url: &str, s: &Signed) -> Duration {
-    let start = Instant::now();
-    let res = client
-        .post(url)
-        .header("x-slack-signature", &s.signature)
-        .header("x-slack-request-timestamp", &s.timestamp)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(s.body.clone())
-        .send()
-        .await
-        .unwrap();
-    assert!(res.status().is_success(), "{}", res.status());
-    let _ = res.bytes().await.unwrap();
-    start.elapsed()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    sorted
-        .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
-        .map_or(0.0, |d| d.as_secs_f64() * 1e3)
-}
-
 /// The floor: bare signature checks of the same bodies on one core.
 fn bare_verification(c: &mut Criterion, requests: &[Vec<Signed>]) -> f64 {
     let verifier = Verifier::new(SECRET);
@@ -170,72 +150,6 @@ fn bare_verification(c: &mut Criterion, requests: &[Vec<Signed>]) -> f64 {
     rate
 }
 
-fn run(c: &mut Criterion, requests: Arc<Vec<Vec<Signed>>>, url: String, floor: f64) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(CONCURRENCY)
-        .build()
-        .unwrap();
-    let latencies = Arc::new(Mutex::new(Vec::new()));
-    let totals = Arc::new(Mutex::new((0u64, Duration::ZERO)));
-    let mut group = c.benchmark_group("slack_endpoint");
-    group.throughput(Throughput::Elements(1));
-    group.sample_size(10);
-    group.measurement_time(Duration::from_secs(8));
-    group.bench_function("signed_checkout_step", |b| {
-        b.to_async(&rt).iter_custom(|iters| {
-            let (client, url, requests, latencies, totals) = (
-                client.clone(),
-                url.clone(),
-                requests.clone(),
-                latencies.clone(),
-                totals.clone(),
-            );
-            async move {
-                let per_task = iters.div_ceil(CONCURRENCY as u64);
-                let start = Instant::now();
-                let mut tasks = Vec::new();
-                for t in 0..CONCURRENCY {
-                    let (client, url, requests) = (client.clone(), url.clone(), requests.clone());
-                    tasks.push(tokio::spawn(async move {
-                        let mine = &requests[t % requests.len()];
-                        let mut out = Vec::with_capacity(per_task as usize);
-                        for i in 0..per_task as usize {
-                            out.push(post(&client, &url, &mine[i % mine.len()]).await);
-                        }
-                        out
-                    }));
-                }
-                let mut all = Vec::new();
-                for task in tasks {
-                    all.extend(task.await.unwrap());
-                }
-                let elapsed = start.elapsed();
-                let mut tot = totals.lock().unwrap();
-                tot.0 += all.len() as u64;
-                tot.1 += elapsed;
-                latencies.lock().unwrap().extend(all);
-                elapsed.mul_f64(iters as f64 / (per_task * CONCURRENCY as u64) as f64)
-            }
-        })
-    });
-    group.finish();
-    let mut l = latencies.lock().unwrap().clone();
-    l.sort();
-    let (n, time) = *totals.lock().unwrap();
-    let rate = n as f64 / time.as_secs_f64();
-    println!(
-        "signed_checkout_step: {n} requests, {rate:.0} req/s ({:.3} of the floor), p50 {:.2} ms, p99 {:.2} ms",
-        rate / floor,
-        percentile(&l, 0.5),
-        percentile(&l, 0.99)
-    );
-}
-
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let (url, api) = start_server(&dir);
@@ -245,7 +159,14 @@ fn bench(c: &mut Criterion) {
             .collect::<Vec<_>>(),
     );
     let floor = bare_verification(c, &steps);
-    run(c, steps, url, floor);
+    load::run(
+        c,
+        "slack_endpoint",
+        "signed_checkout_step",
+        steps,
+        url,
+        floor,
+    );
 }
 
 criterion_group!(benches, bench);

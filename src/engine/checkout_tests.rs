@@ -1168,3 +1168,23 @@ fn help_explains_the_current_step_and_every_step_has_its_help() {
     }
     assert!(seen >= 15, "found only {seen} steps");
 }
+
+#[test]
+fn a_search_that_names_no_deployment_says_so_instead_of_listing_unrelated_ones() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("modules", "MOD-EPM", 1)]);
+    h.send(Event::Text("buy 1 system admin pro".into()));
+    assert_eq!(h.step(), "deployment");
+    assert_eq!(h.notice().0, NoticeKind::Warning);
+    assert!(
+        h.notice().1.contains("No deployment of yours matches"),
+        "{:?}",
+        h.last.notice
+    );
+    assert!(
+        options(&h, "Choose a deployment").is_empty(),
+        "no unrelated matches"
+    );
+    h.send(Event::Text("Main Ofice PBX".into()));
+    assert_eq!(options(&h, "Choose a deployment")[0], "104512");
+}

@@ -87,6 +87,7 @@ impl Backend for FakeBackend {
             .index
             .search(query, 200)
             .into_iter()
+            .filter(|h| h.score >= crate::search::RELEVANT)
             .filter(|h| orgs.contains(&h.deployment.org_id))
             .take(limit)
             .map(|h| h.deployment.clone())

@@ -124,6 +124,7 @@ impl Backend for Shop {
                 index
                     .search(query, limit)
                     .into_iter()
+                    .filter(|h| h.score >= crate::search::RELEVANT)
                     .map(|h| (h.score, h.deployment.clone())),
             );
         }

@@ -50,9 +50,29 @@ pub fn scrub(text: &str) -> String {
     text.chars().filter(|c| problem(*c).is_none()).collect()
 }
 
+/// `text` in at most `max` characters, cut on a character boundary and ending with an
+/// ellipsis when anything was cut: for labels a platform limits, never for what matters.
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_respects_characters_and_marks_the_cut() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("exactly10!", 10), "exactly10!");
+        assert_eq!(cut("héllo wörld", 5), "héll…");
+        assert_eq!(cut("🙂🙂🙂🙂", 3), "🙂🙂…");
+        assert_eq!(cut("abc", 3).chars().count(), 3);
+    }
 
     #[test]
     fn control_and_bidi_characters_are_refused() {

@@ -29,16 +29,7 @@ pub const MAX_INPUT_LABEL: usize = 45;
 /// modal then carries the action id itself.
 pub const MODAL_PREFIX: &str = "m:";
 
-/// Cuts `text` to at most `max` characters, on a character boundary, ending with an
-/// ellipsis when anything was cut.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use crate::domain::text::cut;
 
 fn style(s: Style) -> ButtonStyle {
     match s {
@@ -254,15 +245,6 @@ mod tests {
             notice: None,
             view: v,
         }
-    }
-
-    #[test]
-    fn cut_respects_characters_and_marks_the_cut() {
-        assert_eq!(cut("short", 10), "short");
-        assert_eq!(cut("exactly10!", 10), "exactly10!");
-        assert_eq!(cut("héllo wörld", 5), "héll…");
-        assert_eq!(cut("🙂🙂🙂🙂", 3), "🙂🙂…");
-        assert_eq!(cut("abc", 3).chars().count(), 3);
     }
 
     #[test]

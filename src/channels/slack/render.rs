@@ -37,15 +37,7 @@ pub fn search(action_id: &str) -> Option<(&str, &str)> {
     action_id.strip_prefix(SEARCH_PREFIX)?.split_once(':')
 }
 
-/// Cuts `text` to at most `max` characters, ending with an ellipsis when anything was cut.
-pub fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use crate::domain::text::cut;
 
 /// `text` in pieces of at most `max` characters, broken at line ends where possible, so
 /// that nothing is lost to a section's limit.

@@ -5,6 +5,7 @@
 use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
 use crate::engine::event::Event;
+use crate::engine::steps::orders::date;
 use crate::engine::view::Reply;
 use crate::services::approvals::{ApprovalsAnswer, ApprovalsRequest};
 use crate::services::notifier::RequestView;
@@ -31,12 +32,6 @@ pub struct Home {
     pub requests: Vec<RequestView>,
     /// Said when nothing waits for a decision.
     pub no_requests: String,
-}
-
-fn date(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .map(|d| d.date().to_string())
-        .unwrap_or_default()
 }
 
 impl Bot {

@@ -15,7 +15,8 @@ pub fn open(s: &mut Session, _t: &Turn<'_>, quotes: bool) -> Outcome {
     Ok(None)
 }
 
-fn date(ms: i64) -> String {
+/// The day of a Unix time in milliseconds, as YYYY-MM-DD (UTC).
+pub fn date(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(ms / 1000)
         .map(|d| d.date().to_string())
         .unwrap_or_default()

@@ -334,7 +334,7 @@ impl Bot {
             .load_session(who)
             .await?
             .and_then(|s| s.session.checkout)
-            .is_some_and(|c| c.key == key))
+            .is_some_and(|c| c.link_key() == key))
     }
 
     /// True the first time a platform's delivery `id` arrives, in any process; a failure

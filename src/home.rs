@@ -5,7 +5,6 @@
 use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
 use crate::engine::event::Event;
-use crate::engine::steps::orders::date;
 use crate::engine::view::Reply;
 use crate::services::approvals::{ApprovalsAnswer, ApprovalsRequest};
 use crate::services::notifier::RequestView;
@@ -67,7 +66,7 @@ impl Bot {
                         ("number", &o.number),
                         ("status", &l.status(o.status)),
                         ("total", &o.details.total),
-                        ("date", &date(o.created_at)),
+                        ("date", &l.date(o.created_at)),
                     ],
                 ));
             }

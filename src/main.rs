@@ -534,7 +534,7 @@ async fn orders(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
                     o.number,
                     o.kind.as_str(),
                     o.status.as_str(),
-                    o.details.total,
+                    o.details.total.plain(),
                     o.details.placed_by
                 );
             }
@@ -546,7 +546,7 @@ async fn orders(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&o)?);
         }
         OrdersCommand::MarkPaid { order } => match store.mark_paid(&order, "operator").await? {
-            Some(o) => println!("{} is paid ({})", o.number, o.details.total),
+            Some(o) => println!("{} is paid ({})", o.number, o.details.total.plain()),
             None => bail!("{order} is not an order awaiting payment"),
         },
     }

@@ -2,11 +2,15 @@
 //!
 //! The texts live in `prompts/<locale>.toml` (nested tables flatten to dotted keys such
 //! as `cart.title`) and are compiled into the binary, so the bot needs no files at run
-//! time. Placeholders are `{name}`.
+//! time. Placeholders are `{name}`. A text that depends on a number is a table of plural
+//! forms (`done = { one = "…", other = "…" }`), chosen by the `count` placeholder with the
+//! locale's plural rules. Money and dates are written as the locale writes them
+//! (`[format]`: `USD 1,250.00` in English, `1.250,00 USD` in German).
 
 use std::collections::HashMap;
 use std::fmt::Display;
 
+use crate::domain::money::Money;
 use crate::domain::order::{Decline, OrderStatus};
 
 const EMBEDDED: &[(&str, &str)] = &[("en", include_str!("../prompts/en.toml"))];
@@ -134,6 +138,23 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>)
     }
 }
 
+/// A value put into a text, written as the locale writes it.
+pub trait Arg {
+    fn show(&self, lang: &Lang<'_>) -> String;
+}
+
+impl<T: Display + ?Sized> Arg for T {
+    fn show(&self, _: &Lang<'_>) -> String {
+        self.to_string()
+    }
+}
+
+impl Arg for Money {
+    fn show(&self, lang: &Lang<'_>) -> String {
+        lang.money(self)
+    }
+}
+
 /// The prompts of one locale: what the engine renders with.
 #[derive(Debug, Clone, Copy)]
 pub struct Lang<'a> {
@@ -157,13 +178,87 @@ impl<'a> Lang<'a> {
             .cloned()
     }
 
-    /// A text with its `{name}` placeholders filled.
-    pub fn f(&self, key: &'a str, args: &[(&str, &dyn Display)]) -> String {
-        let mut text = self.prompts.get(self.locale, key).to_string();
+    /// A text with its `{name}` placeholders filled; a plural text in the form its
+    /// `count` asks for.
+    pub fn f(&self, key: &'a str, args: &[(&str, &dyn Arg)]) -> String {
+        let count = args
+            .iter()
+            .find(|(name, _)| *name == "count")
+            .and_then(|(_, v)| v.show(self).parse::<u64>().ok());
+        let mut text = match count.and_then(|n| self.plural(key, n)) {
+            Some(form) => form,
+            None => self.t(key),
+        };
         for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), &value.to_string());
+            text = text.replace(&format!("{{{name}}}"), &value.show(self));
         }
         text
+    }
+
+    /// The plural form of `key` for `n`, where the text is a table of forms.
+    fn plural(&self, key: &str, n: u64) -> Option<String> {
+        let language = self.language();
+        let category = unic_langid::LanguageIdentifier::from_bytes(language.as_bytes())
+            .ok()
+            .and_then(|id| {
+                intl_pluralrules::PluralRules::create(
+                    id,
+                    intl_pluralrules::PluralRuleType::CARDINAL,
+                )
+                .ok()
+            })
+            .and_then(|rules| rules.select(n).ok())
+            .map_or("other", category_name);
+        self.text(&format!("{key}.{category}"))
+            .or_else(|| self.text(&format!("{key}.other")))
+    }
+
+    /// The language of this locale (`de` for `de-AT`), if shipped, else English.
+    fn language(&self) -> &str {
+        let language = self.locale.split(['-', '_']).next().unwrap_or(self.locale);
+        if self.prompts.locales.contains_key(language) {
+            language
+        } else {
+            FALLBACK
+        }
+    }
+
+    /// `amount` as this locale writes money: grouping, decimal mark and where the
+    /// currency code goes.
+    pub fn money(&self, amount: &Money) -> String {
+        let group = self.t("format.group");
+        let decimal = self.t("format.decimal");
+        let (sign, whole, cents) = amount.parts();
+        let mut grouped = String::with_capacity(whole.len() * 2);
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push_str(&group);
+            }
+            grouped.push(digit);
+        }
+        self.t("format.money")
+            .replace("{currency}", amount.currency.code())
+            .replace("{amount}", &format!("{sign}{grouped}{decimal}{cents}"))
+    }
+
+    /// A day (unix milliseconds, UTC) as this locale writes dates.
+    pub fn date(&self, ms: i64) -> String {
+        self.at(ms, "format.date")
+    }
+
+    /// A moment (unix milliseconds, UTC) as this locale writes date and time.
+    pub fn date_time(&self, ms: i64) -> String {
+        self.at(ms, "format.date_time")
+    }
+
+    fn at(&self, ms: i64, key: &'a str) -> String {
+        let at = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let pattern = self.t(key);
+        time::format_description::parse_borrowed::<2>(&pattern)
+            .ok()
+            .and_then(|f| at.format(&f).ok())
+            .unwrap_or_else(|| at.date().to_string())
     }
 
     /// An order's status, in words.
@@ -187,6 +282,18 @@ impl<'a> Lang<'a> {
             Decline::Unavailable => self.t("payment.reason_unavailable"),
             Decline::Earlier => self.t("payment.reason_earlier"),
         }
+    }
+}
+
+fn category_name(c: intl_pluralrules::PluralCategory) -> &'static str {
+    use intl_pluralrules::PluralCategory::*;
+    match c {
+        ZERO => "zero",
+        ONE => "one",
+        TWO => "two",
+        FEW => "few",
+        MANY => "many",
+        OTHER => "other",
     }
 }
 
@@ -234,6 +341,32 @@ mod tests {
     }
 
     #[test]
+    fn a_count_chooses_the_plural_form() {
+        let p = Prompts::embedded().unwrap();
+        let en = p.lang("en");
+        assert!(en.f("cancel.done", &[("count", &1)]).contains("(1 line)"));
+        assert!(en.f("cancel.done", &[("count", &3)]).contains("(3 lines)"));
+        assert!(en.f("cancel.done", &[("count", &0)]).contains("(0 lines)"));
+    }
+
+    #[test]
+    fn money_and_dates_are_written_as_the_locale_writes_them() {
+        use rust_decimal::Decimal;
+        let p = Prompts::embedded().unwrap();
+        let amount = Money::new(
+            Decimal::new(125_000, 2),
+            crate::domain::money::Currency::usd(),
+        );
+        assert_eq!(p.lang("en").money(&amount), "USD 1,250.00");
+        assert_eq!(p.lang("en").date(1_795_000_000_000), "2026-11-18");
+        assert_eq!(
+            p.lang("en")
+                .f("cart.added", &[("qty", &amount), ("name", &"x")]),
+            "Added USD 1,250.00 × x to your cart. Keep shopping, or view your cart to check out."
+        );
+    }
+
+    #[test]
     fn unknown_key_comes_back_as_itself() {
         let p = Prompts::embedded().unwrap();
         assert_eq!(p.get("en", "no.such.key"), "no.such.key");
@@ -262,7 +395,8 @@ mod tests {
                 }
                 count += 1;
                 let key = format!("{}.{}", &cap[1], &cap[2]);
-                if !keys.contains(key.as_str()) {
+                let plural = format!("{key}.other");
+                if !keys.contains(key.as_str()) && !keys.contains(plural.as_str()) {
                     missing.push(format!("{}: {key}", file.display()));
                 }
             }

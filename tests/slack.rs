@@ -460,7 +460,7 @@ async fn the_app_home_shows_where_you_left_off_your_orders_and_resumes() {
     assert_eq!(home["view"]["type"], "home");
     let shown = home["view"]["blocks"].to_string();
     assert!(shown.contains("You left off at"), "{shown}");
-    assert!(shown.contains("items in your cart"), "{shown}");
+    assert!(shown.contains("1 item in your cart"), "{shown}");
     assert!(shown.contains("No orders or quotes yet"), "{shown}");
     assert!(
         shown.contains("Nothing is waiting for your decision"),

@@ -121,7 +121,7 @@ mod tests {
         let b = bill(&cart, &c, Some(&home()), Some("ground"));
         assert!(!b.ships);
         assert_eq!(b.delivery, None);
-        assert_eq!(b.total.to_string(), "USD 1,250.00");
+        assert_eq!(b.total.plain(), "USD 1,250.00");
         assert_eq!(b.total, b.subtotal);
     }
 

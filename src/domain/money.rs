@@ -99,12 +99,24 @@ fn round_cents(amount: Decimal) -> Decimal {
     cents
 }
 
-impl fmt::Display for Money {
-    /// `USD 1,234.50`: the code rather than a symbol, since `$` is ambiguous across
-    /// the currencies a vendor may sell in.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The sign, the whole digits and the two cent digits, for writing the amount in a
+    /// locale's way (`prompts::Lang::money`).
+    pub fn parts(&self) -> (&'static str, String, String) {
         let fixed = format!("{:.2}", self.amount.abs());
         let (whole, cents) = fixed.split_once('.').unwrap_or((&fixed, "00"));
+        let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() {
+            "-"
+        } else {
+            ""
+        };
+        (sign, whole.to_string(), cents.to_string())
+    }
+
+    /// `USD 1,234.50`, for operators and logs; people get `Lang::money`. The code rather
+    /// than a symbol, since `$` is ambiguous across the currencies a vendor may sell in.
+    pub fn plain(&self) -> String {
+        let (sign, whole, cents) = self.parts();
         let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
         for (i, digit) in whole.chars().enumerate() {
             if i > 0 && (whole.len() - i) % 3 == 0 {
@@ -112,12 +124,7 @@ impl fmt::Display for Money {
             }
             grouped.push(digit);
         }
-        let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() {
-            "-"
-        } else {
-            ""
-        };
-        write!(f, "{} {sign}{grouped}.{cents}", self.currency)
+        format!("{} {sign}{grouped}.{cents}", self.currency)
     }
 }
 
@@ -154,10 +161,10 @@ mod tests {
 
     #[test]
     fn displays_grouped_with_code() {
-        assert_eq!(usd("1234567.5").to_string(), "USD 1,234,567.50");
-        assert_eq!(usd("125").to_string(), "USD 125.00");
-        assert_eq!(usd("0").to_string(), "USD 0.00");
-        assert_eq!(usd("-12.3").to_string(), "USD -12.30");
+        assert_eq!(usd("1234567.5").plain(), "USD 1,234,567.50");
+        assert_eq!(usd("125").plain(), "USD 125.00");
+        assert_eq!(usd("0").plain(), "USD 0.00");
+        assert_eq!(usd("-12.3").plain(), "USD -12.30");
     }
 
     #[test]

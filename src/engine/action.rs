@@ -99,6 +99,10 @@ pub enum Verb {
     RemoveCard,
     RemoveCardYes,
     RemoveCardNo,
+    /// From the cart: clear the kept checkout answers (asks first).
+    StartOver,
+    StartOverYes,
+    StartOverNo,
 }
 
 /// What kind of control a verb is rendered as, and so what input it may come with.
@@ -124,13 +128,22 @@ impl Verb {
         use Verb::*;
         matches!(
             self,
-            PoYes | ConfirmDeployment | EmptyConfirmed | ShortcutYes | Agree | RemoveCardYes
+            PoYes
+                | ConfirmDeployment
+                | EmptyConfirmed
+                | ShortcutYes
+                | Agree
+                | RemoveCardYes
+                | StartOverYes
         )
     }
 
     /// Whether a typed "no" means this verb where it is shown.
     pub fn is_no(self) -> bool {
-        matches!(self, Verb::PoNo | Verb::ShortcutNo | Verb::RemoveCardNo)
+        matches!(
+            self,
+            Verb::PoNo | Verb::ShortcutNo | Verb::RemoveCardNo | Verb::StartOverNo
+        )
     }
 
     /// The control this verb is rendered as. A payload whose shape differs (a select
@@ -209,6 +222,9 @@ impl Verb {
             RemoveCard => ("rmcard", None),
             RemoveCardYes => ("rmyes", None),
             RemoveCardNo => ("rmno", None),
+            StartOver => ("over", None),
+            StartOverYes => ("overyes", None),
+            StartOverNo => ("overno", None),
         }
     }
 
@@ -273,6 +289,9 @@ impl Verb {
             ("rmcard", None) => RemoveCard,
             ("rmyes", None) => RemoveCardYes,
             ("rmno", None) => RemoveCardNo,
+            ("over", None) => StartOver,
+            ("overyes", None) => StartOverYes,
+            ("overno", None) => StartOverNo,
             _ => return None,
         };
         Some(verb)
@@ -364,6 +383,9 @@ mod tests {
             RemoveCard,
             RemoveCardYes,
             RemoveCardNo,
+            StartOver,
+            StartOverYes,
+            StartOverNo,
             Shop,
             Section,
             Category,

@@ -863,7 +863,7 @@ fn a_remembered_address_adds_no_shipping_to_a_cart_that_ships_nothing() {
     h.click("Process order");
     let orders = h.backend.orders.lock().unwrap();
     let placed = &orders.last().unwrap().details;
-    assert_eq!(placed.total.to_string(), "USD 1,250.00");
+    assert_eq!(placed.total.plain(), "USD 1,250.00");
     assert_eq!(placed.delivery, None);
 }
 
@@ -888,7 +888,7 @@ fn a_cart_change_after_the_review_tells_the_old_and_new_totals() {
     h.click("Process order");
     assert_eq!(h.step(), "placed");
     let orders = h.backend.orders.lock().unwrap();
-    assert_eq!(orders[0].details.total.to_string(), now);
+    assert_eq!(orders[0].details.total.plain(), now);
 }
 
 /// A total that moved between the summary and the click (a catalog import) is shown
@@ -918,10 +918,7 @@ fn process_refuses_a_total_the_buyer_has_not_seen() {
     h.click("Process order");
     assert_eq!(h.step(), "placed");
     assert_eq!(
-        h.backend.orders.lock().unwrap()[0]
-            .details
-            .total
-            .to_string(),
+        h.backend.orders.lock().unwrap()[0].details.total.plain(),
         "USD 505.00"
     );
 }
@@ -1187,4 +1184,58 @@ fn a_search_that_names_no_deployment_says_so_instead_of_listing_unrelated_ones()
     );
     h.send(Event::Text("Main Ofice PBX".into()));
     assert_eq!(options(&h, "Choose a deployment")[0], "104512");
+}
+
+#[test]
+fn cancel_leaves_the_checkout_with_its_answers_and_start_over_asks_first() {
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
+    if h.step() == "organizations" {
+        h.click("Continue");
+    }
+    finish_to_summary(&mut h);
+    let key = h.s.checkout.as_ref().unwrap().link_key();
+    h.line("/cancel");
+    assert_eq!(h.step(), "welcome");
+    assert!(
+        h.notice().1.contains("answers are kept"),
+        "{:?}",
+        h.last.notice
+    );
+    h.send(Event::CardAdded {
+        checkout_key: key,
+        card_id: "card_new".into(),
+        label: "Visa •••• 1111".into(),
+    });
+    assert!(
+        h.last.notice.is_none(),
+        "a payment page opened before leaving no longer reaches the checkout"
+    );
+    h.line("/checkout");
+    assert_eq!(h.step(), "summary", "every answer was kept");
+
+    h.line("/cart");
+    h.click("Start over");
+    assert_eq!(h.step(), "confirm_start_over");
+    h.send(Event::Text("no".into()));
+    assert_eq!(h.step(), "cart");
+    assert!(h.s.checkout.as_ref().is_some_and(|c| c.terms));
+    h.click("Start over");
+    h.send(Event::Text("yes".into()));
+    let c = h.s.checkout.as_ref().unwrap();
+    assert!(!c.terms && c.po.is_none(), "the answers are cleared");
+    assert_ne!(h.step(), "summary");
+    assert_eq!(h.s.cart.lines[0].qty, 5, "the cart stays");
+}
+
+#[test]
+fn help_lists_every_command() {
+    let mut h = Harness::new();
+    h.line("/help");
+    let said = h.notice().1;
+    for c in crate::engine::commands::COMMANDS {
+        assert!(said.contains(&format!("/{} ", c.name)), "/{}: {said}", c.name);
+    }
+    h.line("/approvals");
+    assert!(h.notice().1.contains("Discord or Slack"), "{:?}", h.last.notice);
 }

@@ -49,6 +49,8 @@ pub enum Command {
     Deployment(Option<String>),
     Help,
     Cancel,
+    /// `/approvals` where the channel has no approvals of its own (the terminal).
+    Approvals,
     Unknown(String),
 }
 

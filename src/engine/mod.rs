@@ -131,11 +131,14 @@ impl Engine {
     }
 
     /// A checkout left idle longer than SESSION_TTL restarts at the cart; the cart stays.
+    /// Answers kept after /cancel go too: a day-old rate or agreement is not reused.
     fn expire(&self, session: &mut Session, ctx: &Ctx<'_>, turn: &Turn<'_>) -> Option<Notice> {
         let idle_ms = ctx.now.saturating_sub(session.updated_at);
         let ttl_ms = i64::try_from(self.settings.session_ttl.as_millis()).unwrap_or(i64::MAX);
-        if session.step.in_checkout() && idle_ms > ttl_ms {
-            session.step = Step::Cart { page: 0 };
+        if session.checkout.is_some() && idle_ms > ttl_ms {
+            if session.step.in_checkout() || session.step == Step::ConfirmStartOver {
+                session.step = Step::Cart { page: 0 };
+            }
             session.checkout = None;
             let ttl = humantime::format_duration(self.settings.session_ttl).to_string();
             Some(Notice::warning(

@@ -105,6 +105,21 @@ pub struct Checkout {
     /// the cart, the rate or the catalog that moves the total is told against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed: Option<Money>,
+    /// How often the buyer left this checkout with /cancel. Part of a card link's key, so
+    /// a payment page opened before leaving dies, while the answers stay.
+    #[serde(default)]
+    pub left: u32,
+}
+
+impl Checkout {
+    /// What a card link is bound to: this checkout, since the buyer last left it.
+    pub fn link_key(&self) -> String {
+        if self.left == 0 {
+            self.key.clone()
+        } else {
+            format!("{}.{}", self.key, self.left)
+        }
+    }
 }
 
 /// Where in the store the user was looking, kept while they visit other steps.
@@ -179,6 +194,8 @@ pub enum Step {
     Ticket,
     /// Saved cards, with a way to remove one.
     Cards,
+    /// "Clear your checkout answers?", from the cart.
+    ConfirmStartOver,
     /// "Remove Visa •••• 4242?" after choosing a saved card to remove.
     ConfirmRemoveCard {
         card: String,
@@ -234,6 +251,7 @@ impl Step {
             Step::Cards => "cards",
             Step::ConfirmRemoveCard { .. } => "confirm_remove_card",
             Step::ConfirmShortcut { .. } => "confirm_shortcut",
+            Step::ConfirmStartOver => "confirm_start_over",
         }
     }
 }

@@ -121,7 +121,7 @@ mod tests {
         let mut payments = MockPayments::new();
         payments
             .expect_charge()
-            .withf(|_, amount, key| amount.to_string() == "USD 40.00" && key == "k-ok")
+            .withf(|_, amount, key| amount.plain() == "USD 40.00" && key == "k-ok")
             .times(1)
             .returning(|_, _, _| Ok(Charge { id: "ch_1".into() }));
         payments

@@ -345,7 +345,7 @@ mod tests {
         payments
             .expect_charge()
             .withf(|token, amount, key| {
-                token == "tok_sandbox_visa" && amount.to_string() == "USD 500.00" && key == "k1"
+                token == "tok_sandbox_visa" && amount.plain() == "USD 500.00" && key == "k1"
             })
             .times(1)
             .returning(|_, _, _| Ok(Charge { id: "ch_1".into() }));

@@ -165,7 +165,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
         v.field(label.clone(), line.qty.to_string());
         options.push(Choice::new(line.id.to_string(), label));
     }
-    v.field(t.lang.t("cart.subtotal"), totals.subtotal.to_string());
+    v.field(t.lang.t("cart.subtotal"), t.lang.money(&totals.subtotal));
     v.select(
         Verb::EditLine.at(rev),
         t.lang.t("cart.edit_label"),
@@ -186,6 +186,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
             Style::Secondary,
         );
     }
+    let resume = s.checkout.is_some();
     v.button(
         Verb::Checkout.at(rev),
         t.lang.t("cart.checkout"),
@@ -196,6 +197,13 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
         t.lang.t("common.continue_shopping"),
         Style::Primary,
     );
+    if resume {
+        v.button(
+            Verb::StartOver.at(rev),
+            t.lang.t("start_over.button"),
+            Style::Secondary,
+        );
+    }
     v.button(
         Verb::Empty.at(rev),
         t.lang.t("cart.empty_button"),
@@ -233,7 +241,7 @@ pub fn render_line(s: &Session, t: &Turn<'_>) -> View {
         );
         v.field(
             t.lang.t("product.total_label"),
-            price.times(line.qty).to_string(),
+            t.lang.money(&price.times(line.qty)),
         );
     }
     v.button(

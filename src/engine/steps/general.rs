@@ -27,6 +27,7 @@ pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
         }
         Command::Help => Ok(Some(help_notice(t))),
         Command::Cancel => sync(cancel(s, t)),
+        Command::Approvals => Ok(Some(Notice::info(t.lang.t("help.approvals_elsewhere")))),
         Command::Unknown(name) => {
             Err(Notice::info(t.lang.f("unknown.command", &[("name", &name)])).into())
         }
@@ -38,8 +39,25 @@ pub fn welcome_back(s: &Session, t: &Turn<'_>) -> Option<Notice> {
     (s.step != Step::Idle).then(|| Notice::info(t.lang.t("common.welcome_back")))
 }
 
+/// Every command with what it does, from the one list the platforms register, then
+/// what typed text does.
 pub fn help_notice(t: &Turn<'_>) -> Notice {
-    Notice::info(t.lang.t("help.body"))
+    Notice::info(help_text(t))
+}
+
+fn help_text(t: &Turn<'_>) -> String {
+    let mut lines = vec![t.lang.t("help.intro")];
+    for c in crate::engine::commands::COMMANDS {
+        let args: String = c
+            .options
+            .iter()
+            .map(|o| format!(" [{}]", o.name))
+            .take(1)
+            .collect();
+        lines.push(format!("/{}{args} · {}", c.name, t.lang.t(c.description)));
+    }
+    lines.push(t.lang.t("help.typed"));
+    lines.join("\n")
 }
 
 /// What the current step asks, what typed text does there and how to go back, with the
@@ -48,19 +66,72 @@ pub fn step_help(t: &Turn<'_>, step: &'static str) -> Notice {
     let key = format!("help.step.{step}");
     let said = t.lang.text(&key);
     match said {
-        Some(text) => Notice::info(format!("{text}\n{}", t.lang.t("help.body"))),
+        Some(text) => Notice::info(format!("{text}\n\n{}", help_text(t))),
         None => help_notice(t),
     }
 }
 
-/// Leaves whatever flow the user is in. The cart is theirs and stays; the answers of
-/// an unfinished checkout go.
+/// Leaves whatever flow the user is in. The cart and the answers of an unfinished
+/// checkout stay for the next /checkout; only a payment page opened before dies.
+/// "Start over" on the cart is what clears the answers.
 pub fn cancel(s: &mut Session, t: &Turn<'_>) -> Outcome {
     s.step = Step::Idle;
+    let count = s.cart.item_count();
+    let key = match s.checkout.as_mut() {
+        Some(c) => {
+            c.left += 1;
+            c.search = None;
+            "cancel.kept"
+        }
+        None => "cancel.done",
+    };
+    Ok(Some(Notice::info(t.lang.f(key, &[("count", &count)]))))
+}
+
+/// "Start over" on the cart: asks before the kept answers go.
+pub fn ask_start_over(s: &mut Session, t: &Turn<'_>) -> Outcome {
+    if s.checkout.is_none() || !matches!(s.step, Step::Cart { .. }) {
+        return Err(super::not_here(t));
+    }
+    s.step = Step::ConfirmStartOver;
+    Ok(None)
+}
+
+/// "Yes, start over": the answers go and a new checkout starts from the cart, with
+/// only what a returning buyer gets pre-selected.
+pub async fn start_over(s: &mut Session, t: &Turn<'_>) -> Flow {
+    if s.step != Step::ConfirmStartOver {
+        return Err(super::not_here(t).into());
+    }
     s.checkout = None;
-    Ok(Some(Notice::info(
-        t.lang.f("cancel.done", &[("count", &s.cart.item_count())]),
-    )))
+    s.step = Step::Cart { page: 0 };
+    let moved = checkout::start(s, t).await?;
+    Ok(moved.or_else(|| Some(Notice::info(t.lang.t("start_over.done")))))
+}
+
+/// "No, keep my answers": back to the cart.
+pub fn keep_answers(s: &mut Session, t: &Turn<'_>) -> Outcome {
+    if s.step != Step::ConfirmStartOver {
+        return Err(super::not_here(t));
+    }
+    s.step = Step::Cart { page: 0 };
+    Ok(Some(Notice::info(t.lang.t("start_over.kept"))))
+}
+
+pub fn render_start_over(s: &Session, t: &Turn<'_>) -> View {
+    let mut v = View::new("confirm_start_over", t.lang.t("start_over.title"));
+    v.body = t.lang.t("start_over.body");
+    v.button(
+        Verb::StartOverYes.at(s.rev),
+        t.lang.t("start_over.yes"),
+        Style::Danger,
+    );
+    v.button(
+        Verb::StartOverNo.at(s.rev),
+        t.lang.t("start_over.no"),
+        Style::Secondary,
+    );
+    v
 }
 
 pub fn render_welcome(s: &Session, t: &Turn<'_>) -> View {

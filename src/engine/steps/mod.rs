@@ -172,6 +172,9 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         Convert => orders::convert(s, t).await,
         ShortcutYes => sync(shortcut::accept(s, t)),
         ShortcutNo => sync(shortcut::decline(s, t)),
+        StartOver => sync(general::ask_start_over(s, t)),
+        StartOverYes => general::start_over(s, t).await,
+        StartOverNo => sync(general::keep_answers(s, t)),
     }
 }
 
@@ -213,6 +216,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         Step::Cards => payment::render_cards(s, t).await?,
         Step::ConfirmRemoveCard { card } => payment::render_remove_card(s, t, card).await?,
         Step::ConfirmShortcut { .. } => shortcut::render(s, t),
+        Step::ConfirmStartOver => general::render_start_over(s, t),
     })
 }
 

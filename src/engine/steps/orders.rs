@@ -15,13 +15,6 @@ pub fn open(s: &mut Session, _t: &Turn<'_>, quotes: bool) -> Outcome {
     Ok(None)
 }
 
-/// The day of a Unix time in milliseconds, as YYYY-MM-DD (UTC).
-pub fn date(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .map(|d| d.date().to_string())
-        .unwrap_or_default()
-}
-
 fn status(t: &Turn<'_>, o: &Order) -> String {
     t.lang.status(o.status)
 }
@@ -121,14 +114,10 @@ pub async fn buy_again(s: &mut Session, t: &Turn<'_>) -> Flow {
     }
     s.checkout = Some(c);
     advance(s, t).await?;
-    let key = if added.len() == 1 {
-        "orders.bought_again_one"
-    } else {
-        "orders.bought_again"
-    };
-    let mut text = t
-        .lang
-        .f(key, &[("count", &added.len()), ("number", &order.number)]);
+    let mut text = t.lang.f(
+        "orders.bought_again",
+        &[("count", &added.len()), ("number", &order.number)],
+    );
     if !skipped.is_empty() {
         text.push(' ');
         text.push_str(
@@ -172,10 +161,10 @@ pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
                 &[("number", &o.number), ("wire", &wire), ("check", &check)],
             ))))
         }
-        Converted::Expired { expired_at } => Err(Notice::warning(
-            t.lang
-                .f("orders.quote_expired", &[("date", &date(expired_at))]),
-        )
+        Converted::Expired { expired_at } => Err(Notice::warning(t.lang.f(
+            "orders.quote_expired",
+            &[("date", &t.lang.date(expired_at))],
+        ))
         .into()),
         Converted::NotAQuote => Err(Notice::error(t.lang.t("orders.not_a_quote")).into()),
     }
@@ -213,7 +202,7 @@ pub async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendErro
     let d = &o.details;
     v.field(t.lang.t("orders.number"), o.number.clone());
     v.field(t.lang.t("orders.status"), status(t, &o));
-    v.field(t.lang.t("orders.date"), date(o.created_at));
+    v.field(t.lang.t("orders.date"), t.lang.date(o.created_at));
     for l in &d.lines {
         v.field(
             describe_line(
@@ -223,7 +212,7 @@ pub async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendErro
                 l.deployment.as_ref(),
                 l.organization.as_ref(),
             ),
-            l.total.to_string(),
+            t.lang.money(&l.total),
         );
     }
     if let Some(delivery) = &d.delivery {
@@ -231,14 +220,14 @@ pub async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendErro
         v.field(
             t.lang
                 .f("summary.shipping", &[("rate", &delivery.rate.name)]),
-            d.shipping.to_string(),
+            t.lang.money(&d.shipping),
         );
     }
     v.field(t.lang.t("summary.payment"), payment_label(t, &d.payment));
     if let Some(po) = &d.po_number {
         v.field(t.lang.t("summary.po"), po.clone());
     }
-    v.field(t.lang.t("summary.total"), d.total.to_string());
+    v.field(t.lang.t("summary.total"), t.lang.money(&d.total));
     if placed {
         v.button(
             Verb::Orders.at(rev),
@@ -299,8 +288,8 @@ pub async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, BackendError
     }
     let mut options = Vec::new();
     for o in &list {
-        let label = format!("{} · {}", o.number, date(o.created_at));
-        let value = format!("{} · {}", o.details.total, status(t, o));
+        let label = format!("{} · {}", o.number, t.lang.date(o.created_at));
+        let value = format!("{} · {}", t.lang.money(&o.details.total), status(t, o));
         v.field(label.clone(), value.clone());
         options.push(Choice::new(&o.number, label).describe(value));
     }

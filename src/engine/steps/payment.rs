@@ -41,7 +41,7 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
             Some(Notice::info(t.lang.t("payment.quote_chosen"))),
         ),
         "new" => {
-            let key = checkout_mut(s, t)?.key.clone();
+            let key = checkout_mut(s, t)?.link_key();
             let url = t
                 .backend
                 .card_link(t.who, t.account_id, &key, t.reply_handle)
@@ -89,7 +89,7 @@ pub async fn card_added(
     card_id: String,
     label: String,
 ) -> Flow {
-    let Some(c) = s.checkout.as_mut().filter(|c| c.key == checkout_key) else {
+    let Some(c) = s.checkout.as_mut().filter(|c| c.link_key() == checkout_key) else {
         // The checkout moved on (cancelled, expired, placed): the card stays saved if it
         // was meant to be, and this checkout is not touched.
         return Ok(None);

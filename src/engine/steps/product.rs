@@ -129,17 +129,26 @@ pub fn quantity_controls(
 ) {
     let [dec, inc, typed] = verbs;
     v.field(t.lang.t("product.qty_label"), qty.to_string());
-    v.field(
-        t.lang.t("product.allowed_label"),
-        t.lang.f(
-            "product.allowed",
-            &[
-                ("min", &p.min_qty),
-                ("max", &p.max_qty),
-                ("step", &p.step_qty),
-            ],
-        ),
-    );
+    // "1 to 1, in steps of 1" says nothing: only a real range is shown, and its step
+    // only when it is not 1.
+    if p.min_qty != p.max_qty {
+        let range = if p.step_qty > 1 {
+            "product.allowed_steps"
+        } else {
+            "product.allowed"
+        };
+        v.field(
+            t.lang.t("product.allowed_label"),
+            t.lang.f(
+                range,
+                &[
+                    ("min", &p.min_qty),
+                    ("max", &p.max_qty),
+                    ("step", &p.step_qty),
+                ],
+            ),
+        );
+    }
     if p.min_qty != p.max_qty {
         v.button(dec.at(rev), t.lang.t("product.dec"), Style::Secondary);
         v.button(inc.at(rev), t.lang.t("product.inc"), Style::Secondary);
@@ -188,7 +197,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
     );
     v.field(
         t.lang.t("product.total_label"),
-        price.times(*qty).to_string(),
+        t.lang.money(&price.times(*qty)),
     );
     v.button(Verb::Add.at(rev), t.lang.t("product.add"), Style::Success);
     let back = if family.is_some() {

@@ -198,7 +198,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
         .into_iter()
         .map(|r| {
             let selected = c.rate.as_deref() == Some(r.id.as_str());
-            Choice::new(&r.id, format!("{} · {}", r.name, r.price))
+            Choice::new(&r.id, format!("{} · {}", r.name, t.lang.money(&r.price)))
                 .describe(&r.days)
                 .selected(selected)
         })
@@ -215,10 +215,10 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
     if let Some(d) = &bill.delivery {
         v.field(
             t.lang.f("summary.shipping", &[("rate", &d.rate.name)]),
-            d.rate.price.to_string(),
+            t.lang.money(&d.rate.price),
         );
     }
-    v.field(t.lang.t("summary.total"), bill.total.to_string());
+    v.field(t.lang.t("summary.total"), t.lang.money(&bill.total));
     if c.address.is_some() && bill.delivery.is_some() {
         v.button(
             Verb::ShippingDone.at(rev),

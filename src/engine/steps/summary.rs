@@ -229,14 +229,14 @@ pub fn render_summary(s: &Session, t: &Turn<'_>) -> View {
         let o = c.organizations.get(&pl.line.id);
         v.field(
             describe_line(t, &pl.product.name, pl.line.qty, d.as_ref(), o),
-            pl.total.to_string(),
+            t.lang.money(&pl.total),
         );
     }
     if let Some(d) = &totals.delivery {
         v.field(t.lang.t("summary.ship_to"), d.address.one_line());
         v.field(
             t.lang.f("summary.shipping", &[("rate", &d.rate.name)]),
-            d.rate.price.to_string(),
+            t.lang.money(&d.rate.price),
         );
     }
     if let Some(p) = &c.payment {
@@ -248,8 +248,8 @@ pub fn render_summary(s: &Session, t: &Turn<'_>) -> View {
     };
     v.field(t.lang.t("summary.po"), po);
     v.field(t.lang.t("summary.terms"), t.lang.t("summary.terms_agreed"));
-    v.field(t.lang.t("cart.subtotal"), totals.subtotal.to_string());
-    v.field(t.lang.t("summary.total"), totals.total.to_string());
+    v.field(t.lang.t("cart.subtotal"), t.lang.money(&totals.subtotal));
+    v.field(t.lang.t("summary.total"), t.lang.money(&totals.total));
 
     let process = if c.payment == Some(Payment::Quote) {
         "summary.save_quote"

@@ -2,7 +2,7 @@
 //! (start one until a day, or end it). Channels read the options into an
 //! `ApprovalsRequest` and render the `ApprovalsAnswer`.
 
-use super::{ApprovalError, Approvals, Refusal, day};
+use super::{ApprovalError, Approvals, Refusal};
 use crate::domain::account::Identity;
 use crate::services::notifier::RequestView;
 use crate::store::Result;
@@ -85,7 +85,7 @@ impl Approvals {
                         let name = self.name_of(&d.delegate_id).await?;
                         Ok(note(l.f(
                             "approval.delegated",
-                            &[("delegate", &name), ("until", &day(d.ends_at - 1))],
+                            &[("delegate", &name), ("until", &l.date(d.ends_at - 1))],
                         )))
                     }
                     Err(ApprovalError::Refused(why)) => Ok(refused(why.text(&l))),

@@ -112,20 +112,6 @@ fn without_ids(text: &str) -> String {
     }
 }
 
-fn when(ms: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| ms.to_string())
-}
-
-fn day(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .map(|t| t.date().to_string())
-        .unwrap_or_else(|_| ms.to_string())
-}
-
 impl Approvals {
     pub fn new(
         store: Store,
@@ -342,8 +328,8 @@ impl Approvals {
             let approver = self.name_of(&d.approver_id).await?;
             return Err(Refusal::DelegationOutside {
                 approver,
-                from: when(d.starts_at),
-                until: when(d.ends_at),
+                from: d.starts_at,
+                until: d.ends_at,
             }
             .into());
         }
@@ -702,7 +688,7 @@ impl Approvals {
                 (Some(old), None) => format!("{old} → —"),
                 (None, None) => String::new(),
             };
-            lines.push(format!("{} · {who} · {what}: {change}", when(e.at)));
+            lines.push(format!("{} · {who} · {what}: {change}", l.date_time(e.at)));
         }
         let title = l.f("approval.details_title", &[("number", &order.number)]);
         Ok((title, lines))

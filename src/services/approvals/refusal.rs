@@ -21,8 +21,9 @@ pub enum Refusal {
     },
     DelegationOutside {
         approver: String,
-        from: String,
-        until: String,
+        /// Unix milliseconds.
+        from: i64,
+        until: i64,
     },
     ReasonNeeded,
     Unclean(Unclean),
@@ -58,7 +59,11 @@ impl Refusal {
                 until,
             } => l.f(
                 "approval.delegation_outside",
-                &[("approver", approver), ("from", from), ("until", until)],
+                &[
+                    ("approver", approver),
+                    ("from", &l.date_time(*from)),
+                    ("until", &l.date_time(*until)),
+                ],
             ),
             Refusal::ReasonNeeded => l.t("approval.reason_needed"),
             Refusal::Unclean(problem) => l.t(problem.prompt_key()),

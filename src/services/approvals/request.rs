@@ -1,7 +1,7 @@
 //! An approval request as people read it: what is bought, for whom, by whom, why it
 //! needs approval, and how it ended.
 
-use super::{Approvals, DAY_MS, LINES_SHOWN, when};
+use super::{Approvals, DAY_MS, LINES_SHOWN};
 use crate::domain::approval::{Approval, Status, Why};
 use crate::domain::order::{Order, OrderStatus, Payment};
 use crate::services::notifier::RequestView;
@@ -74,14 +74,14 @@ impl Approvals {
             (l.t("approval.organization"), org.clone()),
             (l.t("approval.lines"), lines.join("\n")),
             (l.t("approval.payment"), payment),
-            (l.t("approval.subtotal"), d.subtotal.to_string()),
+            (l.t("approval.subtotal"), l.money(&d.subtotal)),
         ];
         if let Some(delivery) = &d.delivery {
             fields.push((l.t("approval.ship_to"), delivery.address.one_line()));
-            fields.push((l.t("approval.shipping"), d.shipping.to_string()));
+            fields.push((l.t("approval.shipping"), l.money(&d.shipping)));
         }
-        fields.push((l.t("approval.total"), d.total.to_string()));
-        fields.push((l.t("approval.placed_at"), when(order.created_at)));
+        fields.push((l.t("approval.total"), l.money(&d.total)));
+        fields.push((l.t("approval.placed_at"), l.date_time(order.created_at)));
         let title_key = if reminder {
             "approval.reminder_title"
         } else {
@@ -114,7 +114,7 @@ impl Approvals {
             Some(id) => Some(self.name_of(id).await?),
             None => None,
         };
-        let at = when(a.decided_at.unwrap_or_default());
+        let at = l.date_time(a.decided_at.unwrap_or_default());
         let reason = a.reason.clone().unwrap_or_default();
         Ok(match (a.status, approver) {
             (Status::Pending, _) if order.status == OrderStatus::AwaitingApproval => None,

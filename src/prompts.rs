@@ -226,19 +226,10 @@ impl<'a> Lang<'a> {
     /// `amount` as this locale writes money: grouping, decimal mark and where the
     /// currency code goes.
     pub fn money(&self, amount: &Money) -> String {
-        let group = self.t("format.group");
-        let decimal = self.t("format.decimal");
-        let (sign, whole, cents) = amount.parts();
-        let mut grouped = String::with_capacity(whole.len() * 2);
-        for (i, digit) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push_str(&group);
-            }
-            grouped.push(digit);
-        }
+        let digits = amount.written(&self.t("format.group"), &self.t("format.decimal"));
         self.t("format.money")
             .replace("{currency}", amount.currency.code())
-            .replace("{amount}", &format!("{sign}{grouped}{decimal}{cents}"))
+            .replace("{amount}", &digits)
     }
 
     /// A day (unix milliseconds, UTC) as this locale writes dates.

@@ -100,31 +100,30 @@ fn round_cents(amount: Decimal) -> Decimal {
 }
 
 impl Money {
-    /// The sign, the whole digits and the two cent digits, for writing the amount in a
-    /// locale's way (`prompts::Lang::money`).
-    pub fn parts(&self) -> (&'static str, String, String) {
+    /// The amount with `group` between thousands and `decimal` before the cents, without
+    /// the currency: the digits of `Lang::money` and `plain`.
+    pub fn written(&self, group: &str, decimal: &str) -> String {
         let fixed = format!("{:.2}", self.amount.abs());
         let (whole, cents) = fixed.split_once('.').unwrap_or((&fixed, "00"));
-        let sign = if self.amount.is_sign_negative() && !self.amount.is_zero() {
-            "-"
-        } else {
-            ""
-        };
-        (sign, whole.to_string(), cents.to_string())
+        let mut out = String::with_capacity(fixed.len() * 2);
+        if self.amount.is_sign_negative() && !self.amount.is_zero() {
+            out.push('-');
+        }
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push_str(group);
+            }
+            out.push(digit);
+        }
+        out.push_str(decimal);
+        out.push_str(cents);
+        out
     }
 
     /// `USD 1,234.50`, for operators and logs; people get `Lang::money`. The code rather
     /// than a symbol, since `$` is ambiguous across the currencies a vendor may sell in.
     pub fn plain(&self) -> String {
-        let (sign, whole, cents) = self.parts();
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (i, digit) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
-        format!("{} {sign}{grouped}.{cents}", self.currency)
+        format!("{} {}", self.currency, self.written(",", "."))
     }
 }
 

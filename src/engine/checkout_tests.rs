@@ -1234,8 +1234,16 @@ fn help_lists_every_command() {
     h.line("/help");
     let said = h.notice().1;
     for c in crate::engine::commands::COMMANDS {
-        assert!(said.contains(&format!("/{} ", c.name)), "/{}: {said}", c.name);
+        assert!(
+            said.contains(&format!("/{} ", c.name)),
+            "/{}: {said}",
+            c.name
+        );
     }
     h.line("/approvals");
-    assert!(h.notice().1.contains("Discord or Slack"), "{:?}", h.last.notice);
+    assert!(
+        h.notice().1.contains("Discord or Slack"),
+        "{:?}",
+        h.last.notice
+    );
 }

@@ -217,3 +217,41 @@ fn text_mode_reads_quantities_and_po_numbers_as_what_they_are() {
     );
     assert!(!text.contains("[error]"), "{text}");
 }
+
+/// Text mode lists a deployment search's best matches at once, each pickable as `N M`;
+/// an exact name is chosen without a list (and still meets the look-alike check).
+#[test]
+fn text_mode_lists_deployment_matches_at_once() {
+    use std::io::Write;
+    let (_dir, url) = fresh_db();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(["chat", "--user", "lena"])
+        .env("DATABASE_URL", &url)
+        .env_remove("DEMO_MODE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input =
+        "buy 1 endpoint manager\nyes\n/checkout\nradiology\n/cancel\n/checkout\nRadiology Lab B\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let listed = text
+        .find("Choose a deployment ▾")
+        .unwrap_or_else(|| panic!("{text}"));
+    let after = &text[listed..];
+    assert!(
+        after.contains(" 1. 613"),
+        "matches listed under the select: {after}"
+    );
+    assert!(
+        text.contains("Is this the right deployment?") && text.contains("613773 · Radiology Lab B"),
+        "the exact name was chosen and its look-alikes shown: {text}"
+    );
+}

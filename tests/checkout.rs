@@ -222,7 +222,6 @@ fn several_deployment_lines_per_line_and_with_apply_to_all() {
     }
     c.choose("Choose for", "Peace of Mind Plan, Standard, 1 year × 1");
     c.send("512300");
-    c.choose("Choose a deployment", "512300");
     assert_eq!(
         c.step(),
         "deployment",

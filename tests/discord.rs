@@ -306,7 +306,7 @@ async fn slash_deployment_picks_one_directly() {
     );
     p.command(
         "deployment",
-        json!([{"name": "query", "type": 3, "value": "radiology lab"}]),
+        json!([{"name": "query", "type": 3, "value": "radiology"}]),
     )
     .await;
     assert!(

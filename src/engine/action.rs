@@ -99,6 +99,15 @@ pub enum Verb {
     RemoveCard,
     RemoveCardYes,
     RemoveCardNo,
+    /// Select: an order to buy again, from the list.
+    BuyAgainFrom,
+    /// Buy again, licenses a deployment already has included.
+    AgainYes,
+    /// Buy again without the licenses a deployment already has.
+    AgainLeaveOut,
+    AgainNo,
+    /// Continue with the pre-selected payment method.
+    PaySuggested,
     /// From the cart: clear the kept checkout answers (asks first).
     StartOver,
     StartOverYes,
@@ -135,6 +144,7 @@ impl Verb {
                 | Agree
                 | RemoveCardYes
                 | StartOverYes
+                | AgainYes
         )
     }
 
@@ -142,7 +152,7 @@ impl Verb {
     pub fn is_no(self) -> bool {
         matches!(
             self,
-            Verb::PoNo | Verb::ShortcutNo | Verb::RemoveCardNo | Verb::StartOverNo
+            Verb::PoNo | Verb::ShortcutNo | Verb::RemoveCardNo | Verb::StartOverNo | Verb::AgainNo
         )
     }
 
@@ -153,7 +163,7 @@ impl Verb {
         match self {
             Section | Category | Pick | Answer | EditLine | ChooseDeployment | DeploymentLine
             | OrgForAll | OrgLine | OrgForLine | Country | Rate | PayWith | ViewOrder
-            | RemoveCard => Shape::Select,
+            | RemoveCard | BuyAgainFrom => Shape::Select,
             Quantity | LineQuantity(_) | DeploymentSearch | OrgSearch | Address | PoNumber => {
                 Shape::Form
             }
@@ -222,6 +232,11 @@ impl Verb {
             RemoveCard => ("rmcard", None),
             RemoveCardYes => ("rmyes", None),
             RemoveCardNo => ("rmno", None),
+            PaySuggested => ("paylast", None),
+            BuyAgainFrom => ("againof", None),
+            AgainYes => ("againyes", None),
+            AgainLeaveOut => ("againpart", None),
+            AgainNo => ("againno", None),
             StartOver => ("over", None),
             StartOverYes => ("overyes", None),
             StartOverNo => ("overno", None),
@@ -289,6 +304,11 @@ impl Verb {
             ("rmcard", None) => RemoveCard,
             ("rmyes", None) => RemoveCardYes,
             ("rmno", None) => RemoveCardNo,
+            ("paylast", None) => PaySuggested,
+            ("againof", None) => BuyAgainFrom,
+            ("againyes", None) => AgainYes,
+            ("againpart", None) => AgainLeaveOut,
+            ("againno", None) => AgainNo,
             ("over", None) => StartOver,
             ("overyes", None) => StartOverYes,
             ("overno", None) => StartOverNo,
@@ -383,6 +403,11 @@ mod tests {
             RemoveCard,
             RemoveCardYes,
             RemoveCardNo,
+            PaySuggested,
+            BuyAgainFrom,
+            AgainYes,
+            AgainLeaveOut,
+            AgainNo,
             StartOver,
             StartOverYes,
             StartOverNo,

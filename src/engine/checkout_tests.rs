@@ -108,7 +108,6 @@ fn a_look_alike_needs_an_explicit_confirmation() {
     assert_eq!(h.step(), "deployment");
     assert!(h.s.checkout.as_ref().unwrap().deployments.is_empty());
     h.line("104512");
-    h.choose("Choose a deployment", "104512");
     h.click("Yes, use 104512");
     assert_eq!(
         h.s.checkout
@@ -163,7 +162,6 @@ fn apply_to_all_assigns_every_license_line() {
     );
     h.line("Cobalt");
     h.line("Radiology Lab B");
-    h.choose("Choose a deployment", "613773");
     h.click("Yes, use 613773");
     assert_eq!(
         h.step(),
@@ -347,7 +345,6 @@ fn payment_methods_and_the_new_card_placeholder() {
     checkout_with(&mut h, &[("modules", "MOD-SYSADMIN-PRO", 1)]);
     h.line("Cobalt Dispatch");
     h.line("Radiology Lab B");
-    h.choose("Choose a deployment", "613773");
     h.click("Yes, use 613773");
     assert_eq!(h.step(), "payment");
     let opts = options(&h, "Payment method");
@@ -631,13 +628,10 @@ fn a_returning_buyer_repeats_an_order_in_six_interactions() {
     checkout_with(
         &mut h,
         &[
-            ("modules", "MOD-EPM", 1),
+            ("hourly-support", "SUP-HOURLY", 2),
             ("support-credits", "SUP-CREDIT", 5),
         ],
     );
-    h.line("Radiology Lab B");
-    h.choose("Choose a deployment", "613773");
-    h.click("Yes, use 613773");
     h.choose("Organization for all items", "ORG-BOREALIS");
     h.click("Continue");
     finish_to_summary(&mut h);
@@ -653,21 +647,45 @@ fn a_returning_buyer_repeats_an_order_in_six_interactions() {
         h.line("/orders");
     });
     step(&mut h, &|h| {
-        h.choose("View an order", "CB-100001");
-    });
-    step(&mut h, &|h| {
-        h.click("Buy again");
+        h.choose("Buy again", "CB-100001");
     });
     assert_eq!(
         h.step(),
-        "po",
-        "deployment, organization and card are pre-selected"
+        "payment",
+        "the payment step is shown, not skipped"
+    );
+    let picked = match &h
+        .last
+        .view
+        .actions
+        .iter()
+        .find(|a| a.label == "Payment method")
+        .unwrap()
+        .kind
+    {
+        ActionKind::Select { options, .. } => options
+            .iter()
+            .filter(|o| o.selected)
+            .map(|o| (o.value.clone(), o.description.clone()))
+            .collect::<Vec<_>>(),
+        _ => Vec::new(),
+    };
+    assert_eq!(
+        picked,
+        [(
+            "card:card_ok".to_string(),
+            Some("Used last time".to_string())
+        )],
+        "the last card is pre-selected and marked"
     );
     step(&mut h, &|h| {
-        h.click("No");
+        h.click("Continue with Visa •••• 4242 (exp 12/99)");
     });
     step(&mut h, &|h| {
-        h.click("I agree to the terms");
+        h.send(Event::Text("no".into()));
+    });
+    step(&mut h, &|h| {
+        h.send(Event::Text("i agree".into()));
     });
     assert_eq!(h.field("Payment"), "Visa •••• 4242 (exp 12/99)");
     assert!(
@@ -675,14 +693,9 @@ fn a_returning_buyer_repeats_an_order_in_six_interactions() {
             .view
             .fields
             .iter()
-            .any(|f| f.label.contains("613773"))
-    );
-    assert!(
-        h.last
-            .view
-            .fields
-            .iter()
-            .any(|f| f.label.contains("→ Borealis Health"))
+            .any(|f| f.label.contains("→ Borealis Health")),
+        "{:?}",
+        h.last.view.fields
     );
     step(&mut h, &|h| {
         h.click("Process order");
@@ -690,6 +703,52 @@ fn a_returning_buyer_repeats_an_order_in_six_interactions() {
     assert_eq!(h.step(), "placed");
     assert_eq!(h.backend.order_count(), 2);
     assert!(interactions <= 6, "{interactions} interactions");
+}
+
+#[test]
+fn buying_a_license_again_for_its_deployment_asks_first() {
+    let mut h = Harness::new();
+    checkout_with(
+        &mut h,
+        &[
+            ("modules", "MOD-EPM", 1),
+            ("support-credits", "SUP-CREDIT", 5),
+        ],
+    );
+    h.line("Radiology Lab B");
+    h.click("Yes, use 613773");
+    h.choose("Organization for all items", "ORG-BOREALIS");
+    h.click("Continue");
+    finish_to_summary(&mut h);
+    h.click("Process order");
+    h.line("/orders");
+    h.choose("View an order", "CB-100001");
+    h.click("Buy again");
+    assert_eq!(h.step(), "confirm_buy_again");
+    assert!(
+        h.last.view.body.contains("613773") && h.last.view.body.contains("CB-100001"),
+        "{}",
+        h.last.view.body
+    );
+    assert!(h.s.cart.is_empty(), "nothing is added before the answer");
+    h.send(Event::Text("no".into()));
+    assert_eq!(h.step(), "order");
+    assert!(h.s.cart.is_empty());
+    h.click("Buy again");
+    h.click("Leave those out");
+    assert_eq!(
+        h.s.cart
+            .lines
+            .iter()
+            .map(|l| l.sku.as_str())
+            .collect::<Vec<_>>(),
+        ["SUP-CREDIT"],
+        "only what the deployment does not have"
+    );
+    h.line("/orders");
+    h.choose("Buy again", "CB-100001");
+    h.click("Buy them again anyway");
+    assert!(h.s.cart.lines.iter().any(|l| l.sku == "MOD-EPM"));
 }
 
 #[test]
@@ -828,8 +887,16 @@ fn an_expired_quote_is_not_converted_and_buy_again_is_offered() {
     h.click("Buy again");
     assert_eq!(
         h.step(),
-        "po",
-        "a fresh checkout with the same lines, payment pre-selected"
+        "payment",
+        "a fresh checkout with the same lines; a quote is not remembered as the payment"
+    );
+    assert!(
+        !h.last
+            .view
+            .actions
+            .iter()
+            .any(|a| a.label.starts_with("Continue with")),
+        "nothing is pre-selected"
     );
     assert_eq!(h.s.cart.lines[0].sku, "SUP-CREDIT");
 }
@@ -985,7 +1052,6 @@ fn control_and_bidi_characters_are_refused_in_every_field() {
         });
     }
     h.line("104521");
-    h.choose("Choose a deployment", "104521");
     h.click("Yes, use 104521");
     assert_eq!(h.step(), "shipping");
     for field in ["name", "street", "city", "region", "postal_code"] {

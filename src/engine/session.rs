@@ -96,6 +96,10 @@ pub struct Checkout {
     pub rate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment: Option<Payment>,
+    /// A returning buyer's last saved card or wire transfer: pre-selected on the payment
+    /// step, which is still shown. Never applied without that step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested: Option<Payment>,
     /// `None` until the user answers the PO question.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub po: Option<PoAnswer>,
@@ -194,6 +198,10 @@ pub enum Step {
     Ticket,
     /// Saved cards, with a way to remove one.
     Cards,
+    /// "Deployment 613773 already has Endpoint Manager": before buying an order again.
+    ConfirmBuyAgain {
+        number: String,
+    },
     /// "Clear your checkout answers?", from the cart.
     ConfirmStartOver,
     /// "Remove Visa •••• 4242?" after choosing a saved card to remove.
@@ -252,6 +260,7 @@ impl Step {
             Step::ConfirmRemoveCard { .. } => "confirm_remove_card",
             Step::ConfirmShortcut { .. } => "confirm_shortcut",
             Step::ConfirmStartOver => "confirm_start_over",
+            Step::ConfirmBuyAgain { .. } => "confirm_buy_again",
         }
     }
 }

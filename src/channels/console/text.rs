@@ -27,7 +27,11 @@ struct Words {
     form: String,
     nothing_chosen: String,
     pick_again: String,
+    more_matches: String,
 }
+
+/// How many matches of a search text mode lists under it.
+const SHOWN_MATCHES: usize = 10;
 
 fn fill(template: &str, name: &str, value: &dyn std::fmt::Display) -> String {
     template.replace(&format!("{{{name}}}"), &value.to_string())
@@ -71,6 +75,7 @@ impl Screen {
                 form: l.t("console.form"),
                 nothing_chosen: l.t("console.nothing_chosen"),
                 pick_again: l.t("console.pick_again"),
+                more_matches: l.t("console.more_matches"),
             },
             actions: Vec::new(),
             takes_text: false,
@@ -107,8 +112,33 @@ impl Screen {
         }
         // Where typed text answers the view, actions are picked as `#N`.
         let hash = if v.input.is_some() { "#" } else { "" };
+        let mut after_search = false;
         for (i, a) in v.actions.iter().enumerate() {
+            let searched = std::mem::replace(
+                &mut after_search,
+                matches!(a.kind, ActionKind::Search { .. }),
+            );
             let _ = match &a.kind {
+                // The matches of a search are what the user came for: listed at once,
+                // each pickable as `N M`, rather than behind the select.
+                ActionKind::Select { options, .. } if searched => {
+                    let _ = writeln!(out, "  {hash}{}) {} ▾", i + 1, a.label);
+                    for (j, o) in options.iter().take(SHOWN_MATCHES).enumerate() {
+                        let _ = writeln!(out, "       {hash}{} {}. {}", i + 1, j + 1, o.label);
+                    }
+                    if options.len() > SHOWN_MATCHES {
+                        let _ = writeln!(
+                            out,
+                            "       {}",
+                            fill(
+                                &self.words.more_matches,
+                                "count",
+                                &(options.len() - SHOWN_MATCHES)
+                            )
+                        );
+                    }
+                    Ok(())
+                }
                 ActionKind::Select { options, .. } => {
                     let current = options
                         .iter()

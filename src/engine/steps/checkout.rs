@@ -116,8 +116,9 @@ pub async fn start(s: &mut Session, t: &Turn<'_>) -> Flow {
     advance(s, t).await
 }
 
-/// A new checkout with what a returning buyer used last: organization, payment method
-/// and delivery. They still show in the summary, where Edit changes them.
+/// A new checkout with what a returning buyer used last: the organization, the address
+/// (when something in this cart ships), and a saved card or wire transfer to pre-select
+/// on the payment step. A check or a quote is a one-off choice and is not carried over.
 pub(super) async fn prefilled(
     s: &Session,
     t: &Turn<'_>,
@@ -138,25 +139,27 @@ pub(super) async fn prefilled(
     let mut org = default_org(account);
     if let Some(last) = last {
         let d = &last.details;
-        let valid = match &d.payment {
-            Payment::Card { card_id, .. } => t
-                .backend
-                .saved_cards(t.account_id)
-                .await?
-                .iter()
-                .any(|c| &c.id == card_id),
-            _ => true,
+        c.suggested = match &d.payment {
+            Payment::Card { card_id, .. } => {
+                let (year, month) = super::payment::year_month(t.now);
+                t.backend
+                    .saved_cards(t.account_id)
+                    .await?
+                    .iter()
+                    .any(|c| &c.id == card_id && c.valid_in(year, month))
+                    .then(|| d.payment.clone())
+            }
+            Payment::Wire => Some(Payment::Wire),
+            Payment::Check | Payment::Quote => None,
         };
-        if valid {
-            c.payment = Some(d.payment.clone());
-        }
         if let Some(o) = d.lines.iter().find_map(|l| l.organization.clone())
             && account.belongs_to(&o.id)
         {
             org = Some(o);
             c.orgs_reviewed = true;
         }
-        if let Some(delivery) = &d.delivery {
+        let ships = bill::bill(&s.cart, t.catalog, None, None).ships;
+        if let Some(delivery) = d.delivery.as_ref().filter(|_| ships) {
             c.country = delivery.address.country.clone();
             c.address = Some(delivery.address.clone());
             c.rate = Some(delivery.rate.id.clone());

@@ -59,6 +59,15 @@ pub async fn search(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     }
     let orgs = my_orgs(t).await?;
     let found = t.backend.search_deployments(&orgs, query, RESULTS).await?;
+    // An exact id, or a name that only one deployment has, is what the user meant: it
+    // is chosen at once, still through the look-alike check.
+    let mut exact = found
+        .iter()
+        .filter(|d| d.id == query || d.name.trim().eq_ignore_ascii_case(query));
+    if let (Some(d), None) = (exact.next(), exact.next()) {
+        let id = d.id.clone();
+        return choose(s, t, &Input::Values(vec![id])).await;
+    }
     let none = found.is_empty();
     checkout_mut(s, t)?.search = Some(Search {
         query: query.to_string(),

@@ -3,6 +3,7 @@
 //! Steps that only rearrange the session are plain functions returning `Outcome`; steps
 //! that ask the backend (search, orders, cards) are async and return `Flow`.
 
+pub mod again;
 pub mod cart;
 pub mod checkout;
 pub mod deployment;
@@ -156,6 +157,7 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         Rate => sync(shipping::rate(s, t, &input)),
         ShippingDone => shipping::done(s, t).await,
         PayWith => payment::choose(s, t, &input).await,
+        PaySuggested => payment::use_suggested(s, t).await,
         PoYes => sync(po::yes(s, t)),
         PoNo => po::no(s, t).await,
         PoNumber => {
@@ -168,7 +170,11 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         Orders => sync(orders::open(s, t, false)),
         Quotes => sync(orders::open(s, t, true)),
         ViewOrder => orders::view(s, t, &input).await,
-        BuyAgain => orders::buy_again(s, t).await,
+        BuyAgain => again::from_order(s, t).await,
+        BuyAgainFrom => again::from_list(s, t, &input).await,
+        AgainYes => again::confirmed(s, t, false).await,
+        AgainLeaveOut => again::confirmed(s, t, true).await,
+        AgainNo => sync(again::declined(s, t)),
         Convert => orders::convert(s, t).await,
         ShortcutYes => sync(shortcut::accept(s, t)),
         ShortcutNo => sync(shortcut::decline(s, t)),
@@ -217,6 +223,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         Step::ConfirmRemoveCard { card } => payment::render_remove_card(s, t, card).await?,
         Step::ConfirmShortcut { .. } => shortcut::render(s, t),
         Step::ConfirmStartOver => general::render_start_over(s, t),
+        Step::ConfirmBuyAgain { number } => again::render(s, t, number).await?,
     })
 }
 

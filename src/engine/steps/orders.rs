@@ -1,13 +1,12 @@
 //! Orders and quotes after the checkout: the confirmation, `/orders`, `/quotes`, Buy
 //! again, Convert to invoice, and `/ticket` with the support links.
 
-use super::checkout::{advance, prefilled};
 use super::summary::{describe_line, payment_label};
 use super::{Flow, Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::order::{Order, OrderKind, OrderStatus, Payment};
 use crate::engine::action::Verb;
 use crate::engine::backend::{BackendError, Converted};
-use crate::engine::session::{Assigned, Session, Step};
+use crate::engine::session::{Session, Step};
 use crate::engine::view::{Action, ActionKind, Choice, Notice, Style, View};
 
 pub fn open(s: &mut Session, _t: &Turn<'_>, quotes: bool) -> Outcome {
@@ -56,76 +55,6 @@ pub async fn view(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
         }
         None => Err(Notice::error(t.lang.t("orders.unknown")).into()),
     }
-}
-
-/// Puts an order's lines back in the cart, with their deployments and organizations,
-/// and goes straight on to the checkout: for a repeat order, most answers are known.
-pub async fn buy_again(s: &mut Session, t: &Turn<'_>) -> Flow {
-    let Step::Order { number } = &s.step else {
-        return Err(not_here(t).into());
-    };
-    let order = t
-        .backend
-        .order(t.account_id, number)
-        .await?
-        .ok_or_else(|| Notice::error(t.lang.t("orders.unknown")))?;
-    let account = t.backend.account(t.account_id).await?;
-    super::checkout::may_order(t, &account)?;
-    let mut added = Vec::new();
-    let mut skipped = Vec::new();
-    for line in &order.details.lines {
-        match t.catalog.product(&line.sku) {
-            Some(p) => match s.cart.add(p, line.qty) {
-                Ok(id) => added.push((id, line)),
-                Err(_) => skipped.push(line.name.clone()),
-            },
-            None => skipped.push(line.name.clone()),
-        }
-    }
-    if added.is_empty() {
-        return Err(Notice::error(t.lang.t("orders.nothing_to_add")).into());
-    }
-    let mut c = match s.checkout.take() {
-        Some(c) => c,
-        None => prefilled(s, t, &account).await?,
-    };
-    for (id, line) in &added {
-        if let Some(d) = &line.deployment
-            && let Some(dep) = t.backend.deployment(&d.id).await?
-            && account.belongs_to(&dep.org_id)
-        {
-            // Bought for this deployment before: its look-alikes were already weighed.
-            c.confirmed.insert(dep.id.clone());
-            c.deployments.insert(
-                *id,
-                Assigned {
-                    id: dep.id,
-                    name: dep.name,
-                    org_id: dep.org_id,
-                },
-            );
-        }
-        if let Some(o) = &line.organization
-            && account.belongs_to(&o.id)
-        {
-            c.organizations.insert(*id, o.clone());
-            c.orgs_reviewed = true;
-        }
-    }
-    s.checkout = Some(c);
-    advance(s, t).await?;
-    let mut text = t.lang.f(
-        "orders.bought_again",
-        &[("count", &added.len()), ("number", &order.number)],
-    );
-    if !skipped.is_empty() {
-        text.push(' ');
-        text.push_str(
-            &t.lang
-                .f("orders.skipped", &[("names", &skipped.join(", "))]),
-        );
-    }
-    Ok(Some(Notice::success(text)))
 }
 
 pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
@@ -303,8 +232,16 @@ pub async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, BackendError
             Verb::ViewOrder.at(rev),
             t.lang.t(label),
             t.lang.t(placeholder),
-            options,
+            options.clone(),
         );
+        if !quotes {
+            v.select(
+                Verb::BuyAgainFrom.at(rev),
+                t.lang.t("orders.buy_again"),
+                t.lang.t("orders.buy_again_placeholder"),
+                options,
+            );
+        }
     }
     let other = if quotes {
         (Verb::Orders, "orders.button")

@@ -10,7 +10,7 @@ use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, Notice, Style, View};
 
 /// The year and month at `now_ms`, for card expiry.
-fn year_month(now_ms: i64) -> (i64, i64) {
+pub(super) fn year_month(now_ms: i64) -> (i64, i64) {
     let at = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     (i64::from(at.year()), i64::from(u8::from(at.month())))
@@ -81,6 +81,17 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     Ok(changed.or(notice))
 }
 
+/// "Continue with Visa •••• 4242": the pre-selected method, chosen as if from the list.
+pub async fn use_suggested(s: &mut Session, t: &Turn<'_>) -> Flow {
+    let suggested = checkout_mut(s, t)?.suggested.clone();
+    let value = match suggested {
+        Some(Payment::Card { card_id, .. }) => format!("card:{card_id}"),
+        Some(Payment::Wire) => "wire".to_string(),
+        _ => return Err(not_here(t).into()),
+    };
+    choose(s, t, &Input::Values(vec![value])).await
+}
+
 /// The card page added a card for this checkout: it becomes the payment method.
 pub async fn card_added(
     s: &mut Session,
@@ -112,7 +123,12 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let mut v = View::new("payment", t.lang.t("payment.title"));
     v.body = t.lang.t("payment.body");
-    let chosen = s.checkout.as_ref().and_then(|c| c.payment.as_ref());
+    let c = s.checkout.as_ref();
+    let suggested = c
+        .filter(|c| c.payment.is_none())
+        .and_then(|c| c.suggested.as_ref());
+    let chosen = c.and_then(|c| c.payment.as_ref()).or(suggested);
+    let last_used = |p: &Payment| (suggested == Some(p)).then(|| t.lang.t("payment.last_used"));
     let (year, month) = year_month(t.now);
     let mut options: Vec<Choice> = t
         .backend
@@ -123,15 +139,25 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         .map(|c| {
             let selected =
                 matches!(chosen, Some(Payment::Card { card_id, .. }) if *card_id == c.id);
+            let shown =
+                matches!(suggested, Some(Payment::Card { card_id, .. }) if *card_id == c.id);
+            let note = if shown {
+                t.lang.t("payment.last_used")
+            } else {
+                t.lang.t("payment.saved_card")
+            };
             Choice::new(format!("card:{}", c.id), c.label())
-                .describe(t.lang.t("payment.saved_card"))
+                .describe(note)
                 .selected(selected)
         })
         .collect();
     options.push(Choice::new("new", t.lang.t("payment.new_card")));
-    options.push(
-        Choice::new("wire", t.lang.t("payment.wire")).selected(chosen == Some(&Payment::Wire)),
-    );
+    let mut wire =
+        Choice::new("wire", t.lang.t("payment.wire")).selected(chosen == Some(&Payment::Wire));
+    if let Some(note) = last_used(&Payment::Wire) {
+        wire = wire.describe(note);
+    }
+    options.push(wire);
     options.push(
         Choice::new("check", t.lang.t("payment.check")).selected(chosen == Some(&Payment::Check)),
     );
@@ -146,6 +172,17 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         t.lang.t("payment.placeholder"),
         options,
     );
+    if let Some(p) = suggested {
+        let method = match p {
+            Payment::Card { label, .. } => label.clone(),
+            _ => t.lang.t("payment.wire"),
+        };
+        v.button(
+            Verb::PaySuggested.at(rev),
+            t.lang.f("payment.continue_with", &[("method", &method)]),
+            Style::Success,
+        );
+    }
     footer(&mut v, s, t, false);
     Ok(v)
 }

@@ -387,3 +387,36 @@ fn shortcuts_and_ticket_links() {
     );
     c.finish();
 }
+
+/// A half-filled address form is kept in the stored session: after the process is
+/// killed and started again, the form shows what was typed.
+#[test]
+fn a_half_filled_address_survives_a_restart() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(&mut c, &[("/buy phones", "P330 Desk Phone", 1)]);
+    c.send("/checkout");
+    assert_eq!(c.step(), "shipping", "{}", c.last);
+    c.submit(
+        "Enter address",
+        json!({"name": "Dana Reyes", "street": "500 Main St", "city": "", "region": "", "postal_code": ""}),
+    );
+    assert_eq!(c.notice_kind(), "error");
+    c.kill();
+    let mut c = Chat::start(&url, "demo", &[]);
+    c.send("/checkout");
+    assert_eq!(c.step(), "shipping", "{}", c.last);
+    let form = c.action("Enter address").clone();
+    let value = |id: &str| {
+        form["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .map(|f| f["value"].clone())
+            .unwrap()
+    };
+    assert_eq!(value("name"), "Dana Reyes");
+    assert_eq!(value("street"), "500 Main St");
+    c.finish();
+}

@@ -133,6 +133,10 @@ pub struct Browse {
     pub category: String,
     #[serde(default)]
     pub page: u32,
+    /// Family id → the wizard answers given so far, kept when the user steps out (to the
+    /// cart, a command) so that coming back resumes the questions.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub wizard: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

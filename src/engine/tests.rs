@@ -469,6 +469,33 @@ fn the_wizard_asks_three_questions_and_resolves_one_sku() {
 }
 
 #[test]
+fn the_wizard_keeps_its_answers_when_you_step_out_and_back_in() {
+    let mut h = Harness::new();
+    h.line("/buy PBXact POMPs");
+    h.choose("Details", "f:pbxact-pomp");
+    h.choose("Appliance model", "PBXact 40");
+    h.choose("Plan level", "Premium");
+    h.line("/cart");
+    h.line("/buy PBXact POMPs");
+    h.choose("Details", "f:pbxact-pomp");
+    assert!(
+        h.last.view.body.contains("Step 3 of 3"),
+        "{}",
+        h.last.view.body
+    );
+    h.choose("Term", "1 year");
+    assert_eq!(h.last.view.title, "PBXact POMP, PBXact 40, Premium, 1 year");
+    h.line("/cart");
+    h.line("/buy PBXact POMPs");
+    h.choose("Details", "f:pbxact-pomp");
+    assert!(
+        h.last.view.body.contains("Step 3 of 3"),
+        "after the product, back at its last question: {}",
+        h.last.view.body
+    );
+}
+
+#[test]
 fn a_click_on_an_earlier_message_is_stale_and_changes_nothing() {
     let mut h = Harness::new();
     h.open_product("hourly-support", "SUP-HOURLY");

@@ -99,6 +99,18 @@ pub fn choose_category(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome 
     Ok(None)
 }
 
+/// The answers kept for `family` that still fit its questions, in order.
+fn resumed(family: &crate::domain::catalog::Family, kept: Option<&Vec<String>>) -> Vec<String> {
+    let mut answers = Vec::new();
+    for a in kept.into_iter().flatten() {
+        if answers.len() + 1 >= family.questions.len() || !family.options(&answers).contains(&a.as_str()) {
+            break;
+        }
+        answers.push(a.clone());
+    }
+    answers
+}
+
 /// A product opens its details; a family starts its wizard.
 pub fn pick(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     in_store(s, t)?;
@@ -117,7 +129,8 @@ pub fn pick(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
         },
         Entry::Family(f) => Step::Wizard {
             family: f.id.clone(),
-            answers: Vec::new(),
+            // Answers given before stepping out; any the catalog no longer offers go.
+            answers: resumed(f, s.browse.wizard.get(&f.id)),
         },
     };
     Ok(None)

@@ -19,6 +19,12 @@ pub fn answer(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
         return Err(Notice::error(t.lang.t("wizard.unknown_answer")));
     }
     answers.push(value.to_string());
+    // The last answer leads to the product; coming back resumes at that question.
+    let kept = answers[..answers.len().min(f.questions.len().saturating_sub(1))].to_vec();
+    s.browse.wizard.insert(f.id.clone(), kept);
+    let Step::Wizard { answers, .. } = &s.step else {
+        return Err(not_here(t));
+    };
     if answers.len() < f.questions.len() {
         return Ok(None);
     }
@@ -38,8 +44,9 @@ pub fn answer(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
 /// wizard led to, back to its last question.
 pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
     match &mut s.step {
-        Step::Wizard { answers, .. } if !answers.is_empty() => {
+        Step::Wizard { family, answers } if !answers.is_empty() => {
             answers.pop();
+            s.browse.wizard.insert(family.clone(), answers.clone());
         }
         Step::Wizard { .. } => s.step = Step::Store,
         Step::Product {

@@ -64,7 +64,7 @@ on_both!(
             let reply = t.await.unwrap();
             match reply.notice {
                 None => applied += 1,
-                Some(n) => assert!(n.text.contains("earlier message"), "{}", n.text),
+                Some(n) => assert!(n.text.contains("out of date"), "{}", n.text),
             }
         }
         assert_eq!(applied, 1);

@@ -84,7 +84,7 @@ fn a_stale_click_answers_with_the_current_view() {
     assert_eq!(c.field("Quantity"), "10");
     c.send_json(json!({"click": old_plus}));
     assert_eq!(c.notice_kind(), "warning");
-    assert!(c.notice().contains("earlier message"), "{}", c.last);
+    assert!(c.notice().contains("out of date"), "{}", c.last);
     assert_eq!(c.field("Quantity"), "10", "the stale + was not applied");
     assert_eq!(c.step(), "product");
     c.finish();

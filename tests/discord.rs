@@ -139,7 +139,7 @@ async fn stale_forged_and_foreign_clicks_change_nothing() {
     p.click("+").await;
     let user = p.user.clone();
     p.send(d::button(&user, &user, &old_plus)).await;
-    assert!(p.content().contains("earlier message"), "{}", p.content());
+    assert!(p.content().contains("out of date"), "{}", p.content());
     assert_eq!(p.field("Quantity"), "10", "the stale + was not applied");
 
     p.send(d::button(&user, &user, "0:drop_tables")).await;

@@ -399,8 +399,9 @@ async fn a_po_order_is_approved_once_and_everyone_sees_it() {
     let note = told[0].2["content"].as_str().unwrap();
     assert!(
         note.contains(&format!("Your order {number} was approved by Ann"))
-            && note.contains("wire transfer"),
-        "{note}"
+            && note.contains("It now waits for payment by wire transfer: ")
+            && note.contains(&format!("Use {number} as the payment reference")),
+        "reads as one sentence, with the reference: {note}"
     );
 
     // Ben's stale buttons are answered, and change nothing.

@@ -525,7 +525,7 @@ fn process_places_exactly_one_order_and_confirms_it() {
     );
     assert!(h.s.cart.is_empty() && h.s.checkout.is_none());
     h.send(Event::Click { action: process });
-    assert!(h.notice().1.contains("earlier message"));
+    assert!(h.notice().1.contains("out of date"));
     assert_eq!(
         h.backend.order_count(),
         1,

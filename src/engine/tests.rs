@@ -507,7 +507,7 @@ fn a_click_on_an_earlier_message_is_stale_and_changes_nothing() {
             action: old_add.clone(),
         });
     });
-    assert!(msg.contains("earlier message"), "{msg}");
+    assert!(msg.contains("out of date"), "{msg}");
     assert_eq!(h.s.rev, rev);
     assert_eq!(
         h.step(),

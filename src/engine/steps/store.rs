@@ -103,7 +103,9 @@ pub fn choose_category(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome 
 fn resumed(family: &crate::domain::catalog::Family, kept: Option<&Vec<String>>) -> Vec<String> {
     let mut answers = Vec::new();
     for a in kept.into_iter().flatten() {
-        if answers.len() + 1 >= family.questions.len() || !family.options(&answers).contains(&a.as_str()) {
+        if answers.len() + 1 >= family.questions.len()
+            || !family.options(&answers).contains(&a.as_str())
+        {
             break;
         }
         answers.push(a.clone());

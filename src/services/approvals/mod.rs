@@ -489,14 +489,13 @@ impl Approvals {
             }
             Settled::AwaitsPayment | Settled::Nothing => {
                 let (key, instructions) = match d.payment {
-                    Payment::Check => ("placed.check", &self.settings.check_instructions),
-                    _ => ("placed.wire", &self.settings.wire_instructions),
+                    Payment::Check => ("approval.next_check", &self.settings.check_instructions),
+                    _ => ("approval.next_wire", &self.settings.wire_instructions),
                 };
-                let how = l.f(
+                l.f(
                     key,
                     &[("instructions", instructions), ("number", &order.number)],
-                );
-                l.f("approval.next_invoice", &[("instructions", &how)])
+                )
             }
         })
     }

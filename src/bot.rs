@@ -88,10 +88,13 @@ pub struct Bot {
     config: Config,
     catalog: RwLock<Option<(i64, Arc<Catalog>)>>,
     catalog_checked: AtomicI64,
-    /// Identities this process just enrolled (demo mode) under their raw user id, until
-    /// their channel names them right after the event: only the event's own answer
-    /// reads it, so no state outlives an interaction.
+    /// Identities whose account is named by their raw user id (just enrolled in demo
+    /// mode, or added with `members add` and no --name), until their channel names them
+    /// right after the event: only the event's own answer reads it.
     unnamed: std::sync::Mutex<std::collections::HashSet<Identity>>,
+    /// Identities whose account name this process has looked at: once per process, so
+    /// the check costs one read per person, not one per event.
+    name_checked: std::sync::Mutex<std::collections::HashSet<Identity>>,
 }
 
 impl Bot {
@@ -137,6 +140,7 @@ impl Bot {
             catalog: RwLock::new(None),
             catalog_checked: AtomicI64::new(0),
             unnamed: Default::default(),
+            name_checked: Default::default(),
         })
     }
 
@@ -349,9 +353,9 @@ impl Bot {
             })
     }
 
-    /// Whether the event just answered enrolled `who` under their raw user id, so their
-    /// channel should say how the platform shows them (then `name`). Asked once: a
-    /// second call says no.
+    /// Whether `who`'s account is named by their raw user id (just enrolled, or added
+    /// without a name), so their channel should say how the platform shows them (then
+    /// `name`). Asked once: a second call says no.
     pub fn just_enrolled(&self, who: &Identity) -> bool {
         self.unnamed.lock().is_ok_and(|mut set| set.remove(who))
     }
@@ -520,6 +524,12 @@ impl Bot {
 
     async fn account_for(&self, who: &Identity) -> Result<String, BotError> {
         if let Some(id) = self.store.account_id_for(who).await? {
+            if self.first_look(who)
+                && let Some(account) = self.store.account(&id).await?
+                && account.display_name == who.user
+            {
+                self.mark_unnamed(who);
+            }
             return Ok(id);
         }
         if !self.config.demo_mode {
@@ -527,6 +537,12 @@ impl Bot {
         }
         let name = crate::domain::text::scrub(&who.user);
         let account = demo::enrol(&self.store, who, &name).await?;
+        self.first_look(who);
+        self.mark_unnamed(who);
+        Ok(account)
+    }
+
+    fn mark_unnamed(&self, who: &Identity) {
         if let Ok(mut set) = self.unnamed.lock() {
             // Bounded: a channel that never asks must not grow it without end.
             if set.len() > 10_000 {
@@ -534,7 +550,16 @@ impl Bot {
             }
             set.insert(who.clone());
         }
-        Ok(account)
+    }
+
+    /// True the first time this process looks at `who`'s account name.
+    fn first_look(&self, who: &Identity) -> bool {
+        self.name_checked.lock().is_ok_and(|mut set| {
+            if set.len() > 100_000 {
+                set.clear();
+            }
+            set.insert(who.clone())
+        })
     }
 
     /// The current catalog, re-checked against the database every few seconds so an

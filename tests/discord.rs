@@ -437,3 +437,29 @@ async fn nameless_foreign_and_misshapen_interactions_are_refused() {
         p.last
     );
 }
+
+/// `members add` without `--name` names the account by the user id; on first contact the
+/// account takes the name Discord shows, so requests never read "Requested by 9000…".
+#[tokio::test]
+async fn a_member_added_without_a_name_is_named_on_first_contact() {
+    let s = Server::start().await;
+    let store = s.bot.store();
+    let user = "9000000000000000031";
+    let who = checkout_bot::domain::account::Identity::new("discord", "discord", user);
+    let id = store.create_account(user, Some("ORG-ACME")).await.unwrap();
+    assert!(store.link_identity(&who, &id).await.unwrap());
+    let mut p = Player::new(&s, user);
+    p.command("cart", json!([])).await;
+    let account = store.account(&id).await.unwrap().unwrap();
+    assert_eq!(account.display_name, "dana");
+    store
+        .rename_account_if(&id, "dana", "Dana Reyes")
+        .await
+        .unwrap();
+    p.command("cart", json!([])).await;
+    let account = store.account(&id).await.unwrap().unwrap();
+    assert_eq!(
+        account.display_name, "Dana Reyes",
+        "a name the account has is never overwritten"
+    );
+}

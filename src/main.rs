@@ -41,6 +41,10 @@ enum Command {
         /// One JSON object per reply and per input line: the interface for scripts.
         #[arg(long)]
         json: bool,
+        /// The language to answer in (`de`, `en`; default DEFAULT_LOCALE). A language
+        /// the bot does not ship falls back to English.
+        #[arg(long)]
+        locale: Option<String>,
     },
     /// Serve every configured platform's HTTP endpoint, the card page, /healthz and
     /// /metrics on HTTP_ADDR.
@@ -203,7 +207,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let platforms = Platforms::from_env()?;
     match cli.command {
-        Command::Chat { user, json } => {
+        Command::Chat { user, json, locale } => {
+            if let Some(locale) = locale {
+                config.default_locale = locale.to_ascii_lowercase();
+            }
             let bot = Bot::start(config).await?;
             checkout_bot::channels::console::run(&bot, &user, json).await?;
             bot.store().close().await;

@@ -13,7 +13,10 @@ use std::fmt::Display;
 use crate::domain::money::Money;
 use crate::domain::order::{Decline, OrderStatus};
 
-const EMBEDDED: &[(&str, &str)] = &[("en", include_str!("../prompts/en.toml"))];
+const EMBEDDED: &[(&str, &str)] = &[
+    ("en", include_str!("../prompts/en.toml")),
+    ("de", include_str!("../prompts/de.toml")),
+];
 const FALLBACK: &str = "en";
 
 #[derive(Debug, Clone)]
@@ -354,6 +357,58 @@ mod tests {
             p.lang("en")
                 .f("cart.added", &[("qty", &amount), ("name", &"x")]),
             "Added USD 1,250.00 × x to your cart. Keep shopping, or view your cart to check out."
+        );
+    }
+
+    /// Every shipped locale has exactly English's keys, each with the same placeholders,
+    /// so no German user meets an English sentence or a raw `{name}`.
+    #[test]
+    fn every_locale_has_every_key_with_the_same_placeholders() {
+        let p = Prompts::embedded().unwrap();
+        let placeholder = regex::Regex::new(r"\{([a-z_]+)\}").unwrap();
+        let names = |text: &str| -> std::collections::BTreeSet<String> {
+            placeholder
+                .captures_iter(text)
+                .map(|c| c[1].to_string())
+                .collect()
+        };
+        let mut english: Vec<&str> = p.keys("en");
+        english.sort();
+        assert!(p.locales().len() >= 2, "{:?}", p.locales());
+        for locale in p.locales() {
+            let mut keys = p.keys(locale);
+            keys.sort();
+            assert_eq!(keys, english, "{locale} has other keys than en");
+            for key in &english {
+                assert_eq!(
+                    names(p.get(locale, key)),
+                    names(p.get("en", key)),
+                    "{locale}: {key}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn german_writes_money_and_dates_its_way() {
+        use rust_decimal::Decimal;
+        let p = Prompts::embedded().unwrap();
+        let amount = Money::new(
+            Decimal::new(125_000, 2),
+            crate::domain::money::Currency::usd(),
+        );
+        assert_eq!(p.lang("de").money(&amount), "1.250,00 USD");
+        assert_eq!(p.lang("de-AT").money(&amount), "1.250,00 USD");
+        assert_eq!(p.lang("de").date(1_795_000_000_000), "18.11.2026");
+        assert!(
+            p.lang("de")
+                .f("cancel.done", &[("count", &1)])
+                .contains("(1 Position)")
+        );
+        assert!(
+            p.lang("de")
+                .f("cancel.done", &[("count", &2)])
+                .contains("(2 Positionen)")
         );
     }
 

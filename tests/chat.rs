@@ -255,3 +255,33 @@ fn text_mode_lists_deployment_matches_at_once() {
         "the exact name was chosen and its look-alikes shown: {text}"
     );
 }
+
+/// `chat --locale de` answers in German, text mode's own words included.
+#[test]
+fn the_locale_flag_chooses_german() {
+    use std::io::Write;
+    let (_dir, url) = fresh_db();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(["chat", "--user", "jonas", "--locale", "de"])
+        .env("DATABASE_URL", &url)
+        .env_remove("DEMO_MODE")
+        .env_remove("DEFAULT_LOCALE")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"/help\n/buy support credits\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("[Hinweis] Befehle:"), "{text}");
+    assert!(
+        text.contains("── Shop · "),
+        "the store, titled in German: {text}"
+    );
+    assert!(!text.contains("Open the store"), "{text}");
+}

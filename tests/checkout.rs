@@ -420,3 +420,79 @@ fn a_half_filled_address_survives_a_restart() {
     assert_eq!(value("street"), "500 Main St");
     c.finish();
 }
+
+/// A whole checkout in German: every view and notice in German, money and dates written
+/// the German way, and the order placed and charged as in English.
+#[test]
+fn a_whole_checkout_in_german() {
+    let (_dir, url) = fresh_db();
+    let mut c = Chat::start(&url, "demo", &[("DEFAULT_LOCALE", "de")]);
+    assert_eq!(c.step(), "welcome");
+    c.send("/buy phones");
+    assert!(
+        c.last["view"]["title"]
+            .as_str()
+            .unwrap()
+            .starts_with("Shop · "),
+        "{}",
+        c.last
+    );
+    c.choose("Details", "P330 Desk Phone");
+    c.send("2");
+    c.click("In den Warenkorb");
+    assert_eq!(c.notice_kind(), "success");
+    assert!(c.notice().contains("liegt im Warenkorb"), "{}", c.last);
+    c.send("/buy support credits");
+    c.choose("Details", "Support Credits");
+    c.click("In den Warenkorb");
+    c.send("/cart");
+    assert!(c.field("Zwischensumme").ends_with(" USD"), "{}", c.last);
+    c.click("Zur Kasse");
+    assert_eq!(c.step(), "organizations", "{}", c.last);
+    c.choose("Organisation für alle Artikel", "Borealis Health");
+    c.click("Weiter");
+    assert_eq!(c.step(), "shipping");
+    c.submit("Adresse eingeben", address());
+    assert!(c.notice().contains("Adresse gespeichert"), "{}", c.last);
+    c.choose("Versandart", "ground");
+    let total = c.field("Summe");
+    assert!(
+        total.ends_with(" USD") && total.contains(','),
+        "German money: {total}"
+    );
+    c.click("Weiter");
+    assert_eq!(c.step(), "payment");
+    let card = option_values(&c, "Zahlungsart")[0].clone();
+    c.choose("Zahlungsart", &card);
+    assert_eq!(c.step(), "po");
+    c.send("nein");
+    assert_eq!(c.step(), "terms", "{}", c.last);
+    c.send("ich stimme zu");
+    assert_eq!(c.step(), "summary", "{}", c.last);
+    assert_eq!(c.field("Summe"), total, "the review shows the same total");
+    c.click("Bestellung aufgeben");
+    assert_eq!(c.step(), "placed", "{}", c.last);
+    let title = c.last["view"]["title"].as_str().unwrap().to_string();
+    assert!(title.starts_with("Bestellung CB-"), "{title}");
+    c.send("/orders");
+    let listed = c.last["view"]["fields"][0]["label"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        regex_like_german_date(&listed),
+        "dates as DD.MM.YYYY: {listed}"
+    );
+    let shown = c.last.to_string();
+    for english in ["Your orders", "Continue shopping", "Help", "Cancel"] {
+        assert!(!shown.contains(english), "{english} in {shown}");
+    }
+    c.finish();
+}
+
+fn regex_like_german_date(text: &str) -> bool {
+    text.split(' ').any(|w| {
+        let parts: Vec<&str> = w.split('.').collect();
+        parts.len() == 3 && parts[0].len() == 2 && parts[1].len() == 2 && parts[2].len() == 4
+    })
+}

@@ -463,3 +463,27 @@ async fn a_member_added_without_a_name_is_named_on_first_contact() {
         "a name the account has is never overwritten"
     );
 }
+
+/// A Discord user whose client is set to German gets German answers, with money written
+/// the German way: the interaction's `locale` decides.
+#[tokio::test]
+async fn a_german_discord_user_is_answered_in_german() {
+    let s = Server::start().await;
+    let user = d::user("9000000000000000041", "jonas");
+    let mut payload = d::command(
+        &user,
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "support credits"}]),
+    );
+    payload["locale"] = json!("de");
+    let (status, body) = s.post(&payload).await;
+    assert_eq!(status, 200, "{body}");
+    let shown = body.to_string();
+    assert!(shown.contains("Shop · "), "{shown}");
+    assert!(
+        shown.contains("Warenkorb (0)") && shown.contains("Hilfe"),
+        "{shown}"
+    );
+    assert!(shown.contains(",00 USD"), "German money: {shown}");
+    assert!(!shown.contains("View cart"), "{shown}");
+}

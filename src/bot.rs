@@ -331,6 +331,27 @@ impl Bot {
         Err(BotError::Contended)
     }
 
+    /// What `who`'s open checkout `key` costs, for the card page: computed by the same
+    /// function as the summary and the charge (`checkout::bill`'s `domain::bill`).
+    pub async fn open_bill(
+        &self,
+        who: &Identity,
+        key: &str,
+    ) -> Result<Option<(Session, Arc<Catalog>)>, BotError> {
+        let Some(stored) = self.store.load_session(who).await? else {
+            return Ok(None);
+        };
+        if stored
+            .session
+            .checkout
+            .as_ref()
+            .is_none_or(|c| c.link_key() != key)
+        {
+            return Ok(None);
+        }
+        Ok(Some((stored.session, self.catalog().await?)))
+    }
+
     /// Whether `key` is still `who`'s open checkout: a card link dies with its checkout.
     pub async fn checkout_open(&self, who: &Identity, key: &str) -> Result<bool, BotError> {
         Ok(self

@@ -15,6 +15,8 @@ pub struct Config {
     pub session_ttl: Duration,
     /// `DEFAULT_LOCALE` (default en): for channels that do not say the user's locale.
     pub default_locale: String,
+    /// `STORE_NAME` (default "checkout-bot store"): who is paid, as the card page says.
+    pub store_name: String,
     /// `TERMS_URL`: the terms and conditions the buyer agrees to.
     pub terms_url: String,
     /// `SUPPORT_URL`: the support site `/ticket` points to.
@@ -54,6 +56,7 @@ impl Default for Config {
             demo_mode: true,
             session_ttl: Duration::from_secs(24 * 3600),
             default_locale: "en".into(),
+            store_name: "checkout-bot store".into(),
             terms_url: "https://store.example.com/terms".into(),
             support_url: "http://support.schmoozecom.com".into(),
             howto_url: "https://support.example.com/how-to-open-a-support-ticket".into(),
@@ -129,6 +132,16 @@ impl Config {
         }
         if let Some(v) = get("DEFAULT_LOCALE") {
             c.default_locale = v;
+        }
+        if let Some(v) = get("STORE_NAME") {
+            let v = crate::domain::text::scrub(v.trim());
+            if v.is_empty() || v.chars().count() > 80 {
+                return Err(ConfigError {
+                    name: "STORE_NAME",
+                    message: "give a name of 1 to 80 characters".into(),
+                });
+            }
+            c.store_name = v;
         }
         for (name, slot) in [
             ("TERMS_URL", &mut c.terms_url),

@@ -255,6 +255,12 @@ impl<'a> Lang<'a> {
             .unwrap_or_else(|| at.date().to_string())
     }
 
+    /// A country's name, by its ISO code (`[country]`), else the code itself.
+    pub fn country(&self, code: &str) -> String {
+        self.text(&format!("country.{code}"))
+            .unwrap_or_else(|| code.to_string())
+    }
+
     /// An order's status, in words.
     pub fn status(&self, status: OrderStatus) -> String {
         self.t(match status {

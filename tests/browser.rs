@@ -87,12 +87,17 @@ async fn fill(c: &Client, number: &str, cvv: &str) {
         ("address", "500 Main St"),
         ("city", "Austin"),
         ("postal_code", "78701"),
-        ("country", "US"),
     ] {
         let field = c.find(Locator::Id(id)).await.unwrap();
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
+    c.find(Locator::Css("#country option[value='US']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 /// Waits for the page whose heading is `text` (a submit navigates; the old page's
@@ -112,6 +117,30 @@ async fn expect_heading(c: &Client, text: &str) {
     }
 }
 
+/// The page at a phone's width and a desktop's: nothing wider than the screen, the total
+/// charged in view without scrolling sideways, and a screenshot of each kept in
+/// `target/screenshots/` for a person to look at.
+async fn screenshots(c: &Client) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, width, height) in [("phone", 390, 844), ("desktop", 1280, 900)] {
+        c.set_window_size(width, height).await.unwrap();
+        let fits = c
+            .execute(
+                "var t=document.getElementById('total').getBoundingClientRect();\
+                 return [document.documentElement.scrollWidth <= window.innerWidth,\
+                 t.right <= window.innerWidth, t.width > 0];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fits, json!([true, true, true]), "{name}: {fits}");
+        let png = c.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000, "{name}");
+        std::fs::write(dir.join(format!("card-page-{name}.png")), png).unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_card_page_in_headless_chromium() {
     let Some((c, _driver, _profile)) = browser().await else {
@@ -124,6 +153,7 @@ async fn the_card_page_in_headless_chromium() {
     let path = s.card_link_for(&visa).await;
     c.goto(&format!("{}{path}", s.url)).await.unwrap();
     expect_heading(&c, "Add a card").await;
+    screenshots(&c).await;
     fill(&c, "4242 4242 4242 4242", "123").await;
     assert_eq!(
         c.find(Locator::Id("brand"))

@@ -383,3 +383,38 @@ async fn a_failure_behind_the_page_shows_a_reference_and_no_detail() {
     assert!(!page.body.to_lowercase().contains("pool"), "{}", page.body);
     assert_eq!(page.headers["cache-control"], "no-store");
 }
+
+/// The page says who is paid, for what and how much: the store's name, the lines, the
+/// organization and the total that the summary shows and the charge takes.
+#[tokio::test]
+async fn the_page_shows_the_store_the_lines_and_the_total_charged() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "dana");
+    let path = s.card_link_for(&who).await;
+    let page = get(&s, &path).await;
+    assert_eq!(page.status, 200);
+    let body = &page.body;
+    for shown in [
+        "You are paying",
+        "checkout-bot store",
+        "Support Credits × 5",
+        "<td class=\"amount\" id=\"total\">USD 500.00</td>",
+        "<select id=\"country\"",
+        "<option value=\"DE\">Germany</option>",
+    ] {
+        assert!(body.contains(shown), "{shown} missing: {body}");
+    }
+    assert!(
+        body.contains("Acme Telecom") || body.contains("Borealis Health"),
+        "the organization is named: {body}"
+    );
+    let mut form = card(&csrf(body), "4242 4242 4242 4242", "123");
+    form.insert("country", "XX".to_string());
+    let page = post(&s, &path, &form).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("Choose the country from the list"),
+        "{}",
+        page.body
+    );
+}

@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Response};
 use html_escape::encode_double_quoted_attribute as attr;
 use html_escape::encode_text as text;
 
+use super::order::Paying;
+use crate::domain::address::COUNTRIES;
 use crate::domain::ids::new_secret;
 use crate::prompts::Lang;
 
@@ -61,7 +63,11 @@ pub fn message(status: StatusCode, locale: &str, title: &str, said: &str) -> Res
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}\
 label{display:block;margin-top:1rem;font-weight:600}input{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}\
 .row{display:flex;gap:1rem}.row>div{flex:1}.error{color:#a00;font-weight:600}button{margin-top:1.5rem;padding:.75rem 1.5rem;font-size:1rem}\
-#brand{font-weight:400;color:#444}.check{display:flex;gap:.5rem;align-items:center}.check input{width:auto}";
+#brand{font-weight:400;color:#444}.check{display:flex;gap:.5rem;align-items:center}.check input{width:auto}\
+select{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}\
+table{width:100%;border-collapse:collapse}td,th{padding:.25rem 0;text-align:left;vertical-align:top}\
+td:last-child{text-align:right;padding-left:1rem}.amount{white-space:nowrap}.total th,.total td{border-top:1px solid #999;font-weight:700}\
+h2{font-size:1.1rem;margin-bottom:.25rem}";
 
 /// Shows the brand as the number is typed; the server decides regardless.
 const SCRIPT: &str = "(function(){var n=document.getElementById('number'),b=document.getElementById('brand');\
@@ -77,6 +83,57 @@ pub struct Form<'a> {
     pub csrf: &'a str,
     pub values: &'a HashMap<String, String>,
     pub error: Option<&'a str>,
+    pub paying: &'a Paying,
+}
+
+/// Who is paid, for what, and the total that will be charged.
+fn paying(l: &Lang<'_>, p: &Paying) -> String {
+    let t = |k: &'static str| text(&l.t(k)).to_string();
+    let mut rows = format!(
+        "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+        t("card_page.paying_store"),
+        text(&p.store)
+    );
+    if !p.organizations.is_empty() {
+        rows.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
+            t("card_page.paying_organization"),
+            text(&p.organizations.join(", "))
+        ));
+    }
+    for (what, amount) in &p.lines {
+        rows.push_str(&format!(
+            "<tr><td>{}</td><td class=\"amount\">{}</td></tr>",
+            text(what),
+            text(amount)
+        ));
+    }
+    rows.push_str(&format!(
+        "<tr class=\"total\"><th scope=\"row\">{}</th><td class=\"amount\" id=\"total\">{}</td></tr>",
+        t("card_page.paying_total"),
+        text(&p.total)
+    ));
+    format!(
+        "<section aria-labelledby=\"paying\"><h2 id=\"paying\">{}</h2><table>{rows}</table></section>",
+        t("card_page.paying_title")
+    )
+}
+
+/// The billing country as a select of names, the one typed before chosen.
+fn countries(l: &Lang<'_>, chosen: &str) -> String {
+    let mut out = format!(
+        "<option value=\"\">{}</option>",
+        text(&l.t("card_page.country_placeholder"))
+    );
+    for c in COUNTRIES {
+        let selected = if c.code == chosen { " selected" } else { "" };
+        out.push_str(&format!(
+            "<option value=\"{}\"{selected}>{}</option>",
+            attr(c.code),
+            text(&l.country(c.code))
+        ));
+    }
+    out
 }
 
 /// The form page.
@@ -97,7 +154,7 @@ pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Res
     };
     let nonce = new_secret();
     let body = format!(
-        "{error}<p>{intro}</p>\
+        "{paying}{error}<p>{intro}</p>\
          <form method=\"post\" action=\"/pay/{token}\" autocomplete=\"on\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
          <label for=\"number\">{number} <span id=\"brand\" aria-live=\"polite\"></span></label>\
@@ -116,7 +173,7 @@ pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Res
          <div><label for=\"postal_code\">{postal_label}</label>\
          <input id=\"postal_code\" name=\"postal_code\" autocomplete=\"billing postal-code\" required maxlength=\"12\" value=\"{postal}\"></div></div>\
          <label for=\"country\">{country_label}</label>\
-         <input id=\"country\" name=\"country\" autocomplete=\"billing country\" required maxlength=\"2\" value=\"{country}\">\
+         <select id=\"country\" name=\"country\" autocomplete=\"billing country\" required>{countries}</select>\
          <p class=\"check\"><input type=\"checkbox\" id=\"save\" name=\"save\"{checked}><label for=\"save\">{save}</label></p>\
          <button type=\"submit\">{submit}</button></form>\
          <script nonce=\"{nonce}\">{SCRIPT}</script>",
@@ -140,7 +197,8 @@ pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Res
         address = v("address"),
         city = v("city"),
         postal = v("postal_code"),
-        country = v("country"),
+        countries = countries(l, f.values.get("country").map_or("", String::as_str)),
+        paying = paying(l, f.paying),
     );
     page(status, locale, &l.t("card_page.title"), &body, &nonce)
 }

@@ -8,6 +8,7 @@
 //! form. It speaks the browser's language (`Accept-Language`) where `prompts/` has it.
 
 mod html;
+mod order;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -125,7 +126,7 @@ impl<'a> Visit<'a> {
     fn form(
         &self,
         status: StatusCode,
-        link: &CardLink,
+        (link, paying): &(CardLink, order::Paying),
         token: &str,
         values: &HashMap<String, String>,
         error: Option<&str>,
@@ -135,13 +136,14 @@ impl<'a> Visit<'a> {
             csrf: &link.csrf,
             values,
             error,
+            paying,
         };
         html::form(status, &self.lang(), &self.locale, &form)
     }
 
     /// The link for `token`, if it can still be used: a usable link whose checkout is
-    /// still the user's open one. A link outlives neither.
-    async fn live(&self, token: &str) -> Result<CardLink, Response> {
+    /// still the user's open one (a link outlives neither), with what it pays for.
+    async fn live(&self, token: &str) -> Result<(CardLink, order::Paying), Response> {
         let link = match self.bot.store().card_link(token).await {
             Ok(l) => l,
             Err(e) => return Err(self.failed("reading a card link", &e)),
@@ -149,11 +151,15 @@ impl<'a> Visit<'a> {
         let link = usable(link).map_err(|d| self.dead(d))?;
         match self
             .bot
-            .checkout_open(&link.identity(), &link.checkout_key)
+            .open_bill(&link.identity(), &link.checkout_key)
             .await
         {
-            Ok(true) => Ok(link),
-            Ok(false) => Err(self.dead(Dead::CheckoutClosed)),
+            Ok(Some((session, catalog))) => {
+                let store = &self.bot.config().store_name;
+                let paying = order::paying(store, &session, &catalog, &self.lang());
+                Ok((link, paying))
+            }
+            Ok(None) => Err(self.dead(Dead::CheckoutClosed)),
             Err(e) => Err(self.failed("reading the checkout of a card link", &e)),
         }
     }
@@ -185,6 +191,12 @@ impl<'a> Visit<'a> {
             let label = l.t(label);
             if typed.is_empty() {
                 Some(l.f("card_page.missing", &[("label", &label)]))
+            } else if field == "country"
+                && !crate::domain::address::COUNTRIES
+                    .iter()
+                    .any(|c| c.code == typed)
+            {
+                Some(l.t("card_page.unknown_country"))
             } else {
                 crate::domain::text::check(typed)
                     .err()
@@ -213,7 +225,7 @@ pub async fn show(
 ) -> Response {
     let visit = Visit::new(&s, &headers);
     match visit.live(&token).await {
-        Ok(link) => visit.form(StatusCode::OK, &link, &token, &HashMap::new(), None),
+        Ok(live) => visit.form(StatusCode::OK, &live, &token, &HashMap::new(), None),
         Err(refused) => refused,
     }
 }
@@ -227,10 +239,11 @@ pub async fn submit(
     let visit = Visit::new(&s, &headers);
     let l = visit.lang();
     let store = s.store();
-    let link = match visit.live(&token).await {
+    let live = match visit.live(&token).await {
         Ok(l) => l,
         Err(refused) => return refused,
     };
+    let link = &live.0;
     match store.count_card_attempt(&token).await {
         Ok(n) if n > MAX_ATTEMPTS => return visit.dead(Dead::TooManyAttempts),
         Ok(_) => {}
@@ -257,7 +270,7 @@ pub async fn submit(
     let unprocessable = |problem: &str| {
         visit.form(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &link,
+            &live,
             &token,
             &kept,
             Some(problem),
@@ -286,7 +299,7 @@ pub async fn submit(
             tracing::warn!(error = %e, "tokenizing failed");
             return visit.form(
                 StatusCode::BAD_GATEWAY,
-                &link,
+                &live,
                 &token,
                 &kept,
                 Some(&l.t("card_page.processor_down")),
@@ -319,7 +332,7 @@ pub async fn submit(
     };
     let moved_on = match s.respond(&link.identity(), &visit.locale, event).await {
         Ok(reply) => {
-            update_chat(&s, &link, &reply).await;
+            update_chat(&s, link, &reply).await;
             // The checkout may have closed while the card was being tokenized.
             s.checkout_open(&link.identity(), &link.checkout_key)
                 .await

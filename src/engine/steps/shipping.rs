@@ -164,7 +164,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
     );
     let countries = COUNTRIES
         .iter()
-        .map(|x| Choice::new(x.code, x.name).selected(x.code == c.country))
+        .map(|x| Choice::new(x.code, t.lang.country(x.code)).selected(x.code == c.country))
         .collect();
     v.select(
         Verb::Country.at(rev),

@@ -92,10 +92,7 @@ fn start_server(dir: &tempfile::TempDir) -> (String, String) {
             let bot = Arc::new(Bot::start(config).await.unwrap());
             let metrics = Arc::new(Metrics::new().unwrap());
             let web = Web::new(&format!("{api}/api"), Some("xoxb-bench")).unwrap();
-            let slack = Arc::new(Slack {
-                bot: bot.clone(),
-                web: Arc::new(web),
-            });
+            let slack = Arc::new(Slack::new(bot.clone(), web));
             let endpoints = Endpoints::new(slack, Verifier::new(SECRET), metrics.clone());
             let app = checkout_bot::http::router(
                 Arc::new(AppState::new(bot, metrics)),

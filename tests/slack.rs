@@ -314,10 +314,7 @@ async fn socket_mode_serves_commands_suggestions_and_events_over_the_envelopes()
     use checkout_bot::channels::slack::web::Web;
     let s = Server::start().await;
     let web = Web::new(&format!("{}/api", s.slack.url), Some("xoxb-test-token")).unwrap();
-    let slack = std::sync::Arc::new(Slack {
-        bot: s.bot.clone(),
-        web: std::sync::Arc::new(web),
-    });
+    let slack = std::sync::Arc::new(Slack::new(s.bot.clone(), web));
     s.slack.script.lock().unwrap().extend([
         json!({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": true,
             "payload": {"token": "x", "team_id": sl::TEAM, "team_domain": "acme", "channel_id": sl::CHANNEL,
@@ -538,4 +535,38 @@ async fn the_organization_search_suggests_only_ones_own_and_a_pick_assigns_it() 
     let pick = options[0].clone();
     p.pick("Search organizations", &pick).await;
     assert!(p.text().contains("Borealis Health"), "{}", p.text());
+}
+
+/// Slack's payloads carry no locale: users.info (with include_locale) is asked once per
+/// person, and from then on a German user is answered in German.
+#[tokio::test]
+async fn a_german_slack_user_is_answered_in_german_once_slack_said_so() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "UDE0JONAS1");
+    p.command("/buy", "support credits").await;
+    let asked = s
+        .slack
+        .wait_for(1, |c| {
+            c.method == "users.info" && c.body["include_locale"] == "true"
+        })
+        .await;
+    assert_eq!(asked[0].body["user"], "UDE0JONAS1");
+    // The answer is learned in the background; wait for it to land.
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = p.command("/buy", "support credits").await.to_string();
+        if shown.contains("Weiter einkaufen") || shown.contains("Warenkorb (") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(shown.contains("Warenkorb ("), "{shown}");
+    assert!(shown.contains(",00 USD"), "German money: {shown}");
+    let asked = s
+        .slack
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "users.info")
+        .count();
+    assert_eq!(asked, 1, "asked once per person");
 }

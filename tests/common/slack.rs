@@ -168,7 +168,10 @@ async fn api_get(
     record(&s, &method, "", &headers, q.clone());
     Json(match method.as_str() {
         "users.info" => {
-            json!({"ok": true, "user": {"id": q["user"], "name": "dana", "profile": {"display_name": "Dana R."}}})
+            // Users whose id starts with UDE have their Slack set to German.
+            let german = q["user"].as_str().is_some_and(|u| u.starts_with("UDE"));
+            let locale = if german { "de-DE" } else { "en-US" };
+            json!({"ok": true, "user": {"id": q["user"], "name": "dana", "locale": locale, "profile": {"display_name": "Dana R."}}})
         }
         _ => json!({"ok": false, "error": "unknown_method"}),
     })
@@ -282,10 +285,7 @@ impl Server {
         let web = Web::new(&settings.api_base, settings.bot_token.as_deref()).unwrap();
         let metrics = Arc::new(Metrics::new().unwrap());
         let endpoints = Endpoints::new(
-            Arc::new(Slack {
-                bot: bot.clone(),
-                web: Arc::new(web),
-            }),
+            Arc::new(Slack::new(bot.clone(), web)),
             Verifier::new(SECRET),
             metrics.clone(),
         );

@@ -231,7 +231,10 @@ pub async fn click(
             Ok(Some(d)) => slack.decided(d, at, response_url, home).await,
             Err(e) => slack.tell_privately(response_url, &slack.failed(&e)).await,
         },
-        DETAILS => match approvals.details(who, slack.locale(), approval).await {
+        DETAILS => match approvals
+            .details(who, &slack.locale_of(who), approval)
+            .await
+        {
             Ok((title, lines)) => {
                 let text = format!("{title}\n{}", lines.join("\n"));
                 slack.tell_privately(response_url, &text).await;
@@ -340,7 +343,7 @@ pub async fn command(slack: &Slack, who: &Identity, text: Option<&str>) -> Slack
     let answer = slack
         .bot
         .approvals()
-        .command(who, slack.locale(), request, LISTED)
+        .command(who, &slack.locale_of(who), request, LISTED)
         .await;
     match answer {
         Ok(ApprovalsAnswer::Note { text, .. }) => render::note(&text),

@@ -27,10 +27,7 @@ pub async fn run(_args: SlackArgs, config: &SlackConfig, bot: Arc<Bot>) -> anyho
         anyhow::bail!("Socket Mode needs SLACK_BOT_TOKEN (xoxb-…) too: see README.md, Slack");
     }
     let web = Web::new(&config.api_base, config.bot_token.as_deref())?;
-    let slack = Arc::new(Slack {
-        bot: bot.clone(),
-        web: Arc::new(web),
-    });
+    let slack = Arc::new(Slack::new(bot.clone(), web));
     bot.spawn_sweeper(crate::bot::SWEEP_EVERY);
     tracing::info!("connecting to Slack in Socket Mode");
     Socket::new(slack, app_token).serve().await

@@ -90,7 +90,11 @@ async fn message(slack: &Slack, team: &str, event: &Value, mentioned: bool) {
             let who = identity(team, user);
             let reply = match slack
                 .bot
-                .respond(&who, slack.locale(), Event::Command(Command::Ticket))
+                .respond(
+                    &who,
+                    &slack.locale_of(&who),
+                    Event::Command(Command::Ticket),
+                )
                 .await
             {
                 Ok(r) => r,

@@ -29,7 +29,7 @@ fn header(text: &str) -> SlackBlock {
 /// Publishes `user`'s home.
 pub async fn publish(slack: &Slack, team: &str, user: &str) {
     let who = identity(team, user);
-    let home = match slack.bot.home(&who, slack.locale()).await {
+    let home = match slack.bot.home(&who, &slack.locale_of(&who)).await {
         Ok(h) => h,
         Err(f) => {
             tracing::warn!(reference = %f.reference, "could not build an App Home");
@@ -75,7 +75,11 @@ pub async fn publish(slack: &Slack, team: &str, user: &str) {
 pub async fn resume(slack: &Slack, who: &Identity, user: &str) {
     let reply = slack
         .bot
-        .respond(who, slack.locale(), crate::engine::event::Event::Start)
+        .respond(
+            who,
+            &slack.locale_of(who),
+            crate::engine::event::Event::Start,
+        )
         .await;
     let content = slack.content(&reply, user);
     if let Err(e) = slack.web.post(user, content, None).await {

@@ -70,10 +70,7 @@ pub fn routes(
         return Ok(None);
     };
     let web = super::web::Web::new(&config.api_base, config.bot_token.as_deref())?;
-    let slack = Arc::new(Slack {
-        bot,
-        web: Arc::new(web),
-    });
+    let slack = Arc::new(Slack::new(bot, web));
     Ok(Some(
         Endpoints::new(slack, Verifier::new(secret), metrics).router(),
     ))

@@ -12,6 +12,7 @@ pub mod events;
 pub mod home;
 pub mod http;
 pub mod outbound;
+pub mod people;
 pub mod render;
 pub mod socket;
 pub mod verify;
@@ -40,6 +41,7 @@ pub fn identity(team: &str, user: &str) -> Identity {
 pub struct Slack {
     pub bot: Arc<Bot>,
     pub web: Arc<Web>,
+    pub people: Arc<people::People>,
 }
 
 /// What a request is answered with at once (Slack waits 3 s for it).
@@ -75,7 +77,7 @@ fn same_form(a: &str, b: &str) -> bool {
 
 impl Slack {
     fn locale(&self) -> &str {
-        // Slack's payloads carry no locale (users.info would, at one call per event).
+        // For what concerns no one person (or before users.info said): see `locale_of`.
         &self.bot.config().default_locale
     }
 
@@ -109,7 +111,7 @@ impl Slack {
             .bot
             .respond_in(
                 &who,
-                self.locale(),
+                &self.locale_of(&who),
                 event,
                 Some(cmd.response_url.0.as_str()),
             )
@@ -118,18 +120,44 @@ impl Slack {
         self.content(&result, &cmd.user_id.0)
     }
 
-    /// A newly enrolled account is named as Slack shows the person (users.info), never
-    /// by its raw id; in the background, so the answer does not wait for it.
+    pub fn new(bot: Arc<Bot>, web: Web) -> Slack {
+        Slack {
+            bot,
+            web: Arc::new(web),
+            people: Arc::default(),
+        }
+    }
+
+    /// The locale `who` is answered in: theirs once Slack told it, else DEFAULT_LOCALE.
+    pub(super) fn locale_of(&self, who: &Identity) -> String {
+        self.people
+            .locale(&who.user)
+            .unwrap_or_else(|| self.locale().to_string())
+    }
+
+    /// Asks Slack once (users.info) how it shows a person and in which locale: an account
+    /// named by its raw id takes that name, and later answers use that locale. In the
+    /// background, so the answer does not wait for it.
     pub(super) fn learn_name(&self, who: &Identity) {
-        if !self.bot.just_enrolled(who) {
+        let unnamed = self.bot.just_enrolled(who);
+        if !unnamed && self.people.asked(&who.user) {
             return;
         }
-        let (bot, web, who) = (self.bot.clone(), self.web.clone(), who.clone());
+        let (bot, web, people, who) = (
+            self.bot.clone(),
+            self.web.clone(),
+            self.people.clone(),
+            who.clone(),
+        );
         tokio::spawn(async move {
-            match web.name(&who.user).await {
-                Ok(Some(name)) => bot.name(&who, &name).await,
-                Ok(None) => {}
-                Err(e) => tracing::info!(error = %e, "could not read a Slack user's name"),
+            match web.person(&who.user).await {
+                Ok(person) => {
+                    people.remember(&who.user, person.locale);
+                    if let (true, Some(name)) = (unnamed, person.name) {
+                        bot.name(&who, &name).await;
+                    }
+                }
+                Err(e) => tracing::info!(error = %e, "could not read a Slack user's profile"),
             }
         });
     }
@@ -202,7 +230,7 @@ impl Slack {
         };
         let result = self
             .bot
-            .respond_in(&who, self.locale(), event, Some(&response_url))
+            .respond_in(&who, &self.locale_of(&who), event, Some(&response_url))
             .await;
         self.learn_name(&who);
         self.answer(&response_url, self.content(&result, &user), true)
@@ -225,7 +253,10 @@ impl Slack {
         trigger_id: &str,
         response_url: &str,
     ) {
-        let current = self.bot.respond(who, self.locale(), Event::Start).await;
+        let current = self
+            .bot
+            .respond(who, &self.locale_of(who), Event::Start)
+            .await;
         let current = match current {
             Ok(r) => r,
             Err(f) => {
@@ -312,7 +343,7 @@ impl Slack {
         let handle = (!metadata.response_url.is_empty()).then_some(metadata.response_url.as_str());
         let result = self
             .bot
-            .respond_in(&who, self.locale(), event, handle)
+            .respond_in(&who, &self.locale_of(&who), event, handle)
             .await;
         if let Ok(reply) = &result
             && let Some(n) = &reply.notice
@@ -345,7 +376,7 @@ impl Slack {
     async fn current_form(&self, who: &Identity, action: &str) -> Option<String> {
         let current = self
             .bot
-            .respond(who, self.locale(), Event::Start)
+            .respond(who, &self.locale_of(who), Event::Start)
             .await
             .ok()?;
         current

@@ -20,6 +20,14 @@ fn failed(e: impl std::error::Error + Send + Sync + 'static) -> NotifyError {
     NotifyError::Platform(Box::new(e))
 }
 
+/// What `users.info` says about a person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Person {
+    pub name: Option<String>,
+    /// Such as `de-DE`.
+    pub locale: Option<String>,
+}
+
 impl Web {
     /// A client for `api_base`; plain `http://` is allowed for a local stand-in.
     pub fn new(api_base: &str, bot_token: Option<&str>) -> anyhow::Result<Web> {
@@ -128,19 +136,24 @@ impl Web {
     }
 
     /// How Slack shows `user`: display name, else real name, else the handle.
-    pub async fn name(&self, user: &str) -> Result<Option<String>, NotifyError> {
+    pub async fn person(&self, user: &str) -> Result<Person, NotifyError> {
         let session = self.client.open_session(self.token()?);
-        let req = SlackApiUsersInfoRequest::new(SlackUserId(user.to_string()));
+        let req =
+            SlackApiUsersInfoRequest::new(SlackUserId(user.to_string())).with_include_locale(true);
         let res = session.users_info(&req).await.map_err(failed)?;
         let u = res.user;
         let profile = u.profile.as_ref();
-        Ok([
+        let name = [
             profile.and_then(|p| p.display_name.clone()),
             profile.and_then(|p| p.real_name.clone()),
             u.name.clone(),
         ]
         .into_iter()
         .flatten()
-        .find(|n| !n.trim().is_empty()))
+        .find(|n| !n.trim().is_empty());
+        Ok(Person {
+            name,
+            locale: u.locale.map(|l| l.0),
+        })
     }
 }

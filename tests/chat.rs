@@ -184,27 +184,15 @@ fn without_demo_mode_unknown_users_are_told_what_to_do() {
 /// at the PO step cancelled the checkout).
 #[test]
 fn text_mode_reads_quantities_and_po_numbers_as_what_they_are() {
-    use std::io::Write;
     let (_dir, url) = fresh_db();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
-        .args(["chat", "--user", "tina"])
-        .env("DATABASE_URL", &url)
-        .env_remove("DEMO_MODE")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = "/buy\n3 1\n6 hours\n#4\n/buy phones\n3 1\n5\nAdd to cart\n/checkout\nContinue\n";
     let address = "Enter address\nDana\n1 Main St\nAustin\nTX\n78701\n";
     let rest = "Shipping rate\n1\nContinue\nPayment method\n3\nYes\n4 5001\nI agree to the terms\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{input}{address}{rest}").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = text_chat(
+        &url,
+        &["--user", "tina"],
+        &format!("{input}{address}{rest}"),
+    );
     assert!(text.contains("Added 6 × Hourly Support"), "{text}");
     assert!(text.contains("Added 5 × P310 Desk Phone"), "{text}");
     let summary = text
@@ -222,26 +210,10 @@ fn text_mode_reads_quantities_and_po_numbers_as_what_they_are() {
 /// an exact name is chosen without a list (and still meets the look-alike check).
 #[test]
 fn text_mode_lists_deployment_matches_at_once() {
-    use std::io::Write;
     let (_dir, url) = fresh_db();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
-        .args(["chat", "--user", "lena"])
-        .env("DATABASE_URL", &url)
-        .env_remove("DEMO_MODE")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let input =
         "buy 1 endpoint manager\nyes\n/checkout\nradiology\n/cancel\n/checkout\nRadiology Lab B\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = text_chat(&url, &["--user", "lena"], input);
     let listed = text
         .find("Choose a deployment ▾")
         .unwrap_or_else(|| panic!("{text}"));
@@ -259,11 +231,28 @@ fn text_mode_lists_deployment_matches_at_once() {
 /// `chat --locale de` answers in German, text mode's own words included.
 #[test]
 fn the_locale_flag_chooses_german() {
-    use std::io::Write;
     let (_dir, url) = fresh_db();
+    let text = text_chat(
+        &url,
+        &["--user", "jonas", "--locale", "de"],
+        "/help\n/buy support credits\n",
+    );
+    assert!(text.contains("[Hinweis] Befehle:"), "{text}");
+    assert!(
+        text.contains("── Shop · "),
+        "the store, titled in German: {text}"
+    );
+    assert!(!text.contains("Open the store"), "{text}");
+}
+
+/// Runs `checkout-bot chat ARGS` in text mode on `url` with `input` piped in, and
+/// returns what it printed.
+fn text_chat(url: &str, args: &[&str], input: &str) -> String {
+    use std::io::Write;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
-        .args(["chat", "--user", "jonas", "--locale", "de"])
-        .env("DATABASE_URL", &url)
+        .arg("chat")
+        .args(args)
+        .env("DATABASE_URL", url)
         .env_remove("DEMO_MODE")
         .env_remove("DEFAULT_LOCALE")
         .stdin(std::process::Stdio::piped())
@@ -274,14 +263,8 @@ fn the_locale_flag_chooses_german() {
         .stdin
         .take()
         .unwrap()
-        .write_all(b"/help\n/buy support credits\n")
+        .write_all(input.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("[Hinweis] Befehle:"), "{text}");
-    assert!(
-        text.contains("── Shop · "),
-        "the store, titled in German: {text}"
-    );
-    assert!(!text.contains("Open the store"), "{text}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -1308,7 +1308,7 @@ fn help_lists_every_command() {
     }
     h.line("/approvals");
     assert!(
-        h.notice().1.contains("Discord or Slack"),
+        h.notice().1.contains("where your organization posts them"),
         "{:?}",
         h.last.notice
     );

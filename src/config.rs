@@ -17,6 +17,9 @@ pub struct Config {
     pub default_locale: String,
     /// `STORE_NAME` (default "checkout-bot store"): who is paid, as the card page says.
     pub store_name: String,
+    /// `METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer {token}`.
+    /// A secret: never logged.
+    pub metrics_token: Option<BearerToken>,
     /// `TERMS_URL`: the terms and conditions the buyer agrees to.
     pub terms_url: String,
     /// `SUPPORT_URL`: the support site `/ticket` points to.
@@ -42,6 +45,28 @@ pub struct Config {
     pub public_url: String,
 }
 
+/// A shared secret a caller presents as `Authorization: Bearer …`. `Debug` hides it,
+/// and it is compared in constant time.
+#[derive(Clone, PartialEq)]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    /// Whether an `Authorization` header value carries this token.
+    pub fn admits(&self, authorization: Option<&str>) -> bool {
+        use subtle::ConstantTimeEq;
+        let given = authorization
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        bool::from(given.as_bytes().ct_eq(self.0.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(set)")
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("{name}: {message}")]
 pub struct ConfigError {
@@ -57,6 +82,7 @@ impl Default for Config {
             session_ttl: Duration::from_secs(24 * 3600),
             default_locale: "en".into(),
             store_name: "checkout-bot store".into(),
+            metrics_token: None,
             terms_url: "https://store.example.com/terms".into(),
             support_url: "http://support.schmoozecom.com".into(),
             howto_url: "https://support.example.com/how-to-open-a-support-ticket".into(),
@@ -132,6 +158,15 @@ impl Config {
         }
         if let Some(v) = get("DEFAULT_LOCALE") {
             c.default_locale = v;
+        }
+        if let Some(v) = get("METRICS_TOKEN") {
+            if v.trim().len() < 16 {
+                return Err(ConfigError {
+                    name: "METRICS_TOKEN",
+                    message: "use at least 16 characters".into(),
+                });
+            }
+            c.metrics_token = Some(BearerToken(v.trim().to_string()));
         }
         if let Some(v) = get("STORE_NAME") {
             let v = crate::domain::text::scrub(v.trim());

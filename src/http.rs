@@ -27,6 +27,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>, channels: Vec<Router>) -> Router {
     let core = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(state.clone())
         .merge(crate::card_page::router(state.bot.clone()));
@@ -43,7 +44,33 @@ async fn healthz(State(s): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics(State(s): State<Arc<AppState>>) -> Response {
+/// Ready for traffic: the database answers and its schema is this binary's.
+async fn readyz(State(s): State<Arc<AppState>>) -> Response {
+    match s.bot.store().schema_current().await {
+        Ok(true) => (StatusCode::OK, "ready").into_response(),
+        Ok(false) => (StatusCode::SERVICE_UNAVAILABLE, "schema not current").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// With METRICS_TOKEN set, only `Authorization: Bearer {token}` may read the metrics.
+async fn metrics(State(s): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = &s.bot.config().metrics_token {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if !token.admits(given) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "metrics need the bearer token",
+            )
+                .into_response();
+        }
+    }
     match s.metrics.render(s.bot.store()).await {
         Ok(text) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
         Err(e) => {

@@ -487,3 +487,37 @@ async fn a_german_discord_user_is_answered_in_german() {
     assert!(shown.contains(",00 USD"), "German money: {shown}");
     assert!(!shown.contains("View cart"), "{shown}");
 }
+
+/// `/readyz` answers 200 once the database answers with this binary's schema; with
+/// METRICS_TOKEN set, `/metrics` needs the bearer token and says so otherwise.
+#[tokio::test]
+async fn readiness_and_a_metrics_token() {
+    let s = Server::start_configured(
+        |config, _| {
+            let token = checkout_bot::config::Config::from_lookup(|name| {
+                (name == "METRICS_TOKEN").then(|| "metrics-secret-0123456789".to_string())
+            })
+            .unwrap()
+            .metrics_token;
+            config.metrics_token = token;
+        },
+        |_| {},
+    )
+    .await;
+    let (status, body) = s.get("/readyz").await;
+    assert_eq!((status, body.as_str()), (200, "ready"));
+    let (status, _) = s.get("/metrics").await;
+    assert_eq!(status, 401, "no token, no metrics");
+    let with = |token: &str| {
+        s.client
+            .get(format!("{}/metrics", s.url))
+            .header("authorization", format!("Bearer {token}"))
+            .send()
+    };
+    assert_eq!(with("wrong-token-0123456789").await.unwrap().status(), 401);
+    let ok = with("metrics-secret-0123456789").await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("checkout_bot_"));
+    let shown = format!("{:?}", s.bot.config());
+    assert!(!shown.contains("metrics-secret"), "Debug hides the token");
+}

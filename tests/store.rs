@@ -702,3 +702,7 @@ on_both!(
         assert!(store.audit_for("CB-8").await.unwrap().is_empty());
     }
 );
+
+on_both!(a_migrated_schema_is_current, |store: Store| async move {
+    assert!(store.schema_current().await.unwrap());
+});

@@ -207,6 +207,21 @@ impl Store {
     }
 
     /// Whether the database answers: for health checks.
+    /// Whether every migration this binary carries has been applied: a process started
+    /// from an older binary, or a database not yet upgraded, is not ready.
+    pub async fn schema_current(&self) -> Result<bool> {
+        let newest = sqlx::migrate!("./migrations")
+            .iter()
+            .map(|m| m.version)
+            .max()
+            .unwrap_or_default();
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.read)
+                .await?;
+        Ok(applied.unwrap_or_default() >= newest)
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())

@@ -331,35 +331,32 @@ impl Bot {
         Err(BotError::Contended)
     }
 
-    /// What `who`'s open checkout `key` costs, for the card page: computed by the same
-    /// function as the summary and the charge (`checkout::bill`'s `domain::bill`).
+    /// What `who`'s open checkout `key` costs, for the card page: its session, priced
+    /// with the catalog by the same `domain::bill` as the summary and the charge.
     pub async fn open_bill(
         &self,
         who: &Identity,
         key: &str,
     ) -> Result<Option<(Session, Arc<Catalog>)>, BotError> {
-        let Some(stored) = self.store.load_session(who).await? else {
-            return Ok(None);
-        };
-        if stored
-            .session
-            .checkout
-            .as_ref()
-            .is_none_or(|c| c.link_key() != key)
-        {
-            return Ok(None);
+        match self.open_checkout(who, key).await? {
+            Some(session) => Ok(Some((session, self.catalog().await?))),
+            None => Ok(None),
         }
-        Ok(Some((stored.session, self.catalog().await?)))
     }
 
     /// Whether `key` is still `who`'s open checkout: a card link dies with its checkout.
     pub async fn checkout_open(&self, who: &Identity, key: &str) -> Result<bool, BotError> {
+        Ok(self.open_checkout(who, key).await?.is_some())
+    }
+
+    /// `who`'s session, if its checkout is the one card links for `key` belong to.
+    async fn open_checkout(&self, who: &Identity, key: &str) -> Result<Option<Session>, BotError> {
         Ok(self
             .store
             .load_session(who)
             .await?
-            .and_then(|s| s.session.checkout)
-            .is_some_and(|c| c.link_key() == key))
+            .map(|s| s.session)
+            .filter(|s| s.checkout.as_ref().is_some_and(|c| c.link_key() == key)))
     }
 
     /// True the first time a platform's delivery `id` arrives, in any process; a failure

@@ -158,7 +158,7 @@ pub(super) async fn prefilled(
             org = Some(o);
             c.orgs_reviewed = true;
         }
-        let ships = bill::bill(&s.cart, t.catalog, None, None).ships;
+        let ships = bill(s, t).ships;
         if let Some(delivery) = d.delivery.as_ref().filter(|_| ships) {
             c.country = delivery.address.country.clone();
             c.address = Some(delivery.address.clone());

@@ -83,13 +83,22 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
 
 /// "Continue with Visa •••• 4242": the pre-selected method, chosen as if from the list.
 pub async fn use_suggested(s: &mut Session, t: &Turn<'_>) -> Flow {
-    let suggested = checkout_mut(s, t)?.suggested.clone();
-    let value = match suggested {
-        Some(Payment::Card { card_id, .. }) => format!("card:{card_id}"),
-        Some(Payment::Wire) => "wire".to_string(),
-        _ => return Err(not_here(t).into()),
-    };
+    let value = checkout_mut(s, t)?
+        .suggested
+        .as_ref()
+        .map(value_of)
+        .ok_or_else(|| not_here(t))?;
     choose(s, t, &Input::Values(vec![value])).await
+}
+
+/// The payment step's option value for a method: the one mapping both ways use.
+fn value_of(p: &Payment) -> String {
+    match p {
+        Payment::Card { card_id, .. } => format!("card:{card_id}"),
+        Payment::Wire => "wire".into(),
+        Payment::Check => "check".into(),
+        Payment::Quote => "quote".into(),
+    }
 }
 
 /// The card page added a card for this checkout: it becomes the payment method.
@@ -128,7 +137,6 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         .filter(|c| c.payment.is_none())
         .and_then(|c| c.suggested.as_ref());
     let chosen = c.and_then(|c| c.payment.as_ref()).or(suggested);
-    let last_used = |p: &Payment| (suggested == Some(p)).then(|| t.lang.t("payment.last_used"));
     let (year, month) = year_month(t.now);
     let mut options: Vec<Choice> = t
         .backend
@@ -137,35 +145,24 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         .into_iter()
         .filter(|c| c.valid_in(year, month))
         .map(|c| {
-            let selected =
-                matches!(chosen, Some(Payment::Card { card_id, .. }) if *card_id == c.id);
-            let shown =
-                matches!(suggested, Some(Payment::Card { card_id, .. }) if *card_id == c.id);
-            let note = if shown {
-                t.lang.t("payment.last_used")
-            } else {
-                t.lang.t("payment.saved_card")
-            };
             Choice::new(format!("card:{}", c.id), c.label())
-                .describe(note)
-                .selected(selected)
+                .describe(t.lang.t("payment.saved_card"))
         })
         .collect();
     options.push(Choice::new("new", t.lang.t("payment.new_card")));
-    let mut wire =
-        Choice::new("wire", t.lang.t("payment.wire")).selected(chosen == Some(&Payment::Wire));
-    if let Some(note) = last_used(&Payment::Wire) {
-        wire = wire.describe(note);
+    options.push(Choice::new("wire", t.lang.t("payment.wire")));
+    options.push(Choice::new("check", t.lang.t("payment.check")));
+    options.push(
+        Choice::new("quote", t.lang.t("payment.quote")).describe(t.lang.t("payment.quote_note")),
+    );
+    let chosen = chosen.map(value_of);
+    let suggested_value = suggested.map(value_of);
+    for o in &mut options {
+        o.selected = chosen.as_deref() == Some(o.value.as_str());
+        if suggested_value.as_deref() == Some(o.value.as_str()) {
+            o.description = Some(t.lang.t("payment.last_used"));
+        }
     }
-    options.push(wire);
-    options.push(
-        Choice::new("check", t.lang.t("payment.check")).selected(chosen == Some(&Payment::Check)),
-    );
-    options.push(
-        Choice::new("quote", t.lang.t("payment.quote"))
-            .describe(t.lang.t("payment.quote_note"))
-            .selected(chosen == Some(&Payment::Quote)),
-    );
     v.select(
         Verb::PayWith.at(rev),
         t.lang.t("payment.method"),

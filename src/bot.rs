@@ -29,8 +29,8 @@ use crate::store::{Store, StoreError, StoredSession, now_ms};
 const CATALOG_CHECK_MS: i64 = 5_000;
 /// How often a serving process looks for approval reminders and expiries.
 pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
-/// How long a delivery's id is remembered; platforms stop retrying within minutes.
-const DELIVERIES_KEPT_MS: i64 = 24 * 3_600_000;
+/// How often the clean-up (`Store::collect_garbage`) runs, in one process of all.
+const CLEAN_UP_EVERY_MS: i64 = 24 * 3_600_000;
 /// Attempts before a user whose events keep colliding is asked to try again.
 const MAX_ATTEMPTS: usize = 8;
 
@@ -176,19 +176,19 @@ impl Bot {
         &self.approvals
     }
 
-    /// Runs the approvals' reminders and expiry every `every`, and forgets old
-    /// deliveries, for as long as the process lives. Every process may run one: each step is claimed by one of them.
+    /// Runs the approvals' reminders and expiry every `every`, and once a day the
+    /// clean-up of old sessions, card links and delivery ids, for as long as the process
+    /// lives. Every process may run one: each step is claimed by one of them.
     pub fn spawn_sweeper(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
         let approvals = self.approvals.clone();
         let store = self.store.clone();
+        let retention = self.config.retention();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                if let Err(e) = store.forget_deliveries(now_ms() - DELIVERIES_KEPT_MS).await {
-                    tracing::warn!(error = %e, "could not forget old deliveries");
-                }
+                clean_up_daily(&store, retention).await;
                 match approvals.sweep(now_ms()).await {
                     Ok(s) if s != Default::default() => tracing::info!(
                         announced = s.announced,
@@ -606,6 +606,24 @@ impl Bot {
         let catalog = Arc::new(catalog);
         *self.catalog.write().await = Some((version, catalog.clone()));
         Ok(catalog)
+    }
+}
+
+/// The daily clean-up, by whichever process claims it first once a day has passed.
+async fn clean_up_daily(store: &Store, retention: crate::store::retention::Retention) {
+    let now = now_ms();
+    match store.claim_chore("clean-up", now, CLEAN_UP_EVERY_MS).await {
+        Ok(true) => match store.collect_garbage(now, retention).await {
+            Ok(c) => tracing::info!(
+                sessions = c.sessions,
+                card_links = c.card_links,
+                deliveries = c.deliveries,
+                "daily clean-up"
+            ),
+            Err(e) => tracing::warn!(error = %e, "daily clean-up failed"),
+        },
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "could not claim the daily clean-up"),
     }
 }
 

@@ -38,6 +38,9 @@ pub struct Config {
     /// `APPROVAL_EXPIRE_DAYS` (default 7): a request pending this long expires, and
     /// its order with it.
     pub approval_expire_days: u32,
+    /// `SESSION_RETAIN_DAYS` (default 90): a session (cart, kept answers) idle this long
+    /// is deleted by the daily clean-up and `checkout-bot gc`.
+    pub session_retain_days: u32,
     /// `HTTP_ADDR` (default 127.0.0.1:8080): where `serve` listens.
     pub http_addr: String,
     /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
@@ -95,6 +98,7 @@ impl Default for Config {
             quote_valid_days: 30,
             approval_remind_hours: 24,
             approval_expire_days: 7,
+            session_retain_days: 90,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
         }
@@ -102,6 +106,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// How long the store keeps what it may forget.
+    pub fn retention(&self) -> crate::store::retention::Retention {
+        crate::store::retention::Retention {
+            sessions_ms: i64::from(self.session_retain_days) * DAY_MS,
+            // Platforms stop retrying a delivery within minutes; a day is ample.
+            deliveries_ms: DAY_MS,
+        }
+    }
+
     /// The approval timings, the payment texts an approved order's requester gets, and
     /// the locale of texts that several people read.
     pub fn approval_settings(&self) -> crate::services::approvals::Settings {
@@ -219,6 +232,7 @@ impl Config {
         for (name, slot) in [
             ("APPROVAL_REMIND_HOURS", &mut c.approval_remind_hours),
             ("APPROVAL_EXPIRE_DAYS", &mut c.approval_expire_days),
+            ("SESSION_RETAIN_DAYS", &mut c.session_retain_days),
         ] {
             if let Some(v) = get(name) {
                 *slot = v
@@ -243,6 +257,8 @@ impl Config {
         Ok(c)
     }
 }
+
+const DAY_MS: i64 = 24 * 3_600_000;
 
 pub(crate) fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
@@ -292,6 +308,12 @@ mod tests {
         assert_eq!(
             with(&[("SESSION_TTL", "0s")]).unwrap_err().name,
             "SESSION_TTL"
+        );
+        let c = with(&[("SESSION_RETAIN_DAYS", "30")]).unwrap();
+        assert_eq!(c.retention().sessions_ms, 30 * DAY_MS);
+        assert_eq!(
+            with(&[("SESSION_RETAIN_DAYS", "0")]).unwrap_err().name,
+            "SESSION_RETAIN_DAYS"
         );
     }
 }

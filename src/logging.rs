@@ -68,19 +68,44 @@ impl<W: Write> Write for RedactingWriter<W> {
     }
 }
 
-/// Installs the global subscriber: `RUST_LOG` (else `default`), to `writer`, redacted.
-/// Returns false if one was installed already.
-pub fn init<W>(default: &str, writer: W) -> bool
+/// How each log line is written: `LOG_FORMAT`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl LogFormat {
+    /// `LOG_FORMAT`'s value: unset or empty, `text` or `json`.
+    pub fn parse(value: Option<&str>) -> Result<LogFormat, String> {
+        match value.map(str::trim).unwrap_or_default() {
+            "" | "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("LOG_FORMAT: '{other}' is not text or json")),
+        }
+    }
+}
+
+/// Installs the global subscriber: `RUST_LOG` (else `default`), to `writer`, redacted,
+/// as `format` says. Returns false if one was installed already.
+pub fn init<W>(default: &str, format: LogFormat, writer: W) -> bool
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
+    // PostgreSQL's notices ("relation already exists, skipping") are not news.
+    let default = format!("{default},sqlx::postgres::notice=warn");
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(Redacting(writer))
-        .try_init()
-        .is_ok()
+        .with_writer(Redacting(writer));
+    match format {
+        LogFormat::Text => builder.try_init().is_ok(),
+        LogFormat::Json => builder.json().try_init().is_ok(),
+    }
 }
 
 #[cfg(test)]

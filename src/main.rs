@@ -11,6 +11,7 @@ use checkout_bot::config::Config;
 use checkout_bot::domain::account::{Identity, Organization, Role};
 use checkout_bot::http::AppState;
 use checkout_bot::import;
+use checkout_bot::logging::LogFormat;
 use checkout_bot::metrics::Metrics;
 use checkout_bot::services::approvals::Approvals;
 use checkout_bot::services::outbound::Outbound;
@@ -69,6 +70,28 @@ enum Command {
     Orders(OrdersCommand),
     /// An order's audit trail: every state change, who made it and when.
     Audit { order: String },
+    /// Move the data to another database, or back it up.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Delete what no one needs any more: sessions idle for SESSION_RETAIN_DAYS, expired
+    /// card links, old delivery ids. Orders, quotes and the audit trail are kept.
+    Gc,
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy every table to another, empty database (SQLite to PostgreSQL or back),
+    /// then check row counts and order totals on both sides.
+    Copy {
+        /// The database to copy (default: DATABASE_URL).
+        #[arg(long)]
+        from: Option<String>,
+        /// The database to fill; it is migrated first and must hold no data.
+        #[arg(long)]
+        to: String,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while it stays in use.
+    Backup { file: std::path::PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -177,8 +200,10 @@ fn default_workspace(platform: &str) -> String {
     }
 }
 
-fn init_logging(default: &str) {
-    checkout_bot::logging::init(default, std::io::stderr);
+fn init_logging(default: &str) -> Result<(), String> {
+    let format = LogFormat::parse(std::env::var("LOG_FORMAT").ok().as_deref())?;
+    checkout_bot::logging::init(default, format, std::io::stderr);
+    Ok(())
 }
 
 #[tokio::main]
@@ -186,11 +211,11 @@ async fn main() -> ExitCode {
     // A missing .env is normal; variables may come from the environment alone.
     let _ = dotenvy::dotenv();
     let cli = Cli::parse();
-    init_logging(if matches!(cli.command, Command::Chat { .. }) {
-        "warn"
-    } else {
-        "info"
-    });
+    let quiet = matches!(cli.command, Command::Chat { .. });
+    if let Err(e) = init_logging(if quiet { "warn" } else { "info" }) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -298,6 +323,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             orders(&store, cmd).await?;
             store.close().await;
         }
+        Command::Db(cmd) => db(&config, cmd).await?,
+        Command::Gc => {
+            let store = Store::connect(&config.database_url).await?;
+            let c = store
+                .collect_garbage(checkout_bot::store::now_ms(), config.retention())
+                .await?;
+            println!(
+                "deleted {} idle sessions, {} expired card links, {} old delivery ids",
+                c.sessions, c.card_links, c.deliveries
+            );
+            store.close().await;
+        }
         Command::Members(cmd) => {
             let store = Store::connect(&config.database_url).await?;
             members(&store, cmd).await?;
@@ -321,6 +358,48 @@ async fn serve(config: Config, platforms: &Platforms) -> anyhow::Result<()> {
     sweeper.abort();
     bot.store().close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn db(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
+    match cmd {
+        DbCommand::Copy { from, to } => {
+            let from = from.unwrap_or_else(|| config.database_url.clone());
+            if checkout_bot::store::normalize_url(&from) == checkout_bot::store::normalize_url(&to)
+            {
+                bail!("--from and --to name the same database");
+            }
+            let source = Store::connect(&from).await.context("opening --from")?;
+            let target = Store::connect(&to).await.context("opening --to")?;
+            let report = source.copy_to(&target).await;
+            source.close().await;
+            target.close().await;
+            let report = report?;
+            println!("{:<20} {:>10} {:>10}", "table", "source", "target");
+            for (table, in_source, in_target) in &report.tables {
+                println!("{table:<20} {in_source:>10} {in_target:>10}");
+            }
+            for (currency, (in_source, in_target)) in &report.totals {
+                let label = format!("order totals {currency}");
+                println!("{label:<20} {in_source:>10} {in_target:>10}");
+            }
+            if !report.matches() {
+                bail!("the target differs from the source (above); do not switch to it");
+            }
+            let rows: u64 = report.tables.iter().map(|(_, n, _)| n).sum();
+            println!(
+                "copied {rows} rows in {} tables; counts and totals match",
+                report.tables.len()
+            );
+        }
+        DbCommand::Backup { file } => {
+            let store = Store::connect(&config.database_url).await?;
+            let done = store.backup_to(&file).await;
+            store.close().await;
+            done?;
+            println!("backup written to {}", file.display());
+        }
+    }
     Ok(())
 }
 

@@ -552,7 +552,11 @@ async fn interaction_tokens_never_reach_the_log_even_at_trace() {
     let log = Captured::default();
     // SAFETY: set before any thread of this test process reads the environment.
     unsafe { std::env::set_var("RUST_LOG", "trace") };
-    assert!(checkout_bot::logging::init("trace", log.clone()));
+    assert!(checkout_bot::logging::init(
+        "trace",
+        checkout_bot::logging::LogFormat::Text,
+        log.clone()
+    ));
     let (http, mut answers) = followup_stand_in().await;
     let server = d::Server::start_with(|state| {
         state.deadline = Duration::ZERO;

@@ -706,3 +706,152 @@ on_both!(
 on_both!(a_migrated_schema_is_current, |store: Store| async move {
     assert!(store.schema_current().await.unwrap());
 });
+
+on_both!(
+    the_copy_knows_every_table_and_column,
+    |store: Store| async move {
+        use checkout_bot::store::copy::TABLES;
+        let known: std::collections::BTreeMap<String, Vec<_>> = TABLES
+            .iter()
+            .map(|t| {
+                let columns = t.columns.iter().map(|(c, k)| (c.to_string(), *k));
+                (t.name.to_string(), columns.collect())
+            })
+            .collect();
+        assert_eq!(
+            store.described_tables().await.unwrap(),
+            known,
+            "a migration changed the schema: teach store/copy.rs's TABLES"
+        );
+    }
+);
+
+/// A card link (expired unless `valid_ms` is positive) for `who`.
+async fn card_link(store: &Store, who: &Identity, account: &str, token: &str, valid_ms: i64) {
+    store
+        .create_card_link(&checkout_bot::store::card_links::NewCardLink {
+            token,
+            who,
+            account_id: account,
+            checkout_key: "ck",
+            csrf: "csrf",
+            valid_ms,
+            reply_handle: None,
+        })
+        .await
+        .unwrap();
+}
+
+on_both!(
+    a_copy_keeps_every_value_and_refuses_a_filled_target,
+    |target: Store| async move {
+        use checkout_bot::store::copy::TABLES;
+        let (source, _dir) = common::sqlite().await;
+        org(&source, "O1").await;
+        let a = source.create_account("Ann", Some("O1")).await.unwrap();
+        let who = Identity::new("console", "local", "ann");
+        source.link_identity(&who, &a).await.unwrap();
+        // NULLs in text and integer columns (no reply handle, never used).
+        card_link(&source, &who, &a, "t1", 60_000).await;
+        source
+            .save_session(&who, &a, 0, &session(1, Step::Store))
+            .await
+            .unwrap();
+        let report = source.copy_to(&target).await.unwrap();
+        assert!(report.matches(), "{report:?}");
+        assert_eq!(
+            report.tables.iter().find(|t| t.0 == "card_links"),
+            Some(&("card_links", 1, 1))
+        );
+        for t in TABLES {
+            assert_eq!(
+                source.rows(t).await.unwrap(),
+                target.rows(t).await.unwrap(),
+                "{}",
+                t.name
+            );
+        }
+        let link = target.card_link("t1").await.unwrap().unwrap();
+        assert_eq!(link.identity(), who);
+        let err = source.copy_to(&target).await.unwrap_err();
+        assert!(err.to_string().contains("not empty"), "{err}");
+        let (empty, _dir2) = common::sqlite().await;
+        let err = empty.copy_to(&target).await.unwrap_err();
+        assert!(err.to_string().contains("no data"), "{err}");
+    }
+);
+
+on_both!(
+    the_clean_up_deletes_idle_sessions_expired_links_and_old_deliveries_only,
+    |store: Store| async move {
+        use checkout_bot::store::retention::{Collected, Retention};
+        org(&store, "O1").await;
+        let a = store.create_account("Ann", Some("O1")).await.unwrap();
+        let now = checkout_bot::store::now_ms();
+        let day = 24 * 3_600_000;
+        let (old, fresh) = (
+            Identity::new("console", "local", "old"),
+            Identity::new("console", "local", "fresh"),
+        );
+        let mut idle = session(1, Step::Store);
+        idle.updated_at = now - 91 * day;
+        store.save_session(&old, &a, 0, &idle).await.unwrap();
+        let mut recent = session(1, Step::Store);
+        recent.updated_at = now - 89 * day;
+        store.save_session(&fresh, &a, 0, &recent).await.unwrap();
+        card_link(&store, &fresh, &a, "expired", -60_000).await;
+        card_link(&store, &fresh, &a, "live", 60_000).await;
+        store
+            .first_delivery("discord", "old", now - 2 * day)
+            .await
+            .unwrap();
+        store.first_delivery("discord", "new", now).await.unwrap();
+        let orders_before = store.recent_orders(100).await.unwrap().len();
+
+        let retention = Retention {
+            sessions_ms: 90 * day,
+            deliveries_ms: day,
+        };
+        let c = store.collect_garbage(now, retention).await.unwrap();
+        assert_eq!(
+            c,
+            Collected {
+                sessions: 1,
+                card_links: 1,
+                deliveries: 1
+            }
+        );
+        assert!(store.load_session(&old).await.unwrap().is_none());
+        assert!(store.load_session(&fresh).await.unwrap().is_some());
+        assert!(store.card_link("expired").await.unwrap().is_none());
+        assert!(store.card_link("live").await.unwrap().is_some());
+        assert!(!store.first_delivery("discord", "new", now).await.unwrap());
+        assert_eq!(store.recent_orders(100).await.unwrap().len(), orders_before);
+        assert_eq!(
+            store.collect_garbage(now, retention).await.unwrap(),
+            Collected::default(),
+            "nothing left to delete"
+        );
+    }
+);
+
+on_both!(
+    a_daily_chore_is_claimed_by_one_process_once_a_day,
+    |store: Store| async move {
+        let day = 24 * 3_600_000;
+        let now = checkout_bot::store::now_ms();
+        let claims =
+            futures_util::future::join_all((0..4).map(|_| store.claim_chore("clean-up", now, day)))
+                .await;
+        let won = claims.into_iter().filter(|c| *c.as_ref().unwrap()).count();
+        assert_eq!(won, 1, "one claimant of four");
+        assert!(
+            !store
+                .claim_chore("clean-up", now + day - 1, day)
+                .await
+                .unwrap()
+        );
+        assert!(store.claim_chore("clean-up", now + day, day).await.unwrap());
+        assert!(store.claim_chore("other", now, day).await.unwrap());
+    }
+);

@@ -8,12 +8,15 @@
 
 pub mod approvals;
 pub mod audit;
+mod backup;
 pub mod card_links;
 mod cards;
 mod catalog;
+pub mod copy;
 mod deliveries;
 mod directory;
 mod orders;
+pub mod retention;
 mod session_writer;
 mod sessions;
 mod startup_lock;

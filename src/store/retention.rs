@@ -1,0 +1,66 @@
+//! What the store forgets, and when: sessions idle for long, card links past their
+//! expiry, and delivery ids past their replay window. Orders, quotes and the audit trail
+//! are never deleted here or anywhere else.
+
+use super::{Result, Store};
+
+/// How long each kind of data is kept, in milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Retention {
+    /// A session (cart, answers) untouched for this long is deleted.
+    pub sessions_ms: i64,
+    /// A delivery id is remembered this long; platforms stop retrying within minutes.
+    pub deliveries_ms: i64,
+}
+
+/// What one clean-up deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Collected {
+    pub sessions: u64,
+    pub card_links: u64,
+    pub deliveries: u64,
+}
+
+impl Store {
+    /// Deletes what `retention` no longer keeps, as of `now`.
+    pub async fn collect_garbage(&self, now: i64, retention: Retention) -> Result<Collected> {
+        let sessions = sqlx::query("DELETE FROM sessions WHERE updated_at < $1")
+            .bind(now - retention.sessions_ms)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        let card_links = sqlx::query("DELETE FROM card_links WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        let deliveries = self
+            .forget_deliveries(now - retention.deliveries_ms)
+            .await?;
+        Ok(Collected {
+            sessions,
+            card_links,
+            deliveries,
+        })
+    }
+
+    /// True for the one process (of all sharing this database) that may run chore
+    /// `name` now: the last run was at least `every_ms` ago, and this process's
+    /// conditional update is the one that moved it.
+    pub async fn claim_chore(&self, name: &str, now: i64, every_ms: i64) -> Result<bool> {
+        sqlx::query(
+            "INSERT INTO chores (name, last_run_at) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .execute(&self.write)
+        .await?;
+        let claimed =
+            sqlx::query("UPDATE chores SET last_run_at = $2 WHERE name = $1 AND last_run_at <= $3")
+                .bind(name)
+                .bind(now)
+                .bind(now - every_ms)
+                .execute(&self.write)
+                .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+}

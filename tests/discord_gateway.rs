@@ -118,6 +118,9 @@ async fn session(mut socket: WebSocket, s: StandIn) {
                     .await;
             }
             Some(2) => {
+                let _ = s
+                    .posted
+                    .send(("identify".into(), frame["d"]["shard"].clone()));
                 seq += 1;
                 let ready = json!({"op": 0, "t": "READY", "s": seq, "d": {
                     "v": 10, "user": {"id": d::APP_ID, "username": "checkout-bot", "discriminator": "0", "global_name": null, "avatar": null, "bot": true},
@@ -135,6 +138,87 @@ async fn session(mut socket: WebSocket, s: StandIn) {
             _ => {}
         }
     }
+}
+
+/// Serves the stand-in's REST routes and gateway on `listener`.
+fn serve_stand_in(
+    listener: tokio::net::TcpListener,
+    base: String,
+    posted: mpsc::UnboundedSender<(String, Value)>,
+    events: Vec<Value>,
+) {
+    let stand_in = StandIn {
+        base,
+        posted,
+        events: Arc::new(events),
+    };
+    let app = Router::new()
+        .route("/api/v10/gateway", get(gateway_info))
+        .route("/api/v10/gateway/bot", get(gateway_info))
+        .route("/gateway", get(ws))
+        .route(
+            "/api/v10/interactions/{id}/{token}/callback",
+            post(callback),
+        )
+        .route(
+            "/api/v10/channels/{channel}/messages",
+            post(channel_message),
+        )
+        .route(
+            "/api/v10/channels/{channel}/messages/{id}",
+            axum::routing::delete(delete_message),
+        )
+        .route("/api/v10/users/@me/channels", post(open_dm))
+        .with_state(stand_in);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_connects_only_the_shards_of_its_range() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (posted, mut answers) = mpsc::unbounded_channel();
+    serve_stand_in(listener, base.clone(), posted, Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: common::sqlite_url(&dir),
+        ..Config::default()
+    };
+    let discord = DiscordConfig::from_lookup(|name| {
+        [
+            ("DISCORD_TOKEN", "standin-token"),
+            ("DISCORD_APPLICATION_ID", d::APP_ID),
+            ("DISCORD_API_BASE", base.as_str()),
+            ("DISCORD_SHARDS", "4"),
+            ("DISCORD_SHARD_RANGE", "2-3"),
+        ]
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_string())
+    })
+    .unwrap();
+    let bot = Arc::new(Bot::start(config).await.unwrap());
+    let client =
+        tokio::spawn(
+            async move { checkout_bot::channels::discord::gateway::run(bot, &discord).await },
+        );
+    let mut shards = Vec::new();
+    // Shards start a few seconds apart (Discord's identify rate limit).
+    while shards.len() < 2 {
+        match tokio::time::timeout(Duration::from_secs(20), answers.recv()).await {
+            Ok(Some((route, shard))) if route == "identify" => shards.push(shard),
+            Ok(Some(_)) => {}
+            _ => panic!("identified only {shards:?}"),
+        }
+    }
+    let late = tokio::time::timeout(Duration::from_secs(7), answers.recv()).await;
+    client.abort();
+    shards.sort_by_key(|s| s[0].as_u64());
+    assert_eq!(shards, vec![json!([2, 4]), json!([3, 4])]);
+    assert!(
+        !matches!(late, Ok(Some((ref r, _))) if r == "identify"),
+        "no shard outside the range: {late:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,30 +243,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
         json!({"op": 0, "t": "MESSAGE_CREATE", "d": message(d::CHANNEL_ID, "how do I open a support ticket?", &buyer)}),
         json!({"op": 0, "t": "MESSAGE_CREATE", "d": message(d::CHANNEL_ID, "here you go: 4242 4242 4242 4242 exp 12/30", &buyer)}),
     ];
-    let stand_in = StandIn {
-        base: base.clone(),
-        posted,
-        events: Arc::new(events),
-    };
-    let app = Router::new()
-        .route("/api/v10/gateway", get(gateway_info))
-        .route("/api/v10/gateway/bot", get(gateway_info))
-        .route("/gateway", get(ws))
-        .route(
-            "/api/v10/interactions/{id}/{token}/callback",
-            post(callback),
-        )
-        .route(
-            "/api/v10/channels/{channel}/messages",
-            post(channel_message),
-        )
-        .route(
-            "/api/v10/channels/{channel}/messages/{id}",
-            axum::routing::delete(delete_message),
-        )
-        .route("/api/v10/users/@me/channels", post(open_dm))
-        .with_state(stand_in);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    serve_stand_in(listener, base.clone(), posted, events);
 
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
@@ -194,6 +255,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
         application_id: Some(d::APP_ID.parse().unwrap()),
         api_base: Some(base),
         shards: Some(1),
+        shard_range: None,
         public_key: None,
     };
     let bot = Arc::new(Bot::start(config).await.unwrap());
@@ -205,6 +267,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     let mut seen = Vec::new();
     while seen.len() < 5 {
         match tokio::time::timeout(Duration::from_secs(20), answers.recv()).await {
+            Ok(Some((route, _))) if route == "identify" => {}
             Ok(Some(answer)) => seen.push(answer),
             _ => panic!("the stand-in got only {seen:?}"),
         }
@@ -481,6 +544,7 @@ async fn register_puts_the_slash_commands_in_a_guild() {
         application_id: Some(d::APP_ID.parse().unwrap()),
         api_base: Some(base),
         shards: None,
+        shard_range: None,
         public_key: None,
     };
     let n = checkout_bot::channels::discord::gateway::register(

@@ -15,6 +15,30 @@ pub struct DiscordConfig {
     pub api_base: Option<String>,
     /// `DISCORD_SHARDS`: a fixed shard count; automatic when unset.
     pub shards: Option<u32>,
+    /// `DISCORD_SHARD_RANGE` (`first-last`, with `DISCORD_SHARDS`): the shards this
+    /// process connects, so that several `discord` processes split them.
+    pub shard_range: Option<ShardRange>,
+}
+
+/// Shards `first` to `last`, both included, of a fixed total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+}
+
+impl ShardRange {
+    /// `first-last` (or one shard id), within `total` shards.
+    fn parse(text: &str, total: u32) -> Option<ShardRange> {
+        let (first, last) = match text.split_once('-') {
+            Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+            None => {
+                let one = text.trim().parse().ok()?;
+                (one, one)
+            }
+        };
+        (first <= last && last < total).then_some(ShardRange { first, last })
+    }
 }
 
 impl std::fmt::Debug for DiscordConfig {
@@ -25,6 +49,7 @@ impl std::fmt::Debug for DiscordConfig {
             .field("application_id", &self.application_id)
             .field("api_base", &self.api_base)
             .field("shards", &self.shards)
+            .field("shard_range", &self.shard_range)
             .finish()
     }
 }
@@ -78,6 +103,18 @@ impl DiscordConfig {
                     })?,
             );
         }
+        if let Some(v) = get("DISCORD_SHARD_RANGE") {
+            let Some(total) = c.shards else {
+                return Err(ConfigError {
+                    name: "DISCORD_SHARD_RANGE",
+                    message: "set DISCORD_SHARDS too: every process must agree on the total".into(),
+                });
+            };
+            c.shard_range = Some(ShardRange::parse(&v, total).ok_or_else(|| ConfigError {
+                name: "DISCORD_SHARD_RANGE",
+                message: format!("'{v}' is not a range such as 0-3 within 0-{}", total - 1),
+            })?);
+        }
         Ok(c)
     }
 }
@@ -122,5 +159,27 @@ mod tests {
         ] {
             assert_eq!(with(&[(name, bad)]).unwrap_err().name, name);
         }
+    }
+
+    #[test]
+    fn a_shard_range_lies_within_the_shard_count() {
+        let range = |r: &str| with(&[("DISCORD_SHARDS", "8"), ("DISCORD_SHARD_RANGE", r)]);
+        assert_eq!(
+            range("0-3").unwrap().shard_range,
+            Some(ShardRange { first: 0, last: 3 })
+        );
+        assert_eq!(
+            range("7").unwrap().shard_range,
+            Some(ShardRange { first: 7, last: 7 })
+        );
+        for bad in ["4-8", "3-1", "a-b", "-1", "0-"] {
+            assert_eq!(range(bad).unwrap_err().name, "DISCORD_SHARD_RANGE", "{bad}");
+        }
+        let alone = with(&[("DISCORD_SHARD_RANGE", "0-3")]).unwrap_err();
+        assert!(
+            alone.message.contains("DISCORD_SHARDS"),
+            "{}",
+            alone.message
+        );
     }
 }

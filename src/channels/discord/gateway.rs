@@ -157,9 +157,11 @@ pub async fn run(bot: Arc<Bot>, config: &DiscordConfig) -> anyhow::Result<()> {
         .event_handler(Handler { bot })
         .await
         .context("starting the Discord client")?;
-    match config.shards {
-        Some(n) => client.start_shards(n).await,
-        None => client.start_autosharded().await,
+    match (config.shards, config.shard_range) {
+        // serenity counts a range's end as included: `2..3` starts shards 2 and 3.
+        (Some(total), Some(r)) => client.start_shard_range(r.first..r.last, total).await,
+        (Some(n), None) => client.start_shards(n).await,
+        (None, _) => client.start_autosharded().await,
     }
     .context("the Discord gateway stopped")
 }

@@ -200,8 +200,14 @@ impl Store {
         StartupLock::acquire(self.database, &self.url).await
     }
 
+    /// Applies the migrations this binary carries that the database lacks. Migrations
+    /// that the database has and this binary does not (a newer binary ran here) are
+    /// allowed: they only add, so an older binary still starts during a rolling upgrade
+    /// or after a rollback (docs/deploy.md).
     pub async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations").run(&self.write).await?;
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.write).await?;
         Ok(())
     }
 

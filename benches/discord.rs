@@ -14,50 +14,18 @@ use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ed25519_dalek::{Signer, SigningKey};
-use serde_json::{Value, json};
+use ed25519_dalek::SigningKey;
 use serenity::interactions_endpoint::Verifier;
 
 #[path = "common/load.rs"]
 mod load;
 
+#[path = "common/discord.rs"]
+mod payloads;
+
+use payloads::{buy, ping, sign};
+
 use load::{CONCURRENCY, Signed};
-
-fn sign(key: &SigningKey, body: Value) -> Signed {
-    let body = body.to_string();
-    let timestamp = (checkout_bot::store::now_ms() / 1000).to_string();
-    let signature = hex::encode(key.sign(format!("{timestamp}{body}").as_bytes()).to_bytes());
-    Signed {
-        body,
-        signature,
-        timestamp,
-        names: (
-            "x-signature-ed25519",
-            "x-signature-timestamp",
-            "application/json",
-        ),
-    }
-}
-
-fn ping() -> Value {
-    json!({"id": "1100000000000000009", "application_id": "1000000000000000001", "type": 1, "token": "t",
-        "version": 1, "entitlements": [], "attachment_size_limit": 10485760, "locale": "en-US"})
-}
-
-/// `/buy category:…` from user `n`: loads the session, moves the store, saves, renders.
-fn buy(n: usize, category: &str) -> Value {
-    let user = json!({"id": format!("9{:018}", n), "username": "u", "discriminator": "0", "global_name": null, "avatar": null});
-    json!({
-        "id": "1100000000000000001", "application_id": "1000000000000000001", "type": 2,
-        "data": {"id": "1200000000000000001", "name": "buy", "type": 1,
-                 "options": [{"name": "category", "type": 3, "value": category}]},
-        "guild_id": "1300000000000000001", "channel_id": "1400000000000000001",
-        "member": {"user": user, "roles": [], "joined_at": "2024-01-01T00:00:00.000000+00:00",
-                   "deaf": false, "mute": false, "flags": 0, "permissions": "0"},
-        "token": "t", "version": 1, "locale": "en-US", "entitlements": [],
-        "authorizing_integration_owners": {}, "attachment_size_limit": 10485760
-    })
-}
 
 fn start_server(key: &SigningKey, dir: &tempfile::TempDir) -> String {
     let url = format!("sqlite:{}", dir.path().join("bench.db").display());
@@ -146,7 +114,7 @@ fn bench(c: &mut Criterion) {
         "discord_endpoint",
         "signed_ping",
         pings,
-        url.clone(),
+        vec![url.clone()],
         floor,
     );
     load::run(
@@ -154,7 +122,7 @@ fn bench(c: &mut Criterion) {
         "discord_endpoint",
         "signed_checkout_step",
         steps,
-        url,
+        vec![url],
         floor,
     );
 }

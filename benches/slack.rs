@@ -161,7 +161,7 @@ fn bench(c: &mut Criterion) {
         "slack_endpoint",
         "signed_checkout_step",
         steps,
-        url,
+        vec![url],
         floor,
     );
 }

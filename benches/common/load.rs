@@ -1,4 +1,4 @@
-//! The load both endpoint benches put on `serve`: 64 concurrent keep-alive connections
+//! The load the endpoint benches put on `serve`: 64 concurrent keep-alive connections
 //! (2 client threads), each posting its own signed requests in turn. Criterion times it;
 //! the rate and latency percentiles are printed with the rate's ratio to the floor
 //! measured in the same run.
@@ -47,9 +47,9 @@ pub fn run(
     group_name: &str,
     name: &str,
     requests: Arc<Vec<Vec<Signed>>>,
-    url: String,
+    urls: Vec<String>,
     floor: f64,
-) {
+) -> f64 {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -67,9 +67,9 @@ pub fn run(
     group.measurement_time(Duration::from_secs(8));
     group.bench_function(name, |b| {
         b.to_async(&rt).iter_custom(|iters| {
-            let (client, url, requests, latencies, totals) = (
+            let (client, urls, requests, latencies, totals) = (
                 client.clone(),
-                url.clone(),
+                urls.clone(),
                 requests.clone(),
                 latencies.clone(),
                 totals.clone(),
@@ -79,7 +79,9 @@ pub fn run(
                 let start = Instant::now();
                 let mut tasks = Vec::new();
                 for t in 0..CONCURRENCY {
-                    let (client, url, requests) = (client.clone(), url.clone(), requests.clone());
+                    // Connections are spread over the servers in turn, as a load balancer would.
+                    let url = urls[t % urls.len()].clone();
+                    let (client, requests) = (client.clone(), requests.clone());
                     tasks.push(tokio::spawn(async move {
                         let mine = &requests[t % requests.len()];
                         let mut out = Vec::with_capacity(per_task as usize);
@@ -113,4 +115,5 @@ pub fn run(
         percentile(&l, 0.5),
         percentile(&l, 0.99)
     );
+    rate
 }

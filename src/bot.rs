@@ -21,7 +21,7 @@ pub use crate::failure::Failure;
 use crate::prompts::Prompts;
 use crate::services::approvals::Approvals;
 use crate::services::outbound::Outbound;
-use crate::services::payments::{Payments, SandboxPayments};
+use crate::services::payments::Payments;
 use crate::services::shop::Shop;
 use crate::store::{Store, StoreError, StoredSession, now_ms};
 
@@ -100,7 +100,7 @@ pub struct Bot {
 impl Bot {
     /// A bot with the sandbox processor that reaches no platform on its own.
     pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
-        Bot::with_payments(store, config, Arc::new(SandboxPayments::default()))
+        Bot::with_payments(store, config, crate::services::payments::gateway())
     }
 
     /// A bot that charges cards through `payments`.
@@ -158,7 +158,7 @@ impl Bot {
         Bot::with_parts(
             store,
             config,
-            Arc::new(SandboxPayments::default()),
+            crate::services::payments::gateway(),
             outbound,
         )
     }

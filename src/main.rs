@@ -105,6 +105,13 @@ enum OrdersCommand {
     Show { order: String },
     /// Record the payment of an order awaiting one (wire transfer, check, invoice).
     MarkPaid { order: String },
+    /// Give back a card payment through the payment gateway: everything left, or --amount.
+    Refund {
+        order: String,
+        /// How much to give back, such as 49.50 (default: all that is left).
+        #[arg(long)]
+        amount: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -635,6 +642,23 @@ async fn orders(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
             Some(o) => println!("{} is paid ({})", o.number, o.details.total.plain()),
             None => bail!("{order} is not an order awaiting payment"),
         },
+        OrdersCommand::Refund { order, amount } => {
+            let amount = match amount {
+                Some(text) => Some(text.trim().parse::<rust_decimal::Decimal>().map_err(|_| {
+                    anyhow::anyhow!("--amount: '{text}' is not an amount such as 49.50")
+                })?),
+                None => None,
+            };
+            let payments = checkout_bot::services::payments::gateway();
+            let refunds = checkout_bot::services::refunds::Refunds::new(store.clone(), payments);
+            let done = refunds.refund(&order, amount, "operator").await?;
+            println!(
+                "refunded {} of {order} ({}); {} left to refund",
+                done.amount.plain(),
+                done.gateway_ref,
+                done.left.plain()
+            );
+        }
     }
     Ok(())
 }

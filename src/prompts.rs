@@ -271,6 +271,7 @@ impl<'a> Lang<'a> {
             OrderStatus::AwaitingApproval => "status.awaiting_approval",
             OrderStatus::Rejected => "status.rejected",
             OrderStatus::Expired => "status.expired",
+            OrderStatus::Refunded => "status.refunded",
         })
     }
 

@@ -274,6 +274,71 @@ fn orders_are_listed_shown_and_marked_paid() {
 }
 
 #[test]
+fn a_card_payment_is_refunded_in_part_then_in_full_and_never_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let mut c = common::chat::Chat::start(&url, "demo", &[]);
+    c.send("/buy support credits");
+    c.choose("Details", "Support Credits");
+    c.click("Add to cart");
+    c.send("/checkout");
+    c.click("Continue");
+    c.choose("Payment method", "Visa •••• 4242 (exp 12/30)");
+    c.click("No");
+    c.click("I agree to the terms");
+    c.click("Process order");
+    assert_eq!(c.field("Status"), "paid", "{}", c.last);
+    let number = c.field("Number");
+
+    let part = run(&url, &["orders", "refund", &number, "--amount", "120.50"]);
+    assert!(part.status.success(), "{}", text(&part));
+    assert!(
+        text(&part).contains(&format!("refunded USD 120.50 of {number}"))
+            && text(&part).contains("USD 379.50 left to refund"),
+        "{}",
+        text(&part)
+    );
+    let too_much = run(&url, &["orders", "refund", &number, "--amount", "400"]);
+    assert!(!too_much.status.success());
+    assert!(
+        text(&too_much).contains("up to USD 379.50"),
+        "{}",
+        text(&too_much)
+    );
+    let bad = run(&url, &["orders", "refund", &number, "--amount", "ten"]);
+    assert!(!bad.status.success() && text(&bad).contains("not an amount"));
+    let rest = run(&url, &["orders", "refund", &number]);
+    assert!(rest.status.success(), "{}", text(&rest));
+    assert!(
+        text(&rest).contains("refunded USD 379.50"),
+        "{}",
+        text(&rest)
+    );
+    let again = run(&url, &["orders", "refund", &number]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again).contains("nothing is left to refund"),
+        "{}",
+        text(&again)
+    );
+
+    assert!(text(&run(&url, &["orders", "list"])).contains(&format!("{number}\torder\trefunded")));
+    let audit = text(&run(&url, &["audit", &number]));
+    assert!(
+        audit.contains("\toperator\trefunded\t- -> USD 120.50"),
+        "{audit}"
+    );
+    assert!(
+        audit.contains("\toperator\tstatus\tpaid -> refunded"),
+        "{audit}"
+    );
+    // The buyer sees it too.
+    c.send("/orders");
+    assert!(c.last.to_string().contains("refunded"), "{}", c.last);
+    c.finish();
+}
+
+#[test]
 fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
     let dir = tempfile::tempdir().unwrap();
     let url = common::sqlite_url(&dir);

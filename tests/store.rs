@@ -875,3 +875,93 @@ on_both!(
         assert!(store.claim_chore("other", now, day).await.unwrap());
     }
 );
+
+on_both!(
+    refunds_are_claimed_once_and_complete_with_their_audit_entry,
+    |store: Store| async move {
+        use checkout_bot::store::refunds::RefundStatus;
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        let details = new_order("k7", &a, Payment::Wire);
+        let paid = Order {
+            number: "CB-7".into(),
+            kind: details.kind(),
+            status: OrderStatus::Paid,
+            created_at: 10,
+            details,
+        };
+        assert!(store.insert_order(&paid).await.unwrap());
+        assert_eq!(store.charge_ref("CB-7").await.unwrap(), None);
+        store.record_charge("CB-7", "ch_7").await.unwrap();
+        assert_eq!(
+            store.charge_ref("CB-7").await.unwrap().as_deref(),
+            Some("ch_7")
+        );
+        let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+
+        // Two operators racing for the same refund number: one claim.
+        let (x, y) = tokio::join!(
+            store.claim_refund("CB-7", 1, d("100"), "operator"),
+            store.claim_refund("CB-7", 1, d("200"), "operator")
+        );
+        assert!(x.unwrap() ^ y.unwrap(), "exactly one claim wins");
+        assert!(
+            store
+                .complete_refund("CB-7", 1, "re_1", "USD 100.00", false, "operator")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .complete_refund("CB-7", 1, "re_1", "USD 100.00", false, "operator")
+                .await
+                .unwrap(),
+            "recorded once"
+        );
+        assert!(
+            store
+                .claim_refund("CB-7", 2, d("50"), "operator")
+                .await
+                .unwrap()
+        );
+        store.fail_refund("CB-7", 2).await.unwrap();
+        assert!(
+            store
+                .claim_refund("CB-7", 3, d("400"), "operator")
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .complete_refund("CB-7", 3, "re_3", "USD 400.00", true, "operator")
+                .await
+                .unwrap()
+        );
+        let refunds = store.refunds("CB-7").await.unwrap();
+        let summary: Vec<_> = refunds
+            .iter()
+            .map(|r| (r.seq, r.amount, r.status, r.gateway_ref.clone()))
+            .collect();
+        assert_eq!(summary.len(), 3);
+        assert_eq!(summary[0].2, RefundStatus::Done);
+        assert_eq!(summary[0].3.as_deref(), Some("re_1"));
+        assert_eq!(
+            (summary[1].1, summary[1].2),
+            (d("50"), RefundStatus::Failed)
+        );
+        assert_eq!(summary[2].1, d("400"));
+        assert_eq!(
+            store.order_by_number("CB-7").await.unwrap().unwrap().status,
+            OrderStatus::Refunded
+        );
+        let actions: Vec<_> = store
+            .audit_for("CB-7")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.new_value.unwrap_or_default()))
+            .collect();
+        assert_eq!(actions.iter().filter(|(a, _)| a == "refunded").count(), 2);
+        assert!(actions.iter().any(|(_, new)| new == "refunded"));
+    }
+);

@@ -33,8 +33,13 @@ impl Payments for Recording {
     async fn tokenize(&self, card: &CardInput) -> Result<String, PaymentError> {
         self.inner.tokenize(card).await
     }
-    async fn refund(&self, charge_id: &str, amount: &Money) -> Result<Refund, PaymentError> {
-        self.inner.refund(charge_id, amount).await
+    async fn refund(
+        &self,
+        charge_id: &str,
+        amount: &Money,
+        idempotency_key: &str,
+    ) -> Result<Refund, PaymentError> {
+        self.inner.refund(charge_id, amount, idempotency_key).await
     }
     async fn charge(&self, token: &str, amount: &Money, key: &str) -> Result<Charge, PaymentError> {
         if let Ok(mut c) = self.charged.lock() {

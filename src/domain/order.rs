@@ -40,6 +40,8 @@ pub enum OrderStatus {
     Rejected,
     /// Nobody decided within APPROVAL_EXPIRE_DAYS.
     Expired,
+    /// The card charge was given back in full (`orders refund`).
+    Refunded,
 }
 
 impl OrderStatus {
@@ -52,10 +54,11 @@ impl OrderStatus {
             OrderStatus::AwaitingApproval => "awaiting_approval",
             OrderStatus::Rejected => "rejected",
             OrderStatus::Expired => "expired",
+            OrderStatus::Refunded => "refunded",
         }
     }
 
-    pub const ALL: [OrderStatus; 7] = [
+    pub const ALL: [OrderStatus; 8] = [
         OrderStatus::Quote,
         OrderStatus::AwaitingPayment,
         OrderStatus::Paid,
@@ -63,6 +66,7 @@ impl OrderStatus {
         OrderStatus::AwaitingApproval,
         OrderStatus::Rejected,
         OrderStatus::Expired,
+        OrderStatus::Refunded,
     ];
 }
 

@@ -5,5 +5,6 @@ pub mod approvals;
 pub mod notifier;
 pub mod outbound;
 pub mod payments;
+pub mod refunds;
 pub mod settle;
 pub mod shop;

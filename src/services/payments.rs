@@ -46,8 +46,14 @@ pub trait Payments: Send + Sync {
     /// Exchanges a checked card for a token; the number and CVV go no further.
     async fn tokenize(&self, card: &CardInput) -> Result<String, PaymentError>;
 
-    /// Gives back `amount` of a charge.
-    async fn refund(&self, charge_id: &str, amount: &Money) -> Result<Refund, PaymentError>;
+    /// Gives back `amount` of a charge. A repeated `idempotency_key` returns the first
+    /// result and gives back nothing more.
+    async fn refund(
+        &self,
+        charge_id: &str,
+        amount: &Money,
+        idempotency_key: &str,
+    ) -> Result<Refund, PaymentError>;
 
     /// Charges `amount` to `token`. A repeated `idempotency_key` returns the first result
     /// and charges nothing more.
@@ -59,12 +65,18 @@ pub trait Payments: Send + Sync {
     ) -> Result<Charge, PaymentError>;
 }
 
+/// The payment gateway the configuration names: the sandbox, for now the only one.
+pub fn gateway() -> std::sync::Arc<dyn Payments> {
+    std::sync::Arc::new(SandboxPayments::default())
+}
+
 /// Sandbox tokens: those starting `tok_sandbox_decline` are declined,
 /// `tok_sandbox_insufficient` fail for insufficient funds, `tok_sandbox_expired` as
 /// expired; any other token is approved.
 #[derive(Debug, Default)]
 pub struct SandboxPayments {
     charges: Mutex<HashMap<String, Result<Charge, PaymentError>>>,
+    refunds: Mutex<HashMap<String, Refund>>,
 }
 
 #[async_trait]
@@ -79,21 +91,28 @@ impl Payments for SandboxPayments {
         Ok(crate::domain::ids::new_id(&format!("tok_sandbox_{kind}")))
     }
 
-    async fn refund(&self, charge_id: &str, _amount: &Money) -> Result<Refund, PaymentError> {
-        let charges = self
-            .charges
+    /// The sandbox keeps no ledger across processes (an operator refunds from the CLI,
+    /// not the process that charged), so any charge id of its own shape is refundable;
+    /// what may be refunded is the store's to decide.
+    async fn refund(
+        &self,
+        charge_id: &str,
+        _amount: &Money,
+        idempotency_key: &str,
+    ) -> Result<Refund, PaymentError> {
+        if !charge_id.starts_with("ch_") {
+            return Err(PaymentError::Declined("no such charge".into()));
+        }
+        let mut refunds = self
+            .refunds
             .lock()
             .map_err(|_| PaymentError::Unavailable("sandbox state poisoned".into()))?;
-        if charges
-            .values()
-            .any(|c| matches!(c, Ok(ch) if ch.id == charge_id))
-        {
-            Ok(Refund {
+        let refund = refunds
+            .entry(idempotency_key.to_string())
+            .or_insert_with(|| Refund {
                 id: crate::domain::ids::new_id("re"),
-            })
-        } else {
-            Err(PaymentError::Declined("no such charge".into()))
-        }
+            });
+        Ok(refund.clone())
     }
 
     async fn charge(
@@ -147,13 +166,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn documented_test_numbers_tokenize_to_their_outcome_and_refunds_need_a_charge() {
+    async fn documented_test_numbers_tokenize_to_their_outcome_and_refunds_need_a_charge_and_replay_by_key()
+     {
         let g = SandboxPayments::default();
         let card = |n: &str| crate::domain::card::check(n, "12 30", "123", 2026, 11).unwrap();
         let ok = g.tokenize(&card("4242424242424242")).await.unwrap();
         let charge = g.charge(&ok, &usd(10), "a").await.unwrap();
-        assert!(g.refund(&charge.id, &usd(10)).await.is_ok());
-        assert!(g.refund("ch_nope", &usd(10)).await.is_err());
+        let first = g.refund(&charge.id, &usd(4), "r1").await.unwrap();
+        assert_eq!(g.refund(&charge.id, &usd(4), "r1").await.unwrap(), first);
+        assert_ne!(g.refund(&charge.id, &usd(6), "r2").await.unwrap(), first);
+        assert!(g.refund("pi_other", &usd(10), "r3").await.is_err());
         let declined = g.tokenize(&card("4000000000000002")).await.unwrap();
         assert!(matches!(
             g.charge(&declined, &usd(10), "b").await,

@@ -55,7 +55,11 @@ impl Settle {
             None => Err(Decline::CardGone),
         };
         let (status, settled) = match charged {
-            Ok(_) => (OrderStatus::Paid, Settled::Paid),
+            Ok(charge) => {
+                // Before the status, so a paid order always has what a refund needs.
+                self.store.record_charge(&order.number, &charge.id).await?;
+                (OrderStatus::Paid, Settled::Paid)
+            }
             Err(why) => {
                 tracing::info!(number = %order.number, ?why, "card payment failed");
                 (OrderStatus::PaymentFailed, Settled::Declined(why))
@@ -145,6 +149,11 @@ mod tests {
             async move { store.order_by_number(&n).await.unwrap().unwrap().status }
         };
         assert_eq!(status(ok.number.clone()).await, OrderStatus::Paid);
+        assert_eq!(
+            store.charge_ref(&ok.number).await.unwrap().as_deref(),
+            Some("ch_1"),
+            "the charge is kept for refunds"
+        );
         let down = placed(&store, by_card("k-down"), "k-down").await;
         assert_eq!(
             settle.settle(&down).await.unwrap(),

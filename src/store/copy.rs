@@ -138,6 +138,7 @@ pub const TABLES: &[Table] = &[
             ("created_at", Int),
             ("updated_at", Int),
             ("body", Text),
+            ("charge_ref", Text),
         ],
         1,
     ),
@@ -249,6 +250,19 @@ pub const TABLES: &[Table] = &[
         2,
     ),
     table("chores", &[("name", Text), ("last_run_at", Int)], 1),
+    table(
+        "refunds",
+        &[
+            ("order_number", Text),
+            ("seq", Int),
+            ("amount", Text),
+            ("status", Text),
+            ("gateway_ref", Text),
+            ("actor", Text),
+            ("created_at", Int),
+        ],
+        2,
+    ),
 ];
 
 /// One stored value, as the copy moves it.

@@ -233,16 +233,8 @@ fn orders_are_listed_shown_and_marked_paid() {
     let dir = tempfile::tempdir().unwrap();
     let url = common::sqlite_url(&dir);
     let mut c = common::chat::Chat::start(&url, "demo", &[]);
-    c.send("/buy support credits");
-    c.choose("Details", "Support Credits");
-    c.click("Add to cart");
-    c.send("/checkout");
-    c.click("Continue");
-    c.choose("Payment method", "Wire transfer");
-    c.click("No");
-    c.click("I agree to the terms");
-    c.click("Process order");
-    let number = c.field("Number");
+    c.reach_the_po_question("Wire transfer");
+    let number = c.place_without_po();
     c.finish();
 
     let listed = text(&run(&url, &["orders", "list"]));
@@ -278,17 +270,9 @@ fn a_card_payment_is_refunded_in_part_then_in_full_and_never_more() {
     let dir = tempfile::tempdir().unwrap();
     let url = common::sqlite_url(&dir);
     let mut c = common::chat::Chat::start(&url, "demo", &[]);
-    c.send("/buy support credits");
-    c.choose("Details", "Support Credits");
-    c.click("Add to cart");
-    c.send("/checkout");
-    c.click("Continue");
-    c.choose("Payment method", "Visa •••• 4242 (exp 12/30)");
-    c.click("No");
-    c.click("I agree to the terms");
-    c.click("Process order");
+    c.reach_the_po_question("Visa •••• 4242 (exp 12/30)");
+    let number = c.place_without_po();
     assert_eq!(c.field("Status"), "paid", "{}", c.last);
-    let number = c.field("Number");
 
     let part = run(&url, &["orders", "refund", &number, "--amount", "120.50"]);
     assert!(part.status.success(), "{}", text(&part));

@@ -52,24 +52,6 @@ async fn assert_same(a: &Store, b: &Store) {
     }
 }
 
-/// From the cart to the PO question, paying by wire transfer.
-fn to_the_po_question(c: &mut Chat) {
-    c.send("/buy support credits");
-    c.choose("Details", "Support Credits");
-    c.click("Add to cart");
-    c.send("/checkout");
-    c.click("Continue");
-    c.choose("Payment method", "wire");
-    assert_eq!(c.step(), "po", "{}", c.last);
-}
-
-fn place(c: &mut Chat) {
-    c.click("No");
-    c.click("I agree to the terms");
-    c.click("Process order");
-    assert_eq!(c.step(), "placed", "{}", c.last);
-}
-
 #[test]
 fn a_database_moves_to_postgres_and_back_and_open_checkouts_finish() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -81,8 +63,8 @@ fn a_database_moves_to_postgres_and_back_and_open_checkouts_finish() {
 
     // Real checkouts: one placed order, one quote, one checkout left at the PO question.
     let mut demo = Chat::start(&sqlite, "demo", &[]);
-    to_the_po_question(&mut demo);
-    place(&mut demo);
+    demo.reach_the_po_question("wire");
+    demo.place_without_po();
     demo.send("/buy support credits");
     demo.choose("Details", "Support Credits");
     demo.click("Add to cart");
@@ -100,7 +82,7 @@ fn a_database_moves_to_postgres_and_back_and_open_checkouts_finish() {
     assert_eq!(demo.step(), "placed", "{}", demo.last);
     demo.finish();
     let mut pat = Chat::start(&sqlite, "pat", &[]);
-    to_the_po_question(&mut pat);
+    pat.reach_the_po_question("wire");
     pat.finish();
 
     let postgres = schema_url(&schema);
@@ -131,8 +113,7 @@ fn a_database_moves_to_postgres_and_back_and_open_checkouts_finish() {
         "the answers survived the move: {}",
         pat.last
     );
-    place(&mut pat);
-    let number = pat.field("Number");
+    let number = pat.place_without_po();
     pat.finish();
     assert!(!number.is_empty());
 
@@ -194,8 +175,8 @@ async fn a_backup_taken_while_serve_takes_traffic_restores() {
     let fill = url.clone();
     tokio::task::spawn_blocking(move || {
         let mut demo = Chat::start(&fill, "demo", &[]);
-        to_the_po_question(&mut demo);
-        place(&mut demo);
+        demo.reach_the_po_question("wire");
+        demo.place_without_po();
         demo.finish();
     })
     .await

@@ -130,6 +130,27 @@ impl Chat {
             .to_string()
     }
 
+    /// A first purchase of the demo buyer's: support credits (USD 500.00) from the
+    /// store to the PO question, paid by the payment method labelled `payment`.
+    pub fn reach_the_po_question(&mut self, payment: &str) {
+        self.send("/buy support credits");
+        self.choose("Details", "Support Credits");
+        self.click("Add to cart");
+        self.send("/checkout");
+        self.click("Continue");
+        self.choose("Payment method", payment);
+        assert_eq!(self.step(), "po", "{}", self.last);
+    }
+
+    /// From the PO question (no PO) to the placed order; returns its number.
+    pub fn place_without_po(&mut self) -> String {
+        self.click("No");
+        self.click("I agree to the terms");
+        self.click("Process order");
+        assert_eq!(self.step(), "placed", "{}", self.last);
+        self.field("Number")
+    }
+
     /// Kills the process without letting it finish anything: a crash.
     pub fn kill(mut self) {
         self.child.kill().expect("kill");

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use crate::domain::account::{Identity, Organization, Role};
+use crate::domain::account::{Identity, LinkedVia, Organization, Role};
 use crate::domain::card::SavedCard;
 use crate::import;
 use crate::store::{Result, Store, StoreError};
@@ -71,7 +71,11 @@ async fn seed_locked(store: &Store) -> Result<bool> {
         .set_membership(&approver, BUYER_ORGS[0], Role::Approver)
         .await?;
     store
-        .link_identity(&Identity::new("console", "local", "approver"), &approver)
+        .link_identity(
+            &Identity::new("console", "local", "approver"),
+            &approver,
+            LinkedVia::Demo,
+        )
         .await?;
     tracing::info!(buyer, deployments = deployments.len(), "loaded demo data");
     Ok(true)
@@ -86,7 +90,7 @@ pub async fn enrol(store: &Store, who: &Identity, display_name: &str) -> Result<
     for org in BUYER_ORGS {
         store.set_membership(&account, org, Role::Buyer).await?;
     }
-    if store.link_identity(who, &account).await? {
+    if store.link_identity(who, &account, LinkedVia::Demo).await? {
         return Ok(account);
     }
     store

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
 use checkout_bot::channels::{discord, slack};
 use checkout_bot::config::Config;
-use checkout_bot::domain::account::{Identity, Organization, Role};
+use checkout_bot::domain::account::{Identity, LinkedVia, Organization, Role};
 use checkout_bot::http::AppState;
 use checkout_bot::import;
 use checkout_bot::logging::LogFormat;
@@ -307,14 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     };
                     names.insert(e.actor.clone(), name);
                 }
-                // Readable and sortable, to the second, in UTC: 2026-11-26 22:34:12 UTC.
-                let format = time::macros::format_description!(
-                    "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-                );
-                let at = time::OffsetDateTime::from_unix_timestamp(e.at / 1000)
-                    .ok()
-                    .and_then(|t| t.format(&format).ok())
-                    .unwrap_or_else(|| e.at.to_string());
+                let at = utc_time(e.at);
                 println!(
                     "{at}\t{}\t{}\t{} -> {}",
                     names.get(&e.actor).unwrap_or(&e.actor),
@@ -470,6 +463,17 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Unix milliseconds, readable and sortable, to the second, in UTC:
+/// 2026-11-26 22:34:12 UTC.
+fn utc_time(ms: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| ms.to_string())
 }
 
 /// A limit as typed: an amount, or `none`.
@@ -692,7 +696,7 @@ async fn members(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
                     let id = store
                         .create_account(name.as_deref().unwrap_or(&user), Some(&org))
                         .await?;
-                    if !store.link_identity(&who, &id).await? {
+                    if !store.link_identity(&who, &id, LinkedVia::Cli).await? {
                         bail!("{who} was linked by someone else just now; run the command again");
                     }
                     id
@@ -708,7 +712,14 @@ async fn members(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
                     (Some(p), Some(w), Some(u)) => format!("{p}:{w}:{u}"),
                     _ => "(no chat identity)".into(),
                 };
-                println!("{}\t{}\t{}\t{}", m.org_id, m.role, who, m.display_name);
+                let linked = match (m.linked_via, m.linked_at) {
+                    (Some(via), Some(at)) => format!("linked by {via} {}", utc_time(at)),
+                    _ => "-".into(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{linked}",
+                    m.org_id, m.role, who, m.display_name
+                );
             }
         }
         MembersCommand::Remove {

@@ -540,3 +540,59 @@ fn a_buyer_removed_from_their_last_organization_can_no_longer_order() {
     assert!(!text(&orders).contains("alice"), "{}", text(&orders));
     assert!(!text(&orders).contains("Alice"), "{}", text(&orders));
 }
+
+#[test]
+fn whoami_says_how_each_person_was_linked() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let mut demo = common::chat::Chat::start(&url, "demo", &[]);
+    demo.send("/whoami");
+    assert_eq!(demo.step(), "whoami", "{}", demo.last);
+    assert!(
+        demo.field("Linked").starts_with("as a demo buyer, on "),
+        "{}",
+        demo.last
+    );
+    demo.finish();
+
+    assert!(
+        run(&url, &["orgs", "add", "ORG-X", "--name", "Example Ltd"])
+            .status
+            .success()
+    );
+    let added = run(
+        &url,
+        &[
+            "members",
+            "add",
+            "--org",
+            "ORG-X",
+            "--platform",
+            "console",
+            "--user",
+            "alice",
+            "--role",
+            "approver",
+            "--name",
+            "Alice Adams",
+        ],
+    );
+    assert!(added.status.success(), "{}", text(&added));
+    let mut alice = common::chat::Chat::start(&url, "alice", &[("DEMO_MODE", "false")]);
+    alice.send("/whoami");
+    assert_eq!(alice.field("Account"), "Alice Adams");
+    assert_eq!(alice.field("Organizations"), "Example Ltd · approver");
+    let today = text(&run(&url, &["members", "list", "--org", "ORG-X"]));
+    assert!(
+        today.contains("console:local:alice\tAlice Adams\tlinked by cli 20"),
+        "{today}"
+    );
+    assert!(
+        alice
+            .field("Linked")
+            .starts_with("by an admin of the store, on 20"),
+        "{}",
+        alice.last
+    );
+    alice.finish();
+}

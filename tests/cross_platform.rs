@@ -110,7 +110,11 @@ async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
             .await
             .unwrap();
         store
-            .link_identity(&Identity::new(platform, workspace, user), &account)
+            .link_identity(
+                &Identity::new(platform, workspace, user),
+                &account,
+                checkout_bot::domain::account::LinkedVia::Cli,
+            )
             .await
             .unwrap();
     }

@@ -231,7 +231,10 @@ async fn a_saved_card_checkout_with_shipping_via_slash_commands() {
         .unwrap();
     let who =
         checkout_bot::domain::account::Identity::new("discord", "discord", "9000000000000000020");
-    store.link_identity(&who, &demo).await.unwrap();
+    store
+        .link_identity(&who, &demo, checkout_bot::domain::account::LinkedVia::Cli)
+        .await
+        .unwrap();
     let mut p = Player::new(&s, "9000000000000000020");
     p.command(
         "buy",
@@ -447,7 +450,12 @@ async fn a_member_added_without_a_name_is_named_on_first_contact() {
     let user = "9000000000000000031";
     let who = checkout_bot::domain::account::Identity::new("discord", "discord", user);
     let id = store.create_account(user, Some("ORG-ACME")).await.unwrap();
-    assert!(store.link_identity(&who, &id).await.unwrap());
+    assert!(
+        store
+            .link_identity(&who, &id, checkout_bot::domain::account::LinkedVia::Cli)
+            .await
+            .unwrap()
+    );
     let mut p = Player::new(&s, user);
     p.command("cart", json!([])).await;
     let account = store.account(&id).await.unwrap().unwrap();
@@ -520,4 +528,26 @@ async fn readiness_and_a_metrics_token() {
     assert!(ok.text().await.unwrap().contains("checkout_bot_"));
     let shown = format!("{:?}", s.bot.config());
     assert!(!shown.contains("metrics-secret"), "Debug hides the token");
+}
+
+#[tokio::test]
+async fn whoami_answers_privately_with_the_account_and_its_link() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "9000000000000000090");
+    p.command("whoami", json!([])).await;
+    assert_eq!(p.last["type"], 4);
+    assert_eq!(p.last["data"]["flags"], 64, "ephemeral");
+    assert_eq!(p.title(), "Your account");
+    assert!(p.field("Organizations").contains(" · buyer"), "{}", p.last);
+    assert!(
+        p.field("Linked").starts_with("as a demo buyer, on "),
+        "{}",
+        p.last
+    );
+    // In the person's own language.
+    let mut payload = common::discord::command(&p.user, "whoami", json!([]));
+    payload["locale"] = json!("de");
+    let (status, body) = s.post(&payload).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["data"]["embeds"][0]["title"], "Ihr Konto", "{body}");
 }

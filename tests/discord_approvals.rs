@@ -180,7 +180,11 @@ async fn approvers(store: &Store, people: &[(&str, &str)]) {
             .await
             .unwrap();
         store
-            .link_identity(&Identity::new("discord", "discord", id), &account)
+            .link_identity(
+                &Identity::new("discord", "discord", id),
+                &account,
+                checkout_bot::domain::account::LinkedVia::Cli,
+            )
             .await
             .unwrap();
     }

@@ -55,7 +55,16 @@ on_both!(
         );
         assert_eq!(loaded.session.updated_at, 42);
         assert_eq!(loaded.account_id, None, "the identity is not linked yet");
-        assert!(store.link_identity(&who, &account).await.unwrap());
+        assert!(
+            store
+                .link_identity(
+                    &who,
+                    &account,
+                    checkout_bot::domain::account::LinkedVia::Cli
+                )
+                .await
+                .unwrap()
+        );
         let loaded = store.load_session(&who).await.unwrap().unwrap();
         assert_eq!(loaded.account_id, Some(account.clone()));
 
@@ -202,9 +211,17 @@ on_both!(
         );
 
         let who = Identity::new("discord", "discord", "123");
-        assert!(store.link_identity(&who, &id).await.unwrap());
         assert!(
-            !store.link_identity(&who, &id).await.unwrap(),
+            store
+                .link_identity(&who, &id, checkout_bot::domain::account::LinkedVia::Cli)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .link_identity(&who, &id, checkout_bot::domain::account::LinkedVia::Cli)
+                .await
+                .unwrap(),
             "an identity links once"
         );
         assert_eq!(store.account_id_for(&who).await.unwrap(), Some(id.clone()));
@@ -770,7 +787,10 @@ on_both!(
         org(&source, "O1").await;
         let a = source.create_account("Ann", Some("O1")).await.unwrap();
         let who = Identity::new("console", "local", "ann");
-        source.link_identity(&who, &a).await.unwrap();
+        source
+            .link_identity(&who, &a, checkout_bot::domain::account::LinkedVia::Cli)
+            .await
+            .unwrap();
         // NULLs in text and integer columns (no reply handle, never used).
         card_link(&source, &who, &a, "t1", 60_000).await;
         source
@@ -963,5 +983,50 @@ on_both!(
             .collect();
         assert_eq!(actions.iter().filter(|(a, _)| a == "refunded").count(), 2);
         assert!(actions.iter().any(|(_, new)| new == "refunded"));
+    }
+);
+
+on_both!(
+    an_identity_link_says_how_and_when,
+    |store: Store| async move {
+        use checkout_bot::domain::account::LinkedVia;
+        org(&store, "O1").await;
+        let a = store.create_account("Ann", Some("O1")).await.unwrap();
+        store.set_membership(&a, "O1", Role::Buyer).await.unwrap();
+        let (cli, mail) = (
+            Identity::new("console", "local", "ann"),
+            Identity::new("slack", "T1", "U1"),
+        );
+        assert_eq!(store.identity_link(&cli).await.unwrap(), None);
+        let before = checkout_bot::store::now_ms();
+        assert!(store.link_identity(&cli, &a, LinkedVia::Cli).await.unwrap());
+        assert!(
+            store
+                .link_identity(&mail, &a, LinkedVia::Email)
+                .await
+                .unwrap()
+        );
+        let link = store.identity_link(&mail).await.unwrap().unwrap();
+        assert_eq!(link.via, LinkedVia::Email);
+        assert!(link.at >= before);
+        let listed: Vec<_> = store
+            .members(Some("O1"))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| {
+                (
+                    m.user_id.unwrap_or_default(),
+                    m.linked_via.unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("ann".to_string(), "cli".to_string()),
+                ("U1".into(), "email".into())
+            ]
+        );
     }
 );

@@ -181,9 +181,20 @@ on_both!(
         expected.sort();
         assert_eq!(store.approvers_of("O1").await.unwrap(), expected);
         let who = Identity::new("discord", "discord", "42");
-        store.link_identity(&who, &approver).await.unwrap();
         store
-            .link_identity(&Identity::new("console", "local", "ann"), &approver)
+            .link_identity(
+                &who,
+                &approver,
+                checkout_bot::domain::account::LinkedVia::Cli,
+            )
+            .await
+            .unwrap();
+        store
+            .link_identity(
+                &Identity::new("console", "local", "ann"),
+                &approver,
+                checkout_bot::domain::account::LinkedVia::Cli,
+            )
             .await
             .unwrap();
         assert_eq!(

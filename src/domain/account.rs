@@ -48,6 +48,49 @@ impl Role {
     }
 }
 
+/// How a chat identity came to be linked to its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkedVia {
+    /// An operator ran `members add`.
+    Cli,
+    /// Demo mode enrolled the person on first contact.
+    Demo,
+    /// The person signed in with the organization's identity provider.
+    Oidc,
+    /// The person signed in with a code sent to their email address.
+    Email,
+}
+
+impl LinkedVia {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkedVia::Cli => "cli",
+            LinkedVia::Demo => "demo",
+            LinkedVia::Oidc => "oidc",
+            LinkedVia::Email => "email",
+        }
+    }
+
+    /// A stored value; anything unknown reads as the operator's, the column's default.
+    pub fn parse(text: &str) -> LinkedVia {
+        match text {
+            "demo" => LinkedVia::Demo,
+            "oidc" => LinkedVia::Oidc,
+            "email" => LinkedVia::Email,
+            _ => LinkedVia::Cli,
+        }
+    }
+}
+
+/// When and how an identity was linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityLink {
+    pub via: LinkedVia,
+    /// Unix milliseconds.
+    pub at: i64,
+}
+
 impl FromStr for Role {
     type Err = String;
 

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::account::{Account, Identity};
+use crate::domain::account::{Account, Identity, IdentityLink};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{Decline, NewOrder, Order, OrderKind};
@@ -48,6 +48,8 @@ pub enum Converted {
 #[async_trait]
 pub trait Backend: Send + Sync {
     async fn account(&self, account_id: &str) -> Result<Account>;
+    /// How and when `who` was linked to its account.
+    async fn identity_link(&self, who: &Identity) -> Result<Option<IdentityLink>>;
     /// Ranked matches among the deployments of `orgs`, best first.
     async fn search_deployments(
         &self,

@@ -752,6 +752,19 @@ fn buying_a_license_again_for_its_deployment_asks_first() {
 }
 
 #[test]
+fn whoami_shows_the_account_its_organizations_roles_and_link() {
+    let mut h = Harness::new();
+    h.line("/whoami");
+    assert_eq!(h.step(), "whoami");
+    assert_eq!(h.field("Account"), "Tess");
+    let orgs = h.field("Organizations");
+    assert!(orgs.contains("Acme Telecom · buyer"), "{orgs}");
+    assert_eq!(h.field("Linked"), "by an admin of the store, on 2025-12-04");
+    h.line("/me");
+    assert_eq!(h.step(), "whoami", "an alias");
+}
+
+#[test]
 fn ticket_shows_the_links_and_recent_orders() {
     let mut h = Harness::new();
     checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);

@@ -91,6 +91,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     plain("quotes", "command.quotes"),
     plain("ticket", "command.ticket"),
     plain("cards", "command.cards"),
+    plain("whoami", "command.whoami"),
     plain("help", "command.help"),
     plain("cancel", "command.cancel"),
     CommandSpec {
@@ -126,6 +127,7 @@ impl Command {
             "quotes" => Command::Quotes,
             "ticket" | "support" => Command::Ticket,
             "cards" => Command::Cards,
+            "whoami" | "me" => Command::WhoAmI,
             "deployment" => Command::Deployment(arg),
             "help" => Command::Help,
             "cancel" => Command::Cancel,

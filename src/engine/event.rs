@@ -44,6 +44,8 @@ pub enum Command {
     Quotes,
     Ticket,
     Cards,
+    /// `/whoami`: the account this chat identity acts for, and how it got there.
+    WhoAmI,
     /// `/deployment QUERY`: a deployment id (as search-as-you-type suggests) is chosen
     /// for the line being assigned; anything else is searched.
     Deployment(Option<String>),

@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use super::backend::{Backend, Converted, Placed, Result};
-use crate::domain::account::{Account, Identity, Membership, Organization, Role};
+use crate::domain::account::{
+    Account, Identity, IdentityLink, LinkedVia, Membership, Organization, Role,
+};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
@@ -75,6 +77,13 @@ impl FakeBackend {
 impl Backend for FakeBackend {
     async fn account(&self, _account_id: &str) -> Result<Account> {
         Ok(self.account.clone())
+    }
+
+    async fn identity_link(&self, _who: &Identity) -> Result<Option<IdentityLink>> {
+        Ok(Some(IdentityLink {
+            via: LinkedVia::Cli,
+            at: 1_764_806_400_000,
+        }))
     }
 
     async fn search_deployments(

@@ -200,6 +200,8 @@ pub enum Step {
         number: String,
     },
     Ticket,
+    /// Who this chat identity is to the store: account, organizations, roles, link.
+    WhoAmI,
     /// Saved cards, with a way to remove one.
     Cards,
     /// "Deployment 613773 already has Endpoint Manager": before buying an order again.
@@ -260,6 +262,7 @@ impl Step {
             Step::Orders { .. } => "orders",
             Step::Order { .. } => "order",
             Step::Ticket => "ticket",
+            Step::WhoAmI => "whoami",
             Step::Cards => "cards",
             Step::ConfirmRemoveCard { .. } => "confirm_remove_card",
             Step::ConfirmShortcut { .. } => "confirm_shortcut",

@@ -10,7 +10,7 @@ use tokio::sync::RwLock;
 use super::approvals::Approvals;
 use super::payments::Payments;
 use super::settle::{Settle, Settled};
-use crate::domain::account::{Account, Identity};
+use crate::domain::account::{Account, Identity, IdentityLink};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{Decline, NewOrder, Order, OrderKind, OrderStatus, Payment};
@@ -103,6 +103,10 @@ impl Shop {
 
 #[async_trait]
 impl Backend for Shop {
+    async fn identity_link(&self, who: &Identity) -> Result<Option<IdentityLink>> {
+        self.store.identity_link(who).await.map_err(err)
+    }
+
     async fn account(&self, account_id: &str) -> Result<Account> {
         self.store
             .account(account_id)

@@ -74,6 +74,7 @@ pub const TABLES: &[Table] = &[
             ("user_id", Text),
             ("account_id", Text),
             ("created_at", Int),
+            ("linked_via", Text),
         ],
         3,
     ),

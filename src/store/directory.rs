@@ -3,7 +3,9 @@
 use sqlx::FromRow;
 
 use super::{Result, Store, StoreError, now_ms};
-use crate::domain::account::{Account, Identity, Membership, Organization, Role};
+use crate::domain::account::{
+    Account, Identity, IdentityLink, LinkedVia, Membership, Organization, Role,
+};
 use crate::domain::deployment::Deployment;
 
 #[derive(FromRow)]
@@ -116,19 +118,42 @@ impl Store {
     }
 
     /// Links a chat identity to an account. False if the identity was already linked.
-    pub async fn link_identity(&self, who: &Identity, account_id: &str) -> Result<bool> {
+    pub async fn link_identity(
+        &self,
+        who: &Identity,
+        account_id: &str,
+        via: LinkedVia,
+    ) -> Result<bool> {
         let done = sqlx::query(
-            "INSERT INTO identities (platform, workspace, user_id, account_id, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (platform, workspace, user_id) DO NOTHING",
+            "INSERT INTO identities (platform, workspace, user_id, account_id, created_at, linked_via) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (platform, workspace, user_id) DO NOTHING",
         )
         .bind(&who.platform)
         .bind(&who.workspace)
         .bind(&who.user)
         .bind(account_id)
         .bind(now_ms())
+        .bind(via.as_str())
         .execute(&self.write)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// How and when `who` was linked to its account, if it is.
+    pub async fn identity_link(&self, who: &Identity) -> Result<Option<IdentityLink>> {
+        let found: Option<(String, i64)> = sqlx::query_as(
+            "SELECT linked_via, created_at FROM identities \
+             WHERE platform = $1 AND workspace = $2 AND user_id = $3",
+        )
+        .bind(&who.platform)
+        .bind(&who.workspace)
+        .bind(&who.user)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(found.map(|(via, at)| IdentityLink {
+            via: LinkedVia::parse(&via),
+            at,
+        }))
     }
 
     pub async fn account_id_for(&self, who: &Identity) -> Result<Option<String>> {
@@ -249,13 +274,17 @@ pub struct MemberRow {
     pub platform: Option<String>,
     pub workspace: Option<String>,
     pub user_id: Option<String>,
+    /// How the identity was linked (`cli`, `demo`, `oidc`, `email`), and when.
+    pub linked_via: Option<String>,
+    pub linked_at: Option<i64>,
 }
 
 impl Store {
     pub async fn members(&self, org_id: Option<&str>) -> Result<Vec<MemberRow>> {
         Ok(sqlx::query_as(
             "SELECT m.org_id AS org_id, a.id AS account_id, a.display_name AS display_name, \
-                    m.role AS role, i.platform AS platform, i.workspace AS workspace, i.user_id AS user_id \
+                    m.role AS role, i.platform AS platform, i.workspace AS workspace, i.user_id AS user_id, \
+                    i.linked_via AS linked_via, i.created_at AS linked_at \
              FROM memberships m JOIN accounts a ON a.id = m.account_id \
              LEFT JOIN identities i ON i.account_id = a.id \
              WHERE ($1 = '' OR m.org_id = $1) \

@@ -694,7 +694,11 @@ pub async fn approvers(store: &checkout_bot::store::Store, people: &[(String, St
             .await
             .unwrap();
         store
-            .link_identity(&Identity::new("slack", TEAM, id), &account)
+            .link_identity(
+                &Identity::new("slack", TEAM, id),
+                &account,
+                checkout_bot::domain::account::LinkedVia::Cli,
+            )
             .await
             .unwrap();
     }

@@ -22,6 +22,10 @@ pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
             s.step = Step::Cards;
             Ok(None)
         }
+        Command::WhoAmI => {
+            s.step = Step::WhoAmI;
+            Ok(None)
+        }
         Command::Deployment(query) => {
             super::deployment::command(s, t, query.as_deref().unwrap_or_default()).await
         }

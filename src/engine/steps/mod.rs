@@ -17,6 +17,7 @@ pub mod shipping;
 pub mod shortcut;
 pub mod store;
 pub mod summary;
+pub mod whoami;
 pub mod wizard;
 
 use std::collections::BTreeMap;
@@ -219,6 +220,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         Step::Placed { .. } | Step::Order { .. } => orders::render_order(s, t).await?,
         Step::Orders { .. } => orders::render_list(s, t).await?,
         Step::Ticket => orders::render_ticket(s, t).await?,
+        Step::WhoAmI => whoami::render(s, t).await?,
         Step::Cards => payment::render_cards(s, t).await?,
         Step::ConfirmRemoveCard { card } => payment::render_remove_card(s, t, card).await?,
         Step::ConfirmShortcut { .. } => shortcut::render(s, t),

@@ -243,7 +243,14 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
     waiting_order(&store, &buyer).await;
     let approver = account(&store, "approver").await;
     let elsewhere = Identity::new("other", "w1", "u-approver");
-    store.link_identity(&elsewhere, &approver).await.unwrap();
+    store
+        .link_identity(
+            &elsewhere,
+            &approver,
+            crate::domain::account::LinkedVia::Cli,
+        )
+        .await
+        .unwrap();
 
     let notifier = |platform: &'static str, user: &'static str| {
         let mut n = MockNotifier::new();

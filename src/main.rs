@@ -153,6 +153,14 @@ enum OrgsCommand {
         #[arg(long, requires = "platform")]
         user: Option<String>,
     },
+    /// Give an email domain to an organization: people who sign in with a verified
+    /// address there become its members. --remove takes it away.
+    SetDomain {
+        id: String,
+        domain: String,
+        #[arg(long)]
+        remove: bool,
+    },
     /// Where approval requests are posted, per platform; without a channel they go to
     /// each approver privately.
     SetApprovalChannel {
@@ -288,7 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         println!("{}\t{}", o.id, o.name);
                     }
                 }
-                other => orgs_approval(&store, other).await?,
+                other => org_settings(&store, other).await?,
             }
             store.close().await;
         }
@@ -506,7 +514,7 @@ async fn known_org(store: &Store, id: &str) -> anyhow::Result<Organization> {
         .with_context(|| format!("no organization {id}: see `checkout-bot orgs list`"))
 }
 
-async fn orgs_approval(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
+async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
     match cmd {
         OrgsCommand::Show { id } => {
             let org = known_org(store, &id).await?;
@@ -537,6 +545,33 @@ async fn orgs_approval(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
             }
             let approvers = store.approvers_of(&id).await?;
             println!("approvers: {}", approvers.len());
+            let domains = store.org_domains(&id).await?;
+            println!(
+                "email domains: {}",
+                if domains.is_empty() {
+                    "none".to_string()
+                } else {
+                    domains.join(", ")
+                }
+            );
+        }
+        OrgsCommand::SetDomain { id, domain, remove } => {
+            known_org(store, &id).await?;
+            let domain = checkout_bot::domain::email_domain::normalize(&domain)
+                .map_err(|e| anyhow::anyhow!(e))?;
+            if remove {
+                if !store.remove_org_domain(&domain, &id).await? {
+                    bail!("{domain} is not a domain of {id}");
+                }
+                println!("{domain} no longer belongs to {id}");
+            } else {
+                match store.set_org_domain(&domain, &id).await? {
+                    Some(before) => {
+                        println!("{domain} now belongs to {id} (it belonged to {before})")
+                    }
+                    None => println!("{domain} belongs to {id}"),
+                }
+            }
         }
         OrgsCommand::SetApproval {
             id,

@@ -596,3 +596,52 @@ fn whoami_says_how_each_person_was_linked() {
     );
     alice.finish();
 }
+
+#[test]
+fn email_domains_are_given_to_organizations_and_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    assert!(
+        run(&url, &["orgs", "add", "ORG-X", "--name", "Example Ltd"])
+            .status
+            .success()
+    );
+    assert!(
+        run(&url, &["orgs", "add", "ORG-Y", "--name", "Why Inc"])
+            .status
+            .success()
+    );
+    let set = run(&url, &["orgs", "set-domain", "ORG-X", "@Example.COM"]);
+    assert!(set.status.success(), "{}", text(&set));
+    assert!(
+        text(&set).contains("example.com belongs to ORG-X"),
+        "{}",
+        text(&set)
+    );
+    let moved = run(&url, &["orgs", "set-domain", "ORG-Y", "example.com"]);
+    assert!(
+        text(&moved).contains("(it belonged to ORG-X)"),
+        "{}",
+        text(&moved)
+    );
+    let bad = run(&url, &["orgs", "set-domain", "ORG-X", "not a domain"]);
+    assert!(
+        !bad.status.success() && text(&bad).contains("is not a domain"),
+        "{}",
+        text(&bad)
+    );
+    let unknown = run(&url, &["orgs", "set-domain", "ORG-Z", "z.com"]);
+    assert!(!unknown.status.success());
+    assert!(text(&run(&url, &["orgs", "show", "ORG-Y"])).contains("email domains: example.com"));
+    assert!(text(&run(&url, &["orgs", "show", "ORG-X"])).contains("email domains: none"));
+    let removed = run(
+        &url,
+        &["orgs", "set-domain", "ORG-Y", "example.com", "--remove"],
+    );
+    assert!(removed.status.success(), "{}", text(&removed));
+    let again = run(
+        &url,
+        &["orgs", "set-domain", "ORG-Y", "example.com", "--remove"],
+    );
+    assert!(!again.status.success() && text(&again).contains("is not a domain of ORG-Y"));
+}

@@ -1030,3 +1030,39 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    an_email_domain_belongs_to_one_organization,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        org(&store, "O2").await;
+        assert_eq!(store.set_org_domain("acme.com", "O1").await.unwrap(), None);
+        assert_eq!(store.set_org_domain("acme.de", "O1").await.unwrap(), None);
+        assert_eq!(
+            store.set_org_domain("acme.com", "O1").await.unwrap(),
+            None,
+            "setting it again changes nothing"
+        );
+        assert_eq!(
+            store.org_domains("O1").await.unwrap(),
+            ["acme.com", "acme.de"]
+        );
+        assert_eq!(
+            store
+                .set_org_domain("acme.de", "O2")
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("O1"),
+            "moving a domain says where it was"
+        );
+        assert_eq!(
+            store.org_for_domain("acme.de").await.unwrap().as_deref(),
+            Some("O2")
+        );
+        assert!(!store.remove_org_domain("acme.de", "O1").await.unwrap());
+        assert!(store.remove_org_domain("acme.de", "O2").await.unwrap());
+        assert_eq!(store.org_for_domain("acme.de").await.unwrap(), None);
+        assert_eq!(store.org_domains("O1").await.unwrap(), ["acme.com"]);
+    }
+);

@@ -9,6 +9,7 @@ pub mod card;
 pub mod cart;
 pub mod catalog;
 pub mod deployment;
+pub mod email_domain;
 pub mod ids;
 pub mod money;
 pub mod order;

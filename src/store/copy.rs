@@ -264,6 +264,11 @@ pub const TABLES: &[Table] = &[
         ],
         2,
     ),
+    table(
+        "org_domains",
+        &[("domain", Text), ("org_id", Text), ("created_at", Int)],
+        1,
+    ),
 ];
 
 /// One stored value, as the copy moves it.

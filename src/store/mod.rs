@@ -16,6 +16,7 @@ pub mod copy;
 mod deliveries;
 mod directory;
 mod orders;
+mod org_domains;
 pub mod refunds;
 pub mod retention;
 mod session_writer;

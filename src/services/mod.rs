@@ -8,3 +8,5 @@ pub mod payments;
 pub mod refunds;
 pub mod settle;
 pub mod shop;
+#[cfg(test)]
+mod test_orders;

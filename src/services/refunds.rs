@@ -140,38 +140,13 @@ impl Refunds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::account::Identity;
-    use crate::domain::money::Currency;
-    use crate::domain::order::{NewOrder, Order, Payment};
+    use crate::domain::order::{Order, Payment};
     use crate::services::payments::{MockPayments, Refund};
     use crate::store::refunds::RefundStatus;
 
     async fn paid_order(store: &Store, total: i64, charged: bool) -> Order {
-        let account = store
-            .account_id_for(&Identity::new("console", "local", "demo"))
-            .await
-            .unwrap()
-            .unwrap();
-        let usd = Money::new(Decimal::from(total), Currency::usd());
-        let order = Order {
-            number: store.next_order_number().await.unwrap(),
-            kind: OrderKind::Order,
-            status: OrderStatus::AwaitingPayment,
-            created_at: 1,
-            details: NewOrder {
-                key: crate::domain::ids::new_id("key"),
-                account_id: account,
-                placed_by: "Demo Buyer".into(),
-                lines: Vec::new(),
-                delivery: None,
-                payment: Payment::Wire,
-                po_number: None,
-                subtotal: usd.clone(),
-                shipping: Money::zero(Currency::usd()),
-                total: usd,
-            },
-        };
-        assert!(store.insert_order_for_approval(&order, &[]).await.unwrap());
+        let key = crate::domain::ids::new_id("key");
+        let order = crate::services::test_orders::placed(store, Payment::Wire, &key, total).await;
         if charged {
             store.record_charge(&order.number, "ch_test").await.unwrap();
             store

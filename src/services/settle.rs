@@ -76,37 +76,10 @@ impl Settle {
 mod tests {
     use super::*;
     use crate::domain::account::Identity;
-    use crate::domain::money::{Currency, Money};
-    use crate::domain::order::{NewOrder, OrderKind};
     use crate::services::payments::{Charge, MockPayments};
 
     async fn placed(store: &Store, payment: Payment, key: &str) -> Order {
-        let account = store
-            .account_id_for(&Identity::new("console", "local", "demo"))
-            .await
-            .unwrap()
-            .unwrap();
-        let usd = Money::new(rust_decimal::Decimal::from(40), Currency::usd());
-        let order = Order {
-            number: store.next_order_number().await.unwrap(),
-            kind: OrderKind::Order,
-            status: OrderStatus::AwaitingPayment,
-            created_at: 1,
-            details: NewOrder {
-                key: key.into(),
-                account_id: account,
-                placed_by: "Demo Buyer".into(),
-                lines: Vec::new(),
-                delivery: None,
-                payment,
-                po_number: None,
-                subtotal: usd.clone(),
-                shipping: Money::zero(Currency::usd()),
-                total: usd,
-            },
-        };
-        assert!(store.insert_order_for_approval(&order, &[]).await.unwrap());
-        order
+        crate::services::test_orders::placed(store, payment, key, 40).await
     }
 
     #[tokio::test]

@@ -927,16 +927,21 @@ on_both!(
         assert!(x.unwrap() ^ y.unwrap(), "exactly one claim wins");
         assert!(
             store
-                .complete_refund("CB-7", 1, "re_1", "USD 100.00", false, "operator")
+                .complete_refund("CB-7", 1, "re_1", "USD 100.00", "operator")
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .complete_refund("CB-7", 1, "re_1", "USD 100.00", false, "operator")
+                .complete_refund("CB-7", 1, "re_1", "USD 100.00", "operator")
                 .await
                 .unwrap(),
             "recorded once"
+        );
+        assert_eq!(
+            store.order_by_number("CB-7").await.unwrap().unwrap().status,
+            OrderStatus::Paid,
+            "100 of 500 given back"
         );
         assert!(
             store
@@ -953,7 +958,7 @@ on_both!(
         );
         assert!(
             store
-                .complete_refund("CB-7", 3, "re_3", "USD 400.00", true, "operator")
+                .complete_refund("CB-7", 3, "re_3", "USD 400.00", "operator")
                 .await
                 .unwrap()
         );

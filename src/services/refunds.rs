@@ -119,14 +119,7 @@ impl Refunds {
             .sum::<Decimal>()
             + amount;
         self.store
-            .complete_refund(
-                number,
-                seq,
-                &refund.id,
-                &money.plain(),
-                done >= total.amount,
-                actor,
-            )
+            .complete_refund(number, seq, &refund.id, &money.plain(), actor)
             .await?;
         tracing::info!(%number, amount = %money.plain(), "refunded");
         Ok(Refunded {

@@ -137,15 +137,14 @@ impl Store {
     }
 
     /// Records that the processor gave refund `seq` back, with its audit entry (the
-    /// amount, in `money`'s words), and marks the order refunded when `in_full`. False
-    /// when it was recorded already.
+    /// amount, in `money`'s words), and marks the order refunded once the refunds given
+    /// back add up to its total. False when it was recorded already.
     pub async fn complete_refund(
         &self,
         number: &str,
         seq: i64,
         gateway_ref: &str,
         money: &str,
-        in_full: bool,
         actor: &str,
     ) -> Result<bool> {
         let mut tx = self.write.begin().await?;
@@ -174,7 +173,27 @@ impl Store {
             },
         )
         .await?;
-        if in_full {
+        // Summed in the transaction that completes this refund, so a refund completed by
+        // another operator at the same moment is counted too.
+        let (total,): (String,) = sqlx::query_as("SELECT total FROM orders WHERE number = $1")
+            .bind(number)
+            .fetch_one(&mut *tx)
+            .await?;
+        let given: Vec<(String,)> = sqlx::query_as(
+            "SELECT amount FROM refunds WHERE order_number = $1 AND status = 'done'",
+        )
+        .bind(number)
+        .fetch_all(&mut *tx)
+        .await?;
+        let decimal = |text: &str| {
+            text.parse::<Decimal>()
+                .map_err(|e| StoreError::Corrupt(format!("amount {text} of {number}: {e}")))
+        };
+        let mut refunded = Decimal::ZERO;
+        for (amount,) in &given {
+            refunded += decimal(amount)?;
+        }
+        if refunded >= decimal(&total)? {
             transition_in(
                 &mut tx,
                 &Transition {

@@ -377,7 +377,9 @@ async fn db(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
             {
                 bail!("--from and --to name the same database");
             }
-            let source = Store::connect(&from).await.context("opening --from")?;
+            let source = Store::connect_existing(&from)
+                .await
+                .context("opening --from")?;
             let target = Store::connect(&to).await.context("opening --to")?;
             let report = source.copy_to(&target).await;
             source.close().await;

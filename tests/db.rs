@@ -143,6 +143,14 @@ fn a_copy_needs_a_source_with_data() {
     let to = format!("sqlite:{}", dir.path().join("to.db").display());
     let o = cli(&["db", "copy", "--from", &empty, "--to", &to]);
     assert!(!o.status.success());
+    assert!(out(&o).contains("there is no database file"), "{}", out(&o));
+    assert!(
+        !dir.path().join("empty.db").exists(),
+        "a mistyped source is not created"
+    );
+    assert!(cli(&["--database-url", &empty, "migrate"]).status.success());
+    let o = cli(&["db", "copy", "--from", &empty, "--to", &to]);
+    assert!(!o.status.success());
     assert!(out(&o).contains("holds no data"), "{}", out(&o));
     let o = cli(&["db", "copy", "--from", &to, "--to", &to]);
     assert!(out(&o).contains("same database"), "{}", out(&o));

@@ -103,6 +103,20 @@ impl Store {
         Store::open(StoreOptions::new(url)).await
     }
 
+    /// Opens a database that must exist already: a SQLite URL that names no file is an
+    /// error here, not a new empty database (a mistyped `db copy --from`).
+    pub async fn connect_existing(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:")
+            && let Some(path) = startup_lock::sqlite_file(url)?
+            && !std::path::Path::new(&path).exists()
+        {
+            return Err(StoreError::Invalid(format!(
+                "there is no database file {path}"
+            )));
+        }
+        Store::connect(url).await
+    }
+
     /// Opens (creating a SQLite file if needed) and migrates.
     pub async fn open(opts: StoreOptions) -> Result<Store> {
         sqlx::any::install_default_drivers();

@@ -74,7 +74,7 @@ impl StartupLock {
 }
 
 /// The database file a SQLite URL names, or none for an in-memory database.
-fn sqlite_file(url: &str) -> Result<Option<String>> {
+pub(super) fn sqlite_file(url: &str) -> Result<Option<String>> {
     let opts = sqlx::sqlite::SqliteConnectOptions::from_str(url)?;
     let path = opts.get_filename().to_string_lossy().to_string();
     if path.is_empty()

@@ -30,7 +30,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         if orgs.is_empty() {
             t.lang.t("whoami.no_organizations")
         } else {
-            orgs.join("\n")
+            orgs.join(", ")
         },
     );
     if let Some(link) = link {

@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
 use checkout_bot::channels::{discord, slack};
 use checkout_bot::config::Config;
-use checkout_bot::domain::account::{Identity, LinkedVia, Organization, Role};
+use checkout_bot::domain::account::{Identity, Organization};
 use checkout_bot::http::AppState;
 use checkout_bot::import;
 use checkout_bot::logging::LogFormat;
@@ -17,6 +17,8 @@ use checkout_bot::services::approvals::Approvals;
 use checkout_bot::services::outbound::Outbound;
 use checkout_bot::store::Store;
 use clap::{Parser, Subcommand};
+
+mod cli;
 
 #[derive(Parser)]
 #[command(
@@ -64,54 +66,18 @@ enum Command {
     Orgs(OrgsCommand),
     /// Link chat users to organizations with a role.
     #[command(subcommand)]
-    Members(MembersCommand),
-    /// Orders of every account: list, show, record a payment.
+    Members(cli::members::MembersCommand),
+    /// Orders of every account: list, show, record a payment, refund.
     #[command(subcommand)]
-    Orders(OrdersCommand),
+    Orders(cli::orders::OrdersCommand),
     /// An order's audit trail: every state change, who made it and when.
     Audit { order: String },
     /// Move the data to another database, or back it up.
     #[command(subcommand)]
-    Db(DbCommand),
+    Db(cli::db::DbCommand),
     /// Delete what no one needs any more: sessions idle for SESSION_RETAIN_DAYS, expired
     /// card links, old delivery ids. Orders, quotes and the audit trail are kept.
     Gc,
-}
-
-#[derive(Subcommand)]
-enum DbCommand {
-    /// Copy every table to another, empty database (SQLite to PostgreSQL or back),
-    /// then check row counts and order totals on both sides.
-    Copy {
-        /// The database to copy (default: DATABASE_URL).
-        #[arg(long)]
-        from: Option<String>,
-        /// The database to fill; it is migrated first and must hold no data.
-        #[arg(long)]
-        to: String,
-    },
-    /// Write a consistent copy of the SQLite database to FILE while it stays in use.
-    Backup { file: std::path::PathBuf },
-}
-
-#[derive(Subcommand)]
-enum OrdersCommand {
-    /// The newest orders and quotes.
-    List {
-        #[arg(long, default_value_t = 50)]
-        limit: usize,
-    },
-    /// One order in full.
-    Show { order: String },
-    /// Record the payment of an order awaiting one (wire transfer, check, invoice).
-    MarkPaid { order: String },
-    /// Give back a card payment through the payment gateway: everything left, or --amount.
-    Refund {
-        order: String,
-        /// How much to give back, such as 49.50 (default: all that is left).
-        #[arg(long)]
-        amount: Option<String>,
-    },
 }
 
 #[derive(Subcommand)]
@@ -170,49 +136,6 @@ enum OrgsCommand {
         #[command(flatten)]
         slack: slack::cli::ApprovalChannel,
     },
-}
-
-#[derive(Subcommand)]
-enum MembersCommand {
-    /// Give a chat user a role in an organization, creating their account if needed.
-    Add {
-        #[arg(long)]
-        org: String,
-        #[arg(long)]
-        platform: String,
-        /// Workspace or guild; defaults to the platform's global one (console: local, and
-        /// otherwise the platform's own name).
-        #[arg(long)]
-        workspace: Option<String>,
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        role: Role,
-        /// Display name for a new account (default: the user id).
-        #[arg(long)]
-        name: Option<String>,
-    },
-    List {
-        #[arg(long)]
-        org: Option<String>,
-    },
-    Remove {
-        #[arg(long)]
-        org: String,
-        #[arg(long)]
-        platform: String,
-        #[arg(long)]
-        workspace: Option<String>,
-        #[arg(long)]
-        user: String,
-    },
-}
-
-fn default_workspace(platform: &str) -> String {
-    match platform {
-        "console" => "local".into(),
-        other => other.into(),
-    }
 }
 
 fn init_logging(default: &str) -> Result<(), String> {
@@ -282,7 +205,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::connect(&config.database_url).await?;
             match cmd {
                 OrgsCommand::Add { id, name } => {
-                    clean_name(&name)?;
+                    cli::clean_name(&name)?;
                     store
                         .upsert_org(&Organization {
                             id: id.clone(),
@@ -302,50 +225,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Audit { order } => {
             let store = Store::connect(&config.database_url).await?;
-            let trail = store.audit_for(&order).await?;
-            if trail.is_empty() {
-                bail!("no audit trail for {order}");
-            }
-            let mut names = std::collections::HashMap::new();
-            for e in trail {
-                if !names.contains_key(&e.actor) {
-                    let name = match store.account(&e.actor).await? {
-                        Some(a) => format!("{} ({})", a.display_name, e.actor),
-                        None => e.actor.clone(),
-                    };
-                    names.insert(e.actor.clone(), name);
-                }
-                let at = utc_time(e.at);
-                println!(
-                    "{at}\t{}\t{}\t{} -> {}",
-                    names.get(&e.actor).unwrap_or(&e.actor),
-                    e.action,
-                    e.old_value.as_deref().unwrap_or("-"),
-                    e.new_value.as_deref().unwrap_or("-")
-                );
-            }
+            let shown = cli::orders::audit(&store, &order).await;
             store.close().await;
+            shown?;
         }
         Command::Orders(cmd) => {
             let store = Store::connect(&config.database_url).await?;
-            orders(&store, cmd).await?;
+            cli::orders::run(&store, cmd).await?;
             store.close().await;
         }
-        Command::Db(cmd) => db(&config, cmd).await?,
-        Command::Gc => {
-            let store = Store::connect(&config.database_url).await?;
-            let c = store
-                .collect_garbage(checkout_bot::store::now_ms(), config.retention())
-                .await?;
-            println!(
-                "deleted {} idle sessions, {} expired card links, {} old delivery ids",
-                c.sessions, c.card_links, c.deliveries
-            );
-            store.close().await;
-        }
+        Command::Db(cmd) => cli::db::run(&config, cmd).await?,
+        Command::Gc => cli::db::gc(&config).await?,
         Command::Members(cmd) => {
             let store = Store::connect(&config.database_url).await?;
-            members(&store, cmd).await?;
+            cli::members::run(&store, cmd).await?;
             store.close().await;
         }
     }
@@ -366,50 +259,6 @@ async fn serve(config: Config, platforms: &Platforms) -> anyhow::Result<()> {
     sweeper.abort();
     bot.store().close().await;
     tracing::info!("stopped");
-    Ok(())
-}
-
-async fn db(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
-    match cmd {
-        DbCommand::Copy { from, to } => {
-            let from = from.unwrap_or_else(|| config.database_url.clone());
-            if checkout_bot::store::normalize_url(&from) == checkout_bot::store::normalize_url(&to)
-            {
-                bail!("--from and --to name the same database");
-            }
-            let source = Store::connect_existing(&from)
-                .await
-                .context("opening --from")?;
-            let target = Store::connect(&to).await.context("opening --to")?;
-            let report = source.copy_to(&target).await;
-            source.close().await;
-            target.close().await;
-            let report = report?;
-            println!("{:<20} {:>10} {:>10}", "table", "source", "target");
-            for (table, in_source, in_target) in &report.tables {
-                println!("{table:<20} {in_source:>10} {in_target:>10}");
-            }
-            for (currency, (in_source, in_target)) in &report.totals {
-                let label = format!("order totals {currency}");
-                println!("{label:<20} {in_source:>10} {in_target:>10}");
-            }
-            if !report.matches() {
-                bail!("the target differs from the source (above); do not switch to it");
-            }
-            let rows: u64 = report.tables.iter().map(|(_, n, _)| n).sum();
-            println!(
-                "copied {rows} rows in {} tables; counts and totals match",
-                report.tables.len()
-            );
-        }
-        DbCommand::Backup { file } => {
-            let store = Store::connect(&config.database_url).await?;
-            let done = store.backup_to(&file).await;
-            store.close().await;
-            done?;
-            println!("backup written to {}", file.display());
-        }
-    }
     Ok(())
 }
 
@@ -475,17 +324,6 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Unix milliseconds, readable and sortable, to the second, in UTC:
-/// 2026-11-26 22:34:12 UTC.
-fn utc_time(ms: i64) -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| ms.to_string())
-}
-
 /// A limit as typed: an amount, or `none`.
 fn limit_arg(text: &str) -> anyhow::Result<Option<rust_decimal::Decimal>> {
     if text.trim().eq_ignore_ascii_case("none") {
@@ -494,17 +332,6 @@ fn limit_arg(text: &str) -> anyhow::Result<Option<rust_decimal::Decimal>> {
     Approvals::parse_limit(text)
         .map(Some)
         .map_err(|e| anyhow::anyhow!(e))
-}
-
-/// Names an operator types are shown to buyers: the same rules as chat text.
-fn clean_name(name: &str) -> anyhow::Result<()> {
-    if name.trim().is_empty() {
-        bail!("the name must not be empty");
-    }
-    if checkout_bot::domain::text::check(name).is_err() {
-        bail!("the name contains control or text-direction characters; type it without them");
-    }
-    Ok(())
 }
 
 async fn known_org(store: &Store, id: &str) -> anyhow::Result<Organization> {
@@ -591,7 +418,8 @@ async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                         "--po-required is for the whole organization: leave out --platform and --user"
                     );
                 }
-                let workspace = workspace.unwrap_or_else(|| default_workspace(&platform));
+                let workspace =
+                    workspace.unwrap_or_else(|| cli::members::default_workspace(&platform));
                 let who = Identity::new(&platform, &workspace, &user);
                 let Some(account) = store.account_id_for(&who).await? else {
                     bail!(
@@ -654,146 +482,6 @@ async fn import_file(store: &Store, what: ImportCommand) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
             let n = store.upsert_deployments(&rows).await?;
             println!("imported {n} deployments");
-        }
-    }
-    Ok(())
-}
-
-async fn orders(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
-    match cmd {
-        OrdersCommand::List { limit } => {
-            for o in store.recent_orders(limit).await? {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    o.number,
-                    o.kind.as_str(),
-                    o.status.as_str(),
-                    o.details.total.plain(),
-                    o.details.placed_by
-                );
-            }
-        }
-        OrdersCommand::Show { order } => {
-            let Some(o) = store.order_by_number(&order).await? else {
-                bail!("no order {order}");
-            };
-            println!("{}", serde_json::to_string_pretty(&o)?);
-        }
-        OrdersCommand::MarkPaid { order } => match store.mark_paid(&order, "operator").await? {
-            Some(o) => println!("{} is paid ({})", o.number, o.details.total.plain()),
-            None => bail!("{order} is not an order awaiting payment"),
-        },
-        OrdersCommand::Refund { order, amount } => {
-            let amount = match amount {
-                Some(text) => Some(text.trim().parse::<rust_decimal::Decimal>().map_err(|_| {
-                    anyhow::anyhow!("--amount: '{text}' is not an amount such as 49.50")
-                })?),
-                None => None,
-            };
-            let payments = checkout_bot::services::payments::gateway();
-            let refunds = checkout_bot::services::refunds::Refunds::new(store.clone(), payments);
-            let done = refunds.refund(&order, amount, "operator").await?;
-            println!(
-                "refunded {} of {order} ({}); {} left to refund",
-                done.amount.plain(),
-                done.gateway_ref,
-                done.left.plain()
-            );
-        }
-    }
-    Ok(())
-}
-
-async fn members(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
-    match cmd {
-        MembersCommand::Add {
-            org,
-            platform,
-            workspace,
-            user,
-            role,
-            name,
-        } => {
-            if let Some(name) = &name {
-                clean_name(name)?;
-            }
-            if !store.orgs().await?.iter().any(|o| o.id == org) {
-                bail!(
-                    "no organization {org}: add it with `checkout-bot orgs add {org} --name NAME`"
-                );
-            }
-            let who = Identity::new(
-                &platform,
-                &workspace.unwrap_or_else(|| default_workspace(&platform)),
-                &user,
-            );
-            let account = match store.account_id_for(&who).await? {
-                Some(id) => id,
-                None => {
-                    let id = store
-                        .create_account(name.as_deref().unwrap_or(&user), Some(&org))
-                        .await?;
-                    if !store.link_identity(&who, &id, LinkedVia::Cli).await? {
-                        bail!("{who} was linked by someone else just now; run the command again");
-                    }
-                    id
-                }
-            };
-            store.set_membership(&account, &org, role).await?;
-            store.default_org_if_unset(&account, &org).await?;
-            println!("{who} is now {} of {org}", role.as_str());
-        }
-        MembersCommand::List { org } => {
-            for m in store.members(org.as_deref()).await? {
-                let who = match (m.platform, m.workspace, m.user_id) {
-                    (Some(p), Some(w), Some(u)) => format!("{p}:{w}:{u}"),
-                    _ => "(no chat identity)".into(),
-                };
-                let linked = match (m.linked_via, m.linked_at) {
-                    (Some(via), Some(at)) => format!("linked by {via} {}", utc_time(at)),
-                    _ => "-".into(),
-                };
-                println!(
-                    "{}\t{}\t{}\t{}\t{linked}",
-                    m.org_id, m.role, who, m.display_name
-                );
-            }
-        }
-        MembersCommand::Remove {
-            org,
-            platform,
-            workspace,
-            user,
-        } => {
-            let who = Identity::new(
-                &platform,
-                &workspace.unwrap_or_else(|| default_workspace(&platform)),
-                &user,
-            );
-            let Some(account) = store.account_id_for(&who).await? else {
-                bail!("{who} is not linked to any account");
-            };
-            if store.remove_membership(&account, &org).await? {
-                let left = store
-                    .account(&account)
-                    .await?
-                    .map_or(0, |a| a.memberships.len());
-                if left == 0 {
-                    println!(
-                        "{who} removed from {org}. That was their last organization: they can \
-                         no longer start or place orders (their orders and saved cards are kept). \
-                         Add them to an organization to let them buy again."
-                    );
-                } else if left == 1 {
-                    println!("{who} removed from {org}; they still belong to 1 other organization");
-                } else {
-                    println!(
-                        "{who} removed from {org}; they still belong to {left} other organizations"
-                    );
-                }
-            } else {
-                bail!("{who} is not a member of {org}");
-            }
         }
     }
     Ok(())

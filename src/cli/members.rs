@@ -1,0 +1,146 @@
+//! `checkout-bot members`: linking chat users to organizations with a role.
+
+use anyhow::bail;
+use checkout_bot::domain::account::{Identity, LinkedVia, Role};
+use checkout_bot::store::Store;
+use clap::Subcommand;
+
+use super::{clean_name, utc_time};
+
+#[derive(Subcommand)]
+pub enum MembersCommand {
+    /// Give a chat user a role in an organization, creating their account if needed.
+    Add {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        platform: String,
+        /// Workspace or guild; defaults to the platform's global one (console: local, and
+        /// otherwise the platform's own name).
+        #[arg(long)]
+        workspace: Option<String>,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        role: Role,
+        /// Display name for a new account (default: the user id).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
+    Remove {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        platform: String,
+        #[arg(long)]
+        workspace: Option<String>,
+        #[arg(long)]
+        user: String,
+    },
+}
+
+pub fn default_workspace(platform: &str) -> String {
+    match platform {
+        "console" => "local".into(),
+        other => other.into(),
+    }
+}
+
+pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
+    match cmd {
+        MembersCommand::Add {
+            org,
+            platform,
+            workspace,
+            user,
+            role,
+            name,
+        } => {
+            if let Some(name) = &name {
+                clean_name(name)?;
+            }
+            if !store.orgs().await?.iter().any(|o| o.id == org) {
+                bail!(
+                    "no organization {org}: add it with `checkout-bot orgs add {org} --name NAME`"
+                );
+            }
+            let who = Identity::new(
+                &platform,
+                &workspace.unwrap_or_else(|| default_workspace(&platform)),
+                &user,
+            );
+            let account = match store.account_id_for(&who).await? {
+                Some(id) => id,
+                None => {
+                    let id = store
+                        .create_account(name.as_deref().unwrap_or(&user), Some(&org))
+                        .await?;
+                    if !store.link_identity(&who, &id, LinkedVia::Cli).await? {
+                        bail!("{who} was linked by someone else just now; run the command again");
+                    }
+                    id
+                }
+            };
+            store.set_membership(&account, &org, role).await?;
+            store.default_org_if_unset(&account, &org).await?;
+            println!("{who} is now {} of {org}", role.as_str());
+        }
+        MembersCommand::List { org } => {
+            for m in store.members(org.as_deref()).await? {
+                let who = match (m.platform, m.workspace, m.user_id) {
+                    (Some(p), Some(w), Some(u)) => format!("{p}:{w}:{u}"),
+                    _ => "(no chat identity)".into(),
+                };
+                let linked = match (m.linked_via, m.linked_at) {
+                    (Some(via), Some(at)) => format!("linked by {via} {}", utc_time(at)),
+                    _ => "-".into(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{linked}",
+                    m.org_id, m.role, who, m.display_name
+                );
+            }
+        }
+        MembersCommand::Remove {
+            org,
+            platform,
+            workspace,
+            user,
+        } => {
+            let who = Identity::new(
+                &platform,
+                &workspace.unwrap_or_else(|| default_workspace(&platform)),
+                &user,
+            );
+            let Some(account) = store.account_id_for(&who).await? else {
+                bail!("{who} is not linked to any account");
+            };
+            if store.remove_membership(&account, &org).await? {
+                let left = store
+                    .account(&account)
+                    .await?
+                    .map_or(0, |a| a.memberships.len());
+                if left == 0 {
+                    println!(
+                        "{who} removed from {org}. That was their last organization: they can \
+                         no longer start or place orders (their orders and saved cards are kept). \
+                         Add them to an organization to let them buy again."
+                    );
+                } else if left == 1 {
+                    println!("{who} removed from {org}; they still belong to 1 other organization");
+                } else {
+                    println!(
+                        "{who} removed from {org}; they still belong to {left} other organizations"
+                    );
+                }
+            } else {
+                bail!("{who} is not a member of {org}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -152,6 +152,12 @@ fn a_copy_needs_a_source_with_data() {
     let o = cli(&["db", "copy", "--from", &empty, "--to", &to]);
     assert!(!o.status.success());
     assert!(out(&o).contains("holds no data"), "{}", out(&o));
+    let o = cli(&["db", "copy", "--from", &empty, "--to", "mysql://x"]);
+    assert!(
+        out(&o).contains("opening --to: a database URL must start with"),
+        "{}",
+        out(&o)
+    );
     let o = cli(&["db", "copy", "--from", &to, "--to", &to]);
     assert!(out(&o).contains("same database"), "{}", out(&o));
 }
@@ -272,6 +278,18 @@ async fn a_backup_taken_while_serve_takes_traffic_restores() {
     assert!(
         answered > 3,
         "the load ran during the backups ({answered} answers)"
+    );
+    let nowhere = cli(&[
+        "--database-url",
+        &url,
+        "db",
+        "backup",
+        "/nonexistent/dir/b.db",
+    ]);
+    assert!(
+        out(&nowhere).contains("there is no directory /nonexistent/dir"),
+        "{}",
+        out(&nowhere)
     );
     let again = cli(&[
         "--database-url",

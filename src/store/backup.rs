@@ -20,6 +20,14 @@ impl Store {
                 file.display()
             )));
         }
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(StoreError::Invalid(format!(
+                "there is no directory {}; create it first",
+                dir.display()
+            )));
+        }
         let path = file
             .to_str()
             .ok_or_else(|| StoreError::Invalid("the backup path is not valid UTF-8".into()))?;

@@ -127,7 +127,7 @@ impl Store {
             Database::Postgres
         } else {
             return Err(StoreError::Invalid(
-                "DATABASE_URL must start with sqlite: or postgres:".into(),
+                "a database URL must start with sqlite: or postgres: (DATABASE_URL, --database-url, --from, --to)".into(),
             ));
         };
         let connect = AnyConnectOptions::from_str(&url)?;

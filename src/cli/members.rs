@@ -3,7 +3,7 @@
 use anyhow::bail;
 use checkout_bot::domain::account::{Identity, LinkedVia, Role};
 use checkout_bot::store::Store;
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use super::{clean_name, utc_time};
 
@@ -11,16 +11,8 @@ use super::{clean_name, utc_time};
 pub enum MembersCommand {
     /// Give a chat user a role in an organization, creating their account if needed.
     Add {
-        #[arg(long)]
-        org: String,
-        #[arg(long)]
-        platform: String,
-        /// Workspace or guild; defaults to the platform's global one (console: local, and
-        /// otherwise the platform's own name).
-        #[arg(long)]
-        workspace: Option<String>,
-        #[arg(long)]
-        user: String,
+        #[command(flatten)]
+        member: Member,
         #[arg(long)]
         role: Role,
         /// Display name for a new account (default: the user id).
@@ -31,16 +23,32 @@ pub enum MembersCommand {
         #[arg(long)]
         org: Option<String>,
     },
-    Remove {
-        #[arg(long)]
-        org: String,
-        #[arg(long)]
-        platform: String,
-        #[arg(long)]
-        workspace: Option<String>,
-        #[arg(long)]
-        user: String,
-    },
+    Remove(Member),
+}
+
+/// A chat user in an organization, as `add` and `remove` name them.
+#[derive(Args)]
+pub struct Member {
+    #[arg(long)]
+    org: String,
+    #[arg(long)]
+    platform: String,
+    /// Workspace or guild; defaults to the platform's global one (console: local, and
+    /// otherwise the platform's own name).
+    #[arg(long)]
+    workspace: Option<String>,
+    #[arg(long)]
+    user: String,
+}
+
+impl Member {
+    fn identity(&self) -> Identity {
+        let workspace = self
+            .workspace
+            .clone()
+            .unwrap_or_else(|| default_workspace(&self.platform));
+        Identity::new(&self.platform, &workspace, &self.user)
+    }
 }
 
 pub fn default_workspace(platform: &str) -> String {
@@ -52,32 +60,22 @@ pub fn default_workspace(platform: &str) -> String {
 
 pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
     match cmd {
-        MembersCommand::Add {
-            org,
-            platform,
-            workspace,
-            user,
-            role,
-            name,
-        } => {
+        MembersCommand::Add { member, role, name } => {
+            let (org, user) = (&member.org, &member.user);
             if let Some(name) = &name {
                 clean_name(name)?;
             }
-            if !store.orgs().await?.iter().any(|o| o.id == org) {
+            if !store.orgs().await?.iter().any(|o| o.id == *org) {
                 bail!(
                     "no organization {org}: add it with `checkout-bot orgs add {org} --name NAME`"
                 );
             }
-            let who = Identity::new(
-                &platform,
-                &workspace.unwrap_or_else(|| default_workspace(&platform)),
-                &user,
-            );
+            let who = member.identity();
             let account = match store.account_id_for(&who).await? {
                 Some(id) => id,
                 None => {
                     let id = store
-                        .create_account(name.as_deref().unwrap_or(&user), Some(&org))
+                        .create_account(name.as_deref().unwrap_or(user), Some(org))
                         .await?;
                     if !store.link_identity(&who, &id, LinkedVia::Cli).await? {
                         bail!("{who} was linked by someone else just now; run the command again");
@@ -85,8 +83,8 @@ pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
                     id
                 }
             };
-            store.set_membership(&account, &org, role).await?;
-            store.default_org_if_unset(&account, &org).await?;
+            store.set_membership(&account, org, role).await?;
+            store.default_org_if_unset(&account, org).await?;
             println!("{who} is now {} of {org}", role.as_str());
         }
         MembersCommand::List { org } => {
@@ -105,21 +103,13 @@ pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
                 );
             }
         }
-        MembersCommand::Remove {
-            org,
-            platform,
-            workspace,
-            user,
-        } => {
-            let who = Identity::new(
-                &platform,
-                &workspace.unwrap_or_else(|| default_workspace(&platform)),
-                &user,
-            );
+        MembersCommand::Remove(member) => {
+            let org = &member.org;
+            let who = member.identity();
             let Some(account) = store.account_id_for(&who).await? else {
                 bail!("{who} is not linked to any account");
             };
-            if store.remove_membership(&account, &org).await? {
+            if store.remove_membership(&account, org).await? {
                 let left = store
                     .account(&account)
                     .await?

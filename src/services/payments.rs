@@ -65,7 +65,8 @@ pub trait Payments: Send + Sync {
     ) -> Result<Charge, PaymentError>;
 }
 
-/// The payment gateway the configuration names: the sandbox, for now the only one.
+/// The payment gateway every charge and refund goes through: the sandbox, the only one
+/// so far. The one place a configured gateway will be chosen.
 pub fn gateway() -> std::sync::Arc<dyn Payments> {
     std::sync::Arc::new(SandboxPayments::default())
 }

@@ -95,6 +95,7 @@ pub struct Bot {
     /// Identities whose account name this process has looked at: once per process, so
     /// the check costs one read per person, not one per event.
     name_checked: std::sync::Mutex<std::collections::HashSet<Identity>>,
+    signin: crate::signin::SignIn,
 }
 
 impl Bot {
@@ -128,7 +129,9 @@ impl Bot {
             prompts.clone(),
             config.approval_settings(),
         ));
+        let signin = crate::signin::SignIn::new(&config.identity, &config.public_url)?;
         Ok(Bot {
+            signin,
             engine: Engine::new(prompts, config.settings()),
             backend: Shop::with_public_url(store.clone(), payments, &config.public_url)
                 .quotes_valid_for(config.quote_valid_days)
@@ -161,6 +164,17 @@ impl Bot {
             crate::services::payments::gateway(),
             outbound,
         )
+    }
+
+    /// Signs people in with `signin` (in tests: a mailer stand-in).
+    pub fn with_signin(mut self, signin: crate::signin::SignIn) -> Bot {
+        self.signin = signin;
+        self
+    }
+
+    /// How people sign in from chat.
+    pub fn signin(&self) -> &crate::signin::SignIn {
+        &self.signin
     }
 
     /// The platforms the bot can reach outside an answer.
@@ -289,15 +303,43 @@ impl Bot {
         reply_handle: Option<&str>,
     ) -> Result<Reply, BotError> {
         let catalog = self.catalog().await?;
+        if event == Event::Command(Command::SignOut) {
+            return Box::pin(crate::signin::chat::sign_out(
+                self,
+                who,
+                locale,
+                reply_handle,
+            ))
+            .await;
+        }
         for _ in 0..MAX_ATTEMPTS {
-            let (account_id, mut session) = match self.store.load_session(who).await? {
+            let (linked, session) = match self.store.load_session(who).await? {
                 Some(StoredSession {
                     account_id: Some(id),
                     session,
-                }) => (id, session),
-                Some(StoredSession { session, .. }) => (self.account_for(who).await?, session),
-                None => (self.account_for(who).await?, Session::default()),
+                }) => (Ok(id), session),
+                Some(StoredSession { session, .. }) => (self.account_for(who).await, session),
+                None => (self.account_for(who).await, Session::default()),
             };
+            let account_id = match linked {
+                Ok(id) => id,
+                Err(BotError::NotLinked(_)) if self.signin.enabled() => {
+                    return Box::pin(crate::signin::chat::answer(
+                        self,
+                        who,
+                        locale,
+                        event,
+                        reply_handle,
+                    ))
+                    .await;
+                }
+                Err(e) => return Err(e),
+            };
+            if matches!(event, Event::Command(Command::SignIn(_))) {
+                return Box::pin(crate::signin::chat::already(self, who, locale, &account_id))
+                    .await;
+            }
+            let mut session = session;
             let expected = session.rev;
             let now = now_ms();
             if expected == 0 {
@@ -550,7 +592,8 @@ impl Bot {
             }
             return Ok(id);
         }
-        if !self.config.demo_mode {
+        // Where people sign in themselves, nobody is enrolled as a demo buyer.
+        if !self.config.demo_mode || self.signin.enabled() {
             return Err(BotError::NotLinked(who.clone()));
         }
         let name = crate::domain::text::scrub(&who.user);
@@ -617,6 +660,7 @@ async fn clean_up_daily(store: &Store, retention: crate::store::retention::Reten
             Ok(c) => tracing::info!(
                 sessions = c.sessions,
                 card_links = c.card_links,
+                signins = c.signins,
                 deliveries = c.deliveries,
                 "daily clean-up"
             ),

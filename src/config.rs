@@ -46,6 +46,9 @@ pub struct Config {
     /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
     /// card page links.
     pub public_url: String,
+    /// `IDENTITY_PROVIDER` (default none) and its variables: how people sign in from
+    /// chat (`crate::signin::config`).
+    pub identity: crate::signin::config::Provider,
 }
 
 /// A shared secret a caller presents as `Authorization: Bearer …`. `Debug` hides it,
@@ -101,6 +104,7 @@ impl Default for Config {
             session_retain_days: 90,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
+            identity: crate::signin::config::Provider::None,
         }
     }
 }
@@ -254,6 +258,7 @@ impl Config {
             }
             c.public_url = v.trim_end_matches('/').to_string();
         }
+        c.identity = crate::signin::config::Provider::from_lookup(&get)?;
         Ok(c)
     }
 }

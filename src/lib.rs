@@ -20,4 +20,5 @@ pub mod metrics;
 pub mod prompts;
 pub mod search;
 pub mod services;
+pub mod signin;
 pub mod store;

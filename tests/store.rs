@@ -858,7 +858,8 @@ on_both!(
             Collected {
                 sessions: 1,
                 card_links: 1,
-                deliveries: 1
+                deliveries: 1,
+                signins: 0
             }
         );
         assert!(store.load_session(&old).await.unwrap().is_none());

@@ -7,7 +7,7 @@
 //! payment processor, keeps only the token, brand, last 4 and expiry, and never logs the
 //! form. It speaks the browser's language (`Accept-Language`) where `prompts/` has it.
 
-mod html;
+pub(crate) mod html;
 mod order;
 
 use std::collections::HashMap;
@@ -208,9 +208,14 @@ impl<'a> Visit<'a> {
 
 /// The chat message that carried the link moves on to the next step too, through its
 /// platform's reply updater, while the platform still accepts edits of it.
-async fn update_chat(s: &Bot, link: &CardLink, reply: &crate::engine::view::Reply) {
-    let (Some(handle), Some(updater)) = (&link.reply_handle, s.outbound().updater(&link.platform))
-    else {
+/// Sign-in does the same for the message that carried its link.
+pub(crate) async fn update_chat(
+    s: &Bot,
+    platform: &str,
+    reply_handle: Option<&str>,
+    reply: &crate::engine::view::Reply,
+) {
+    let (Some(handle), Some(updater)) = (reply_handle, s.outbound().updater(platform)) else {
         return;
     };
     if let Err(e) = updater.update(handle, reply).await {
@@ -332,7 +337,7 @@ pub async fn submit(
     };
     let moved_on = match s.respond(&link.identity(), &visit.locale, event).await {
         Ok(reply) => {
-            update_chat(&s, link, &reply).await;
+            update_chat(&s, &link.platform, link.reply_handle.as_deref(), &reply).await;
             // The checkout may have closed while the card was being tokenized.
             s.checkout_open(&link.identity(), &link.checkout_key)
                 .await

@@ -73,8 +73,8 @@ pub async fn gc(config: &Config) -> anyhow::Result<()> {
         .collect_garbage(checkout_bot::store::now_ms(), config.retention())
         .await?;
     println!(
-        "deleted {} idle sessions, {} expired card links, {} old delivery ids",
-        c.sessions, c.card_links, c.deliveries
+        "deleted {} idle sessions, {} expired card links, {} old delivery ids, {} expired sign-ins",
+        c.sessions, c.card_links, c.deliveries, c.signins
     );
     store.close().await;
     Ok(())

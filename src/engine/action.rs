@@ -112,6 +112,11 @@ pub enum Verb {
     StartOver,
     StartOverYes,
     StartOverNo,
+    /// Form: the address to email a sign-in code to (`email`). Answered by sign-in,
+    /// before the engine: only a person who is not signed in is shown it.
+    SignInEmail,
+    /// Form: the emailed sign-in code (`code`), answered by sign-in like `SignInEmail`.
+    SignInCode,
 }
 
 /// What kind of control a verb is rendered as, and so what input it may come with.
@@ -164,9 +169,8 @@ impl Verb {
             Section | Category | Pick | Answer | EditLine | ChooseDeployment | DeploymentLine
             | OrgForAll | OrgLine | OrgForLine | Country | Rate | PayWith | ViewOrder
             | RemoveCard | BuyAgainFrom => Shape::Select,
-            Quantity | LineQuantity(_) | DeploymentSearch | OrgSearch | Address | PoNumber => {
-                Shape::Form
-            }
+            Quantity | LineQuantity(_) | DeploymentSearch | OrgSearch | Address | PoNumber
+            | SignInEmail | SignInCode => Shape::Form,
             _ => Shape::Button,
         }
     }
@@ -240,6 +244,8 @@ impl Verb {
             StartOver => ("over", None),
             StartOverYes => ("overyes", None),
             StartOverNo => ("overno", None),
+            SignInEmail => ("signin", None),
+            SignInCode => ("code", None),
         }
     }
 
@@ -312,6 +318,8 @@ impl Verb {
             ("over", None) => StartOver,
             ("overyes", None) => StartOverYes,
             ("overno", None) => StartOverNo,
+            ("signin", None) => SignInEmail,
+            ("code", None) => SignInCode,
             _ => return None,
         };
         Some(verb)
@@ -411,6 +419,8 @@ mod tests {
             StartOver,
             StartOverYes,
             StartOverNo,
+            SignInEmail,
+            SignInCode,
             Shop,
             Section,
             Category,

@@ -92,6 +92,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     plain("ticket", "command.ticket"),
     plain("cards", "command.cards"),
     plain("whoami", "command.whoami"),
+    CommandSpec {
+        name: "signin",
+        description: "command.signin",
+        options: &[text("email", "command.signin_email", Suggest::None, false)],
+    },
+    plain("signout", "command.signout"),
     plain("help", "command.help"),
     plain("cancel", "command.cancel"),
     CommandSpec {
@@ -128,6 +134,8 @@ impl Command {
             "ticket" | "support" => Command::Ticket,
             "cards" => Command::Cards,
             "whoami" | "me" => Command::WhoAmI,
+            "signin" | "login" => Command::SignIn(arg),
+            "signout" | "logout" => Command::SignOut,
             "deployment" => Command::Deployment(arg),
             "help" => Command::Help,
             "cancel" => Command::Cancel,

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Event {
     /// A client (re)connected: show where the user is, change nothing.
     Start,
@@ -34,7 +34,7 @@ pub enum Event {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
     /// `/buy [category]`: open the store, on a category if one is named.
     Buy(Option<String>),
@@ -46,6 +46,10 @@ pub enum Command {
     Cards,
     /// `/whoami`: the account this chat identity acts for, and how it got there.
     WhoAmI,
+    /// `/signin [email]`: sign in from chat (with an address, in email-code mode).
+    SignIn(Option<String>),
+    /// `/signout`: unlink this chat identity from its account.
+    SignOut,
     /// `/deployment QUERY`: a deployment id (as search-as-you-type suggests) is chosen
     /// for the line being assigned; anything else is searched.
     Deployment(Option<String>),

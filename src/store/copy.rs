@@ -269,6 +269,60 @@ pub const TABLES: &[Table] = &[
         &[("domain", Text), ("org_id", Text), ("created_at", Int)],
         1,
     ),
+    table(
+        "account_subjects",
+        &[
+            ("issuer", Text),
+            ("subject", Text),
+            ("account_id", Text),
+            ("email", Text),
+            ("created_at", Int),
+            ("signed_in_at", Int),
+        ],
+        2,
+    ),
+    table(
+        "signin_links",
+        &[
+            ("token_hash", Text),
+            ("platform", Text),
+            ("workspace", Text),
+            ("user_id", Text),
+            ("locale", Text),
+            ("pending", Text),
+            ("reply_handle", Text),
+            ("expires_at", Int),
+            ("state_hash", Text),
+            ("browser_hash", Text),
+            ("nonce", Text),
+            ("pkce_verifier", Text),
+            ("used_at", Int),
+            ("created_at", Int),
+        ],
+        1,
+    ),
+    table(
+        "signin_codes",
+        &[
+            ("platform", Text),
+            ("workspace", Text),
+            ("user_id", Text),
+            ("address", Text),
+            ("code_hash", Text),
+            ("salt", Text),
+            ("expires_at", Int),
+            ("attempts", Int),
+            ("pending", Text),
+            ("created_at", Int),
+        ],
+        3,
+    ),
+    // No primary key: all three columns order the copy.
+    table(
+        "signin_sends",
+        &[("kind", Text), ("subject", Text), ("sent_at", Int)],
+        3,
+    ),
 ];
 
 /// One stored value, as the copy moves it.

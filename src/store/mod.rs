@@ -21,6 +21,7 @@ pub mod refunds;
 pub mod retention;
 mod session_writer;
 mod sessions;
+pub mod signin;
 mod startup_lock;
 mod transitions;
 

@@ -19,6 +19,8 @@ pub struct Collected {
     pub sessions: u64,
     pub card_links: u64,
     pub deliveries: u64,
+    /// Expired sign-in links and codes, and sends older than the rate limits look.
+    pub signins: u64,
 }
 
 impl Store {
@@ -37,10 +39,27 @@ impl Store {
         let deliveries = self
             .forget_deliveries(now - retention.deliveries_ms)
             .await?;
+        let mut signins = 0;
+        for sql in [
+            "DELETE FROM signin_links WHERE expires_at < $1",
+            "DELETE FROM signin_codes WHERE expires_at < $1",
+        ] {
+            signins += sqlx::query(sql)
+                .bind(now)
+                .execute(&self.write)
+                .await?
+                .rows_affected();
+        }
+        signins += sqlx::query("DELETE FROM signin_sends WHERE sent_at < $1")
+            .bind(now - retention.deliveries_ms)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
         Ok(Collected {
             sessions,
             card_links,
             deliveries,
+            signins,
         })
     }
 

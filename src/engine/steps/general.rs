@@ -22,7 +22,8 @@ pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
             s.step = Step::Cards;
             Ok(None)
         }
-        Command::WhoAmI => {
+        // Sign-in answers these before the engine; here they only show who is in.
+        Command::WhoAmI | Command::SignIn(_) | Command::SignOut => {
             s.step = Step::WhoAmI;
             Ok(None)
         }

@@ -182,6 +182,9 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
         StartOver => sync(general::ask_start_over(s, t)),
         StartOverYes => general::start_over(s, t).await,
         StartOverNo => sync(general::keep_answers(s, t)),
+        // Sign-in answers these for people who are not signed in; the engine never shows
+        // them, so one reaching it is stale and changes nothing.
+        SignInEmail | SignInCode => Ok(None),
     }
 }
 

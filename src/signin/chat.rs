@@ -418,3 +418,7 @@ async fn check_code(
     ));
     Ok(reply)
 }
+
+#[cfg(test)]
+#[path = "chat_tests.rs"]
+mod tests;

@@ -52,8 +52,11 @@ impl Server {
         tune: impl FnOnce(&mut Endpoint),
     ) -> Server {
         let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
         let mut config = Config {
             database_url: super::sqlite_url(&dir),
+            public_url: url.clone(),
             ..Config::default()
         };
         let mut discord = DiscordConfig::default();
@@ -74,8 +77,6 @@ impl Server {
             Arc::new(AppState::new(bot.clone(), metrics)),
             vec![endpoint.router()],
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(checkout_bot::http::serve(
             app,
             listener,

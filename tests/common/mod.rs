@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod discord;
+pub mod oidc;
 pub mod slack;
 
 use checkout_bot::store::{Store, StoreOptions};

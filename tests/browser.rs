@@ -289,3 +289,71 @@ async fn the_card_page_in_headless_chromium() {
 
     c.close().await.unwrap();
 }
+
+/// The whole OpenID Connect sign-in in the browser: the link from the chat, the
+/// provider's own page (`oidc-provider-mock`, which `.ci/run` starts), and back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_through_the_provider_in_headless_chromium() {
+    let Some(issuer) = common::oidc::mock_issuer("browser sign-in") else {
+        return;
+    };
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let sub = format!("browser-{:x}", rand::random::<u32>());
+    common::oidc::set_user(
+        &issuer,
+        &sub,
+        json!({"name": "Robin Chromium", "orgs": ["ORG-COBALT"], "role": "buyer"}),
+    )
+    .await;
+    let issuer_for_config = issuer.clone();
+    let s = Server::start_configured(
+        move |config, _| config.identity = common::oidc::provider(&issuer_for_config),
+        |_| {},
+    )
+    .await;
+    let who = Identity::new("console", "local", "robin");
+    let r = s
+        .bot
+        .respond(&who, "en", Event::from_line("/orders"))
+        .await
+        .unwrap();
+    let link = common::oidc::link_in(&serde_json::to_string(&r.view).unwrap());
+    c.goto(&link).await.unwrap();
+    expect_heading(&c, "Authorize Client").await;
+    assert!(c.current_url().await.unwrap().as_str().starts_with(&issuer));
+    c.find(Locator::Css("input[name=sub]"))
+        .await
+        .unwrap()
+        .send_keys(&sub)
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[normalize-space()='Authorize']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(&c, "Signed in").await;
+    assert!(c.source().await.unwrap().contains("Robin Chromium"));
+    let r = s.bot.respond(&who, "en", Event::Start).await.unwrap();
+    assert_eq!(r.view.step, "orders", "the refused /orders carried on");
+    let r = s
+        .bot
+        .respond(&who, "en", Event::from_line("/whoami"))
+        .await
+        .unwrap();
+    assert!(
+        r.view
+            .fields
+            .iter()
+            .any(|f| f.value == "Cobalt Logistics · buyer"),
+        "{:?}",
+        r.view.fields
+    );
+    // Back in the browser, the link is spent.
+    c.goto(&link).await.unwrap();
+    expect_heading(&c, "Link already used").await;
+    c.close().await.unwrap();
+}

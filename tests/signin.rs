@@ -319,3 +319,147 @@ async fn the_sign_in_pages_refuse_and_link_nobody() {
         "in the chat's language: {body}"
     );
 }
+
+/// The newest message in the SMTP sink's maildir addressed to `to`, waiting for it.
+fn mail_to(maildir: &str, to: &str, after: std::time::SystemTime) -> String {
+    for _ in 0..100 {
+        let mut found: Vec<(std::time::SystemTime, String)> =
+            std::fs::read_dir(format!("{maildir}/new"))
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    let modified = e.metadata().ok()?.modified().ok()?;
+                    let text = std::fs::read_to_string(e.path()).ok()?;
+                    (modified >= after && text.contains(&format!("To: {to}")))
+                        .then_some((modified, text))
+                })
+                .collect();
+        found.sort();
+        if let Some((_, text)) = found.pop() {
+            return text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no mail to {to} in {maildir}");
+}
+
+fn code_in(mail: &str) -> String {
+    let at = mail.find("code is ").expect("a code") + 8;
+    mail[at..at + 6].to_string()
+}
+
+#[test]
+fn the_terminal_chat_signs_in_with_an_emailed_code() {
+    let (Ok(smtp), Ok(maildir)) = (
+        std::env::var("TEST_SMTP_URL"),
+        std::env::var("TEST_MAILDIR"),
+    ) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "TEST_SMTP_URL and TEST_MAILDIR must be set in CI (.ci/run starts aiosmtpd)"
+        );
+        eprintln!(
+            "SKIPPED email sign-in: TEST_SMTP_URL and TEST_MAILDIR are not set \
+             (python -m aiosmtpd -n -l 127.0.0.1:8025 -c aiosmtpd.handlers.Mailbox DIR)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    cli(&["migrate"]);
+    // Demo data first (the catalog and organizations), then sign-in takes over.
+    drop(common::chat::Chat::start(&url, "seed", &[]));
+    cli(&["orgs", "set-domain", "ORG-ACME", "acme.com"]);
+    let log = dir.path().join("chat.log");
+    let user = format!("u{:x}", rand::random::<u32>());
+    let address = format!("{user}@acme.com");
+    let env = [
+        ("DEMO_MODE", "false"),
+        ("IDENTITY_PROVIDER", "email"),
+        ("SMTP_URL", smtp.as_str()),
+        ("MAIL_FROM", "Store <no-reply@store.example.com>"),
+        ("RUST_LOG", "checkout_bot=debug"),
+    ];
+    let mut chat = common::chat::Chat::start_logging_to(&url, &user, &env, Some(&log));
+    assert_eq!(chat.step(), "signin");
+    chat.send("/buy");
+    assert_eq!(chat.step(), "signin");
+    chat.send("/signin someone@unknown-customer.org");
+    assert_eq!(chat.notice_kind(), "error");
+    assert!(
+        chat.notice().contains("unknown-customer.org"),
+        "{}",
+        chat.notice()
+    );
+
+    let before = std::time::SystemTime::now() - Duration::from_secs(1);
+    chat.send(&format!("/signin {address}"));
+    assert!(
+        chat.last["view"]["body"]
+            .as_str()
+            .unwrap()
+            .contains(&address),
+        "{}",
+        chat.last
+    );
+    let mail = mail_to(&maildir, &address, before);
+    assert!(
+        mail.contains("From: Store <no-reply@store.example.com>"),
+        "{mail}"
+    );
+    assert!(mail.contains("sign-in code"), "{mail}");
+    let code = code_in(&mail);
+    let wrong = if code == "999999" { "000000" } else { "999999" };
+    chat.send(wrong);
+    assert!(
+        chat.notice().contains("Attempts left: 4"),
+        "{}",
+        chat.notice()
+    );
+    // The code form, as a client would fill it.
+    chat.submit("Enter the code", json!({"code": code}));
+    assert_eq!(chat.notice_kind(), "success", "{}", chat.notice());
+    assert_eq!(chat.notice(), format!("Signed in as {address}."));
+    chat.send("/whoami");
+    assert_eq!(chat.field("Organizations"), "Acme Telecom · buyer");
+    assert!(chat.field("Linked").contains("code sent to your email"));
+    chat.send("/buy support credits");
+    assert_eq!(chat.step(), "store");
+    drop(chat);
+
+    // Neither the code nor the SMTP URL is in the log, nor the code in the database
+    // (as a number of its own: timestamps hold digit runs of every kind).
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("a sign-in code was mailed"), "{logged}");
+    assert!(
+        !alone(logged.as_bytes(), &code) && !logged.contains(&smtp),
+        "{logged}"
+    );
+    let mut stored = Vec::new();
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().contains("test.db") {
+            stored.extend(std::fs::read(p).unwrap());
+        }
+    }
+    assert!(!alone(&stored, &code), "the code is in the database");
+}
+
+/// Whether `code` occurs in `hay` with no digit right before or after it.
+fn alone(hay: &[u8], code: &str) -> bool {
+    let n = code.len();
+    (0..hay.len().saturating_sub(n - 1)).any(|i| {
+        &hay[i..i + n] == code.as_bytes()
+            && (i == 0 || !hay[i - 1].is_ascii_digit())
+            && hay.get(i + n).is_none_or(|b| !b.is_ascii_digit())
+    })
+}

@@ -107,6 +107,23 @@ impl Provider {
                         message: "is not an smtp:// or smtps:// URL".into(),
                     });
                 }
+                // lettre sends `smtp://` in the clear unless `tls=` says otherwise: a
+                // password must not travel that way.
+                let parsed = url::Url::parse(&smtp_url).map_err(|_| ConfigError {
+                    name: "SMTP_URL",
+                    message: "is not a URL such as smtps://user:password@mail.example.com".into(),
+                })?;
+                let tls = parsed
+                    .query_pairs()
+                    .any(|(k, v)| k == "tls" && (v == "required" || v == "opportunistic"));
+                if parsed.scheme() == "smtp" && parsed.password().is_some() && !tls {
+                    return Err(ConfigError {
+                        name: "SMTP_URL",
+                        message:
+                            "sends its password in the clear: use smtps:// or add ?tls=required"
+                                .into(),
+                    });
+                }
                 let mail_from = need("MAIL_FROM")?;
                 if mail_from.parse::<lettre::message::Mailbox>().is_err() {
                     return Err(ConfigError {
@@ -179,7 +196,10 @@ mod tests {
         );
         let email = [
             ("IDENTITY_PROVIDER", "email"),
-            ("SMTP_URL", "smtp://user:pw-secret@127.0.0.1:2525"),
+            (
+                "SMTP_URL",
+                "smtp://user:pw-secret@127.0.0.1:2525?tls=required",
+            ),
             ("MAIL_FROM", "Store <no-reply@example.com>"),
         ];
         let p = with(&email).unwrap();
@@ -190,6 +210,17 @@ mod tests {
                 .name,
             "SMTP_URL"
         );
+        assert_eq!(
+            with(&[
+                email[0],
+                ("SMTP_URL", "smtp://user:pw@mail.example.com"),
+                email[2]
+            ])
+            .unwrap_err()
+            .name,
+            "SMTP_URL"
+        );
+        assert!(with(&[email[0], ("SMTP_URL", "smtp://127.0.0.1:25"), email[2]]).is_ok());
         assert_eq!(
             with(&[email[0], email[1], ("MAIL_FROM", "not an address")])
                 .unwrap_err()

@@ -525,3 +525,44 @@ fn alone(hay: &[u8], code: &str) -> bool {
             && hay.get(i + n).is_none_or(|b| !b.is_ascii_digit())
     })
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_users_sign_in_and_the_message_moves_on() {
+    let Some(issuer) = oidc::mock_issuer("slack sign-in") else {
+        return;
+    };
+    let sub = format!("sam-{:x}", rand::random::<u32>());
+    oidc::set_user(
+        &issuer,
+        &sub,
+        json!({"name": "Sam Okafor", "orgs": ["ORG-COBALT"], "role": "admin"}),
+    )
+    .await;
+    let server = common::slack::Server::start_configured(
+        |config| config.identity = oidc::provider(&issuer),
+        |o| o,
+    )
+    .await;
+    let mut p = common::slack::Player::new(&server, "U0SAM00001");
+    p.command("/orders", "").await;
+    assert_eq!(p.title(), "Sign in to checkout-bot store");
+    let (button, _) = p.element("Sign in");
+    let link = button["url"].as_str().expect("a link button").to_string();
+    let hook = p.hook.clone();
+    let (status, page) = sign_in(&link, &sub).await;
+    assert_eq!(status, 200, "{page}");
+    // The message with the link shows the orders /orders asked for.
+    let calls = server
+        .slack
+        .wait_for(1, |c| c.method == "hook" && c.hook == hook)
+        .await;
+    let updated = &calls.last().unwrap().body;
+    assert_eq!(updated["replace_original"], true, "{updated}");
+    assert!(
+        updated.to_string().contains("Signed in as Sam Okafor"),
+        "{updated}"
+    );
+    assert!(updated.to_string().contains("Your orders"), "{updated}");
+    p.command("/whoami", "").await;
+    assert_eq!(p.field("Organizations"), "Cobalt Logistics · admin");
+}

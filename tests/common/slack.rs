@@ -264,8 +264,11 @@ impl Server {
     ) -> Server {
         let slack = StandIn::start().await;
         let dir = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
         let mut config = Config {
             database_url: super::sqlite_url(&dir),
+            public_url: url.clone(),
             ..Config::default()
         };
         configure(&mut config);
@@ -293,8 +296,6 @@ impl Server {
             Arc::new(AppState::new(bot.clone(), metrics)),
             vec![endpoints.router()],
         );
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(checkout_bot::http::serve(
             app,
             listener,

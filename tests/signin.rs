@@ -566,3 +566,110 @@ async fn slack_users_sign_in_and_the_message_moves_on() {
     p.command("/whoami", "").await;
     assert_eq!(p.field("Organizations"), "Cobalt Logistics · admin");
 }
+
+/// Kills a child process when dropped.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `serve` as an operator runs it, with every log level on: after a sign-in its log holds
+/// neither the client secret (plain or as HTTP Basic), nor the link token, the state, the
+/// code or the ID token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_of_a_sign_in_holds_no_secret() {
+    let Some(issuer) = oidc::mock_issuer("sign-in log") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let log = dir.path().join("serve.log");
+    let secret = "a-client-secret-to-look-for";
+    let serve = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", &base)
+        .env("IDENTITY_PROVIDER", "oidc")
+        .env("OIDC_ISSUER", &issuer)
+        .env("OIDC_CLIENT_ID", oidc::CLIENT_ID)
+        .env("OIDC_CLIENT_SECRET", secret)
+        .env("OIDC_ORG_CLAIM", "orgs")
+        .env("RUST_LOG", "trace")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let _serve = Killed(serve);
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..300 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "serve did not start");
+    let sub = format!("logged-{:x}", rand::random::<u32>());
+    oidc::set_user(&issuer, &sub, json!({"name": "Lou", "orgs": ["ORG-ACME"]})).await;
+    // The link as the terminal chat shows it, on the same database.
+    let mut chat = common::chat::Chat::start(
+        &url,
+        "lou",
+        &[
+            ("IDENTITY_PROVIDER", "oidc"),
+            ("OIDC_ISSUER", issuer.as_str()),
+            ("OIDC_CLIENT_ID", oidc::CLIENT_ID),
+            ("OIDC_CLIENT_SECRET", secret),
+            ("PUBLIC_URL", base.as_str()),
+        ],
+    );
+    chat.send("/buy");
+    let link = oidc::link_in(&chat.last.to_string());
+    let v = oidc::visit(&link).await;
+    let callback = oidc::authorize_at_mock(&v.authorize, &sub).await;
+    let (status, page, _) = oidc::get_with(&callback, Some(&v.cookie)).await;
+    assert_eq!(status, 200, "{page}");
+    chat.send("/whoami");
+    assert_eq!(chat.field("Account"), "Lou");
+    drop(chat);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("signed in"), "{logged}");
+    use base64::Engine;
+    let basic =
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{secret}", oidc::CLIENT_ID));
+    for (what, value) in [
+        ("the client secret", secret.to_string()),
+        ("the client secret as HTTP Basic", basic),
+        (
+            "the link token",
+            link.rsplit('/').next().unwrap().to_string(),
+        ),
+        ("the state", oidc::param(&callback, "state")),
+        ("the code", oidc::param(&callback, "code")),
+        (
+            "the browser cookie",
+            v.cookie.split('=').nth(1).unwrap().to_string(),
+        ),
+        ("an ID token", "eyJ".to_string()),
+    ] {
+        assert!(!logged.contains(&value), "{what} is in the log");
+    }
+}

@@ -96,12 +96,15 @@ pub struct Bot {
     /// the check costs one read per person, not one per event.
     name_checked: std::sync::Mutex<std::collections::HashSet<Identity>>,
     signin: crate::signin::SignIn,
+    /// With Stripe: customers and SetupIntents for the card page.
+    stripe: Option<Arc<crate::services::stripe::StripeGateway>>,
 }
 
 impl Bot {
     /// A bot with the sandbox processor that reaches no platform on its own.
     pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
-        Bot::with_payments(store, config, crate::services::payments::gateway())
+        let g = crate::services::payments::gateway(&config.payments)?;
+        Ok(Bot::with_payments(store, config, g.payments)?.with_stripe(g.stripe))
     }
 
     /// A bot that charges cards through `payments`.
@@ -132,6 +135,7 @@ impl Bot {
         let signin = crate::signin::SignIn::new(&config.identity, &config.public_url)?;
         Ok(Bot {
             signin,
+            stripe: None,
             engine: Engine::new(prompts, config.settings()),
             backend: Shop::with_public_url(store.clone(), payments, &config.public_url)
                 .quotes_valid_for(config.quote_valid_days)
@@ -158,18 +162,28 @@ impl Bot {
         if config.demo_mode {
             demo::seed_if_empty(&store).await?;
         }
-        Bot::with_parts(
-            store,
-            config,
-            crate::services::payments::gateway(),
-            outbound,
-        )
+        let g = crate::services::payments::gateway(&config.payments)?;
+        Ok(Bot::with_parts(store, config, g.payments, outbound)?.with_stripe(g.stripe))
     }
 
     /// Signs people in with `signin` (in tests: a mailer stand-in).
     pub fn with_signin(mut self, signin: crate::signin::SignIn) -> Bot {
         self.signin = signin;
         self
+    }
+
+    /// Uses `stripe` for the card page (the gateway that charges is the same one).
+    pub fn with_stripe(
+        mut self,
+        stripe: Option<Arc<crate::services::stripe::StripeGateway>>,
+    ) -> Bot {
+        self.stripe = stripe;
+        self
+    }
+
+    /// Stripe's card-page side, when Stripe is the gateway.
+    pub fn stripe(&self) -> Option<&crate::services::stripe::StripeGateway> {
+        self.stripe.as_deref()
     }
 
     /// How people sign in from chat.

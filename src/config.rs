@@ -49,6 +49,9 @@ pub struct Config {
     /// `IDENTITY_PROVIDER` (default none) and its variables: how people sign in from
     /// chat (`crate::signin::config`).
     pub identity: crate::signin::config::Provider,
+    /// `PAYMENT_GATEWAY` (default sandbox) and, for Stripe, its keys
+    /// (`crate::services::stripe::config`).
+    pub payments: crate::services::stripe::config::Gateway,
 }
 
 /// A shared secret a caller presents as `Authorization: Bearer …`. `Debug` hides it,
@@ -105,6 +108,7 @@ impl Default for Config {
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             identity: crate::signin::config::Provider::None,
+            payments: crate::services::stripe::config::Gateway::Sandbox,
         }
     }
 }
@@ -259,6 +263,7 @@ impl Config {
             c.public_url = v.trim_end_matches('/').to_string();
         }
         c.identity = crate::signin::config::Provider::from_lookup(&get)?;
+        c.payments = crate::services::stripe::config::Gateway::from_lookup(&get)?;
         Ok(c)
     }
 }

@@ -231,7 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Orders(cmd) => {
             let store = Store::connect(&config.database_url).await?;
-            cli::orders::run(&store, cmd).await?;
+            cli::orders::run(&store, cmd, &config.payments).await?;
             store.close().await;
         }
         Command::Db(cmd) => cli::db::run(&config, cmd).await?,

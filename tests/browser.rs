@@ -247,23 +247,7 @@ async fn the_card_page_in_headless_chromium() {
         .await
         .unwrap();
     expect_heading(&c, "Card added").await;
-    let bot = &s.bot;
-    let r = bot.respond(&declined, "en", Event::Start).await.unwrap();
-    let no = r.view.labelled("No").unwrap().id.clone();
-    let r = bot
-        .respond(&declined, "en", Event::Click { action: no })
-        .await
-        .unwrap();
-    let agree = r.view.labelled("I agree to the terms").unwrap().id.clone();
-    let r = bot
-        .respond(&declined, "en", Event::Click { action: agree })
-        .await
-        .unwrap();
-    let process = r.view.labelled("Process order").unwrap().id.clone();
-    let r = bot
-        .respond(&declined, "en", Event::Click { action: process })
-        .await
-        .unwrap();
+    let r = s.place(&declined).await;
     assert_eq!(r.view.step, "payment");
     assert!(r.notice.unwrap().text.contains("declined"));
 
@@ -356,4 +340,142 @@ async fn signing_in_through_the_provider_in_headless_chromium() {
     c.goto(&link).await.unwrap();
     expect_heading(&c, "Link already used").await;
     c.close().await.unwrap();
+}
+
+/// Types a card into localstripe's stand-in of Stripe's card Element.
+async fn stripe_card(c: &Client, number: &str) {
+    c.find(Locator::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Dana Reyes")
+        .await
+        .unwrap();
+    for (field, value) in [
+        ("number", number),
+        ("exp_month", "12"),
+        ("exp_year", "30"),
+        ("cvc", "123"),
+        ("postal_code", "78701"),
+    ] {
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!(
+                "#card-element input[placeholder={field}]"
+            )))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+}
+
+/// With Stripe as the gateway (against `localstripe`, which `.ci/run` starts): the card
+/// is typed into Stripe's Element, confirmed as a SetupIntent in the browser, read back
+/// by the server, saved to the account's Stripe customer and charged for the order; a
+/// card Stripe declines at set-up adds nothing. The card number is nowhere in the
+/// database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
+    let Some(base) = common::stripe::localstripe("Stripe card page") else {
+        return;
+    };
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let gateway = common::stripe::gateway(&base);
+    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let who = Identity::new("console", "local", "stripe-buyer");
+    let path = s.card_link_for(&who).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    expect_heading(&c, "Add a card").await;
+    let page = c.source().await.unwrap();
+    assert!(page.contains("straight to Stripe"), "{page}");
+    assert!(
+        !page.contains("id=\"number\""),
+        "no card number field of ours"
+    );
+    stripe_card(&c, "4242424242424242").await;
+    c.find(Locator::Id("save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("add-card"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(&c, "Card added").await;
+    assert!(c.source().await.unwrap().contains("Visa •••• 4242"));
+
+    let store = s.bot.store();
+    let account = store.account_id_for(&who).await.unwrap().unwrap();
+    let customer = store
+        .stripe_customer(&account)
+        .await
+        .unwrap()
+        .expect("a customer");
+    let cards = store.cards(&account).await.unwrap();
+    assert_eq!(cards.len(), 1, "saved, as asked");
+    let (card_customer, pm) = cards[0].token.split_once(':').unwrap();
+    assert_eq!(card_customer, customer);
+    let at_stripe = common::stripe::get(&base, &format!("/v1/payment_methods/{pm}")).await;
+    assert_eq!(at_stripe["customer"], customer.as_str(), "{at_stripe}");
+
+    let r = s.place(&who).await;
+    assert_eq!(r.view.step, "placed", "{:?}", r);
+    let order = store.orders(&account, None, 1).await.unwrap().remove(0);
+    assert_eq!(order.status, checkout_bot::domain::order::OrderStatus::Paid);
+    let pi = store
+        .charge_ref(&order.number)
+        .await
+        .unwrap()
+        .expect("a charge");
+    let intent = common::stripe::get(&base, &format!("/v1/payment_intents/{pi}")).await;
+    assert_eq!(intent["status"], "succeeded", "{intent}");
+    assert_eq!(intent["customer"], customer.as_str());
+    assert_eq!(
+        intent["amount"].as_i64().unwrap(),
+        rust_decimal::prelude::ToPrimitive::to_i64(
+            &(order.details.total.amount * rust_decimal::Decimal::ONE_HUNDRED)
+        )
+        .unwrap(),
+        "the total shown is the total charged"
+    );
+
+    // Declined when Stripe sets it up: the page says so, and no card is added.
+    let declined = Identity::new("console", "local", "stripe-declined");
+    let path = s.card_link_for(&declined).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    expect_heading(&c, "Add a card").await;
+    stripe_card(&c, "4000000000000002").await;
+    c.find(Locator::Id("add-card"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let said = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//p[@id='card-errors' and normalize-space()!='']",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(said.to_lowercase().contains("declined"), "{said}");
+    let declined_account = store.account_id_for(&declined).await.unwrap().unwrap();
+    assert!(store.cards(&declined_account).await.unwrap().is_empty());
+    c.close().await.unwrap();
+
+    assert!(
+        !String::from_utf8_lossy(&s.database_bytes()).contains("4242424242424242"),
+        "the card number is in the database"
+    );
 }

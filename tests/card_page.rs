@@ -186,26 +186,6 @@ async fn a_card_not_saved_pays_for_this_order_only() {
     assert_eq!(r.view.step, "po");
 }
 
-/// From the PO question to the placed order's reply.
-async fn place(s: &Server, who: &Identity) -> checkout_bot::engine::view::Reply {
-    let bot = &s.bot;
-    let r = bot.respond(who, "en", Event::Start).await.unwrap();
-    let no = r.view.labelled("No").unwrap().id.clone();
-    let r = bot
-        .respond(who, "en", Event::Click { action: no })
-        .await
-        .unwrap();
-    let agree = r.view.labelled("I agree to the terms").unwrap().id.clone();
-    let r = bot
-        .respond(who, "en", Event::Click { action: agree })
-        .await
-        .unwrap();
-    let process = r.view.labelled("Process order").unwrap().id.clone();
-    bot.respond(who, "en", Event::Click { action: process })
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_new_card_is_charged_and_a_declined_one_goes_back_to_payment() {
     let s = Server::start().await;
@@ -218,7 +198,7 @@ async fn a_new_card_is_charged_and_a_declined_one_goes_back_to_payment() {
             .status,
         200
     );
-    let r = place(&s, &who).await;
+    let r = s.place(&who).await;
     assert_eq!(r.view.step, "payment", "declined: {:?}", r.notice);
     assert!(r.notice.unwrap().text.contains("declined"));
 

@@ -15,6 +15,32 @@ use crate::prompts::Lang;
 
 /// Every page: no caching, no framing, no referrer, and only our own nonce'd style and script.
 pub fn page(status: StatusCode, locale: &str, title: &str, body: &str, nonce: &str) -> Response {
+    page_allowing(status, locale, title, body, nonce, &Allowed::default())
+}
+
+/// Origins a page may load beyond its own nonce'd code: Stripe's script, frames and API.
+#[derive(Default)]
+pub struct Allowed {
+    pub script: Vec<String>,
+    pub frame: Vec<String>,
+    pub connect: Vec<String>,
+}
+
+/// `url`'s origin (`scheme://host[:port]`), for a CSP source list.
+fn origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+/// Like `page`, with `allowed` added to its Content-Security-Policy.
+pub fn page_allowing(
+    status: StatusCode,
+    locale: &str,
+    title: &str,
+    body: &str,
+    nonce: &str,
+    allowed: &Allowed,
+) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -25,10 +51,18 @@ pub fn page(status: StatusCode, locale: &str, title: &str, body: &str, nonce: &s
     );
     let mut res = (status, html).into_response();
     let h = res.headers_mut();
-    let csp = format!(
-        "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    let list = |v: &Vec<String>| v.iter().map(|o| format!(" {o}")).collect::<String>();
+    let mut csp = format!(
+        "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'{}; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        list(&allowed.script)
     );
+    if !allowed.frame.is_empty() {
+        csp.push_str(&format!("; frame-src{}", list(&allowed.frame)));
+    }
+    if !allowed.connect.is_empty() {
+        csp.push_str(&format!("; connect-src{}", list(&allowed.connect)));
+    }
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -201,4 +235,82 @@ pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Res
         paying = paying(l, f.paying),
     );
     page(status, locale, &l.t("card_page.title"), &body, &nonce)
+}
+
+/// What the Stripe form needs: the SetupIntent Stripe.js confirms, and where Stripe is.
+pub struct StripeForm<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+    pub setup_intent: &'a str,
+    pub client_secret: &'a str,
+    pub publishable_key: &'a str,
+    pub js_url: &'a str,
+    pub api_base: &'a str,
+    pub error: Option<&'a str>,
+    pub paying: &'a Paying,
+}
+
+/// Confirms the SetupIntent with the card Element, then posts only its id back.
+const STRIPE_SCRIPT: &str = "(function(){var f=document.getElementById('card-form'),e=document.getElementById('card-errors'),b=document.getElementById('add-card');\
+var stripe=Stripe(f.dataset.key),card=stripe.elements().create('card');card.mount('#card-element');\
+f.addEventListener('submit',function(ev){if(f.dataset.done)return;ev.preventDefault();if(b.disabled)return;b.disabled=true;e.textContent='';\
+stripe.confirmCardSetup(f.dataset.secret,{payment_method:{card:card,billing_details:{name:document.getElementById('name').value}}}).then(function(r){\
+if(r.error){e.textContent=(r.error&&r.error.message)||f.dataset.failed;b.disabled=false;}else{f.dataset.done='1';HTMLFormElement.prototype.submit.call(f);}});});})();";
+
+/// The card page with Stripe's card Element: the number goes from the browser to Stripe.
+pub fn stripe_form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &StripeForm<'_>) -> Response {
+    let t = |k: &'static str| text(&l.t(k)).to_string();
+    let error = f.error.map_or(String::new(), |e| {
+        format!(
+            "<p class=\"error\" role=\"alert\" id=\"error\">{}</p>",
+            text(e)
+        )
+    });
+    let nonce = new_secret();
+    let body = format!(
+        "{paying}{error}<p>{intro}</p>\
+         <form id=\"card-form\" method=\"post\" action=\"/pay/{token}\" data-key=\"{key}\" data-secret=\"{secret}\" data-failed=\"{failed}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <input type=\"hidden\" name=\"setup_intent\" value=\"{setup_intent}\">\
+         <label for=\"name\">{name_label}</label>\
+         <input id=\"name\" name=\"name\" autocomplete=\"cc-name\" required maxlength=\"100\">\
+         <label for=\"card-element\">{card_label}</label><div id=\"card-element\"></div>\
+         <p class=\"error\" role=\"alert\" id=\"card-errors\"></p>\
+         <p class=\"check\"><input type=\"checkbox\" id=\"save\" name=\"save\"><label for=\"save\">{save}</label></p>\
+         <button type=\"submit\" id=\"add-card\">{submit}</button></form>\
+         <script nonce=\"{nonce}\" src=\"{js}\"></script>\
+         <script nonce=\"{nonce}\">{STRIPE_SCRIPT}</script>",
+        paying = paying(l, f.paying),
+        intro = t("card_page.stripe_intro"),
+        token = attr(f.token),
+        key = attr(f.publishable_key),
+        secret = attr(f.client_secret),
+        failed = attr(&l.t("card_page.setup_refused")),
+        csrf = attr(f.csrf),
+        setup_intent = attr(f.setup_intent),
+        name_label = t("card_page.name"),
+        card_label = t("card_page.card"),
+        save = t("card_page.save"),
+        submit = t("card_page.submit"),
+        js = attr(f.js_url),
+    );
+    let js = origin(f.js_url).into_iter().collect::<Vec<_>>();
+    let allowed = Allowed {
+        script: js.clone(),
+        // Stripe's fields and 3-D Secure run in frames of its own.
+        frame: js
+            .iter()
+            .cloned()
+            .chain(["https://hooks.stripe.com".to_string()])
+            .collect(),
+        connect: origin(f.api_base).into_iter().chain(js).collect(),
+    };
+    page_allowing(
+        status,
+        locale,
+        &l.t("card_page.title"),
+        &body,
+        &nonce,
+        &allowed,
+    )
 }

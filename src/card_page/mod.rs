@@ -9,6 +9,7 @@
 
 pub(crate) mod html;
 mod order;
+mod stripe;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -230,6 +231,7 @@ pub async fn show(
 ) -> Response {
     let visit = Visit::new(&s, &headers);
     match visit.live(&token).await {
+        Ok(live) if s.stripe().is_some() => stripe::show(&visit, &live, &token, None).await,
         Ok(live) => visit.form(StatusCode::OK, &live, &token, &HashMap::new(), None),
         Err(refused) => refused,
     }
@@ -263,6 +265,9 @@ pub async fn submit(
             &l.t("card_page.form_expired_title"),
             &l.t("card_page.form_expired"),
         );
+    }
+    if s.stripe().is_some() {
+        return stripe::submit(&visit, &live, &token, &values).await;
     }
     // Never shown again, never logged: only what the user may see back, and nothing
     // that could change how the page reads.
@@ -321,12 +326,27 @@ pub async fn submit(
     };
     drop(input);
     let save = values.get("save").is_some_and(|v| v == "on");
-    match store.use_card_link(&token).await {
+    keep_card(&visit, link, &token, &saved, save).await
+}
+
+/// The card is the link's: the link is used up, the card kept (saved for future billing
+/// if asked), and the checkout moves on in the chat.
+async fn keep_card(
+    visit: &Visit<'_>,
+    link: &CardLink,
+    token: &str,
+    saved: &SavedCard,
+    save: bool,
+) -> Response {
+    let s = visit.bot;
+    let store = s.store();
+    let l = visit.lang();
+    match store.use_card_link(token).await {
         Ok(true) => {}
         Ok(false) => return visit.dead(Dead::Used),
         Err(e) => return visit.failed("using a card link", &e),
     }
-    let card_id = match store.add_card_kept(&link.account_id, &saved, save).await {
+    let card_id = match store.add_card_kept(&link.account_id, saved, save).await {
         Ok(id) => id,
         Err(e) => return visit.failed("keeping a card", &e),
     };
@@ -337,7 +357,7 @@ pub async fn submit(
     };
     let moved_on = match s.respond(&link.identity(), &visit.locale, event).await {
         Ok(reply) => {
-            update_chat(&s, &link.platform, link.reply_handle.as_deref(), &reply).await;
+            update_chat(s, &link.platform, link.reply_handle.as_deref(), &reply).await;
             // The checkout may have closed while the card was being tokenized.
             s.checkout_open(&link.identity(), &link.checkout_key)
                 .await

@@ -27,7 +27,11 @@ pub enum OrdersCommand {
     },
 }
 
-pub async fn run(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
+pub async fn run(
+    store: &Store,
+    cmd: OrdersCommand,
+    gateway: &checkout_bot::services::stripe::config::Gateway,
+) -> anyhow::Result<()> {
     match cmd {
         OrdersCommand::List { limit } => {
             for o in store.recent_orders(limit).await? {
@@ -58,7 +62,7 @@ pub async fn run(store: &Store, cmd: OrdersCommand) -> anyhow::Result<()> {
                 })?),
                 None => None,
             };
-            let payments = checkout_bot::services::payments::gateway();
+            let payments = checkout_bot::services::payments::gateway(gateway)?.payments;
             let refunds = checkout_bot::services::refunds::Refunds::new(store.clone(), payments);
             let done = refunds.refund(&order, amount, "operator").await?;
             println!(

@@ -8,5 +8,6 @@ pub mod payments;
 pub mod refunds;
 pub mod settle;
 pub mod shop;
+pub mod stripe;
 #[cfg(test)]
 mod test_orders;

@@ -63,12 +63,37 @@ pub trait Payments: Send + Sync {
         amount: &Money,
         idempotency_key: &str,
     ) -> Result<Charge, PaymentError>;
+
+    /// Lets go of a card the shop no longer keeps (removed, or kept for one order that
+    /// has been charged): detached at the processor where it lives there.
+    async fn forget(&self, _token: &str) -> Result<(), PaymentError> {
+        Ok(())
+    }
 }
 
-/// The payment gateway every charge and refund goes through: the sandbox, the only one
-/// so far. The one place a configured gateway will be chosen.
-pub fn gateway() -> std::sync::Arc<dyn Payments> {
-    std::sync::Arc::new(SandboxPayments::default())
+/// The configured gateway: what charges and refunds, and with Stripe its card-page
+/// side (customers and SetupIntents), which the sandbox has no need of.
+pub struct Configured {
+    pub payments: std::sync::Arc<dyn Payments>,
+    pub stripe: Option<std::sync::Arc<super::stripe::StripeGateway>>,
+}
+
+/// The one place the gateway `PAYMENT_GATEWAY` names is made.
+pub fn gateway(choice: &super::stripe::config::Gateway) -> anyhow::Result<Configured> {
+    use super::stripe::config::Gateway;
+    Ok(match choice {
+        Gateway::Sandbox => Configured {
+            payments: std::sync::Arc::new(SandboxPayments::default()),
+            stripe: None,
+        },
+        Gateway::Stripe(settings) => {
+            let stripe = std::sync::Arc::new(super::stripe::StripeGateway::new(settings.clone())?);
+            Configured {
+                payments: stripe.clone(),
+                stripe: Some(stripe),
+            }
+        }
+    })
 }
 
 /// Sandbox tokens: those starting `tok_sandbox_decline` are declined,

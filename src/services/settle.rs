@@ -40,7 +40,8 @@ impl Settle {
             Payment::Wire | Payment::Check => return Ok(Settled::AwaitsPayment),
             Payment::Quote => return Ok(Settled::Nothing),
         };
-        let charged = match self.store.card(&d.account_id, card_id).await? {
+        let card = self.store.card(&d.account_id, card_id).await?;
+        let charged = match &card {
             Some(card) => self
                 .payments
                 .charge(&card.token, &d.total, &d.key)
@@ -58,6 +59,8 @@ impl Settle {
             Ok(charge) => {
                 // Before the status, so a paid order always has what a refund needs.
                 self.store.record_charge(&order.number, &charge.id).await?;
+                self.forget_if_one_time(&d.account_id, card_id, card.as_ref())
+                    .await;
                 (OrderStatus::Paid, Settled::Paid)
             }
             Err(why) => {
@@ -69,6 +72,25 @@ impl Settle {
             .set_order_status(&order.number, status, "system")
             .await?;
         Ok(settled)
+    }
+
+    /// A card the buyer did not save is let go at the processor once its order is paid.
+    async fn forget_if_one_time(
+        &self,
+        account_id: &str,
+        card_id: &str,
+        card: Option<&crate::domain::card::SavedCard>,
+    ) {
+        let Some(card) = card else { return };
+        match self.store.card_is_one_time(account_id, card_id).await {
+            Ok(true) => {
+                if let Err(e) = self.payments.forget(&card.token).await {
+                    tracing::warn!(card = %card_id, error = %e, "could not let go of a one-time card");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not tell whether a card was one-time"),
+        }
     }
 }
 

@@ -154,10 +154,20 @@ impl Backend for Shop {
     }
 
     async fn remove_card(&self, account_id: &str, card_id: &str) -> Result<bool> {
-        self.store
+        let card = self.store.card(account_id, card_id).await.map_err(err)?;
+        let removed = self
+            .store
             .remove_card(account_id, card_id)
             .await
-            .map_err(err)
+            .map_err(err)?;
+        // Gone from the shop first: a processor that is down must not keep the card listed.
+        if removed
+            && let Some(card) = card
+            && let Err(e) = self.payments.forget(&card.token).await
+        {
+            tracing::warn!(card = %card_id, error = %e, "removed a card, but the processor still holds it");
+        }
+        Ok(removed)
     }
 
     async fn card_link(

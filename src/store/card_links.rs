@@ -24,6 +24,8 @@ pub struct CardLink {
     pub used_at: Option<i64>,
     pub attempts: i64,
     pub reply_handle: Option<String>,
+    /// With Stripe: the SetupIntent the page last made; only it may add the card.
+    pub setup_intent: Option<String>,
 }
 
 impl CardLink {
@@ -75,7 +77,7 @@ impl Store {
 
     pub async fn card_link(&self, token: &str) -> Result<Option<CardLink>> {
         Ok(sqlx::query_as(
-            "SELECT account_id, platform, workspace, user_id, checkout_key, csrf, expires_at, used_at, attempts, reply_handle \
+            "SELECT account_id, platform, workspace, user_id, checkout_key, csrf, expires_at, used_at, attempts, reply_handle, setup_intent \
              FROM card_links WHERE token_hash = $1",
         )
         .bind(hash(token))
@@ -92,6 +94,49 @@ impl Store {
         .fetch_one(&self.write)
         .await?;
         Ok(n)
+    }
+
+    /// Records the SetupIntent a visit of the link made, replacing an earlier visit's.
+    pub async fn set_card_link_setup(&self, token: &str, setup_intent: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE card_links SET setup_intent = $1 WHERE token_hash = $2 AND used_at IS NULL",
+        )
+        .bind(setup_intent)
+        .bind(hash(token))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The account's Stripe Customer, if it has one yet.
+    pub async fn stripe_customer(&self, account_id: &str) -> Result<Option<String>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT customer_id FROM stripe_customers WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_optional(&self.write)
+                .await?;
+        Ok(row.map(|(c,)| c))
+    }
+
+    /// Keeps the account's Stripe Customer, unless it has one already; the one it has.
+    pub async fn keep_stripe_customer(
+        &self,
+        account_id: &str,
+        customer_id: &str,
+    ) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO stripe_customers (account_id, customer_id, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (account_id) DO NOTHING",
+        )
+        .bind(account_id)
+        .bind(customer_id)
+        .bind(now_ms())
+        .execute(&self.write)
+        .await?;
+        Ok(self
+            .stripe_customer(account_id)
+            .await?
+            .unwrap_or_else(|| customer_id.to_string()))
     }
 
     /// Marks the link used. False if it already was: a link works once.

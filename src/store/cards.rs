@@ -56,6 +56,17 @@ impl Store {
         .await?)
     }
 
+    /// Whether the card was kept for one order only (not saved for future billing).
+    pub async fn card_is_one_time(&self, account_id: &str, id: &str) -> Result<bool> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT saved FROM cards WHERE account_id = $1 AND id = $2")
+                .bind(account_id)
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(row.is_some_and(|(saved,)| saved == 0))
+    }
+
     /// Removes a saved card. False if the account has no such card.
     pub async fn remove_card(&self, account_id: &str, id: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM cards WHERE account_id = $1 AND id = $2")

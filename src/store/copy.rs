@@ -163,6 +163,7 @@ pub const TABLES: &[Table] = &[
             ("used_at", Int),
             ("attempts", Int),
             ("reply_handle", Text),
+            ("setup_intent", Text),
         ],
         1,
     ),
@@ -316,6 +317,15 @@ pub const TABLES: &[Table] = &[
             ("created_at", Int),
         ],
         3,
+    ),
+    table(
+        "stripe_customers",
+        &[
+            ("account_id", Text),
+            ("customer_id", Text),
+            ("created_at", Int),
+        ],
+        1,
     ),
     // No primary key: all three columns order the copy.
     table(

@@ -199,6 +199,29 @@ impl Server {
         text[at..].trim_end_matches('.').to_string()
     }
 
+    /// From the PO question (after a card was added) to the placed order's reply.
+    pub async fn place(
+        &self,
+        who: &checkout_bot::domain::account::Identity,
+    ) -> checkout_bot::engine::view::Reply {
+        use checkout_bot::engine::event::Event;
+        let bot = &self.bot;
+        let mut r = bot.respond(who, "en", Event::Start).await.unwrap();
+        for label in ["No", "I agree to the terms", "Process order"] {
+            let action = r
+                .view
+                .labelled(label)
+                .unwrap_or_else(|| panic!("no {label} in {:?}", r.view))
+                .id
+                .clone();
+            r = bot
+                .respond(who, "en", Event::Click { action })
+                .await
+                .unwrap();
+        }
+        r
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let res = self
             .client

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod discord;
 pub mod oidc;
 pub mod slack;
+pub mod stripe;
 
 use checkout_bot::store::{Store, StoreOptions};
 

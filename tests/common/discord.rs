@@ -131,9 +131,11 @@ impl Server {
         out
     }
 
-    /// Puts `who` on the payment step with support credits in the cart, asks for a new
-    /// card, and returns the card page's path from the link the chat gave.
-    pub async fn card_link_for(&self, who: &checkout_bot::domain::account::Identity) -> String {
+    /// Puts `who` on the payment step with support credits in the cart: its reply.
+    pub async fn reach_payment(
+        &self,
+        who: &checkout_bot::domain::account::Identity,
+    ) -> checkout_bot::engine::view::Reply {
         use checkout_bot::engine::event::Event;
         let bot = &self.bot;
         let press = |reply: &checkout_bot::engine::view::Reply, label: &str| {
@@ -183,17 +185,40 @@ impl Server {
             .await
             .unwrap();
         assert_eq!(r.view.step, "payment");
-        let r = bot
+        r
+    }
+
+    /// Chooses `value` (`new`, `card:ID`, …) of the payment step's select.
+    pub async fn pay_with(
+        &self,
+        who: &checkout_bot::domain::account::Identity,
+        value: &str,
+    ) -> checkout_bot::engine::view::Reply {
+        use checkout_bot::engine::event::Event;
+        let r = self.reach_payment(who).await;
+        let action = r
+            .view
+            .labelled("Payment method")
+            .expect("a payment select")
+            .id
+            .clone();
+        self.bot
             .respond(
                 who,
                 "en",
                 Event::Choose {
-                    action: press(&r, "Payment method"),
-                    values: vec!["new".into()],
+                    action,
+                    values: vec![value.into()],
                 },
             )
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Puts `who` on the payment step with support credits in the cart, asks for a new
+    /// card, and returns the card page's path from the link the chat gave.
+    pub async fn card_link_for(&self, who: &checkout_bot::domain::account::Identity) -> String {
+        let r = self.pay_with(who, "new").await;
         let text = r.notice.expect("a link").text;
         let at = text.find("/pay/").expect("a link");
         text[at..].trim_end_matches('.').to_string()

@@ -31,7 +31,8 @@ pub fn router(state: Arc<AppState>, channels: Vec<Router>) -> Router {
         .route("/metrics", get(metrics))
         .with_state(state.clone())
         .merge(crate::card_page::router(state.bot.clone()))
-        .merge(crate::signin::page::router(state.bot.clone()));
+        .merge(crate::signin::page::router(state.bot.clone()))
+        .merge(crate::services::stripe::webhook::router(state.bot.clone()));
     channels.into_iter().fold(core, Router::merge)
 }
 

@@ -1072,3 +1072,110 @@ on_both!(
         assert_eq!(store.org_domains("O1").await.unwrap(), ["acme.com"]);
     }
 );
+
+on_both!(
+    stripe_customers_setups_events_and_webhook_transitions,
+    |store: Store| async move {
+        org(&store, "O1").await;
+        let a = store.create_account("A", Some("O1")).await.unwrap();
+        assert_eq!(store.stripe_customer(&a).await.unwrap(), None);
+        assert_eq!(
+            store.keep_stripe_customer(&a, "cus_1").await.unwrap(),
+            "cus_1"
+        );
+        // A second one, from a page that raced the first, is not kept.
+        assert_eq!(
+            store.keep_stripe_customer(&a, "cus_2").await.unwrap(),
+            "cus_1"
+        );
+        assert_eq!(
+            store.stripe_customer(&a).await.unwrap().as_deref(),
+            Some("cus_1")
+        );
+
+        let who = Identity::new("console", "local", "a");
+        card_link(&store, &who, &a, "stripe-link", 60_000).await;
+        store
+            .set_card_link_setup("stripe-link", "seti_1")
+            .await
+            .unwrap();
+        store
+            .set_card_link_setup("stripe-link", "seti_2")
+            .await
+            .unwrap();
+        let link = store.card_link("stripe-link").await.unwrap().unwrap();
+        assert_eq!(link.setup_intent.as_deref(), Some("seti_2"));
+
+        let card = SavedCard {
+            id: String::new(),
+            brand: "Visa".into(),
+            last4: "4242".into(),
+            exp_month: 12,
+            exp_year: 2030,
+            token: "cus_1:pm_1".into(),
+        };
+        let kept = store.add_card_kept(&a, &card, true).await.unwrap();
+        let once = store.add_card_kept(&a, &card, false).await.unwrap();
+        assert!(!store.card_is_one_time(&a, &kept).await.unwrap());
+        assert!(store.card_is_one_time(&a, &once).await.unwrap());
+        assert!(!store.card_is_one_time(&a, "card_none").await.unwrap());
+
+        let details = new_order("k9", &a, Payment::Wire);
+        let order = Order {
+            number: "CB-9".into(),
+            kind: details.kind(),
+            status: OrderStatus::PaymentFailed,
+            created_at: 10,
+            details,
+        };
+        assert!(store.insert_order(&order).await.unwrap());
+        store.record_charge("CB-9", "pi_9").await.unwrap();
+        assert_eq!(
+            store.order_by_charge_ref("pi_9").await.unwrap().as_deref(),
+            Some("CB-9")
+        );
+        assert_eq!(store.order_by_charge_ref("pi_x").await.unwrap(), None);
+        assert!(
+            !store
+                .set_order_status_from("CB-9", OrderStatus::Paid, OrderStatus::Refunded, "stripe")
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .set_order_status_from(
+                    "CB-9",
+                    OrderStatus::PaymentFailed,
+                    OrderStatus::Paid,
+                    "stripe"
+                )
+                .await
+                .unwrap()
+        );
+        let changes: Vec<_> = store
+            .audit_for("CB-9")
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "status")
+            .collect();
+        assert_eq!(changes.len(), 1, "only the change that happened: {changes:?}");
+        assert_eq!(changes[0].actor, "stripe");
+        assert_eq!(changes[0].new_value.as_deref(), Some("paid"));
+
+        assert!(!store.stripe_event_seen("evt_1").await.unwrap());
+        assert!(
+            store
+                .record_stripe_event("evt_1", "charge.refunded")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .record_stripe_event("evt_1", "charge.refunded")
+                .await
+                .unwrap()
+        );
+        assert!(store.stripe_event_seen("evt_1").await.unwrap());
+    }
+);

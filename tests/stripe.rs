@@ -125,7 +125,12 @@ async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
         )
         .await
         .unwrap();
-    let yes = r.view.labelled("Yes, remove it").expect("a confirmation").id.clone();
+    let yes = r
+        .view
+        .labelled("Yes, remove it")
+        .expect("a confirmation")
+        .id
+        .clone();
     s.bot
         .respond(&who, "en", Event::Click { action: yes })
         .await
@@ -153,4 +158,172 @@ async fn a_card_stripe_declines_when_charged_brings_the_buyer_back_to_payment() 
     let account = store.account_id_for(&who).await.unwrap().unwrap();
     let order = store.orders(&account, None, 1).await.unwrap().remove(0);
     assert_eq!(order.status, OrderStatus::PaymentFailed);
+}
+
+/// Posts `body` to the webhook endpoint, signed at `t` with `secret`.
+async fn deliver(s: &Server, secret: &str, t: i64, body: &str) -> u16 {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{t}.{body}").as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    s.client
+        .post(format!("{}/stripe/webhook", s.url))
+        .header("stripe-signature", format!("t={t},v1={signature}"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn event(id: &str, kind: &str, object: serde_json::Value) -> String {
+    serde_json::json!({"id": id, "object": "event", "type": kind, "data": {"object": object}})
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_are_verified_handled_once_and_safe_in_any_order() {
+    let Some(base) = stripe::localstripe("Stripe webhooks") else {
+        return;
+    };
+    let gateway = stripe::gateway(&base);
+    let checkout_bot::services::stripe::config::Gateway::Stripe(settings) = &gateway else {
+        unreachable!()
+    };
+    let secret = settings.webhook_secret.clone();
+    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let store = s.bot.store();
+    let now = checkout_bot::store::now_ms() / 1000;
+
+    let who = Identity::new("console", "local", "webhooked");
+    let (card, _) = saved_card(&s, &base, &who, "4242424242424242").await;
+    s.pay_with(&who, &format!("card:{card}")).await;
+    s.place(&who).await;
+    let account = store.account_id_for(&who).await.unwrap().unwrap();
+    let paid = store.orders(&account, None, 1).await.unwrap().remove(0);
+    let pi = store.charge_ref(&paid.number).await.unwrap().unwrap();
+    let cents = 50_000;
+    let refunded = event(
+        "evt_refunded_1",
+        "charge.refunded",
+        serde_json::json!({"id": "ch_x", "object": "charge", "payment_intent": pi, "amount": cents, "amount_refunded": cents}),
+    );
+    let status =
+        |n: String| async move { store.order_by_number(&n).await.unwrap().unwrap().status };
+
+    // Forged, stale, unsigned: refused and not read.
+    assert_eq!(deliver(&s, "whsec_someone_else", now, &refunded).await, 400);
+    assert_eq!(deliver(&s, &secret, now - 301, &refunded).await, 400);
+    let unsigned = s
+        .client
+        .post(format!("{}/stripe/webhook", s.url))
+        .body(refunded.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 400);
+    assert_eq!(status(paid.number.clone()).await, OrderStatus::Paid);
+
+    // A failure that arrives after the success leaves the order paid.
+    let failed = event(
+        "evt_failed_1",
+        "payment_intent.payment_failed",
+        serde_json::json!({"id": pi, "object": "payment_intent", "metadata": {"order_key": paid.details.key}}),
+    );
+    assert_eq!(deliver(&s, &secret, now, &failed).await, 200);
+    assert_eq!(status(paid.number.clone()).await, OrderStatus::Paid);
+
+    // Refunded at Stripe in full: the order follows, once, however often it comes.
+    assert_eq!(deliver(&s, &secret, now, &refunded).await, 200);
+    assert_eq!(status(paid.number.clone()).await, OrderStatus::Refunded);
+    let trail = store.audit_for(&paid.number).await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.actor == "stripe" && e.new_value.as_deref() == Some("refunded")),
+        "{trail:?}"
+    );
+    assert_eq!(deliver(&s, &secret, now, &refunded).await, 200);
+    assert_eq!(
+        store.audit_for(&paid.number).await.unwrap().len(),
+        trail.len()
+    );
+
+    // A success after a failure we recorded (our request timed out, Stripe charged).
+    let late = Identity::new("console", "local", "webhook-late");
+    let (card, _) = saved_card(&s, &base, &late, "4000000000000341").await;
+    s.pay_with(&late, &format!("card:{card}")).await;
+    s.place(&late).await;
+    let account = store.account_id_for(&late).await.unwrap().unwrap();
+    let failed_order = store.orders(&account, None, 1).await.unwrap().remove(0);
+    assert_eq!(failed_order.status, OrderStatus::PaymentFailed);
+    let succeeded = event(
+        "evt_succeeded_late",
+        "payment_intent.succeeded",
+        serde_json::json!({"id": "pi_late1", "object": "payment_intent", "metadata": {"order_key": failed_order.details.key}}),
+    );
+    assert_eq!(deliver(&s, &secret, now, &succeeded).await, 200);
+    assert_eq!(status(failed_order.number.clone()).await, OrderStatus::Paid);
+    assert_eq!(
+        store
+            .charge_ref(&failed_order.number)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("pi_late1")
+    );
+}
+
+/// localstripe signs and sends its own events to the endpoint: the signature scheme is
+/// Stripe's, not only ours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn localstripes_own_signed_events_are_accepted() {
+    let Some(base) = stripe::localstripe("Stripe's own webhooks") else {
+        return;
+    };
+    let gateway = stripe::gateway(&base);
+    let checkout_bot::services::stripe::config::Gateway::Stripe(settings) = &gateway else {
+        unreachable!()
+    };
+    let secret = settings.webhook_secret.clone();
+    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let hook = format!("checkout-bot-{:x}", rand::random::<u32>());
+    let res = reqwest::Client::new()
+        .post(format!("{base}/_config/webhooks/{hook}"))
+        .form(&[
+            ("url", format!("{}/stripe/webhook", s.url)),
+            ("secret", secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let who = Identity::new("console", "local", "webhook-live");
+    let (card, _) = saved_card(&s, &base, &who, "4242424242424242").await;
+    s.pay_with(&who, &format!("card:{card}")).await;
+    s.place(&who).await;
+    let store = s.bot.store();
+    let account = store.account_id_for(&who).await.unwrap().unwrap();
+    let order = store.orders(&account, None, 1).await.unwrap().remove(0);
+    let pi = store.charge_ref(&order.number).await.unwrap().unwrap();
+    let events = stripe::get(&base, "/v1/events?type=payment_intent.succeeded&limit=100").await;
+    let id = events["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["data"]["object"]["id"] == pi.as_str())
+        .and_then(|e| e["id"].as_str())
+        .expect("localstripe made the event")
+        .to_string();
+    let mut seen = false;
+    for _ in 0..100 {
+        if store.stripe_event_seen(&id).await.unwrap() {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(seen, "localstripe's signed event {id} was not accepted");
 }

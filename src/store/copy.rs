@@ -327,6 +327,11 @@ pub const TABLES: &[Table] = &[
         ],
         1,
     ),
+    table(
+        "stripe_events",
+        &[("id", Text), ("type", Text), ("received_at", Int)],
+        1,
+    ),
     // No primary key: all three columns order the copy.
     table(
         "signin_sends",

@@ -204,6 +204,25 @@ impl Store {
         Ok(())
     }
 
+    /// Moves an order from `from` to `to`, as `actor`; false if it was not in `from`.
+    pub async fn set_order_status_from(
+        &self,
+        number: &str,
+        from: OrderStatus,
+        to: OrderStatus,
+        actor: &str,
+    ) -> Result<bool> {
+        self.transition(Transition {
+            number,
+            account: None,
+            from: Some(from),
+            to,
+            kind: None,
+            actor,
+        })
+        .await
+    }
+
     /// Turns one of the account's open quotes into an invoice awaiting payment. `None`
     /// when there is no such open quote (another account's, already converted).
     pub async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Option<Order>> {

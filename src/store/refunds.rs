@@ -77,6 +77,38 @@ impl Store {
         Ok(found.and_then(|(r,)| r))
     }
 
+    /// The number of the order whose card charge has this processor reference.
+    pub async fn order_by_charge_ref(&self, charge_ref: &str) -> Result<Option<String>> {
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT number FROM orders WHERE charge_ref = $1")
+                .bind(charge_ref)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(found.map(|(n,)| n))
+    }
+
+    /// Records a webhook event as handled. False if it was already: each is handled once.
+    pub async fn record_stripe_event(&self, id: &str, kind: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO stripe_events (id, type, received_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(now_ms())
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether a webhook event was handled already.
+    pub async fn stripe_event_seen(&self, id: &str) -> Result<bool> {
+        let found: Option<(String,)> = sqlx::query_as("SELECT id FROM stripe_events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?;
+        Ok(found.is_some())
+    }
+
     /// An order's refunds, oldest first.
     pub async fn refunds(&self, number: &str) -> Result<Vec<StoredRefund>> {
         let rows: Vec<Row> = sqlx::query_as(

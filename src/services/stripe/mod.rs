@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod config;
+pub mod webhook;
 
 use async_trait::async_trait;
 

@@ -472,6 +472,36 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
     assert!(said.to_lowercase().contains("declined"), "{said}");
     let declined_account = store.account_id_for(&declined).await.unwrap().unwrap();
     assert!(store.cards(&declined_account).await.unwrap().is_empty());
+
+    // Not saved: used for this order, then detached at Stripe.
+    let once = Identity::new("console", "local", "stripe-once");
+    let path = s.card_link_for(&once).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    stripe_card(&c, "5555555555554444").await;
+    c.find(Locator::Id("add-card"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    expect_heading(&c, "Card added").await;
+    // localstripe calls every card a Visa; Stripe says the brand, and we show what it says.
+    assert!(c.source().await.unwrap().contains("•••• 4444"));
+    let r = s.place(&once).await;
+    assert_eq!(r.view.step, "placed", "{:?}", r.notice);
+    let account = store.account_id_for(&once).await.unwrap().unwrap();
+    assert!(store.cards(&account).await.unwrap().is_empty(), "not saved");
+    let order = store.orders(&account, None, 1).await.unwrap().remove(0);
+    let checkout_bot::domain::order::Payment::Card { card_id, .. } = &order.details.payment else {
+        panic!("paid by card: {:?}", order.details.payment)
+    };
+    let token = store.card(&account, card_id).await.unwrap().unwrap().token;
+    let pm = token.split_once(':').unwrap().1;
+    let at_stripe = common::stripe::get(&base, &format!("/v1/payment_methods/{pm}")).await;
+    assert!(
+        at_stripe["customer"].is_null(),
+        "detached after the order: {at_stripe}"
+    );
     c.close().await.unwrap();
 
     assert!(

@@ -1159,7 +1159,11 @@ on_both!(
             .into_iter()
             .filter(|e| e.action == "status")
             .collect();
-        assert_eq!(changes.len(), 1, "only the change that happened: {changes:?}");
+        assert_eq!(
+            changes.len(),
+            1,
+            "only the change that happened: {changes:?}"
+        );
         assert_eq!(changes[0].actor, "stripe");
         assert_eq!(changes[0].new_value.as_deref(), Some("paid"));
 

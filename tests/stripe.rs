@@ -327,3 +327,94 @@ async fn localstripes_own_signed_events_are_accepted() {
     }
     assert!(seen, "localstripe's signed event {id} was not accepted");
 }
+
+/// The card page with Stripe takes nothing from the browser but a SetupIntent id, and
+/// only the one it made, once Stripe says it succeeded; its CSP lets in Stripe's script,
+/// frames and API, and nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stripe_card_page_believes_only_stripe() {
+    let Some(base) = stripe::localstripe("Stripe card page checks") else {
+        return;
+    };
+    let gateway = stripe::gateway(&base);
+    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let who = Identity::new("console", "local", "forger");
+    let path = s.card_link_for(&who).await;
+    let res = s
+        .client
+        .get(format!("{}{path}", s.url))
+        .send()
+        .await
+        .unwrap();
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let page = res.text().await.unwrap();
+    assert!(
+        csp.contains("script-src 'nonce-") && csp.contains(&base),
+        "{csp}"
+    );
+    assert!(
+        csp.contains(&format!("frame-src {base} https://hooks.stripe.com")),
+        "{csp}"
+    );
+    assert!(csp.contains(&format!("connect-src {base}")), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    let value = |name: &str| {
+        let at = page.find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+        page[at..].split('"').next().unwrap().to_string()
+    };
+    let (csrf, setup_intent) = (value("csrf"), value("setup_intent"));
+    assert!(setup_intent.starts_with("seti_"), "{setup_intent}");
+    let post = |si: String| {
+        let form = [
+            ("csrf", csrf.clone()),
+            ("setup_intent", si),
+            ("save", "on".into()),
+        ];
+        let url = format!("{}{path}", s.url);
+        let client = s.client.clone();
+        async move {
+            let res = client.post(url).form(&form).send().await.unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    // Another SetupIntent, even a succeeded one of another customer: refused.
+    let other_customer = stripe::post(&base, "/v1/customers", &[("name", "Mallory")]).await;
+    let other = stripe::post(
+        &base,
+        "/v1/setup_intents",
+        &[("customer", other_customer["id"].as_str().unwrap())],
+    )
+    .await;
+    let (status, body) = post(other["id"].as_str().unwrap().to_string()).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("could not be confirmed"), "{body}");
+    // The page's own SetupIntent, which the browser never confirmed: refused too.
+    let (status, body) = post(setup_intent).await;
+    assert_eq!(status, 422, "{body}");
+    let account = s.bot.store().account_id_for(&who).await.unwrap().unwrap();
+    assert!(s.bot.store().cards(&account).await.unwrap().is_empty());
+    let r = s.bot.respond(&who, "en", Event::Start).await.unwrap();
+    assert_eq!(r.view.step, "payment", "the checkout did not move on");
+}
+
+#[test]
+fn serve_refuses_a_malformed_stripe_key_without_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .arg("serve")
+        .env("DATABASE_URL", common::sqlite_url(&dir))
+        .env("HTTP_ADDR", "127.0.0.1:0")
+        .env("PAYMENT_GATEWAY", "stripe")
+        .env("STRIPE_SECRET_KEY", "pk_live_this_is_the_wrong_kind_of_key")
+        .env("STRIPE_PUBLISHABLE_KEY", "pk_live_abcdefghijklmnop")
+        .env("STRIPE_WEBHOOK_SECRET", "whsec_abcdefghijklmnop")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("STRIPE_SECRET_KEY"), "{said}");
+    assert!(!said.contains("wrong_kind"), "the key is shown: {said}");
+}

@@ -132,6 +132,7 @@ impl Config {
             wire_instructions: self.wire_instructions.clone(),
             check_instructions: self.check_instructions.clone(),
             locale: self.default_locale.clone(),
+            public_url: self.public_url.clone(),
         }
     }
 

@@ -272,6 +272,7 @@ impl<'a> Lang<'a> {
             OrderStatus::Rejected => "status.rejected",
             OrderStatus::Expired => "status.expired",
             OrderStatus::Refunded => "status.refunded",
+            OrderStatus::AwaitingAuthentication => "status.awaiting_authentication",
         })
     }
 

@@ -418,3 +418,94 @@ fn serve_refuses_a_malformed_stripe_key_without_showing_it() {
     assert!(said.contains("STRIPE_SECRET_KEY"), "{said}");
     assert!(!said.contains("wrong_kind"), "the key is shown: {said}");
 }
+
+/// A card whose bank asks for 3-D Secure: the order waits, the buyer gets a one-time
+/// link, and Stripe, not the browser, says how it ended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_3d_secure_payment_waits_for_the_buyer_and_stripe_decides() {
+    let Some(base) = stripe::localstripe("Stripe 3-D Secure") else {
+        return;
+    };
+    let gateway = stripe::gateway(&base);
+    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let store = s.bot.store();
+    for (user, confirmed) in [("secure-yes", true), ("secure-no", false)] {
+        let who = Identity::new("console", "local", user);
+        let (card, _) = saved_card(&s, &base, &who, "4000002760003184").await;
+        s.pay_with(&who, &format!("card:{card}")).await;
+        let r = s.place(&who).await;
+        assert_eq!(r.view.step, "placed", "{:?}", r.notice);
+        let said = r.notice.expect("what to do").text;
+        assert!(said.contains("confirm the payment"), "{said}");
+        let at = said.find("/pay/confirm/").expect("a link");
+        let path = said[at..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches(';');
+        let account = store.account_id_for(&who).await.unwrap().unwrap();
+        let order = store.orders(&account, None, 1).await.unwrap().remove(0);
+        assert_eq!(order.status, OrderStatus::AwaitingAuthentication);
+        let pi = store.charge_ref(&order.number).await.unwrap().unwrap();
+
+        let res = s
+            .client
+            .get(format!("{}{path}", s.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("Confirm the payment"), "{page}");
+        let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+        let csrf = page[at..].split('"').next().unwrap().to_string();
+        let at = page.find("data-secret=\"").unwrap() + 13;
+        let secret = page[at..].split('"').next().unwrap().to_string();
+
+        // What Stripe.js does with the bank, then the page posts back.
+        stripe::post(
+            &base,
+            &format!("/v1/payment_intents/{pi}/_authenticate"),
+            &[
+                ("client_secret", &secret),
+                ("success", if confirmed { "true" } else { "false" }),
+            ],
+        )
+        .await;
+        // Posting back before with a forged form changes nothing.
+        let forged = s
+            .client
+            .post(format!("{}{path}", s.url))
+            .form(&[("csrf", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 403);
+        let res = s
+            .client
+            .post(format!("{}{path}", s.url))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let page = res.text().await.unwrap();
+        let order = store.order_by_number(&order.number).await.unwrap().unwrap();
+        if confirmed {
+            assert_eq!(status, 200, "{page}");
+            assert!(page.contains("Payment confirmed"), "{page}");
+            assert_eq!(order.status, OrderStatus::Paid);
+        } else {
+            assert_eq!(status, 402, "{page}");
+            assert!(page.contains("nothing was charged"), "{page}");
+            assert_eq!(order.status, OrderStatus::PaymentFailed);
+        }
+        let again = s
+            .client
+            .get(format!("{}{path}", s.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 410, "a link works once");
+    }
+}

@@ -294,17 +294,7 @@ pub fn stripe_form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &StripeFor
         submit = t("card_page.submit"),
         js = attr(f.js_url),
     );
-    let js = origin(f.js_url).into_iter().collect::<Vec<_>>();
-    let allowed = Allowed {
-        script: js.clone(),
-        // Stripe's fields and 3-D Secure run in frames of its own.
-        frame: js
-            .iter()
-            .cloned()
-            .chain(["https://hooks.stripe.com".to_string()])
-            .collect(),
-        connect: origin(f.api_base).into_iter().chain(js).collect(),
-    };
+    let allowed = stripe_sources(f.js_url, f.api_base);
     page_allowing(
         status,
         locale,
@@ -313,4 +303,64 @@ pub fn stripe_form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &StripeFor
         &nonce,
         &allowed,
     )
+}
+
+/// What the payment confirmation page needs.
+pub struct ConfirmForm<'a> {
+    pub token: &'a str,
+    pub csrf: &'a str,
+    pub client_secret: &'a str,
+    pub publishable_key: &'a str,
+    pub js_url: &'a str,
+    pub api_base: &'a str,
+}
+
+/// Runs the bank's check with Stripe.js, then posts back for the server to ask Stripe.
+const CONFIRM_SCRIPT: &str = "(function(){var f=document.getElementById('confirm-form'),e=document.getElementById('card-errors'),b=document.getElementById('confirm');\
+var stripe=Stripe(f.dataset.key);f.addEventListener('submit',function(ev){if(f.dataset.done)return;ev.preventDefault();if(b.disabled)return;b.disabled=true;\
+stripe.confirmCardPayment(f.dataset.secret).then(function(r){if(r&&r.error){e.textContent=r.error.message||'';}f.dataset.done='1';HTMLFormElement.prototype.submit.call(f);});});})();";
+
+/// The page where the buyer confirms a payment with their bank.
+pub fn confirm_form(l: &Lang<'_>, locale: &str, f: &ConfirmForm<'_>) -> Response {
+    let t = |k: &'static str| text(&l.t(k)).to_string();
+    let nonce = new_secret();
+    let body = format!(
+        "<p>{intro}</p>\
+         <form id=\"confirm-form\" method=\"post\" action=\"/pay/confirm/{token}\" data-key=\"{key}\" data-secret=\"{secret}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <p class=\"error\" role=\"alert\" id=\"card-errors\"></p>\
+         <button type=\"submit\" id=\"confirm\">{button}</button></form>\
+         <script nonce=\"{nonce}\" src=\"{js}\"></script>\
+         <script nonce=\"{nonce}\">{CONFIRM_SCRIPT}</script>",
+        intro = t("card_page.confirm_intro"),
+        token = attr(f.token),
+        key = attr(f.publishable_key),
+        secret = attr(f.client_secret),
+        csrf = attr(f.csrf),
+        button = t("card_page.confirm_button"),
+        js = attr(f.js_url),
+    );
+    page_allowing(
+        StatusCode::OK,
+        locale,
+        &l.t("card_page.confirm_title"),
+        &body,
+        &nonce,
+        &stripe_sources(f.js_url, f.api_base),
+    )
+}
+
+/// Stripe's script, frames (its fields and 3-D Secure run in frames of its own) and
+/// API, for a page's CSP.
+fn stripe_sources(js_url: &str, api_base: &str) -> Allowed {
+    let js = origin(js_url).into_iter().collect::<Vec<_>>();
+    Allowed {
+        script: js.clone(),
+        frame: js
+            .iter()
+            .cloned()
+            .chain(["https://hooks.stripe.com".to_string()])
+            .collect(),
+        connect: origin(api_base).into_iter().chain(js).collect(),
+    }
 }

@@ -7,6 +7,7 @@
 //! payment processor, keeps only the token, brand, last 4 and expiry, and never logs the
 //! form. It speaks the browser's language (`Accept-Language`) where `prompts/` has it.
 
+mod confirm;
 pub(crate) mod html;
 mod order;
 mod stripe;
@@ -32,6 +33,10 @@ use crate::store::now_ms;
 pub fn router(bot: Arc<Bot>) -> axum::Router {
     axum::Router::new()
         .route("/pay/{token}", axum::routing::get(show).post(submit))
+        .route(
+            "/pay/confirm/{token}",
+            axum::routing::get(confirm::show).post(confirm::submit),
+        )
         .with_state(bot)
 }
 

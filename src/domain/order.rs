@@ -42,6 +42,9 @@ pub enum OrderStatus {
     Expired,
     /// The card charge was given back in full (`orders refund`).
     Refunded,
+    /// The card's bank asks the buyer to confirm the charge (3-D Secure); the order is
+    /// paid when the processor says the confirmed payment succeeded.
+    AwaitingAuthentication,
 }
 
 impl OrderStatus {
@@ -55,10 +58,11 @@ impl OrderStatus {
             OrderStatus::Rejected => "rejected",
             OrderStatus::Expired => "expired",
             OrderStatus::Refunded => "refunded",
+            OrderStatus::AwaitingAuthentication => "awaiting_authentication",
         }
     }
 
-    pub const ALL: [OrderStatus; 8] = [
+    pub const ALL: [OrderStatus; 9] = [
         OrderStatus::Quote,
         OrderStatus::AwaitingPayment,
         OrderStatus::Paid,
@@ -67,6 +71,7 @@ impl OrderStatus {
         OrderStatus::Rejected,
         OrderStatus::Expired,
         OrderStatus::Refunded,
+        OrderStatus::AwaitingAuthentication,
     ];
 }
 

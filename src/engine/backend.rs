@@ -29,6 +29,11 @@ pub enum Placed {
     Declined {
         why: Decline,
     },
+    /// Placed; the card's bank wants the buyer to confirm the payment at `url`.
+    Authenticate {
+        order: Box<Order>,
+        url: String,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, BackendError>;

@@ -38,6 +38,10 @@ pub enum PaymentError {
     /// The processor could not be reached or failed; nothing was charged.
     #[error("payment service unavailable: {0}")]
     Unavailable(String),
+    /// The card's bank wants the buyer to confirm (3-D Secure): the charge, by this
+    /// reference, completes once they do.
+    #[error("the bank asks the buyer to confirm the payment ({0})")]
+    NeedsAuthentication(String),
 }
 
 #[cfg_attr(test, mockall::automock)]

@@ -110,7 +110,9 @@ impl Refunds {
             }
             // The outcome is unknown: the claim stays, and the next attempt asks again
             // with the same key.
-            Err(PaymentError::Unavailable(why)) => return Err(RefundError::Unavailable(why)),
+            Err(PaymentError::Unavailable(why) | PaymentError::NeedsAuthentication(why)) => {
+                return Err(RefundError::Unavailable(why));
+            }
         };
         let done: Decimal = refunds
             .iter()

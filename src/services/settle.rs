@@ -15,20 +15,32 @@ pub enum Settled {
     Paid,
     /// The card was refused; the order is marked as failed and nothing was charged.
     Declined(Decline),
+    /// The bank wants the buyer to confirm the payment, at this one-time link.
+    NeedsAuthentication { url: String },
     /// Wire transfer, check or invoice: the order waits for the money.
     AwaitsPayment,
     /// A quote: nothing to settle.
     Nothing,
 }
 
+/// How long a link to confirm a payment works: a day, as the bank's request may reach
+/// the buyer late (an order an approver let through while they were away).
+pub const CONFIRM_VALID_MS: i64 = 24 * 3_600_000;
+
 pub struct Settle {
     store: Store,
     payments: Arc<dyn Payments>,
+    public_url: String,
 }
 
 impl Settle {
-    pub fn new(store: Store, payments: Arc<dyn Payments>) -> Self {
-        Settle { store, payments }
+    /// Settles through `payments`; links to confirm a payment start with `public_url`.
+    pub fn new(store: Store, payments: Arc<dyn Payments>, public_url: &str) -> Self {
+        Settle {
+            store,
+            payments,
+            public_url: public_url.trim_end_matches('/').to_string(),
+        }
     }
 
     /// Charges a card order its total and records the outcome with the order's status
@@ -41,12 +53,17 @@ impl Settle {
             Payment::Quote => return Ok(Settled::Nothing),
         };
         let card = self.store.card(&d.account_id, card_id).await?;
+        let mut authenticate = None;
         let charged = match &card {
             Some(card) => self
                 .payments
                 .charge(&card.token, &d.total, &d.key)
                 .await
                 .map_err(|e| match e {
+                    PaymentError::NeedsAuthentication(charge) => {
+                        authenticate = Some(charge);
+                        Decline::Unavailable
+                    }
                     PaymentError::Declined(reason) => Decline::Issuer(reason),
                     PaymentError::Unavailable(why) => {
                         tracing::warn!(number = %order.number, error = %why, "payment service unavailable");
@@ -55,6 +72,9 @@ impl Settle {
                 }),
             None => Err(Decline::CardGone),
         };
+        if let Some(charge) = authenticate {
+            return self.awaiting_authentication(order, &charge).await;
+        }
         let (status, settled) = match charged {
             Ok(charge) => {
                 // Before the status, so a paid order always has what a refund needs.
@@ -72,6 +92,29 @@ impl Settle {
             .set_order_status(&order.number, status, "system")
             .await?;
         Ok(settled)
+    }
+
+    /// The charge waits for the buyer's bank: the order says so, and the buyer gets a
+    /// one-time link to confirm it.
+    async fn awaiting_authentication(&self, order: &Order, charge: &str) -> Result<Settled> {
+        self.store.record_charge(&order.number, charge).await?;
+        self.store
+            .set_order_status(&order.number, OrderStatus::AwaitingAuthentication, "system")
+            .await?;
+        let token = crate::domain::ids::new_secret();
+        self.store
+            .create_payment_link(
+                &token,
+                &order.number,
+                &order.details.account_id,
+                &crate::domain::ids::new_secret(),
+                CONFIRM_VALID_MS,
+            )
+            .await?;
+        tracing::info!(number = %order.number, "the card's bank asks the buyer to confirm the payment");
+        Ok(Settled::NeedsAuthentication {
+            url: format!("{}/pay/confirm/{token}", self.public_url),
+        })
     }
 
     /// A card the buyer did not save is let go at the processor once its order is paid.
@@ -128,7 +171,7 @@ mod tests {
             .withf(|_, _, key| key == "k-down")
             .times(1)
             .returning(|_, _, _| Err(PaymentError::Unavailable("timeout".into())));
-        let settle = Settle::new(store.clone(), Arc::new(payments));
+        let settle = Settle::new(store.clone(), Arc::new(payments), "http://127.0.0.1:8080");
         let by_card = |key: &str| Payment::Card {
             card_id: if key == "k-gone" {
                 "card_gone".into()

@@ -46,7 +46,7 @@ impl Shop {
     /// `public_url` is where the card page is reached, for the links it hands out.
     pub fn with_public_url(store: Store, payments: Arc<dyn Payments>, public_url: &str) -> Self {
         Shop {
-            settle: Settle::new(store.clone(), payments.clone()),
+            settle: Settle::new(store.clone(), payments.clone(), public_url),
             store,
             payments,
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -246,6 +246,13 @@ impl Backend for Shop {
         match self.settle.settle(&order).await.map_err(err)? {
             Settled::Paid => order.status = OrderStatus::Paid,
             Settled::Declined(why) => return Ok(Placed::Declined { why }),
+            Settled::NeedsAuthentication { url } => {
+                order.status = OrderStatus::AwaitingAuthentication;
+                return Ok(Placed::Authenticate {
+                    order: Box::new(order),
+                    url,
+                });
+            }
             Settled::AwaitsPayment | Settled::Nothing => {}
         }
         Ok(Placed::Done(Box::new(order)))

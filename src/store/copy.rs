@@ -332,6 +332,19 @@ pub const TABLES: &[Table] = &[
         &[("id", Text), ("type", Text), ("received_at", Int)],
         1,
     ),
+    table(
+        "payment_links",
+        &[
+            ("token_hash", Text),
+            ("order_number", Text),
+            ("account_id", Text),
+            ("csrf", Text),
+            ("expires_at", Int),
+            ("used_at", Int),
+            ("created_at", Int),
+        ],
+        1,
+    ),
     // No primary key: all three columns order the copy.
     table(
         "signin_sends",

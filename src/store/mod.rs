@@ -17,6 +17,7 @@ mod deliveries;
 mod directory;
 mod orders;
 mod org_domains;
+pub mod payment_links;
 pub mod refunds;
 pub mod retention;
 mod session_writer;

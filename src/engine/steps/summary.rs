@@ -93,6 +93,18 @@ pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
             };
             Ok(Some(notice))
         }
+        Placed::Authenticate { order, url } => {
+            s.cart.clear();
+            s.checkout = None;
+            let notice = Notice::warning(t.lang.f(
+                "placed.authenticate",
+                &[("number", &order.number), ("url", &url)],
+            ));
+            s.step = Step::Placed {
+                number: order.number,
+            };
+            Ok(Some(notice))
+        }
         Placed::Declined { why } => {
             let c = checkout_mut(s, t)?;
             c.attempt += 1;

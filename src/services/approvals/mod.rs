@@ -46,6 +46,8 @@ pub struct Settings {
     pub wire_instructions: String,
     pub check_instructions: String,
     pub locale: String,
+    /// Where links to confirm a payment start (`PUBLIC_URL`).
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             expire_after_ms: 7 * DAY_MS,
             wire_instructions: String::new(),
             check_instructions: String::new(),
+            public_url: "http://127.0.0.1:8080".into(),
             locale: "en".into(),
         }
     }
@@ -121,7 +124,7 @@ impl Approvals {
         settings: Settings,
     ) -> Self {
         Approvals {
-            settle: Settle::new(store.clone(), payments),
+            settle: Settle::new(store.clone(), payments, &settings.public_url),
             store,
             outbound,
             prompts,
@@ -487,6 +490,10 @@ impl Approvals {
             Settled::Declined(why) => {
                 l.f("approval.next_declined", &[("reason", &l.decline(&why))])
             }
+            Settled::NeedsAuthentication { url } => l.f(
+                "approval.next_authenticate",
+                &[("total", &d.total), ("url", &url)],
+            ),
             Settled::AwaitsPayment | Settled::Nothing => {
                 let (key, instructions) = match d.payment {
                     Payment::Check => ("approval.next_check", &self.settings.check_instructions),

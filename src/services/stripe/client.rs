@@ -241,6 +241,11 @@ impl Client {
         .await
     }
 
+    pub async fn payment_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
+        self.get(&format!("/v1/payment_intents/{}", path_id(id)?))
+            .await
+    }
+
     pub async fn refund(
         &self,
         payment_intent: &str,

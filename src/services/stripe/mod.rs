@@ -155,6 +155,12 @@ impl StripeGateway {
         Ok((si.id, secret))
     }
 
+    /// A PaymentIntent as Stripe tells it now: its status and the client secret the
+    /// confirmation page gives Stripe.js.
+    pub async fn intent(&self, id: &str) -> Result<client::PaymentIntent, StripeError> {
+        self.client.payment_intent(id).await
+    }
+
     /// The card a confirmed SetupIntent of `customer` set up, as Stripe tells it.
     pub async fn finish_setup(
         &self,
@@ -216,10 +222,8 @@ impl Payments for StripeGateway {
             .map_err(payment_error)?;
         match pi.status.as_str() {
             "succeeded" | "processing" => Ok(Charge { id: pi.id }),
-            "requires_action" => Err(PaymentError::Declined(decline_reason(&client::ApiError {
-                code: Some("authentication_required".into()),
-                ..Default::default()
-            }))),
+            // 3-D Secure: the buyer confirms on our confirmation page.
+            "requires_action" => Err(PaymentError::NeedsAuthentication(pi.id)),
             other => Err(PaymentError::Declined(
                 pi.last_payment_error
                     .as_ref()

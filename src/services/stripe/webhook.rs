@@ -134,27 +134,37 @@ pub async fn handle(store: &Store, event: &Value) -> Result<(), StoreError> {
     let object = &event["data"]["object"];
     match kind {
         "payment_intent.succeeded" => {
-            // Charged after all (the answer to our request was lost): the order is paid.
-            if let Some((number, OrderStatus::PaymentFailed)) = order_of(store, object).await?
+            // Confirmed with the bank, or charged after all (the answer to our request
+            // was lost): the order is paid.
+            if let Some((number, from)) = order_of(store, object).await?
+                && matches!(
+                    from,
+                    OrderStatus::PaymentFailed | OrderStatus::AwaitingAuthentication
+                )
                 && let Some(pi) = object["id"].as_str()
             {
                 store.record_charge(&number, pi).await?;
                 store
-                    .set_order_status_from(
-                        &number,
-                        OrderStatus::PaymentFailed,
-                        OrderStatus::Paid,
-                        ACTOR,
-                    )
+                    .set_order_status_from(&number, from, OrderStatus::Paid, ACTOR)
                     .await?;
-                tracing::info!(%number, "Stripe says a payment succeeded after all");
+                tracing::info!(%number, "Stripe says a payment succeeded");
             }
         }
         "payment_intent.payment_failed" => {
             // A failure never undoes a payment that succeeded (it may arrive after it);
-            // the charge already told the buyer, so there is nothing to change.
+            // only a payment still waiting for the bank's confirmation fails with it.
             if let Some((number, status)) = order_of(store, object).await? {
                 tracing::info!(%number, status = status.as_str(), "Stripe reports a failed payment attempt");
+                if status == OrderStatus::AwaitingAuthentication {
+                    store
+                        .set_order_status_from(
+                            &number,
+                            OrderStatus::AwaitingAuthentication,
+                            OrderStatus::PaymentFailed,
+                            ACTOR,
+                        )
+                        .await?;
+                }
             }
         }
         "charge.refunded" => {

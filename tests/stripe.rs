@@ -55,13 +55,20 @@ async fn saved_card(s: &Server, base: &str, who: &Identity, number: &str) -> (St
     (id, pm)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
-    let Some(base) = stripe::localstripe("Stripe saved card") else {
-        return;
-    };
+/// A server whose gateway is the running localstripe, and that localstripe's URL; or
+/// `None` (with the reason printed) where it is not running.
+async fn stripe_server(test: &str) -> Option<(Server, String)> {
+    let base = stripe::localstripe(test)?;
     let gateway = stripe::gateway(&base);
     let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    Some((s, base))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
+    let Some((s, base)) = stripe_server("Stripe saved card").await else {
+        return;
+    };
     let who = Identity::new("console", "local", "saved-stripe");
     let (card, pm) = saved_card(&s, &base, &who, "4242424242424242").await;
     let r = s.pay_with(&who, &format!("card:{card}")).await;
@@ -142,11 +149,9 @@ async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_stripe_declines_when_charged_brings_the_buyer_back_to_payment() {
-    let Some(base) = stripe::localstripe("Stripe decline") else {
+    let Some((s, base)) = stripe_server("Stripe decline").await else {
         return;
     };
-    let gateway = stripe::gateway(&base);
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
     let who = Identity::new("console", "local", "declined-stripe");
     let (card, _) = saved_card(&s, &base, &who, "4000000000000341").await;
     s.pay_with(&who, &format!("card:{card}")).await;
@@ -185,15 +190,10 @@ fn event(id: &str, kind: &str, object: serde_json::Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_verified_handled_once_and_safe_in_any_order() {
-    let Some(base) = stripe::localstripe("Stripe webhooks") else {
+    let Some((s, base)) = stripe_server("Stripe webhooks").await else {
         return;
     };
-    let gateway = stripe::gateway(&base);
-    let checkout_bot::services::stripe::config::Gateway::Stripe(settings) = &gateway else {
-        unreachable!()
-    };
-    let secret = settings.webhook_secret.clone();
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let secret = stripe::WEBHOOK_SECRET.to_string();
     let store = s.bot.store();
     let now = checkout_bot::store::now_ms() / 1000;
 
@@ -280,15 +280,10 @@ async fn webhooks_are_verified_handled_once_and_safe_in_any_order() {
 /// Stripe's, not only ours.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn localstripes_own_signed_events_are_accepted() {
-    let Some(base) = stripe::localstripe("Stripe's own webhooks") else {
+    let Some((s, base)) = stripe_server("Stripe's own webhooks").await else {
         return;
     };
-    let gateway = stripe::gateway(&base);
-    let checkout_bot::services::stripe::config::Gateway::Stripe(settings) = &gateway else {
-        unreachable!()
-    };
-    let secret = settings.webhook_secret.clone();
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let secret = stripe::WEBHOOK_SECRET.to_string();
     let hook = format!("checkout-bot-{:x}", rand::random::<u32>());
     let res = reqwest::Client::new()
         .post(format!("{base}/_config/webhooks/{hook}"))
@@ -333,11 +328,9 @@ async fn localstripes_own_signed_events_are_accepted() {
 /// frames and API, and nothing else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stripe_card_page_believes_only_stripe() {
-    let Some(base) = stripe::localstripe("Stripe card page checks") else {
+    let Some((s, base)) = stripe_server("Stripe card page checks").await else {
         return;
     };
-    let gateway = stripe::gateway(&base);
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
     let who = Identity::new("console", "local", "forger");
     let path = s.card_link_for(&who).await;
     let res = s
@@ -423,11 +416,9 @@ fn serve_refuses_a_malformed_stripe_key_without_showing_it() {
 /// link, and Stripe, not the browser, says how it ended.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_3d_secure_payment_waits_for_the_buyer_and_stripe_decides() {
-    let Some(base) = stripe::localstripe("Stripe 3-D Secure") else {
+    let Some((s, base)) = stripe_server("Stripe 3-D Secure").await else {
         return;
     };
-    let gateway = stripe::gateway(&base);
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
     let store = s.bot.store();
     for (user, confirmed) in [("secure-yes", true), ("secure-no", false)] {
         let who = Identity::new("console", "local", user);

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use subtle::ConstantTimeEq;
 
 use super::{Dead, Visit, html};
 use crate::bot::Bot;
@@ -169,15 +168,8 @@ pub async fn submit(
         Ok(link) => link,
         Err(page) => return page,
     };
-    let csrf = values.get("csrf").map_or("", String::as_str);
-    if !bool::from(csrf.as_bytes().ct_eq(link.csrf.as_bytes())) {
-        let l = visit.lang();
-        return html::message(
-            StatusCode::FORBIDDEN,
-            &visit.locale,
-            &l.t("card_page.form_expired_title"),
-            &l.t("card_page.form_expired"),
-        );
+    if let Some(refused) = visit.forged(&link.csrf, &values) {
+        return refused;
     }
     answer(&visit, &token, &link).await
 }

@@ -118,6 +118,22 @@ impl<'a> Visit<'a> {
         html::message(status, &self.locale, &title, &said)
     }
 
+    /// The refusal of a form whose CSRF token is not `expected`, if it is not.
+    fn forged(&self, expected: &str, values: &HashMap<String, String>) -> Option<Response> {
+        let csrf = values.get("csrf").map_or("", String::as_str);
+        if bool::from(csrf.as_bytes().ct_eq(expected.as_bytes())) {
+            return None;
+        }
+        tracing::warn!("a card page form came back with a bad CSRF token");
+        let l = self.lang();
+        Some(html::message(
+            StatusCode::FORBIDDEN,
+            &self.locale,
+            &l.t("card_page.form_expired_title"),
+            &l.t("card_page.form_expired"),
+        ))
+    }
+
     /// Our failure: the reference on the page, the detail in the log.
     fn failed(&self, doing: &str, e: &dyn std::fmt::Display) -> Response {
         let f = Failure::internal(self.bot.prompts(), &self.locale, doing, e);
@@ -261,15 +277,8 @@ pub async fn submit(
         Ok(_) => {}
         Err(e) => return visit.failed("counting a card attempt", &e),
     }
-    let csrf = values.get("csrf").map_or("", String::as_str);
-    if !bool::from(csrf.as_bytes().ct_eq(link.csrf.as_bytes())) {
-        tracing::warn!("card page submission with a bad CSRF token");
-        return html::message(
-            StatusCode::FORBIDDEN,
-            &visit.locale,
-            &l.t("card_page.form_expired_title"),
-            &l.t("card_page.form_expired"),
-        );
+    if let Some(refused) = visit.forged(&link.csrf, &values) {
+        return refused;
     }
     if s.stripe().is_some() {
         return stripe::submit(&visit, &live, &token, &values).await;

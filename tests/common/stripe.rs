@@ -7,6 +7,7 @@ use checkout_bot::services::stripe::config::{Gateway, StripeSettings};
 use serde_json::Value;
 
 pub const SECRET_KEY: &str = "sk_test_localstripe_checkout_bot";
+pub const WEBHOOK_SECRET: &str = "whsec_localstripe_checkout_bot";
 
 /// The fake Stripe's URL, or `None` (with the reason printed) where it is not running.
 /// In CI a missing one is a failure, not a skip.
@@ -31,7 +32,7 @@ pub fn gateway(base: &str) -> Gateway {
     Gateway::Stripe(StripeSettings {
         secret_key: SECRET_KEY.into(),
         publishable_key: "pk_test_localstripe_checkout_bot".into(),
-        webhook_secret: "whsec_localstripe_checkout_bot".into(),
+        webhook_secret: WEBHOOK_SECRET.into(),
         api_base: base.into(),
         js_url: format!("{base}/js.stripe.com/v3/"),
     })
@@ -39,24 +40,23 @@ pub fn gateway(base: &str) -> Gateway {
 
 /// GET `path` of the fake Stripe's API.
 pub async fn get(base: &str, path: &str) -> Value {
-    reqwest::Client::new()
-        .get(format!("{base}{path}"))
-        .bearer_auth(SECRET_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    call(reqwest::Client::new().get(format!("{base}{path}"))).await
 }
 
 /// POST a form to the fake Stripe's API.
 pub async fn post(base: &str, path: &str, form: &[(&str, &str)]) -> Value {
-    reqwest::Client::new()
-        .post(format!("{base}{path}"))
+    call(
+        reqwest::Client::new()
+            .post(format!("{base}{path}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_urlencoded::to_string(form).unwrap()),
+    )
+    .await
+}
+
+async fn call(request: reqwest::RequestBuilder) -> Value {
+    request
         .bearer_auth(SECRET_KEY)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(serde_urlencoded::to_string(form).unwrap())
         .send()
         .await
         .unwrap()

@@ -509,3 +509,73 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
         "the card number is in the database"
     );
 }
+
+/// Clicks a button localstripe's stand-in of the bank's 3-D Secure check shows.
+async fn bank_says(c: &Client, answer: &str) {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(&format!(
+            "//button[normalize-space()='{answer}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// 3-D Secure in the browser, against localstripe: the bank's check when the card is
+/// set up, then again for the off-session charge, on our confirmation page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_3d_secure_card_is_confirmed_in_the_browser() {
+    let Some(base) = common::stripe::localstripe("Stripe 3-D Secure in the browser") else {
+        return;
+    };
+    let Some((c, _driver, _profile)) = browser().await else {
+        return;
+    };
+    let gateway = common::stripe::gateway(&base);
+    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
+    let who = Identity::new("console", "local", "secure-browser");
+    let path = s.card_link_for(&who).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    stripe_card(&c, "4000002760003184").await;
+    c.find(Locator::Id("add-card"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    bank_says(&c, "Complete authentication").await;
+    expect_heading(&c, "Card added").await;
+
+    let r = s.place(&who).await;
+    let said = r.notice.expect("what to do").text;
+    let at = said.find("http").expect("a link");
+    let link = said[at..].split_whitespace().next().unwrap().to_string();
+    c.goto(&link).await.unwrap();
+    expect_heading(&c, "Confirm your payment").await;
+    c.find(Locator::Id("confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    bank_says(&c, "Complete authentication").await;
+    expect_heading(&c, "Payment confirmed").await;
+    let store = s.bot.store();
+    let account = store.account_id_for(&who).await.unwrap().unwrap();
+    let order = store.orders(&account, None, 1).await.unwrap().remove(0);
+    assert_eq!(order.status, checkout_bot::domain::order::OrderStatus::Paid);
+    let r = s
+        .bot
+        .respond(&who, "en", Event::from_line("/orders"))
+        .await
+        .unwrap();
+    assert!(
+        serde_json::to_string(&r.view).unwrap().contains("paid"),
+        "{:?}",
+        r.view
+    );
+    c.close().await.unwrap();
+}

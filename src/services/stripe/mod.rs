@@ -263,6 +263,59 @@ mod tests {
     use crate::domain::money::Currency;
     use rust_decimal::Decimal;
 
+    /// A stand-in that keeps Stripe's idempotency promise (the same key, the same
+    /// PaymentIntent) and counts what it created.
+    async fn idempotent_stripe() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        use axum::http::HeaderMap;
+        let created = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = created.clone();
+        let app = axum::Router::new().route(
+            "/v1/payment_intents",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let seen = seen.clone();
+                async move {
+                    let key = headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string();
+                    assert!(body.contains("off_session=true") && body.contains("confirm=true"));
+                    let mut made = seen.lock().unwrap();
+                    if !made.contains(&key) {
+                        made.push(key.clone());
+                    }
+                    axum::Json(
+                        serde_json::json!({"id": format!("pi_{key}"), "status": "succeeded"}),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, created)
+    }
+
+    #[tokio::test]
+    async fn a_retried_charge_carries_the_orders_key_so_stripe_charges_once() {
+        let (base, created) = idempotent_stripe().await;
+        let g = StripeGateway::new(StripeSettings {
+            secret_key: "sk_test_x".into(),
+            publishable_key: "pk_test_x".into(),
+            webhook_secret: "whsec_x".into(),
+            api_base: base,
+            js_url: "https://js.stripe.com/v3/".into(),
+        })
+        .unwrap();
+        let usd = Money::new(Decimal::new(4950, 2), Currency::usd());
+        let first = g.charge("cus_1:pm_1", &usd, "order-k1").await.unwrap();
+        let retry = g.charge("cus_1:pm_1", &usd, "order-k1").await.unwrap();
+        assert_eq!(first, retry);
+        assert_eq!(*created.lock().unwrap(), ["order-k1"]);
+        g.charge("cus_1:pm_1", &usd, "order-k2").await.unwrap();
+        assert_eq!(created.lock().unwrap().len(), 2);
+    }
+
     #[test]
     fn amounts_go_to_stripe_in_its_units() {
         let m = |a: &str, c: &str| {

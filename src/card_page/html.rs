@@ -361,6 +361,14 @@ fn stripe_sources(js_url: &str, api_base: &str) -> Allowed {
             .cloned()
             .chain(["https://hooks.stripe.com".to_string()])
             .collect(),
-        connect: origin(api_base).into_iter().chain(js).collect(),
+        connect: origin(api_base)
+            .into_iter()
+            .chain(js)
+            .fold(Vec::new(), |mut all, o| {
+                if !all.contains(&o) {
+                    all.push(o);
+                }
+                all
+            }),
     }
 }

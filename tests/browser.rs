@@ -377,14 +377,12 @@ async fn stripe_card(c: &Client, number: &str) {
 /// database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
-    let Some(base) = common::stripe::localstripe("Stripe card page") else {
+    let Some((s, base)) = common::stripe::server("Stripe card page").await else {
         return;
     };
     let Some((c, _driver, _profile)) = browser().await else {
         return;
     };
-    let gateway = common::stripe::gateway(&base);
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
     let who = Identity::new("console", "local", "stripe-buyer");
     let path = s.card_link_for(&who).await;
     c.goto(&format!("{}{path}", s.url)).await.unwrap();
@@ -528,14 +526,12 @@ async fn bank_says(c: &Client, answer: &str) {
 /// set up, then again for the off-session charge, on our confirmation page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_3d_secure_card_is_confirmed_in_the_browser() {
-    let Some(base) = common::stripe::localstripe("Stripe 3-D Secure in the browser") else {
+    let Some((s, _)) = common::stripe::server("Stripe 3-D Secure in the browser").await else {
         return;
     };
     let Some((c, _driver, _profile)) = browser().await else {
         return;
     };
-    let gateway = common::stripe::gateway(&base);
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
     let who = Identity::new("console", "local", "secure-browser");
     let path = s.card_link_for(&who).await;
     c.goto(&format!("{}{path}", s.url)).await.unwrap();

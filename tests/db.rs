@@ -163,15 +163,6 @@ fn a_copy_needs_a_source_with_data() {
 }
 
 /// A child process killed when the test ends, however it ends.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// A Discord slash command for user `n`, signed with `key`.
 fn signed(key: &SigningKey, n: u32, name: &str) -> (String, String, String) {
     let user = common::discord::user(&format!("90000000000000{n:04}"), &format!("buyer{n}"));
@@ -213,23 +204,10 @@ async fn a_backup_taken_while_serve_takes_traffic_restores() {
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();
-    let serve = Killed(serve);
+    let serve = common::Killed(serve);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..300 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "serve never became ready");
+    assert!(common::ready(&base).await, "serve never became ready");
 
     // Buyers keep opening their carts (each a new account and session) during the backups.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -567,16 +567,6 @@ async fn slack_users_sign_in_and_the_message_moves_on() {
     assert_eq!(p.field("Organizations"), "Cobalt Logistics · admin");
 }
 
-/// Kills a child process when dropped.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `serve` as an operator runs it, with every log level on: after a sign-in its log holds
 /// neither the client secret (plain or as HTTP Basic), nor the link token, the state, the
 /// code or the ID token.
@@ -610,22 +600,8 @@ async fn the_log_of_a_sign_in_holds_no_secret() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let _serve = Killed(serve);
-    let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..300 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(up, "serve did not start");
+    let _serve = common::Killed(serve);
+    assert!(common::ready(&base).await, "serve did not start");
     let sub = format!("logged-{:x}", rand::random::<u32>());
     oidc::set_user(&issuer, &sub, json!({"name": "Lou", "orgs": ["ORG-ACME"]})).await;
     // The link as the terminal chat shows it, on the same database.

@@ -55,18 +55,9 @@ async fn saved_card(s: &Server, base: &str, who: &Identity, number: &str) -> (St
     (id, pm)
 }
 
-/// A server whose gateway is the running localstripe, and that localstripe's URL; or
-/// `None` (with the reason printed) where it is not running.
-async fn stripe_server(test: &str) -> Option<(Server, String)> {
-    let base = stripe::localstripe(test)?;
-    let gateway = stripe::gateway(&base);
-    let s = Server::start_configured(move |config, _| config.payments = gateway, |_| {}).await;
-    Some((s, base))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
-    let Some((s, base)) = stripe_server("Stripe saved card").await else {
+    let Some((s, base)) = stripe::server("Stripe saved card").await else {
         return;
     };
     let who = Identity::new("console", "local", "saved-stripe");
@@ -149,7 +140,7 @@ async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_stripe_declines_when_charged_brings_the_buyer_back_to_payment() {
-    let Some((s, base)) = stripe_server("Stripe decline").await else {
+    let Some((s, base)) = stripe::server("Stripe decline").await else {
         return;
     };
     let who = Identity::new("console", "local", "declined-stripe");
@@ -190,7 +181,7 @@ fn event(id: &str, kind: &str, object: serde_json::Value) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_are_verified_handled_once_and_safe_in_any_order() {
-    let Some((s, base)) = stripe_server("Stripe webhooks").await else {
+    let Some((s, base)) = stripe::server("Stripe webhooks").await else {
         return;
     };
     let secret = stripe::WEBHOOK_SECRET.to_string();
@@ -280,7 +271,7 @@ async fn webhooks_are_verified_handled_once_and_safe_in_any_order() {
 /// Stripe's, not only ours.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn localstripes_own_signed_events_are_accepted() {
-    let Some((s, base)) = stripe_server("Stripe's own webhooks").await else {
+    let Some((s, base)) = stripe::server("Stripe's own webhooks").await else {
         return;
     };
     let secret = stripe::WEBHOOK_SECRET.to_string();
@@ -328,7 +319,7 @@ async fn localstripes_own_signed_events_are_accepted() {
 /// frames and API, and nothing else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stripe_card_page_believes_only_stripe() {
-    let Some((s, base)) = stripe_server("Stripe card page checks").await else {
+    let Some((s, base)) = stripe::server("Stripe card page checks").await else {
         return;
     };
     let who = Identity::new("console", "local", "forger");
@@ -416,7 +407,7 @@ fn serve_refuses_a_malformed_stripe_key_without_showing_it() {
 /// link, and Stripe, not the browser, says how it ended.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_3d_secure_payment_waits_for_the_buyer_and_stripe_decides() {
-    let Some((s, base)) = stripe_server("Stripe 3-D Secure").await else {
+    let Some((s, base)) = stripe::server("Stripe 3-D Secure").await else {
         return;
     };
     let store = s.bot.store();

@@ -10,6 +10,33 @@ pub mod stripe;
 
 use checkout_bot::store::{Store, StoreOptions};
 
+/// A child process (a `serve`) killed when the test lets go of it.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits up to 30 s for `serve` at `base` to answer `/readyz`; whether it did.
+pub async fn ready(base: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..300 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
 /// An organization named "{id} Inc".
 pub async fn org(store: &Store, id: &str) {
     store

@@ -28,6 +28,19 @@ pub fn localstripe(test: &str) -> Option<String> {
     }
 }
 
+/// A server whose gateway is the running localstripe, with that localstripe's URL; or
+/// `None` (with the reason printed) where it is not running.
+pub async fn server(test: &str) -> Option<(super::discord::Server, String)> {
+    let base = localstripe(test)?;
+    let gateway = gateway(&base);
+    let s = super::discord::Server::start_configured(
+        move |config, _| config.payments = gateway,
+        |_| {},
+    )
+    .await;
+    Some((s, base))
+}
+
 pub fn gateway(base: &str) -> Gateway {
     Gateway::Stripe(StripeSettings {
         secret_key: SECRET_KEY.into(),

@@ -101,7 +101,8 @@ pub struct Bot {
 }
 
 impl Bot {
-    /// A bot with the sandbox processor that reaches no platform on its own.
+    /// A bot with the configured payment gateway (`PAYMENT_GATEWAY`) that reaches no chat
+    /// platform on its own.
     pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
         let g = crate::services::payments::gateway(&config.payments)?;
         Ok(Bot::with_payments(store, config, g.payments)?.with_stripe(g.stripe))
@@ -327,7 +328,7 @@ impl Bot {
             .await;
         }
         for _ in 0..MAX_ATTEMPTS {
-            let (linked, session) = match self.store.load_session(who).await? {
+            let (linked, mut session) = match self.store.load_session(who).await? {
                 Some(StoredSession {
                     account_id: Some(id),
                     session,
@@ -353,7 +354,6 @@ impl Bot {
                 return Box::pin(crate::signin::chat::already(self, who, locale, &account_id))
                     .await;
             }
-            let mut session = session;
             let expected = session.rev;
             let now = now_ms();
             if expected == 0 {

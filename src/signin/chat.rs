@@ -78,10 +78,14 @@ pub async fn already(
     let mut reply = bot
         .handle(who, locale, Event::Command(Command::WhoAmI))
         .await?;
+    // Where nobody signs in from chat, there is no other account to sign in to.
+    let key = if bot.signin().enabled() {
+        "signin.already"
+    } else {
+        "signin.already_not_set_up"
+    };
     reply.notice = Some(Notice::info(
-        bot.prompts()
-            .lang(locale)
-            .f("signin.already", &[("name", &name)]),
+        bot.prompts().lang(locale).f(key, &[("name", &name)]),
     ));
     Ok(reply)
 }

@@ -228,6 +228,8 @@ async fn without_sign_in_signing_out_is_refused_and_nobody_is_enrolled() {
         .unwrap();
     let r = c.say("/signout").await;
     assert_eq!(r.notice.unwrap().kind, NoticeKind::Warning);
+    let r = c.say("/signin").await;
+    assert!(r.notice.unwrap().text.contains("not set up in this store"));
     assert!(store.account_id_for(&c.who).await.unwrap().is_some());
     // Where people sign in, demo mode does not enrol strangers.
     let mut both = config;

@@ -649,3 +649,45 @@ async fn the_log_of_a_sign_in_holds_no_secret() {
         assert!(!logged.contains(&value), "{what} is in the log");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_users_enter_the_emailed_code_in_a_modal() {
+    let Some((smtp, maildir)) = smtp_sink("slack email sign-in") else {
+        return;
+    };
+    let server = common::slack::Server::start_configured(
+        |config| {
+            config.identity = checkout_bot::signin::config::Provider::Email(
+                checkout_bot::signin::config::EmailSettings {
+                    smtp_url: smtp.clone(),
+                    mail_from: "store@example.com".into(),
+                },
+            );
+        },
+        |o| o,
+    )
+    .await;
+    server
+        .bot
+        .store()
+        .set_org_domain("cobalt.example", "ORG-COBALT")
+        .await
+        .unwrap();
+    let address = format!("s{:x}@cobalt.example", rand::random::<u32>());
+    let mut p = common::slack::Player::new(&server, "U0CODE0001");
+    let before = std::time::SystemTime::now() - Duration::from_secs(1);
+    p.command("/signin", &address).await;
+    assert!(p.text().contains(&address), "{}", p.text());
+    let code = code_in(&mail_to(&maildir, &address, before));
+    p.click("Enter the code").await;
+    let modal = p.modal.clone().expect("the code is asked for in a modal");
+    assert_eq!(modal["title"]["text"], "Your sign-in code", "{modal}");
+    p.submit(&[("code", &code)]).await;
+    assert!(
+        p.text().contains(&format!("Signed in as {address}")),
+        "{}",
+        p.text()
+    );
+    p.command("/whoami", "").await;
+    assert_eq!(p.field("Organizations"), "Cobalt Logistics · buyer");
+}

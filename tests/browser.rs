@@ -370,6 +370,23 @@ async fn stripe_card(c: &Client, number: &str) {
     }
 }
 
+/// Asks for a new card for `who` and opens its Stripe page.
+async fn open_stripe_page(c: &Client, s: &Server, who: &Identity) {
+    let path = s.card_link_for(who).await;
+    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    expect_heading(c, "Add a card").await;
+}
+
+/// Presses the Stripe page's Add card button.
+async fn add_card(c: &Client) {
+    c.find(Locator::Id("add-card"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 /// With Stripe as the gateway (against `localstripe`, which `.ci/run` starts): the card
 /// is typed into Stripe's Element, confirmed as a SetupIntent in the browser, read back
 /// by the server, saved to the account's Stripe customer and charged for the order; a
@@ -384,9 +401,7 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
         return;
     };
     let who = Identity::new("console", "local", "stripe-buyer");
-    let path = s.card_link_for(&who).await;
-    c.goto(&format!("{}{path}", s.url)).await.unwrap();
-    expect_heading(&c, "Add a card").await;
+    open_stripe_page(&c, &s, &who).await;
     let page = c.source().await.unwrap();
     assert!(page.contains("straight to Stripe"), "{page}");
     assert!(
@@ -400,12 +415,7 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
         .click()
         .await
         .unwrap();
-    c.find(Locator::Id("add-card"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    add_card(&c).await;
     expect_heading(&c, "Card added").await;
     assert!(c.source().await.unwrap().contains("Visa •••• 4242"));
 
@@ -446,16 +456,9 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
 
     // Declined when Stripe sets it up: the page says so, and no card is added.
     let declined = Identity::new("console", "local", "stripe-declined");
-    let path = s.card_link_for(&declined).await;
-    c.goto(&format!("{}{path}", s.url)).await.unwrap();
-    expect_heading(&c, "Add a card").await;
+    open_stripe_page(&c, &s, &declined).await;
     stripe_card(&c, "4000000000000002").await;
-    c.find(Locator::Id("add-card"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    add_card(&c).await;
     let said = c
         .wait()
         .at_most(Duration::from_secs(10))
@@ -473,15 +476,9 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
 
     // Not saved: used for this order, then detached at Stripe.
     let once = Identity::new("console", "local", "stripe-once");
-    let path = s.card_link_for(&once).await;
-    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    open_stripe_page(&c, &s, &once).await;
     stripe_card(&c, "5555555555554444").await;
-    c.find(Locator::Id("add-card"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    add_card(&c).await;
     expect_heading(&c, "Card added").await;
     // localstripe calls every card a Visa; Stripe says the brand, and we show what it says.
     assert!(c.source().await.unwrap().contains("•••• 4444"));
@@ -533,15 +530,9 @@ async fn a_3d_secure_card_is_confirmed_in_the_browser() {
         return;
     };
     let who = Identity::new("console", "local", "secure-browser");
-    let path = s.card_link_for(&who).await;
-    c.goto(&format!("{}{path}", s.url)).await.unwrap();
+    open_stripe_page(&c, &s, &who).await;
     stripe_card(&c, "4000002760003184").await;
-    c.find(Locator::Id("add-card"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    add_card(&c).await;
     bank_says(&c, "Complete authentication").await;
     expect_heading(&c, "Card added").await;
 

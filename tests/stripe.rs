@@ -55,6 +55,26 @@ async fn saved_card(s: &Server, base: &str, who: &Identity, number: &str) -> (St
     (id, pm)
 }
 
+/// `who` checks out support credits with a saved Stripe card `number`: the reply to
+/// Process order, and the order it placed.
+async fn order_with(
+    s: &Server,
+    base: &str,
+    who: &Identity,
+    number: &str,
+) -> (
+    checkout_bot::engine::view::Reply,
+    checkout_bot::domain::order::Order,
+) {
+    let (card, _) = saved_card(s, base, who, number).await;
+    s.pay_with(who, &format!("card:{card}")).await;
+    let r = s.place(who).await;
+    let store = s.bot.store();
+    let account = store.account_id_for(who).await.unwrap().unwrap();
+    let order = store.orders(&account, None, 1).await.unwrap().remove(0);
+    (r, order)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
     let Some((s, base)) = stripe::server("Stripe saved card").await else {
@@ -144,15 +164,10 @@ async fn a_card_stripe_declines_when_charged_brings_the_buyer_back_to_payment() 
         return;
     };
     let who = Identity::new("console", "local", "declined-stripe");
-    let (card, _) = saved_card(&s, &base, &who, "4000000000000341").await;
-    s.pay_with(&who, &format!("card:{card}")).await;
-    let r = s.place(&who).await;
+    let (r, order) = order_with(&s, &base, &who, "4000000000000341").await;
     assert_eq!(r.view.step, "payment", "{:?}", r.view);
     let said = r.notice.expect("why").text;
     assert!(said.to_lowercase().contains("declined"), "{said}");
-    let store = s.bot.store();
-    let account = store.account_id_for(&who).await.unwrap().unwrap();
-    let order = store.orders(&account, None, 1).await.unwrap().remove(0);
     assert_eq!(order.status, OrderStatus::PaymentFailed);
 }
 
@@ -189,11 +204,7 @@ async fn webhooks_are_verified_handled_once_and_safe_in_any_order() {
     let now = checkout_bot::store::now_ms() / 1000;
 
     let who = Identity::new("console", "local", "webhooked");
-    let (card, _) = saved_card(&s, &base, &who, "4242424242424242").await;
-    s.pay_with(&who, &format!("card:{card}")).await;
-    s.place(&who).await;
-    let account = store.account_id_for(&who).await.unwrap().unwrap();
-    let paid = store.orders(&account, None, 1).await.unwrap().remove(0);
+    let (_, paid) = order_with(&s, &base, &who, "4242424242424242").await;
     let pi = store.charge_ref(&paid.number).await.unwrap().unwrap();
     let cents = 50_000;
     let refunded = event(
@@ -244,11 +255,7 @@ async fn webhooks_are_verified_handled_once_and_safe_in_any_order() {
 
     // A success after a failure we recorded (our request timed out, Stripe charged).
     let late = Identity::new("console", "local", "webhook-late");
-    let (card, _) = saved_card(&s, &base, &late, "4000000000000341").await;
-    s.pay_with(&late, &format!("card:{card}")).await;
-    s.place(&late).await;
-    let account = store.account_id_for(&late).await.unwrap().unwrap();
-    let failed_order = store.orders(&account, None, 1).await.unwrap().remove(0);
+    let (_, failed_order) = order_with(&s, &base, &late, "4000000000000341").await;
     assert_eq!(failed_order.status, OrderStatus::PaymentFailed);
     let succeeded = event(
         "evt_succeeded_late",
@@ -287,12 +294,8 @@ async fn localstripes_own_signed_events_are_accepted() {
         .unwrap();
     assert!(res.status().is_success());
     let who = Identity::new("console", "local", "webhook-live");
-    let (card, _) = saved_card(&s, &base, &who, "4242424242424242").await;
-    s.pay_with(&who, &format!("card:{card}")).await;
-    s.place(&who).await;
+    let (_, order) = order_with(&s, &base, &who, "4242424242424242").await;
     let store = s.bot.store();
-    let account = store.account_id_for(&who).await.unwrap().unwrap();
-    let order = store.orders(&account, None, 1).await.unwrap().remove(0);
     let pi = store.charge_ref(&order.number).await.unwrap().unwrap();
     let events = stripe::get(&base, "/v1/events?type=payment_intent.succeeded&limit=100").await;
     let id = events["data"]
@@ -413,9 +416,7 @@ async fn a_3d_secure_payment_waits_for_the_buyer_and_stripe_decides() {
     let store = s.bot.store();
     for (user, confirmed) in [("secure-yes", true), ("secure-no", false)] {
         let who = Identity::new("console", "local", user);
-        let (card, _) = saved_card(&s, &base, &who, "4000002760003184").await;
-        s.pay_with(&who, &format!("card:{card}")).await;
-        let r = s.place(&who).await;
+        let (r, order) = order_with(&s, &base, &who, "4000002760003184").await;
         assert_eq!(r.view.step, "placed", "{:?}", r.notice);
         let said = r.notice.expect("what to do").text;
         assert!(said.contains("confirm the payment"), "{said}");
@@ -425,8 +426,6 @@ async fn a_3d_secure_payment_waits_for_the_buyer_and_stripe_decides() {
             .next()
             .unwrap()
             .trim_end_matches(';');
-        let account = store.account_id_for(&who).await.unwrap().unwrap();
-        let order = store.orders(&account, None, 1).await.unwrap().remove(0);
         assert_eq!(order.status, OrderStatus::AwaitingAuthentication);
         let pi = store.charge_ref(&order.number).await.unwrap().unwrap();
 

@@ -418,6 +418,7 @@ async fn discord_users_enter_the_emailed_code_in_a_modal() {
         "{}",
         p.last
     );
+    assert_eq!(p.title(), "Your cart", "the /cart refused before runs now");
     p.command("whoami", json!([])).await;
     assert_eq!(p.field("Organizations"), "Borealis Health · buyer");
 }
@@ -453,7 +454,7 @@ fn the_terminal_chat_signs_in_with_an_emailed_code() {
     ];
     let mut chat = common::chat::Chat::start_logging_to(&url, &user, &env, Some(&log));
     assert_eq!(chat.step(), "signin");
-    chat.send("/buy");
+    chat.send("/cart");
     assert_eq!(chat.step(), "signin");
     chat.send("/signin someone@unknown-customer.org");
     assert_eq!(chat.notice_kind(), "error");
@@ -491,6 +492,7 @@ fn the_terminal_chat_signs_in_with_an_emailed_code() {
     chat.submit("Enter the code", json!({"code": code}));
     assert_eq!(chat.notice_kind(), "success", "{}", chat.notice());
     assert_eq!(chat.notice(), format!("Signed in as {address}."));
+    assert_eq!(chat.step(), "cart", "the /cart refused before runs now");
     chat.send("/whoami");
     assert_eq!(chat.field("Organizations"), "Acme Telecom · buyer");
     assert!(chat.field("Linked").contains("code sent to your email"));

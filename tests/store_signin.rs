@@ -122,6 +122,34 @@ on_both!(
         assert!(store.take_signin_code(&who).await.unwrap());
         assert!(!store.take_signin_code(&who).await.unwrap());
 
+        // What a person waits to do: the latest wins, it is taken once, and an expired
+        // one is gone without running.
+        assert_eq!(store.take_signin_waiting(&who).await.unwrap(), None);
+        store
+            .wait_for_signin(&who, "\"Start\"", i64::MAX)
+            .await
+            .unwrap();
+        store
+            .wait_for_signin(&who, "later", i64::MAX)
+            .await
+            .unwrap();
+        let other = Identity::new("console", "local", "kim");
+        store.wait_for_signin(&other, "kim's", 1).await.unwrap();
+        assert_eq!(
+            store.take_signin_waiting(&who).await.unwrap().as_deref(),
+            Some("later")
+        );
+        assert_eq!(store.take_signin_waiting(&who).await.unwrap(), None);
+        let retention = checkout_bot::store::retention::Retention {
+            sessions_ms: 1,
+            deliveries_ms: 1,
+        };
+        let now = checkout_bot::store::now_ms();
+        let c = store.collect_garbage(now, retention).await.unwrap();
+        assert_eq!(c.signins, 1, "kim's expired wait");
+        store.wait_for_signin(&other, "kim's", 1).await.unwrap();
+        assert_eq!(store.take_signin_waiting(&other).await.unwrap(), None);
+
         for at in [100, 200, 300] {
             store
                 .record_signin_send("address", "pat@acme.com", at)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::claims::{self, Claims, Mapping, Refused};
 use super::config::Provider;
-use super::{CODE_ATTEMPTS, CODE_VALID_MS, LINK_VALID_MS, SENDS_PER_HOUR, email};
+use super::{CODE_ATTEMPTS, CODE_VALID_MS, LINK_VALID_MS, SENDS_PER_HOUR, WAITING_VALID_MS, email};
 use crate::bot::{Bot, BotError};
 use crate::domain::account::{Identity, LinkedVia};
 use crate::engine::action::{ActionId, Verb};
@@ -104,13 +104,7 @@ async fn oidc_view(
 ) -> Result<View, BotError> {
     let lang = bot.prompts().lang(locale);
     let token = crate::domain::ids::new_secret();
-    // Only a command is worth carrying over: a click or form belonged to a view the
-    // person never had.
-    let pending = match event {
-        Event::Command(Command::SignIn(_) | Command::SignOut | Command::Help) => None,
-        Event::Command(_) => serde_json::to_string(event).ok(),
-        _ => None,
-    };
+    let pending = carried(event);
     bot.store()
         .create_signin_link(&NewSigninLink {
             token: &token,
@@ -134,6 +128,17 @@ async fn oidc_view(
         },
     });
     Ok(v)
+}
+
+/// What of `event` runs once the person is signed in, stored as JSON. Only a command is
+/// worth carrying over: a click or form belonged to a view the person never had, and
+/// sign-in's own commands and help have done their work already.
+fn carried(event: &Event) -> Option<String> {
+    match event {
+        Event::Command(Command::SignIn(_) | Command::SignOut | Command::Help) => None,
+        Event::Command(_) => serde_json::to_string(event).ok(),
+        _ => None,
+    }
 }
 
 fn email_form(lang: &Lang<'_>, label: String) -> Action {
@@ -220,6 +225,11 @@ async fn email_turn(
         Event::Text(t) if email::typed_code(&t).is_some() => check_code(bot, who, locale, &t).await,
         Event::Text(t) if email::address(&t).is_some() => send_code(bot, who, locale, &t).await,
         _ => {
+            if let Some(p) = carried(&event) {
+                bot.store()
+                    .wait_for_signin(who, &p, now_ms() + WAITING_VALID_MS)
+                    .await?;
+            }
             let lang = bot.prompts().lang(locale);
             let sent_to = pending.filter(|_| has_code).map(|c| c.address);
             Ok(Reply {
@@ -416,11 +426,29 @@ async fn check_code(
     };
     store.sign_in(who, &vouched).await?;
     tracing::info!(%who, via = "email", "signed in");
-    let mut reply = bot.handle(who, locale, Event::Start).await?;
-    reply.notice = Some(Notice::success(
-        lang.f("signin.signed_in", &[("name", &vouched.name)]),
-    ));
+    let mut reply = carry_on(bot, who, locale).await?;
+    if reply.notice.is_none() {
+        reply.notice = Some(Notice::success(
+            lang.f("signin.signed_in", &[("name", &vouched.name)]),
+        ));
+    }
     Ok(reply)
+}
+
+/// The chat goes on where the person was: the command they were refused runs now, or
+/// else the start. A carried command that fails still leaves them signed in, at home.
+async fn carry_on(bot: &Bot, who: &Identity, locale: &str) -> Result<Reply, BotError> {
+    let waiting = bot.store().take_signin_waiting(who).await?;
+    let Some(event) = waiting.and_then(|p| serde_json::from_str::<Event>(&p).ok()) else {
+        return bot.handle(who, locale, Event::Start).await;
+    };
+    match bot.handle(who, locale, event).await {
+        Ok(reply) => Ok(reply),
+        Err(e) => {
+            tracing::warn!(%who, error = %e, "signed in, but the command carried over failed");
+            bot.handle(who, locale, Event::Start).await
+        }
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use crate::bot::Bot;
 use crate::config::Config;
 use crate::domain::account::{Identity, LinkedVia};
-use crate::engine::event::Event;
+use crate::engine::event::{Command, Event};
 use crate::engine::view::{NoticeKind, Reply};
 use crate::signin::SignIn;
 use crate::signin::config::{EmailSettings, Provider};
@@ -239,4 +239,48 @@ async fn without_sign_in_signing_out_is_refused_and_nobody_is_enrolled() {
     let r = c.bot.respond(&stranger, "en", Event::Start).await.unwrap();
     assert_eq!(r.view.step, "signin");
     assert!(store.account_id_for(&stranger).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn the_last_command_refused_runs_once_the_code_is_right() {
+    let c = case().await;
+    let signed_in = |r: &Reply| {
+        r.notice
+            .as_ref()
+            .is_some_and(|n| n.kind == NoticeKind::Success && n.text.starts_with("Signed in"))
+    };
+    // The later command wins; help and sign-in's own commands are not carried over.
+    assert_eq!(c.say("/buy").await.view.step, "signin");
+    assert_eq!(c.say("/cart").await.view.step, "signin");
+    c.say("/help").await;
+    c.say("/signin pat@acme.com").await;
+    let r = c.say(&c.last_code()).await;
+    assert!(signed_in(&r), "{r:?}");
+    assert_eq!(r.view.step, "cart");
+    assert_eq!(
+        c.bot.store().take_signin_waiting(&c.who).await.unwrap(),
+        None
+    );
+
+    // Once carried out, it is gone: the next sign-in starts at home.
+    c.say("/signout").await;
+    c.say("/signin pat@acme.com").await;
+    let r = c.say(&c.last_code()).await;
+    assert!(signed_in(&r), "{r:?}");
+    let home = c.say("/start").await.view.step;
+    assert_eq!(r.view.step, home);
+
+    // Nor does a command refused too long ago run.
+    c.say("/signout").await;
+    c.say("/cart").await;
+    let cart = serde_json::to_string(&Event::Command(Command::Cart)).unwrap();
+    c.bot
+        .store()
+        .wait_for_signin(&c.who, &cart, crate::store::now_ms() - 1)
+        .await
+        .unwrap();
+    c.say("/signin pat@acme.com").await;
+    let r = c.say(&c.last_code()).await;
+    assert!(signed_in(&r), "{r:?}");
+    assert_eq!(r.view.step, home);
 }

@@ -26,6 +26,9 @@ pub const CODE_VALID_MS: i64 = 10 * 60_000;
 pub const CODE_ATTEMPTS: i64 = 5;
 /// Codes sent per hour, to one chat identity and to one address.
 pub const SENDS_PER_HOUR: i64 = 5;
+/// In email mode, a command refused before sign-in runs if the person is in within this
+/// long: time to find the address, fetch the mail and perhaps ask for a second code.
+pub const WAITING_VALID_MS: i64 = 30 * 60_000;
 
 /// The configured way in, with what it needs to run.
 pub struct SignIn {

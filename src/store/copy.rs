@@ -345,6 +345,17 @@ pub const TABLES: &[Table] = &[
         ],
         1,
     ),
+    table(
+        "signin_waiting",
+        &[
+            ("platform", Text),
+            ("workspace", Text),
+            ("user_id", Text),
+            ("pending", Text),
+            ("expires_at", Int),
+        ],
+        3,
+    ),
     // No primary key: all three columns order the copy.
     table(
         "signin_sends",

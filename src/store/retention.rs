@@ -43,6 +43,7 @@ impl Store {
         for sql in [
             "DELETE FROM signin_links WHERE expires_at < $1",
             "DELETE FROM signin_codes WHERE expires_at < $1",
+            "DELETE FROM signin_waiting WHERE expires_at < $1",
         ] {
             signins += sqlx::query(sql)
                 .bind(now)

@@ -1,7 +1,7 @@
-//! Sign-in from chat: one-time sign-in links, email codes and their rate limits, and the
-//! one transaction that links a chat identity to the account a provider vouched for,
-//! with the organizations and roles it holds there. Only hashes of link tokens, OAuth
-//! states, browser cookies and codes are stored.
+//! Sign-in from chat: one-time sign-in links, email codes and their rate limits, what a
+//! person waits to do once in, and the one transaction that links a chat identity to
+//! the account a provider vouched for, with the organizations and roles it holds there.
+//! Only hashes of link tokens, OAuth states, browser cookies and codes are stored.
 
 use sqlx::FromRow;
 
@@ -231,6 +231,43 @@ impl Store {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+
+    /// Remembers what `who`, not signed in, asked for last, until `expires_at`.
+    pub async fn wait_for_signin(
+        &self,
+        who: &Identity,
+        pending: &str,
+        expires_at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO signin_waiting (platform, workspace, user_id, pending, expires_at) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (platform, workspace, user_id) \
+             DO UPDATE SET pending = excluded.pending, expires_at = excluded.expires_at",
+        )
+        .bind(&who.platform)
+        .bind(&who.workspace)
+        .bind(&who.user)
+        .bind(pending)
+        .bind(expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Takes what `who` was waiting to do, if it has not expired. It is gone either way.
+    pub async fn take_signin_waiting(&self, who: &Identity) -> Result<Option<String>> {
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "DELETE FROM signin_waiting WHERE platform = $1 AND workspace = $2 AND user_id = $3 \
+             RETURNING pending, expires_at",
+        )
+        .bind(&who.platform)
+        .bind(&who.workspace)
+        .bind(&who.user)
+        .fetch_optional(&self.write)
+        .await?;
+        Ok(row.filter(|(_, at)| *at > now_ms()).map(|(p, _)| p))
     }
 
     /// How many codes went to `subject` (of `kind`) since `since`.

@@ -336,19 +336,27 @@ impl Bot {
                 Some(StoredSession { session, .. }) => (self.account_for(who).await, session),
                 None => (self.account_for(who).await, Session::default()),
             };
-            let account_id = match linked {
-                Ok(id) => id,
-                Err(BotError::NotLinked(_)) if self.signin.enabled() => {
-                    return Box::pin(crate::signin::chat::answer(
-                        self,
-                        who,
-                        locale,
-                        event,
-                        reply_handle,
-                    ))
-                    .await;
+            // Where people sign in from chat, someone not linked, or whose sign-in has
+            // just expired, is answered by sign-in instead of the engine.
+            let (account_id, expired) = match linked {
+                Ok(id) if self.signin.enabled() => {
+                    let expired = crate::signin::chat::expired(self, who).await?;
+                    (Some(id), expired)
                 }
+                Ok(id) => (Some(id), false),
+                Err(BotError::NotLinked(_)) if self.signin.enabled() => (None, false),
                 Err(e) => return Err(e),
+            };
+            let Some(account_id) = account_id.filter(|_| !expired) else {
+                return Box::pin(crate::signin::chat::answer(
+                    self,
+                    who,
+                    locale,
+                    event,
+                    reply_handle,
+                    expired,
+                ))
+                .await;
             };
             if matches!(event, Event::Command(Command::SignIn(_))) {
                 return Box::pin(crate::signin::chat::already(self, who, locale, &account_id))
@@ -675,6 +683,7 @@ async fn clean_up_daily(store: &Store, retention: crate::store::retention::Reten
                 sessions = c.sessions,
                 card_links = c.card_links,
                 signins = c.signins,
+                unlinked = c.unlinked,
                 deliveries = c.deliveries,
                 "daily clean-up"
             ),

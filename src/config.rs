@@ -41,6 +41,10 @@ pub struct Config {
     /// `SESSION_RETAIN_DAYS` (default 90): a session (cart, kept answers) idle this long
     /// is deleted by the daily clean-up and `checkout-bot gc`.
     pub session_retain_days: u32,
+    /// `SIGNIN_VALID_DAYS` (default 30): a chat identity linked by signing in from chat
+    /// must sign in again after this long, so that leaving a customer, or an organization
+    /// taken out of the claims, ends the right to buy for it within that time.
+    pub signin_valid_days: u32,
     /// `HTTP_ADDR` (default 127.0.0.1:8080): where `serve` listens.
     pub http_addr: String,
     /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
@@ -105,6 +109,7 @@ impl Default for Config {
             approval_remind_hours: 24,
             approval_expire_days: 7,
             session_retain_days: 90,
+            signin_valid_days: 30,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             identity: crate::signin::config::Provider::None,
@@ -120,6 +125,9 @@ impl Config {
             sessions_ms: i64::from(self.session_retain_days) * DAY_MS,
             // Platforms stop retrying a delivery within minutes; a day is ample.
             deliveries_ms: DAY_MS,
+            // Where nobody signs in from chat, such links are the operator's to end.
+            sign_ins_ms: (self.identity != crate::signin::config::Provider::None)
+                .then(|| i64::from(self.signin_valid_days) * DAY_MS),
         }
     }
 
@@ -242,6 +250,7 @@ impl Config {
             ("APPROVAL_REMIND_HOURS", &mut c.approval_remind_hours),
             ("APPROVAL_EXPIRE_DAYS", &mut c.approval_expire_days),
             ("SESSION_RETAIN_DAYS", &mut c.session_retain_days),
+            ("SIGNIN_VALID_DAYS", &mut c.signin_valid_days),
         ] {
             if let Some(v) = get(name) {
                 *slot = v

@@ -329,6 +329,13 @@ fn gc_keeps_what_is_recent() {
         .unwrap();
     assert!(!o.status.success(), "0 days is refused");
     assert!(out(&o).contains("SESSION_RETAIN_DAYS"), "{}", out(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(["--database-url", &url, "gc"])
+        .env("SIGNIN_VALID_DAYS", "a month")
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "a sign-in's days must be a number");
+    assert!(out(&o).contains("SIGNIN_VALID_DAYS"), "{}", out(&o));
 }
 
 #[test]

@@ -851,6 +851,7 @@ on_both!(
         let retention = Retention {
             sessions_ms: 90 * day,
             deliveries_ms: day,
+            sign_ins_ms: None,
         };
         let c = store.collect_garbage(now, retention).await.unwrap();
         assert_eq!(
@@ -859,7 +860,8 @@ on_both!(
                 sessions: 1,
                 card_links: 1,
                 deliveries: 1,
-                signins: 0
+                signins: 0,
+                unlinked: 0
             }
         );
         assert!(store.load_session(&old).await.unwrap().is_none());

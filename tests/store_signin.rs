@@ -85,6 +85,7 @@ on_both!(
                 checkout_bot::store::retention::Retention {
                     sessions_ms: 1,
                     deliveries_ms: 1,
+                    sign_ins_ms: None,
                 },
             )
             .await
@@ -143,6 +144,7 @@ on_both!(
         let retention = checkout_bot::store::retention::Retention {
             sessions_ms: 1,
             deliveries_ms: 1,
+            sign_ins_ms: None,
         };
         let now = checkout_bot::store::now_ms();
         let c = store.collect_garbage(now, retention).await.unwrap();
@@ -261,5 +263,69 @@ on_both!(
         assert_eq!(store.account_id_for(&other).await.unwrap(), None);
         // The account stays, with its orders and memberships, for the next sign-in.
         assert!(store.account(&id).await.unwrap().is_some());
+    }
+);
+
+on_both!(
+    a_sign_in_expires_keeping_the_cart_and_an_operators_link_does_not,
+    |store: Store| async move {
+        use checkout_bot::store::retention::Retention;
+        org(&store, "ORG-A").await;
+        let who = Identity::new("slack", "T1", "U1");
+        let id = store
+            .sign_in(&who, &vouched(&[("ORG-A", None)]))
+            .await
+            .unwrap();
+        let now = checkout_bot::store::now_ms();
+        let session = Session {
+            updated_at: now,
+            ..Session::default()
+        };
+        store.save_session(&who, &id, 0, &session).await.unwrap();
+        let cli = Identity::new("console", "local", "ops");
+        let ops = store.create_account("Ops", Some("ORG-A")).await.unwrap();
+        store
+            .link_identity(&cli, &ops, LinkedVia::Cli)
+            .await
+            .unwrap();
+
+        // Signed in after the cut-off: kept.
+        assert!(!store.expire_sign_in(&who, now - 60_000).await.unwrap());
+        assert!(store.expire_sign_in(&who, now + 60_000).await.unwrap());
+        assert!(!store.expire_sign_in(&who, now + 60_000).await.unwrap());
+        assert_eq!(store.account_id_for(&who).await.unwrap(), None);
+        let kept = store.load_session(&who).await.unwrap().unwrap();
+        assert_eq!(kept.account_id, None, "the session is no way in");
+        assert!(!store.expire_sign_in(&cli, now + 60_000).await.unwrap());
+        assert_eq!(store.account_id_for(&cli).await.unwrap(), Some(ops.clone()));
+
+        // The clean-up unlinks old sign-ins where a provider is set, and nothing else.
+        store
+            .sign_in(&who, &vouched(&[("ORG-A", None)]))
+            .await
+            .unwrap();
+        let day = 86_400_000;
+        let later = now + 2 * day;
+        let keep = Retention {
+            sessions_ms: 90 * day,
+            deliveries_ms: day,
+            sign_ins_ms: None,
+        };
+        assert_eq!(
+            store.collect_garbage(later, keep).await.unwrap().unlinked,
+            0
+        );
+        assert!(store.account_id_for(&who).await.unwrap().is_some());
+        let expire = Retention {
+            sign_ins_ms: Some(day),
+            ..keep
+        };
+        assert_eq!(
+            store.collect_garbage(later, expire).await.unwrap().unlinked,
+            1
+        );
+        assert_eq!(store.account_id_for(&who).await.unwrap(), None);
+        assert_eq!(store.account_id_for(&cli).await.unwrap(), Some(ops));
+        assert!(store.load_session(&who).await.unwrap().is_some());
     }
 );

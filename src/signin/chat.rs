@@ -17,23 +17,35 @@ use crate::store::now_ms;
 use crate::store::signin::{NewSigninLink, SigninCode};
 
 const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
 
-/// What `who`, who is not signed in, is answered for `event`, when sign-in is set up.
+/// What `who`, who is not signed in, is answered for `event`, when sign-in is set up;
+/// `expired` says their sign-in has just ended for its age, and the reply says so.
 pub async fn answer(
     bot: &Bot,
     who: &Identity,
     locale: &str,
     event: Event,
     reply_handle: Option<&str>,
+    expired: bool,
 ) -> Result<Reply, BotError> {
-    match bot.signin().provider() {
-        Provider::None => Err(BotError::NotLinked(who.clone())),
+    let mut reply = match bot.signin().provider() {
+        Provider::None => return Err(BotError::NotLinked(who.clone())),
         Provider::Oidc(_) => {
             let view = oidc_view(bot, who, locale, &event, reply_handle).await?;
-            Ok(Reply { notice: None, view })
+            Reply { notice: None, view }
         }
-        Provider::Email(_) => email_turn(bot, who, locale, event).await,
+        Provider::Email(_) => email_turn(bot, who, locale, event).await?,
+    };
+    if expired {
+        let days = bot.config().signin_valid_days;
+        reply.notice = Some(Notice::info(
+            bot.prompts()
+                .lang(locale)
+                .f("signin.expired", &[("days", &days)]),
+        ));
     }
+    Ok(reply)
 }
 
 /// `/signout`: unlinks `who`, where people can sign in again from chat.
@@ -53,13 +65,34 @@ pub async fn sign_out(
     if was {
         tracing::info!(%who, "signed out");
     }
-    let mut reply = answer(bot, who, locale, Event::Start, reply_handle).await?;
+    let mut reply = answer(bot, who, locale, Event::Start, reply_handle, false).await?;
     reply.notice = Some(if was {
         Notice::success(lang.t("signin.signed_out"))
     } else {
         Notice::info(lang.t("signin.not_signed_in"))
     });
     Ok(reply)
+}
+
+/// Whether `who` signed in from chat longer ago than `SIGNIN_VALID_DAYS`. If so the
+/// identity is unlinked now (its session kept) and the person must sign in again:
+/// the provider, or the domain mapping, decides afresh what they may buy for.
+pub async fn expired(bot: &Bot, who: &Identity) -> Result<bool, BotError> {
+    let Some(link) = bot.store().identity_link(who).await? else {
+        return Ok(false);
+    };
+    if !matches!(link.via, LinkedVia::Oidc | LinkedVia::Email) {
+        return Ok(false);
+    }
+    let before = now_ms() - i64::from(bot.config().signin_valid_days) * DAY_MS;
+    if link.at >= before {
+        return Ok(false);
+    }
+    // Whichever of two racing events unlinks it, both are answered as signed out.
+    if bot.store().expire_sign_in(who, before).await? {
+        tracing::info!(%who, via = link.via.as_str(), "a sign-in expired");
+    }
+    Ok(true)
 }
 
 /// `/signin` from someone signed in already: who they are, and how to switch.

@@ -284,3 +284,42 @@ async fn the_last_command_refused_runs_once_the_code_is_right() {
     assert!(signed_in(&r), "{r:?}");
     assert_eq!(r.view.step, home);
 }
+
+/// Moves `c`'s sign-in `days` into the past. The store rightly has no way to backdate
+/// one, so this goes to the database file itself.
+async fn age_sign_in(c: &Case, days: i64) {
+    let pool = sqlx::SqlitePool::connect(&c.bot.config().database_url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE identities SET created_at = created_at - $1")
+        .bind(days * 86_400_000)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_sign_in_older_than_its_days_is_renewed_and_the_chat_goes_on() {
+    let c = case().await;
+    c.say("/signin pat@acme.com").await;
+    c.say(&c.last_code()).await;
+    let account = c.bot.store().account_id_for(&c.who).await.unwrap();
+    assert!(account.is_some());
+    age_sign_in(&c, 29).await;
+    assert_eq!(c.say("/cart").await.view.step, "cart", "29 days is in time");
+
+    age_sign_in(&c, 2).await;
+    let r = c.say("/cart").await;
+    assert_eq!(r.view.step, "signin");
+    let n = r.notice.as_ref().expect("why");
+    assert_eq!(n.kind, NoticeKind::Info);
+    assert!(n.text.contains("more than 30 days old"), "{}", n.text);
+    assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), None);
+    assert!(c.bot.store().load_session(&c.who).await.unwrap().is_some());
+
+    c.say("/signin pat@acme.com").await;
+    let r = c.say(&c.last_code()).await;
+    assert_eq!(r.view.step, "cart", "the refused /cart runs");
+    assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), account);
+}

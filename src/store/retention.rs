@@ -1,5 +1,6 @@
 //! What the store forgets, and when: sessions idle for long, card links past their
-//! expiry, and delivery ids past their replay window. Orders, quotes and the audit trail
+//! expiry, delivery ids past their replay window, and sign-ins from chat past
+//! `SIGNIN_VALID_DAYS`. Orders, quotes and the audit trail
 //! are never deleted here or anywhere else.
 
 use super::{Result, Store};
@@ -11,6 +12,10 @@ pub struct Retention {
     pub sessions_ms: i64,
     /// A delivery id is remembered this long; platforms stop retrying within minutes.
     pub deliveries_ms: i64,
+    /// Where people sign in from chat: a chat identity that signed in longer ago than
+    /// this is unlinked (the chat unlinks it at its next turn too; this reaches the
+    /// approvers and the quiet ones).
+    pub sign_ins_ms: Option<i64>,
 }
 
 /// What one clean-up deleted.
@@ -21,6 +26,8 @@ pub struct Collected {
     pub deliveries: u64,
     /// Expired sign-in links and codes, and sends older than the rate limits look.
     pub signins: u64,
+    /// Chat identities unlinked because their sign-in was too old.
+    pub unlinked: u64,
 }
 
 impl Store {
@@ -56,11 +63,22 @@ impl Store {
             .execute(&self.write)
             .await?
             .rows_affected();
+        let mut unlinked = 0;
+        if let Some(ms) = retention.sign_ins_ms {
+            unlinked = sqlx::query(
+                "DELETE FROM identities WHERE linked_via IN ('oidc', 'email') AND created_at < $1",
+            )
+            .bind(now - ms)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        }
         Ok(Collected {
             sessions,
             card_links,
             deliveries,
             signins,
+            unlinked,
         })
     }
 

@@ -405,6 +405,23 @@ impl Store {
         Ok(account_id)
     }
 
+    /// Unlinks `who` if it signed in from chat (OpenID Connect or an email code) before
+    /// `before`. Its session stays: signing in again to the same account finds the cart
+    /// where it was. True for the one caller that unlinked it.
+    pub async fn expire_sign_in(&self, who: &Identity, before: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "DELETE FROM identities WHERE platform = $1 AND workspace = $2 AND user_id = $3 \
+             AND linked_via IN ('oidc', 'email') AND created_at < $4",
+        )
+        .bind(&who.platform)
+        .bind(&who.workspace)
+        .bind(&who.user)
+        .bind(before)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Unlinks `who` and drops its session (a cart and answers of that account). True
     /// if it was linked.
     pub async fn unlink_identity(&self, who: &Identity) -> Result<bool> {

@@ -153,6 +153,7 @@ impl Config {
             howto_url: self.howto_url.clone(),
             wire_instructions: self.wire_instructions.clone(),
             check_instructions: self.check_instructions.clone(),
+            sign_in_valid_ms: self.retention().sign_ins_ms,
         }
     }
 

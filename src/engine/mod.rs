@@ -60,6 +60,8 @@ pub struct Settings {
     pub howto_url: String,
     pub wire_instructions: String,
     pub check_instructions: String,
+    /// How long a sign-in from chat lasts, where people sign in from chat.
+    pub sign_in_valid_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone)]

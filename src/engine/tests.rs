@@ -34,6 +34,7 @@ pub(super) fn settings() -> Settings {
         howto_url: "https://support.example.com/howto".into(),
         wire_instructions: "Bank 123.".into(),
         check_instructions: "Mail to 1 Example Way.".into(),
+        sign_in_valid_ms: None,
     }
 }
 

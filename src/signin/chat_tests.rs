@@ -143,6 +143,13 @@ async fn a_code_signs_in_once_after_wrong_ones_and_signing_out_unlinks() {
         "{:?}",
         r.view.fields
     );
+    let renew = r.view.fields.iter().find(|f| f.label == "Sign in again by");
+    let in_30_days = c
+        .bot
+        .prompts()
+        .lang("en")
+        .date(crate::store::now_ms() + 30 * 86_400_000);
+    assert_eq!(renew.map(|f| f.value.as_str()), Some(in_30_days.as_str()));
     // Once in, a typed code is only text to the engine: nothing changes.
     let account = c.bot.store().account_id_for(&c.who).await.unwrap();
     assert_eq!(c.say(&code).await.view.step, "whoami");
@@ -322,4 +329,21 @@ async fn a_sign_in_older_than_its_days_is_renewed_and_the_chat_goes_on() {
     let r = c.say(&c.last_code()).await;
     assert_eq!(r.view.step, "cart", "the refused /cart runs");
     assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), account);
+
+    // Someone an operator linked does not sign in, so nothing of theirs expires.
+    let ops = Identity::new("console", "local", "ops");
+    let store = c.bot.store();
+    let id = store.create_account("Ops", Some("ORG-ACME")).await.unwrap();
+    store
+        .link_identity(&ops, &id, LinkedVia::Cli)
+        .await
+        .unwrap();
+    age_sign_in(&c, 400).await;
+    let r = c
+        .bot
+        .respond(&ops, "en", Event::from_line("/whoami"))
+        .await
+        .unwrap();
+    assert_eq!(r.view.step, "whoami");
+    assert!(r.view.fields.iter().all(|f| f.label != "Sign in again by"));
 }

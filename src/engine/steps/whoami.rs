@@ -1,5 +1,6 @@
 //! `/whoami`: who this chat identity is to the store. The account it acts for, that
-//! account's organizations and roles, and how and when the identity was linked.
+//! account's organizations and roles, how and when the identity was linked, and when a
+//! sign-in from chat must be renewed.
 
 use super::{Turn, footer};
 use crate::domain::account::{LinkedVia, Role};
@@ -44,6 +45,14 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
             t.lang.t("whoami.linked"),
             t.lang.f(key, &[("date", &t.lang.date(link.at))]),
         );
+        if let (LinkedVia::Oidc | LinkedVia::Email, Some(valid)) =
+            (link.via, t.settings.sign_in_valid_ms)
+        {
+            v.field(
+                t.lang.t("whoami.renew"),
+                t.lang.date(link.at.saturating_add(valid)),
+            );
+        }
     }
     footer(&mut v, s, t, true);
     Ok(v)

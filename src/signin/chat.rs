@@ -17,7 +17,6 @@ use crate::store::now_ms;
 use crate::store::signin::{NewSigninLink, SigninCode};
 
 const HOUR_MS: i64 = 3_600_000;
-const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// What `who`, who is not signed in, is answered for `event`, when sign-in is set up;
 /// `expired` says their sign-in has just ended for its age, and the reply says so.
@@ -37,7 +36,8 @@ pub async fn answer(
         }
         Provider::Email(_) => email_turn(bot, who, locale, event).await?,
     };
-    if expired {
+    // A refusal of what they just typed matters more than why they are asked again.
+    if expired && reply.notice.is_none() {
         let days = bot.config().signin_valid_days;
         reply.notice = Some(Notice::info(
             bot.prompts()
@@ -81,10 +81,13 @@ pub async fn expired(bot: &Bot, who: &Identity) -> Result<bool, BotError> {
     let Some(link) = bot.store().identity_link(who).await? else {
         return Ok(false);
     };
+    let Some(valid_ms) = bot.config().retention().sign_ins_ms else {
+        return Ok(false);
+    };
     if !matches!(link.via, LinkedVia::Oidc | LinkedVia::Email) {
         return Ok(false);
     }
-    let before = now_ms() - i64::from(bot.config().signin_valid_days) * DAY_MS;
+    let before = now_ms() - valid_ms;
     if link.at >= before {
         return Ok(false);
     }

@@ -330,6 +330,11 @@ async fn a_sign_in_older_than_its_days_is_renewed_and_the_chat_goes_on() {
     assert_eq!(r.view.step, "cart", "the refused /cart runs");
     assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), account);
 
+    // What was wrong with the message itself is said before why sign-in is asked again.
+    age_sign_in(&c, 31).await;
+    assert!(error(&c.say("/signin pat@elsewhere.org").await).contains("elsewhere.org"));
+    assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), None);
+
     // Someone an operator linked does not sign in, so nothing of theirs expires.
     let ops = Identity::new("console", "local", "ops");
     let store = c.bot.store();

@@ -70,6 +70,11 @@ impl Case {
         body[at..at + 6].to_string()
     }
 
+    /// The account `who` is linked to now, if any.
+    async fn account(&self) -> Option<String> {
+        self.bot.store().account_id_for(&self.who).await.unwrap()
+    }
+
     fn mails(&self) -> usize {
         self.sent.lock().unwrap().len()
     }
@@ -91,14 +96,7 @@ async fn a_code_signs_in_once_after_wrong_ones_and_signing_out_unlinks() {
         "{}",
         r.view.body
     );
-    assert!(
-        c.bot
-            .store()
-            .account_id_for(&c.who)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(c.account().await.is_none());
 
     assert!(error(&c.say("/signin pat").await).contains("not an email address"));
     let r = c.say("/signin pat@elsewhere.org").await;
@@ -151,21 +149,14 @@ async fn a_code_signs_in_once_after_wrong_ones_and_signing_out_unlinks() {
         .date(crate::store::now_ms() + 30 * 86_400_000);
     assert_eq!(renew.map(|f| f.value.as_str()), Some(in_30_days.as_str()));
     // Once in, a typed code is only text to the engine: nothing changes.
-    let account = c.bot.store().account_id_for(&c.who).await.unwrap();
+    let account = c.account().await;
     assert_eq!(c.say(&code).await.view.step, "whoami");
-    assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), account);
+    assert_eq!(c.account().await, account);
 
     let r = c.say("/signout").await;
     assert_eq!(r.notice.unwrap().kind, NoticeKind::Success);
     assert_eq!(r.view.step, "signin");
-    assert!(
-        c.bot
-            .store()
-            .account_id_for(&c.who)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(c.account().await.is_none());
     assert_eq!(c.say("/cart").await.view.step, "signin");
 }
 
@@ -182,14 +173,7 @@ async fn codes_expire_and_sending_is_rate_limited() {
         .await
         .unwrap();
     assert!(error(&c.say(&code).await).contains("expired"));
-    assert!(
-        c.bot
-            .store()
-            .account_id_for(&c.who)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(c.account().await.is_none());
 
     for _ in 0..4 {
         assert!(c.say("/signin pat@acme.com").await.notice.is_none());
@@ -311,7 +295,7 @@ async fn a_sign_in_older_than_its_days_is_renewed_and_the_chat_goes_on() {
     let c = case().await;
     c.say("/signin pat@acme.com").await;
     c.say(&c.last_code()).await;
-    let account = c.bot.store().account_id_for(&c.who).await.unwrap();
+    let account = c.account().await;
     assert!(account.is_some());
     age_sign_in(&c, 29).await;
     assert_eq!(c.say("/cart").await.view.step, "cart", "29 days is in time");
@@ -322,18 +306,18 @@ async fn a_sign_in_older_than_its_days_is_renewed_and_the_chat_goes_on() {
     let n = r.notice.as_ref().expect("why");
     assert_eq!(n.kind, NoticeKind::Info);
     assert!(n.text.contains("more than 30 days old"), "{}", n.text);
-    assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), None);
+    assert_eq!(c.account().await, None);
     assert!(c.bot.store().load_session(&c.who).await.unwrap().is_some());
 
     c.say("/signin pat@acme.com").await;
     let r = c.say(&c.last_code()).await;
     assert_eq!(r.view.step, "cart", "the refused /cart runs");
-    assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), account);
+    assert_eq!(c.account().await, account);
 
     // What was wrong with the message itself is said before why sign-in is asked again.
     age_sign_in(&c, 31).await;
     assert!(error(&c.say("/signin pat@elsewhere.org").await).contains("elsewhere.org"));
-    assert_eq!(c.bot.store().account_id_for(&c.who).await.unwrap(), None);
+    assert_eq!(c.account().await, None);
 
     // Someone an operator linked does not sign in, so nothing of theirs expires.
     let ops = Identity::new("console", "local", "ops");

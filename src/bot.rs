@@ -48,6 +48,29 @@ pub enum BotError {
     Backend(#[from] BackendError),
 }
 
+/// Whether `e`, or anything that caused it, is a database constraint's refusal.
+fn violates_constraint(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut at = Some(e);
+    while let Some(e) = at {
+        if let Some(sqlx::Error::Database(db)) = e.downcast_ref::<sqlx::Error>()
+            && !matches!(db.kind(), sqlx::error::ErrorKind::Other)
+        {
+            return true;
+        }
+        if let Some(StoreError::Sql(sqlx::Error::Database(db))) = e.downcast_ref::<StoreError>()
+            && !matches!(db.kind(), sqlx::error::ErrorKind::Other)
+        {
+            return true;
+        }
+        // A transparent wrapper's source skips the error it wraps: look inside.
+        at = match e.downcast_ref::<BackendError>() {
+            Some(BackendError::Failed(inner)) => Some(inner.as_ref()),
+            _ => e.source(),
+        };
+    }
+    false
+}
+
 impl BotError {
     /// What the user is told when the bot refused rather than failed: a prompt key for
     /// a short text with what to do next. `None` for a failure of the store or a service,
@@ -57,6 +80,11 @@ impl BotError {
             BotError::NotLinked(_) => Some("error.not_linked"),
             BotError::NoCatalog => Some("error.no_catalog"),
             BotError::Contended => Some("error.busy"),
+            // A constraint refused a write: something it refers to is gone or changed
+            // (an organization removed, a row written twice), not our failure to report.
+            e @ (BotError::Store(_) | BotError::Backend(_)) if violates_constraint(e) => {
+                Some("error.conflict")
+            }
             BotError::Store(_) | BotError::Backend(_) => None,
         }
     }
@@ -158,10 +186,18 @@ impl Bot {
     }
 
     /// Like `start`, sending through the platforms registered in `outbound`.
-    pub async fn start_with(config: Config, outbound: Outbound) -> Result<Bot, anyhow::Error> {
+    pub async fn start_with(mut config: Config, outbound: Outbound) -> Result<Bot, anyhow::Error> {
         let store = Store::connect(&config.database_url).await?;
-        if config.demo_mode {
-            demo::seed_if_empty(&store).await?;
+        // Demo data goes only into an empty database, and demo enrolment only into the
+        // demo organizations: with an operator's own data, demo mode would enrol people
+        // into organizations that do not exist.
+        if config.demo_mode && !demo::seed_if_empty(&store).await? && !demo::present(&store).await?
+        {
+            tracing::warn!(
+                "DEMO_MODE is on, but the database holds your own organizations and catalog: \
+                 no demo data was loaded and nobody is enrolled as a demo buyer. Set DEMO_MODE=false."
+            );
+            config.demo_mode = false;
         }
         let g = crate::services::payments::gateway(&config.payments)?;
         Ok(Bot::with_parts(store, config, g.payments, outbound)?.with_stripe(g.stripe))
@@ -698,6 +734,27 @@ async fn clean_up_daily(store: &Store, retention: crate::store::retention::Reten
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[tokio::test]
+    async fn a_constraint_refusal_is_told_as_a_conflict_not_a_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite:{}", dir.path().join("c.db").display()))
+            .await
+            .unwrap();
+        // An account whose default organization does not exist.
+        let refused = || async {
+            store
+                .create_account("Nobody", Some("ORG-MISSING"))
+                .await
+                .unwrap_err()
+        };
+        let direct = BotError::Store(refused().await);
+        assert_eq!(direct.refusal(), Some("error.conflict"), "{direct}");
+        let through_a_service = BotError::Backend(BackendError::Failed(Box::new(refused().await)));
+        assert_eq!(through_a_service.refusal(), Some("error.conflict"));
+        let other = BotError::Store(StoreError::Corrupt("x".into()));
+        assert_eq!(other.refusal(), None);
+    }
 
     /// Regression: a saved card whose id held a Luhn-valid digit run could not be chosen.
     #[test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Config {
     /// `DATABASE_URL`: `sqlite:FILE` (default `sqlite:checkout-bot.db`) or `postgres://…`.
     pub database_url: String,
@@ -97,7 +97,7 @@ impl Default for Config {
             store_name: "checkout-bot store".into(),
             metrics_token: None,
             terms_url: "https://store.example.com/terms".into(),
-            support_url: "http://support.schmoozecom.com".into(),
+            support_url: "https://support.example.com".into(),
             howto_url: "https://support.example.com/how-to-open-a-support-ticket".into(),
             wire_instructions: "Demo Bank, account 000123456, routing 021000021, SWIFT DEMOUS33. \
                                 Beneficiary: Example Vendor Inc."
@@ -215,13 +215,7 @@ impl Config {
             ("HOWTO_URL", &mut c.howto_url),
         ] {
             if let Some(v) = get(name) {
-                if !(v.starts_with("https://") || v.starts_with("http://")) {
-                    return Err(ConfigError {
-                        name,
-                        message: format!("'{v}' is not an http(s) URL"),
-                    });
-                }
-                *slot = v;
+                *slot = web_url(name, &v)?;
             }
         }
         if let Some(v) = get("WIRE_INSTRUCTIONS") {
@@ -265,13 +259,14 @@ impl Config {
             }
         }
         if let Some(v) = get("PUBLIC_URL") {
-            if !(v.starts_with("https://") || v.starts_with("http://")) {
+            let url = web_url("PUBLIC_URL", &v)?;
+            if url.contains('?') {
                 return Err(ConfigError {
                     name: "PUBLIC_URL",
-                    message: format!("'{v}' is not an http(s) URL"),
+                    message: "give the address buyers' browsers reach, without a query".into(),
                 });
             }
-            c.public_url = v.trim_end_matches('/').to_string();
+            c.public_url = url.trim_end_matches('/').to_string();
         }
         c.identity = crate::signin::config::Provider::from_lookup(&get)?;
         c.payments = crate::services::stripe::config::Gateway::from_lookup(&get)?;
@@ -280,6 +275,63 @@ impl Config {
 }
 
 const DAY_MS: i64 = 24 * 3_600_000;
+
+/// `value` if it is a whole http(s) URL with a host. Anything else stops the start: a
+/// comment or a second word pasted behind it (an env file's inline comment, which
+/// systemd's `EnvironmentFile` keeps as part of the value) would otherwise go out in
+/// every link.
+pub fn web_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    let refuse = |why: &str| ConfigError {
+        name,
+        message: format!("'{value}' {why}"),
+    };
+    if value.chars().any(|c| c.is_whitespace() || c == '#') {
+        return Err(refuse(
+            "has a space or '#' in it: give the URL alone, with any comment on a line of its own",
+        ));
+    }
+    let url = url::Url::parse(value).map_err(|e| refuse(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(refuse("is not an http(s) URL with a host"));
+    }
+    Ok(value.to_string())
+}
+
+/// `url` with any password replaced, for Debug output and logs.
+pub fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &without_password(&self.database_url))
+            .field("demo_mode", &self.demo_mode)
+            .field("session_ttl", &self.session_ttl)
+            .field("default_locale", &self.default_locale)
+            .field("store_name", &self.store_name)
+            .field("metrics_token", &self.metrics_token)
+            .field("terms_url", &self.terms_url)
+            .field("support_url", &self.support_url)
+            .field("howto_url", &self.howto_url)
+            .field("quote_valid_days", &self.quote_valid_days)
+            .field("approval_remind_hours", &self.approval_remind_hours)
+            .field("approval_expire_days", &self.approval_expire_days)
+            .field("session_retain_days", &self.session_retain_days)
+            .field("signin_valid_days", &self.signin_valid_days)
+            .field("http_addr", &self.http_addr)
+            .field("public_url", &self.public_url)
+            .field("identity", &self.identity)
+            .field("payments", &self.payments)
+            .finish_non_exhaustive()
+    }
+}
 
 pub(crate) fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
@@ -329,6 +381,30 @@ mod tests {
         assert_eq!(
             with(&[("SESSION_TTL", "0s")]).unwrap_err().name,
             "SESSION_TTL"
+        );
+        for (name, bad) in [
+            (
+                "PUBLIC_URL",
+                "https://shop.example.com     # what buyers' browsers reach",
+            ),
+            ("PUBLIC_URL", "shop.example.com"),
+            ("PUBLIC_URL", "ftp://shop.example.com"),
+            ("SUPPORT_URL", "https://"),
+            ("TERMS_URL", "https://example.com/terms and conditions"),
+        ] {
+            assert_eq!(with(&[(name, bad)]).unwrap_err().name, name, "{bad}");
+        }
+        assert_eq!(
+            with(&[("PUBLIC_URL", "https://shop.example.com/")])
+                .unwrap()
+                .public_url,
+            "https://shop.example.com"
+        );
+        let c = with(&[("DATABASE_URL", "postgres://shop:s3cr3t-pw@db:5432/checkout")]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("s3cr3t-pw") && shown.contains("postgres://shop:***@db"),
+            "{shown}"
         );
         let c = with(&[("SESSION_RETAIN_DAYS", "30")]).unwrap();
         assert_eq!(c.retention().sessions_ms, 30 * DAY_MS);

@@ -29,6 +29,12 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
     seeded
 }
 
+/// Whether the demo organizations buyers are enrolled into are in the database.
+pub async fn present(store: &Store) -> Result<bool> {
+    let orgs = store.orgs().await?;
+    Ok(BUYER_ORGS.iter().all(|id| orgs.iter().any(|o| o.id == *id)))
+}
+
 async fn seed_locked(store: &Store) -> Result<bool> {
     if !store.is_empty().await? {
         return Ok(false);

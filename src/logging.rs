@@ -25,6 +25,11 @@ static SECRETS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"(?P<keep>(?i)(?:Bot|Bearer)\s+)[A-Za-z0-9._~+/=\-]{16,}",
         // Response URLs, whose last part is the credential: /actions|commands/{team}/{id}/{secret}.
         r"(?P<keep>/(?:actions|commands)/[A-Z0-9]+/[0-9]+/)[A-Za-z0-9]+",
+        // One-time links: card pages (/pay/{token}, /pay/confirm/{token}) and sign-in
+        // (/signin/{token}); the token is the whole credential.
+        r"(?P<keep>/(?:pay/confirm|pay|signin)/)[A-Za-z0-9_\-]{12,}",
+        // Passwords in URLs: postgres://user:password@host, smtps://user:password@host.
+        r"(?P<keep>[a-z][a-z0-9+.\-]*://[^:/@\s]+:)[^@\s/]+(?P<after>@)",
         // Bot, user and app-level tokens by their shape, wherever they appear.
         r"(?P<keep>\b(?:xox[abeprs]|xapp)-)[A-Za-z0-9\-]{8,}",
     ]
@@ -36,7 +41,7 @@ static SECRETS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 /// `line` with every secret replaced by `[redacted]`.
 pub fn redact(line: &str) -> String {
     SECRETS.iter().fold(line.to_string(), |text, re| {
-        re.replace_all(&text, format!("${{keep}}{REDACTED}"))
+        re.replace_all(&text, format!("${{keep}}{REDACTED}${{after}}"))
             .into_owned()
     })
 }
@@ -132,8 +137,13 @@ mod tests {
             assert!(!out.contains(TOKEN), "{out}");
             assert!(out.contains(REDACTED), "{out}");
         }
-        let plain = "order CB-100001 placed for USD 1,250.00 by acct_qkxwhmtcapbzrdne";
-        assert_eq!(redact(plain), plain);
+        for plain in [
+            "order CB-100001 placed for USD 1,250.00 by acct_qkxwhmtcapbzrdne",
+            "GET /signin/callback 400",
+            "serving on http://127.0.0.1:8080",
+        ] {
+            assert_eq!(redact(plain), plain);
+        }
     }
 
     #[test]
@@ -146,6 +156,10 @@ mod tests {
             ),
             format!("bad token xoxb-17653672481-19874698323-{secret} in config"),
             format!("socket with xapp-1-A0APP00001-{secret}"),
+            format!("GET /pay/{secret} 200"),
+            format!("sent https://shop.example/pay/confirm/{secret}"),
+            format!("link http://127.0.0.1:8080/signin/{secret} made"),
+            format!("connecting to postgres://shop:{secret}@db.internal:5432/checkout"),
         ] {
             let out = redact(&line);
             assert!(!out.contains(secret), "{out}");

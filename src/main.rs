@@ -138,6 +138,51 @@ enum OrgsCommand {
     },
 }
 
+/// Loads `.env` from this directory or the nearest parent that has one. A missing file is
+/// normal (variables may come from the environment alone); one that cannot be read stops
+/// the program, naming the file, the line and the variable, never the value (it may be a
+/// secret). dotenvy stops at the first bad line, so carrying on would silently drop every
+/// variable after it.
+fn load_dotenv() -> Result<(), String> {
+    let Ok(mut dir) = std::env::current_dir() else {
+        return Ok(());
+    };
+    let path = loop {
+        let candidate = dir.join(".env");
+        if candidate.is_file() {
+            break candidate;
+        }
+        if !dir.pop() {
+            return Ok(());
+        }
+    };
+    match dotenvy::from_path(&path) {
+        Ok(()) => Ok(()),
+        Err(dotenvy::Error::LineParse(line, at)) => {
+            // dotenvy names the rest of the file from where it stopped; find its line.
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let rest = line.lines().next().unwrap_or_default().trim();
+            let found = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| !rest.is_empty() && l.contains(rest));
+            let (number, name) = match found {
+                Some((n, l)) => (
+                    (n + 1).to_string(),
+                    l.split('=').next().unwrap_or_default().trim().to_string(),
+                ),
+                None => ("?".into(), "?".into()),
+            };
+            Err(format!(
+                "{}: line {number} ({name}) cannot be read at character {at}: quote a value \
+                 that has spaces or '#' (NAME=\"two words\"), and put comments on lines of their own",
+                path.display()
+            ))
+        }
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
 fn init_logging(default: &str) -> Result<(), String> {
     let format = LogFormat::parse(std::env::var("LOG_FORMAT").ok().as_deref())?;
     checkout_bot::logging::init(default, format, std::io::stderr);
@@ -146,8 +191,10 @@ fn init_logging(default: &str) -> Result<(), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // A missing .env is normal; variables may come from the environment alone.
-    let _ = dotenvy::dotenv();
+    if let Err(e) = load_dotenv() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let quiet = matches!(cli.command, Command::Chat { .. });
     if let Err(e) = init_logging(if quiet { "warn" } else { "info" }) {
@@ -202,7 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
         }
         Command::Orgs(cmd) => {
-            let store = Store::connect(&config.database_url).await?;
+            let store = existing(&config).await?;
             match cmd {
                 OrgsCommand::Add { id, name } => {
                     cli::clean_name(&name)?;
@@ -224,25 +271,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
         }
         Command::Audit { order } => {
-            let store = Store::connect(&config.database_url).await?;
+            let store = existing(&config).await?;
             let shown = cli::orders::audit(&store, &order).await;
             store.close().await;
             shown?;
         }
         Command::Orders(cmd) => {
-            let store = Store::connect(&config.database_url).await?;
+            let store = existing(&config).await?;
             cli::orders::run(&store, cmd, &config.payments).await?;
             store.close().await;
         }
         Command::Db(cmd) => cli::db::run(&config, cmd).await?,
         Command::Gc => cli::db::gc(&config).await?,
         Command::Members(cmd) => {
-            let store = Store::connect(&config.database_url).await?;
+            let store = existing(&config).await?;
             cli::members::run(&store, cmd).await?;
             store.close().await;
         }
     }
     Ok(())
+}
+
+/// The database an admin command works on, which must exist already: a mistyped path or
+/// a command run in the wrong directory must not create an empty one and report success.
+async fn existing(config: &Config) -> anyhow::Result<Store> {
+    cli::existing_store(&config.database_url).await
 }
 
 async fn serve(config: Config, platforms: &Platforms) -> anyhow::Result<()> {

@@ -102,6 +102,16 @@ async fn fill(c: &Client, number: &str, cvv: &str) {
 
 /// Waits for the page whose heading is `text` (a submit navigates; the old page's
 /// elements go stale meanwhile).
+/// Presses the page's submit button.
+async fn submit(c: &Client) {
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn expect_heading(c: &Client, text: &str) {
     let xpath = format!("//h1[normalize-space()='{text}']");
     let found = c
@@ -164,12 +174,7 @@ async fn the_card_page_in_headless_chromium() {
             .unwrap(),
         "(Visa)"
     );
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c).await;
     expect_heading(&c, "Card added").await;
     assert!(c.source().await.unwrap().contains("Visa •••• 4242"));
     assert_eq!(
@@ -200,12 +205,7 @@ async fn the_card_page_in_headless_chromium() {
             .unwrap(),
         "(American Express)"
     );
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c).await;
     let error = c
         .wait()
         .at_most(Duration::from_secs(10))
@@ -227,12 +227,7 @@ async fn the_card_page_in_headless_chromium() {
         Some("Austin")
     );
     fill(&c, "3782 822463 10005", "1234").await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c).await;
     expect_heading(&c, "Card added").await;
 
     // A card the processor declines: accepted on the page, refused when the order is placed.
@@ -240,12 +235,7 @@ async fn the_card_page_in_headless_chromium() {
     let path = s.card_link_for(&declined).await;
     c.goto(&format!("{}{path}", s.url)).await.unwrap();
     fill(&c, "4000 0000 0000 0002", "123").await;
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&c).await;
     expect_heading(&c, "Card added").await;
     let r = s.place(&declined).await;
     assert_eq!(r.view.step, "payment");
@@ -305,6 +295,15 @@ async fn signing_in_through_the_provider_in_headless_chromium() {
         .unwrap();
     let link = common::oidc::link_in(&serde_json::to_string(&r.view).unwrap());
     c.goto(&link).await.unwrap();
+    // The link first says which chat account it links, and goes on only when asked.
+    expect_heading(&c, "Link a chat account to your store account?").await;
+    assert!(
+        c.source()
+            .await
+            .unwrap()
+            .contains("Console account “robin”")
+    );
+    submit(&c).await;
     expect_heading(&c, "Authorize Client").await;
     assert!(c.current_url().await.unwrap().as_str().starts_with(&issuer));
     c.find(Locator::Css("input[name=sub]"))

@@ -48,6 +48,11 @@ fn card_numbers_are_refused_everywhere_and_found_nowhere() {
         c.send(&format!("/buy {form}"));
         assert_refused(&c, card);
     }
+    // A number with its expiry or CVV after it is one longer run of digits.
+    for typed_with_more in ["4242 4242 4242 4242 12/30", "4242424242424242 1230"] {
+        c.send(typed_with_more);
+        assert_refused(&c, CARDS[0]);
+    }
     c.send("/buy modules");
     c.choose("Details", "EndPoint Manager");
     c.click("Add to cart");
@@ -63,6 +68,10 @@ fn card_numbers_are_refused_everywhere_and_found_nowhere() {
     assert_refused(&c, CARDS[1]);
     c.submit("Enter PO number", json!({"po": "378282246310005"}));
     assert_refused(&c, CARDS[2]);
+    c.send("4242 4242 4242 4242 12/30");
+    assert_refused(&c, CARDS[0]);
+    c.submit("Enter PO number", json!({"po": "4242 4242 4242 4242 123"}));
+    assert_refused(&c, CARDS[0]);
     c.submit("Enter PO number", json!({"po": "PO-77"}));
     assert_eq!(c.step(), "terms", "{}", c.last);
     c.finish();

@@ -381,10 +381,7 @@ fn shortcuts_and_ticket_links() {
         .iter()
         .filter_map(|a| a["url"].as_str())
         .collect();
-    assert!(
-        links.contains(&"http://support.schmoozecom.com"),
-        "{links:?}"
-    );
+    assert!(links.contains(&"https://support.example.com"), "{links:?}");
     c.finish();
 }
 
@@ -495,4 +492,88 @@ fn regex_like_german_date(text: &str) -> bool {
         let parts: Vec<&str> = w.split('.').collect();
         parts.len() == 3 && parts[0].len() == 2 && parts[1].len() == 2 && parts[2].len() == 4
     })
+}
+
+fn operator(url: &str, args: &[&str]) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run checkout-bot");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The review's reproduction: a buyer whose default is Acme orders a plan for a
+/// Borealis deployment with a PO number. Borealis's policy wants an approver for that,
+/// so the order waits for one, whatever the buyer's default organization says.
+#[test]
+fn a_plan_for_another_organizations_deployment_waits_for_that_organizations_approval() {
+    let (_dir, url) = fresh_db();
+    // The first chat seeds the demo data; the operator then sets Borealis's policy.
+    Chat::start(&url, "demo", &[]).finish();
+    operator(
+        &url,
+        &[
+            "orgs",
+            "set-approval",
+            "ORG-BOREALIS",
+            "--po-required",
+            "true",
+        ],
+    );
+    operator(
+        &url,
+        &[
+            "members",
+            "add",
+            "--platform",
+            "console",
+            "--user",
+            "boss",
+            "--org",
+            "ORG-BOREALIS",
+            "--role",
+            "approver",
+            "--name",
+            "Borealis Boss",
+        ],
+    );
+    let mut c = Chat::start(&url, "demo", &[]);
+    add(
+        &mut c,
+        &[(
+            "/buy peace of mind",
+            "Peace of Mind Plan, Standard, 1 year",
+            1,
+        )],
+    );
+    c.send("/checkout");
+    c.send("512300");
+    if c.step() == "look_alike" {
+        c.click("Yes, use 512300");
+    }
+    if c.step() == "deployment" {
+        c.click("Next");
+    }
+    assert_eq!(c.step(), "payment", "{}", c.last);
+    c.choose("Payment method", "wire");
+    c.click("Yes");
+    c.send("PO-BOR-1");
+    c.click("I agree to the terms");
+    c.click("Process order");
+    assert_eq!(c.step(), "placed", "{}", c.last);
+    assert!(
+        c.notice().contains("approv"),
+        "the order waits for Borealis's approver: {}",
+        c.last
+    );
+    c.send("/orders");
+    let listed = c.last.to_string();
+    assert!(listed.contains("awaiting approval"), "{listed}");
+    c.finish();
 }

@@ -243,7 +243,16 @@ fn orders_are_listed_shown_and_marked_paid() {
         "{listed}"
     );
     let shown = text(&run(&url, &["orders", "show", &number]));
-    assert!(shown.contains("\"sku\": \"SUP-CREDIT\""), "{shown}");
+    assert!(
+        shown.contains("line: SUP-CREDIT Support Credits x 5 at USD 100.00 = USD 500.00")
+            && shown.contains("status: awaiting_payment")
+            && regex::Regex::new(r"placed: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC by Demo Buyer")
+                .unwrap()
+                .is_match(&shown),
+        "readable, with a UTC time: {shown}"
+    );
+    let json = text(&run(&url, &["orders", "show", &number, "--json"]));
+    assert!(json.contains("\"sku\": \"SUP-CREDIT\""), "{json}");
     assert!(!run(&url, &["orders", "show", "CB-1"]).status.success());
     let paid = run(&url, &["orders", "mark-paid", &number]);
     assert!(paid.status.success(), "{}", text(&paid));
@@ -281,6 +290,32 @@ fn a_card_payment_is_refunded_in_part_then_in_full_and_never_more() {
             && text(&part).contains("USD 379.50 left to refund"),
         "{}",
         text(&part)
+    );
+    // The same command run twice is refused, naming the refund that went through.
+    let twice = run(&url, &["orders", "refund", &number, "--amount", "120.50"]);
+    assert!(!twice.status.success());
+    assert!(
+        text(&twice).contains("already had a refund of USD 120.50")
+            && text(&twice).contains("--again"),
+        "{}",
+        text(&twice)
+    );
+    assert!(
+        text(&run(&url, &["orders", "list"])).contains(&format!(
+            "{number}\torder\tpartly refunded (USD 120.50 of USD 500.00)"
+        )),
+        "{}",
+        text(&run(&url, &["orders", "list"]))
+    );
+    let shown = text(&run(&url, &["orders", "show", &number]));
+    assert!(
+        shown.contains("status: partly refunded")
+            && shown.contains("refund 1: USD 120.50 done on 20"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("created_at"),
+        "readable, not the stored JSON: {shown}"
     );
     let too_much = run(&url, &["orders", "refund", &number, "--amount", "400"]);
     assert!(!too_much.status.success());
@@ -601,6 +636,7 @@ fn whoami_says_how_each_person_was_linked() {
 fn email_domains_are_given_to_organizations_and_shown() {
     let dir = tempfile::tempdir().unwrap();
     let url = common::sqlite_url(&dir);
+    assert!(run(&url, &["migrate"]).status.success());
     assert!(
         run(&url, &["orgs", "add", "ORG-X", "--name", "Example Ltd"])
             .status
@@ -644,4 +680,133 @@ fn email_domains_are_given_to_organizations_and_shown() {
         &["orgs", "set-domain", "ORG-Y", "example.com", "--remove"],
     );
     assert!(!again.status.success() && text(&again).contains("is not a domain of ORG-Y"));
+}
+
+/// `checkout-bot` run in `dir` with no DATABASE_URL, as an operator in a fresh directory.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("DEMO_MODE")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run checkout-bot")
+}
+
+#[test]
+fn a_dotenv_that_cannot_be_read_stops_the_program_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "# shop\nDEMO_MODE=true\nSTORE_NAME=checkout-bot store\nPUBLIC_URL=https://shop.example.com\n",
+    )
+    .unwrap();
+    let out = run_in(dir.path(), &["orgs", "list"]);
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(
+        said.contains(".env: line 3 (STORE_NAME) cannot be read") && said.contains("quote"),
+        "{said}"
+    );
+    // The value itself may be a secret, so it is not repeated.
+    assert!(!said.contains("checkout-bot store"), "{said}");
+}
+
+#[test]
+fn the_example_env_file_is_read_to_its_last_line() {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example");
+    let names: Vec<String> = std::fs::read_to_string(example)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .map(|l| l.split('=').next().unwrap().to_string())
+        .collect();
+    let read: Vec<String> = dotenvy::from_path_iter(example)
+        .unwrap()
+        .map(|item| item.expect("every line of .env.example parses").0)
+        .collect();
+    assert_eq!(read, names);
+    assert!(read.contains(&"RUST_LOG".to_string()), "{read:?}");
+    // Inline comments would become part of a value under systemd's EnvironmentFile.
+    for (name, value) in dotenvy::from_path_iter(example).unwrap().flatten() {
+        assert!(!value.contains('#'), "{name}={value}: no inline comments");
+    }
+}
+
+#[test]
+fn reading_commands_refuse_a_database_that_is_not_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("b.db");
+    for args in [
+        vec!["db", "backup", backup.to_str().unwrap()],
+        vec!["orgs", "list"],
+        vec!["orgs", "add", "ORG-X", "--name", "X"],
+        vec!["members", "list"],
+        vec!["orders", "list"],
+        vec!["audit", "CB-100001"],
+        vec!["gc"],
+    ] {
+        let out = run_in(dir.path(), &args);
+        assert!(!out.status.success(), "{args:?}");
+        let said = text(&out);
+        assert!(
+            said.contains("there is no database file checkout-bot.db")
+                && said.contains("--database-url"),
+            "{args:?}: {said}"
+        );
+    }
+    assert!(
+        !dir.path().join("checkout-bot.db").exists(),
+        "nothing was created"
+    );
+    assert!(!backup.exists());
+    let from = run_in(
+        dir.path(),
+        &[
+            "db",
+            "copy",
+            "--from",
+            "sqlite:nope.db",
+            "--to",
+            "sqlite:copy.db",
+        ],
+    );
+    assert!(!from.status.success() && text(&from).contains("there is no database file nope.db"));
+    // migrate creates it, and then the same commands work.
+    assert!(run_in(dir.path(), &["migrate"]).status.success());
+    assert!(run_in(dir.path(), &["orgs", "list"]).status.success());
+}
+
+#[test]
+fn demo_mode_leaves_an_operators_own_data_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    assert!(run(&url, &["migrate"]).status.success());
+    assert!(
+        run(&url, &["orgs", "add", "ORG-OWN", "--name", "Own Co"])
+            .status
+            .success()
+    );
+    let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/data/demo/catalog.toml");
+    assert!(run(&url, &["import", "catalog", catalog]).status.success());
+    // DEMO_MODE is at its default (true): no demo data, and nobody enrolled into the
+    // demo organizations the database does not have.
+    let mut c = common::chat::Chat::start(&url, "stranger", &[]);
+    c.send("/buy");
+    let said = c.last.to_string();
+    assert!(
+        c.last["error"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("not set up to buy here")),
+        "told what to do, not that something went wrong: {said}"
+    );
+    assert!(!said.contains("went wrong"), "{said}");
+    c.finish();
+    let orgs = text(&run(&url, &["orgs", "list"]));
+    assert_eq!(
+        orgs.trim(),
+        "ORG-OWN\tOwn Co",
+        "no demo organizations: {orgs}"
+    );
 }

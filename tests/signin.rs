@@ -130,6 +130,10 @@ async fn discord_users_sign_in_and_their_claims_decide_their_organizations() {
     let (status, page) = sign_in(&link, &sub).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("You are signed in as Pat Lee"), "{page}");
+    assert!(
+        page.contains("linked to the Discord account “pat” (user id 9000000000000000901)"),
+        "the page names the chat account too: {page}"
+    );
     // The message with the link now shows what /buy asked for.
     let (token, edited) = tokio::time::timeout(Duration::from_secs(10), edits.recv())
         .await
@@ -295,6 +299,73 @@ async fn the_sign_in_pages_refuse_and_link_nobody() {
     assert_eq!(status, 200, "{body}");
     assert!(store.account_id_for(&who).await.unwrap().is_some());
     refused(page(callback, Some(v.cookie)).await);
+
+    // A link opened by someone else, in another browser: the page names the chat
+    // account it links and calls no provider; only its own form, posted from the
+    // browser that opened it, goes on.
+    let named = Identity::new("console", "local", "asker").named(Some("Mallory Asker"));
+    let r = server
+        .bot
+        .respond(&named, "en", Event::from_line("/cart"))
+        .await
+        .unwrap();
+    let url = oidc::link_in(&serde_json::to_string(&r.view).unwrap());
+    let shown = oidc::confirmation(&url).await;
+    assert!(
+        shown
+            .html
+            .contains("Console account “Mallory Asker” (user id asker)")
+            && shown
+                .html
+                .contains("Continue only if you asked for this link yourself"),
+        "{}",
+        shown.html
+    );
+    assert!(
+        !shown.html.contains(&issuer),
+        "showing the page asks no provider: {}",
+        shown.html
+    );
+    let forbidden = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 403);
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let body = res.text().await.unwrap();
+        assert!(body.contains("nothing was linked"), "{body}");
+    };
+    // Another site's form posts without the page's Strict cookie, or from its origin.
+    forbidden(
+        oidc::client()
+            .post(&url)
+            .form(&[("confirm", shown.token.as_str())])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    forbidden(
+        oidc::client()
+            .post(&url)
+            .header("cookie", "checkout_bot_signin_confirm=forged")
+            .form(&[("confirm", "forged-too")])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    forbidden(oidc::continue_from(&url, &shown, Some("https://evil.example")).await).await;
+    let asker_link = store
+        .signin_link(url.rsplit('/').next().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(asker_link.nonce.is_none(), "no sign-in was started");
+    let same_origin = url::Url::parse(&server.url)
+        .unwrap()
+        .origin()
+        .ascii_serialization();
+    let started = oidc::continue_from(&url, &shown, Some(&same_origin)).await;
+    assert_eq!(started.status(), 303);
+    assert!(oidc::location(&started).starts_with(&issuer));
 
     // Unknown and expired links.
     let (status, body, _) = page(format!("{}/signin/nosuchlink", server.url), None).await;

@@ -342,6 +342,7 @@ fn new_order(key: &str, account: &str, payment: Payment) -> NewOrder {
             unit_price: usd("100"),
             total: usd("500"),
             deployment: None,
+            deployment_org: None,
             organization: Some(Named {
                 id: "O1".into(),
                 name: "O1 Inc".into(),

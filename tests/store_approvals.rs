@@ -39,6 +39,7 @@ fn order(number: &str, account: &str, created_at: i64) -> Order {
                     id: "104512".into(),
                     name: "Main Office PBX".into(),
                 }),
+                deployment_org: None,
                 organization: Some(Named {
                     id: "O1".into(),
                     name: "O1 Inc".into(),

@@ -96,12 +96,17 @@ async fn a_saved_stripe_card_pays_is_refunded_and_is_detached_when_removed() {
     // Refunds go through Stripe, a part and then the rest.
     let refunds = checkout_bot::services::refunds::Refunds::new(store.clone(), s.bot.payments());
     let part = refunds
-        .refund(&order.number, Some("100.00".parse().unwrap()), "operator")
+        .refund(
+            &order.number,
+            Some("100.00".parse().unwrap()),
+            false,
+            "operator",
+        )
         .await
         .unwrap();
     assert!(part.gateway_ref.starts_with("re_"), "{}", part.gateway_ref);
     let rest = refunds
-        .refund(&order.number, None, "operator")
+        .refund(&order.number, None, false, "operator")
         .await
         .unwrap();
     assert!(rest.left.amount.is_zero());

@@ -24,6 +24,8 @@ pub struct Allowed {
     pub script: Vec<String>,
     pub frame: Vec<String>,
     pub connect: Vec<String>,
+    /// Where a form's answer may redirect to (the sign-in page's, to the provider).
+    pub form: Vec<String>,
 }
 
 /// `url`'s origin (`scheme://host[:port]`), for a CSP source list.
@@ -54,8 +56,9 @@ pub fn page_allowing(
     let list = |v: &Vec<String>| v.iter().map(|o| format!(" {o}")).collect::<String>();
     let mut csp = format!(
         "default-src 'none'; style-src 'nonce-{nonce}'; script-src 'nonce-{nonce}'{}; \
-         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        list(&allowed.script)
+         form-action 'self'{}; frame-ancestors 'none'; base-uri 'none'",
+        list(&allowed.script),
+        list(&allowed.form)
     );
     if !allowed.frame.is_empty() {
         csp.push_str(&format!("; frame-src{}", list(&allowed.frame)));
@@ -355,6 +358,7 @@ pub fn confirm_form(l: &Lang<'_>, locale: &str, f: &ConfirmForm<'_>) -> Response
 fn stripe_sources(js_url: &str, api_base: &str) -> Allowed {
     let js = origin(js_url).into_iter().collect::<Vec<_>>();
     Allowed {
+        form: Vec::new(),
         script: js.clone(),
         frame: js
             .iter()

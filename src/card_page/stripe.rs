@@ -13,8 +13,9 @@ use super::order::Paying;
 use super::{CardLink, Visit, html, keep_card};
 use crate::services::stripe::{SetupRefused, client::StripeError};
 
-/// The Elements form, with a new SetupIntent for this visit (a reload gets another; only
-/// the latest can add the card).
+/// The Elements form, with the link's SetupIntent: made on the first visit, and shown
+/// again on a reload while it can still take a card, so a link makes one however often
+/// it is opened.
 pub async fn show(
     visit: &Visit<'_>,
     (link, paying): &(CardLink, Paying),
@@ -36,13 +37,26 @@ pub async fn show(
         Ok(c) => c,
         Err(e) => return processor_down(visit, link, paying, token, &e),
     };
-    let (setup_intent, client_secret) = match stripe.begin_setup(&customer).await {
-        Ok(x) => x,
-        Err(e) => return processor_down(visit, link, paying, token, &e),
+    let earlier = match &link.setup_intent {
+        Some(id) => match stripe.resume_setup(id, &customer).await {
+            Ok(found) => found,
+            Err(e) => return processor_down(visit, link, paying, token, &e),
+        },
+        None => None,
     };
-    if let Err(e) = s.store().set_card_link_setup(token, &setup_intent).await {
-        return visit.failed("keeping a card link's SetupIntent", &e);
-    }
+    let (setup_intent, client_secret) = match earlier {
+        Some(x) => x,
+        None => {
+            let made = match stripe.begin_setup(&customer).await {
+                Ok(x) => x,
+                Err(e) => return processor_down(visit, link, paying, token, &e),
+            };
+            if let Err(e) = s.store().set_card_link_setup(token, &made.0).await {
+                return visit.failed("keeping a card link's SetupIntent", &e);
+            }
+            made
+        }
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

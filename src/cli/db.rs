@@ -30,7 +30,7 @@ pub async fn run(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
             {
                 bail!("--from and --to name the same database");
             }
-            let source = Store::connect_existing(&from)
+            let source = super::existing_store(&from)
                 .await
                 .context("opening --from")?;
             let target = Store::connect(&to).await.context("opening --to")?;
@@ -56,7 +56,7 @@ pub async fn run(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
             );
         }
         DbCommand::Backup { file } => {
-            let store = Store::connect(&config.database_url).await?;
+            let store = super::existing_store(&config.database_url).await?;
             let done = store.backup_to(&file).await;
             store.close().await;
             done?;
@@ -68,7 +68,7 @@ pub async fn run(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
 
 /// Deletes what the retention settings no longer keep, and says how much.
 pub async fn gc(config: &Config) -> anyhow::Result<()> {
-    let store = Store::connect(&config.database_url).await?;
+    let store = super::existing_store(&config.database_url).await?;
     let c = store
         .collect_garbage(checkout_bot::store::now_ms(), config.retention())
         .await?;

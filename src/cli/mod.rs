@@ -19,13 +19,18 @@ pub fn clean_name(name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Unix milliseconds, readable and sortable, to the second, in UTC:
-/// 2026-11-26 22:34:12 UTC.
-pub fn utc_time(ms: i64) -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
-    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| ms.to_string())
+pub use checkout_bot::domain::text::utc_time;
+
+/// Opens a database that must exist already, for the commands that read existing data:
+/// a SQLite file that is not there is refused, naming it and how to name another.
+pub async fn existing_store(url: &str) -> anyhow::Result<checkout_bot::store::Store> {
+    checkout_bot::store::Store::connect_existing(url)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e} (DATABASE_URL or --database-url is {url}). Name the database to use, such as \
+                 --database-url sqlite:/var/lib/checkout-bot/checkout-bot.db or postgres://…; \
+                 `checkout-bot migrate` creates a new one"
+            )
+        })
 }

@@ -2,7 +2,10 @@
 //! recording payments, refunds, and an order's audit trail.
 
 use anyhow::bail;
+use checkout_bot::domain::money::Money;
+use checkout_bot::domain::order::{Order, OrderStatus, Payment};
 use checkout_bot::store::Store;
+use checkout_bot::store::refunds::{RefundStatus, StoredRefund};
 use clap::Subcommand;
 
 use super::utc_time;
@@ -14,8 +17,13 @@ pub enum OrdersCommand {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    /// One order in full.
-    Show { order: String },
+    /// One order in full: lines, payment, status, refunds.
+    Show {
+        order: String,
+        /// The order as JSON, as it is stored, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Record the payment of an order awaiting one (wire transfer, check, invoice).
     MarkPaid { order: String },
     /// Give back a card payment through the payment gateway: everything left, or --amount.
@@ -24,6 +32,10 @@ pub enum OrdersCommand {
         /// How much to give back, such as 49.50 (default: all that is left).
         #[arg(long)]
         amount: Option<String>,
+        /// Give back an amount that was already refunded once more. Without it, a refund
+        /// of the same amount is taken for the same command run twice and refused.
+        #[arg(long)]
+        again: bool,
     },
 }
 
@@ -35,27 +47,36 @@ pub async fn run(
     match cmd {
         OrdersCommand::List { limit } => {
             for o in store.recent_orders(limit).await? {
+                let refunded = refunded(store, &o).await?;
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     o.number,
                     o.kind.as_str(),
-                    o.status.as_str(),
+                    state(&o, &refunded),
                     o.details.total.plain(),
                     o.details.placed_by
                 );
             }
         }
-        OrdersCommand::Show { order } => {
+        OrdersCommand::Show { order, json } => {
             let Some(o) = store.order_by_number(&order).await? else {
-                bail!("no order {order}");
+                bail!("no order {order}: see `checkout-bot orders list`");
             };
-            println!("{}", serde_json::to_string_pretty(&o)?);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&o)?);
+            } else {
+                show(store, &o).await?;
+            }
         }
         OrdersCommand::MarkPaid { order } => match store.mark_paid(&order, "operator").await? {
             Some(o) => println!("{} is paid ({})", o.number, o.details.total.plain()),
             None => bail!("{order} is not an order awaiting payment"),
         },
-        OrdersCommand::Refund { order, amount } => {
+        OrdersCommand::Refund {
+            order,
+            amount,
+            again,
+        } => {
             let amount = match amount {
                 Some(text) => Some(text.trim().parse::<rust_decimal::Decimal>().map_err(|_| {
                     anyhow::anyhow!("--amount: '{text}' is not an amount such as 49.50")
@@ -64,7 +85,7 @@ pub async fn run(
             };
             let payments = checkout_bot::services::payments::gateway(gateway)?.payments;
             let refunds = checkout_bot::services::refunds::Refunds::new(store.clone(), payments);
-            let done = refunds.refund(&order, amount, "operator").await?;
+            let done = refunds.refund(&order, amount, again, "operator").await?;
             println!(
                 "refunded {} of {order} ({}); {} left to refund",
                 done.amount.plain(),
@@ -72,6 +93,104 @@ pub async fn run(
                 done.left.plain()
             );
         }
+    }
+    Ok(())
+}
+
+/// The refunds given back on `o`, and their sum.
+async fn refunded(
+    store: &Store,
+    o: &Order,
+) -> anyhow::Result<(Vec<StoredRefund>, rust_decimal::Decimal)> {
+    let refunds = store.refunds(&o.number).await?;
+    let done = refunds
+        .iter()
+        .filter(|r| r.status == RefundStatus::Done)
+        .map(|r| r.amount)
+        .sum();
+    Ok((refunds, done))
+}
+
+/// The status, with what was given back of a paid order that is not fully refunded.
+fn state(o: &Order, (_, done): &(Vec<StoredRefund>, rust_decimal::Decimal)) -> String {
+    if o.status == OrderStatus::Paid && !done.is_zero() {
+        let money = Money::new(*done, o.details.total.currency.clone());
+        format!(
+            "partly refunded ({} of {})",
+            money.plain(),
+            o.details.total.plain()
+        )
+    } else {
+        o.status.as_str().to_string()
+    }
+}
+
+/// One order as an operator reads it.
+async fn show(store: &Store, o: &Order) -> anyhow::Result<()> {
+    let d = &o.details;
+    let refunded = refunded(store, o).await?;
+    println!("{}\t{}", o.number, o.kind.as_str());
+    println!("status: {}", state(o, &refunded));
+    println!(
+        "placed: {} by {} ({})",
+        utc_time(o.created_at),
+        d.placed_by,
+        d.account_id
+    );
+    for l in &d.lines {
+        let mut assigned = Vec::new();
+        if let Some(dep) = &l.deployment {
+            assigned.push(format!("deployment {} ({})", dep.id, dep.name));
+        }
+        if let Some(org) = &l.organization {
+            assigned.push(format!("organization {} ({})", org.id, org.name));
+        }
+        let assigned = if assigned.is_empty() {
+            String::new()
+        } else {
+            format!(", for {}", assigned.join(", "))
+        };
+        println!(
+            "line: {} {} x {} at {} = {}{assigned}",
+            l.sku,
+            l.name,
+            l.qty,
+            l.unit_price.plain(),
+            l.total.plain()
+        );
+    }
+    if let Some(delivery) = &d.delivery {
+        println!(
+            "ship to: {}, {} ({})",
+            delivery.address.name, delivery.address.city, delivery.rate.name
+        );
+    }
+    let payment = match &d.payment {
+        Payment::Card { label, .. } => format!("card {label}"),
+        Payment::Wire => "wire transfer".into(),
+        Payment::Check => "check".into(),
+        Payment::Quote => "quote".into(),
+    };
+    println!("payment: {payment}");
+    println!("PO number: {}", d.po_number.as_deref().unwrap_or("none"));
+    println!(
+        "subtotal: {}  shipping: {}  total: {}",
+        d.subtotal.plain(),
+        d.shipping.plain(),
+        d.total.plain()
+    );
+    for r in &refunded.0 {
+        println!(
+            "refund {}: {} {} on {}{}",
+            r.seq,
+            Money::new(r.amount, d.total.currency.clone()).plain(),
+            r.status.as_str(),
+            utc_time(r.created_at),
+            r.gateway_ref
+                .as_deref()
+                .map(|g| format!(" ({g})"))
+                .unwrap_or_default()
+        );
     }
     Ok(())
 }

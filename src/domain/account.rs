@@ -6,12 +6,31 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// A person on a chat platform: (platform, workspace or guild, user id).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A person on a chat platform: (platform, workspace or guild, user id). `name` is how
+/// the platform showed them in the event at hand, when it said; it is not part of who
+/// they are, so two identities that differ only in it are the same person.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Identity {
     pub platform: String,
     pub workspace: String,
     pub user: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl PartialEq for Identity {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.platform, &self.workspace, &self.user)
+            == (&other.platform, &other.workspace, &other.user)
+    }
+}
+
+impl Eq for Identity {}
+
+impl std::hash::Hash for Identity {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (&self.platform, &self.workspace, &self.user).hash(state);
+    }
 }
 
 impl Identity {
@@ -20,7 +39,16 @@ impl Identity {
             platform: platform.into(),
             workspace: workspace.into(),
             user: user.into(),
+            name: None,
         }
+    }
+
+    /// The same person, with the name the platform shows (blank names are none).
+    pub fn named(mut self, name: Option<&str>) -> Self {
+        self.name = name
+            .map(|n| crate::domain::text::cut(&crate::domain::text::scrub(n.trim()), 80))
+            .filter(|n| !n.is_empty());
+        self
     }
 }
 

@@ -178,12 +178,26 @@ pub fn check(
 static RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d(?:[ -]?\d)*").unwrap_or_else(|e| panic!("{e}")));
 
-/// Whether `text` contains something that looks like a card number: a run of 13 to 19
-/// digits (spaces and dashes allowed between them) that passes the Luhn check.
+/// Whether `text` contains something that looks like a card number: 13 to 19 digits
+/// (spaces and dashes allowed between them) that pass the Luhn check, alone or inside a
+/// longer run of digits. A number typed with its expiry or CVV after it ("4242 4242
+/// 4242 4242 12/30") is one run of 18 digits whose first 16 are the card, so every
+/// window of the run is tried. A window inside a longer run must also start as a card
+/// network's numbers do (2 to 6), which keeps long references from looking like cards
+/// one time in ten.
 pub fn contains_card_number(text: &str) -> bool {
     RUN.find_iter(text).any(|m| {
         let d = digits(m.as_str());
-        (13..=19).contains(&d.len()) && luhn(&d)
+        let d = d.as_bytes();
+        let n = d.len();
+        (13..=19.min(n)).any(|len| {
+            (0..=n - len).any(|start| {
+                let whole = len == n;
+                let window = &d[start..start + len];
+                (whole || (b'2'..=b'6').contains(&window[0]))
+                    && std::str::from_utf8(window).is_ok_and(luhn)
+            })
+        })
     })
 }
 
@@ -288,15 +302,25 @@ mod tests {
             "4242-4242-4242-4242",
             "378282246310005",
             "x5555555555554444y",
+            // With the expiry or the CVV after it, in one run of digits.
+            "4242 4242 4242 4242 12/30",
+            "4242424242424242 1230",
+            "card 5555-5555-5555-4444-123",
+            "exp 12/30 4242 4242 4242 4242",
+            "PO 4242424242424242",
         ] {
             assert!(contains_card_number(yes), "{yes}");
         }
         for no in [
             "order CB-100123",
             "deployment 104512",
-            "4242 4242 4242 4241",
+            // Card-shaped, but no 13 to 19 of its digits pass the Luhn check. (A card
+            // number mistyped by one digit usually still holds a window that passes, and
+            // is refused: it is still a card number.)
+            "4000 0000 0000 0001",
             "call 555 123 4567",
             "1234567890123",
+            "PO 2026-12-07-0001",
         ] {
             assert!(!contains_card_number(no), "{no}");
         }

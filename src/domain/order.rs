@@ -119,6 +119,11 @@ pub struct OrderLine {
     pub total: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<Named>,
+    /// The organization the deployment belonged to when the line was placed: the line
+    /// is that organization's purchase, for approvals and documents alike. Orders
+    /// placed before it was recorded leave it out, and the store's deployment answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_org: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<Named>,
 }

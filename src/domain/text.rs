@@ -61,6 +61,16 @@ pub fn cut(text: &str, max: usize) -> String {
     out
 }
 
+/// A moment as operators read it: `2026-12-07 05:01:14 UTC`, from Unix milliseconds.
+pub fn utc_time(ms: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,6 +48,9 @@ pub enum Converted {
     },
     /// Not an open quote of this account.
     NotAQuote,
+    /// A line is for an organization (or a deployment of one) the buyer no longer
+    /// belongs to.
+    NotYours,
 }
 
 #[async_trait]
@@ -68,15 +71,17 @@ pub trait Backend: Send + Sync {
     async fn saved_cards(&self, account_id: &str) -> Result<Vec<SavedCard>>;
     /// Removes one of the account's saved cards; false if it has no such card.
     async fn remove_card(&self, account_id: &str, card_id: &str) -> Result<bool>;
-    /// A one-time link to the card page for this user's checkout.
-    /// `reply_handle` lets the page update the chat message the link was sent in.
+    /// A one-time link to the card page for this user's checkout; `None` when this
+    /// person has had as many links as an hour allows (each may start a processor's
+    /// card set-up). `reply_handle` lets the page update the chat message the link was
+    /// sent in.
     async fn card_link(
         &self,
         who: &Identity,
         account_id: &str,
         checkout_key: &str,
         reply_handle: Option<&str>,
-    ) -> Result<String>;
+    ) -> Result<Option<String>>;
     /// Places an order exactly once per `order.key`: a repeat returns the first result.
     async fn place_order(&self, order: NewOrder) -> Result<Placed>;
     /// The account's orders, newest first; only one kind if `kind` is given.

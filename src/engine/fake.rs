@@ -131,8 +131,8 @@ impl Backend for FakeBackend {
         _account_id: &str,
         checkout_key: &str,
         _reply_handle: Option<&str>,
-    ) -> Result<String> {
-        Ok(format!("https://pay.test/pay/{checkout_key}"))
+    ) -> Result<Option<String>> {
+        Ok(Some(format!("https://pay.test/pay/{checkout_key}")))
     }
 
     async fn place_order(&self, new: NewOrder) -> Result<Placed> {

@@ -4,6 +4,7 @@
 pub mod approvals;
 pub mod notifier;
 pub mod outbound;
+pub mod owners;
 pub mod payments;
 pub mod refunds;
 pub mod settle;

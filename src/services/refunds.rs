@@ -22,6 +22,15 @@ pub enum RefundError {
     NothingLeft(String),
     #[error("give an amount above 0 with at most two decimals, up to {0}")]
     BadAmount(String),
+    #[error(
+        "{number} already had a refund of {amount} on {at} ({gateway_ref}); to give the same amount back once more, add --again"
+    )]
+    Repeated {
+        number: String,
+        amount: String,
+        at: String,
+        gateway_ref: String,
+    },
     #[error("another refund of {0} is being recorded; try again")]
     Busy(String),
     #[error("the payment gateway refused the refund: {0}")]
@@ -55,11 +64,14 @@ impl Refunds {
 
     /// Refunds `amount` of order `number` (everything left when `None`). A refund
     /// claimed earlier and not finished (a crash, a timeout) is finished first, with its
-    /// own amount and idempotency key, and reported instead.
+    /// own amount and idempotency key, and reported instead. A refund of the same amount
+    /// that was already given back is taken for the same command run twice and refused,
+    /// naming the earlier one, unless `again` says a second one is meant.
     pub async fn refund(
         &self,
         number: &str,
         amount: Option<Decimal>,
+        again: bool,
         actor: &str,
     ) -> Result<Refunded, RefundError> {
         let order = self
@@ -87,7 +99,20 @@ impl Refunds {
                 if left <= Decimal::ZERO {
                     return Err(RefundError::NothingLeft(number.into()));
                 }
+                let asked = amount;
                 let amount = amount.unwrap_or(left);
+                if let (Some(asked), false) = (asked, again)
+                    && let Some(earlier) = refunds
+                        .iter()
+                        .find(|r| r.status == RefundStatus::Done && r.amount == asked)
+                {
+                    return Err(RefundError::Repeated {
+                        number: number.into(),
+                        amount: Money::new(earlier.amount, total.currency.clone()).plain(),
+                        at: crate::domain::text::utc_time(earlier.created_at),
+                        gateway_ref: earlier.gateway_ref.clone().unwrap_or_default(),
+                    });
+                }
                 if amount <= Decimal::ZERO || amount > left || amount.scale() > 2 {
                     return Err(RefundError::BadAmount(
                         Money::new(left, total.currency.clone()).plain(),
@@ -197,25 +222,27 @@ mod tests {
         let n = &order.number;
 
         assert!(matches!(
-            refunds.refund(n, Some(usd("30")), "operator").await,
+            refunds.refund(n, Some(usd("30")), false, "operator").await,
             Err(RefundError::Unavailable(_))
         ));
         // Asked for 50 while 30 is unsettled: the 30 is finished, not a new 50.
         let first = refunds
-            .refund(n, Some(usd("50")), "operator")
+            .refund(n, Some(usd("50")), false, "operator")
             .await
             .unwrap();
         assert_eq!(first.amount.plain(), "USD 30.00");
         assert_eq!(first.left.plain(), "USD 70.00");
         assert!(matches!(
-            refunds.refund(n, Some(usd("70.01")), "operator").await,
+            refunds.refund(n, Some(usd("70.01")), false, "operator").await,
             Err(RefundError::BadAmount(left)) if left == "USD 70.00"
         ));
         assert!(matches!(
-            refunds.refund(n, Some(usd("0.001")), "operator").await,
+            refunds
+                .refund(n, Some(usd("0.001")), false, "operator")
+                .await,
             Err(RefundError::BadAmount(_))
         ));
-        let rest = refunds.refund(n, None, "operator").await.unwrap();
+        let rest = refunds.refund(n, None, false, "operator").await.unwrap();
         assert_eq!(
             (rest.amount.plain(), rest.left.plain()),
             ("USD 70.00".into(), "USD 0.00".into())
@@ -225,7 +252,7 @@ mod tests {
             OrderStatus::Refunded
         );
         assert!(matches!(
-            refunds.refund(n, None, "operator").await,
+            refunds.refund(n, None, false, "operator").await,
             Err(RefundError::NothingLeft(_))
         ));
         let trail = store.audit_for(n).await.unwrap();
@@ -240,6 +267,50 @@ mod tests {
                 .iter()
                 .any(|e| e.new_value.as_deref() == Some("refunded"))
         );
+    }
+
+    #[tokio::test]
+    async fn the_same_refund_twice_is_refused_unless_again_is_given() {
+        let (store, _dir) = store().await;
+        let order = paid_order(&store, 100, true).await;
+        let mut payments = MockPayments::new();
+        payments
+            .expect_refund()
+            .withf(|_, amount, key| amount.plain() == "USD 49.50" && key.ends_with(":1"))
+            .times(1)
+            .returning(|_, _, _| Ok(Refund { id: "re_1".into() }));
+        payments
+            .expect_refund()
+            .withf(|_, amount, key| amount.plain() == "USD 49.50" && key.ends_with(":2"))
+            .times(1)
+            .returning(|_, _, _| Ok(Refund { id: "re_2".into() }));
+        let refunds = Refunds::new(store.clone(), Arc::new(payments));
+        let n = &order.number;
+        refunds
+            .refund(n, Some(usd("49.50")), false, "operator")
+            .await
+            .unwrap();
+        let twice = refunds
+            .refund(n, Some(usd("49.5")), false, "operator")
+            .await;
+        assert!(
+            matches!(&twice, Err(RefundError::Repeated { amount, gateway_ref, .. })
+                if amount == "USD 49.50" && gateway_ref == "re_1"),
+            "{twice:?}"
+        );
+        let again = refunds
+            .refund(n, Some(usd("49.50")), true, "operator")
+            .await
+            .unwrap();
+        assert_eq!(again.left.plain(), "USD 1.00");
+        let done: Vec<_> = store
+            .refunds(n)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.seq, r.status))
+            .collect();
+        assert_eq!(done, [(1, RefundStatus::Done), (2, RefundStatus::Done)]);
     }
 
     #[tokio::test]
@@ -258,7 +329,7 @@ mod tests {
             .returning(|_, _, _| Ok(Refund { id: "re_2".into() }));
         let refunds = Refunds::new(store.clone(), Arc::new(payments));
         assert!(matches!(
-            refunds.refund(&order.number, None, "operator").await,
+            refunds.refund(&order.number, None, false, "operator").await,
             Err(RefundError::Refused(why)) if why == "charge disputed"
         ));
         assert_eq!(
@@ -266,18 +337,18 @@ mod tests {
             RefundStatus::Failed
         );
         let all = refunds
-            .refund(&order.number, None, "operator")
+            .refund(&order.number, None, false, "operator")
             .await
             .unwrap();
         assert_eq!(all.amount.plain(), "USD 100.00");
 
         let wire = paid_order(&store, 50, false).await;
         assert!(matches!(
-            refunds.refund(&wire.number, None, "operator").await,
+            refunds.refund(&wire.number, None, false, "operator").await,
             Err(RefundError::NotCharged(_))
         ));
         assert!(matches!(
-            refunds.refund("CB-999999", None, "operator").await,
+            refunds.refund("CB-999999", None, false, "operator").await,
             Err(RefundError::NoOrder(_))
         ));
     }

@@ -21,6 +21,10 @@ use crate::store::{Store, StoreError, now_ms};
 /// A search index per organization, with the version of the deployments it was built from.
 type Indexes = HashMap<String, ((i64, i64), Arc<Index>)>;
 
+/// The rate-limit count of card links, and how many one chat identity gets an hour.
+const CARD_LINK_KIND: &str = "card_link";
+const CARD_LINKS_PER_HOUR: i64 = 20;
+
 pub struct Shop {
     store: Store,
     payments: Arc<dyn Payments>,
@@ -176,7 +180,22 @@ impl Backend for Shop {
         account_id: &str,
         checkout_key: &str,
         reply_handle: Option<&str>,
-    ) -> Result<String> {
+    ) -> Result<Option<String>> {
+        let now = now_ms();
+        let subject = who.to_string();
+        let made = self
+            .store
+            .signin_sends_since(CARD_LINK_KIND, &subject, now - 3_600_000)
+            .await
+            .map_err(err)?;
+        if made >= CARD_LINKS_PER_HOUR {
+            tracing::info!(%who, "refused another card link this hour");
+            return Ok(None);
+        }
+        self.store
+            .record_signin_send(CARD_LINK_KIND, &subject, now)
+            .await
+            .map_err(err)?;
         let token = crate::domain::ids::new_secret();
         let csrf = crate::domain::ids::new_secret();
         self.store
@@ -191,7 +210,7 @@ impl Backend for Shop {
             })
             .await
             .map_err(err)?;
-        Ok(format!("{}/pay/{token}", self.public_url))
+        Ok(Some(format!("{}/pay/{token}", self.public_url)))
     }
 
     async fn place_order(&self, new: NewOrder) -> Result<Placed> {
@@ -291,13 +310,25 @@ impl Backend for Shop {
                 expired_at: expires_at,
             });
         }
+        // The buyer may have left an organization since: every line must still be theirs.
+        let account = self.account(account_id).await?;
+        let owners = crate::services::owners::owners(&self.store, &quote.details.lines)
+            .await
+            .map_err(err)?;
+        if !owners.unknown.is_empty() || owners.orgs.iter().any(|o| !account.belongs_to(o)) {
+            tracing::info!(
+                number,
+                account_id,
+                "refused to convert a quote for an organization the buyer left"
+            );
+            return Ok(Converted::NotYours);
+        }
         // An invoice is a purchase: the policy applies as it would to a wire order.
         let approvals = match &self.approvals {
             Some(a) => {
                 let mut as_order = quote.details.clone();
                 as_order.payment = Payment::Wire;
-                let default_org = self.account(account_id).await?.default_org;
-                a.needed(&as_order, default_org.as_deref())
+                a.needed(&as_order, account.default_org.as_deref())
                     .await
                     .map_err(err)?
             }
@@ -469,15 +500,7 @@ mod tests {
             )
             .await
             .unwrap();
-        let payments: Arc<dyn Payments> = Arc::new(MockPayments::new());
-        let approvals = Arc::new(Approvals::new(
-            store.clone(),
-            payments.clone(),
-            crate::services::outbound::Outbound::default(),
-            Arc::new(crate::prompts::Prompts::embedded().unwrap()),
-            Default::default(),
-        ));
-        let backend = Shop::new(store.clone(), payments).with_approvals(approvals);
+        let backend = with_approvals(&store);
         let mut quote = card_order(&account, "", "q3");
         quote.payment = Payment::Quote;
         quote.po_number = Some("PO-9".into());
@@ -498,6 +521,143 @@ mod tests {
         };
         assert_eq!(order.status, OrderStatus::AwaitingApproval);
         assert_eq!(store.approvals_of(&saved.number).await.unwrap().len(), 1);
+    }
+
+    fn with_approvals(store: &Store) -> Shop {
+        let payments: Arc<dyn Payments> = Arc::new(MockPayments::new());
+        let approvals = Arc::new(Approvals::new(
+            store.clone(),
+            payments.clone(),
+            crate::services::outbound::Outbound::default(),
+            Arc::new(crate::prompts::Prompts::embedded().unwrap()),
+            Default::default(),
+        ));
+        Shop::new(store.clone(), payments).with_approvals(approvals)
+    }
+
+    fn po_required(store: &Store, org: &'static str) -> impl std::future::Future<Output = ()> {
+        let store = store.clone();
+        async move {
+            store
+                .set_policy(
+                    org,
+                    &crate::domain::approval::Policy {
+                        po_required: true,
+                        limit: None,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+    }
+
+    /// A plan for Borealis's deployment 512300, by wire with a PO number.
+    fn plan_for_512300(account: &str, key: &str, recorded_org: Option<&str>) -> NewOrder {
+        let mut order = card_order(account, "", key);
+        order.payment = Payment::Wire;
+        order.po_number = Some("PO-7".into());
+        order.lines = vec![crate::domain::order::OrderLine {
+            sku: "POMP-STD-1Y".into(),
+            name: "Peace of Mind Plan".into(),
+            qty: 1,
+            unit_price: order.total.clone(),
+            total: order.total.clone(),
+            deployment: Some(crate::domain::order::Named {
+                id: "512300".into(),
+                name: "Denver Clinic".into(),
+            }),
+            deployment_org: recorded_org.map(String::from),
+            organization: None,
+        }];
+        order
+    }
+
+    #[tokio::test]
+    async fn a_deployment_line_is_approved_by_the_deployments_organization_not_the_default() {
+        let (store, account, _dir) = store().await;
+        let acct = store.account(&account).await.unwrap().unwrap();
+        assert_eq!(acct.default_org.as_deref(), Some("ORG-ACME"));
+        po_required(&store, "ORG-BOREALIS").await;
+        let shop = with_approvals(&store);
+        // As placed today (the line records Borealis) and as placed before that was
+        // recorded (the store's deployment answers): both wait for Borealis.
+        for (key, recorded) in [("k-rec", Some("ORG-BOREALIS")), ("k-old", None)] {
+            let Placed::Done(order) = shop
+                .place_order(plan_for_512300(&account, key, recorded))
+                .await
+                .unwrap()
+            else {
+                panic!("not placed")
+            };
+            assert_eq!(order.status, OrderStatus::AwaitingApproval, "{key}");
+            let asked: Vec<String> = store
+                .approvals_of(&order.number)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|a| a.org_id)
+                .collect();
+            assert_eq!(asked, ["ORG-BOREALIS"], "{key}");
+        }
+        // Acme's own policy does not reach a Borealis line.
+        store
+            .set_policy("ORG-BOREALIS", &Default::default())
+            .await
+            .unwrap();
+        po_required(&store, "ORG-ACME").await;
+        let Placed::Done(order) = shop
+            .place_order(plan_for_512300(&account, "k-acme", Some("ORG-BOREALIS")))
+            .await
+            .unwrap()
+        else {
+            panic!("not placed")
+        };
+        assert_eq!(order.status, OrderStatus::AwaitingPayment);
+    }
+
+    #[tokio::test]
+    async fn a_quote_is_not_converted_by_someone_who_left_its_organization() {
+        let (store, account, _dir) = store().await;
+        let shop = with_approvals(&store);
+        let mut for_org = card_order(&account, "", "q-org");
+        for_org.payment = Payment::Quote;
+        for_org.lines = vec![crate::domain::order::OrderLine {
+            sku: "SUP-CREDIT".into(),
+            name: "Support Credits".into(),
+            qty: 5,
+            unit_price: for_org.total.clone(),
+            total: for_org.total.clone(),
+            deployment: None,
+            deployment_org: None,
+            organization: Some(crate::domain::order::Named {
+                id: "ORG-BOREALIS".into(),
+                name: "Borealis Health".into(),
+            }),
+        }];
+        let mut for_deployment = plan_for_512300(&account, "q-dep", None);
+        for_deployment.payment = Payment::Quote;
+        let mut numbers = Vec::new();
+        for quote in [for_org, for_deployment] {
+            let Placed::Done(q) = shop.place_order(quote).await.unwrap() else {
+                panic!("not saved")
+            };
+            numbers.push(q.number);
+        }
+        assert!(
+            store
+                .remove_membership(&account, "ORG-BOREALIS")
+                .await
+                .unwrap()
+        );
+        for number in &numbers {
+            assert_eq!(
+                shop.convert_quote(&account, number).await.unwrap(),
+                Converted::NotYours,
+                "{number}"
+            );
+            let still = store.order(&account, number).await.unwrap().unwrap();
+            assert_eq!(still.status, OrderStatus::Quote, "nothing changed");
+        }
     }
 
     #[tokio::test]

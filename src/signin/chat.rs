@@ -130,6 +130,10 @@ fn title(bot: &Bot, lang: &Lang<'_>) -> String {
     lang.f("signin.title", &[("store", &bot.config().store_name)])
 }
 
+/// The rate-limit count of sign-in links, and how many one chat identity gets an hour.
+const LINK_KIND: &str = "signin_link";
+const LINKS_PER_HOUR: i64 = 20;
+
 /// A fresh one-time link, bound to `who`, that carries them on with `event` once in.
 async fn oidc_view(
     bot: &Bot,
@@ -139,6 +143,23 @@ async fn oidc_view(
     reply_handle: Option<&str>,
 ) -> Result<View, BotError> {
     let lang = bot.prompts().lang(locale);
+    // Every event of someone not signed in answers with a link: without a limit, a
+    // script could fill the table with them.
+    let now = crate::store::now_ms();
+    let subject = who.to_string();
+    let made = bot
+        .store()
+        .signin_sends_since(LINK_KIND, &subject, now - 3_600_000)
+        .await?;
+    if made >= LINKS_PER_HOUR {
+        tracing::info!(%who, "refused another sign-in link this hour");
+        let mut v = View::new("signin", title(bot, &lang));
+        v.body = lang.t("signin.too_many_links");
+        return Ok(v);
+    }
+    bot.store()
+        .record_signin_send(LINK_KIND, &subject, now)
+        .await?;
     let token = crate::domain::ids::new_secret();
     let pending = carried(event);
     bot.store()

@@ -70,15 +70,7 @@ impl Provider {
             "none" => Ok(Provider::None),
             "oidc" => {
                 let issuer = need("OIDC_ISSUER")?;
-                if url::Url::parse(&issuer)
-                    .ok()
-                    .is_none_or(|u| !matches!(u.scheme(), "https" | "http"))
-                {
-                    return Err(ConfigError {
-                        name: "OIDC_ISSUER",
-                        message: format!("'{issuer}' is not an http(s) URL"),
-                    });
-                }
+                crate::config::web_url("OIDC_ISSUER", &issuer)?;
                 let scopes = get("OIDC_SCOPES")
                     .unwrap_or_else(|| "openid email profile".into())
                     .split_whitespace()

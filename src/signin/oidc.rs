@@ -114,6 +114,28 @@ impl Oidc {
         &self.settings
     }
 
+    /// The origins a form may be sent on to when it starts a sign-in (its answer is a
+    /// redirect to the authorization endpoint, which a page's CSP `form-action` must
+    /// allow): the issuer's, and the endpoint's as discovery last said, without asking
+    /// the provider now.
+    pub fn authorization_origins(&self) -> Vec<String> {
+        let mut origins = Vec::new();
+        let endpoint = self.metadata.try_lock().ok().and_then(|cached| {
+            cached
+                .as_ref()
+                .map(|(_, m)| m.authorization_endpoint().url().to_string())
+        });
+        for url in std::iter::once(self.settings.issuer.clone()).chain(endpoint) {
+            if let Ok(u) = url::Url::parse(&url) {
+                let origin = u.origin().ascii_serialization();
+                if origin != "null" && !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+            }
+        }
+        origins
+    }
+
     async fn client(&self) -> Result<Client, OidcError> {
         let mut cached = self.metadata.lock().await;
         let fresh = cached

@@ -1,9 +1,12 @@
-//! The sign-in pages: `GET /signin/{token}` starts the OpenID Connect flow for the chat
-//! identity the link was made for, and `GET /signin/callback` finishes it. Each visit
-//! of a link sets a cookie that only that browser holds; the callback must bring it
-//! back with the `state`, so a callback URL sent to someone else links nobody.
-//! Refusals are pages with the card page's headers (CSP, no-store, no framing), and
-//! nothing is linked.
+//! The sign-in pages. `GET /signin/{token}` only shows which chat account the link was
+//! made for and what linking it does: it calls no provider, so a link someone else sent
+//! cannot bounce a person with a live company session straight through. The page's
+//! button posts back to the same address (with a token that must match a SameSite=Strict
+//! cookie the page set, so no other site can post it), and that starts the OpenID
+//! Connect flow; `GET /signin/callback` finishes it. Each start sets a cookie that only
+//! that browser holds; the callback must bring it back with the `state`, so a callback
+//! URL sent to someone else links nobody. Refusals are pages with the card page's headers
+//! (CSP, no-store, no framing), and nothing is linked.
 
 use std::sync::Arc;
 
@@ -24,13 +27,169 @@ use crate::store::now_ms;
 use crate::store::signin::{SigninLink, Started};
 
 const COOKIE: &str = "checkout_bot_signin";
+/// The confirmation page's own cookie: its value must come back in the form.
+const CONFIRM_COOKIE: &str = "checkout_bot_signin_confirm";
 
-/// `GET /signin/{token}` and `GET /signin/callback`.
+/// `GET /signin/{token}` (the confirmation page), `POST /signin/{token}` (continue to
+/// the provider) and `GET /signin/callback`.
 pub fn router(bot: Arc<Bot>) -> axum::Router {
     axum::Router::new()
         .route("/signin/callback", axum::routing::get(callback))
-        .route("/signin/{token}", axum::routing::get(start))
+        .route("/signin/{token}", axum::routing::get(confirm).post(start))
         .with_state(bot)
+}
+
+/// The chat account a link was made for, in the page's words.
+fn chat_account(bot: &Bot, locale: &str, link: &SigninLink) -> String {
+    let l = bot.prompts().lang(locale);
+    let platform = platform_label(&link.platform);
+    let name = link
+        .chat_name
+        .clone()
+        .unwrap_or_else(|| link.user_id.clone());
+    if link.workspace == link.platform || link.workspace.is_empty() {
+        l.f(
+            "signin_page.account",
+            &[
+                ("platform", &platform),
+                ("name", &name),
+                ("user", &link.user_id),
+            ],
+        )
+    } else {
+        l.f(
+            "signin_page.account_in",
+            &[
+                ("platform", &platform),
+                ("name", &name),
+                ("user", &link.user_id),
+                ("workspace", &link.workspace),
+            ],
+        )
+    }
+}
+
+/// A platform's id as people write it (`discord` → `Discord`).
+fn platform_label(id: &str) -> String {
+    let mut chars = id.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The link, if it can still start a sign-in; otherwise the page that says why not.
+async fn live_link(
+    bot: &Bot,
+    token: &str,
+    headers: &HeaderMap,
+) -> Result<(SigninLink, String), Response> {
+    let link = match bot.store().signin_link(token).await {
+        Ok(l) => l,
+        Err(e) => return Err(Visit::new(bot, headers, None).failed("reading a sign-in link", &e)),
+    };
+    let visit = Visit::new(bot, headers, link.as_ref());
+    let Some(link) = link else {
+        return Err(visit.page(Page::Unknown));
+    };
+    if link.used_at.is_some() {
+        return Err(visit.page(Page::Used));
+    }
+    if link.expires_at <= now_ms() {
+        return Err(visit.page(Page::Expired));
+    }
+    if bot.signin().oidc().is_none() {
+        return Err(visit.page(Page::Unknown));
+    }
+    Ok((link, visit.locale))
+}
+
+/// `GET /signin/{token}`: which chat account this links, what that does, and a button.
+pub async fn confirm(
+    State(bot): State<Arc<Bot>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let (link, locale) = match live_link(&bot, &token, &headers).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let l = bot.prompts().lang(&locale);
+    let account = chat_account(&bot, &locale, &link);
+    let form_token = crate::domain::ids::new_secret();
+    let t = |k: &str| html_escape::encode_text(&l.t(k)).to_string();
+    let body = format!(
+        "<p>{intro}</p><p>{effect}</p><p><strong>{warning}</strong></p>\
+         <form method=\"post\" action=\"/signin/{token}\">\
+         <input type=\"hidden\" name=\"confirm\" value=\"{form_token}\">\
+         <button type=\"submit\">{button}</button></form>",
+        intro =
+            html_escape::encode_text(&l.f("signin_page.confirm_intro", &[("account", &account)])),
+        effect = t("signin_page.confirm_effect"),
+        warning = t("signin_page.confirm_warning"),
+        token = html_escape::encode_double_quoted_attribute(&token),
+        button = t("signin_page.confirm_button"),
+    );
+    // The button's answer redirects to the provider, which form-action must allow.
+    let allowed = html::Allowed {
+        form: bot
+            .signin()
+            .oidc()
+            .map(|o| o.authorization_origins())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut res = html::page_allowing(
+        StatusCode::OK,
+        &locale,
+        &l.t("signin_page.confirm_title"),
+        &body,
+        &crate::domain::ids::new_secret(),
+        &allowed,
+    );
+    let max_age = (link.expires_at - now_ms()) / 1000;
+    set_cookie(
+        &bot,
+        &mut res,
+        CONFIRM_COOKIE,
+        &form_token,
+        max_age,
+        "Strict",
+    );
+    res
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Confirmed {
+    confirm: Option<String>,
+}
+
+/// Whether the form came from our own page in this browser: its token matches the
+/// page's Strict cookie (which no other site's request carries), and the request's
+/// Origin, when the browser names one, is ours. (Our pages' `no-referrer` policy makes
+/// browsers send `Origin: null` on their own form posts, so `null` names none.)
+fn from_our_page(bot: &Bot, headers: &HeaderMap, form: &Confirmed) -> bool {
+    if let Some(origin) = headers
+        .get(header::ORIGIN)
+        .filter(|o| o.as_bytes() != b"null")
+    {
+        let ours = url::Url::parse(&bot.config().public_url)
+            .ok()
+            .map(|u| u.origin().ascii_serialization());
+        if origin.to_str().ok() != ours.as_deref() {
+            return false;
+        }
+    }
+    match (
+        cookie_named(headers, CONFIRM_COOKIE),
+        form.confirm.as_deref(),
+    ) {
+        (Some(c), Some(f)) if !f.is_empty() => {
+            use subtle::ConstantTimeEq;
+            bool::from(c.as_bytes().ct_eq(f.as_bytes()))
+        }
+        _ => false,
+    }
 }
 
 /// One visit: the bot, and the locale the pages answer in.
@@ -44,6 +203,8 @@ enum Page {
     Used,
     Expired,
     Refused,
+    /// The continue button's form did not come from our page in this browser.
+    RefusedForm,
     Denied,
     NoOrganization,
     ProviderDown,
@@ -91,6 +252,11 @@ impl<'a> Visit<'a> {
                 l.t("signin_page.refused_title"),
                 l.t("signin_page.refused"),
             ),
+            Page::RefusedForm => (
+                StatusCode::FORBIDDEN,
+                l.t("signin_page.refused_title"),
+                l.t("signin_page.refused_form"),
+            ),
             Page::Denied => (
                 StatusCode::BAD_REQUEST,
                 l.t("signin_page.denied_title"),
@@ -130,6 +296,25 @@ impl<'a> Visit<'a> {
     }
 }
 
+/// `response` with cookie `name` set to `value` for the sign-in pages, for `max_age`
+/// seconds (0 clears it), under `same_site`.
+fn set_cookie(
+    bot: &Bot,
+    response: &mut Response,
+    name: &str,
+    value: &str,
+    max_age: i64,
+    same_site: &str,
+) {
+    let set = format!(
+        "{name}={value}; Path=/signin; Max-Age={max_age}; HttpOnly; SameSite={same_site}{}",
+        secure(bot)
+    );
+    if let Ok(v) = HeaderValue::from_str(&set) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
 fn secure(bot: &Bot) -> &'static str {
     if bot.config().public_url.starts_with("https://") {
         "; Secure"
@@ -138,36 +323,38 @@ fn secure(bot: &Bot) -> &'static str {
     }
 }
 
-/// The browser's sign-in cookie, if it sent one.
-fn cookie(headers: &HeaderMap) -> Option<String> {
+/// The browser's cookie `name`, if it sent one.
+fn cookie_named(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
 }
 
+/// The browser's sign-in cookie, if it sent one.
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    cookie_named(headers, COOKIE)
+}
+
+/// `POST /signin/{token}`: the person confirmed on our page; off to the provider.
 pub async fn start(
     State(bot): State<Arc<Bot>>,
     Path(token): Path<String>,
     headers: HeaderMap,
+    axum::Form(form): axum::Form<Confirmed>,
 ) -> Response {
-    let link = match bot.store().signin_link(&token).await {
-        Ok(l) => l,
-        Err(e) => return Visit::new(&bot, &headers, None).failed("reading a sign-in link", &e),
+    let (link, locale) = match live_link(&bot, &token, &headers).await {
+        Ok(x) => x,
+        Err(page) => return page,
     };
-    let visit = Visit::new(&bot, &headers, link.as_ref());
-    let Some(link) = link else {
-        return visit.page(Page::Unknown);
-    };
-    if link.used_at.is_some() {
-        return visit.page(Page::Used);
-    }
-    if link.expires_at <= now_ms() {
-        return visit.page(Page::Expired);
+    let visit = Visit { bot: &bot, locale };
+    if !from_our_page(&bot, &headers, &form) {
+        tracing::warn!(who = %link.identity(), "a sign-in was posted without its confirmation page");
+        return visit.page(Page::RefusedForm);
     }
     let Some(oidc) = bot.signin().oidc() else {
         return visit.page(Page::Unknown);
@@ -192,18 +379,11 @@ pub async fn start(
         Err(e) => return visit.failed("starting a sign-in", &e),
     }
     let mut res = html::message(StatusCode::SEE_OTHER, &visit.locale, "", "");
-    let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&auth.url) {
-        h.insert(header::LOCATION, v);
+        res.headers_mut().insert(header::LOCATION, v);
     }
     let max_age = (link.expires_at - now_ms()) / 1000;
-    let set = format!(
-        "{COOKIE}={browser}; Path=/signin; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
-        secure(&bot)
-    );
-    if let Ok(v) = HeaderValue::from_str(&set) {
-        h.insert(header::SET_COOKIE, v);
-    }
+    set_cookie(&bot, &mut res, COOKIE, &browser, max_age, "Lax");
     res
 }
 
@@ -301,23 +481,26 @@ pub async fn callback(
     }
     tracing::info!(%who, via = "oidc", orgs = vouched.orgs.len(), "signed in");
     carry_on(&bot, &link, &vouched.name).await;
+    let store_account = match &vouched.email {
+        Some(email) if *email != vouched.name => format!("{} ({email})", vouched.name),
+        _ => vouched.name.clone(),
+    };
     let mut res = html::message(
         StatusCode::OK,
         &visit.locale,
         &bot.prompts()
             .lang(&visit.locale)
             .t("signin_page.done_title"),
-        &bot.prompts()
-            .lang(&visit.locale)
-            .f("signin_page.done", &[("name", &vouched.name)]),
+        &bot.prompts().lang(&visit.locale).f(
+            "signin_page.done",
+            &[
+                ("name", &store_account),
+                ("account", &chat_account(&bot, &visit.locale, &link)),
+            ],
+        ),
     );
-    let clear = format!(
-        "{COOKIE}=; Path=/signin; Max-Age=0; HttpOnly; SameSite=Lax{}",
-        secure(&bot)
-    );
-    if let Ok(v) = HeaderValue::from_str(&clear) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
-    }
+    set_cookie(&bot, &mut res, COOKIE, "", 0, "Lax");
+    set_cookie(&bot, &mut res, CONFIRM_COOKIE, "", 0, "Strict");
     res
 }
 

@@ -299,6 +299,7 @@ pub const TABLES: &[Table] = &[
             ("pkce_verifier", Text),
             ("used_at", Int),
             ("created_at", Int),
+            ("chat_name", Text),
         ],
         1,
     ),

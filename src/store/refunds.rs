@@ -18,6 +18,8 @@ pub struct StoredRefund {
     pub amount: Decimal,
     pub status: RefundStatus,
     pub gateway_ref: Option<String>,
+    /// Unix milliseconds when it was claimed.
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +32,7 @@ pub enum RefundStatus {
 }
 
 impl RefundStatus {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             RefundStatus::Pending => "pending",
             RefundStatus::Done => "done",
@@ -54,6 +56,7 @@ struct Row {
     amount: String,
     status: String,
     gateway_ref: Option<String>,
+    created_at: i64,
 }
 
 impl Store {
@@ -112,7 +115,7 @@ impl Store {
     /// An order's refunds, oldest first.
     pub async fn refunds(&self, number: &str) -> Result<Vec<StoredRefund>> {
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT seq, amount, status, gateway_ref FROM refunds WHERE order_number = $1 ORDER BY seq",
+            "SELECT seq, amount, status, gateway_ref, created_at FROM refunds WHERE order_number = $1 ORDER BY seq",
         )
         .bind(number)
         .fetch_all(&self.read)
@@ -127,6 +130,7 @@ impl Store {
                         .map_err(|e| StoreError::Corrupt(format!("refund amount: {e}")))?,
                     status: RefundStatus::parse(&r.status)?,
                     gateway_ref: r.gateway_ref,
+                    created_at: r.created_at,
                 })
             })
             .collect()

@@ -140,10 +140,6 @@ async fn apply(
     let rows = query.fetch_all(pool).await?;
     Ok(rows
         .into_iter()
-        .map(|(platform, workspace, user)| Identity {
-            platform,
-            workspace,
-            user,
-        })
+        .map(|(platform, workspace, user)| Identity::new(&platform, &workspace, &user))
         .collect())
 }

@@ -16,6 +16,8 @@ pub struct SigninLink {
     pub platform: String,
     pub workspace: String,
     pub user_id: String,
+    /// How the platform showed them when they asked for the link.
+    pub chat_name: Option<String>,
     pub locale: String,
     /// The command the person was refused, as JSON, to run once they are in.
     pub pending: Option<String>,
@@ -30,6 +32,7 @@ pub struct SigninLink {
 impl SigninLink {
     pub fn identity(&self) -> Identity {
         Identity::new(&self.platform, &self.workspace, &self.user_id)
+            .named(self.chat_name.as_deref())
     }
 }
 
@@ -82,8 +85,8 @@ impl Store {
     pub async fn create_signin_link(&self, link: &NewSigninLink<'_>) -> Result<()> {
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO signin_links (token_hash, platform, workspace, user_id, locale, pending, reply_handle, expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO signin_links (token_hash, platform, workspace, user_id, locale, pending, reply_handle, expires_at, created_at, chat_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(hash(link.token))
         .bind(&link.who.platform)
@@ -94,12 +97,13 @@ impl Store {
         .bind(link.reply_handle)
         .bind(now + link.valid_ms)
         .bind(now)
+        .bind(link.who.name.as_deref())
         .execute(&self.write)
         .await?;
         Ok(())
     }
 
-    const LINK_COLUMNS: &str = "platform, workspace, user_id, locale, pending, reply_handle, expires_at, browser_hash, nonce, pkce_verifier, used_at";
+    const LINK_COLUMNS: &str = "platform, workspace, user_id, chat_name, locale, pending, reply_handle, expires_at, browser_hash, nonce, pkce_verifier, used_at";
 
     pub async fn signin_link(&self, token: &str) -> Result<Option<SigninLink>> {
         Ok(sqlx::query_as(&format!(

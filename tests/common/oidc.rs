@@ -80,13 +80,19 @@ pub fn location(res: &reqwest::Response) -> String {
 
 /// The `checkout_bot_signin=…` pair from a response's Set-Cookie.
 pub fn cookie(res: &reqwest::Response) -> String {
+    cookie_named(res, "checkout_bot_signin")
+}
+
+/// The `{name}=…` pair from a response's Set-Cookie.
+fn cookie_named(res: &reqwest::Response, name: &str) -> String {
+    let prefix = format!("{name}=");
     res.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("checkout_bot_signin="))
+        .find(|v| v.starts_with(&prefix))
         .and_then(|v| v.split(';').next())
-        .unwrap_or_else(|| panic!("no sign-in cookie in {res:?}"))
+        .unwrap_or_else(|| panic!("no {name} cookie in {res:?}"))
         .to_string()
 }
 
@@ -107,12 +113,55 @@ pub struct Visit {
 }
 
 pub async fn visit(link: &str) -> Visit {
-    let res = client().get(link).send().await.unwrap();
-    assert_eq!(res.status(), 303, "{link}");
+    let page = confirmation(link).await;
+    let res = continue_from(link, &page, None).await;
+    assert_eq!(res.status(), 303, "{link}: {:?}", res.text().await);
     Visit {
         authorize: location(&res),
         cookie: cookie(&res),
     }
+}
+
+/// The confirmation page a sign-in link opens: the page, and the cookie and form token
+/// its button needs.
+pub struct Confirmation {
+    pub html: String,
+    pub cookie: String,
+    pub token: String,
+}
+
+pub async fn confirmation(link: &str) -> Confirmation {
+    let res = client().get(link).send().await.unwrap();
+    assert_eq!(res.status(), 200, "{link}");
+    let cookie = cookie_named(&res, "checkout_bot_signin_confirm");
+    let html = res.text().await.unwrap();
+    let token = regex::Regex::new(r#"name="confirm" value="([^"]+)""#)
+        .unwrap()
+        .captures(&html)
+        .map(|c| c[1].to_string())
+        .unwrap_or_else(|| panic!("no confirm field in {html}"));
+    Confirmation {
+        html,
+        cookie,
+        token,
+    }
+}
+
+/// Presses the page's button, from the browser that has its cookie, with `origin` as
+/// the request's Origin if given.
+pub async fn continue_from(
+    link: &str,
+    page: &Confirmation,
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut req = client()
+        .post(link)
+        .header("cookie", &page.cookie)
+        .form(&[("confirm", page.token.as_str())]);
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    req.send().await.unwrap()
 }
 
 /// Signs in as `sub` at `oidc-provider-mock`, as the person would on its form; the

@@ -18,7 +18,7 @@ pub const WORKSPACE: &str = "local";
 
 /// Runs a chat on stdin and stdout until end of input.
 pub async fn run(bot: &Bot, user: &str, json_mode: bool) -> anyhow::Result<()> {
-    let who = Identity::new(PLATFORM, WORKSPACE, user);
+    let who = Identity::new(PLATFORM, WORKSPACE, user).named(Some(user));
     let stdin = BufReader::new(tokio::io::stdin());
     let mut stdout = tokio::io::stdout();
     let interactive = std::io::stdin().is_terminal() && !json_mode;

@@ -84,12 +84,7 @@ impl DiscordConfig {
             })?);
         }
         if let Some(v) = get("DISCORD_API_BASE") {
-            if !(v.starts_with("https://") || v.starts_with("http://")) {
-                return Err(ConfigError {
-                    name: "DISCORD_API_BASE",
-                    message: format!("'{v}' is not an http(s) URL"),
-                });
-            }
+            let v = crate::config::web_url("DISCORD_API_BASE", &v)?;
             c.api_base = Some(v.trim_end_matches('/').to_string());
         }
         if let Some(v) = get("DISCORD_SHARDS") {

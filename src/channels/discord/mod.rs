@@ -33,6 +33,7 @@ pub const PLATFORM: &str = "discord";
 
 pub fn identity(user: &User) -> Identity {
     Identity::new(PLATFORM, PLATFORM, &user.id.get().to_string())
+        .named(user.global_name.as_deref().or(Some(user.name.as_str())))
 }
 
 /// The interaction's type, for metrics and logs.

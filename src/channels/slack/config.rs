@@ -76,12 +76,7 @@ impl SlackConfig {
             c.app_token = Some(t);
         }
         if let Some(base) = get("SLACK_API_BASE") {
-            if !(base.starts_with("https://") || base.starts_with("http://")) {
-                return Err(ConfigError {
-                    name: "SLACK_API_BASE",
-                    message: format!("'{base}' is not an http(s) URL"),
-                });
-            }
+            let base = crate::config::web_url("SLACK_API_BASE", &base)?;
             c.api_base = base.trim_end_matches('/').to_string();
         }
         Ok(c)

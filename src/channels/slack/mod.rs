@@ -95,7 +95,8 @@ impl Slack {
 
     /// A slash command: the message to answer with.
     pub async fn command(&self, cmd: &SlackCommandEvent) -> SlackMessageContent {
-        let who = identity(&cmd.team_id.0, &cmd.user_id.0);
+        let who = identity(&cmd.team_id.0, &cmd.user_id.0)
+            .named(self.people.name(&cmd.user_id.0).as_deref());
         let name = cmd.command.0.trim_start_matches('/');
         let text = cmd
             .text
@@ -153,6 +154,9 @@ impl Slack {
             match web.person(&who.user).await {
                 Ok(person) => {
                     people.remember(&who.user, person.locale);
+                    if let Some(name) = &person.name {
+                        people.remember_name(&who.user, name);
+                    }
                     if let (true, Some(name)) = (unnamed, person.name) {
                         bot.name(&who, &name).await;
                     }
@@ -180,7 +184,7 @@ impl Slack {
         let Some(user) = a.user.as_ref().map(|u| u.id.0.clone()) else {
             return;
         };
-        let who = identity(&a.team.id.0, &user);
+        let who = identity(&a.team.id.0, &user).named(self.people.name(&user).as_deref());
         let Some(action) = a.actions.as_ref().and_then(|x| x.first()).cloned() else {
             return;
         };
@@ -313,7 +317,7 @@ impl Slack {
             return Ack::Empty;
         };
         let user = v.user.id.0.clone();
-        let who = identity(&v.team.id.0, &user);
+        let who = identity(&v.team.id.0, &user).named(self.people.name(&user).as_deref());
         let metadata: Metadata = modal
             .private_metadata
             .as_deref()

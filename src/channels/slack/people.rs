@@ -13,6 +13,8 @@ const REMEMBERED: usize = 100_000;
 pub struct People {
     /// Slack user id → their locale (`de-DE`), or empty when Slack did not say.
     locales: Mutex<HashMap<String, String>>,
+    /// Slack user id → how Slack shows them, where it said.
+    names: Mutex<HashMap<String, String>>,
 }
 
 impl People {
@@ -20,6 +22,21 @@ impl People {
     pub fn locale(&self, user: &str) -> Option<String> {
         let known = self.locales.lock().ok()?.get(user).cloned()?;
         (!known.is_empty()).then_some(known)
+    }
+
+    /// How Slack shows `user`, if it said: the sign-in page names the chat account by it.
+    pub fn name(&self, user: &str) -> Option<String> {
+        self.names.lock().ok()?.get(user).cloned()
+    }
+
+    /// Remembers how Slack shows `user`.
+    pub fn remember_name(&self, user: &str, name: &str) {
+        if let Ok(mut m) = self.names.lock() {
+            if m.len() >= REMEMBERED {
+                m.clear();
+            }
+            m.insert(user.to_string(), name.to_string());
+        }
     }
 
     /// Whether `user` was asked about already (answered or not).

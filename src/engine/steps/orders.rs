@@ -96,6 +96,7 @@ pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
         ))
         .into()),
         Converted::NotAQuote => Err(Notice::error(t.lang.t("orders.not_a_quote")).into()),
+        Converted::NotYours => Err(Notice::error(t.lang.t("orders.quote_not_yours")).into()),
     }
 }
 

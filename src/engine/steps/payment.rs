@@ -42,10 +42,13 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
         ),
         "new" => {
             let key = checkout_mut(s, t)?.link_key();
-            let url = t
+            let Some(url) = t
                 .backend
                 .card_link(t.who, t.account_id, &key, t.reply_handle)
-                .await?;
+                .await?
+            else {
+                return Err(Notice::warning(t.lang.t("payment.too_many_links")).into());
+            };
             return Ok(Some(Notice::info(
                 t.lang.f("payment.new_card_link", &[("url", &url)]),
             )));

@@ -142,7 +142,7 @@ fn build_order(s: &Session, t: &Turn<'_>, account: &Account) -> Result<NewOrder,
     }
     let mut lines = Vec::new();
     for pl in &totals.lines {
-        let deployment = if pl.product.requires(Requirement::Deployment) {
+        let (deployment, deployment_org) = if pl.product.requires(Requirement::Deployment) {
             let d = c
                 .deployments
                 .get(&pl.line.id)
@@ -150,12 +150,15 @@ fn build_order(s: &Session, t: &Turn<'_>, account: &Account) -> Result<NewOrder,
             if !account.belongs_to(&d.org_id) {
                 return Err(Notice::error(t.lang.t("deployment.not_yours")));
             }
-            Some(Named {
-                id: d.id.clone(),
-                name: d.name.clone(),
-            })
+            (
+                Some(Named {
+                    id: d.id.clone(),
+                    name: d.name.clone(),
+                }),
+                Some(d.org_id.clone()),
+            )
         } else {
-            None
+            (None, None)
         };
         let organization = if pl.product.requires(Requirement::Organization) {
             let o = c
@@ -176,6 +179,7 @@ fn build_order(s: &Session, t: &Turn<'_>, account: &Account) -> Result<NewOrder,
             unit_price: pl.unit_price.clone(),
             total: pl.total.clone(),
             deployment,
+            deployment_org,
             organization,
         });
     }

@@ -137,8 +137,9 @@ impl Approvals {
         self.prompts.lang(&self.settings.locale)
     }
 
-    /// The organizations whose policy wants to approve this order, and why. An order's
-    /// organizations are those its lines are assigned to, else the buyer's default.
+    /// The organizations whose policy wants to approve this order, and why. An order
+    /// belongs to the organizations of its lines (a deployment line to the deployment's),
+    /// and only an order none of whose lines belongs anywhere falls to the buyer's default.
     pub async fn needed(
         &self,
         order: &NewOrder,
@@ -148,16 +149,18 @@ impl Approvals {
             // A quote commits to nothing; converting it is paid like an invoice.
             return Ok(Vec::new());
         }
-        let mut orgs: Vec<String> = order
-            .lines
-            .iter()
-            .filter_map(|l| l.organization.as_ref().map(|o| o.id.clone()))
-            .collect();
+        let owners = crate::services::owners::owners(&self.store, &order.lines).await?;
+        if !owners.unknown.is_empty() {
+            // Whose purchase it is cannot be told, so nobody's policy may be skipped.
+            return Err(StoreError::Corrupt(format!(
+                "order for deployments no organization has: {}",
+                owners.unknown.join(", ")
+            )));
+        }
+        let mut orgs = owners.orgs;
         if orgs.is_empty() {
             orgs.extend(default_org.map(str::to_string));
         }
-        orgs.sort();
-        orgs.dedup();
         let mut out = Vec::new();
         for org in orgs {
             let policy = self.store.policy(&org).await?;

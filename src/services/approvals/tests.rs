@@ -47,6 +47,7 @@ async fn waiting_order(store: &Store, buyer: &str) -> Order {
                 unit_price: Money::new(Decimal::from(100), Currency::usd()),
                 total: usd.clone(),
                 deployment: None,
+                deployment_org: None,
                 organization: Some(Named {
                     id: "ORG-ACME".into(),
                     name: "Acme Telecom".into(),

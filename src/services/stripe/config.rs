@@ -71,13 +71,7 @@ fn url(
     default: &str,
 ) -> Result<String, ConfigError> {
     let value = get(name).unwrap_or_else(|| default.to_string());
-    match url::Url::parse(&value) {
-        Ok(u) if matches!(u.scheme(), "https" | "http") => Ok(value),
-        _ => Err(ConfigError {
-            name,
-            message: format!("'{value}' is not an http(s) URL"),
-        }),
-    }
+    crate::config::web_url(name, &value)
 }
 
 impl Gateway {

@@ -155,6 +155,30 @@ impl StripeGateway {
         Ok((si.id, secret))
     }
 
+    /// The SetupIntent a card link made earlier, if it can still take a card for
+    /// `customer`: a reload of the page shows it again instead of making another.
+    pub async fn resume_setup(
+        &self,
+        id: &str,
+        customer: &str,
+    ) -> Result<Option<(String, String)>, StripeError> {
+        let si = self.client.setup_intent(id).await?;
+        let open = matches!(
+            si.status.as_str(),
+            "requires_payment_method" | "requires_confirmation" | "requires_action"
+        );
+        Ok(
+            match (
+                open,
+                si.customer.as_deref() == Some(customer),
+                si.client_secret,
+            ) {
+                (true, true, Some(secret)) => Some((si.id, secret)),
+                _ => None,
+            },
+        )
+    }
+
     /// A PaymentIntent as Stripe tells it now: its status and the client secret the
     /// confirmation page gives Stripe.js.
     pub async fn intent(&self, id: &str) -> Result<client::PaymentIntent, StripeError> {

@@ -505,6 +505,9 @@ impl Bot {
         limit: usize,
     ) -> Vec<(String, String)> {
         use crate::engine::action::{ActionId, Verb};
+        // An autocomplete's text is whatever the platform forwards: read no more of it
+        // than a search does, whichever search it goes to.
+        let query = crate::search::bounded(query);
         match ActionId::decode(action_id).map(|a| a.verb) {
             Some(Verb::DeploymentSearch) => self
                 .deployment_suggestions(who, query, limit)
@@ -572,6 +575,7 @@ impl Bot {
         query: &str,
         limit: usize,
     ) -> Result<Vec<Deployment>, BotError> {
+        let query = crate::search::bounded(query);
         if crate::domain::text::check(query).is_err() {
             return Ok(Vec::new());
         }
@@ -625,6 +629,7 @@ impl Bot {
 
     /// Categories whose name or id contains `query`, as (id, name).
     pub async fn category_suggestions(&self, query: &str) -> Vec<(String, String)> {
+        let query = crate::search::bounded(query);
         let Ok(catalog) = self.catalog().await else {
             return Vec::new();
         };

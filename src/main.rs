@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
 use checkout_bot::channels::{discord, slack};
 use checkout_bot::config::Config;
-use checkout_bot::domain::account::{Identity, Organization};
+use checkout_bot::domain::account::Organization;
 use checkout_bot::http::AppState;
 use checkout_bot::import;
 use checkout_bot::logging::LogFormat;
@@ -285,7 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gc => cli::db::gc(&config).await?,
         Command::Members(cmd) => {
             let store = existing(&config).await?;
-            cli::members::run(&store, cmd).await?;
+            cli::members::run(&store, cmd, &Platforms::known()).await?;
             store.close().await;
         }
     }
@@ -328,6 +328,25 @@ impl Platforms {
             discord: discord::config::DiscordConfig::from_env()?,
             slack: slack::config::SlackConfig::from_env()?,
         })
+    }
+
+    /// The platforms people can be linked on: the terminal chat, and each registered one.
+    fn known() -> Vec<cli::members::KnownPlatform> {
+        use checkout_bot::channels::console;
+        vec![
+            cli::members::KnownPlatform {
+                name: console::PLATFORM,
+                workspace: Some(console::WORKSPACE),
+            },
+            cli::members::KnownPlatform {
+                name: discord::PLATFORM,
+                workspace: discord::WORKSPACE,
+            },
+            cli::members::KnownPlatform {
+                name: slack::PLATFORM,
+                workspace: slack::WORKSPACE,
+            },
+        ]
     }
 
     /// Every platform's outbound ports, as far as its configuration allows.
@@ -401,13 +420,22 @@ async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
         OrgsCommand::Show { id } => {
             let org = known_org(store, &id).await?;
             let policy = store.policy(&id).await?;
+            // Limits are amounts in the store's currency: the catalog's.
+            let currency = store
+                .current_catalog()
+                .await?
+                .map(|(_, c)| c.currency)
+                .unwrap_or_else(checkout_bot::domain::money::Currency::usd);
+            let money = |amount: rust_decimal::Decimal| {
+                checkout_bot::domain::money::Money::new(amount, currency.clone()).plain()
+            };
             println!("{}\t{}", org.id, org.name);
             println!(
                 "approval for orders with a PO number: {}",
                 if policy.po_required { "yes" } else { "no" }
             );
             match policy.limit {
-                Some(l) => println!("approval for orders above: {l}"),
+                Some(l) => println!("approval for orders above: {}", money(l)),
                 None => println!("approval for orders above: no limit"),
             }
             for (account, limit) in store.buyer_limits(&id).await? {
@@ -416,7 +444,7 @@ async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                     .await?
                     .map(|a| a.display_name)
                     .unwrap_or_default();
-                println!("buyer limit: {name} ({account}) above {limit}");
+                println!("buyer limit: {name} ({account}) above {}", money(limit));
             }
             let channels = store.approval_channels(&id).await?;
             if channels.is_empty() {
@@ -471,9 +499,12 @@ async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                         "--po-required is for the whole organization: leave out --platform and --user"
                     );
                 }
-                let workspace =
-                    workspace.unwrap_or_else(|| cli::members::default_workspace(&platform));
-                let who = Identity::new(&platform, &workspace, &user);
+                let who = cli::members::identity_on(
+                    &Platforms::known(),
+                    &platform,
+                    workspace.as_deref(),
+                    &user,
+                )?;
                 let Some(account) = store.account_id_for(&who).await? else {
                     bail!(
                         "{who} is not linked to any account: add them with `checkout-bot members add`"

@@ -273,6 +273,7 @@ impl<'a> Lang<'a> {
             OrderStatus::Expired => "status.expired",
             OrderStatus::Refunded => "status.refunded",
             OrderStatus::AwaitingAuthentication => "status.awaiting_authentication",
+            OrderStatus::PaymentProcessing => "status.payment_processing",
         })
     }
 

@@ -24,6 +24,22 @@ pub const RELEVANT: f64 = 0.8;
 /// How many of the best trigram matches are scored with strsim.
 const CANDIDATES: usize = 2_000;
 
+/// The most of a query that is read: deployment ids and names are short, and a search's
+/// memory grows with the query's words times the vocabulary, so a 9 KB autocomplete must
+/// cost what a sensible query costs.
+pub const QUERY_CHARS: usize = 100;
+/// The most words of a query that are read.
+pub const QUERY_WORDS: usize = 8;
+
+/// `text` cut to what a search reads: at most `QUERY_CHARS` characters, on a character
+/// boundary. Every path that searches with text a person typed goes through it.
+pub fn bounded(text: &str) -> &str {
+    match text.char_indices().nth(QUERY_CHARS) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
 struct Doc {
     deployment: Deployment,
     id_lower: String,
@@ -76,7 +92,9 @@ fn trigrams<'a>(words: impl IntoIterator<Item = &'a String>, mut each: impl FnMu
 
 impl Query {
     fn new(text: &str) -> Query {
-        let tokens = tokens(text);
+        let text = bounded(text);
+        let mut tokens = tokens(text);
+        tokens.truncate(QUERY_WORDS);
         let compact: String = text
             .chars()
             .filter(|c| c.is_alphanumeric())
@@ -396,6 +414,24 @@ mod tests {
             .into_iter()
             .map(|h| h.deployment.id.clone())
             .collect()
+    }
+
+    #[test]
+    fn a_long_query_is_read_only_as_far_as_a_sensible_one() {
+        let index = demo();
+        // A signed 9 KB autocomplete of many distinct words, as the review sent.
+        let hostile: String = (0..1_500).map(|i| format!("w{i}x ")).collect();
+        assert!(hostile.len() > 9_000);
+        let q = Query::new(&hostile);
+        assert_eq!(q.tokens.len(), QUERY_WORDS);
+        assert!(q.tokens.iter().map(String::len).sum::<usize>() <= QUERY_CHARS);
+        let with_tail = format!("Main Office PBX {}", "zz ".repeat(4_000));
+        assert_eq!(first(&index, &with_tail), first(&index, "Main Office PBX"));
+        assert_eq!(
+            bounded("ü".repeat(500).as_str()).chars().count(),
+            QUERY_CHARS
+        );
+        assert_eq!(bounded("short"), "short");
     }
 
     #[test]

@@ -24,10 +24,27 @@ impl Drop for Driver {
     }
 }
 
-fn chromedriver() -> Option<&'static str> {
-    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
+/// `name` as the shell would find it: the first directory of PATH that has it.
+fn on_path(name: &str) -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver through PATH; Debian also keeps it beside Chromium.
+fn chromedriver() -> Option<std::path::PathBuf> {
+    on_path("chromedriver").or_else(|| {
+        let debian = std::path::PathBuf::from("/usr/lib/chromium/chromedriver");
+        debian.is_file().then_some(debian)
+    })
+}
+
+/// The Chromium binary chromedriver drives, through PATH.
+fn chromium() -> String {
+    on_path("chromium")
+        .or_else(|| on_path("chromium-browser"))
+        .map_or_else(|| "/usr/bin/chromium".into(), |p| p.display().to_string())
 }
 
 async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
@@ -59,7 +76,7 @@ async fn browser() -> Option<(Client, Driver, tempfile::TempDir)> {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({"binary": "/usr/bin/chromium", "args": [
+        json!({"binary": chromium(), "args": [
             "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
             "--disable-dev-shm-usage", "--disable-component-update", "--disable-sync",
             format!("--user-data-dir={}", profile.path().display())

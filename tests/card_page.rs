@@ -398,3 +398,52 @@ async fn the_page_shows_the_store_the_lines_and_the_total_charged() {
         page.body
     );
 }
+
+/// What axum would answer in plain text (a body it cannot read, a method the route
+/// does not take) is our page, with the same headers as every other.
+#[tokio::test]
+async fn refused_requests_get_the_same_page_and_headers_as_the_rest() {
+    let s = Server::start().await;
+    let who = Identity::new("console", "local", "lee");
+    let path = s.card_link_for(&who).await;
+    let url = format!("{}{path}", s.url);
+    let not_a_form = s
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    let wrong_method = s.client.put(&url).send().await.unwrap();
+    let signin = s
+        .client
+        .post(format!("{}/signin/sometoken", s.url))
+        .header("content-type", "text/plain")
+        .body("confirm=x")
+        .send()
+        .await
+        .unwrap();
+    for res in [not_a_form, wrong_method, signin] {
+        let status = res.status();
+        assert!(status.is_client_error(), "{status}");
+        let headers = res.headers().clone();
+        let body = res.text().await.unwrap();
+        assert_eq!(headers["cache-control"], "no-store", "{status}");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'none'"),
+            "{status}"
+        );
+        assert!(
+            headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{status}"
+        );
+        assert!(body.contains("Request not accepted"), "{status}: {body}");
+    }
+}

@@ -461,9 +461,9 @@ fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
     let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
     assert!(
         shown.contains("approval for orders with a PO number: yes")
-            && shown.contains("approval for orders above: 2500")
+            && shown.contains("approval for orders above: USD 2,500.00")
             && shown.contains("buyer limit: Demo Buyer (")
-            && shown.contains(") above 100")
+            && shown.contains(") above USD 100.00")
             && shown.contains("requests go to: discord channel 1400000000000000099")
             && shown.contains("requests go to: slack channel C0BUYING01"),
         "{shown}"
@@ -808,5 +808,65 @@ fn demo_mode_leaves_an_operators_own_data_alone() {
         orgs.trim(),
         "ORG-OWN\tOwn Co",
         "no demo organizations: {orgs}"
+    );
+}
+
+#[test]
+fn members_are_added_only_on_platforms_the_bot_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::sqlite_url(&dir);
+    assert!(run(&url, &["migrate"]).status.success());
+    assert!(
+        run(&url, &["orgs", "add", "ORG-X", "--name", "X Ltd"])
+            .status
+            .success()
+    );
+    let add = |extra: &[&str]| {
+        let mut args = vec!["members", "add", "--org", "ORG-X", "--role", "buyer"];
+        args.extend_from_slice(extra);
+        run(&url, &args)
+    };
+    let typo = add(&["--platform", "slak", "--user", "U1"]);
+    assert!(!typo.status.success());
+    assert!(
+        text(&typo).contains("not a platform this bot serves: use one of console, discord, slack"),
+        "{}",
+        text(&typo)
+    );
+    let no_team = add(&["--platform", "slack", "--user", "U0ABC"]);
+    assert!(!no_team.status.success());
+    assert!(
+        text(&no_team).contains("needs --workspace"),
+        "{}",
+        text(&no_team)
+    );
+    let listed = text(&run(&url, &["members", "list"]));
+    assert!(
+        !listed.contains("U0ABC") && !listed.contains("U1"),
+        "nothing stored: {listed}"
+    );
+    let ok = add(&[
+        "--platform",
+        "slack",
+        "--workspace",
+        "T0TEAM",
+        "--user",
+        "U0ABC",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let ok = add(&["--platform", "discord", "--user", "9000000000000000123"]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let listed = text(&run(&url, &["members", "list", "--org", "ORG-X"]));
+    assert!(
+        listed.contains("slack:T0TEAM:U0ABC")
+            && listed.contains("discord:discord:9000000000000000123"),
+        "{listed}"
+    );
+    let unknown = run(&url, &["members", "list", "--org", "ORG-NOPE"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown).contains("no organization ORG-NOPE"),
+        "{}",
+        text(&unknown)
     );
 }

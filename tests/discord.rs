@@ -59,6 +59,40 @@ async fn bad_signatures_and_old_timestamps_are_refused_and_change_nothing() {
     assert!(s.bot.store().account_id_for(&who).await.unwrap().is_none());
 }
 
+/// A signed interaction captured on its way is still fresh for five minutes; sent a
+/// second time, it is refused and does nothing.
+#[tokio::test]
+async fn a_replayed_interaction_is_handled_once() {
+    let s = Server::start().await;
+    let user = d::user("9000000000000000077", "rey");
+    let cart = d::command(&user, "cart", json!([]));
+    let (first, _) = s.post(&cart).await;
+    assert_eq!(first, 200);
+    let who =
+        checkout_bot::domain::account::Identity::new("discord", "discord", "9000000000000000077");
+    let rev = |s: &Server| {
+        let store = s.bot.store().clone();
+        let who = who.clone();
+        async move {
+            store
+                .load_session(&who)
+                .await
+                .unwrap()
+                .map(|x| x.session.rev)
+        }
+    };
+    let before = rev(&s).await;
+    let (again, body) = s.post(&cart).await;
+    assert_eq!(again, 409, "{body}");
+    assert_eq!(rev(&s).await, before, "the replay changed nothing");
+    // A new interaction of the same person goes through.
+    let (next, _) = s.post(&d::command(&user, "cart", json!([]))).await;
+    assert_eq!(next, 200);
+    // Pings carry no action and are always answered.
+    assert_eq!(s.post(&d::ping()).await.0, 200);
+    assert_eq!(s.post(&d::ping()).await.0, 200);
+}
+
 #[tokio::test]
 async fn all_five_interaction_types_answer_in_discords_shapes() {
     let s = Server::start().await;

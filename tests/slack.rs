@@ -286,6 +286,30 @@ async fn events_url_check_tickets_card_numbers_and_retries() {
         "the retry was not handled again"
     );
 
+    // Events without an id are each handled once, and not taken for one another.
+    let unnamed = |ts: &str| {
+        json!({
+            "token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001", "type": "event_callback",
+            "event_time": 1700000000,
+            "authorizations": [{"team_id": sl::TEAM, "user_id": "U0BOT00001", "is_bot": true}],
+            "event": {"type": "app_mention", "user": "U0DANA0004", "text": "<@U0BOT00001> how do I open a ticket?",
+                      "ts": ts, "channel": sl::CHANNEL, "event_ts": ts},
+        })
+    };
+    for event in [unnamed("1700000150.000100"), unnamed("1700000160.000100")] {
+        assert_eq!(s.event(&event, None).await.0, 200);
+        assert_eq!(s.event(&event, Some(1)).await.0, 200);
+    }
+    s.slack
+        .wait_for(3, |c| c.method == "chat.postMessage")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        s.slack.calls_to("chat.postMessage").len(),
+        3,
+        "two events without an id: each answered, each once"
+    );
+
     let card = json!({
         "token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001", "type": "event_callback",
         "event_id": "Ev0CARD0001", "event_time": 1700000000,

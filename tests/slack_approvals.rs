@@ -93,7 +93,9 @@ async fn twenty_four_approvers_racing_in_slack_record_exactly_one_decision() {
         "the requester is told privately: {:?}",
         told[0].body
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // The edit happens in the background: wait for it, then make sure no second one
+    // follows the requester's message.
+    s.slack.wait_for(1, |c| c.method == "chat.update").await;
     let updates = s.slack.calls_to("chat.update");
     assert_eq!(updates.len(), 1, "the request is edited once: {updates:#?}");
     assert_eq!(updates[0].body["ts"], ts);

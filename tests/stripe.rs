@@ -359,6 +359,22 @@ async fn the_stripe_card_page_believes_only_stripe() {
     };
     let (csrf, setup_intent) = (value("csrf"), value("setup_intent"));
     assert!(setup_intent.starts_with("seti_"), "{setup_intent}");
+    // A reload shows the link's SetupIntent again rather than making one per visit.
+    for _ in 0..3 {
+        let again = s
+            .client
+            .get(format!("{}{path}", s.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            again.contains(&format!("name=\"setup_intent\" value=\"{setup_intent}\"")),
+            "a reload made another SetupIntent"
+        );
+    }
     let post = |si: String| {
         let form = [
             ("csrf", csrf.clone()),

@@ -20,6 +20,8 @@ use crate::store::payment_links::PaymentLink;
 /// How a confirmation stands, as Stripe tells it.
 enum Stands {
     Paid(String),
+    /// Confirmed, but the bank has not settled it yet.
+    Processing(String),
     Failed(String),
     /// Still waiting for the buyer: the page, with this client secret.
     Waiting(String),
@@ -53,6 +55,7 @@ async fn stands(visit: &Visit<'_>, link: &PaymentLink) -> Result<Stands, Respons
     match order.status {
         OrderStatus::AwaitingAuthentication => {}
         OrderStatus::Paid | OrderStatus::Refunded => return Ok(Stands::Paid(number)),
+        OrderStatus::PaymentProcessing => return Ok(Stands::Processing(number)),
         _ => return Ok(Stands::Failed(number)),
     }
     let (Some(stripe), Ok(Some(intent))) = (s.stripe(), store.charge_ref(&number).await) else {
@@ -72,7 +75,9 @@ async fn stands(visit: &Visit<'_>, link: &PaymentLink) -> Result<Stands, Respons
         }
     };
     let to = match pi.status.as_str() {
-        "succeeded" | "processing" => OrderStatus::Paid,
+        "succeeded" => OrderStatus::Paid,
+        // Confirmed with the bank but not settled: the webhook pays or fails it.
+        "processing" => OrderStatus::PaymentProcessing,
         "requires_payment_method" | "canceled" => OrderStatus::PaymentFailed,
         _ => return Ok(Stands::Waiting(pi.client_secret.unwrap_or_default())),
     };
@@ -90,6 +95,8 @@ async fn stands(visit: &Visit<'_>, link: &PaymentLink) -> Result<Stands, Respons
     tracing::info!(%number, status = to.as_str(), "a payment confirmation ended");
     Ok(if to == OrderStatus::Paid {
         Stands::Paid(number)
+    } else if to == OrderStatus::PaymentProcessing {
+        Stands::Processing(number)
     } else {
         Stands::Failed(number)
     })
@@ -114,6 +121,15 @@ async fn answer(visit: &Visit<'_>, token: &str, link: &PaymentLink) -> Response 
                 "card_page.confirmed",
                 &number,
                 StatusCode::OK,
+            )
+        }
+        Ok(Stands::Processing(number)) => {
+            let _ = visit.bot.store().use_payment_link(token).await;
+            ended(
+                "card_page.processing_title",
+                "card_page.processing",
+                &number,
+                StatusCode::ACCEPTED,
             )
         }
         Ok(Stands::Failed(number)) => {

@@ -86,6 +86,42 @@ pub fn page_allowing(
     res
 }
 
+/// Middleware for the pages people open: an answer that is not one of our pages (a
+/// form or path the extractors refused, a method the route does not take: axum answers
+/// those in plain text) becomes our page, with the same headers as every other, in the
+/// visitor's language. It says no more than that the request was not accepted.
+pub async fn pages_only(
+    axum::extract::State(bot): axum::extract::State<std::sync::Arc<crate::bot::Bot>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let asked = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let response = next.run(request).await;
+    let ours = response
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .is_some();
+    let status = response.status();
+    if ours || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let locale = bot
+        .prompts()
+        .negotiate(&asked, &bot.config().default_locale);
+    let l = bot.prompts().lang(&locale);
+    message(
+        status,
+        &locale,
+        &l.t("card_page.refused_request_title"),
+        &l.t("card_page.refused_request"),
+    )
+}
+
 /// A page that only tells something: a title and one paragraph.
 pub fn message(status: StatusCode, locale: &str, title: &str, said: &str) -> Response {
     page(

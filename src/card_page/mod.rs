@@ -37,6 +37,10 @@ pub fn router(bot: Arc<Bot>) -> axum::Router {
             "/pay/confirm/{token}",
             axum::routing::get(confirm::show).post(confirm::submit),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            bot.clone(),
+            html::pages_only,
+        ))
         .with_state(bot)
 }
 

@@ -41,24 +41,56 @@ pub struct Member {
     user: String,
 }
 
+/// A platform people can be linked on, as `main.rs`'s platform list registers it.
+pub struct KnownPlatform {
+    pub name: &'static str,
+    /// The workspace an identity has when none is given; `None` when one must be.
+    pub workspace: Option<&'static str>,
+}
+
+/// The chat identity an operator named: the platform must be one this binary serves,
+/// and a platform whose users belong to a workspace needs `--workspace`, so nothing is
+/// stored that could never match a person.
+pub fn identity_on(
+    known: &[KnownPlatform],
+    platform: &str,
+    workspace: Option<&str>,
+    user: &str,
+) -> anyhow::Result<Identity> {
+    let Some(p) = known.iter().find(|p| p.name == platform) else {
+        let names: Vec<&str> = known.iter().map(|p| p.name).collect();
+        bail!(
+            "--platform {platform} is not a platform this bot serves: use one of {}",
+            names.join(", ")
+        );
+    };
+    let workspace = match (
+        workspace.map(str::trim).filter(|w| !w.is_empty()),
+        p.workspace,
+    ) {
+        (Some(given), _) => given,
+        (None, Some(default)) => default,
+        (None, None) => bail!(
+            "--platform {platform} needs --workspace: the workspace (team) id the user belongs to"
+        ),
+    };
+    if user.trim().is_empty() {
+        bail!("--user must not be empty");
+    }
+    Ok(Identity::new(platform, workspace, user.trim()))
+}
+
 impl Member {
-    fn identity(&self) -> Identity {
-        let workspace = self
-            .workspace
-            .clone()
-            .unwrap_or_else(|| default_workspace(&self.platform));
-        Identity::new(&self.platform, &workspace, &self.user)
+    fn identity(&self, known: &[KnownPlatform]) -> anyhow::Result<Identity> {
+        identity_on(known, &self.platform, self.workspace.as_deref(), &self.user)
     }
 }
 
-pub fn default_workspace(platform: &str) -> String {
-    match platform {
-        "console" => "local".into(),
-        other => other.into(),
-    }
-}
-
-pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
+pub async fn run(
+    store: &Store,
+    cmd: MembersCommand,
+    known: &[KnownPlatform],
+) -> anyhow::Result<()> {
     match cmd {
         MembersCommand::Add { member, role, name } => {
             let (org, user) = (&member.org, &member.user);
@@ -70,7 +102,7 @@ pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
                     "no organization {org}: add it with `checkout-bot orgs add {org} --name NAME`"
                 );
             }
-            let who = member.identity();
+            let who = member.identity(known)?;
             let account = match store.account_id_for(&who).await? {
                 Some(id) => id,
                 None => {
@@ -88,6 +120,11 @@ pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
             println!("{who} is now {} of {org}", role.as_str());
         }
         MembersCommand::List { org } => {
+            if let Some(org) = &org
+                && !store.orgs().await?.iter().any(|o| o.id == *org)
+            {
+                bail!("no organization {org}: see `checkout-bot orgs list`");
+            }
             for m in store.members(org.as_deref()).await? {
                 let who = match (m.platform, m.workspace, m.user_id) {
                     (Some(p), Some(w), Some(u)) => format!("{p}:{w}:{u}"),
@@ -105,7 +142,7 @@ pub async fn run(store: &Store, cmd: MembersCommand) -> anyhow::Result<()> {
         }
         MembersCommand::Remove(member) => {
             let org = &member.org;
-            let who = member.identity();
+            let who = member.identity(known)?;
             let Some(account) = store.account_id_for(&who).await? else {
                 bail!("{who} is not linked to any account");
             };

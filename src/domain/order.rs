@@ -45,6 +45,9 @@ pub enum OrderStatus {
     /// The card's bank asks the buyer to confirm the charge (3-D Secure); the order is
     /// paid when the processor says the confirmed payment succeeded.
     AwaitingAuthentication,
+    /// The processor took the charge but has not settled it (a bank debit, a delayed
+    /// card): not paid until it says the payment succeeded, and failed if it says so.
+    PaymentProcessing,
 }
 
 impl OrderStatus {
@@ -59,10 +62,11 @@ impl OrderStatus {
             OrderStatus::Expired => "expired",
             OrderStatus::Refunded => "refunded",
             OrderStatus::AwaitingAuthentication => "awaiting_authentication",
+            OrderStatus::PaymentProcessing => "payment_processing",
         }
     }
 
-    pub const ALL: [OrderStatus; 9] = [
+    pub const ALL: [OrderStatus; 10] = [
         OrderStatus::Quote,
         OrderStatus::AwaitingPayment,
         OrderStatus::Paid,
@@ -72,6 +76,7 @@ impl OrderStatus {
         OrderStatus::Expired,
         OrderStatus::Refunded,
         OrderStatus::AwaitingAuthentication,
+        OrderStatus::PaymentProcessing,
     ];
 }
 

@@ -350,7 +350,10 @@ fn run(p: &Plan) {
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 10_000,
-        failure_persistence: None,
+        // Saved failures in proptest-regressions/engine/bill_props.txt run first, every time.
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::SourceParallel("proptest-regressions")
+        )),
         ..ProptestConfig::default()
     })]
     #[test]

@@ -146,7 +146,16 @@ fn forged_or_unknown_deployment_ids_are_refused() {
             values: vec!["999999999".into()],
         });
     });
-    assert!(msg.contains("does not exist"), "{msg}");
+    let another_orgs = h.refused(|h| {
+        h.send(Event::Choose {
+            action: forged.clone(),
+            values: vec!["700101".into()],
+        });
+    });
+    assert_eq!(
+        msg, another_orgs,
+        "an unknown deployment is answered as another organization's"
+    );
 }
 
 #[test]

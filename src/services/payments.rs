@@ -42,6 +42,10 @@ pub enum PaymentError {
     /// reference, completes once they do.
     #[error("the bank asks the buyer to confirm the payment ({0})")]
     NeedsAuthentication(String),
+    /// The processor took the charge, by this reference, but has not settled it: it is
+    /// not paid until the processor says so.
+    #[error("the payment is processing ({0})")]
+    Processing(String),
 }
 
 #[cfg_attr(test, mockall::automock)]

@@ -135,7 +135,11 @@ impl Refunds {
             }
             // The outcome is unknown: the claim stays, and the next attempt asks again
             // with the same key.
-            Err(PaymentError::Unavailable(why) | PaymentError::NeedsAuthentication(why)) => {
+            Err(
+                PaymentError::Unavailable(why)
+                | PaymentError::NeedsAuthentication(why)
+                | PaymentError::Processing(why),
+            ) => {
                 return Err(RefundError::Unavailable(why));
             }
         };

@@ -17,6 +17,9 @@ pub enum Settled {
     Declined(Decline),
     /// The bank wants the buyer to confirm the payment, at this one-time link.
     NeedsAuthentication { url: String },
+    /// The processor has the charge but has not settled it; the order waits for its
+    /// word (the webhook) and is not paid.
+    Processing,
     /// Wire transfer, check or invoice: the order waits for the money.
     AwaitsPayment,
     /// A quote: nothing to settle.
@@ -54,6 +57,7 @@ impl Settle {
         };
         let card = self.store.card(&d.account_id, card_id).await?;
         let mut authenticate = None;
+        let mut processing = None;
         let charged = match &card {
             Some(card) => self
                 .payments
@@ -62,6 +66,10 @@ impl Settle {
                 .map_err(|e| match e {
                     PaymentError::NeedsAuthentication(charge) => {
                         authenticate = Some(charge);
+                        Decline::Unavailable
+                    }
+                    PaymentError::Processing(charge) => {
+                        processing = Some(charge);
                         Decline::Unavailable
                     }
                     PaymentError::Declined(reason) => Decline::Issuer(reason),
@@ -74,6 +82,14 @@ impl Settle {
         };
         if let Some(charge) = authenticate {
             return self.awaiting_authentication(order, &charge).await;
+        }
+        if let Some(charge) = processing {
+            self.store.record_charge(&order.number, &charge).await?;
+            self.store
+                .set_order_status(&order.number, OrderStatus::PaymentProcessing, "system")
+                .await?;
+            tracing::info!(number = %order.number, "the payment is processing; waiting for the processor's word");
+            return Ok(Settled::Processing);
         }
         let (status, settled) = match charged {
             Ok(charge) => {
@@ -143,12 +159,8 @@ mod tests {
     use crate::domain::account::Identity;
     use crate::services::payments::{Charge, MockPayments};
 
-    async fn placed(store: &Store, payment: Payment, key: &str) -> Order {
-        crate::services::test_orders::placed(store, payment, key, 40).await
-    }
-
-    #[tokio::test]
-    async fn a_card_is_charged_its_total_once_and_failures_say_why() {
+    /// A demo store, and the demo buyer's saved card.
+    async fn demo_store() -> (Store, crate::domain::card::SavedCard, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::connect(&format!("sqlite:{}", dir.path().join("s.db").display()))
             .await
@@ -160,6 +172,16 @@ mod tests {
             .unwrap()
             .unwrap();
         let card = store.cards(&account).await.unwrap().remove(0);
+        (store, card, dir)
+    }
+
+    async fn placed(store: &Store, payment: Payment, key: &str) -> Order {
+        crate::services::test_orders::placed(store, payment, key, 40).await
+    }
+
+    #[tokio::test]
+    async fn a_card_is_charged_its_total_once_and_failures_say_why() {
+        let (store, card, _dir) = demo_store().await;
         let mut payments = MockPayments::new();
         payments
             .expect_charge()
@@ -212,5 +234,54 @@ mod tests {
             status(wire.number.clone()).await,
             OrderStatus::AwaitingPayment
         );
+    }
+
+    #[tokio::test]
+    async fn a_processing_payment_is_not_paid_until_the_processor_says_so() {
+        let (store, card, _dir) = demo_store().await;
+        let mut payments = MockPayments::new();
+        payments
+            .expect_charge()
+            .returning(|_, _, key| Err(PaymentError::Processing(format!("pi_{key}"))));
+        let settle = Settle::new(store.clone(), Arc::new(payments), "http://127.0.0.1:8080");
+        let by_card = Payment::Card {
+            card_id: card.id.clone(),
+            label: "Visa •••• 4242".into(),
+        };
+        let status = |n: String| {
+            let store = store.clone();
+            async move { store.order_by_number(&n).await.unwrap().unwrap().status }
+        };
+        let event = |kind: &str, id: &str, pi: String| serde_json::json!({"id": id, "type": kind, "data": {"object": {"id": pi}}});
+        let fails = placed(&store, by_card.clone(), "k-fails").await;
+        assert_eq!(settle.settle(&fails).await.unwrap(), Settled::Processing);
+        assert_eq!(
+            status(fails.number.clone()).await,
+            OrderStatus::PaymentProcessing
+        );
+        crate::services::stripe::webhook::handle(
+            &store,
+            &event(
+                "payment_intent.payment_failed",
+                "evt_1",
+                "pi_k-fails".into(),
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            status(fails.number.clone()).await,
+            OrderStatus::PaymentFailed
+        );
+
+        let clears = placed(&store, by_card, "k-clears").await;
+        assert_eq!(settle.settle(&clears).await.unwrap(), Settled::Processing);
+        crate::services::stripe::webhook::handle(
+            &store,
+            &event("payment_intent.succeeded", "evt_2", "pi_k-clears".into()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status(clears.number.clone()).await, OrderStatus::Paid);
     }
 }

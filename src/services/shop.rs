@@ -272,6 +272,7 @@ impl Backend for Shop {
                     url,
                 });
             }
+            Settled::Processing => order.status = OrderStatus::PaymentProcessing,
             Settled::AwaitsPayment | Settled::Nothing => {}
         }
         Ok(Placed::Done(Box::new(order)))
@@ -658,6 +659,28 @@ mod tests {
             let still = store.order(&account, number).await.unwrap().unwrap();
             assert_eq!(still.status, OrderStatus::Quote, "nothing changed");
         }
+    }
+
+    #[tokio::test]
+    async fn card_links_are_limited_per_person() {
+        let (store, account, _dir) = store().await;
+        let shop = Shop::new(store.clone(), Arc::new(MockPayments::new()));
+        let who = Identity::new("console", "local", "demo");
+        for n in 0..CARD_LINKS_PER_HOUR {
+            let link = shop.card_link(&who, &account, "k", None).await.unwrap();
+            assert!(link.is_some(), "link {n}");
+        }
+        assert_eq!(
+            shop.card_link(&who, &account, "k", None).await.unwrap(),
+            None
+        );
+        let other = Identity::new("console", "local", "someone-else");
+        assert!(
+            shop.card_link(&other, &account, "k", None)
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[tokio::test]

@@ -336,3 +336,55 @@ async fn a_sign_in_older_than_its_days_is_renewed_and_the_chat_goes_on() {
     assert_eq!(r.view.step, "whoami");
     assert!(r.view.fields.iter().all(|f| f.label != "Sign in again by"));
 }
+
+/// Each event of someone not signed in answers with a link; an hour gives one chat
+/// identity at most LINKS_PER_HOUR of them, then the view says so and makes none.
+#[tokio::test]
+async fn sign_in_links_are_limited_per_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("l.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    crate::demo::seed_if_empty(&store).await.unwrap();
+    let provider = Provider::Oidc(crate::signin::config::OidcSettings {
+        issuer: "http://127.0.0.1:9".into(),
+        client_id: "checkout-bot".into(),
+        client_secret: "secret".into(),
+        org_claim: None,
+        role_claim: None,
+        scopes: vec!["openid".into()],
+    });
+    let config = Config {
+        database_url: url,
+        demo_mode: false,
+        identity: provider.clone(),
+        ..Config::default()
+    };
+    let signin = SignIn::new(&provider, &config.public_url).unwrap();
+    let bot = Bot::new(store, config).unwrap().with_signin(signin);
+    let who = Identity::new("slack", "T1", "U-flood");
+    let has_link = |r: &Reply| serde_json::to_string(&r.view).unwrap().contains("/signin/");
+    for n in 0..super::LINKS_PER_HOUR {
+        let r = bot
+            .respond(&who, "en", Event::from_line("/cart"))
+            .await
+            .unwrap();
+        assert!(has_link(&r), "link {n}");
+    }
+    let r = bot
+        .respond(&who, "en", Event::from_line("/cart"))
+        .await
+        .unwrap();
+    assert!(!has_link(&r), "{:?}", r.view);
+    assert!(
+        r.view.body.contains("many sign-in links"),
+        "{}",
+        r.view.body
+    );
+    // Someone else is not held back by it.
+    let other = Identity::new("slack", "T1", "U-calm");
+    let r = bot
+        .respond(&other, "en", Event::from_line("/cart"))
+        .await
+        .unwrap();
+    assert!(has_link(&r));
+}

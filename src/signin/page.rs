@@ -36,6 +36,10 @@ pub fn router(bot: Arc<Bot>) -> axum::Router {
     axum::Router::new()
         .route("/signin/callback", axum::routing::get(callback))
         .route("/signin/{token}", axum::routing::get(confirm).post(start))
+        .layer(axum::middleware::from_fn_with_state(
+            bot.clone(),
+            html::pages_only,
+        ))
         .with_state(bot)
 }
 

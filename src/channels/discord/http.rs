@@ -130,6 +130,23 @@ async fn interactions(State(s): State<Arc<Endpoint>>, headers: HeaderMap, body: 
         }
     };
     let kind = discord::kind(&interaction);
+    // A signed interaction stays valid for the 5 minutes `fresh` allows: one captured
+    // on its way is refused the second time, as Discord never sends one twice.
+    if !matches!(interaction, Interaction::Ping(_))
+        && !s
+            .bot
+            .first_delivery(discord::PLATFORM, &interaction.id().to_string())
+            .await
+    {
+        tracing::warn!(kind, "refused an interaction delivered a second time");
+        s.metrics.observe(
+            discord::PLATFORM,
+            kind,
+            "replayed",
+            started.elapsed().as_secs_f64(),
+        );
+        return (StatusCode::CONFLICT, "interaction already handled").into_response();
+    }
     let token = interaction.token().to_string();
     let is_component = matches!(interaction, Interaction::Component(_));
     let bot = s.bot.clone();

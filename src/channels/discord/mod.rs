@@ -30,6 +30,8 @@ use crate::engine::view::Reply;
 use render::MODAL_PREFIX;
 
 pub const PLATFORM: &str = "discord";
+/// Discord user ids are global: every identity's workspace is the platform itself.
+pub const WORKSPACE: Option<&str> = Some(PLATFORM);
 
 pub fn identity(user: &User) -> Identity {
     Identity::new(PLATFORM, PLATFORM, &user.id.get().to_string())

@@ -22,7 +22,18 @@ pub async fn receive(slack: &Arc<Slack>, body: Value, retry: Option<&str>) -> Ac
             Ack::Json(json!({ "challenge": text(&body, "challenge").unwrap_or_default() }))
         }
         Some("event_callback") => {
-            let id = text(&body, "event_id").unwrap_or_default().to_string();
+            // Slack always names its events; one that does not is known by its content,
+            // so it is still handled once, and never mistaken for another without an id.
+            let id = match text(&body, "event_id").filter(|id| !id.is_empty()) {
+                Some(id) => id.to_string(),
+                None => {
+                    use sha2::Digest;
+                    format!(
+                        "body:{}",
+                        hex::encode(sha2::Sha256::digest(body.to_string()))
+                    )
+                }
+            };
             if !slack.bot.first_delivery(super::PLATFORM, &id).await {
                 tracing::info!(event = %id, retry, "a repeated event, already handled");
                 return Ack::Empty;

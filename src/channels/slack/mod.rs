@@ -32,6 +32,8 @@ use render::FORM_PREFIX;
 use web::Web;
 
 pub const PLATFORM: &str = "slack";
+/// Slack user ids belong to a team: an identity must name its team id (`T…`).
+pub const WORKSPACE: Option<&str> = None;
 
 pub fn identity(team: &str, user: &str) -> Identity {
     Identity::new(PLATFORM, team, user)

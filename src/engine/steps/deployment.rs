@@ -44,7 +44,9 @@ async fn mine(t: &Turn<'_>, id: &str) -> Result<(Deployment, Vec<String>), super
             tracing::warn!(account = t.account_id, deployment = %d.id, "refused a deployment of another organization");
             Err(Notice::error(t.lang.t("deployment.not_yours")).into())
         }
-        None => Err(Notice::error(t.lang.t("deployment.unknown")).into()),
+        // The same words as another organization's: an answer must not tell which
+        // deployment numbers exist.
+        None => Err(Notice::error(t.lang.t("deployment.not_yours")).into()),
     }
 }
 

@@ -85,6 +85,7 @@ pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
             let key = match order.status {
                 OrderStatus::Quote => "placed.quote_saved",
                 OrderStatus::AwaitingApproval => "placed.awaiting_approval",
+                OrderStatus::PaymentProcessing => "placed.processing",
                 _ => "placed.done",
             };
             let notice = Notice::success(t.lang.f(key, &[("number", &order.number)]));

@@ -497,6 +497,7 @@ impl Approvals {
                 "approval.next_authenticate",
                 &[("total", &d.total), ("url", &url)],
             ),
+            Settled::Processing => l.f("approval.next_processing", &[("total", &d.total)]),
             Settled::AwaitsPayment | Settled::Nothing => {
                 let (key, instructions) = match d.payment {
                     Payment::Check => ("approval.next_check", &self.settings.check_instructions),

@@ -253,7 +253,9 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
         .await
         .unwrap();
 
+    let edits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let notifier = |platform: &'static str, user: &'static str| {
+        let edited = edits.clone();
         let mut n = MockNotifier::new();
         n.expect_platform().return_const(platform.to_string());
         n.expect_post()
@@ -269,7 +271,10 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
         n.expect_update()
             .withf(move |at, request| at.platform == platform && !request.open())
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(move |_, _| {
+                edited.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            });
         n.expect_tell().returning(|_, _| Ok(()));
         Arc::new(n)
     };
@@ -290,9 +295,15 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
         .await
         .unwrap();
     assert!(matches!(decided, Decided::Done(_)), "{decided:?}");
-    // The copies are edited in the background after the answer.
-    for _ in 0..50 {
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // The copies are edited in the background after the answer: wait until both are,
+    // up to a generous deadline.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while edits.load(std::sync::atomic::Ordering::SeqCst) < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copies were not edited within 10 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let a = store.approval(&id).await.unwrap().unwrap();
     for at in store.approval_messages(&id).await.unwrap() {

@@ -245,7 +245,9 @@ impl Payments for StripeGateway {
             .await
             .map_err(payment_error)?;
         match pi.status.as_str() {
-            "succeeded" | "processing" => Ok(Charge { id: pi.id }),
+            "succeeded" => Ok(Charge { id: pi.id }),
+            // Taken, not settled: the webhook pays or fails the order later.
+            "processing" => Err(PaymentError::Processing(pi.id)),
             // 3-D Secure: the buyer confirms on our confirmation page.
             "requires_action" => Err(PaymentError::NeedsAuthentication(pi.id)),
             other => Err(PaymentError::Declined(

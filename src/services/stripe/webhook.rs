@@ -139,7 +139,9 @@ pub async fn handle(store: &Store, event: &Value) -> Result<(), StoreError> {
             if let Some((number, from)) = order_of(store, object).await?
                 && matches!(
                     from,
-                    OrderStatus::PaymentFailed | OrderStatus::AwaitingAuthentication
+                    OrderStatus::PaymentFailed
+                        | OrderStatus::AwaitingAuthentication
+                        | OrderStatus::PaymentProcessing
                 )
                 && let Some(pi) = object["id"].as_str()
             {
@@ -155,14 +157,12 @@ pub async fn handle(store: &Store, event: &Value) -> Result<(), StoreError> {
             // only a payment still waiting for the bank's confirmation fails with it.
             if let Some((number, status)) = order_of(store, object).await? {
                 tracing::info!(%number, status = status.as_str(), "Stripe reports a failed payment attempt");
-                if status == OrderStatus::AwaitingAuthentication {
+                if matches!(
+                    status,
+                    OrderStatus::AwaitingAuthentication | OrderStatus::PaymentProcessing
+                ) {
                     store
-                        .set_order_status_from(
-                            &number,
-                            OrderStatus::AwaitingAuthentication,
-                            OrderStatus::PaymentFailed,
-                            ACTOR,
-                        )
+                        .set_order_status_from(&number, status, OrderStatus::PaymentFailed, ACTOR)
                         .await?;
                 }
             }

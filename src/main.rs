@@ -546,11 +546,11 @@ async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
 async fn import_file(store: &Store, what: ImportCommand) -> anyhow::Result<()> {
     match what {
         ImportCommand::Catalog { file } => {
+            let format = import::catalog::Format::from_path(&file).map_err(anyhow::Error::msg)?;
             let source =
                 std::fs::read_to_string(&file).with_context(|| format!("reading {file}"))?;
-            let catalog =
-                import::catalog::parse(&source, import::catalog::Format::from_path(&file))
-                    .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+            let catalog = import::catalog::parse(&source, format)
+                .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
             let version = store.save_catalog(&catalog, &file).await?;
             println!(
                 "imported {} products in {} categories as catalog version {version}",

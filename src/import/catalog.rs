@@ -21,11 +21,19 @@ pub enum Format {
 
 impl Format {
     /// Chosen by the file name's extension; anything but `.json` is read as TOML.
-    pub fn from_path(path: &str) -> Format {
-        if path.to_ascii_lowercase().ends_with(".json") {
-            Format::Json
+    /// The format a file's extension names: `.toml` or `.json`. Anything else is
+    /// refused rather than guessed (a CSV of deployments given as a catalog, say).
+    pub fn from_path(path: &str) -> Result<Format, String> {
+        let lower = path.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            Ok(Format::Json)
+        } else if lower.ends_with(".toml") {
+            Ok(Format::Toml)
         } else {
-            Format::Toml
+            Err(format!(
+                "{path}: a catalog is a .toml or .json file (docs/catalog.md); \
+                 deployments are imported with `import deployments`"
+            ))
         }
     }
 }

@@ -158,7 +158,7 @@ fn load_dotenv() -> Result<(), String> {
     };
     match dotenvy::from_path(&path) {
         Ok(()) => Ok(()),
-        Err(dotenvy::Error::LineParse(line, at)) => {
+        Err(dotenvy::Error::LineParse(line, _)) => {
             // dotenvy names the rest of the file from where it stopped; find its line.
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             let rest = line.lines().next().unwrap_or_default().trim();
@@ -174,8 +174,8 @@ fn load_dotenv() -> Result<(), String> {
                 None => ("?".into(), "?".into()),
             };
             Err(format!(
-                "{}: line {number} ({name}) cannot be read at character {at}: quote a value \
-                 that has spaces or '#' (NAME=\"two words\"), and put comments on lines of their own",
+                "{}: line {number} ({name}) cannot be read: quote a value that has spaces or \
+                 '#' (NAME=\"two words\"), and put comments on lines of their own",
                 path.display()
             ))
         }

@@ -773,6 +773,22 @@ fn reading_commands_refuse_a_database_that_is_not_there() {
         ],
     );
     assert!(!from.status.success() && text(&from).contains("there is no database file nope.db"));
+    // A database that cannot be reached is named without its password.
+    let unreachable = run_in(
+        dir.path(),
+        &[
+            "orgs",
+            "list",
+            "--database-url",
+            "postgres://shop:s3cr3t-pw@127.0.0.1:1/x",
+        ],
+    );
+    assert!(!unreachable.status.success());
+    assert!(
+        !text(&unreachable).contains("s3cr3t-pw") && text(&unreachable).contains("shop:***@"),
+        "{}",
+        text(&unreachable)
+    );
     // migrate creates it, and then the same commands work.
     assert!(run_in(dir.path(), &["migrate"]).status.success());
     assert!(run_in(dir.path(), &["orgs", "list"]).status.success());

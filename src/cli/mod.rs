@@ -27,6 +27,8 @@ pub async fn existing_store(url: &str) -> anyhow::Result<checkout_bot::store::St
     checkout_bot::store::Store::connect_existing(url)
         .await
         .map_err(|e| {
+            // Never the password: this goes to a terminal, a journal, a CI log.
+            let url = checkout_bot::config::without_password(url);
             anyhow::anyhow!(
                 "{e} (DATABASE_URL or --database-url is {url}). Name the database to use, such as \
                  --database-url sqlite:/var/lib/checkout-bot/checkout-bot.db or postgres://…; \

@@ -1,7 +1,5 @@
 //! Drives `checkout-bot chat --json` as a child process, as a script would.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 

@@ -1,7 +1,5 @@
 //! The admin commands as an operator runs them: imports, organizations and members.
 
-mod common;
-
 use std::process::{Command, Output};
 
 fn run(url: &str, args: &[&str]) -> Output {
@@ -24,8 +22,8 @@ fn text(o: &Output) -> String {
 #[test]
 fn catalog_import_reports_line_and_field_then_accepts_a_fixed_file() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
-    let demo = include_str!("../data/demo/catalog.toml");
+    let url = crate::common::sqlite_url(&dir);
+    let demo = include_str!("../../data/demo/catalog.toml");
     let bad = demo.replacen("max_qty = 200", "max_qty = 0", 1);
     let path = dir.path().join("catalog.toml");
     std::fs::write(&path, &bad).unwrap();
@@ -55,7 +53,7 @@ fn catalog_import_reports_line_and_field_then_accepts_a_fixed_file() {
 #[test]
 fn organizations_deployments_and_members() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     assert!(run(&url, &["migrate"]).status.success());
     assert!(
         run(&url, &["orgs", "add", "ORG-X", "--name", "Example Ltd"])
@@ -173,7 +171,7 @@ fn organizations_deployments_and_members() {
 #[test]
 fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     // A port the OS says is free right now.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -231,8 +229,8 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
 #[test]
 fn orders_are_listed_shown_and_marked_paid() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
-    let mut c = common::chat::Chat::start(&url, "demo", &[]);
+    let url = crate::common::sqlite_url(&dir);
+    let mut c = crate::common::chat::Chat::start(&url, "demo", &[]);
     c.reach_the_po_question("Wire transfer");
     let number = c.place_without_po();
     c.finish();
@@ -277,8 +275,8 @@ fn orders_are_listed_shown_and_marked_paid() {
 #[test]
 fn a_card_payment_is_refunded_in_part_then_in_full_and_never_more() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
-    let mut c = common::chat::Chat::start(&url, "demo", &[]);
+    let url = crate::common::sqlite_url(&dir);
+    let mut c = crate::common::chat::Chat::start(&url, "demo", &[]);
     c.reach_the_po_question("Visa •••• 4242 (exp 12/30)");
     let number = c.place_without_po();
     assert_eq!(c.field("Status"), "paid", "{}", c.last);
@@ -360,9 +358,9 @@ fn a_card_payment_is_refunded_in_part_then_in_full_and_never_more() {
 #[test]
 fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     // The chat loads the demo data; the operator sets the policy while it runs.
-    let mut c = common::chat::Chat::start(&url, "demo", &[]);
+    let mut c = crate::common::chat::Chat::start(&url, "demo", &[]);
     c.send("/buy support credits");
 
     let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
@@ -505,10 +503,10 @@ fn approval_policy_is_set_and_shown_and_an_order_over_the_buyer_limit_waits() {
 fn a_buyer_removed_from_their_last_organization_can_no_longer_order() {
     use serde_json::json;
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let off = [("DEMO_MODE", "false")];
     // Demo data first (an empty database in demo mode), then run as a real deployment.
-    common::chat::Chat::start(&url, "demo", &[]).finish();
+    crate::common::chat::Chat::start(&url, "demo", &[]).finish();
     let add = run(
         &url,
         &[
@@ -526,7 +524,7 @@ fn a_buyer_removed_from_their_last_organization_can_no_longer_order() {
     );
     assert!(add.status.success(), "{}", text(&add));
 
-    let mut c = common::chat::Chat::start(&url, "alice", &off);
+    let mut c = crate::common::chat::Chat::start(&url, "alice", &off);
     c.send("/buy phones");
     c.choose("Details", "P310 Desk Phone");
     c.click("Add to cart");
@@ -579,8 +577,8 @@ fn a_buyer_removed_from_their_last_organization_can_no_longer_order() {
 #[test]
 fn whoami_says_how_each_person_was_linked() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
-    let mut demo = common::chat::Chat::start(&url, "demo", &[]);
+    let url = crate::common::sqlite_url(&dir);
+    let mut demo = crate::common::chat::Chat::start(&url, "demo", &[]);
     demo.send("/whoami");
     assert_eq!(demo.step(), "whoami", "{}", demo.last);
     assert!(
@@ -613,7 +611,7 @@ fn whoami_says_how_each_person_was_linked() {
         ],
     );
     assert!(added.status.success(), "{}", text(&added));
-    let mut alice = common::chat::Chat::start(&url, "alice", &[("DEMO_MODE", "false")]);
+    let mut alice = crate::common::chat::Chat::start(&url, "alice", &[("DEMO_MODE", "false")]);
     alice.send("/whoami");
     assert_eq!(alice.field("Account"), "Alice Adams");
     assert_eq!(alice.field("Organizations"), "Example Ltd · approver");
@@ -635,7 +633,7 @@ fn whoami_says_how_each_person_was_linked() {
 #[test]
 fn email_domains_are_given_to_organizations_and_shown() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     assert!(run(&url, &["migrate"]).status.success());
     assert!(
         run(&url, &["orgs", "add", "ORG-X", "--name", "Example Ltd"])
@@ -797,7 +795,7 @@ fn reading_commands_refuse_a_database_that_is_not_there() {
 #[test]
 fn demo_mode_leaves_an_operators_own_data_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     assert!(run(&url, &["migrate"]).status.success());
     assert!(
         run(&url, &["orgs", "add", "ORG-OWN", "--name", "Own Co"])
@@ -808,7 +806,7 @@ fn demo_mode_leaves_an_operators_own_data_alone() {
     assert!(run(&url, &["import", "catalog", catalog]).status.success());
     // DEMO_MODE is at its default (true): no demo data, and nobody enrolled into the
     // demo organizations the database does not have.
-    let mut c = common::chat::Chat::start(&url, "stranger", &[]);
+    let mut c = crate::common::chat::Chat::start(&url, "stranger", &[]);
     c.send("/buy");
     let said = c.last.to_string();
     assert!(
@@ -830,7 +828,7 @@ fn demo_mode_leaves_an_operators_own_data_alone() {
 #[test]
 fn members_are_added_only_on_platforms_the_bot_serves() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     assert!(run(&url, &["migrate"]).status.success());
     assert!(
         run(&url, &["orgs", "add", "ORG-X", "--name", "X Ltd"])

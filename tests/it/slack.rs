@@ -2,10 +2,8 @@
 //! endpoint and events in Slack's own shapes, signed as Slack signs them; what the bot
 //! sends back through response URLs and the Web API, recorded by a stand-in.
 
-mod common;
-
+use crate::common::slack::{self as sl, Player, Server};
 use checkout_bot::domain::account::Identity;
-use common::slack::{self as sl, Player, Server};
 use serde_json::json;
 
 #[tokio::test]
@@ -411,7 +409,7 @@ async fn socket_mode_serves_commands_suggestions_and_events_over_the_envelopes()
 #[test]
 fn the_manifest_declares_every_command_and_our_endpoints() {
     let manifest: serde_json::Value =
-        serde_json::from_str(include_str!("../slack/manifest.json")).unwrap();
+        serde_json::from_str(include_str!("../../slack/manifest.json")).unwrap();
     let mut declared: Vec<&str> = manifest["features"]["slash_commands"]
         .as_array()
         .unwrap()
@@ -535,13 +533,13 @@ async fn the_organization_search_suggests_only_ones_own_and_a_pick_assigns_it() 
     let who = Identity::new("slack", sl::TEAM, "U0ORGS0001");
     let account = store.account_id_for(&who).await.unwrap().unwrap();
     for id in ["ORG-DELTA", "ORG-EPSILON", "ORG-ZETA", "ORG-ETA"] {
-        common::org(store, id).await;
+        crate::common::org(store, id).await;
         store
             .set_membership(&account, id, Role::Buyer)
             .await
             .unwrap();
     }
-    common::org(store, "ORG-OTHER").await;
+    crate::common::org(store, "ORG-OTHER").await;
     p.choose("Details", "Support Credits").await;
     p.click("Add to cart").await;
     p.command("/checkout", "").await;

@@ -1,7 +1,5 @@
 //! Shared helpers for the integration tests: databases to run against.
 
-#![allow(dead_code)]
-
 pub mod chat;
 pub mod discord;
 pub mod oidc;
@@ -92,7 +90,6 @@ pub async fn drop_schema(schema: &str) {
 }
 
 /// Runs a test body on SQLite, then on PostgreSQL when it is available.
-#[macro_export]
 macro_rules! on_both {
     ($name:ident, $body:expr) => {
         mod $name {
@@ -100,15 +97,15 @@ macro_rules! on_both {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let (store, _dir) = common::sqlite().await;
+                let (store, _dir) = $crate::common::sqlite().await;
                 ($body)(store).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some((store, schema)) = common::postgres(stringify!($name)).await {
+                if let Some((store, schema)) = $crate::common::postgres(stringify!($name)).await {
                     ($body)(store).await;
-                    common::drop_schema(&schema).await;
+                    $crate::common::drop_schema(&schema).await;
                 }
             }
         }

@@ -5,16 +5,14 @@
 //! from the terminal chat, membership refresh when the claims change, and every refusal
 //! of the sign-in pages.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::discord::{self as d, Server};
+use crate::common::oidc;
 use axum::Json;
 use axum::extract::{Path, State};
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::engine::event::Event;
-use common::discord::{self as d, Server};
-use common::oidc;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -500,7 +498,7 @@ fn the_terminal_chat_signs_in_with_an_emailed_code() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let cli = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
             .args(args)
@@ -511,7 +509,7 @@ fn the_terminal_chat_signs_in_with_an_emailed_code() {
     };
     cli(&["migrate"]);
     // Demo data first (the catalog and organizations), then sign-in takes over.
-    drop(common::chat::Chat::start(&url, "seed", &[]));
+    drop(crate::common::chat::Chat::start(&url, "seed", &[]));
     cli(&["orgs", "set-domain", "ORG-ACME", "acme.com"]);
     let log = dir.path().join("chat.log");
     let user = format!("u{:x}", rand::random::<u32>());
@@ -523,7 +521,7 @@ fn the_terminal_chat_signs_in_with_an_emailed_code() {
         ("MAIL_FROM", "Store <no-reply@store.example.com>"),
         ("RUST_LOG", "checkout_bot=debug"),
     ];
-    let mut chat = common::chat::Chat::start_logging_to(&url, &user, &env, Some(&log));
+    let mut chat = crate::common::chat::Chat::start_logging_to(&url, &user, &env, Some(&log));
     assert_eq!(chat.step(), "signin");
     chat.send("/cart");
     assert_eq!(chat.step(), "signin");
@@ -611,12 +609,12 @@ async fn slack_users_sign_in_and_the_message_moves_on() {
         json!({"name": "Sam Okafor", "orgs": ["ORG-COBALT"], "role": "admin"}),
     )
     .await;
-    let server = common::slack::Server::start_configured(
+    let server = crate::common::slack::Server::start_configured(
         |config| config.identity = oidc::provider(&issuer),
         |o| o,
     )
     .await;
-    let mut p = common::slack::Player::new(&server, "U0SAM00001");
+    let mut p = crate::common::slack::Player::new(&server, "U0SAM00001");
     p.command("/orders", "").await;
     assert_eq!(p.title(), "Sign in to checkout-bot store");
     let (button, _) = p.element("Sign in");
@@ -649,7 +647,7 @@ async fn the_log_of_a_sign_in_holds_no_secret() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -673,12 +671,12 @@ async fn the_log_of_a_sign_in_holds_no_secret() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let _serve = common::Killed(serve);
-    assert!(common::ready(&base).await, "serve did not start");
+    let _serve = crate::common::Killed(serve);
+    assert!(crate::common::ready(&base).await, "serve did not start");
     let sub = format!("logged-{:x}", rand::random::<u32>());
     oidc::set_user(&issuer, &sub, json!({"name": "Lou", "orgs": ["ORG-ACME"]})).await;
     // The link as the terminal chat shows it, on the same database.
-    let mut chat = common::chat::Chat::start(
+    let mut chat = crate::common::chat::Chat::start(
         &url,
         "lou",
         &[
@@ -728,7 +726,7 @@ async fn slack_users_enter_the_emailed_code_in_a_modal() {
     let Some((smtp, maildir)) = smtp_sink("slack email sign-in") else {
         return;
     };
-    let server = common::slack::Server::start_configured(
+    let server = crate::common::slack::Server::start_configured(
         |config| {
             config.identity = checkout_bot::signin::config::Provider::Email(
                 checkout_bot::signin::config::EmailSettings {
@@ -747,7 +745,7 @@ async fn slack_users_enter_the_emailed_code_in_a_modal() {
         .await
         .unwrap();
     let address = format!("s{:x}@cobalt.example", rand::random::<u32>());
-    let mut p = common::slack::Player::new(&server, "U0CODE0001");
+    let mut p = crate::common::slack::Player::new(&server, "U0CODE0001");
     let before = std::time::SystemTime::now() - Duration::from_secs(1);
     p.command("/signin", &address).await;
     assert!(p.text().contains(&address), "{}", p.text());

@@ -1,9 +1,7 @@
 //! The Discord channel through our HTTP server: signed payloads of all five interaction
 //! types, every refusal, and whole checkouts clicked through button by button.
 
-mod common;
-
-use common::discord::{self as d, Player, Server};
+use crate::common::discord::{self as d, Player, Server};
 use serde_json::json;
 
 #[tokio::test]
@@ -579,7 +577,7 @@ async fn whoami_answers_privately_with_the_account_and_its_link() {
         p.last
     );
     // In the person's own language.
-    let mut payload = common::discord::command(&p.user, "whoami", json!([]));
+    let mut payload = crate::common::discord::command(&p.user, "whoami", json!([]));
     payload["locale"] = json!("de");
     let (status, body) = s.post(&payload).await;
     assert_eq!(status, 200);

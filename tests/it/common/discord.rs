@@ -1,8 +1,6 @@
 //! A stand-in for Discord's side of the interactions endpoint: payloads in Discord's own
 //! shape, signed with a test key, posted to our server on 127.0.0.1.
 
-#![allow(dead_code)]
-
 use std::sync::Arc;
 
 use checkout_bot::bot::Bot;

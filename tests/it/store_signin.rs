@@ -2,13 +2,11 @@
 //! their attempts, the send counts for rate limits, and the transaction that links an
 //! identity and makes its memberships what the provider says.
 
-mod common;
-
+use crate::common::org;
 use checkout_bot::domain::account::{Identity, LinkedVia, Role};
 use checkout_bot::engine::session::Session;
 use checkout_bot::store::Store;
 use checkout_bot::store::signin::{NewSigninLink, SigninCode, Started, Vouched};
-use common::org;
 
 fn vouched(orgs: &[(&str, Option<Role>)]) -> Vouched {
     Vouched {

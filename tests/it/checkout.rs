@@ -1,13 +1,11 @@
 //! Whole checkouts through `checkout-bot chat --json`, with bad inputs along the way.
 
-mod common;
-
-use common::chat::Chat;
+use crate::common::chat::Chat;
 use serde_json::{Value, json};
 
 fn fresh_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     (dir, url)
 }
 

@@ -4,8 +4,6 @@
 //! payments is asked to charge. (The engine's own property test runs 10,000 cases of the
 //! arithmetic; this one follows each amount out to the payments.)
 
-mod common;
-
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
@@ -121,7 +119,7 @@ fn setup() -> Run {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let payments = Arc::new(Recording::default());
     let bot = rt.block_on(async {
         let store = checkout_bot::store::Store::connect(&url).await.unwrap();

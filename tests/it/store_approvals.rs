@@ -2,8 +2,6 @@
 //! channels, exactly-once decisions, reminders, expiry, announcements, messages and
 //! delegations.
 
-mod common;
-
 use std::sync::Arc;
 
 use checkout_bot::domain::account::{Identity, Role};
@@ -16,7 +14,7 @@ use checkout_bot::store::Store;
 use checkout_bot::store::approvals::{Decision, Recorded};
 use rust_decimal::Decimal;
 
-use common::org;
+use crate::common::org;
 
 fn order(number: &str, account: &str, created_at: i64) -> Order {
     let usd = |s: &str| Money::new(s.parse().unwrap(), Currency::usd());

@@ -1,7 +1,5 @@
 //! Every store query, on SQLite and (with TEST_POSTGRES_URL) on PostgreSQL.
 
-mod common;
-
 use std::sync::Arc;
 
 use checkout_bot::demo;
@@ -16,7 +14,7 @@ use checkout_bot::engine::session::{Session, Step};
 use checkout_bot::import::catalog::demo_catalog;
 use checkout_bot::store::Store;
 
-use common::org;
+use crate::common::org;
 
 fn session(rev: u64, step: Step) -> Session {
     Session {
@@ -727,9 +725,9 @@ on_both!(a_migrated_schema_is_current, |store: Store| async move {
 
 #[tokio::test]
 async fn an_older_binary_starts_on_a_schema_a_newer_one_migrated() {
-    let (store, dir) = common::sqlite().await;
+    let (store, dir) = crate::common::sqlite().await;
     store.close().await;
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let raw = sqlx::AnyPool::connect(&url).await.unwrap();
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
@@ -784,7 +782,7 @@ on_both!(
     a_copy_keeps_every_value_and_refuses_a_filled_target,
     |target: Store| async move {
         use checkout_bot::store::copy::TABLES;
-        let (source, _dir) = common::sqlite().await;
+        let (source, _dir) = crate::common::sqlite().await;
         org(&source, "O1").await;
         let a = source.create_account("Ann", Some("O1")).await.unwrap();
         let who = Identity::new("console", "local", "ann");
@@ -816,7 +814,7 @@ on_both!(
         assert_eq!(link.identity(), who);
         let err = source.copy_to(&target).await.unwrap_err();
         assert!(err.to_string().contains("not empty"), "{err}");
-        let (empty, _dir2) = common::sqlite().await;
+        let (empty, _dir2) = crate::common::sqlite().await;
         let err = empty.copy_to(&target).await.unwrap_err();
         assert!(err.to_string().contains("no data"), "{err}");
     }

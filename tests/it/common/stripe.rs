@@ -1,8 +1,6 @@
 //! `localstripe`, the stateful fake Stripe that `.ci/run` starts (`TEST_STRIPE_URL`):
 //! the gateway's settings for it, and its API as a test reads it back.
 
-#![allow(dead_code)]
-
 use checkout_bot::services::stripe::config::{Gateway, StripeSettings};
 use serde_json::Value;
 

@@ -3,12 +3,10 @@
 //! an expired token, another nonce. A provider of our own signs what each case needs;
 //! the same provider's honest token signs in, so each refusal is the token's fault.
 
-mod common;
-
+use crate::common::discord::Server;
+use crate::common::oidc::{self, Forger};
 use checkout_bot::domain::account::Identity;
 use checkout_bot::engine::event::Event;
-use common::discord::Server;
-use common::oidc::{self, Forger};
 use serde_json::{Value, json};
 
 struct Started {

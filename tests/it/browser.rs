@@ -4,14 +4,12 @@
 //!
 //! `.ci/run` installs Chromium. Elsewhere, without it, the test says so and skips.
 
-mod common;
-
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use crate::common::discord::Server;
 use checkout_bot::domain::account::Identity;
 use checkout_bot::engine::event::Event;
-use common::discord::Server;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -285,14 +283,14 @@ async fn the_card_page_in_headless_chromium() {
 /// provider's own page (`oidc-provider-mock`, which `.ci/run` starts), and back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_through_the_provider_in_headless_chromium() {
-    let Some(issuer) = common::oidc::mock_issuer("browser sign-in") else {
+    let Some(issuer) = crate::common::oidc::mock_issuer("browser sign-in") else {
         return;
     };
     let Some((c, _driver, _profile)) = browser().await else {
         return;
     };
     let sub = format!("browser-{:x}", rand::random::<u32>());
-    common::oidc::set_user(
+    crate::common::oidc::set_user(
         &issuer,
         &sub,
         json!({"name": "Robin Chromium", "orgs": ["ORG-COBALT"], "role": "buyer"}),
@@ -300,7 +298,7 @@ async fn signing_in_through_the_provider_in_headless_chromium() {
     .await;
     let issuer_for_config = issuer.clone();
     let s = Server::start_configured(
-        move |config, _| config.identity = common::oidc::provider(&issuer_for_config),
+        move |config, _| config.identity = crate::common::oidc::provider(&issuer_for_config),
         |_| {},
     )
     .await;
@@ -310,7 +308,7 @@ async fn signing_in_through_the_provider_in_headless_chromium() {
         .respond(&who, "en", Event::from_line("/orders"))
         .await
         .unwrap();
-    let link = common::oidc::link_in(&serde_json::to_string(&r.view).unwrap());
+    let link = crate::common::oidc::link_in(&serde_json::to_string(&r.view).unwrap());
     c.goto(&link).await.unwrap();
     // The link first says which chat account it links, and goes on only when asked.
     expect_heading(&c, "Link a chat account to your store account?").await;
@@ -410,7 +408,7 @@ async fn add_card(c: &Client) {
 /// database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
-    let Some((s, base)) = common::stripe::server("Stripe card page").await else {
+    let Some((s, base)) = crate::common::stripe::server("Stripe card page").await else {
         return;
     };
     let Some((c, _driver, _profile)) = browser().await else {
@@ -446,7 +444,7 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
     assert_eq!(cards.len(), 1, "saved, as asked");
     let (card_customer, pm) = cards[0].token.split_once(':').unwrap();
     assert_eq!(card_customer, customer);
-    let at_stripe = common::stripe::get(&base, &format!("/v1/payment_methods/{pm}")).await;
+    let at_stripe = crate::common::stripe::get(&base, &format!("/v1/payment_methods/{pm}")).await;
     assert_eq!(at_stripe["customer"], customer.as_str(), "{at_stripe}");
 
     let r = s.place(&who).await;
@@ -458,7 +456,7 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
         .await
         .unwrap()
         .expect("a charge");
-    let intent = common::stripe::get(&base, &format!("/v1/payment_intents/{pi}")).await;
+    let intent = crate::common::stripe::get(&base, &format!("/v1/payment_intents/{pi}")).await;
     assert_eq!(intent["status"], "succeeded", "{intent}");
     assert_eq!(intent["customer"], customer.as_str());
     assert_eq!(
@@ -508,7 +506,7 @@ async fn a_stripe_card_is_entered_in_stripes_fields_and_charged() {
     };
     let token = store.card(&account, card_id).await.unwrap().unwrap().token;
     let pm = token.split_once(':').unwrap().1;
-    let at_stripe = common::stripe::get(&base, &format!("/v1/payment_methods/{pm}")).await;
+    let at_stripe = crate::common::stripe::get(&base, &format!("/v1/payment_methods/{pm}")).await;
     assert!(
         at_stripe["customer"].is_null(),
         "detached after the order: {at_stripe}"
@@ -539,7 +537,8 @@ async fn bank_says(c: &Client, answer: &str) {
 /// set up, then again for the off-session charge, on our confirmation page.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_3d_secure_card_is_confirmed_in_the_browser() {
-    let Some((s, _)) = common::stripe::server("Stripe 3-D Secure in the browser").await else {
+    let Some((s, _)) = crate::common::stripe::server("Stripe 3-D Secure in the browser").await
+    else {
         return;
     };
     let Some((c, _driver, _profile)) = browser().await else {

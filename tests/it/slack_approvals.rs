@@ -2,12 +2,10 @@
 //! posted to the organization's Slack channel through the Web API stand-in, and approvers
 //! click its buttons as signed `block_actions`, racing.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::slack::{self as sl, Server, approvers, order_with_po};
 use checkout_bot::domain::order::OrderStatus;
-use common::slack::{self as sl, Server, approvers, order_with_po};
 use serde_json::{Value, json};
 
 const ACME: &str = "ORG-ACME";

@@ -1,13 +1,11 @@
 //! Whole shopping sessions through `checkout-bot chat --json`, as a script drives it.
 
-mod common;
-
-use common::chat::Chat;
+use crate::common::chat::Chat;
 use serde_json::json;
 
 fn fresh_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     (dir, url)
 }
 

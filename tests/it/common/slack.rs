@@ -3,8 +3,6 @@
 //! signs them, posted to our server on 127.0.0.1; and a stand-in of the Web API and of
 //! response URLs that records every call and answers as Slack does.
 
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

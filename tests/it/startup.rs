@@ -1,8 +1,6 @@
 //! Several processes started at the same moment on an empty database all come up, and
 //! migrations and demo data happen exactly once (4 processes, 10 rounds, each database).
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 
@@ -72,7 +70,7 @@ async fn assert_seeded_once(url: &str) {
 async fn simultaneous_starts_on_sqlite() {
     for round in 0..ROUNDS {
         let dir = tempfile::tempdir().unwrap();
-        let url = common::sqlite_url(&dir);
+        let url = crate::common::sqlite_url(&dir);
         let u = url.clone();
         tokio::task::spawn_blocking(move || start_together(&u))
             .await
@@ -108,7 +106,7 @@ async fn simultaneous_starts_on_postgres() {
             .await
             .unwrap_or_else(|e| panic!("round {round}: {e}"));
         assert_seeded_once(&url).await;
-        common::drop_schema(&schema).await;
+        crate::common::drop_schema(&schema).await;
     }
     admin.close().await;
 }

@@ -2,10 +2,9 @@
 //! platforms' channels, one decision is recorded whichever platform it comes from, and the
 //! other platform's copy is edited once to show it.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
+use crate::common::slack::{self as sl, Server, order_with_po};
 use axum::extract::{Path, State};
 use axum::routing::{patch, post};
 use axum::{Json, Router};
@@ -13,7 +12,6 @@ use checkout_bot::channels::discord::config::DiscordConfig;
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::{Policy, Posted, Verdict};
 use checkout_bot::services::approvals::Decided;
-use common::slack::{self as sl, Server, order_with_po};
 use serde_json::{Value, json};
 
 const ACME: &str = "ORG-ACME";

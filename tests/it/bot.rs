@@ -1,7 +1,5 @@
 //! The bot runtime against real databases: concurrent events, exactly-once application.
 
-mod common;
-
 use std::sync::Arc;
 
 use checkout_bot::bot::Bot;

@@ -2,12 +2,11 @@
 //! number, requests reach approvers through a local stand-in of Discord's REST API, and
 //! approvers click the request's buttons as signed interactions.
 
-mod common;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::discord::{self as d, Player, Server};
 use axum::extract::{Path, State};
 use axum::routing::{patch, post};
 use axum::{Json, Router};
@@ -15,7 +14,6 @@ use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::Policy;
 use checkout_bot::domain::order::OrderStatus;
 use checkout_bot::store::Store;
-use common::discord::{self as d, Player, Server};
 use serde_json::{Value, json};
 
 const ACME: &str = "ORG-ACME";
@@ -539,7 +537,7 @@ async fn twenty_four_approvers_racing_record_exactly_one_decision() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_between_request_and_decision_changes_nothing_for_the_buttons() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let (first, rest) = setup(Some(url.clone())).await;
     approvers(first.bot.store(), &[(ANN, "Ann")]).await;
     let number = order_with_po(&first, BUYER).await;
@@ -728,7 +726,7 @@ async fn a_delegate_decides_inside_the_range_only_and_the_trail_says_for_whom() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reminders_go_out_once_across_processes_and_expiry_tells_the_requester() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let (first, rest) = setup(Some(url.clone())).await;
     approvers(first.bot.store(), &[(ANN, "Ann")]).await;
     first

@@ -1,13 +1,11 @@
 //! The card page over HTTP on 127.0.0.1: one-time links, CSRF, security headers, the
 //! server-side card rules, and the checkout moving on once a card is added.
 
-mod common;
-
 use std::collections::HashMap;
 
+use crate::common::discord::Server;
 use checkout_bot::domain::account::Identity;
 use checkout_bot::engine::event::Event;
-use common::discord::Server;
 
 struct Page {
     status: u16,

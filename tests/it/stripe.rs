@@ -2,17 +2,15 @@
 //! `.ci/run`), without a browser: a saved card charged off-session for a chat checkout,
 //! one customer per account, refunds through Stripe, a card Stripe declines when charged,
 //! and a removed card detached at Stripe. (Entering a card in Stripe's fields is in
-//! `tests/browser.rs`.)
+//! `tests/it/browser.rs`.)
 
-mod common;
-
+use crate::common::discord::Server;
+use crate::common::stripe;
 use checkout_bot::domain::account::Identity;
 use checkout_bot::domain::card::SavedCard;
 use checkout_bot::domain::order::OrderStatus;
 use checkout_bot::engine::event::Event;
 use checkout_bot::engine::view::ActionKind;
-use common::discord::Server;
-use common::stripe;
 
 /// A Stripe card of `who`'s account, saved as the card page would save it.
 async fn saved_card(s: &Server, base: &str, who: &Identity, number: &str) -> (String, String) {
@@ -413,7 +411,7 @@ fn serve_refuses_a_malformed_stripe_key_without_showing_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
         .arg("serve")
-        .env("DATABASE_URL", common::sqlite_url(&dir))
+        .env("DATABASE_URL", crate::common::sqlite_url(&dir))
         .env("HTTP_ADDR", "127.0.0.1:0")
         .env("PAYMENT_GATEWAY", "stripe")
         .env("STRIPE_SECRET_KEY", "pk_live_this_is_the_wrong_kind_of_key")

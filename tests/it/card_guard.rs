@@ -1,9 +1,7 @@
 //! Card numbers pasted into chat are refused, never echoed, and never reach the
 //! database or the log, wherever in the conversation they are typed.
 
-mod common;
-
-use common::chat::Chat;
+use crate::common::chat::Chat;
 use serde_json::json;
 
 /// Test numbers of each brand, and how they might be typed.
@@ -37,7 +35,7 @@ fn assert_refused(c: &Chat, card: &str) {
 #[test]
 fn card_numbers_are_refused_everywhere_and_found_nowhere() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let log = dir.path().join("chat.log");
     let mut c = Chat::start_logging_to(&url, "demo", &[("RUST_LOG", "trace")], Some(&log));
     for (i, card) in CARDS.iter().enumerate() {

@@ -3,8 +3,6 @@
 //! `oidc-provider-mock` that `.ci/run` starts (`TEST_OIDC_ISSUER`), and a forging
 //! provider of our own that signs whatever ID token a test asks for.
 
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;

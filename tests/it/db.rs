@@ -2,13 +2,11 @@
 //! PostgreSQL and back on a database filled by real checkouts, and `db backup` of a
 //! SQLite file while `serve` takes traffic.
 
-mod common;
-
 use std::process::{Command, Output};
 
+use crate::common::chat::Chat;
 use checkout_bot::store::Store;
 use checkout_bot::store::copy::{TABLES, Table};
-use common::chat::Chat;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::json;
 
@@ -55,11 +53,11 @@ async fn assert_same(a: &Store, b: &Store) {
 #[test]
 fn a_database_moves_to_postgres_and_back_and_open_checkouts_finish() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some((target, schema)) = rt.block_on(common::postgres("db_copy")) else {
+    let Some((target, schema)) = rt.block_on(crate::common::postgres("db_copy")) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = common::sqlite_url(&dir);
+    let sqlite = crate::common::sqlite_url(&dir);
 
     // Real checkouts: one placed order, one quote, one checkout left at the PO question.
     let mut demo = Chat::start(&sqlite, "demo", &[]);
@@ -119,7 +117,7 @@ fn a_database_moves_to_postgres_and_back_and_open_checkouts_finish() {
 
     // And back to a new SQLite file, with the order placed on PostgreSQL.
     let back_dir = tempfile::tempdir().unwrap();
-    let back = common::sqlite_url(&back_dir);
+    let back = crate::common::sqlite_url(&back_dir);
     let copied = cli(&["db", "copy", "--from", &postgres, "--to", &back]);
     assert!(copied.status.success(), "{}", out(&copied));
     rt.block_on(async {
@@ -132,7 +130,7 @@ fn a_database_moves_to_postgres_and_back_and_open_checkouts_finish() {
         );
         back.close().await;
         target.close().await;
-        common::drop_schema(&schema).await;
+        crate::common::drop_schema(&schema).await;
     });
 }
 
@@ -165,8 +163,8 @@ fn a_copy_needs_a_source_with_data() {
 /// A child process killed when the test ends, however it ends.
 /// A Discord slash command for user `n`, signed with `key`.
 fn signed(key: &SigningKey, n: u32, name: &str) -> (String, String, String) {
-    let user = common::discord::user(&format!("90000000000000{n:04}"), &format!("buyer{n}"));
-    let body = common::discord::command(&user, name, json!([])).to_string();
+    let user = crate::common::discord::user(&format!("90000000000000{n:04}"), &format!("buyer{n}"));
+    let body = crate::common::discord::command(&user, name, json!([])).to_string();
     let ts = (checkout_bot::store::now_ms() / 1000).to_string();
     let signature = hex::encode(key.sign(format!("{ts}{body}").as_bytes()).to_bytes());
     (body, ts, signature)
@@ -175,7 +173,7 @@ fn signed(key: &SigningKey, n: u32, name: &str) -> (String, String, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_while_serve_takes_traffic_restores() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     // One placed order before the load starts.
     let fill = url.clone();
     tokio::task::spawn_blocking(move || {
@@ -204,10 +202,13 @@ async fn a_backup_taken_while_serve_takes_traffic_restores() {
         .env("RUST_LOG", "warn")
         .spawn()
         .unwrap();
-    let serve = common::Killed(serve);
+    let serve = crate::common::Killed(serve);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    assert!(common::ready(&base).await, "serve never became ready");
+    assert!(
+        crate::common::ready(&base).await,
+        "serve never became ready"
+    );
 
     // Buyers keep opening their carts (each a new account and session) during the backups.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -286,7 +287,7 @@ async fn a_backup_taken_while_serve_takes_traffic_restores() {
     // holds the order, and serves a buyer.
     let restored_dir = tempfile::tempdir().unwrap();
     std::fs::copy(&backups[2], restored_dir.path().join("test.db")).unwrap();
-    let restored_url = common::sqlite_url(&restored_dir);
+    let restored_url = crate::common::sqlite_url(&restored_dir);
     let restored = Store::connect(&restored_url).await.unwrap();
     assert_eq!(restored.integrity().await.unwrap(), "ok");
     let sessions = restored.rows(table("sessions")).await.unwrap().len();
@@ -311,7 +312,7 @@ async fn a_backup_taken_while_serve_takes_traffic_restores() {
 #[test]
 fn gc_keeps_what_is_recent() {
     let dir = tempfile::tempdir().unwrap();
-    let url = common::sqlite_url(&dir);
+    let url = crate::common::sqlite_url(&dir);
     let mut demo = Chat::start(&url, "demo", &[]);
     demo.send("/cart");
     demo.finish();
@@ -341,7 +342,7 @@ fn gc_keeps_what_is_recent() {
 #[test]
 fn logs_can_be_json_lines_for_log_shippers() {
     let dir = tempfile::tempdir().unwrap();
-    let from = common::sqlite_url(&dir);
+    let from = crate::common::sqlite_url(&dir);
     let mut demo = Chat::start(&from, "demo", &[]);
     demo.send("/cart");
     demo.finish();

@@ -3,11 +3,10 @@
 //! and then an INTERACTION_CREATE and a MESSAGE_CREATE. The bot's answers must reach the
 //! stand-in's REST routes.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::discord as d;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -15,7 +14,6 @@ use axum::{Json, Router};
 use checkout_bot::bot::Bot;
 use checkout_bot::channels::discord::config::DiscordConfig;
 use checkout_bot::config::Config;
-use common::discord as d;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -181,7 +179,7 @@ async fn a_process_connects_only_the_shards_of_its_range() {
     serve_stand_in(listener, base.clone(), posted, Vec::new());
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
-        database_url: common::sqlite_url(&dir),
+        database_url: crate::common::sqlite_url(&dir),
         ..Config::default()
     };
     let discord = DiscordConfig::from_lookup(|name| {
@@ -247,7 +245,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
 
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
-        database_url: common::sqlite_url(&dir),
+        database_url: crate::common::sqlite_url(&dir),
         ..Config::default()
     };
     let discord = DiscordConfig {
@@ -610,6 +608,13 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 /// holds the token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interaction_tokens_never_reach_the_log_even_at_trace() {
+    // The logger is global to the process, and so is RUST_LOG. Under nextest every test
+    // is a process of its own, so this one cannot change another's logging (the reason
+    // it may live in the one test binary); under `cargo test` it would share a process.
+    assert!(
+        std::env::var_os("NEXTEST_RUN_ID").is_some(),
+        "run the tests with `cargo nextest run` (README): this test installs a global logger"
+    );
     let log = Captured::default();
     // SAFETY: set before any thread of this test process reads the environment.
     unsafe { std::env::set_var("RUST_LOG", "trace") };

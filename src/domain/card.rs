@@ -174,6 +174,13 @@ pub fn check(
     })
 }
 
+/// The year and month at `now_ms` (Unix milliseconds, UTC), for card expiry.
+pub fn year_month(now_ms: i64) -> (i64, i64) {
+    let at = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    (i64::from(at.year()), i64::from(u8::from(at.month())))
+}
+
 /// Runs of digits, optionally grouped by single spaces or dashes.
 static RUN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\d(?:[ -]?\d)*").unwrap_or_else(|e| panic!("{e}")));

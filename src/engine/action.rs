@@ -10,113 +10,158 @@ use std::fmt;
 /// The longest action id any platform accepts from us.
 pub const MAX_ID_LEN: usize = 100;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
+/// Declares the verbs once: each variant with its code in action ids. The enum, the
+/// encoding (`parts`), the decoding (`from_parts`) and the tests' list of every verb all
+/// come from this one table, so a verb cannot be added to one and missed in another.
+macro_rules! verbs {
+    ( $( $(#[$doc:meta])* $name:ident $( ( $n:ident ) )? = $code:literal, )* ) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Verb {
+            $( $(#[$doc])* $name $( ( verbs!(@number $n) ) )?, )*
+        }
+
+        impl Verb {
+            /// Every code, in table order, for tests.
+            #[cfg(test)]
+            const CODES: &'static [&'static str] = &[ $( $code, )* ];
+
+            /// One of each verb (numbered ones with 7), for tests.
+            #[cfg(test)]
+            const EXAMPLES: &'static [Verb] = &[ $( Verb::$name $( ( verbs!(@seven $n) ) )?, )* ];
+
+            fn parts(self) -> (&'static str, Option<u32>) {
+                match self {
+                    $( Verb::$name $( ( $n ) )? => ($code, verbs!(@some $( $n )?)), )*
+                }
+            }
+
+            fn from_parts(name: &str, n: Option<u32>) -> Option<Verb> {
+                match name {
+                    $( $code => verbs!(@build $name, n $(, $n)?), )*
+                    _ => None,
+                }
+            }
+        }
+    };
+    (@number $n:ident) => { u32 };
+    (@seven $n:ident) => { 7 };
+    (@some) => { None };
+    (@some $n:ident) => { Some($n) };
+    (@build $name:ident, $arg:ident) => {
+        match $arg {
+            None => Some(Verb::$name),
+            Some(_) => None,
+        }
+    };
+    (@build $name:ident, $arg:ident, $n:ident) => { $arg.map(Verb::$name) };
+}
+
+verbs! {
     /// Open the store where the user was browsing.
-    Shop,
+    Shop = "shop",
     /// Select: a section id.
-    Section,
+    Section = "sec",
     /// Select: a category id.
-    Category,
+    Category = "cat",
     /// Select: `p:SKU` or `f:FAMILY` from a category listing.
-    Pick,
+    Pick = "pick",
     /// Show page N of the category listing.
-    Page(u32),
-    Dec,
-    Inc,
+    Page(n) = "page",
+    Dec = "dec",
+    Inc = "inc",
     /// Form: the quantity field.
-    Quantity,
-    Add,
+    Quantity = "qty",
+    Add = "add",
     /// Back from a product or wizard to the category listing.
-    Store,
+    Store = "store",
     /// Select: the answer to the wizard's current question.
-    Answer,
+    Answer = "ans",
     /// Back one wizard question.
-    WizardBack,
-    Cart,
-    CartPage(u32),
+    WizardBack = "wback",
+    Cart = "cart",
+    CartPage(n) = "cpage",
     /// Select: a cart line id to change.
-    EditLine,
-    LineDec(u32),
-    LineInc(u32),
-    LineQuantity(u32),
-    LineRemove(u32),
-    Empty,
-    EmptyConfirmed,
-    Checkout,
-    Help,
+    EditLine = "line",
+    LineDec(n) = "ldec",
+    LineInc(n) = "linc",
+    LineQuantity(n) = "lqty",
+    LineRemove(n) = "lrm",
+    Empty = "empty",
+    EmptyConfirmed = "emptyok",
+    Checkout = "checkout",
+    Help = "help",
     /// Back from help to where the user was.
-    Resume,
-    Cancel,
+    Resume = "resume",
+    Cancel = "cancel",
     /// Form: a deployment search (`query`).
-    DeploymentSearch,
+    DeploymentSearch = "dsearch",
     /// Select: a deployment id for the current line.
-    ChooseDeployment,
-    ApplyToAll,
+    ChooseDeployment = "dchoose",
+    ApplyToAll = "dall",
     /// On to the next deployment line, or the next step.
-    NextLine,
+    NextLine = "dnext",
     /// Yes, this deployment, look-alikes and all.
-    ConfirmDeployment,
+    ConfirmDeployment = "dyes",
     /// Select: an organization for every organization-specific line.
-    OrgForAll,
+    OrgForAll = "oall",
     /// Select: a line whose organization to change.
-    OrgLine,
+    OrgLine = "oline",
     /// Select: an organization for the line being changed.
-    OrgForLine,
+    OrgForLine = "oset",
     /// Form: filter organizations (`query`).
-    OrgSearch,
-    OrgsDone,
+    OrgSearch = "osearch",
+    OrgsDone = "odone",
     /// Select: the shipping country.
-    Country,
+    Country = "country",
     /// Form: the address fields.
-    Address,
+    Address = "addr",
     /// Select: a shipping rate id.
-    Rate,
-    ShippingDone,
+    Rate = "rate",
+    ShippingDone = "sdone",
     /// Select: a payment method.
-    PayWith,
-    PoYes,
-    PoNo,
+    PayWith = "pay",
+    PoYes = "poyes",
+    PoNo = "pono",
     /// Form: the PO number (`po`).
-    PoNumber,
-    Agree,
+    PoNumber = "po",
+    Agree = "agree",
     /// Edit one part from the summary (see `steps::checkout::Part`).
-    Edit(u32),
-    Process,
-    Orders,
-    Quotes,
+    Edit(n) = "edit",
+    Process = "process",
+    Orders = "orders",
+    Quotes = "quotes",
     /// Select: an order number.
-    ViewOrder,
-    BuyAgain,
-    Convert,
-    ShortcutYes,
-    ShortcutNo,
+    ViewOrder = "order",
+    BuyAgain = "again",
+    Convert = "convert",
+    ShortcutYes = "scyes",
+    ShortcutNo = "scno",
     /// Select: which deployment line to choose for.
-    DeploymentLine,
+    DeploymentLine = "dline",
     /// Back one checkout step.
-    Back,
+    Back = "back",
     /// Select: a saved card to remove.
-    RemoveCard,
-    RemoveCardYes,
-    RemoveCardNo,
+    RemoveCard = "rmcard",
+    RemoveCardYes = "rmyes",
+    RemoveCardNo = "rmno",
     /// Select: an order to buy again, from the list.
-    BuyAgainFrom,
+    BuyAgainFrom = "againof",
     /// Buy again, licenses a deployment already has included.
-    AgainYes,
+    AgainYes = "againyes",
     /// Buy again without the licenses a deployment already has.
-    AgainLeaveOut,
-    AgainNo,
+    AgainLeaveOut = "againpart",
+    AgainNo = "againno",
     /// Continue with the pre-selected payment method.
-    PaySuggested,
+    PaySuggested = "paylast",
     /// From the cart: clear the kept checkout answers (asks first).
-    StartOver,
-    StartOverYes,
-    StartOverNo,
+    StartOver = "over",
+    StartOverYes = "overyes",
+    StartOverNo = "overno",
     /// Form: the address to email a sign-in code to (`email`). Answered by sign-in,
     /// before the engine: only a person who is not signed in is shown it.
-    SignInEmail,
+    SignInEmail = "signin",
     /// Form: the emailed sign-in code (`code`), answered by sign-in like `SignInEmail`.
-    SignInCode,
+    SignInCode = "code",
 }
 
 /// What kind of control a verb is rendered as, and so what input it may come with.
@@ -175,156 +220,6 @@ impl Verb {
         }
     }
 
-    fn parts(self) -> (&'static str, Option<u32>) {
-        use Verb::*;
-        match self {
-            Shop => ("shop", None),
-            Section => ("sec", None),
-            Category => ("cat", None),
-            Pick => ("pick", None),
-            Page(n) => ("page", Some(n)),
-            Dec => ("dec", None),
-            Inc => ("inc", None),
-            Quantity => ("qty", None),
-            Add => ("add", None),
-            Store => ("store", None),
-            Answer => ("ans", None),
-            WizardBack => ("wback", None),
-            Cart => ("cart", None),
-            CartPage(n) => ("cpage", Some(n)),
-            EditLine => ("line", None),
-            LineDec(n) => ("ldec", Some(n)),
-            LineInc(n) => ("linc", Some(n)),
-            LineQuantity(n) => ("lqty", Some(n)),
-            LineRemove(n) => ("lrm", Some(n)),
-            Empty => ("empty", None),
-            EmptyConfirmed => ("emptyok", None),
-            Checkout => ("checkout", None),
-            Help => ("help", None),
-            Resume => ("resume", None),
-            Cancel => ("cancel", None),
-            DeploymentSearch => ("dsearch", None),
-            ChooseDeployment => ("dchoose", None),
-            ApplyToAll => ("dall", None),
-            NextLine => ("dnext", None),
-            ConfirmDeployment => ("dyes", None),
-            OrgForAll => ("oall", None),
-            OrgLine => ("oline", None),
-            OrgForLine => ("oset", None),
-            OrgSearch => ("osearch", None),
-            OrgsDone => ("odone", None),
-            Country => ("country", None),
-            Address => ("addr", None),
-            Rate => ("rate", None),
-            ShippingDone => ("sdone", None),
-            PayWith => ("pay", None),
-            PoYes => ("poyes", None),
-            PoNo => ("pono", None),
-            PoNumber => ("po", None),
-            Agree => ("agree", None),
-            Edit(n) => ("edit", Some(n)),
-            Process => ("process", None),
-            Orders => ("orders", None),
-            Quotes => ("quotes", None),
-            ViewOrder => ("order", None),
-            BuyAgain => ("again", None),
-            Convert => ("convert", None),
-            ShortcutYes => ("scyes", None),
-            ShortcutNo => ("scno", None),
-            DeploymentLine => ("dline", None),
-            Back => ("back", None),
-            RemoveCard => ("rmcard", None),
-            RemoveCardYes => ("rmyes", None),
-            RemoveCardNo => ("rmno", None),
-            PaySuggested => ("paylast", None),
-            BuyAgainFrom => ("againof", None),
-            AgainYes => ("againyes", None),
-            AgainLeaveOut => ("againpart", None),
-            AgainNo => ("againno", None),
-            StartOver => ("over", None),
-            StartOverYes => ("overyes", None),
-            StartOverNo => ("overno", None),
-            SignInEmail => ("signin", None),
-            SignInCode => ("code", None),
-        }
-    }
-
-    fn from_parts(name: &str, n: Option<u32>) -> Option<Verb> {
-        use Verb::*;
-        let verb = match (name, n) {
-            ("shop", None) => Shop,
-            ("sec", None) => Section,
-            ("cat", None) => Category,
-            ("pick", None) => Pick,
-            ("page", Some(n)) => Page(n),
-            ("dec", None) => Dec,
-            ("inc", None) => Inc,
-            ("qty", None) => Quantity,
-            ("add", None) => Add,
-            ("store", None) => Store,
-            ("ans", None) => Answer,
-            ("wback", None) => WizardBack,
-            ("cart", None) => Cart,
-            ("cpage", Some(n)) => CartPage(n),
-            ("line", None) => EditLine,
-            ("ldec", Some(n)) => LineDec(n),
-            ("linc", Some(n)) => LineInc(n),
-            ("lqty", Some(n)) => LineQuantity(n),
-            ("lrm", Some(n)) => LineRemove(n),
-            ("empty", None) => Empty,
-            ("emptyok", None) => EmptyConfirmed,
-            ("checkout", None) => Checkout,
-            ("help", None) => Help,
-            ("resume", None) => Resume,
-            ("cancel", None) => Cancel,
-            ("dsearch", None) => DeploymentSearch,
-            ("dchoose", None) => ChooseDeployment,
-            ("dall", None) => ApplyToAll,
-            ("dnext", None) => NextLine,
-            ("dyes", None) => ConfirmDeployment,
-            ("oall", None) => OrgForAll,
-            ("oline", None) => OrgLine,
-            ("oset", None) => OrgForLine,
-            ("osearch", None) => OrgSearch,
-            ("odone", None) => OrgsDone,
-            ("country", None) => Country,
-            ("addr", None) => Address,
-            ("rate", None) => Rate,
-            ("sdone", None) => ShippingDone,
-            ("pay", None) => PayWith,
-            ("poyes", None) => PoYes,
-            ("pono", None) => PoNo,
-            ("po", None) => PoNumber,
-            ("agree", None) => Agree,
-            ("edit", Some(n)) => Edit(n),
-            ("process", None) => Process,
-            ("orders", None) => Orders,
-            ("quotes", None) => Quotes,
-            ("order", None) => ViewOrder,
-            ("again", None) => BuyAgain,
-            ("convert", None) => Convert,
-            ("scyes", None) => ShortcutYes,
-            ("scno", None) => ShortcutNo,
-            ("dline", None) => DeploymentLine,
-            ("back", None) => Back,
-            ("rmcard", None) => RemoveCard,
-            ("rmyes", None) => RemoveCardYes,
-            ("rmno", None) => RemoveCardNo,
-            ("paylast", None) => PaySuggested,
-            ("againof", None) => BuyAgainFrom,
-            ("againyes", None) => AgainYes,
-            ("againpart", None) => AgainLeaveOut,
-            ("againno", None) => AgainNo,
-            ("over", None) => StartOver,
-            ("overyes", None) => StartOverYes,
-            ("overno", None) => StartOverNo,
-            ("signin", None) => SignInEmail,
-            ("code", None) => SignInCode,
-            _ => return None,
-        };
-        Some(verb)
-    }
-
     pub fn at(self, rev: u64) -> String {
         ActionId { rev, verb: self }.to_string()
     }
@@ -376,78 +271,9 @@ mod tests {
 
     #[test]
     fn every_verb_round_trips() {
-        use Verb::*;
-        let verbs = [
-            DeploymentSearch,
-            ChooseDeployment,
-            ApplyToAll,
-            NextLine,
-            ConfirmDeployment,
-            OrgForAll,
-            OrgLine,
-            OrgForLine,
-            OrgSearch,
-            OrgsDone,
-            Country,
-            Address,
-            Rate,
-            ShippingDone,
-            PayWith,
-            PoYes,
-            PoNo,
-            PoNumber,
-            Agree,
-            Edit(4),
-            Process,
-            Orders,
-            Quotes,
-            ViewOrder,
-            BuyAgain,
-            Convert,
-            ShortcutYes,
-            ShortcutNo,
-            DeploymentLine,
-            Back,
-            RemoveCard,
-            RemoveCardYes,
-            RemoveCardNo,
-            PaySuggested,
-            BuyAgainFrom,
-            AgainYes,
-            AgainLeaveOut,
-            AgainNo,
-            StartOver,
-            StartOverYes,
-            StartOverNo,
-            SignInEmail,
-            SignInCode,
-            Shop,
-            Section,
-            Category,
-            Pick,
-            Page(3),
-            Dec,
-            Inc,
-            Quantity,
-            Add,
-            Store,
-            Answer,
-            WizardBack,
-            Cart,
-            CartPage(1),
-            EditLine,
-            LineDec(7),
-            LineInc(7),
-            LineQuantity(7),
-            LineRemove(7),
-            Empty,
-            EmptyConfirmed,
-            Checkout,
-            Help,
-            Resume,
-            Cancel,
-        ];
-        for verb in verbs {
+        let verbs = Verb::EXAMPLES;
+        assert!(verbs.len() > 60, "every verb of the table");
+        for &verb in verbs {
             let id = ActionId {
                 rev: u64::MAX,
                 verb,
@@ -456,6 +282,14 @@ mod tests {
             assert!(text.len() <= MAX_ID_LEN);
             assert_eq!(ActionId::decode(&text), Some(id), "{text}");
         }
+    }
+
+    #[test]
+    fn codes_are_distinct() {
+        let mut codes = Verb::CODES.to_vec();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), Verb::CODES.len(), "two verbs share a code");
     }
 
     #[test]

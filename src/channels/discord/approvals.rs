@@ -1,10 +1,8 @@
 //! Approvals on Discord: request messages with Approve, Reject and Details, the reason
 //! modal, `/approvals` (pending for me, delegation), and the `Notifier` that posts and
-//! updates requests through Discord's REST API.
-//!
-//! Request buttons carry `apv:VERB:APPROVAL_ID`, not a session revision: a request is
-//! shared by several people and outlives any one conversation, and its state lives in
-//! the approvals table, which answers a late or repeated click.
+//! updates requests through Discord's REST API. What the buttons carry and what a click
+//! decides is the approvals service's (`services::approvals::click`); this reads
+//! Discord's payloads into it and renders its answers.
 
 use std::sync::Arc;
 
@@ -20,31 +18,15 @@ use super::render::{self, cut};
 use super::{Outcome, identity, refuse};
 use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
-use crate::domain::approval::{MAX_REASON, Verdict};
-use crate::services::approvals::{ApprovalError, ApprovalsAnswer, ApprovalsRequest, Decided};
+use crate::domain::approval::MAX_REASON;
+use crate::services::approvals::{
+    ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided,
+};
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
 
-pub const PREFIX: &str = "apv:";
-const APPROVE: &str = "ok";
-const REJECT: &str = "no";
-const DETAILS: &str = "info";
-const REASON: &str = "why";
+pub use crate::services::approvals::PREFIX;
 /// Requests listed by `/approvals`: one embed and one row of buttons each.
 const LISTED: usize = render::MAX_ROWS;
-
-fn id(verb: &str, approval: &str) -> String {
-    format!("{PREFIX}{verb}:{approval}")
-}
-
-/// (verb, approval id) of one of our custom ids.
-fn parse(custom_id: &str) -> Option<(&str, &str)> {
-    let rest = custom_id.strip_prefix(PREFIX)?;
-    let (verb, approval) = rest.split_once(':')?;
-    let plain = |s: &str| {
-        !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    };
-    (plain(verb) && plain(approval)).then_some((verb, approval))
-}
 
 fn embed(request: &RequestView) -> CreateEmbed {
     let mut e = CreateEmbed::new()
@@ -66,13 +48,13 @@ fn buttons(request: &RequestView) -> Vec<CreateActionRow> {
         return Vec::new();
     }
     vec![CreateActionRow::Buttons(vec![
-        CreateButton::new(id(APPROVE, &request.approval_id))
+        CreateButton::new(ApprovalAction::Approve.id(&request.approval_id))
             .label(cut(&request.approve, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Success),
-        CreateButton::new(id(REJECT, &request.approval_id))
+        CreateButton::new(ApprovalAction::Reject.id(&request.approval_id))
             .label(cut(&request.reject, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Danger),
-        CreateButton::new(id(DETAILS, &request.approval_id))
+        CreateButton::new(ApprovalAction::Details.id(&request.approval_id))
             .label(cut(&request.details, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Secondary),
     ])]
@@ -161,51 +143,35 @@ fn answer(
 pub async fn click(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionResponse, Outcome) {
     let who = identity(&c.user);
     let locale = c.locale.as_str();
-    let Some((verb, approval)) = parse(&c.data.custom_id) else {
-        return refuse(
-            bot.prompts().get(locale, "discord.unsupported"),
-            Outcome::Refused,
-        );
-    };
-    let approvals = bot.approvals();
-    let result = match verb {
-        APPROVE => {
-            let clicked = (!ephemeral(c)).then(|| posted(c));
-            approvals
-                .decide(&who, approval, Verdict::Approve, clicked)
-                .await
-                .map(|d| answer(bot, locale, d, Some(c)))
+    let at = (!ephemeral(c)).then(|| posted(c));
+    let clicked = bot
+        .approvals()
+        .click(&who, locale, &c.data.custom_id, at)
+        .await;
+    match clicked {
+        Ok(Clicked::Decided(d)) => answer(bot, locale, *d, Some(c)),
+        Ok(Clicked::AskReason { approval }) => (reason_modal(bot, locale, &approval), Outcome::Ok),
+        Ok(Clicked::Details { title, lines }) => (
+            CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new()
+                    .embed(
+                        CreateEmbed::new()
+                            .title(cut(&title, render::MAX_EMBED_TITLE))
+                            .description(cut(&lines.join("\n"), render::MAX_EMBED_DESCRIPTION)),
+                    )
+                    .ephemeral(true),
+            ),
+            Outcome::Ok,
+        ),
+        Ok(Clicked::Refused(Some(why))) => {
+            refuse(&why.text(&bot.prompts().lang(locale)), Outcome::Refused)
         }
-        REJECT => match approvals.check(&who, approval).await {
-            Ok(None) => Ok((reason_modal(bot, locale, approval), Outcome::Ok)),
-            Ok(Some(d)) => Ok(answer(bot, locale, d, Some(c))),
-            Err(e) => Err(e),
-        },
-        DETAILS => match approvals.details(&who, locale, approval).await {
-            Ok((title, lines)) => Ok((
-                CreateInteractionResponse::Message(
-                    CreateInteractionResponseMessage::new()
-                        .embed(
-                            CreateEmbed::new()
-                                .title(cut(&title, render::MAX_EMBED_TITLE))
-                                .description(cut(&lines.join("\n"), render::MAX_EMBED_DESCRIPTION)),
-                        )
-                        .ephemeral(true),
-                ),
-                Outcome::Ok,
-            )),
-            Err(ApprovalError::Refused(why)) => Ok(refuse(
-                &why.text(&bot.prompts().lang(locale)),
-                Outcome::Refused,
-            )),
-            Err(ApprovalError::Store(e)) => Err(e),
-        },
-        _ => Ok(refuse(
+        Ok(Clicked::Refused(None)) => refuse(
             bot.prompts().get(locale, "discord.unsupported"),
             Outcome::Refused,
-        )),
-    };
-    result.unwrap_or_else(|e| failed(bot, locale, &e))
+        ),
+        Err(e) => failed(bot, locale, &e),
+    }
 }
 
 fn reason_modal(bot: &Bot, locale: &str, approval: &str) -> CreateInteractionResponse {
@@ -219,7 +185,7 @@ fn reason_modal(bot: &Bot, locale: &str, approval: &str) -> CreateInteractionRes
     .max_length(u16::try_from(MAX_REASON).unwrap_or(u16::MAX));
     CreateInteractionResponse::Modal(
         CreateModal::new(
-            id(REASON, approval),
+            ApprovalAction::Reason.id(approval),
             cut(&l.t("approval.reason_title"), render::MAX_MODAL_TITLE),
         )
         .components(vec![CreateActionRow::InputText(input)]),
@@ -230,12 +196,6 @@ fn reason_modal(bot: &Bot, locale: &str, approval: &str) -> CreateInteractionRes
 pub async fn submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResponse, Outcome) {
     let who = identity(&m.user);
     let locale = m.locale.as_str();
-    let Some((REASON, approval)) = parse(&m.data.custom_id) else {
-        return refuse(
-            bot.prompts().get(locale, "discord.unsupported"),
-            Outcome::Refused,
-        );
-    };
     let reason = m
         .data
         .components
@@ -257,11 +217,15 @@ pub async fn submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionRespon
     });
     match bot
         .approvals()
-        .decide(&who, approval, Verdict::Reject { reason }, clicked)
+        .reason(&who, &m.data.custom_id, reason, clicked)
         .await
     {
-        Ok(Decided::Done(view)) if shared.is_some() => (update(&view), Outcome::Ok),
-        Ok(d) => answer(bot, locale, d, None),
+        Ok(Some(Decided::Done(view))) if shared.is_some() => (update(&view), Outcome::Ok),
+        Ok(Some(d)) => answer(bot, locale, d, None),
+        Ok(None) => refuse(
+            bot.prompts().get(locale, "discord.unsupported"),
+            Outcome::Refused,
+        ),
         Err(e) => failed(bot, locale, &e),
     }
 }
@@ -423,14 +387,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_plain_ids_of_our_own_shape_are_read() {
-        assert_eq!(parse("apv:ok:apv_00ff"), Some(("ok", "apv_00ff")));
-        assert_eq!(parse("apv:ok:"), None);
-        assert_eq!(parse("apv:ok:a:b"), None);
-        assert_eq!(parse("apv:ok:a b"), None);
-        assert_eq!(parse("7:approve"), None);
-        assert_eq!(parse(&format!("apv:ok:{}", "a".repeat(41))), None);
-        assert!(id(APPROVE, "apv_0123456789abcdef").len() <= render::MAX_CUSTOM_ID);
+    fn every_control_id_fits_discord() {
+        let longest = "a".repeat(40);
+        for action in [
+            ApprovalAction::Approve,
+            ApprovalAction::Reject,
+            ApprovalAction::Details,
+            ApprovalAction::Reason,
+        ] {
+            assert!(action.id(&longest).len() <= render::MAX_CUSTOM_ID);
+        }
     }
 
     fn request_view(outcome: Option<&str>) -> RequestView {

@@ -2,8 +2,9 @@
 //! modal, `/approvals` (pending for me, delegation), and the `Notifier` that posts and
 //! updates requests through the Web API.
 //!
-//! Request buttons carry `apv:VERB:APPROVAL_ID`, as on Discord: a request is shared by
-//! several people, and who may decide is the approvals service's question.
+//! What the buttons carry and what a click decides is the approvals service's
+//! (`services::approvals::click`), as on every platform: this reads Slack's payloads into
+//! it and renders its answers. A request's blocks are built by the renderer.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,91 +17,16 @@ use super::render::{self, cut};
 use super::web::Web;
 use super::{Ack, Metadata, PLATFORM, Slack, identity};
 use crate::domain::account::Identity;
-use crate::domain::approval::{MAX_REASON, Verdict};
+use crate::domain::approval::MAX_REASON;
 use crate::failure::Failure;
-use crate::services::approvals::{ApprovalError, ApprovalsAnswer, ApprovalsRequest, Decided};
+use crate::services::approvals::{
+    ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided,
+};
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
 
-pub const PREFIX: &str = "apv:";
-const APPROVE: &str = "ok";
-const REJECT: &str = "no";
-const DETAILS: &str = "info";
-const REASON: &str = "why";
+pub use crate::services::approvals::PREFIX;
 /// Requests listed by `/approvals`: about five blocks each, within a message's 50.
 const LISTED: usize = 8;
-
-fn id(verb: &str, approval: &str) -> String {
-    format!("{PREFIX}{verb}:{approval}")
-}
-
-/// (verb, approval id) of one of our action ids.
-fn parse(action_id: &str) -> Option<(&str, &str)> {
-    let rest = action_id.strip_prefix(PREFIX)?;
-    let (verb, approval) = rest.split_once(':')?;
-    let plain = |s: &str| {
-        !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    };
-    (plain(verb) && plain(approval)).then_some((verb, approval))
-}
-
-fn plain(text: &str) -> SlackBlockText {
-    SlackBlockText::Plain(SlackBlockPlainText::new(text.to_string()))
-}
-
-/// A request as blocks: what it is, its fields, how it ended, and its buttons while open.
-pub(super) fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
-    let mut blocks: Vec<SlackBlock> =
-        vec![SlackHeaderBlock::new(SlackBlockPlainTextOnly::from(cut(&request.title, 150))).into()];
-    if let Some(outcome) = &request.outcome {
-        blocks.push(
-            SlackSectionBlock::new()
-                .with_text(plain(&cut(outcome, 3000)))
-                .into(),
-        );
-    }
-    blocks.extend(
-        render::pieces(&request.body, 3000)
-            .iter()
-            .map(|p| SlackSectionBlock::new().with_text(plain(p)).into()),
-    );
-    for chunk in request.fields.chunks(10) {
-        let texts = chunk
-            .iter()
-            .map(|(name, value)| {
-                SlackBlockText::MarkDown(SlackBlockMarkDownText::new(cut(
-                    &format!("*{}*\n{}", render::escape(name), render::escape(value)),
-                    2000,
-                )))
-            })
-            .collect();
-        blocks.push(SlackSectionBlock::new().with_fields(texts).into());
-    }
-    if request.open() {
-        let button = |verb: &str, label: &str, style: Option<SlackBlockButtonStyle>| {
-            let b = SlackBlockButtonElement::new(SlackBlockPlainTextOnly::from(cut(
-                label,
-                render::MAX_BUTTON_TEXT,
-            )))
-            .with_action_id(SlackActionId(id(verb, &request.approval_id)))
-            .opt_style(style);
-            SlackActionBlockElement::Button(b)
-        };
-        blocks.push(
-            SlackActionsBlock::new(vec![
-                button(
-                    APPROVE,
-                    &request.approve,
-                    Some(SlackBlockButtonStyle::Primary),
-                ),
-                button(REJECT, &request.reject, Some(SlackBlockButtonStyle::Danger)),
-                button(DETAILS, &request.details, None),
-            ])
-            .with_block_id(SlackBlockId(format!("apv:{}", request.approval_id)))
-            .into(),
-        );
-    }
-    blocks
-}
 
 fn request_content(request: &RequestView) -> SlackMessageContent {
     let text = match &request.outcome {
@@ -109,7 +35,7 @@ fn request_content(request: &RequestView) -> SlackMessageContent {
     };
     SlackMessageContent::new()
         .with_text(cut(&text, 3000))
-        .with_blocks(request_blocks(request))
+        .with_blocks(render::request_blocks(request))
 }
 
 /// Where the clicked request is, when it is a shared message that can be edited.
@@ -195,63 +121,44 @@ pub async fn click(
 ) {
     let response_url = a.response_url.as_ref().map(|u| u.0.to_string());
     let response_url = response_url.as_deref();
-    let Some((verb, approval)) = parse(&action.action_id.0) else {
-        slack
-            .tell_privately(response_url, &slack.text("slack.unsupported"))
-            .await;
-        return;
-    };
     let at = posted(a);
     let home = matches!(a.container, SlackInteractionActionContainer::View(_))
         .then_some((who.workspace.as_str(), who.user.as_str()));
-    let approvals = slack.bot.approvals();
-    match verb {
-        APPROVE => match approvals
-            .decide(who, approval, Verdict::Approve, at.clone())
-            .await
-        {
-            Ok(d) => slack.decided(d, at, response_url, home).await,
-            Err(e) => slack.tell_privately(response_url, &slack.failed(&e)).await,
-        },
-        REJECT => match approvals.check(who, approval).await {
-            Ok(None) => {
-                let metadata = Metadata {
-                    response_url: response_url.unwrap_or_default().to_string(),
-                    channel: at.as_ref().map(|p| p.channel_id.clone()),
-                    ts: at.as_ref().map(|p| p.message_id.clone()),
-                };
-                if let Err(e) = slack
-                    .web
-                    .open_modal(&a.trigger_id.0, reason_modal(slack, approval, &metadata))
-                    .await
-                {
-                    tracing::warn!(error = %e, "could not open the reason modal");
-                }
+    let clicked = slack
+        .bot
+        .approvals()
+        .click(who, &slack.locale_of(who), &action.action_id.0, at.clone())
+        .await;
+    match clicked {
+        Ok(Clicked::Decided(d)) => slack.decided(*d, at, response_url, home).await,
+        Ok(Clicked::AskReason { approval }) => {
+            let metadata = Metadata {
+                response_url: response_url.unwrap_or_default().to_string(),
+                channel: at.as_ref().map(|p| p.channel_id.clone()),
+                ts: at.as_ref().map(|p| p.message_id.clone()),
+            };
+            if let Err(e) = slack
+                .web
+                .open_modal(&a.trigger_id.0, reason_modal(slack, &approval, &metadata))
+                .await
+            {
+                tracing::warn!(error = %e, "could not open the reason modal");
             }
-            Ok(Some(d)) => slack.decided(d, at, response_url, home).await,
-            Err(e) => slack.tell_privately(response_url, &slack.failed(&e)).await,
-        },
-        DETAILS => match approvals
-            .details(who, &slack.locale_of(who), approval)
-            .await
-        {
-            Ok((title, lines)) => {
-                let text = format!("{title}\n{}", lines.join("\n"));
-                slack.tell_privately(response_url, &text).await;
-            }
-            Err(ApprovalError::Refused(why)) => {
-                let l = slack.bot.prompts().lang(slack.locale());
-                slack.tell_privately(response_url, &why.text(&l)).await;
-            }
-            Err(ApprovalError::Store(e)) => {
-                slack.tell_privately(response_url, &slack.failed(&e)).await
-            }
-        },
-        _ => {
+        }
+        Ok(Clicked::Details { title, lines }) => {
+            let text = format!("{title}\n{}", lines.join("\n"));
+            slack.tell_privately(response_url, &text).await;
+        }
+        Ok(Clicked::Refused(Some(why))) => {
+            let l = slack.bot.prompts().lang(slack.locale());
+            slack.tell_privately(response_url, &why.text(&l)).await;
+        }
+        Ok(Clicked::Refused(None)) => {
             slack
                 .tell_privately(response_url, &slack.text("slack.unsupported"))
                 .await
         }
+        Err(e) => slack.tell_privately(response_url, &slack.failed(&e)).await,
     }
 }
 
@@ -282,7 +189,7 @@ fn reason_modal(slack: &Slack, approval: &str, metadata: &Metadata) -> SlackView
             &l.t("slack.cancel"),
             render::MAX_MODAL_TITLE,
         )))
-        .with_callback_id(SlackCallbackId(id(REASON, approval)))
+        .with_callback_id(SlackCallbackId(ApprovalAction::Reason.id(approval)))
         .with_private_metadata(serde_json::to_string(metadata).unwrap_or_default()),
     )
 }
@@ -296,9 +203,6 @@ pub async fn submit(
     fields: &BTreeMap<String, String>,
     metadata: &Metadata,
 ) -> Ack {
-    let Some((REASON, approval)) = parse(callback) else {
-        return Ack::Empty;
-    };
     let reason = fields.get("reason").cloned().unwrap_or_default();
     let at = match (&metadata.channel, &metadata.ts) {
         (Some(c), Some(t)) => Some(Posted {
@@ -313,17 +217,18 @@ pub async fn submit(
     match slack
         .bot
         .approvals()
-        .decide(who, approval, Verdict::Reject { reason }, at.clone())
+        .reason(who, callback, reason, at.clone())
         .await
     {
-        Ok(Decided::Refused(why)) => {
+        Ok(None) => Ack::Empty,
+        Ok(Some(Decided::Refused(why))) => {
             let l = slack.bot.prompts().lang(slack.locale());
             Ack::Json(json!({
                 "response_action": "errors",
                 "errors": { "reason": cut(&why.text(&l), 150) },
             }))
         }
-        Ok(d) => {
+        Ok(Some(d)) => {
             slack.decided(d, at, response_url, None).await;
             Ack::Empty
         }
@@ -350,12 +255,12 @@ pub async fn command(slack: &Slack, who: &Identity, text: Option<&str>) -> Slack
         Ok(ApprovalsAnswer::Pending { title, requests }) => {
             let mut blocks: Vec<SlackBlock> = vec![
                 SlackSectionBlock::new()
-                    .with_text(plain(&cut(&title, 3000)))
+                    .with_text(render::plain(&cut(&title, 3000)))
                     .into(),
             ];
             for r in &requests {
                 blocks.push(SlackDividerBlock::new().into());
-                blocks.extend(request_blocks(r));
+                blocks.extend(render::request_blocks(r));
             }
             blocks.truncate(render::MAX_BLOCKS);
             SlackMessageContent::new()
@@ -469,11 +374,15 @@ mod tests {
     }
 
     #[test]
-    fn ids_round_trip_and_forgeries_do_not_parse() {
-        assert_eq!(parse(&id(APPROVE, "apvabc")), Some((APPROVE, "apvabc")));
-        assert_eq!(parse("apv:ok:"), None);
-        assert_eq!(parse("apv:ok:a b"), None);
-        assert_eq!(parse("apv:ok"), None);
-        assert_eq!(parse("1:ok:abc"), None);
+    fn every_control_id_fits_slack() {
+        let longest = "a".repeat(40);
+        for action in [
+            ApprovalAction::Approve,
+            ApprovalAction::Reject,
+            ApprovalAction::Details,
+            ApprovalAction::Reason,
+        ] {
+            assert!(action.id(&longest).len() <= render::MAX_ID);
+        }
     }
 }

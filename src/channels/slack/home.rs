@@ -62,7 +62,7 @@ pub async fn publish(slack: &Slack, team: &str, user: &str) {
         blocks.push(section(&home.no_requests));
     }
     for r in &home.requests {
-        blocks.extend(super::approvals::request_blocks(r));
+        blocks.extend(super::render::request_blocks(r));
     }
     blocks.truncate(MAX_HOME_BLOCKS);
     let view = SlackView::Home(SlackHomeView::new(blocks));

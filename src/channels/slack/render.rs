@@ -9,6 +9,8 @@
 use slack_morphism::prelude::*;
 
 use crate::engine::view::{Action, ActionKind, Choice, NoticeKind, Reply, Style, View};
+use crate::services::approvals::ApprovalAction;
+use crate::services::notifier::RequestView;
 
 pub const MAX_BLOCKS: usize = 50;
 pub const MAX_ACTION_ELEMENTS: usize = 25;
@@ -65,7 +67,7 @@ pub fn pieces(text: &str, max: usize) -> Vec<String> {
     out
 }
 
-fn plain(text: &str) -> SlackBlockText {
+pub(super) fn plain(text: &str) -> SlackBlockText {
     SlackBlockText::Plain(SlackBlockPlainText::new(text.to_string()))
 }
 
@@ -370,6 +372,65 @@ pub fn modal(action: &Action, submit: &str, close: &str, metadata: &str) -> Opti
         .with_callback_id(SlackCallbackId(action.id.clone()))
         .with_private_metadata(metadata.to_string()),
     ))
+}
+
+/// A request as blocks: what it is, its fields, how it ended, and its buttons while open.
+pub fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
+    let mut blocks: Vec<SlackBlock> =
+        vec![SlackHeaderBlock::new(SlackBlockPlainTextOnly::from(cut(&request.title, 150))).into()];
+    if let Some(outcome) = &request.outcome {
+        blocks.push(
+            SlackSectionBlock::new()
+                .with_text(plain(&cut(outcome, 3000)))
+                .into(),
+        );
+    }
+    blocks.extend(
+        pieces(&request.body, 3000)
+            .iter()
+            .map(|p| SlackSectionBlock::new().with_text(plain(p)).into()),
+    );
+    for chunk in request.fields.chunks(10) {
+        let texts = chunk
+            .iter()
+            .map(|(name, value)| {
+                SlackBlockText::MarkDown(SlackBlockMarkDownText::new(cut(
+                    &format!("*{}*\n{}", escape(name), escape(value)),
+                    2000,
+                )))
+            })
+            .collect();
+        blocks.push(SlackSectionBlock::new().with_fields(texts).into());
+    }
+    if request.open() {
+        let button = |verb: ApprovalAction, label: &str, style: Option<SlackBlockButtonStyle>| {
+            let b = SlackBlockButtonElement::new(SlackBlockPlainTextOnly::from(cut(
+                label,
+                MAX_BUTTON_TEXT,
+            )))
+            .with_action_id(SlackActionId(verb.id(&request.approval_id)))
+            .opt_style(style);
+            SlackActionBlockElement::Button(b)
+        };
+        blocks.push(
+            SlackActionsBlock::new(vec![
+                button(
+                    ApprovalAction::Approve,
+                    &request.approve,
+                    Some(SlackBlockButtonStyle::Primary),
+                ),
+                button(
+                    ApprovalAction::Reject,
+                    &request.reject,
+                    Some(SlackBlockButtonStyle::Danger),
+                ),
+                button(ApprovalAction::Details, &request.details, None),
+            ])
+            .with_block_id(SlackBlockId(format!("apv:{}", request.approval_id)))
+            .into(),
+        );
+    }
+    blocks
 }
 
 #[cfg(test)]

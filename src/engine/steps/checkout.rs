@@ -141,7 +141,7 @@ pub(super) async fn prefilled(
         let d = &last.details;
         c.suggested = match &d.payment {
             Payment::Card { card_id, .. } => {
-                let (year, month) = super::payment::year_month(t.now);
+                let (year, month) = crate::domain::card::year_month(t.now);
                 t.backend
                     .saved_cards(t.account_id)
                     .await?

@@ -9,13 +9,6 @@ use crate::engine::backend::BackendError;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, Notice, Style, View};
 
-/// The year and month at `now_ms`, for card expiry.
-pub(super) fn year_month(now_ms: i64) -> (i64, i64) {
-    let at = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    (i64::from(at.year()), i64::from(u8::from(at.month())))
-}
-
 pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if s.step != Step::Payment {
         return Err(not_here(t).into());
@@ -57,7 +50,7 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
             let id = other
                 .strip_prefix("card:")
                 .ok_or_else(|| Notice::error(t.lang.t("payment.unknown")))?;
-            let (year, month) = year_month(t.now);
+            let (year, month) = crate::domain::card::year_month(t.now);
             let card = t
                 .backend
                 .saved_cards(t.account_id)
@@ -140,7 +133,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
         .filter(|c| c.payment.is_none())
         .and_then(|c| c.suggested.as_ref());
     let chosen = c.and_then(|c| c.payment.as_ref()).or(suggested);
-    let (year, month) = year_month(t.now);
+    let (year, month) = crate::domain::card::year_month(t.now);
     let mut options: Vec<Choice> = t
         .backend
         .saved_cards(t.account_id)

@@ -18,12 +18,14 @@ use crate::prompts::{Lang, Prompts};
 use crate::store::approvals::{Decision, Recorded};
 use crate::store::{Result, Store, StoreError, now_ms};
 
+mod click;
 mod command;
 mod delegation;
 mod refusal;
 mod request;
 mod sweep;
 
+pub use click::{ApprovalAction, Clicked, PREFIX};
 pub use command::{ApprovalsAnswer, ApprovalsRequest};
 pub use refusal::{ApprovalError, Refusal};
 

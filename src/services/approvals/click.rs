@@ -1,0 +1,163 @@
+//! The approval buttons, the same on every platform: what a request's buttons carry,
+//! and what a click on one decides. A channel reads its payload into `Approvals::click`
+//! (or `Approvals::reason` for the reason form) and renders the answer; it holds no rule
+//! of its own.
+//!
+//! Buttons carry `apv:VERB:APPROVAL_ID`, not a session revision: a request is shared by
+//! several people and outlives any one conversation, and its state lives in the
+//! approvals table, which answers a late or repeated click.
+
+use std::sync::Arc;
+
+use super::{ApprovalError, Approvals, Decided, Refusal};
+use crate::domain::account::Identity;
+use crate::domain::approval::Verdict;
+use crate::services::notifier::Posted;
+use crate::store::Result;
+
+/// What every approval action id starts with.
+pub const PREFIX: &str = "apv:";
+
+/// A request's controls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalAction {
+    Approve,
+    /// Opens the reason form; nothing is decided yet.
+    Reject,
+    /// The order's details, privately.
+    Details,
+    /// The reason form, submitted: the rejection.
+    Reason,
+}
+
+impl ApprovalAction {
+    const ALL: [ApprovalAction; 4] = [
+        ApprovalAction::Approve,
+        ApprovalAction::Reject,
+        ApprovalAction::Details,
+        ApprovalAction::Reason,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            ApprovalAction::Approve => "ok",
+            ApprovalAction::Reject => "no",
+            ApprovalAction::Details => "info",
+            ApprovalAction::Reason => "why",
+        }
+    }
+
+    /// The action id of this control on request `approval`.
+    pub fn id(self, approval: &str) -> String {
+        format!("{PREFIX}{}:{approval}", self.code())
+    }
+
+    /// The action and approval id an action id names. Ids come back in payloads, so
+    /// anything that is not exactly ours is refused.
+    pub fn parse(id: &str) -> Option<(ApprovalAction, &str)> {
+        let rest = id.strip_prefix(PREFIX)?;
+        let (code, approval) = rest.split_once(':')?;
+        let plain = !approval.is_empty()
+            && approval.len() <= 40
+            && approval
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let action = Self::ALL.into_iter().find(|a| a.code() == code)?;
+        plain.then_some((action, approval))
+    }
+}
+
+/// What a click on a request's button comes to, for the channel to render.
+#[derive(Debug)]
+pub enum Clicked {
+    /// Approve, or a reason given: as `decide` answered.
+    Decided(Box<Decided>),
+    /// Reject: open the reason form for this request.
+    AskReason { approval: String },
+    /// Details: shown to the clicker alone.
+    Details { title: String, lines: Vec<String> },
+    /// Not something the clicker may do here, or not one of our ids.
+    Refused(Option<Refusal>),
+}
+
+impl Approvals {
+    /// One click on a request's control, identified by its action id. `at` is the shared
+    /// message the click came from, where the platform can edit it for everyone.
+    pub async fn click(
+        self: &Arc<Self>,
+        who: &Identity,
+        locale: &str,
+        action_id: &str,
+        at: Option<Posted>,
+    ) -> Result<Clicked> {
+        let Some((action, approval)) = ApprovalAction::parse(action_id) else {
+            return Ok(Clicked::Refused(None));
+        };
+        match action {
+            ApprovalAction::Approve => Ok(Clicked::Decided(Box::new(
+                self.decide(who, approval, Verdict::Approve, at).await?,
+            ))),
+            ApprovalAction::Reject => Ok(match self.check(who, approval).await? {
+                None => Clicked::AskReason {
+                    approval: approval.to_string(),
+                },
+                Some(d) => Clicked::Decided(Box::new(d)),
+            }),
+            ApprovalAction::Details => match self.details(who, locale, approval).await {
+                Ok((title, lines)) => Ok(Clicked::Details { title, lines }),
+                Err(ApprovalError::Refused(why)) => Ok(Clicked::Refused(Some(why))),
+                Err(ApprovalError::Store(e)) => Err(e),
+            },
+            // A reason comes with its form, through `reason`.
+            ApprovalAction::Reason => Ok(Clicked::Refused(None)),
+        }
+    }
+
+    /// The reason form of request `form_id` (the id its form was opened with), submitted:
+    /// the rejection. `None` when the form is not one of ours.
+    pub async fn reason(
+        self: &Arc<Self>,
+        who: &Identity,
+        form_id: &str,
+        reason: String,
+        at: Option<Posted>,
+    ) -> Result<Option<Decided>> {
+        match ApprovalAction::parse(form_id) {
+            Some((ApprovalAction::Reason, approval)) => Ok(Some(
+                self.decide(who, approval, Verdict::Reject { reason }, at)
+                    .await?,
+            )),
+            _ => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_anything_else_is_refused() {
+        for action in ApprovalAction::ALL {
+            let id = action.id("apv_123abc");
+            assert_eq!(ApprovalAction::parse(&id), Some((action, "apv_123abc")));
+        }
+        for bad in [
+            "",
+            "apv:",
+            "apv:ok",
+            "apv:ok:",
+            "apv:nope:a1",
+            "apv:ok:a-1",
+            "apv:ok:a:b",
+            "4:apv:ok:a1",
+            "apv:OK:a1",
+        ] {
+            assert_eq!(ApprovalAction::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            ApprovalAction::parse(&format!("apv:ok:{}", "a".repeat(41))),
+            None
+        );
+    }
+}

@@ -376,12 +376,7 @@ mod tests {
     #[test]
     fn every_control_id_fits_slack() {
         let longest = "a".repeat(40);
-        for action in [
-            ApprovalAction::Approve,
-            ApprovalAction::Reject,
-            ApprovalAction::Details,
-            ApprovalAction::Reason,
-        ] {
+        for action in ApprovalAction::ALL {
             assert!(action.id(&longest).len() <= render::MAX_ID);
         }
     }

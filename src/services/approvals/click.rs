@@ -31,7 +31,8 @@ pub enum ApprovalAction {
 }
 
 impl ApprovalAction {
-    const ALL: [ApprovalAction; 4] = [
+    /// Every control, for checks of each platform's id limits.
+    pub const ALL: [ApprovalAction; 4] = [
         ApprovalAction::Approve,
         ApprovalAction::Reject,
         ApprovalAction::Details,

@@ -32,7 +32,7 @@ pub fn router(state: Arc<AppState>, channels: Vec<Router>) -> Router {
         .with_state(state.clone())
         .merge(crate::card_page::router(state.bot.clone()))
         .merge(crate::signin::page::router(state.bot.clone()))
-        .merge(crate::services::stripe::webhook::router(state.bot.clone()));
+        .merge(crate::stripe_webhook::router(state.bot.clone()));
     channels.into_iter().fold(core, Router::merge)
 }
 

@@ -83,7 +83,7 @@ pub async fn run(
                 })?),
                 None => None,
             };
-            let payments = checkout_bot::services::payments::gateway(gateway)?.payments;
+            let payments = checkout_bot::services::gateway::gateway(gateway)?.payments;
             let refunds = checkout_bot::services::refunds::Refunds::new(store.clone(), payments);
             let done = refunds.refund(&order, amount, again, "operator").await?;
             println!(

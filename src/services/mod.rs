@@ -2,6 +2,7 @@
 //! the store-backed backend, payments, approvals, settling orders and the outbound ports.
 
 pub mod approvals;
+pub mod gateway;
 pub mod notifier;
 pub mod outbound;
 pub mod owners;

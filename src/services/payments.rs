@@ -79,31 +79,6 @@ pub trait Payments: Send + Sync {
     }
 }
 
-/// The configured gateway: what charges and refunds, and with Stripe its card-page
-/// side (customers and SetupIntents), which the sandbox has no need of.
-pub struct Configured {
-    pub payments: std::sync::Arc<dyn Payments>,
-    pub stripe: Option<std::sync::Arc<super::stripe::StripeGateway>>,
-}
-
-/// The one place the gateway `PAYMENT_GATEWAY` names is made.
-pub fn gateway(choice: &super::stripe::config::Gateway) -> anyhow::Result<Configured> {
-    use super::stripe::config::Gateway;
-    Ok(match choice {
-        Gateway::Sandbox => Configured {
-            payments: std::sync::Arc::new(SandboxPayments::default()),
-            stripe: None,
-        },
-        Gateway::Stripe(settings) => {
-            let stripe = std::sync::Arc::new(super::stripe::StripeGateway::new(settings.clone())?);
-            Configured {
-                payments: stripe.clone(),
-                stripe: Some(stripe),
-            }
-        }
-    })
-}
-
 /// Sandbox tokens: those starting `tok_sandbox_decline` are declined,
 /// `tok_sandbox_insufficient` fail for insufficient funds, `tok_sandbox_expired` as
 /// expired; any other token is approved.

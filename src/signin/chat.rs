@@ -7,81 +7,146 @@ use std::collections::BTreeMap;
 use super::claims::{self, Claims, Mapping, Refused};
 use super::config::Provider;
 use super::{CODE_ATTEMPTS, CODE_VALID_MS, LINK_VALID_MS, SENDS_PER_HOUR, WAITING_VALID_MS, email};
-use crate::bot::{Bot, BotError};
+use crate::config::Config;
 use crate::domain::account::{Identity, LinkedVia};
 use crate::engine::action::{ActionId, Verb};
 use crate::engine::event::{Command, Event};
 use crate::engine::view::{Action, ActionKind, FormField, Notice, Reply, View};
-use crate::prompts::Lang;
-use crate::store::now_ms;
+use crate::prompts::{Lang, Prompts};
 use crate::store::signin::{NewSigninLink, SigninCode};
+use crate::store::{Store, StoreError, now_ms};
 
 const HOUR_MS: i64 = 3_600_000;
+
+/// What sign-in reads of the bot: its store, settings, texts and providers. The bot
+/// lends them for one event; sign-in never calls back into the bot.
+pub struct Ctx<'a> {
+    pub store: &'a Store,
+    pub config: &'a Config,
+    pub prompts: &'a Prompts,
+    pub signin: &'a super::SignIn,
+}
+
+impl Ctx<'_> {
+    fn store(&self) -> &Store {
+        self.store
+    }
+    fn config(&self) -> &Config {
+        self.config
+    }
+    fn prompts(&self) -> &Prompts {
+        self.prompts
+    }
+    fn signin(&self) -> &super::SignIn {
+        self.signin
+    }
+}
+
+/// Why sign-in could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum GateError {
+    /// Nobody signs in from chat here, and this person is not linked.
+    #[error("{0} is not linked to an account and nobody signs in from chat here")]
+    NotLinked(Identity),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What the bot does after sign-in has had its say.
+#[derive(Debug)]
+pub enum Next {
+    /// Show this.
+    Reply(Reply),
+    /// Handle `event` as the person (now signed in, or where sign-in has nothing to
+    /// add), and show `notice` on its reply: instead of the reply's own when `replace`,
+    /// else only when it has none. Should the event fail, the bot handles the start.
+    Replay {
+        event: Event,
+        notice: Notice,
+        replace: bool,
+    },
+}
 
 /// What `who`, who is not signed in, is answered for `event`, when sign-in is set up;
 /// `expired` says their sign-in has just ended for its age, and the reply says so.
 pub async fn answer(
-    bot: &Bot,
+    cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
     event: Event,
     reply_handle: Option<&str>,
     expired: bool,
-) -> Result<Reply, BotError> {
-    let mut reply = match bot.signin().provider() {
-        Provider::None => return Err(BotError::NotLinked(who.clone())),
+) -> Result<Next, GateError> {
+    let mut reply = match cx.signin().provider() {
+        Provider::None => return Err(GateError::NotLinked(who.clone())),
         Provider::Oidc(_) => {
-            let view = oidc_view(bot, who, locale, &event, reply_handle).await?;
+            let view = oidc_view(cx, who, locale, &event, reply_handle).await?;
             Reply { notice: None, view }
         }
-        Provider::Email(_) => email_turn(bot, who, locale, event).await?,
+        Provider::Email(_) => match email_turn(cx, who, locale, event).await? {
+            Next::Reply(reply) => reply,
+            replay => return Ok(replay),
+        },
     };
     // A refusal of what they just typed matters more than why they are asked again.
     if expired && reply.notice.is_none() {
-        let days = bot.config().signin_valid_days;
+        let days = cx.config().signin_valid_days;
         reply.notice = Some(Notice::info(
-            bot.prompts()
+            cx.prompts()
                 .lang(locale)
                 .f("signin.expired", &[("days", &days)]),
         ));
     }
-    Ok(reply)
+    Ok(Next::Reply(reply))
 }
 
 /// `/signout`: unlinks `who`, where people can sign in again from chat.
 pub async fn sign_out(
-    bot: &Bot,
+    cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
     reply_handle: Option<&str>,
-) -> Result<Reply, BotError> {
-    let lang = bot.prompts().lang(locale);
-    if !bot.signin().enabled() {
-        let mut reply = bot.handle(who, locale, Event::Start).await?;
-        reply.notice = Some(Notice::warning(lang.t("signin.signout_unavailable")));
-        return Ok(reply);
+) -> Result<Next, GateError> {
+    let lang = cx.prompts().lang(locale);
+    if !cx.signin().enabled() {
+        return Ok(Next::Replay {
+            event: Event::Start,
+            notice: Notice::warning(lang.t("signin.signout_unavailable")),
+            replace: true,
+        });
     }
-    let was = bot.store().unlink_identity(who).await?;
+    let was = cx.store().unlink_identity(who).await?;
     if was {
         tracing::info!(%who, "signed out");
     }
-    let mut reply = answer(bot, who, locale, Event::Start, reply_handle, false).await?;
-    reply.notice = Some(if was {
+    let notice = if was {
         Notice::success(lang.t("signin.signed_out"))
     } else {
         Notice::info(lang.t("signin.not_signed_in"))
-    });
-    Ok(reply)
+    };
+    Ok(
+        match answer(cx, who, locale, Event::Start, reply_handle, false).await? {
+            Next::Reply(mut reply) => {
+                reply.notice = Some(notice);
+                Next::Reply(reply)
+            }
+            Next::Replay { event, .. } => Next::Replay {
+                event,
+                notice,
+                replace: true,
+            },
+        },
+    )
 }
 
 /// Whether `who` signed in from chat longer ago than `SIGNIN_VALID_DAYS`. If so the
 /// identity is unlinked now (its session kept) and the person must sign in again:
 /// the provider, or the domain mapping, decides afresh what they may buy for.
-pub async fn expired(bot: &Bot, who: &Identity) -> Result<bool, BotError> {
-    let Some(link) = bot.store().identity_link(who).await? else {
+pub async fn expired(cx: &Ctx<'_>, who: &Identity) -> Result<bool, GateError> {
+    let Some(link) = cx.store().identity_link(who).await? else {
         return Ok(false);
     };
-    let Some(valid_ms) = bot.config().retention().sign_ins_ms else {
+    let Some(valid_ms) = cx.config().retention().sign_ins_ms else {
         return Ok(false);
     };
     if !matches!(link.via, LinkedVia::Oidc | LinkedVia::Email) {
@@ -92,42 +157,35 @@ pub async fn expired(bot: &Bot, who: &Identity) -> Result<bool, BotError> {
         return Ok(false);
     }
     // Whichever of two racing events unlinks it, both are answered as signed out.
-    if bot.store().expire_sign_in(who, before).await? {
+    if cx.store().expire_sign_in(who, before).await? {
         tracing::info!(%who, via = link.via.as_str(), "a sign-in expired");
     }
     Ok(true)
 }
 
 /// `/signin` from someone signed in already: who they are, and how to switch.
-pub async fn already(
-    bot: &Bot,
-    who: &Identity,
-    locale: &str,
-    account_id: &str,
-) -> Result<Reply, BotError> {
-    let name = bot
+pub async fn already(cx: &Ctx<'_>, locale: &str, account_id: &str) -> Result<Next, GateError> {
+    let name = cx
         .store()
         .account(account_id)
         .await?
         .map(|a| a.display_name)
         .unwrap_or_default();
-    let mut reply = bot
-        .handle(who, locale, Event::Command(Command::WhoAmI))
-        .await?;
     // Where nobody signs in from chat, there is no other account to sign in to.
-    let key = if bot.signin().enabled() {
+    let key = if cx.signin().enabled() {
         "signin.already"
     } else {
         "signin.already_not_set_up"
     };
-    reply.notice = Some(Notice::info(
-        bot.prompts().lang(locale).f(key, &[("name", &name)]),
-    ));
-    Ok(reply)
+    Ok(Next::Replay {
+        event: Event::Command(Command::WhoAmI),
+        notice: Notice::info(cx.prompts().lang(locale).f(key, &[("name", &name)])),
+        replace: true,
+    })
 }
 
-fn title(bot: &Bot, lang: &Lang<'_>) -> String {
-    lang.f("signin.title", &[("store", &bot.config().store_name)])
+fn title(cx: &Ctx<'_>, lang: &Lang<'_>) -> String {
+    lang.f("signin.title", &[("store", &cx.config().store_name)])
 }
 
 /// The rate-limit count of sign-in links, and how many one chat identity gets an hour.
@@ -136,33 +194,33 @@ const LINKS_PER_HOUR: i64 = 20;
 
 /// A fresh one-time link, bound to `who`, that carries them on with `event` once in.
 async fn oidc_view(
-    bot: &Bot,
+    cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
     event: &Event,
     reply_handle: Option<&str>,
-) -> Result<View, BotError> {
-    let lang = bot.prompts().lang(locale);
+) -> Result<View, GateError> {
+    let lang = cx.prompts().lang(locale);
     // Every event of someone not signed in answers with a link: without a limit, a
     // script could fill the table with them.
     let now = crate::store::now_ms();
     let subject = who.to_string();
-    let made = bot
+    let made = cx
         .store()
         .signin_sends_since(LINK_KIND, &subject, now - 3_600_000)
         .await?;
     if made >= LINKS_PER_HOUR {
         tracing::info!(%who, "refused another sign-in link this hour");
-        let mut v = View::new("signin", title(bot, &lang));
+        let mut v = View::new("signin", title(cx, &lang));
         v.body = lang.t("signin.too_many_links");
         return Ok(v);
     }
-    bot.store()
+    cx.store()
         .record_signin_send(LINK_KIND, &subject, now)
         .await?;
     let token = crate::domain::ids::new_secret();
     let pending = carried(event);
-    bot.store()
+    cx.store()
         .create_signin_link(&NewSigninLink {
             token: &token,
             who,
@@ -172,7 +230,7 @@ async fn oidc_view(
             valid_ms: LINK_VALID_MS,
         })
         .await?;
-    let mut v = View::new("signin", title(bot, &lang));
+    let mut v = View::new("signin", title(cx, &lang));
     v.body = lang.f(
         "signin.oidc_body",
         &[("minutes", &(LINK_VALID_MS / 60_000))],
@@ -181,7 +239,7 @@ async fn oidc_view(
         id: "signin".into(),
         label: lang.t("signin.oidc_button"),
         kind: ActionKind::Link {
-            url: format!("{}/signin/{token}", bot.config().public_url),
+            url: format!("{}/signin/{token}", cx.config().public_url),
         },
     });
     Ok(v)
@@ -217,8 +275,8 @@ fn email_form(lang: &Lang<'_>, label: String) -> Action {
 }
 
 /// The email sign-in view: ask for an address, or for the code sent to `sent_to`.
-fn email_view(bot: &Bot, lang: &Lang<'_>, sent_to: Option<&str>) -> View {
-    let mut v = View::new("signin", title(bot, lang));
+fn email_view(cx: &Ctx<'_>, lang: &Lang<'_>, sent_to: Option<&str>) -> View {
+    let mut v = View::new("signin", title(cx, lang));
     match sent_to {
         None => {
             v.body = lang.t("signin.email_body");
@@ -264,43 +322,54 @@ fn field(fields: &BTreeMap<String, String>, name: &str) -> String {
 }
 
 async fn email_turn(
-    bot: &Bot,
+    cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
     event: Event,
-) -> Result<Reply, BotError> {
-    let pending = bot.store().signin_code(who).await?;
+) -> Result<Next, GateError> {
+    let pending = cx.store().signin_code(who).await?;
     let has_code = pending.as_ref().is_some_and(|c| c.expires_at > now_ms());
     match event {
-        Event::Command(Command::SignIn(Some(typed))) => send_code(bot, who, locale, &typed).await,
+        Event::Command(Command::SignIn(Some(typed))) => {
+            send_code(cx, who, locale, &typed).await.map(Next::Reply)
+        }
         Event::Submit { action, fields } if verb(&action) == Some(Verb::SignInEmail) => {
-            send_code(bot, who, locale, &field(&fields, "email")).await
+            send_code(cx, who, locale, &field(&fields, "email"))
+                .await
+                .map(Next::Reply)
         }
         Event::Submit { action, fields } if verb(&action) == Some(Verb::SignInCode) => {
-            check_code(bot, who, locale, &field(&fields, "code")).await
+            check_code(cx, who, locale, &field(&fields, "code")).await
         }
-        Event::Text(t) if email::typed_code(&t).is_some() => check_code(bot, who, locale, &t).await,
-        Event::Text(t) if email::address(&t).is_some() => send_code(bot, who, locale, &t).await,
+        Event::Text(t) if email::typed_code(&t).is_some() => check_code(cx, who, locale, &t).await,
+        Event::Text(t) if email::address(&t).is_some() => {
+            send_code(cx, who, locale, &t).await.map(Next::Reply)
+        }
         _ => {
             if let Some(p) = carried(&event) {
-                bot.store()
+                cx.store()
                     .wait_for_signin(who, &p, now_ms() + WAITING_VALID_MS)
                     .await?;
             }
-            let lang = bot.prompts().lang(locale);
+            let lang = cx.prompts().lang(locale);
             let sent_to = pending.filter(|_| has_code).map(|c| c.address);
-            Ok(Reply {
+            Ok(Next::Reply(Reply {
                 notice: None,
-                view: email_view(bot, &lang, sent_to.as_deref()),
-            })
+                view: email_view(cx, &lang, sent_to.as_deref()),
+            }))
         }
     }
 }
 
 /// The reply for a refusal: the error over the view the person is on.
-async fn refused(bot: &Bot, who: &Identity, locale: &str, text: String) -> Result<Reply, BotError> {
-    let lang = bot.prompts().lang(locale);
-    let sent_to = bot
+async fn refused(
+    cx: &Ctx<'_>,
+    who: &Identity,
+    locale: &str,
+    text: String,
+) -> Result<Reply, GateError> {
+    let lang = cx.prompts().lang(locale);
+    let sent_to = cx
         .store()
         .signin_code(who)
         .await?
@@ -308,24 +377,24 @@ async fn refused(bot: &Bot, who: &Identity, locale: &str, text: String) -> Resul
         .map(|c| c.address);
     Ok(Reply {
         notice: Some(Notice::error(text)),
-        view: email_view(bot, &lang, sent_to.as_deref()),
+        view: email_view(cx, &lang, sent_to.as_deref()),
     })
 }
 
 async fn send_code(
-    bot: &Bot,
+    cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
     typed: &str,
-) -> Result<Reply, BotError> {
-    let lang = bot.prompts().lang(locale);
-    let support = &bot.config().support_url;
-    let store_name = &bot.config().store_name;
+) -> Result<Reply, GateError> {
+    let lang = cx.prompts().lang(locale);
+    let support = &cx.config().support_url;
+    let store_name = &cx.config().store_name;
     let Some(address) = email::address(typed) else {
-        return refused(bot, who, locale, lang.t("signin.bad_address")).await;
+        return refused(cx, who, locale, lang.t("signin.bad_address")).await;
     };
     let domain = crate::domain::email_domain::of_address(&address).unwrap_or_default();
-    if bot.store().org_for_domain(&domain).await?.is_none() {
+    if cx.store().org_for_domain(&domain).await?.is_none() {
         tracing::info!(%who, %domain, "email sign-in refused: no organization has the domain");
         let text = lang.f(
             "signin.unknown_domain",
@@ -335,28 +404,28 @@ async fn send_code(
                 ("support", support),
             ],
         );
-        return refused(bot, who, locale, text).await;
+        return refused(cx, who, locale, text).await;
     }
     let now = now_ms();
-    let by_identity = bot
+    let by_identity = cx
         .store()
         .signin_sends_since("identity", &who.to_string(), now - HOUR_MS)
         .await?;
-    let by_address = bot
+    let by_address = cx
         .store()
         .signin_sends_since("address", &address, now - HOUR_MS)
         .await?;
     if by_identity >= SENDS_PER_HOUR || by_address >= SENDS_PER_HOUR {
         tracing::warn!(%who, "email sign-in refused: too many codes in the last hour");
         let text = lang.f("signin.too_many_sends", &[("support", support)]);
-        return refused(bot, who, locale, text).await;
+        return refused(cx, who, locale, text).await;
     }
-    let Some(mailer) = bot.signin().mailer() else {
-        return Err(BotError::NotLinked(who.clone()));
+    let Some(mailer) = cx.signin().mailer() else {
+        return Err(GateError::NotLinked(who.clone()));
     };
     let code = email::new_code();
     let salt = email::new_salt();
-    bot.store()
+    cx.store()
         .put_signin_code(
             who,
             &SigninCode {
@@ -369,10 +438,10 @@ async fn send_code(
             },
         )
         .await?;
-    bot.store()
+    cx.store()
         .record_signin_send("identity", &who.to_string(), now)
         .await?;
-    bot.store()
+    cx.store()
         .record_signin_send("address", &address, now)
         .await?;
     let minutes = CODE_VALID_MS / 60_000;
@@ -388,13 +457,13 @@ async fn send_code(
     drop(code);
     if let Err(e) = mailer.send(&address, &subject, &body).await {
         tracing::warn!(%who, error = %e, "a sign-in code could not be mailed");
-        bot.store().take_signin_code(who).await?;
-        return refused(bot, who, locale, lang.t("signin.mail_failed")).await;
+        cx.store().take_signin_code(who).await?;
+        return refused(cx, who, locale, lang.t("signin.mail_failed")).await;
     }
     tracing::info!(%who, "a sign-in code was mailed");
     Ok(Reply {
         notice: None,
-        view: email_view(bot, &lang, Some(&address)),
+        view: email_view(cx, &lang, Some(&address)),
     })
 }
 
@@ -408,8 +477,8 @@ enum Tried {
     Right(String),
 }
 
-async fn try_code(bot: &Bot, who: &Identity, typed: &str) -> Result<Tried, BotError> {
-    let store = bot.store();
+async fn try_code(cx: &Ctx<'_>, who: &Identity, typed: &str) -> Result<Tried, GateError> {
+    let store = cx.store();
     let Some(code) = store.signin_code(who).await? else {
         return Ok(Tried::Refused("signin.no_code", false));
     };
@@ -439,24 +508,24 @@ async fn try_code(bot: &Bot, who: &Identity, typed: &str) -> Result<Tried, BotEr
 }
 
 async fn check_code(
-    bot: &Bot,
+    cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
     typed: &str,
-) -> Result<Reply, BotError> {
-    let lang = bot.prompts().lang(locale);
-    let store = bot.store();
-    let address = match try_code(bot, who, typed).await? {
+) -> Result<Next, GateError> {
+    let lang = cx.prompts().lang(locale);
+    let store = cx.store();
+    let address = match try_code(cx, who, typed).await? {
         Tried::Right(address) => address,
         Tried::Wrong(left) => {
             let text = lang.f("signin.wrong_code", &[("left", &left)]);
-            return refused(bot, who, locale, text).await;
+            return refused(cx, who, locale, text).await.map(Next::Reply);
         }
         Tried::Refused(key, drop) => {
             if drop {
                 store.take_signin_code(who).await?;
             }
-            return refused(bot, who, locale, lang.t(key)).await;
+            return refused(cx, who, locale, lang.t(key)).await.map(Next::Reply);
         }
     };
     let claims = Claims {
@@ -473,39 +542,27 @@ async fn check_code(
             let text = lang.f(
                 "signin.no_organization",
                 &[
-                    ("store", &bot.config().store_name),
-                    ("support", &bot.config().support_url),
+                    ("store", &cx.config().store_name),
+                    ("support", &cx.config().support_url),
                 ],
             );
-            return refused(bot, who, locale, text).await;
+            return refused(cx, who, locale, text).await.map(Next::Reply);
         }
         Err(Refused::Store(e)) => return Err(e.into()),
     };
     store.sign_in(who, &vouched).await?;
     tracing::info!(%who, via = "email", "signed in");
-    let mut reply = carry_on(bot, who, locale).await?;
-    if reply.notice.is_none() {
-        reply.notice = Some(Notice::success(
-            lang.f("signin.signed_in", &[("name", &vouched.name)]),
-        ));
-    }
-    Ok(reply)
-}
-
-/// The chat goes on where the person was: the command they were refused runs now, or
-/// else the start. A carried command that fails still leaves them signed in, at home.
-async fn carry_on(bot: &Bot, who: &Identity, locale: &str) -> Result<Reply, BotError> {
-    let waiting = bot.store().take_signin_waiting(who).await?;
-    let Some(event) = waiting.and_then(|p| serde_json::from_str::<Event>(&p).ok()) else {
-        return bot.handle(who, locale, Event::Start).await;
-    };
-    match bot.handle(who, locale, event).await {
-        Ok(reply) => Ok(reply),
-        Err(e) => {
-            tracing::warn!(%who, error = %e, "signed in, but the command carried over failed");
-            bot.handle(who, locale, Event::Start).await
-        }
-    }
+    // The chat goes on where the person was: the command they were refused runs now,
+    // or else the start.
+    let waiting = store.take_signin_waiting(who).await?;
+    let event = waiting
+        .and_then(|p| serde_json::from_str::<Event>(&p).ok())
+        .unwrap_or(Event::Start);
+    Ok(Next::Replay {
+        event,
+        notice: Notice::success(lang.f("signin.signed_in", &[("name", &vouched.name)])),
+        replace: false,
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! How people sign in from chat: `IDENTITY_PROVIDER` and the variables of each mode.
 //! Secrets (the client secret, an SMTP password in `SMTP_URL`) are kept out of `Debug`.
 
-use crate::config::ConfigError;
+use crate::config::check::ConfigError;
 
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum Provider {
@@ -70,7 +70,7 @@ impl Provider {
             "none" => Ok(Provider::None),
             "oidc" => {
                 let issuer = need("OIDC_ISSUER")?;
-                crate::config::web_url("OIDC_ISSUER", &issuer)?;
+                crate::config::check::web_url("OIDC_ISSUER", &issuer)?;
                 let scopes = get("OIDC_SCOPES")
                     .unwrap_or_else(|| "openid email profile".into())
                     .split_whitespace()

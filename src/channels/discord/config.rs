@@ -1,7 +1,7 @@
 //! Discord's settings, from the environment. The token and key are secrets: never
 //! logged, and `Debug` hides them.
 
-use crate::config::ConfigError;
+use crate::config::check::ConfigError;
 
 #[derive(Clone, PartialEq, Default)]
 pub struct DiscordConfig {
@@ -84,7 +84,7 @@ impl DiscordConfig {
             })?);
         }
         if let Some(v) = get("DISCORD_API_BASE") {
-            let v = crate::config::web_url("DISCORD_API_BASE", &v)?;
+            let v = crate::config::check::web_url("DISCORD_API_BASE", &v)?;
             c.api_base = Some(v.trim_end_matches('/').to_string());
         }
         if let Some(v) = get("DISCORD_SHARDS") {

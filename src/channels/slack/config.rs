@@ -1,7 +1,7 @@
 //! Slack's settings, from the environment. The secret and tokens are never logged, and
 //! `Debug` hides them.
 
-use crate::config::ConfigError;
+use crate::config::check::ConfigError;
 
 /// Slack's Web API, unless `SLACK_API_BASE` says otherwise.
 pub const API_BASE: &str = "https://slack.com/api";
@@ -76,7 +76,7 @@ impl SlackConfig {
             c.app_token = Some(t);
         }
         if let Some(base) = get("SLACK_API_BASE") {
-            let base = crate::config::web_url("SLACK_API_BASE", &base)?;
+            let base = crate::config::check::web_url("SLACK_API_BASE", &base)?;
             c.api_base = base.trim_end_matches('/').to_string();
         }
         Ok(c)

@@ -2,7 +2,7 @@
 //! or `stripe` with its keys. A key is checked for its kind at start and never shown:
 //! not in `Debug`, not in an error.
 
-use crate::config::ConfigError;
+use crate::config::check::ConfigError;
 
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum Gateway {
@@ -71,7 +71,7 @@ fn url(
     default: &str,
 ) -> Result<String, ConfigError> {
     let value = get(name).unwrap_or_else(|| default.to_string());
-    crate::config::web_url(name, &value)
+    crate::config::check::web_url(name, &value)
 }
 
 impl Gateway {

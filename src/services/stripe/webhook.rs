@@ -1,19 +1,14 @@
-//! `POST /stripe/webhook`: Stripe's events about payments, each checked and handled
-//! once. The `Stripe-Signature` header must carry an HMAC-SHA256, under the webhook
-//! secret, of `{t}.{raw body}` with `t` within five minutes of now; anything else is
-//! answered 400 and not read. Handlers only move an order where the event proves it
-//! should go, so events that arrive twice or out of order leave it right.
+//! Stripe's events about payments, each checked and handled once: the signature check
+//! and what each event does to an order. The `Stripe-Signature` header must carry an
+//! HMAC-SHA256, under the webhook secret, of `{t}.{raw body}` with `t` within five
+//! minutes of now. Handlers only move an order where the event proves it should go, so
+//! events that arrive twice or out of order leave it right. The HTTP route that receives
+//! them is the edge's (`stripe_webhook.rs`).
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
-use crate::bot::Bot;
 use crate::domain::order::OrderStatus;
 use crate::store::{Store, StoreError};
 
@@ -21,12 +16,6 @@ use crate::store::{Store, StoreError};
 pub const TOLERANCE_S: i64 = 300;
 /// Who the audit trail says made a change a webhook brought.
 const ACTOR: &str = "stripe";
-
-pub fn router(bot: Arc<Bot>) -> axum::Router {
-    axum::Router::new()
-        .route("/stripe/webhook", axum::routing::post(receive))
-        .with_state(bot)
-}
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Forged {
@@ -66,32 +55,6 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), F
         }
     }
     Err(Forged::Mismatch)
-}
-
-async fn receive(State(bot): State<Arc<Bot>>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let Some(stripe) = bot.stripe() else {
-        return StatusCode::NOT_FOUND;
-    };
-    let header = headers
-        .get("stripe-signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let now = crate::store::now_ms() / 1000;
-    if let Err(why) = verify(&stripe.settings().webhook_secret, header, &body, now) {
-        tracing::warn!(%why, "refused a Stripe webhook");
-        return StatusCode::BAD_REQUEST;
-    }
-    let Ok(event) = serde_json::from_slice::<Value>(&body) else {
-        return StatusCode::BAD_REQUEST;
-    };
-    match handle(bot.store(), &event).await {
-        Ok(()) => StatusCode::OK,
-        // Stripe delivers it again later.
-        Err(e) => {
-            tracing::error!(error = %e, "a Stripe webhook could not be handled");
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
-    }
 }
 
 /// The order an event's PaymentIntent paid for: by the order key the charge carried,

@@ -11,8 +11,7 @@ use crate::config::Config;
 use crate::demo;
 use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
-use crate::domain::deployment::Deployment;
-use crate::engine::backend::{Backend, BackendError};
+use crate::engine::backend::BackendError;
 use crate::engine::event::{Command, Event};
 use crate::engine::session::Session;
 use crate::engine::view::{Notice, Reply};
@@ -24,6 +23,11 @@ use crate::services::outbound::Outbound;
 use crate::services::payments::Payments;
 use crate::services::shop::Shop;
 use crate::store::{Store, StoreError, StoredSession, now_ms};
+
+mod accounts;
+mod gate;
+pub mod home;
+mod suggestions;
 
 /// How often a process checks whether another one imported a new catalog.
 const CATALOG_CHECK_MS: i64 = 5_000;
@@ -69,6 +73,15 @@ fn violates_constraint(e: &(dyn std::error::Error + 'static)) -> bool {
         };
     }
     false
+}
+
+impl From<crate::signin::chat::GateError> for BotError {
+    fn from(e: crate::signin::chat::GateError) -> Self {
+        match e {
+            crate::signin::chat::GateError::NotLinked(who) => BotError::NotLinked(who),
+            crate::signin::chat::GateError::Store(e) => BotError::Store(e),
+        }
+    }
 }
 
 impl BotError {
@@ -132,7 +145,7 @@ impl Bot {
     /// A bot with the configured payment gateway (`PAYMENT_GATEWAY`) that reaches no chat
     /// platform on its own.
     pub fn new(store: Store, config: Config) -> Result<Bot, anyhow::Error> {
-        let g = crate::services::payments::gateway(&config.payments)?;
+        let g = crate::services::gateway::gateway(&config.payments)?;
         Ok(Bot::with_payments(store, config, g.payments)?.with_stripe(g.stripe))
     }
 
@@ -199,7 +212,7 @@ impl Bot {
             );
             config.demo_mode = false;
         }
-        let g = crate::services::payments::gateway(&config.payments)?;
+        let g = crate::services::gateway::gateway(&config.payments)?;
         Ok(Bot::with_parts(store, config, g.payments, outbound)?.with_stripe(g.stripe))
     }
 
@@ -346,6 +359,8 @@ impl Bot {
         self.apply(who, locale, event, reply_handle).await
     }
 
+    /// Runs `event`, and what sign-in asks to replay after it, as a loop: sign-in never
+    /// calls back into the bot, it says what to handle next (`gate::Next::Replay`).
     async fn apply(
         &self,
         who: &Identity,
@@ -353,15 +368,56 @@ impl Bot {
         event: Event,
         reply_handle: Option<&str>,
     ) -> Result<Reply, BotError> {
+        let mut event = event;
+        // The notice a replay's reply is to carry, and whether it replaces the reply's own.
+        let mut carried: Option<(Notice, bool)> = None;
+        for _ in 0..gate::MAX_REPLAYS {
+            let turned = match self.turn(who, locale, event.clone(), reply_handle).await {
+                Ok(t) => t,
+                // A replayed command that fails still leaves the person where sign-in
+                // put them: at the start, with the notice.
+                Err(e) if carried.is_some() && event != Event::Start => {
+                    tracing::warn!(%who, error = %e, "a command replayed after sign-in failed");
+                    event = Event::Start;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match turned {
+                gate::Next::Reply(mut reply) => {
+                    if let Some((notice, replace)) = carried
+                        && (replace || reply.notice.is_none())
+                    {
+                        reply.notice = Some(notice);
+                    }
+                    return Ok(reply);
+                }
+                gate::Next::Replay {
+                    event: next,
+                    notice,
+                    replace,
+                } => {
+                    carried = Some((notice, replace));
+                    event = next;
+                }
+            }
+        }
+        Err(BotError::Contended)
+    }
+
+    /// One event: sign-in's answer where it has one, else the engine's, saved with a
+    /// revision check and retried when another event of the same person won the race.
+    async fn turn(
+        &self,
+        who: &Identity,
+        locale: &str,
+        event: Event,
+        reply_handle: Option<&str>,
+    ) -> Result<gate::Next, BotError> {
         let catalog = self.catalog().await?;
+        let gate = self.gate();
         if event == Event::Command(Command::SignOut) {
-            return Box::pin(crate::signin::chat::sign_out(
-                self,
-                who,
-                locale,
-                reply_handle,
-            ))
-            .await;
+            return gate::sign_out(&gate, who, locale, reply_handle).await;
         }
         for _ in 0..MAX_ATTEMPTS {
             let (linked, mut session) = match self.store.load_session(who).await? {
@@ -372,32 +428,11 @@ impl Bot {
                 Some(StoredSession { session, .. }) => (self.account_for(who).await, session),
                 None => (self.account_for(who).await, Session::default()),
             };
-            // Where people sign in from chat, someone not linked, or whose sign-in has
-            // just expired, is answered by sign-in instead of the engine.
-            let (account_id, expired) = match linked {
-                Ok(id) if self.signin.enabled() => {
-                    let expired = crate::signin::chat::expired(self, who).await?;
-                    (Some(id), expired)
-                }
-                Ok(id) => (Some(id), false),
-                Err(BotError::NotLinked(_)) if self.signin.enabled() => (None, false),
-                Err(e) => return Err(e),
-            };
-            let Some(account_id) = account_id.filter(|_| !expired) else {
-                return Box::pin(crate::signin::chat::answer(
-                    self,
-                    who,
-                    locale,
-                    event,
-                    reply_handle,
-                    expired,
-                ))
-                .await;
-            };
-            if matches!(event, Event::Command(Command::SignIn(_))) {
-                return Box::pin(crate::signin::chat::already(self, who, locale, &account_id))
-                    .await;
-            }
+            let account_id =
+                match gate::pass(&gate, who, locale, &event, reply_handle, linked).await? {
+                    gate::Passed::Through(account_id) => account_id,
+                    gate::Passed::Stopped(next) => return Ok(next),
+                };
             let expected = session.rev;
             let now = now_ms();
             if expected == 0 {
@@ -417,18 +452,28 @@ impl Bot {
                 .await
                 .map_err(BotError::Backend)?;
             if session.rev == expected {
-                return Ok(reply);
+                return Ok(gate::Next::Reply(reply));
             }
             if self
                 .store
                 .save_session(who, &account_id, expected, &session)
                 .await?
             {
-                return Ok(reply);
+                return Ok(gate::Next::Reply(reply));
             }
             tracing::debug!(%who, expected, "session changed underneath; retrying");
         }
         Err(BotError::Contended)
+    }
+
+    /// What sign-in may read of the bot, for one event.
+    fn gate(&self) -> crate::signin::chat::Ctx<'_> {
+        crate::signin::chat::Ctx {
+            store: &self.store,
+            config: &self.config,
+            prompts: self.prompts(),
+            signin: &self.signin,
+        }
     }
 
     /// What `who`'s open checkout `key` costs, for the card page: its session, priced
@@ -469,221 +514,6 @@ impl Bot {
                 tracing::warn!(error = %e, "could not record a delivery");
                 true
             })
-    }
-
-    /// Whether `who`'s account is named by their raw user id (just enrolled, or added
-    /// without a name), so their channel should say how the platform shows them (then
-    /// `name`). Asked once: a second call says no.
-    pub fn just_enrolled(&self, who: &Identity) -> bool {
-        self.unnamed.lock().is_ok_and(|mut set| set.remove(who))
-    }
-
-    /// Names `who`'s account as the platform shows them, unless it has a name already.
-    pub async fn name(&self, who: &Identity, name: &str) {
-        let name = crate::domain::text::scrub(name.trim());
-        if name.is_empty() || name.chars().count() > 80 {
-            return;
-        }
-        if let Ok(Some(account)) = self.store.account_id_for(who).await
-            && let Err(e) = self
-                .store
-                .rename_account_if(&account, &who.user, &name)
-                .await
-        {
-            tracing::warn!(error = %e, "could not name an account");
-        }
-    }
-
-    /// What a search box suggests for `query`, as (value, label), best first: the
-    /// user's deployments for the deployment search, their organizations for the
-    /// organization search, nothing for anything else. Picking one submits its value.
-    pub async fn search_suggestions(
-        &self,
-        who: &Identity,
-        action_id: &str,
-        query: &str,
-        limit: usize,
-    ) -> Vec<(String, String)> {
-        use crate::engine::action::{ActionId, Verb};
-        // An autocomplete's text is whatever the platform forwards: read no more of it
-        // than a search does, whichever search it goes to.
-        let query = crate::search::bounded(query);
-        match ActionId::decode(action_id).map(|a| a.verb) {
-            Some(Verb::DeploymentSearch) => self
-                .deployment_suggestions(who, query, limit)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|d| {
-                    let label = format!("{} · {}", d.id, d.name);
-                    (d.id, label)
-                })
-                .collect(),
-            Some(Verb::OrgSearch) => self
-                .organization_suggestions(who, query, limit)
-                .await
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The user's organizations whose name matches `query` (typo-tolerant), best first.
-    async fn organization_suggestions(
-        &self,
-        who: &Identity,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<(String, String)>, BotError> {
-        if crate::domain::text::check(query).is_err() {
-            return Ok(Vec::new());
-        }
-        let Some(account_id) = self.store.account_id_for(who).await? else {
-            return Ok(Vec::new());
-        };
-        let account = self
-            .backend
-            .account(&account_id)
-            .await
-            .map_err(BotError::Backend)?;
-        let q = query.trim().to_lowercase();
-        let mut scored: Vec<(f64, String, String)> = account
-            .memberships
-            .into_iter()
-            .map(|m| {
-                let name = m.org.name.to_lowercase();
-                let score = if q.is_empty() || name.contains(&q) {
-                    1.0
-                } else {
-                    crate::search::text_similarity(&q, &name)
-                };
-                (score, m.org.id, m.org.name)
-            })
-            .filter(|(score, _, _)| *score >= 0.75)
-            .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
-        Ok(scored
-            .into_iter()
-            .take(limit)
-            .map(|(_, id, name)| (id, name))
-            .collect())
-    }
-
-    /// The user's deployments that best match `query`, for a platform's autocomplete.
-    pub async fn deployment_suggestions(
-        &self,
-        who: &Identity,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<Deployment>, BotError> {
-        let query = crate::search::bounded(query);
-        if crate::domain::text::check(query).is_err() {
-            return Ok(Vec::new());
-        }
-        let account_id = match self.store.load_session(who).await? {
-            Some(StoredSession {
-                account_id: Some(id),
-                ..
-            }) => id,
-            _ => self.account_for(who).await?,
-        };
-        let account = self
-            .backend
-            .account(&account_id)
-            .await
-            .map_err(BotError::Backend)?;
-        let orgs: Vec<String> = account.memberships.into_iter().map(|m| m.org.id).collect();
-        if query.trim().is_empty() {
-            return self.recent_deployments(&account_id, &orgs, limit).await;
-        }
-        self.backend
-            .search_deployments(&orgs, query, limit)
-            .await
-            .map_err(BotError::Backend)
-    }
-
-    /// Before anything is typed: the deployments of the account's latest orders, most
-    /// recent first, still in one of its organizations.
-    async fn recent_deployments(
-        &self,
-        account_id: &str,
-        orgs: &[String],
-        limit: usize,
-    ) -> Result<Vec<Deployment>, BotError> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for order in self.store.orders(account_id, None, 20).await? {
-            for line in &order.details.lines {
-                let Some(d) = &line.deployment else { continue };
-                if out.len() >= limit || !seen.insert(d.id.clone()) {
-                    continue;
-                }
-                if let Some(found) = self.store.deployment(&d.id).await?
-                    && orgs.contains(&found.org_id)
-                {
-                    out.push(found);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Categories whose name or id contains `query`, as (id, name).
-    pub async fn category_suggestions(&self, query: &str) -> Vec<(String, String)> {
-        let query = crate::search::bounded(query);
-        let Ok(catalog) = self.catalog().await else {
-            return Vec::new();
-        };
-        if crate::domain::text::check(query).is_err() {
-            return Vec::new();
-        }
-        let q = query.trim().to_lowercase();
-        catalog
-            .categories
-            .iter()
-            .filter(|c| q.is_empty() || c.name.to_lowercase().contains(&q) || c.id.contains(&q))
-            .map(|c| (c.id.clone(), c.name.clone()))
-            .collect()
-    }
-
-    async fn account_for(&self, who: &Identity) -> Result<String, BotError> {
-        if let Some(id) = self.store.account_id_for(who).await? {
-            if self.first_look(who)
-                && let Some(account) = self.store.account(&id).await?
-                && account.display_name == who.user
-            {
-                self.mark_unnamed(who);
-            }
-            return Ok(id);
-        }
-        // Where people sign in themselves, nobody is enrolled as a demo buyer.
-        if !self.config.demo_mode || self.signin.enabled() {
-            return Err(BotError::NotLinked(who.clone()));
-        }
-        let name = crate::domain::text::scrub(&who.user);
-        let account = demo::enrol(&self.store, who, &name).await?;
-        self.first_look(who);
-        self.mark_unnamed(who);
-        Ok(account)
-    }
-
-    fn mark_unnamed(&self, who: &Identity) {
-        if let Ok(mut set) = self.unnamed.lock() {
-            // Bounded: a channel that never asks must not grow it without end.
-            if set.len() > 10_000 {
-                set.clear();
-            }
-            set.insert(who.clone());
-        }
-    }
-
-    /// True the first time this process looks at `who`'s account name.
-    fn first_look(&self, who: &Identity) -> bool {
-        self.name_checked.lock().is_ok_and(|mut set| {
-            if set.len() > 100_000 {
-                set.clear();
-            }
-            set.insert(who.clone())
-        })
     }
 
     /// The current catalog, re-checked against the database every few seconds so an

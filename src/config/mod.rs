@@ -4,6 +4,11 @@
 
 use std::time::Duration;
 
+pub mod check;
+
+pub use check::{ConfigError, without_password};
+use check::{parse_bool, web_url};
+
 #[derive(Clone, PartialEq)]
 pub struct Config {
     /// `DATABASE_URL`: `sqlite:FILE` (default `sqlite:checkout-bot.db`) or `postgres://…`.
@@ -78,13 +83,6 @@ impl std::fmt::Debug for BearerToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("(set)")
     }
-}
-
-#[derive(Debug, thiserror::Error, PartialEq)]
-#[error("{name}: {message}")]
-pub struct ConfigError {
-    pub name: &'static str,
-    pub message: String,
 }
 
 impl Default for Config {
@@ -276,38 +274,6 @@ impl Config {
 
 const DAY_MS: i64 = 24 * 3_600_000;
 
-/// `value` if it is a whole http(s) URL with a host. Anything else stops the start: a
-/// comment or a second word pasted behind it (an env file's inline comment, which
-/// systemd's `EnvironmentFile` keeps as part of the value) would otherwise go out in
-/// every link.
-pub fn web_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
-    let refuse = |why: &str| ConfigError {
-        name,
-        message: format!("'{value}' {why}"),
-    };
-    if value.chars().any(|c| c.is_whitespace() || c == '#') {
-        return Err(refuse(
-            "has a space or '#' in it: give the URL alone, with any comment on a line of its own",
-        ));
-    }
-    let url = url::Url::parse(value).map_err(|e| refuse(&format!("is not a URL ({e})")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
-        return Err(refuse("is not an http(s) URL with a host"));
-    }
-    Ok(value.to_string())
-}
-
-/// `url` with any password replaced, for Debug output and logs.
-pub fn without_password(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -330,14 +296,6 @@ impl std::fmt::Debug for Config {
             .field("identity", &self.identity)
             .field("payments", &self.payments)
             .finish_non_exhaustive()
-    }
-}
-
-pub(crate) fn parse_bool(v: &str) -> Option<bool> {
-    match v.to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::{discord, slack};
+use checkout_bot::channels::Platform;
 use checkout_bot::config::Config;
 use checkout_bot::domain::account::Organization;
 use checkout_bot::http::AppState;
@@ -16,7 +16,7 @@ use checkout_bot::metrics::Metrics;
 use checkout_bot::services::approvals::Approvals;
 use checkout_bot::services::outbound::Outbound;
 use checkout_bot::store::Store;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 mod cli;
 
@@ -52,10 +52,6 @@ enum Command {
     /// Serve every configured platform's HTTP endpoint, the card page, /healthz and
     /// /metrics on HTTP_ADDR.
     Serve,
-    /// Run the Discord gateway client (DISCORD_TOKEN), or register the slash commands.
-    Discord(discord::cli::DiscordArgs),
-    /// Connect to Slack in Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN): no public URL needed.
-    Slack(slack::cli::SlackArgs),
     /// Create or update the database schema, then exit.
     Migrate,
     /// Import operator-maintained files.
@@ -127,14 +123,10 @@ enum OrgsCommand {
         #[arg(long)]
         remove: bool,
     },
-    /// Where approval requests are posted, per platform; without a channel they go to
-    /// each approver privately.
+    /// Where approval requests are posted, per platform (each platform adds its option);
+    /// without a channel they go to each approver privately.
     SetApprovalChannel {
         id: String,
-        #[command(flatten)]
-        discord: discord::cli::ApprovalChannel,
-        #[command(flatten)]
-        slack: slack::cli::ApprovalChannel,
     },
 }
 
@@ -195,13 +187,41 @@ async fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Chat { .. });
+    // The platforms read their configuration first: each brings its own subcommand and
+    // options to the command line.
+    let platforms = match platforms() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let matches = command_line(&platforms).get_matches();
+    let chosen = matches.subcommand().and_then(|(name, sub)| {
+        platforms
+            .iter()
+            .find(|p| p.name() == name)
+            .map(|p| (p.as_ref(), sub))
+    });
+    let cli = match chosen {
+        Some(_) => None,
+        None => match Cli::from_arg_matches(&matches) {
+            Ok(cli) => Some(cli),
+            Err(e) => e.exit(),
+        },
+    };
+    let quiet = matches!(cli.as_ref().map(|c| &c.command), Some(Command::Chat { .. }));
     if let Err(e) = init_logging(if quiet { "warn" } else { "info" }) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    match run(cli).await {
+    let database_url = matches.get_one::<String>("database_url").cloned();
+    let done = match (chosen, cli) {
+        (Some((platform, sub)), _) => run_platform(platform, sub, database_url, &platforms).await,
+        (None, Some(cli)) => run(cli, &matches, &platforms).await,
+        (None, None) => Ok(()),
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -210,12 +230,81 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+/// The platforms, registered here and nowhere else. A new platform is one line here and
+/// its `mod` line in `channels/mod.rs` (see there).
+fn platforms() -> anyhow::Result<Vec<Box<dyn Platform>>> {
+    Ok(vec![
+        checkout_bot::channels::discord::platform()?,
+        checkout_bot::channels::slack::platform()?,
+    ])
+}
+
+/// The command line: the program's own commands, and each platform's subcommand and
+/// option on `orgs set-approval-channel`.
+fn command_line(platforms: &[Box<dyn Platform>]) -> clap::Command {
+    let mut command = Cli::command();
+    for p in platforms {
+        command = command
+            .subcommand(p.command())
+            .mut_subcommand("orgs", |orgs| {
+                orgs.mut_subcommand("set-approval-channel", |set| {
+                    set.arg(p.approval_channel_arg())
+                })
+            });
+    }
+    command
+}
+
+/// A platform's own subcommand, with a started bot when it serves chat.
+async fn run_platform(
+    platform: &dyn Platform,
+    matches: &clap::ArgMatches,
+    database_url: Option<String>,
+    platforms: &[Box<dyn Platform>],
+) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    if let Some(url) = database_url {
+        config.database_url = url;
+    }
+    let bot = match platform.needs_bot(matches) {
+        true => Some(Arc::new(
+            Bot::start_with(config, outbound(platforms)?).await?,
+        )),
+        false => None,
+    };
+    platform.run(matches, bot).await
+}
+
+/// Every platform's outbound ports, as far as its configuration allows.
+fn outbound(platforms: &[Box<dyn Platform>]) -> anyhow::Result<Outbound> {
+    platforms
+        .iter()
+        .try_fold(Outbound::default(), |o, p| p.outbound(o))
+}
+
+/// The platforms people can be linked on: the terminal chat, and each registered one.
+fn known(platforms: &[Box<dyn Platform>]) -> Vec<cli::members::KnownPlatform> {
+    use checkout_bot::channels::console;
+    std::iter::once(cli::members::KnownPlatform {
+        name: console::PLATFORM,
+        workspace: Some(console::WORKSPACE),
+    })
+    .chain(platforms.iter().map(|p| cli::members::KnownPlatform {
+        name: p.name(),
+        workspace: p.default_workspace(),
+    }))
+    .collect()
+}
+
+async fn run(
+    cli: Cli,
+    matches: &clap::ArgMatches,
+    platforms: &[Box<dyn Platform>],
+) -> anyhow::Result<()> {
     let mut config = Config::from_env()?;
     if let Some(url) = cli.database_url {
         config.database_url = url;
     }
-    let platforms = Platforms::from_env()?;
     match cli.command {
         Command::Chat { user, json, locale } => {
             if let Some(locale) = locale {
@@ -225,20 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             checkout_bot::channels::console::run(&bot, &user, json).await?;
             bot.store().close().await;
         }
-        Command::Serve => serve(config, &platforms).await?,
-        Command::Discord(args) => {
-            let bot = match args.needs_bot() {
-                true => Some(Arc::new(
-                    Bot::start_with(config, platforms.outbound()?).await?,
-                )),
-                false => None,
-            };
-            discord::cli::run(args, &platforms.discord, bot).await?;
-        }
-        Command::Slack(args) => {
-            let bot = Arc::new(Bot::start_with(config, platforms.outbound()?).await?);
-            slack::cli::run(args, &platforms.slack, bot).await?;
-        }
+        Command::Serve => serve(config, platforms).await?,
         Command::Migrate => {
             Store::connect(&config.database_url).await?.close().await;
             println!("database is up to date");
@@ -266,7 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         println!("{}\t{}", o.id, o.name);
                     }
                 }
-                other => org_settings(&store, other).await?,
+                other => org_settings(&store, other, matches, platforms).await?,
             }
             store.close().await;
         }
@@ -285,7 +361,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Gc => cli::db::gc(&config).await?,
         Command::Members(cmd) => {
             let store = existing(&config).await?;
-            cli::members::run(&store, cmd, &Platforms::known()).await?;
+            cli::members::run(&store, cmd, &known(platforms)).await?;
             store.close().await;
         }
     }
@@ -298,14 +374,17 @@ async fn existing(config: &Config) -> anyhow::Result<Store> {
     cli::existing_store(&config.database_url).await
 }
 
-async fn serve(config: Config, platforms: &Platforms) -> anyhow::Result<()> {
+async fn serve(config: Config, platforms: &[Box<dyn Platform>]) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .with_context(|| format!("listening on {}", config.http_addr))?;
-    let bot = Arc::new(Bot::start_with(config.clone(), platforms.outbound()?).await?);
+    let bot = Arc::new(Bot::start_with(config.clone(), outbound(platforms)?).await?);
     let sweeper = bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
     let metrics = Arc::new(Metrics::new()?);
-    let channels = platforms.routes(&bot, &metrics)?;
+    let mut channels = Vec::new();
+    for p in platforms {
+        channels.extend(p.routes(bot.clone(), metrics.clone())?);
+    }
     let app = checkout_bot::http::router(Arc::new(AppState::new(bot.clone(), metrics)), channels);
     tracing::info!(addr = %config.http_addr, "serving");
     checkout_bot::http::serve(app, listener, shutdown_signal()).await?;
@@ -313,63 +392,6 @@ async fn serve(config: Config, platforms: &Platforms) -> anyhow::Result<()> {
     bot.store().close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The chat platforms, registered here and nowhere else: each brings its configuration,
-/// its outbound ports, its HTTP routes and its CLI subcommand.
-struct Platforms {
-    discord: discord::config::DiscordConfig,
-    slack: slack::config::SlackConfig,
-}
-
-impl Platforms {
-    fn from_env() -> anyhow::Result<Platforms> {
-        Ok(Platforms {
-            discord: discord::config::DiscordConfig::from_env()?,
-            slack: slack::config::SlackConfig::from_env()?,
-        })
-    }
-
-    /// The platforms people can be linked on: the terminal chat, and each registered one.
-    fn known() -> Vec<cli::members::KnownPlatform> {
-        use checkout_bot::channels::console;
-        vec![
-            cli::members::KnownPlatform {
-                name: console::PLATFORM,
-                workspace: Some(console::WORKSPACE),
-            },
-            cli::members::KnownPlatform {
-                name: discord::PLATFORM,
-                workspace: discord::WORKSPACE,
-            },
-            cli::members::KnownPlatform {
-                name: slack::PLATFORM,
-                workspace: slack::WORKSPACE,
-            },
-        ]
-    }
-
-    /// Every platform's outbound ports, as far as its configuration allows.
-    fn outbound(&self) -> anyhow::Result<Outbound> {
-        let outbound = discord::outbound::register(Outbound::default(), &self.discord)?;
-        slack::outbound::register(outbound, &self.slack)
-    }
-
-    /// Every platform's HTTP routes, for `serve`.
-    fn routes(&self, bot: &Arc<Bot>, metrics: &Arc<Metrics>) -> anyhow::Result<Vec<axum::Router>> {
-        let mut routes = Vec::new();
-        routes.extend(discord::http::routes(
-            bot.clone(),
-            &self.discord,
-            metrics.clone(),
-        )?);
-        routes.extend(slack::http::routes(
-            bot.clone(),
-            &self.slack,
-            metrics.clone(),
-        )?);
-        Ok(routes)
-    }
 }
 
 /// SIGINT or SIGTERM: stop taking requests, finish those in flight.
@@ -415,7 +437,12 @@ async fn known_org(store: &Store, id: &str) -> anyhow::Result<Organization> {
         .with_context(|| format!("no organization {id}: see `checkout-bot orgs list`"))
 }
 
-async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
+async fn org_settings(
+    store: &Store,
+    cmd: OrgsCommand,
+    matches: &clap::ArgMatches,
+    platforms: &[Box<dyn Platform>],
+) -> anyhow::Result<()> {
     match cmd {
         OrgsCommand::Show { id } => {
             let org = known_org(store, &id).await?;
@@ -500,7 +527,7 @@ async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                     );
                 }
                 let who = cli::members::identity_on(
-                    &Platforms::known(),
+                    &known(platforms),
                     &platform,
                     workspace.as_deref(),
                     &user,
@@ -529,10 +556,18 @@ async fn org_settings(store: &Store, cmd: OrgsCommand) -> anyhow::Result<()> {
                 println!("approval policy of {id} saved");
             }
         }
-        OrgsCommand::SetApprovalChannel { id, discord, slack } => {
+        OrgsCommand::SetApprovalChannel { id } => {
             known_org(store, &id).await?;
-            let given = discord.apply(store, &id).await?;
-            if !(slack.apply(store, &id).await? || given) {
+            let options = matches
+                .subcommand_matches("orgs")
+                .and_then(|m| m.subcommand_matches("set-approval-channel"));
+            let mut given = false;
+            if let Some(options) = options {
+                for p in platforms {
+                    given |= p.set_approval_channel(store, &id, options).await?;
+                }
+            }
+            if !given {
                 bail!(
                     "give a platform's channel (or none): see `checkout-bot orgs set-approval-channel --help`"
                 );

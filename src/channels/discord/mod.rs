@@ -14,6 +14,9 @@ pub mod http;
 pub mod outbound;
 pub mod render;
 
+/// Discord as one of the program's platforms (`main.rs`'s list).
+pub use cli::platform;
+
 use std::collections::BTreeMap;
 
 use serenity::all::{

@@ -1,23 +1,93 @@
-//! Slack's part of the CLI: `checkout-bot slack` (Socket Mode), and `--slack` on
-//! `orgs set-approval-channel`, which `main` flattens into the orgs command.
+//! Slack as one of the program's platforms: `checkout-bot slack` (Socket Mode), `--slack`
+//! on `orgs set-approval-channel`, its routes and its outbound ports, all in the one
+//! `Platform` value `platform()` returns.
 
 use std::sync::Arc;
 
-use clap::Args;
+use async_trait::async_trait;
 
 use super::config::SlackConfig;
 use super::socket::Socket;
 use super::web::Web;
 use super::{PLATFORM, Slack};
 use crate::bot::Bot;
+use crate::channels::Platform;
+use crate::metrics::Metrics;
+use crate::services::outbound::Outbound;
 use crate::store::Store;
 
-/// Connect to Slack in Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN): no public URL needed.
-#[derive(Args)]
-pub struct SlackArgs {}
+/// Slack, configured from the environment.
+pub fn platform() -> anyhow::Result<Box<dyn Platform>> {
+    Ok(Box::new(SlackPlatform {
+        config: SlackConfig::from_env()?,
+    }))
+}
+
+struct SlackPlatform {
+    config: SlackConfig,
+}
+
+#[async_trait]
+impl Platform for SlackPlatform {
+    fn name(&self) -> &'static str {
+        PLATFORM
+    }
+
+    fn default_workspace(&self) -> Option<&'static str> {
+        super::WORKSPACE
+    }
+
+    fn outbound(&self, outbound: Outbound) -> anyhow::Result<Outbound> {
+        super::outbound::register(outbound, &self.config)
+    }
+
+    fn routes(&self, bot: Arc<Bot>, metrics: Arc<Metrics>) -> anyhow::Result<Option<axum::Router>> {
+        super::http::routes(bot, &self.config, metrics)
+    }
+
+    fn command(&self) -> clap::Command {
+        clap::Command::new(PLATFORM).about(
+            "Connect to Slack in Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN): no public URL needed.",
+        )
+    }
+
+    fn needs_bot(&self, _matches: &clap::ArgMatches) -> bool {
+        true
+    }
+
+    async fn run(&self, _matches: &clap::ArgMatches, bot: Option<Arc<Bot>>) -> anyhow::Result<()> {
+        let Some(bot) = bot else {
+            anyhow::bail!("Socket Mode needs a bot");
+        };
+        run(&self.config, bot).await
+    }
+
+    fn approval_channel_arg(&self) -> clap::Arg {
+        clap::Arg::new(PLATFORM)
+            .long(PLATFORM)
+            .value_name("CHANNEL_ID")
+            .help(
+                "Post the organization's approval requests in this Slack channel (its id, such as \
+                 C0123ABCD: in Slack, the channel's details, at the bottom); `none` sends them to \
+                 each approver by direct message.",
+            )
+    }
+
+    async fn set_approval_channel(
+        &self,
+        store: &Store,
+        org: &str,
+        matches: &clap::ArgMatches,
+    ) -> anyhow::Result<bool> {
+        let given = ApprovalChannel {
+            slack: matches.get_one::<String>(PLATFORM).cloned(),
+        };
+        given.apply(store, org).await
+    }
+}
 
 /// Serves Slack over Socket Mode until SIGTERM or Ctrl-C, with the approval sweeps.
-pub async fn run(_args: SlackArgs, config: &SlackConfig, bot: Arc<Bot>) -> anyhow::Result<()> {
+async fn run(config: &SlackConfig, bot: Arc<Bot>) -> anyhow::Result<()> {
     let Some(app_token) = &config.app_token else {
         anyhow::bail!(
             "Socket Mode needs SLACK_APP_TOKEN (an app-level token, xapp-…, with connections:write): see README.md, Slack"
@@ -34,14 +104,9 @@ pub async fn run(_args: SlackArgs, config: &SlackConfig, bot: Arc<Bot>) -> anyho
 }
 
 /// `--slack CHANNEL_ID|none` on `orgs set-approval-channel`.
-#[derive(Args, Debug, Default)]
-#[group(id = "slack-approval-channel")]
-pub struct ApprovalChannel {
-    /// Post the organization's approval requests in this Slack channel (its id, such as
-    /// C0123ABCD: in Slack, the channel's details, at the bottom); `none` sends them to
-    /// each approver by direct message.
-    #[arg(long, value_name = "CHANNEL_ID")]
-    pub slack: Option<String>,
+#[derive(Debug, Default)]
+struct ApprovalChannel {
+    slack: Option<String>,
 }
 
 /// Whether `id` looks like a Slack conversation id: C (channel), G (private) or D (DM),
@@ -57,7 +122,7 @@ fn is_channel_id(id: &str) -> bool {
 
 impl ApprovalChannel {
     /// Saves the channel if one was given; whether it was.
-    pub async fn apply(&self, store: &Store, org: &str) -> anyhow::Result<bool> {
+    async fn apply(&self, store: &Store, org: &str) -> anyhow::Result<bool> {
         let Some(channel) = self.slack.as_deref().map(str::trim) else {
             return Ok(false);
         };

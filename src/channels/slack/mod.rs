@@ -18,6 +18,9 @@ pub mod socket;
 pub mod verify;
 pub mod web;
 
+/// Slack as one of the program's platforms (`main.rs`'s list).
+pub use cli::platform;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

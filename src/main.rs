@@ -31,11 +31,12 @@ struct Cli {
     #[arg(long, global = true)]
     database_url: Option<String>,
     #[command(subcommand)]
-    command: Command,
+    command: CliCommand,
 }
 
 #[derive(Subcommand)]
-enum Command {
+/// The program's own subcommands; a chat's commands (`/buy`) are `engine::event::Command`.
+enum CliCommand {
     /// Chat with the bot in the terminal (demo data, no tokens needed).
     Chat {
         /// Who you are in the chat; each name has its own cart and session.
@@ -210,7 +211,10 @@ async fn main() -> ExitCode {
             Err(e) => e.exit(),
         },
     };
-    let quiet = matches!(cli.as_ref().map(|c| &c.command), Some(Command::Chat { .. }));
+    let quiet = matches!(
+        cli.as_ref().map(|c| &c.command),
+        Some(CliCommand::Chat { .. })
+    );
     if let Err(e) = init_logging(if quiet { "warn" } else { "info" }) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
@@ -306,7 +310,7 @@ async fn run(
         config.database_url = url;
     }
     match cli.command {
-        Command::Chat { user, json, locale } => {
+        CliCommand::Chat { user, json, locale } => {
             if let Some(locale) = locale {
                 config.default_locale = locale.to_ascii_lowercase();
             }
@@ -314,17 +318,17 @@ async fn run(
             checkout_bot::channels::console::run(&bot, &user, json).await?;
             bot.store().close().await;
         }
-        Command::Serve => serve(config, platforms).await?,
-        Command::Migrate => {
+        CliCommand::Serve => serve(config, platforms).await?,
+        CliCommand::Migrate => {
             Store::connect(&config.database_url).await?.close().await;
             println!("database is up to date");
         }
-        Command::Import(what) => {
+        CliCommand::Import(what) => {
             let store = Store::connect(&config.database_url).await?;
             import_file(&store, what).await?;
             store.close().await;
         }
-        Command::Orgs(cmd) => {
+        CliCommand::Orgs(cmd) => {
             let store = existing(&config).await?;
             match cmd {
                 OrgsCommand::Add { id, name } => {
@@ -346,20 +350,20 @@ async fn run(
             }
             store.close().await;
         }
-        Command::Audit { order } => {
+        CliCommand::Audit { order } => {
             let store = existing(&config).await?;
             let shown = cli::orders::audit(&store, &order).await;
             store.close().await;
             shown?;
         }
-        Command::Orders(cmd) => {
+        CliCommand::Orders(cmd) => {
             let store = existing(&config).await?;
             cli::orders::run(&store, cmd, &config.payments).await?;
             store.close().await;
         }
-        Command::Db(cmd) => cli::db::run(&config, cmd).await?,
-        Command::Gc => cli::db::gc(&config).await?,
-        Command::Members(cmd) => {
+        CliCommand::Db(cmd) => cli::db::run(&config, cmd).await?,
+        CliCommand::Gc => cli::db::gc(&config).await?,
+        CliCommand::Members(cmd) => {
             let store = existing(&config).await?;
             cli::members::run(&store, cmd, &known(platforms)).await?;
             store.close().await;

@@ -174,7 +174,7 @@ impl Bot {
             prompts.clone(),
             config.approval_settings(),
         ));
-        let signin = crate::signin::SignIn::new(&config.identity, &config.public_url)?;
+        let signin = crate::signin::SignIn::new(&config.signin, &config.public_url)?;
         Ok(Bot {
             signin,
             stripe: None,

@@ -57,7 +57,7 @@ pub struct Config {
     pub public_url: String,
     /// `IDENTITY_PROVIDER` (default none) and its variables: how people sign in from
     /// chat (`crate::signin::config`).
-    pub identity: crate::signin::config::Provider,
+    pub signin: crate::signin::config::Provider,
     /// `PAYMENT_GATEWAY` (default sandbox) and, for Stripe, its keys
     /// (`crate::services::stripe::config`).
     pub payments: crate::services::stripe::config::Gateway,
@@ -110,7 +110,7 @@ impl Default for Config {
             signin_valid_days: 30,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
-            identity: crate::signin::config::Provider::None,
+            signin: crate::signin::config::Provider::None,
             payments: crate::services::stripe::config::Gateway::Sandbox,
         }
     }
@@ -124,7 +124,7 @@ impl Config {
             // Platforms stop retrying a delivery within minutes; a day is ample.
             deliveries_ms: DAY_MS,
             // Where nobody signs in from chat, such links are the operator's to end.
-            sign_ins_ms: (self.identity != crate::signin::config::Provider::None)
+            sign_ins_ms: (self.signin != crate::signin::config::Provider::None)
                 .then(|| i64::from(self.signin_valid_days) * DAY_MS),
         }
     }
@@ -266,7 +266,7 @@ impl Config {
             }
             c.public_url = url.trim_end_matches('/').to_string();
         }
-        c.identity = crate::signin::config::Provider::from_lookup(&get)?;
+        c.signin = crate::signin::config::Provider::from_lookup(&get)?;
         c.payments = crate::services::stripe::config::Gateway::from_lookup(&get)?;
         Ok(c)
     }
@@ -293,7 +293,7 @@ impl std::fmt::Debug for Config {
             .field("signin_valid_days", &self.signin_valid_days)
             .field("http_addr", &self.http_addr)
             .field("public_url", &self.public_url)
-            .field("identity", &self.identity)
+            .field("signin", &self.signin)
             .field("payments", &self.payments)
             .finish_non_exhaustive()
     }

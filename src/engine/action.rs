@@ -73,7 +73,7 @@ verbs! {
     Quantity = "qty",
     Add = "add",
     /// Back from a product or wizard to the category listing.
-    Store = "store",
+    Browse = "store",
     /// Select: the answer to the wizard's current question.
     Answer = "ans",
     /// Back one wizard question.

@@ -145,8 +145,10 @@ pub enum Step {
     /// Not in any flow: the welcome view.
     #[default]
     Idle,
-    /// A category listing.
-    Store,
+    /// A category listing: browsing the shop. Stored and shown (`view.step`) as `store`,
+    /// as it always was.
+    #[serde(rename = "store")]
+    Browse,
     /// A product's details, with the quantity being chosen.
     Product {
         sku: String,
@@ -242,7 +244,7 @@ impl Step {
     pub fn name(&self) -> &'static str {
         match self {
             Step::Idle => "welcome",
-            Step::Store => "store",
+            Step::Browse => "store",
             Step::Product { .. } => "product",
             Step::Wizard { .. } => "wizard",
             Step::Cart { .. } => "cart",

@@ -33,7 +33,7 @@ async fn case() -> Case {
     let config = Config {
         database_url: url,
         demo_mode: false,
-        identity: provider.clone(),
+        signin: provider.clone(),
         ..Config::default()
     };
     let sent = Arc::new(Mutex::new(Vec::new()));
@@ -200,7 +200,7 @@ async fn without_sign_in_signing_out_is_refused_and_nobody_is_enrolled() {
         ..c.bot.config().clone()
     };
     let mut plain = config.clone();
-    plain.identity = Provider::None;
+    plain.signin = Provider::None;
     c.bot = Bot::new(store.clone(), plain).unwrap();
     let failed = c
         .bot
@@ -356,7 +356,7 @@ async fn sign_in_links_are_limited_per_person() {
     let config = Config {
         database_url: url,
         demo_mode: false,
-        identity: provider.clone(),
+        signin: provider.clone(),
         ..Config::default()
     };
     let signin = SignIn::new(&provider, &config.public_url).unwrap();

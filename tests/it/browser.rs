@@ -298,7 +298,7 @@ async fn signing_in_through_the_provider_in_headless_chromium() {
     .await;
     let issuer_for_config = issuer.clone();
     let s = Server::start_configured(
-        move |config, _| config.identity = crate::common::oidc::provider(&issuer_for_config),
+        move |config, _| config.signin = crate::common::oidc::provider(&issuer_for_config),
         |_| {},
     )
     .await;

@@ -86,7 +86,7 @@ async fn discord_users_sign_in_and_their_claims_decide_their_organizations() {
     let (rest, mut edits) = discord_rest().await;
     let server = Server::start_configured(
         |config, discord| {
-            config.identity = oidc::provider(&issuer);
+            config.signin = oidc::provider(&issuer);
             discord.application_id = Some(d::APP_ID.parse().unwrap());
             discord.api_base = Some(rest);
         },
@@ -216,11 +216,8 @@ async fn the_sign_in_pages_refuse_and_link_nobody() {
     let Some(issuer) = oidc::mock_issuer("sign-in refusals") else {
         return;
     };
-    let server = Server::start_configured(
-        |config, _| config.identity = oidc::provider(&issuer),
-        |_| {},
-    )
-    .await;
+    let server =
+        Server::start_configured(|config, _| config.signin = oidc::provider(&issuer), |_| {}).await;
     let store = server.bot.store();
     let who = Identity::new("console", "local", "refused");
     let link = || async {
@@ -444,7 +441,7 @@ async fn discord_users_enter_the_emailed_code_in_a_modal() {
     };
     let server = Server::start_configured(
         |config, _| {
-            config.identity = checkout_bot::signin::config::Provider::Email(
+            config.signin = checkout_bot::signin::config::Provider::Email(
                 checkout_bot::signin::config::EmailSettings {
                     smtp_url: smtp.clone(),
                     mail_from: "store@example.com".into(),
@@ -610,7 +607,7 @@ async fn slack_users_sign_in_and_the_message_moves_on() {
     )
     .await;
     let server = crate::common::slack::Server::start_configured(
-        |config| config.identity = oidc::provider(&issuer),
+        |config| config.signin = oidc::provider(&issuer),
         |o| o,
     )
     .await;
@@ -728,7 +725,7 @@ async fn slack_users_enter_the_emailed_code_in_a_modal() {
     };
     let server = crate::common::slack::Server::start_configured(
         |config| {
-            config.identity = checkout_bot::signin::config::Provider::Email(
+            config.signin = checkout_bot::signin::config::Provider::Email(
                 checkout_bot::signin::config::EmailSettings {
                     smtp_url: smtp.clone(),
                     mail_from: "store@example.com".into(),

@@ -42,11 +42,8 @@ async fn start(server: &Server, user: &str) -> Started {
 async fn forged_id_tokens_link_nobody() {
     let forger = Forger::start().await;
     let issuer = forger.issuer.clone();
-    let server = Server::start_configured(
-        |config, _| config.identity = oidc::provider(&issuer),
-        |_| {},
-    )
-    .await;
+    let server =
+        Server::start_configured(|config, _| config.signin = oidc::provider(&issuer), |_| {}).await;
     let stranger = p256::ecdsa::SigningKey::random(&mut p256::elliptic_curve::rand_core::OsRng);
     type Forge = Box<dyn Fn(&Forger, Value) -> String>;
     let cases: Vec<(&str, Forge)> = vec![

@@ -35,7 +35,7 @@ on_both!(
 
         assert!(
             store
-                .save_session(&who, &account, 0, &session(1, Step::Store))
+                .save_session(&who, &account, 0, &session(1, Step::Browse))
                 .await
                 .unwrap()
         );
@@ -49,7 +49,7 @@ on_both!(
         let loaded = store.load_session(&who).await.unwrap().unwrap();
         assert_eq!(
             (loaded.session.rev, &loaded.session.step),
-            (1, &Step::Store)
+            (1, &Step::Browse)
         );
         assert_eq!(loaded.session.updated_at, 42);
         assert_eq!(loaded.account_id, None, "the identity is not linked yet");
@@ -100,7 +100,7 @@ on_both!(
         let account = store.create_account("A", Some("O1")).await.unwrap();
         let who = Identity::new("console", "local", "a");
         store
-            .save_session(&who, &account, 0, &session(1, Step::Store))
+            .save_session(&who, &account, 0, &session(1, Step::Browse))
             .await
             .unwrap();
         let store = Arc::new(store);
@@ -793,7 +793,7 @@ on_both!(
         // NULLs in text and integer columns (no reply handle, never used).
         card_link(&source, &who, &a, "t1", 60_000).await;
         source
-            .save_session(&who, &a, 0, &session(1, Step::Store))
+            .save_session(&who, &a, 0, &session(1, Step::Browse))
             .await
             .unwrap();
         let report = source.copy_to(&target).await.unwrap();
@@ -832,10 +832,10 @@ on_both!(
             Identity::new("console", "local", "old"),
             Identity::new("console", "local", "fresh"),
         );
-        let mut idle = session(1, Step::Store);
+        let mut idle = session(1, Step::Browse);
         idle.updated_at = now - 91 * day;
         store.save_session(&old, &a, 0, &idle).await.unwrap();
-        let mut recent = session(1, Step::Store);
+        let mut recent = session(1, Step::Browse);
         recent.updated_at = now - 89 * day;
         store.save_session(&fresh, &a, 0, &recent).await.unwrap();
         card_link(&store, &fresh, &a, "expired", -60_000).await;

@@ -1,6 +1,6 @@
 //! Commands, the welcome view, help and cancel: what works from any step.
 
-use super::{Flow, Outcome, Turn, cart, checkout, footer, orders, store};
+use super::{Flow, Outcome, Turn, browse, cart, checkout, footer, orders};
 use crate::engine::action::Verb;
 use crate::engine::event::Command;
 use crate::engine::session::{Session, Step};
@@ -9,7 +9,7 @@ use crate::engine::view::{Notice, Style, View};
 pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
     let sync = |o: Outcome| o.map_err(super::Fail::from);
     match command {
-        Command::Buy(query) => sync(store::open(s, t, query.as_deref())),
+        Command::Buy(query) => sync(browse::open(s, t, query.as_deref())),
         Command::Cart => sync(cart::open(s, t)),
         Command::Checkout => checkout::start(s, t).await,
         Command::Orders => sync(orders::open(s, t, false)),

@@ -4,6 +4,7 @@
 //! that ask the backend (search, orders, cards) are async and return `Flow`.
 
 pub mod again;
+pub mod browse;
 pub mod cart;
 pub mod checkout;
 pub mod deployment;
@@ -15,7 +16,6 @@ pub mod po;
 pub mod product;
 pub mod shipping;
 pub mod shortcut;
-pub mod store;
 pub mod summary;
 pub mod whoami;
 pub mod wizard;
@@ -104,12 +104,12 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
     use Verb::*;
     let sync = |o: Outcome| o.map_err(Fail::from);
     match verb {
-        Shop => sync(store::open(s, t, None)),
-        Section => sync(store::choose_section(s, t, &input)),
-        Category => sync(store::choose_category(s, t, &input)),
-        Pick => sync(store::pick(s, t, &input)),
-        Page(n) => sync(store::page(s, t, n)),
-        Store => sync(store::back(s, t)),
+        Shop => sync(browse::open(s, t, None)),
+        Section => sync(browse::choose_section(s, t, &input)),
+        Category => sync(browse::choose_category(s, t, &input)),
+        Pick => sync(browse::pick(s, t, &input)),
+        Page(n) => sync(browse::page(s, t, n)),
+        Browse => sync(browse::back(s, t)),
         Dec => sync(product::step_qty(s, t, false)),
         Inc => sync(product::step_qty(s, t, true)),
         Quantity => sync(product::typed_qty_field(s, t, &input)),
@@ -207,7 +207,7 @@ pub async fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
 pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     Ok(match &s.step {
         Step::Idle => general::render_welcome(s, t),
-        Step::Store => store::render(s, t),
+        Step::Browse => browse::render(s, t),
         Step::Product { .. } => product::render(s, t),
         Step::Wizard { .. } => wizard::render(s, t),
         Step::Cart { .. } => cart::render(s, t),

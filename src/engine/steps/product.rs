@@ -83,7 +83,7 @@ pub fn add(s: &mut Session, t: &Turn<'_>) -> Outcome {
         .map_or(0, |l| l.qty);
     match s.cart.add(p, qty) {
         Ok(_) => {
-            s.step = Step::Store;
+            s.step = Step::Browse;
             Ok(Some(Notice::success(
                 t.lang.f("cart.added", &[("qty", &qty), ("name", &p.name)]),
             )))
@@ -171,10 +171,10 @@ pub fn quantity_controls(
 
 pub fn render(s: &Session, t: &Turn<'_>) -> View {
     let Step::Product { sku, qty, family } = &s.step else {
-        return super::store::render(s, t);
+        return super::browse::render(s, t);
     };
     let Some(p) = t.catalog.product(sku) else {
-        return super::store::render(s, t);
+        return super::browse::render(s, t);
     };
     let rev = s.rev;
     let mut v = View::new("product", p.name.clone());
@@ -203,7 +203,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
     let back = if family.is_some() {
         Verb::WizardBack
     } else {
-        Verb::Store
+        Verb::Browse
     };
     v.button(back.at(rev), t.lang.t("common.back"), Style::Secondary);
     footer(&mut v, s, t, true);

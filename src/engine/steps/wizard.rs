@@ -48,7 +48,7 @@ pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
             answers.pop();
             s.browse.wizard.insert(family.clone(), answers.clone());
         }
-        Step::Wizard { .. } => s.step = Step::Store,
+        Step::Wizard { .. } => s.step = Step::Browse,
         Step::Product {
             sku,
             family: Some(family),
@@ -74,10 +74,10 @@ pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
 
 pub fn render(s: &Session, t: &Turn<'_>) -> View {
     let Step::Wizard { family, answers } = &s.step else {
-        return super::store::render(s, t);
+        return super::browse::render(s, t);
     };
     let Some(f) = t.catalog.family(family) else {
-        return super::store::render(s, t);
+        return super::browse::render(s, t);
     };
     let rev = s.rev;
     let n = answers.len().min(f.questions.len().saturating_sub(1));

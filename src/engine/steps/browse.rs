@@ -1,4 +1,4 @@
-//! Browsing the store: sections, categories, and a category's listing (seed steps 2–5).
+//! Browsing the shop: sections, categories, and a category's listing (seed steps 2–5).
 
 use super::{Input, Outcome, Turn, choose_one, footer, not_here};
 use crate::domain::catalog::{Catalog, Entry};
@@ -24,7 +24,7 @@ pub fn open(s: &mut Session, t: &Turn<'_>, query: Option<&str>) -> Outcome {
         }
         None => {}
     }
-    s.step = Step::Store;
+    s.step = Step::Browse;
     Ok(notice)
 }
 
@@ -156,7 +156,7 @@ pub fn page(s: &mut Session, t: &Turn<'_>, n: u32) -> Outcome {
 pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
     match s.step {
         Step::Product { .. } | Step::Wizard { .. } => {
-            s.step = Step::Store;
+            s.step = Step::Browse;
             Ok(None)
         }
         _ => Err(not_here(t)),
@@ -164,7 +164,7 @@ pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
 }
 
 fn in_store(s: &Session, t: &Turn<'_>) -> Result<(), Notice> {
-    if s.step == Step::Store {
+    if s.step == Step::Browse {
         Ok(())
     } else {
         Err(not_here(t))

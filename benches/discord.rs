@@ -9,10 +9,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::discord::http::Endpoint;
 use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
+use checkout_bot::platforms::discord::http::Endpoint;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ed25519_dalek::SigningKey;
 use serenity::interactions_endpoint::Verifier;

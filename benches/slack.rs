@@ -11,13 +11,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::slack::Slack;
-use checkout_bot::channels::slack::http::Endpoints;
-use checkout_bot::channels::slack::verify::Verifier;
-use checkout_bot::channels::slack::web::Web;
 use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
+use checkout_bot::platforms::slack::Slack;
+use checkout_bot::platforms::slack::http::Endpoints;
+use checkout_bot::platforms::slack::verify::Verifier;
+use checkout_bot::platforms::slack::web::Web;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "common/load.rs"]

@@ -1,4 +1,4 @@
-//! The HTTP server: the routes each channel brings (merged, not known here), the card
+//! The HTTP server: the routes each platform brings (merged, not known here), the card
 //! page, health and metrics.
 
 use std::sync::Arc;
@@ -23,8 +23,8 @@ impl AppState {
     }
 }
 
-/// The card page, health and metrics, with every channel's own routes merged in.
-pub fn router(state: Arc<AppState>, channels: Vec<Router>) -> Router {
+/// The card page, health and metrics, with every platform's own routes merged in.
+pub fn router(state: Arc<AppState>, platforms: Vec<Router>) -> Router {
     let core = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -33,7 +33,7 @@ pub fn router(state: Arc<AppState>, channels: Vec<Router>) -> Router {
         .merge(crate::card_page::router(state.bot.clone()))
         .merge(crate::signin::page::router(state.bot.clone()))
         .merge(crate::stripe_webhook::router(state.bot.clone()));
-    channels.into_iter().fold(core, Router::merge)
+    platforms.into_iter().fold(core, Router::merge)
 }
 
 async fn healthz(State(s): State<Arc<AppState>>) -> Response {

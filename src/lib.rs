@@ -1,12 +1,11 @@
 //! checkout-bot: a chat-ops purchasing assistant.
 //!
 //! The vendor's store checkout as a conversation. The `engine` holds the rules and knows
-//! no platform; `channels` translate platform payloads to and from it; the `store` owns
+//! no platform; `platforms` translate platform payloads to and from it; the `store` owns
 //! all SQL; `bot` ties one event to one stored state change. See DESIGN.md.
 
 pub mod bot;
 pub mod card_page;
-pub mod channels;
 pub mod config;
 pub mod demo;
 pub mod domain;
@@ -16,6 +15,7 @@ pub mod http;
 pub mod import;
 pub mod logging;
 pub mod metrics;
+pub mod platforms;
 pub mod prompts;
 pub mod search;
 pub mod services;

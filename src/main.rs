@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::Platform;
 use checkout_bot::config::Config;
 use checkout_bot::domain::account::Organization;
 use checkout_bot::http::AppState;
 use checkout_bot::import;
 use checkout_bot::logging::LogFormat;
 use checkout_bot::metrics::Metrics;
+use checkout_bot::platforms::Platform;
 use checkout_bot::services::approvals::Approvals;
 use checkout_bot::services::outbound::Outbound;
 use checkout_bot::store::Store;
@@ -235,11 +235,11 @@ async fn main() -> ExitCode {
 }
 
 /// The platforms, registered here and nowhere else. A new platform is one line here and
-/// its `mod` line in `channels/mod.rs` (see there).
+/// its `mod` line in `platforms/mod.rs` (see there).
 fn platforms() -> anyhow::Result<Vec<Box<dyn Platform>>> {
     Ok(vec![
-        checkout_bot::channels::discord::platform()?,
-        checkout_bot::channels::slack::platform()?,
+        checkout_bot::platforms::discord::platform()?,
+        checkout_bot::platforms::slack::platform()?,
     ])
 }
 
@@ -288,7 +288,7 @@ fn outbound(platforms: &[Box<dyn Platform>]) -> anyhow::Result<Outbound> {
 
 /// The platforms people can be linked on: the terminal chat, and each registered one.
 fn known(platforms: &[Box<dyn Platform>]) -> Vec<cli::members::KnownPlatform> {
-    use checkout_bot::channels::console;
+    use checkout_bot::platforms::console;
     std::iter::once(cli::members::KnownPlatform {
         name: console::PLATFORM,
         workspace: Some(console::WORKSPACE),
@@ -315,7 +315,7 @@ async fn run(
                 config.default_locale = locale.to_ascii_lowercase();
             }
             let bot = Bot::start(config).await?;
-            checkout_bot::channels::console::run(&bot, &user, json).await?;
+            checkout_bot::platforms::console::run(&bot, &user, json).await?;
             bot.store().close().await;
         }
         CliCommand::Serve => serve(config, platforms).await?,
@@ -385,11 +385,11 @@ async fn serve(config: Config, platforms: &[Box<dyn Platform>]) -> anyhow::Resul
     let bot = Arc::new(Bot::start_with(config.clone(), outbound(platforms)?).await?);
     let sweeper = bot.spawn_sweeper(checkout_bot::bot::SWEEP_EVERY);
     let metrics = Arc::new(Metrics::new()?);
-    let mut channels = Vec::new();
+    let mut routes = Vec::new();
     for p in platforms {
-        channels.extend(p.routes(bot.clone(), metrics.clone())?);
+        routes.extend(p.routes(bot.clone(), metrics.clone())?);
     }
-    let app = checkout_bot::http::router(Arc::new(AppState::new(bot.clone(), metrics)), channels);
+    let app = checkout_bot::http::router(Arc::new(AppState::new(bot.clone(), metrics)), routes);
     tracing::info!(addr = %config.http_addr, "serving");
     checkout_bot::http::serve(app, listener, shutdown_signal()).await?;
     sweeper.abort();

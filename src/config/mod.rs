@@ -18,7 +18,7 @@ pub struct Config {
     pub demo_mode: bool,
     /// `SESSION_TTL` (default 24h): a checkout idle this long restarts at the cart.
     pub session_ttl: Duration,
-    /// `DEFAULT_LOCALE` (default en): for channels that do not say the user's locale.
+    /// `DEFAULT_LOCALE` (default en): for platforms that do not say the user's locale.
     pub default_locale: String,
     /// `STORE_NAME` (default "checkout-bot store"): who is paid, as the card page says.
     pub store_name: String,

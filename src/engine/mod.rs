@@ -1,6 +1,6 @@
 //! The conversation: rules from (state, event) to (new state, reply).
 //!
-//! No platform types and no SQL: channels build `Event`s and render `Reply`s, the `bot`
+//! No platform types and no SQL: platforms build `Event`s and render `Reply`s, the `bot`
 //! module loads and saves the `Session` around each call, and whatever the engine needs
 //! from the world (deployments, cards, orders) it asks through the `Backend` trait. That
 //! keeps every rule testable without a database or a chat platform.

@@ -1,4 +1,4 @@
-//! Services the engine and the channels lean on that are neither storage nor platform:
+//! Services the engine and the platforms lean on that are neither storage nor platform:
 //! the store-backed backend, payments, approvals, settling orders and the outbound ports.
 
 pub mod approvals;

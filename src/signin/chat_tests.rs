@@ -361,7 +361,7 @@ async fn sign_in_links_are_limited_per_person() {
     };
     let signin = SignIn::new(&provider, &config.public_url).unwrap();
     let bot = Bot::new(store, config).unwrap().with_signin(signin);
-    let who = Identity::new("slack", "T1", "U-flood");
+    let who = Identity::new("console", "local", "flood");
     let has_link = |r: &Reply| serde_json::to_string(&r.view).unwrap().contains("/signin/");
     for n in 0..super::LINKS_PER_HOUR {
         let r = bot
@@ -381,7 +381,7 @@ async fn sign_in_links_are_limited_per_person() {
         r.view.body
     );
     // Someone else is not held back by it.
-    let other = Identity::new("slack", "T1", "U-calm");
+    let other = Identity::new("console", "local", "calm");
     let r = bot
         .respond(&other, "en", Event::from_line("/cart"))
         .await

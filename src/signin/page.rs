@@ -73,7 +73,7 @@ fn chat_account(bot: &Bot, locale: &str, link: &SigninLink) -> String {
     }
 }
 
-/// A platform's id as people write it (`discord` → `Discord`).
+/// A platform's id as people write it (`console` → `Console`).
 fn platform_label(id: &str) -> String {
     let mut chars = id.chars();
     match chars.next() {

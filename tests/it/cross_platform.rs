@@ -8,9 +8,9 @@ use crate::common::slack::{self as sl, Server, order_with_po};
 use axum::extract::{Path, State};
 use axum::routing::{patch, post};
 use axum::{Json, Router};
-use checkout_bot::channels::discord::config::DiscordConfig;
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::{Policy, Posted, Verdict};
+use checkout_bot::platforms::discord::config::DiscordConfig;
 use checkout_bot::services::approvals::Decided;
 use serde_json::{Value, json};
 
@@ -84,7 +84,7 @@ async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
     };
     let s = Server::start_configured(
         |_| {},
-        move |o| checkout_bot::channels::discord::outbound::register(o, &discord).unwrap(),
+        move |o| checkout_bot::platforms::discord::outbound::register(o, &discord).unwrap(),
     )
     .await;
     let store = s.bot.store().clone();

@@ -431,7 +431,7 @@ async fn nameless_foreign_and_misshapen_interactions_are_refused() {
     let form = p.component("Type a quantity")["custom_id"]
         .as_str()
         .unwrap()
-        .trim_start_matches(checkout_bot::channels::discord::render::MODAL_PREFIX)
+        .trim_start_matches(checkout_bot::platforms::discord::render::MODAL_PREFIX)
         .to_string();
     let eve = d::user("9000000000000000032", "eve");
     let (_, body) = s

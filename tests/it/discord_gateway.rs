@@ -12,8 +12,8 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::discord::config::DiscordConfig;
 use checkout_bot::config::Config;
+use checkout_bot::platforms::discord::config::DiscordConfig;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -198,7 +198,7 @@ async fn a_process_connects_only_the_shards_of_its_range() {
     let bot = Arc::new(Bot::start(config).await.unwrap());
     let client =
         tokio::spawn(
-            async move { checkout_bot::channels::discord::gateway::run(bot, &discord).await },
+            async move { checkout_bot::platforms::discord::gateway::run(bot, &discord).await },
         );
     let mut shards = Vec::new();
     // Shards start a few seconds apart (Discord's identify rate limit).
@@ -259,7 +259,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     let bot = Arc::new(Bot::start(config).await.unwrap());
     let client =
         tokio::spawn(
-            async move { checkout_bot::channels::discord::gateway::run(bot, &discord).await },
+            async move { checkout_bot::platforms::discord::gateway::run(bot, &discord).await },
         );
 
     let mut seen = Vec::new();
@@ -542,7 +542,7 @@ async fn register_puts_the_slash_commands_in_a_guild() {
         shard_range: None,
         public_key: None,
     };
-    let n = checkout_bot::channels::discord::gateway::register(
+    let n = checkout_bot::platforms::discord::gateway::register(
         &config,
         Some(d::GUILD_ID.parse().unwrap()),
     )

@@ -331,9 +331,9 @@ async fn events_url_check_tickets_card_numbers_and_retries() {
 
 #[tokio::test]
 async fn socket_mode_serves_commands_suggestions_and_events_over_the_envelopes() {
-    use checkout_bot::channels::slack::Slack;
-    use checkout_bot::channels::slack::socket::Socket;
-    use checkout_bot::channels::slack::web::Web;
+    use checkout_bot::platforms::slack::Slack;
+    use checkout_bot::platforms::slack::socket::Socket;
+    use checkout_bot::platforms::slack::web::Web;
     let s = Server::start().await;
     let web = Web::new(&format!("{}/api", s.slack.url), Some("xoxb-test-token")).unwrap();
     let slack = std::sync::Arc::new(Slack::new(s.bot.clone(), web));

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::discord::config::DiscordConfig;
-use checkout_bot::channels::discord::http::Endpoint;
 use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
+use checkout_bot::platforms::discord::config::DiscordConfig;
+use checkout_bot::platforms::discord::http::Endpoint;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 use serenity::interactions_endpoint::Verifier;
@@ -60,7 +60,7 @@ impl Server {
         let mut discord = DiscordConfig::default();
         configure(&mut config, &mut discord);
         // As `main` does: Discord's outbound ports, as far as the configuration allows.
-        let outbound = checkout_bot::channels::discord::outbound::register(
+        let outbound = checkout_bot::platforms::discord::outbound::register(
             checkout_bot::services::outbound::Outbound::default(),
             &discord,
         )

@@ -11,14 +11,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use checkout_bot::bot::Bot;
-use checkout_bot::channels::slack::Slack;
-use checkout_bot::channels::slack::config::SlackConfig;
-use checkout_bot::channels::slack::http::Endpoints;
-use checkout_bot::channels::slack::verify::Verifier;
-use checkout_bot::channels::slack::web::Web;
 use checkout_bot::config::Config;
 use checkout_bot::http::AppState;
 use checkout_bot::metrics::Metrics;
+use checkout_bot::platforms::slack::Slack;
+use checkout_bot::platforms::slack::config::SlackConfig;
+use checkout_bot::platforms::slack::http::Endpoints;
+use checkout_bot::platforms::slack::verify::Verifier;
+use checkout_bot::platforms::slack::web::Web;
 use serde_json::{Value, json};
 
 pub const SECRET: &str = "test-signing-secret";
@@ -277,7 +277,7 @@ impl Server {
             api_base: format!("{}/api", slack.url),
         };
         // As `main` does: each platform's outbound ports, as far as its configuration allows.
-        let outbound = checkout_bot::channels::slack::outbound::register(
+        let outbound = checkout_bot::platforms::slack::outbound::register(
             more(checkout_bot::services::outbound::Outbound::default()),
             &settings,
         )

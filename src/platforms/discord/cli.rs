@@ -11,8 +11,8 @@ use clap::{Args, FromArgMatches, Subcommand};
 use super::PLATFORM;
 use super::config::DiscordConfig;
 use crate::bot::Bot;
-use crate::channels::Platform;
 use crate::metrics::Metrics;
+use crate::platforms::Platform;
 use crate::services::outbound::Outbound;
 use crate::store::Store;
 

@@ -18,8 +18,8 @@ use serenity::all::{CreateInteractionResponse, Interaction};
 use serenity::interactions_endpoint::Verifier;
 
 use crate::bot::Bot;
-use crate::channels::discord;
 use crate::metrics::Metrics;
+use crate::platforms::discord;
 
 /// How far a signed timestamp may be from our clock.
 pub const FRESHNESS: Duration = Duration::from_secs(300);

@@ -11,8 +11,8 @@ use super::socket::Socket;
 use super::web::Web;
 use super::{PLATFORM, Slack};
 use crate::bot::Bot;
-use crate::channels::Platform;
 use crate::metrics::Metrics;
+use crate::platforms::Platform;
 use crate::services::outbound::Outbound;
 use crate::store::Store;
 

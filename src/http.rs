@@ -13,7 +13,7 @@ use crate::bot::Bot;
 use crate::metrics::Metrics;
 
 pub struct AppState {
-    pub bot: Arc<Bot>,
+    pub(crate) bot: Arc<Bot>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -87,12 +87,12 @@ async fn metrics(State(s): State<Arc<AppState>>, headers: axum::http::HeaderMap)
 pub struct Limits {
     /// A connection has this long to send a request's headers; a slow or stalled one is
     /// closed instead of held open for ever.
-    pub header_read: std::time::Duration,
+    pub(crate) header_read: std::time::Duration,
     /// Connections open at once; past it, new ones wait in the listen backlog until
     /// one closes, so a flood cannot take every file descriptor.
-    pub connections: usize,
+    pub(crate) connections: usize,
     /// How long requests in flight get to finish at shutdown.
-    pub drain: std::time::Duration,
+    pub(crate) drain: std::time::Duration,
 }
 
 impl Default for Limits {

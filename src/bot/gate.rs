@@ -9,7 +9,7 @@ use crate::domain::account::Identity;
 use crate::engine::event::{Command, Event};
 use crate::signin::chat::{self, Ctx};
 
-pub use crate::signin::chat::Next;
+pub(crate) use crate::signin::chat::Next;
 
 /// The most replays one event may lead to (a sign-in that carries a command over, which
 /// is then answered by sign-in again, …): past it, the bot gives up rather than loop.

@@ -16,7 +16,7 @@ use crate::engine::event::{Command, Event};
 use crate::engine::session::Session;
 use crate::engine::view::{Notice, Reply};
 use crate::engine::{Ctx, Engine};
-pub use crate::failure::Failure;
+pub(crate) use crate::failure::Failure;
 use crate::prompts::Prompts;
 use crate::services::approvals::Approvals;
 use crate::services::outbound::Outbound;

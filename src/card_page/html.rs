@@ -21,9 +21,9 @@ pub fn page(status: StatusCode, locale: &str, title: &str, body: &str, nonce: &s
 /// Origins a page may load beyond its own nonce'd code: Stripe's script, frames and API.
 #[derive(Default)]
 pub struct Allowed {
-    pub script: Vec<String>,
-    pub frame: Vec<String>,
-    pub connect: Vec<String>,
+    pub(crate) script: Vec<String>,
+    pub(crate) frame: Vec<String>,
+    pub(crate) connect: Vec<String>,
     /// Where a form's answer may redirect to (the sign-in page's, to the provider).
     pub form: Vec<String>,
 }
@@ -152,9 +152,9 @@ n.addEventListener('input',function(){var x=brand(n.value.replace(/[ -]/g,''));b
 /// What the form needs besides the words: where it posts, its CSRF token, and what the
 /// person typed before (never the card number or code).
 pub struct Form<'a> {
-    pub token: &'a str,
-    pub csrf: &'a str,
-    pub values: &'a HashMap<String, String>,
+    pub(crate) token: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) values: &'a HashMap<String, String>,
     pub error: Option<&'a str>,
     pub paying: &'a Paying,
 }
@@ -278,13 +278,13 @@ pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Res
 
 /// What the Stripe form needs: the SetupIntent Stripe.js confirms, and where Stripe is.
 pub struct StripeForm<'a> {
-    pub token: &'a str,
-    pub csrf: &'a str,
-    pub setup_intent: &'a str,
-    pub client_secret: &'a str,
-    pub publishable_key: &'a str,
-    pub js_url: &'a str,
-    pub api_base: &'a str,
+    pub(crate) token: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) setup_intent: &'a str,
+    pub(crate) client_secret: &'a str,
+    pub(crate) publishable_key: &'a str,
+    pub(crate) js_url: &'a str,
+    pub(crate) api_base: &'a str,
     pub error: Option<&'a str>,
     pub paying: &'a Paying,
 }
@@ -346,10 +346,10 @@ pub fn stripe_form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &StripeFor
 
 /// What the payment confirmation page needs.
 pub struct ConfirmForm<'a> {
-    pub token: &'a str,
-    pub csrf: &'a str,
-    pub client_secret: &'a str,
-    pub publishable_key: &'a str,
+    pub(crate) token: &'a str,
+    pub(crate) csrf: &'a str,
+    pub(crate) client_secret: &'a str,
+    pub(crate) publishable_key: &'a str,
     pub js_url: &'a str,
     pub api_base: &'a str,
 }

@@ -235,7 +235,7 @@ impl<'a> Visit<'a> {
 /// The chat message that carried the link moves on to the next step too, through its
 /// platform's reply updater, while the platform still accepts edits of it.
 /// Sign-in does the same for the message that carried its link.
-pub(crate) async fn update_chat(
+pub async fn update_chat(
     s: &Bot,
     platform: &str,
     reply_handle: Option<&str>,

@@ -12,11 +12,11 @@ use crate::prompts::Lang;
 /// The order as the page shows it, in the page's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paying {
-    pub store: String,
+    pub(crate) store: String,
     /// (what, amount) per line, then shipping when something ships.
-    pub lines: Vec<(String, String)>,
+    pub(crate) lines: Vec<(String, String)>,
     /// The organizations the lines are credited to, by name.
-    pub organizations: Vec<String>,
+    pub(crate) organizations: Vec<String>,
     pub total: String,
 }
 

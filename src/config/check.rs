@@ -5,8 +5,8 @@
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("{name}: {message}")]
 pub struct ConfigError {
-    pub name: &'static str,
-    pub message: String,
+    pub(crate) name: &'static str,
+    pub(crate) message: String,
 }
 
 /// `value` if it is a whole http(s) URL with a host. Anything else stops the start: a

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-pub mod check;
+pub(crate) mod check;
 
 pub use check::{ConfigError, without_password};
 use check::{parse_bool, web_url};

@@ -11,11 +11,11 @@ use serde::{Deserialize, Serialize};
 /// they are, so two identities that differ only in it are the same person.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Identity {
-    pub platform: String,
-    pub workspace: String,
-    pub user: String,
+    pub(crate) platform: String,
+    pub(crate) workspace: String,
+    pub(crate) user: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 impl PartialEq for Identity {

@@ -188,8 +188,8 @@ impl Address {
 /// What is wrong with one field. The engine turns it into a message naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
-    pub problem: Problem,
+    pub(crate) field: &'static str,
+    pub(crate) problem: Problem,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,17 +14,17 @@ use super::shipping::{Rate, rates};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bill<'a> {
-    pub lines: Vec<PricedLine<'a>>,
+    pub(crate) lines: Vec<PricedLine<'a>>,
     /// Lines whose SKU the catalog no longer sells: shown, never ordered.
-    pub unavailable: Vec<&'a Line>,
+    pub(crate) unavailable: Vec<&'a Line>,
     /// Whether any line ships; without such a line no address or rate counts.
-    pub ships: bool,
+    pub(crate) ships: bool,
     /// The address and the chosen rate priced for this cart, when a line ships and both
     /// are known.
-    pub delivery: Option<Delivery>,
-    pub subtotal: Money,
-    pub shipping: Money,
-    pub total: Money,
+    pub(crate) delivery: Option<Delivery>,
+    pub(crate) subtotal: Money,
+    pub(crate) shipping: Money,
+    pub(crate) total: Money,
 }
 
 /// The parcel's weight: every shipped line's weight times its quantity.

@@ -103,11 +103,11 @@ pub enum CardError {
 /// A card as typed on the card page, checked. Lives only long enough to be tokenized.
 #[derive(Clone, PartialEq, Eq)]
 pub struct CardInput {
-    pub number: String,
-    pub brand: Brand,
-    pub exp_month: i64,
-    pub exp_year: i64,
-    pub cvv: String,
+    pub(crate) number: String,
+    pub(crate) brand: Brand,
+    pub(crate) exp_month: i64,
+    pub(crate) exp_year: i64,
+    pub(crate) cvv: String,
 }
 
 impl std::fmt::Debug for CardInput {

@@ -7,17 +7,17 @@ use super::money::Money;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cart {
-    pub lines: Vec<Line>,
+    pub(crate) lines: Vec<Line>,
     /// Line ids are never reused, so an action naming a removed line cannot hit another.
     #[serde(default)]
-    pub next_line: u32,
+    pub(crate) next_line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
-    pub id: u32,
-    pub sku: String,
-    pub qty: u32,
+    pub(crate) id: u32,
+    pub(crate) sku: String,
+    pub(crate) qty: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,18 +41,18 @@ impl CartError {
 /// A line priced against the catalog.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PricedLine<'a> {
-    pub line: &'a Line,
-    pub product: &'a Product,
-    pub unit_price: Money,
-    pub total: Money,
+    pub(crate) line: &'a Line,
+    pub(crate) product: &'a Product,
+    pub(crate) unit_price: Money,
+    pub(crate) total: Money,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Totals<'a> {
-    pub lines: Vec<PricedLine<'a>>,
+    pub(crate) lines: Vec<PricedLine<'a>>,
     /// Lines whose SKU the catalog no longer sells; they are shown and cannot be ordered.
-    pub unavailable: Vec<&'a Line>,
-    pub subtotal: Money,
+    pub(crate) unavailable: Vec<&'a Line>,
+    pub(crate) subtotal: Money,
     pub total: Money,
 }
 

@@ -24,18 +24,18 @@ pub struct Catalog {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Section {
-    pub id: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
-    pub id: String,
-    pub section: String,
-    pub name: String,
+    pub(crate) id: String,
+    pub(crate) section: String,
+    pub(crate) name: String,
     #[serde(default)]
-    pub description: String,
+    pub(crate) description: String,
 }
 
 /// What a product needs before it can be ordered (seed steps 8 to 10).
@@ -89,21 +89,21 @@ fn one() -> u32 {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Family {
-    pub id: String,
-    pub name: String,
-    pub category: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) category: String,
     #[serde(default)]
-    pub description: String,
-    pub questions: Vec<String>,
-    pub variants: Vec<Variant>,
+    pub(crate) description: String,
+    pub(crate) questions: Vec<String>,
+    pub(crate) variants: Vec<Variant>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Variant {
-    pub sku: String,
+    pub(crate) sku: String,
     /// One answer per question, in order.
-    pub choices: Vec<String>,
+    pub(crate) choices: Vec<String>,
 }
 
 /// One entry of a category listing: a product, or a family that starts a wizard.

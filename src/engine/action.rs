@@ -177,8 +177,8 @@ pub enum Shape {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActionId {
-    pub rev: u64,
-    pub verb: Verb,
+    pub(crate) rev: u64,
+    pub(crate) verb: Verb,
 }
 
 impl Verb {

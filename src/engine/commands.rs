@@ -26,11 +26,11 @@ pub enum Suggest {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptionSpec {
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The key of its description in `prompts/`.
-    pub description: &'static str,
-    pub kind: OptionKind,
-    pub required: bool,
+    pub(crate) description: &'static str,
+    pub(crate) kind: OptionKind,
+    pub(crate) required: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -16,11 +16,11 @@ use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
 use crate::import::deployments::{DEMO_DEPLOYMENTS, parse};
 use crate::search::Index;
 
-pub struct FakeBackend {
-    pub account: Account,
+pub(crate) struct FakeBackend {
+    pub(crate) account: Account,
     index: Index,
-    pub cards: Vec<SavedCard>,
-    pub orders: Mutex<Vec<Order>>,
+    pub(crate) cards: Vec<SavedCard>,
+    pub(crate) orders: Mutex<Vec<Order>>,
 }
 
 fn card(id: &str, last4: &str) -> SavedCard {
@@ -36,7 +36,7 @@ fn card(id: &str, last4: &str) -> SavedCard {
 
 impl FakeBackend {
     /// The demo buyer: Acme Telecom (default) and Borealis Health, not Cobalt.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let orgs: HashSet<String> = ["ORG-ACME", "ORG-BOREALIS", "ORG-COBALT"]
             .map(String::from)
             .into();
@@ -63,12 +63,12 @@ impl FakeBackend {
         }
     }
 
-    pub fn with_one_org(mut self) -> Self {
+    pub(crate) fn with_one_org(mut self) -> Self {
         self.account.memberships.truncate(1);
         self
     }
 
-    pub fn order_count(&self) -> usize {
+    pub(crate) fn order_count(&self) -> usize {
         self.orders.lock().map(|o| o.len()).unwrap_or(0)
     }
 }

@@ -5,9 +5,9 @@
 //! from the world (deployments, cards, orders) it asks through the `Backend` trait. That
 //! keeps every rule testable without a database or a chat platform.
 
-pub mod action;
-pub mod ambient;
-pub mod backend;
+pub(crate) mod action;
+pub(crate) mod ambient;
+pub(crate) mod backend;
 pub mod commands;
 pub mod event;
 pub mod session;
@@ -41,27 +41,27 @@ use view::{Notice, Reply};
 /// What a step needs to know besides the session.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
-    pub catalog: &'a Catalog,
+    pub(crate) catalog: &'a Catalog,
     /// Unix milliseconds.
-    pub now: i64,
-    pub locale: &'a str,
-    pub account_id: &'a str,
-    pub who: &'a Identity,
+    pub(crate) now: i64,
+    pub(crate) locale: &'a str,
+    pub(crate) account_id: &'a str,
+    pub(crate) who: &'a Identity,
     /// The platform's handle to update this reply later (an interaction token, a response URL).
-    pub reply_handle: Option<&'a str>,
+    pub(crate) reply_handle: Option<&'a str>,
 }
 
 /// The operator's settings the conversation shows or obeys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    pub session_ttl: Duration,
-    pub terms_url: String,
-    pub support_url: String,
-    pub howto_url: String,
-    pub wire_instructions: String,
-    pub check_instructions: String,
+    pub(crate) session_ttl: Duration,
+    pub(crate) terms_url: String,
+    pub(crate) support_url: String,
+    pub(crate) howto_url: String,
+    pub(crate) wire_instructions: String,
+    pub(crate) check_instructions: String,
     /// How long a sign-in from chat lasts, where people sign in from chat.
-    pub sign_in_valid_ms: Option<i64>,
+    pub(crate) sign_in_valid_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone)]

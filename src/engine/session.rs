@@ -33,16 +33,16 @@ pub struct Session {
 /// A deployment as assigned to a cart line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assigned {
-    pub id: String,
-    pub name: String,
-    pub org_id: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) org_id: String,
 }
 
 /// A deployment search and its results, kept so the select can be shown again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Search {
-    pub query: String,
-    pub results: Vec<Assigned>,
+    pub(crate) query: String,
+    pub(crate) results: Vec<Assigned>,
 }
 
 /// The answer to "Do you have a reference or PO number?". An enum rather than
@@ -66,53 +66,53 @@ impl PoAnswer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Checkout {
     /// With `attempt`, what makes placing this order idempotent.
-    pub key: String,
+    pub(crate) key: String,
     #[serde(default)]
-    pub attempt: u32,
+    pub(crate) attempt: u32,
     /// Cart line id → its deployment.
     #[serde(default)]
-    pub deployments: BTreeMap<u32, Assigned>,
+    pub(crate) deployments: BTreeMap<u32, Assigned>,
     /// Deployment ids the user confirmed despite look-alikes.
     #[serde(default)]
-    pub confirmed: BTreeSet<String>,
+    pub(crate) confirmed: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub search: Option<Search>,
+    pub(crate) search: Option<Search>,
     /// Cart line id → its organization.
     #[serde(default)]
-    pub organizations: BTreeMap<u32, Named>,
+    pub(crate) organizations: BTreeMap<u32, Named>,
     /// Whether the organization step was passed (or needs no visit).
     #[serde(default)]
-    pub orgs_reviewed: bool,
+    pub(crate) orgs_reviewed: bool,
     #[serde(default)]
-    pub org_query: String,
+    pub(crate) org_query: String,
     #[serde(default)]
-    pub country: String,
+    pub(crate) country: String,
     /// The address form as last submitted, valid or not, so nothing typed is lost.
     #[serde(default)]
-    pub address_draft: BTreeMap<String, String>,
+    pub(crate) address_draft: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<Address>,
+    pub(crate) address: Option<Address>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate: Option<String>,
+    pub(crate) rate: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payment: Option<Payment>,
+    pub(crate) payment: Option<Payment>,
     /// A returning buyer's last saved card or wire transfer: pre-selected on the payment
     /// step, which is still shown. Never applied without that step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suggested: Option<Payment>,
+    pub(crate) suggested: Option<Payment>,
     /// `None` until the user answers the PO question.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub po: Option<PoAnswer>,
+    pub(crate) po: Option<PoAnswer>,
     #[serde(default)]
-    pub terms: bool,
+    pub(crate) terms: bool,
     /// The total the summary showed when the buyer last reached it. A later change to
     /// the cart, the rate or the catalog that moves the total is told against it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reviewed: Option<Money>,
+    pub(crate) reviewed: Option<Money>,
     /// How often the buyer left this checkout with /cancel. Part of a card link's key, so
     /// a payment page opened before leaving dies, while the answers stay.
     #[serde(default)]
-    pub left: u32,
+    pub(crate) left: u32,
 }
 
 impl Checkout {
@@ -130,13 +130,13 @@ impl Checkout {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Browse {
     /// Empty until the first `/buy`, which opens the default category.
-    pub category: String,
+    pub(crate) category: String,
     #[serde(default)]
-    pub page: u32,
+    pub(crate) page: u32,
     /// Family id → the wizard answers given so far, kept when the user steps out (to the
     /// cart, a command) so that coming back resumes the questions.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub wizard: BTreeMap<String, Vec<String>>,
+    pub(crate) wizard: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

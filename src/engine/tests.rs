@@ -17,12 +17,12 @@ use crate::prompts::Prompts;
 const TTL: Duration = Duration::from_secs(24 * 3600);
 
 pub(super) struct Harness {
-    pub engine: Engine,
-    pub catalog: Catalog,
-    pub backend: FakeBackend,
-    pub s: Session,
-    pub now: i64,
-    pub last: Reply,
+    pub(crate) engine: Engine,
+    pub(crate) catalog: Catalog,
+    pub(crate) backend: FakeBackend,
+    pub(crate) s: Session,
+    pub(crate) now: i64,
+    pub(crate) last: Reply,
     runtime: tokio::runtime::Runtime,
 }
 

@@ -139,13 +139,13 @@ pub struct Choice {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FormField {
-    pub id: String,
-    pub label: String,
+    pub(crate) id: String,
+    pub(crate) label: String,
     /// The current answer, so a form reopened after a bad input keeps what was typed.
-    pub value: String,
-    pub placeholder: String,
-    pub required: bool,
-    pub max_len: u16,
+    pub(crate) value: String,
+    pub(crate) placeholder: String,
+    pub(crate) required: bool,
+    pub(crate) max_len: u16,
 }
 
 impl View {

@@ -41,10 +41,10 @@ impl Format {
 /// One problem in a catalog file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// Where in the document, such as `products[3].max_qty`.
-    pub field: String,
-    pub message: String,
+    pub(crate) field: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for Problem {

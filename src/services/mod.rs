@@ -3,9 +3,9 @@
 
 pub mod approvals;
 pub mod gateway;
-pub mod notifier;
+pub(crate) mod notifier;
 pub mod outbound;
-pub mod owners;
+pub(crate) mod owners;
 pub mod payments;
 pub mod refunds;
 pub mod settle;

@@ -15,22 +15,22 @@ pub enum Recipient {
     Person(Identity),
 }
 
-pub use crate::domain::approval::Posted;
+pub(crate) use crate::domain::approval::Posted;
 
 /// An approval request as people see it, whatever the platform: the text, and whether
 /// it can still be decided (then it carries Approve, Reject and Details).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestView {
-    pub approval_id: String,
-    pub title: String,
-    pub body: String,
+    pub(crate) approval_id: String,
+    pub(crate) title: String,
+    pub(crate) body: String,
     /// (label, value) pairs: requester, PO, lines, assignments, payment, totals.
-    pub fields: Vec<(String, String)>,
+    pub(crate) fields: Vec<(String, String)>,
     /// How it ended ("Approved by … at …"); `None` while it waits.
-    pub outcome: Option<String>,
-    pub approve: String,
-    pub reject: String,
-    pub details: String,
+    pub(crate) outcome: Option<String>,
+    pub(crate) approve: String,
+    pub(crate) reject: String,
+    pub(crate) details: String,
 }
 
 impl RequestView {

@@ -10,10 +10,10 @@ use crate::store::{Store, StoreError};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Owners {
     /// Each organization a line belongs to, once, sorted.
-    pub orgs: Vec<String>,
+    pub(crate) orgs: Vec<String>,
     /// Deployments the store no longer knows and whose organization the line did not
     /// record: nobody can say whose they are.
-    pub unknown: Vec<String>,
+    pub(crate) unknown: Vec<String>,
     /// Lines that belong to no organization (hardware, hourly support).
     pub unowned: usize,
 }

@@ -22,12 +22,12 @@ use crate::domain::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charge {
-    pub id: String,
+    pub(crate) id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refund {
-    pub id: String,
+    pub(crate) id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -7,7 +7,7 @@ use crate::domain::order::{NewOrder, Order, OrderKind, OrderStatus, Payment};
 use crate::store::Store;
 
 /// An order of `total` US dollars paid by `payment`, under idempotency key `key`.
-pub async fn placed(store: &Store, payment: Payment, key: &str, total: i64) -> Order {
+pub(crate) async fn placed(store: &Store, payment: Payment, key: &str, total: i64) -> Order {
     let account = store
         .account_id_for(&Identity::new("console", "local", "demo"))
         .await

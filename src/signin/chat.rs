@@ -21,9 +21,9 @@ const HOUR_MS: i64 = 3_600_000;
 /// What sign-in reads of the bot: its store, settings, texts and providers. The bot
 /// lends them for one event; sign-in never calls back into the bot.
 pub struct Ctx<'a> {
-    pub store: &'a Store,
-    pub config: &'a Config,
-    pub prompts: &'a Prompts,
+    pub(crate) store: &'a Store,
+    pub(crate) config: &'a Config,
+    pub(crate) prompts: &'a Prompts,
     pub signin: &'a super::SignIn,
 }
 

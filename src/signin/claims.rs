@@ -12,19 +12,19 @@ use crate::store::{Store, StoreError};
 /// The claims of a verified ID token (or a verified email code).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Claims {
-    pub issuer: String,
-    pub subject: String,
-    pub email: Option<String>,
-    pub email_verified: bool,
-    pub name: Option<String>,
+    pub(crate) issuer: String,
+    pub(crate) subject: String,
+    pub(crate) email: Option<String>,
+    pub(crate) email_verified: bool,
+    pub(crate) name: Option<String>,
     /// Every other claim, for the configured organization and role claims.
-    pub extra: Map<String, Value>,
+    pub(crate) extra: Map<String, Value>,
 }
 
 /// Where organizations and roles are read from.
 #[derive(Debug, Clone, Default)]
 pub struct Mapping<'a> {
-    pub org_claim: Option<&'a str>,
+    pub(crate) org_claim: Option<&'a str>,
     pub role_claim: Option<&'a str>,
 }
 

@@ -5,8 +5,8 @@
 //! six-digit code is mailed and typed back in chat. Channels only show what the views
 //! say, as for the card page.
 
-pub mod chat;
-pub mod claims;
+pub(crate) mod chat;
+pub(crate) mod claims;
 pub mod config;
 pub mod email;
 pub mod oidc;

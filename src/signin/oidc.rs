@@ -79,9 +79,9 @@ pub enum OidcError {
 
 /// A started authorization request: where to send the browser, and what to keep.
 pub struct Authorization {
-    pub url: String,
-    pub state: String,
-    pub nonce: String,
+    pub(crate) url: String,
+    pub(crate) state: String,
+    pub(crate) nonce: String,
     pub pkce_verifier: String,
 }
 

@@ -28,7 +28,7 @@ struct OrgRow {
     name: String,
 }
 
-pub use crate::domain::ids::new_id;
+pub(crate) use crate::domain::ids::new_id;
 
 impl Store {
     pub async fn is_empty(&self) -> Result<bool> {

@@ -17,7 +17,7 @@ mod deliveries;
 mod directory;
 mod orders;
 mod org_domains;
-pub mod payment_links;
+pub(crate) mod payment_links;
 pub mod refunds;
 pub mod retention;
 mod session_writer;
@@ -26,8 +26,8 @@ pub mod signin;
 mod startup_lock;
 mod transitions;
 
-pub use sessions::StoredSession;
-pub use startup_lock::StartupLock;
+pub(crate) use sessions::StoredSession;
+pub(crate) use startup_lock::StartupLock;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -52,7 +52,7 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// A transaction on the write pool.
-pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// Which database engine a store runs on.

@@ -9,11 +9,11 @@ use super::{Result, Store, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct PaymentLink {
-    pub order_number: String,
-    pub account_id: String,
-    pub csrf: String,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
+    pub(crate) order_number: String,
+    pub(crate) account_id: String,
+    pub(crate) csrf: String,
+    pub(crate) expires_at: i64,
+    pub(crate) used_at: Option<i64>,
 }
 
 impl Store {

@@ -19,10 +19,10 @@ use crate::domain::account::Identity;
 const MAX_BATCH: usize = 128;
 
 pub(super) struct Update {
-    pub who: Identity,
-    pub rev: i64,
-    pub state: String,
-    pub updated_at: i64,
+    pub(crate) who: Identity,
+    pub(crate) rev: i64,
+    pub(crate) state: String,
+    pub(crate) updated_at: i64,
     pub expected: i64,
 }
 

@@ -13,12 +13,12 @@ const AUDIT_INSERT: &str = "INSERT INTO audit_log (id, order_number, seq, at, ac
 
 /// One line of an order's history, as it is about to be written.
 pub(super) struct Entry<'a> {
-    pub number: &'a str,
-    pub at: i64,
+    pub(crate) number: &'a str,
+    pub(crate) at: i64,
     /// An account id, `system`, or `operator`.
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub old: Option<&'a str>,
+    pub(crate) actor: &'a str,
+    pub(crate) action: &'a str,
+    pub(crate) old: Option<&'a str>,
     pub new: Option<&'a str>,
 }
 
@@ -42,12 +42,12 @@ where
 
 /// A status change, with the conditions it needs and who makes it.
 pub(super) struct Transition<'a> {
-    pub number: &'a str,
-    pub account: Option<&'a str>,
-    pub from: Option<OrderStatus>,
-    pub to: OrderStatus,
-    pub kind: Option<OrderKind>,
-    pub actor: &'a str,
+    pub(crate) number: &'a str,
+    pub(crate) account: Option<&'a str>,
+    pub(crate) from: Option<OrderStatus>,
+    pub(crate) to: OrderStatus,
+    pub(crate) kind: Option<OrderKind>,
+    pub(crate) actor: &'a str,
 }
 
 /// Applies `t` inside `tx`; false (and nothing written) if its conditions do not hold.

@@ -3,22 +3,22 @@
 //! Steps that only rearrange the session are plain functions returning `Outcome`; steps
 //! that ask the backend (search, orders, cards) are async and return `Flow`.
 
-pub mod again;
-pub mod browse;
-pub mod cart;
-pub mod checkout;
-pub mod deployment;
-pub mod general;
-pub mod orders;
-pub mod organization;
-pub mod payment;
-pub mod po;
-pub mod product;
-pub mod shipping;
-pub mod shortcut;
-pub mod summary;
-pub mod whoami;
-pub mod wizard;
+pub(crate) mod again;
+pub(crate) mod browse;
+pub(crate) mod cart;
+pub(crate) mod checkout;
+pub(crate) mod deployment;
+pub(crate) mod general;
+pub(crate) mod orders;
+pub(crate) mod organization;
+pub(crate) mod payment;
+pub(crate) mod po;
+pub(crate) mod product;
+pub(crate) mod shipping;
+pub(crate) mod shortcut;
+pub(crate) mod summary;
+pub(crate) mod whoami;
+pub(crate) mod wizard;
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -37,15 +37,15 @@ use crate::prompts::Lang;
 /// What a step function needs besides the session.
 #[derive(Clone, Copy)]
 pub struct Turn<'a> {
-    pub catalog: &'a Catalog,
-    pub lang: Lang<'a>,
-    pub backend: &'a dyn Backend,
-    pub account_id: &'a str,
-    pub who: &'a Identity,
-    pub reply_handle: Option<&'a str>,
-    pub settings: &'a Settings,
+    pub(crate) catalog: &'a Catalog,
+    pub(crate) lang: Lang<'a>,
+    pub(crate) backend: &'a dyn Backend,
+    pub(crate) account_id: &'a str,
+    pub(crate) who: &'a Identity,
+    pub(crate) reply_handle: Option<&'a str>,
+    pub(crate) settings: &'a Settings,
     /// Unix milliseconds.
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 /// What came with an action: nothing (a button), chosen values, or form fields.

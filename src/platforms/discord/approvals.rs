@@ -24,7 +24,7 @@ use crate::services::approvals::{
 };
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
 
-pub use crate::services::approvals::PREFIX;
+pub(crate) use crate::services::approvals::PREFIX;
 /// Requests listed by `/approvals`: one embed and one row of buttons each.
 const LISTED: usize = render::MAX_ROWS;
 

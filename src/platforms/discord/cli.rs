@@ -84,13 +84,13 @@ impl Platform for Discord {
 
 /// Run the Discord gateway client (DISCORD_TOKEN), or register the slash commands.
 #[derive(Args)]
-pub struct DiscordArgs {
+pub(crate) struct DiscordArgs {
     #[command(subcommand)]
-    pub action: Option<DiscordCommand>,
+    pub(crate) action: Option<DiscordCommand>,
 }
 
 #[derive(Subcommand)]
-pub enum DiscordCommand {
+pub(crate) enum DiscordCommand {
     /// Register the slash commands: globally, or in one guild (instant, for testing).
     Register {
         #[arg(long)]

@@ -5,9 +5,9 @@
 //! A Discord user is the identity (`discord`, `discord`, user id): Discord user ids are
 //! global, so a cart follows its owner from server to server and into DMs.
 
-pub mod approvals;
-pub mod cli;
-pub mod commands;
+pub(crate) mod approvals;
+pub(crate) mod cli;
+pub(crate) mod commands;
 pub mod config;
 pub mod gateway;
 pub mod http;

@@ -24,7 +24,7 @@ use crate::services::approvals::{
 };
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
 
-pub use crate::services::approvals::PREFIX;
+pub(crate) use crate::services::approvals::PREFIX;
 /// Requests listed by `/approvals`: about five blocks each, within a message's 50.
 const LISTED: usize = 8;
 

@@ -5,15 +5,15 @@
 //! within a workspace only. Replies are ephemeral; a click is acknowledged at once and
 //! answered through its response URL, replacing the message it came from.
 
-pub mod approvals;
-pub mod cli;
+pub(crate) mod approvals;
+pub(crate) mod cli;
 pub mod config;
-pub mod events;
-pub mod home;
+pub(crate) mod events;
+pub(crate) mod home;
 pub mod http;
 pub mod outbound;
-pub mod people;
-pub mod render;
+pub(crate) mod people;
+pub(crate) mod render;
 pub mod socket;
 pub mod verify;
 pub mod web;
@@ -66,7 +66,7 @@ pub struct Metadata {
     pub response_url: String,
     /// For a request's reason modal: the request message (channel, ts), if shared.
     #[serde(rename = "c", default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
+    pub(crate) channel: Option<String>,
     #[serde(rename = "t", default, skip_serializing_if = "Option::is_none")]
     pub ts: Option<String>,
 }

@@ -25,7 +25,7 @@ mod refusal;
 mod request;
 mod sweep;
 
-pub use click::{ApprovalAction, Clicked, PREFIX};
+pub(crate) use click::{ApprovalAction, Clicked, PREFIX};
 pub use command::{ApprovalsAnswer, ApprovalsRequest};
 pub use refusal::{ApprovalError, Refusal};
 
@@ -43,13 +43,13 @@ const MAX_DELEGATION_DAYS: i64 = 366;
 /// later (a requester's notice): an answer to a click is in the clicker's own locale.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub remind_after_ms: i64,
-    pub expire_after_ms: i64,
-    pub wire_instructions: String,
-    pub check_instructions: String,
-    pub locale: String,
+    pub(crate) remind_after_ms: i64,
+    pub(crate) expire_after_ms: i64,
+    pub(crate) wire_instructions: String,
+    pub(crate) check_instructions: String,
+    pub(crate) locale: String,
     /// Where links to confirm a payment start (`PUBLIC_URL`).
-    pub public_url: String,
+    pub(crate) public_url: String,
 }
 
 impl Default for Settings {

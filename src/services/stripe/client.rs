@@ -20,11 +20,11 @@ pub struct Customer {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SetupIntent {
-    pub id: String,
-    pub client_secret: Option<String>,
-    pub status: String,
-    pub customer: Option<String>,
-    pub payment_method: Option<String>,
+    pub(crate) id: String,
+    pub(crate) client_secret: Option<String>,
+    pub(crate) status: String,
+    pub(crate) customer: Option<String>,
+    pub(crate) payment_method: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,16 +44,16 @@ pub struct PaymentMethod {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct PaymentIntent {
-    pub id: String,
-    pub status: String,
+    pub(crate) id: String,
+    pub(crate) status: String,
     pub client_secret: Option<String>,
-    pub last_payment_error: Option<ApiError>,
+    pub(crate) last_payment_error: Option<ApiError>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Refund {
-    pub id: String,
-    pub status: Option<String>,
+    pub(crate) id: String,
+    pub(crate) status: Option<String>,
 }
 
 /// Stripe's error object.
@@ -61,8 +61,8 @@ pub struct Refund {
 pub struct ApiError {
     #[serde(rename = "type")]
     pub kind: Option<String>,
-    pub code: Option<String>,
-    pub decline_code: Option<String>,
+    pub(crate) code: Option<String>,
+    pub(crate) decline_code: Option<String>,
     pub message: Option<String>,
 }
 

@@ -4,9 +4,9 @@
 //! A saved card's token is `{customer}:{payment_method}`, so a charge (one PaymentIntent
 //! per order, off-session, with the order's idempotency key) needs nothing else.
 
-pub mod client;
+pub(crate) mod client;
 pub mod config;
-pub mod webhook;
+pub(crate) mod webhook;
 
 use async_trait::async_trait;
 

@@ -300,15 +300,29 @@ async fn localstripes_own_signed_events_are_accepted() {
     let (_, order) = order_with(&s, &base, &who, "4242424242424242").await;
     let store = s.bot.store();
     let pi = store.charge_ref(&order.number).await.unwrap().unwrap();
-    let events = stripe::get(&base, "/v1/events?type=payment_intent.succeeded&limit=100").await;
-    let id = events["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["data"]["object"]["id"] == pi.as_str())
-        .and_then(|e| e["id"].as_str())
-        .expect("localstripe made the event")
-        .to_string();
+    // A page holds at most 100 events, and the whole suite makes more: page through.
+    let mut after = String::new();
+    let mut found = None;
+    for _ in 0..50 {
+        let page = stripe::get(
+            &base,
+            &format!("/v1/events?type=payment_intent.succeeded&limit=100{after}"),
+        )
+        .await;
+        let data = page["data"].as_array().cloned().unwrap_or_default();
+        found = data
+            .iter()
+            .find(|e| e["data"]["object"]["id"] == pi.as_str())
+            .and_then(|e| e["id"].as_str())
+            .map(String::from);
+        match (&found, data.last().and_then(|e| e["id"].as_str())) {
+            (None, Some(last)) if page["has_more"] == true => {
+                after = format!("&starting_after={last}");
+            }
+            _ => break,
+        }
+    }
+    let id = found.expect("localstripe made the event");
     let mut seen = false;
     for _ in 0..100 {
         if store.stripe_event_seen(&id).await.unwrap() {

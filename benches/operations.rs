@@ -236,23 +236,23 @@ fn postgres_processes(c: &mut Criterion) {
     let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     let floor = rt.block_on(postgres_floor(&url));
     let key = SigningKey::from_bytes(&[7u8; 32]);
-    let steps = Arc::new(
-        (0..load::CONCURRENCY)
-            .map(|n| {
-                vec![
-                    payloads::sign(&key, payloads::buy(n, "phones")),
-                    payloads::sign(&key, payloads::buy(n, "modules")),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    );
+    // Each run sends new interactions: an id is handled once, across processes too.
+    let per_user = 4_000;
+    let steps = |run: u64| {
+        Arc::new(payloads::checkout_steps(
+            &key,
+            load::CONCURRENCY,
+            per_user,
+            run * (load::CONCURRENCY * per_user) as u64,
+        ))
+    };
     let first = serve(&url, &key);
     let path = "/discord/interactions";
     let one = load::run(
         c,
         "postgres_serve",
         "checkout_step_one_process",
-        steps.clone(),
+        steps(0),
         vec![format!("{}{path}", first.base)],
         floor,
     );
@@ -261,7 +261,7 @@ fn postgres_processes(c: &mut Criterion) {
         c,
         "postgres_serve",
         "checkout_step_two_processes",
-        steps,
+        steps(1),
         vec![
             format!("{}{path}", first.base),
             format!("{}{path}", second.base),

@@ -24,16 +24,40 @@ pub fn sign(key: &SigningKey, body: Value) -> Signed {
     }
 }
 
+/// Signed checkout steps for `users` users, `per_user` each, alternating between two
+/// categories so that every one is a change, with interaction ids from `first_id` on:
+/// Discord sends each interaction once and a repeated id is refused as a replay, so each
+/// request is a new interaction.
+pub fn checkout_steps(
+    key: &SigningKey,
+    users: usize,
+    per_user: usize,
+    first_id: u64,
+) -> Vec<Vec<Signed>> {
+    (0..users)
+        .map(|n| {
+            (0..per_user)
+                .map(|i| {
+                    let id = first_id + (n * per_user + i) as u64;
+                    let category = if i % 2 == 0 { "phones" } else { "modules" };
+                    sign(key, buy(n, id, category))
+                })
+                .collect()
+        })
+        .collect()
+}
+
 pub fn ping() -> Value {
     json!({"id": "1100000000000000009", "application_id": "1000000000000000001", "type": 1, "token": "t",
         "version": 1, "entitlements": [], "attachment_size_limit": 10485760, "locale": "en-US"})
 }
 
-/// `/buy category:…` from user `n`: loads the session, moves the store, saves, renders.
-pub fn buy(n: usize, category: &str) -> Value {
+/// `/buy category:…` from user `n`, as interaction `id` (each interaction is handled
+/// once): loads the session, moves the store, saves, renders.
+pub fn buy(n: usize, id: u64, category: &str) -> Value {
     let user = json!({"id": format!("9{:018}", n), "username": "u", "discriminator": "0", "global_name": null, "avatar": null});
     json!({
-        "id": "1100000000000000001", "application_id": "1000000000000000001", "type": 2,
+        "id": format!("11{id:017}"), "application_id": "1000000000000000001", "type": 2,
         "data": {"id": "1200000000000000001", "name": "buy", "type": 1,
                  "options": [{"name": "category", "type": 3, "value": category}]},
         "guild_id": "1300000000000000001", "channel_id": "1400000000000000001",

@@ -60,6 +60,13 @@ pub fn run(
         .build()
         .unwrap();
     let latencies = Arc::new(Mutex::new(Vec::new()));
+    // Where each connection is in its list of requests, across all of criterion's batches:
+    // a request is sent once, as a platform sends each interaction once.
+    let cursors: Arc<Vec<std::sync::atomic::AtomicUsize>> = Arc::new(
+        (0..CONCURRENCY)
+            .map(|_| std::sync::atomic::AtomicUsize::new(0))
+            .collect(),
+    );
     let totals = Arc::new(Mutex::new((0u64, Duration::ZERO)));
     let mut group = c.benchmark_group(group_name);
     group.throughput(Throughput::Elements(1));
@@ -67,12 +74,13 @@ pub fn run(
     group.measurement_time(Duration::from_secs(8));
     group.bench_function(name, |b| {
         b.to_async(&rt).iter_custom(|iters| {
-            let (client, urls, requests, latencies, totals) = (
+            let (client, urls, requests, latencies, totals, cursors) = (
                 client.clone(),
                 urls.clone(),
                 requests.clone(),
                 latencies.clone(),
                 totals.clone(),
+                cursors.clone(),
             );
             async move {
                 let per_task = iters.div_ceil(CONCURRENCY as u64);
@@ -81,11 +89,13 @@ pub fn run(
                 for t in 0..CONCURRENCY {
                     // Connections are spread over the servers in turn, as a load balancer would.
                     let url = urls[t % urls.len()].clone();
-                    let (client, requests) = (client.clone(), requests.clone());
+                    let (client, requests, cursors) =
+                        (client.clone(), requests.clone(), cursors.clone());
                     tasks.push(tokio::spawn(async move {
                         let mine = &requests[t % requests.len()];
                         let mut out = Vec::with_capacity(per_task as usize);
-                        for i in 0..per_task as usize {
+                        for _ in 0..per_task as usize {
+                            let i = cursors[t].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                             out.push(post(&client, &url, &mine[i % mine.len()]).await);
                         }
                         out

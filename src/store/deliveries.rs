@@ -5,18 +5,13 @@ use super::{Result, Store};
 
 impl Store {
     /// True the first time `(platform, id)` is claimed; the claim and the check are one
-    /// statement, so two processes racing for the same delivery cannot both win.
+    /// statement, so two processes racing for the same delivery cannot both win. Claims
+    /// made together share one statement (`delivery_writer`).
     pub async fn first_delivery(&self, platform: &str, id: &str, at: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO deliveries (platform, id, received_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (platform, id) DO NOTHING",
-        )
-        .bind(platform)
-        .bind(id)
-        .bind(at)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.deliveries
+            .claim(platform, id, at)
+            .await
+            .map_err(super::StoreError::Write)
     }
 
     /// Forgets deliveries taken before `before`: platforms stop retrying within minutes.

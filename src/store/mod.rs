@@ -14,6 +14,7 @@ mod cards;
 mod catalog;
 pub mod copy;
 mod deliveries;
+mod delivery_writer;
 mod directory;
 mod orders;
 mod org_domains;
@@ -66,6 +67,7 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     sessions: session_writer::SessionWriter,
+    deliveries: delivery_writer::DeliveryWriter,
     database: Database,
     /// The normalized URL, for the start-up lock's own connection.
     url: String,
@@ -199,10 +201,12 @@ impl Store {
             }
         };
         let sessions = session_writer::SessionWriter::spawn(write.clone());
+        let deliveries = delivery_writer::DeliveryWriter::spawn(write.clone());
         let store = Store {
             read,
             write,
             sessions,
+            deliveries,
             database,
             url,
         };

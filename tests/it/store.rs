@@ -1184,3 +1184,40 @@ on_both!(
         assert!(store.stripe_event_seen("evt_1").await.unwrap());
     }
 );
+
+on_both!(
+    claims_made_together_each_learn_whether_theirs_was_first,
+    |store: Store| async move {
+        let now = checkout_bot::store::now_ms();
+        // 300 claims at once (more than one statement's batch): 100 deliveries, each
+        // claimed three times, and one delivery claimed before.
+        assert!(store.first_delivery("discord", "d-7", now).await.unwrap());
+        let mut claims = Vec::new();
+        for round in 0..3 {
+            for n in 0..100 {
+                let store = store.clone();
+                claims.push(tokio::spawn(async move {
+                    let id = format!("d-{n}");
+                    (
+                        n,
+                        round,
+                        store.first_delivery("discord", &id, now).await.unwrap(),
+                    )
+                }));
+            }
+        }
+        let mut wins = vec![0; 100];
+        for c in claims {
+            let (n, _, won) = c.await.unwrap();
+            if won {
+                wins[n] += 1;
+            }
+        }
+        for (n, w) in wins.iter().enumerate() {
+            let expected = if n == 7 { 0 } else { 1 };
+            assert_eq!(*w, expected, "delivery d-{n} won {w} times");
+        }
+        // The same id on another platform is another delivery.
+        assert!(store.first_delivery("slack", "d-1", now).await.unwrap());
+    }
+);

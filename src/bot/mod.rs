@@ -61,11 +61,6 @@ fn violates_constraint(e: &(dyn std::error::Error + 'static)) -> bool {
         {
             return true;
         }
-        if let Some(StoreError::Sql(sqlx::Error::Database(db))) = e.downcast_ref::<StoreError>()
-            && !matches!(db.kind(), sqlx::error::ErrorKind::Other)
-        {
-            return true;
-        }
         // A transparent wrapper's source skips the error it wraps: look inside.
         at = match e.downcast_ref::<BackendError>() {
             Some(BackendError::Failed(inner)) => Some(inner.as_ref()),

@@ -10,14 +10,14 @@ use crate::store::{Result, Store, StoreError};
 
 /// The demo organizations. The demo user belongs to the first two; the third exists so
 /// that "someone else's deployment" can be tried.
-pub const ORGS: [(&str, &str); 3] = [
+pub(crate) const ORGS: [(&str, &str); 3] = [
     ("ORG-ACME", "Acme Telecom"),
     ("ORG-BOREALIS", "Borealis Health"),
     ("ORG-COBALT", "Cobalt Logistics"),
 ];
 
 /// The organizations a demo buyer (and any user enrolled in demo mode) belongs to.
-pub const BUYER_ORGS: [&str; 2] = ["ORG-ACME", "ORG-BOREALIS"];
+pub(crate) const BUYER_ORGS: [&str; 2] = ["ORG-ACME", "ORG-BOREALIS"];
 
 /// Loads the demo catalog, organizations, deployments and users, if the database is empty.
 /// Returns whether anything was loaded. Processes starting together take turns, so the
@@ -30,7 +30,7 @@ pub async fn seed_if_empty(store: &Store) -> Result<bool> {
 }
 
 /// Whether the demo organizations buyers are enrolled into are in the database.
-pub async fn present(store: &Store) -> Result<bool> {
+pub(crate) async fn present(store: &Store) -> Result<bool> {
     let orgs = store.orgs().await?;
     Ok(BUYER_ORGS.iter().all(|id| orgs.iter().any(|o| o.id == *id)))
 }

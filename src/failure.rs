@@ -14,14 +14,19 @@ pub struct Failure {
 }
 
 /// A new reference: eight hex digits, enough to find one line in a day's log.
-pub fn reference() -> String {
+pub(crate) fn reference() -> String {
     format!("{:08x}", rand::random::<u32>())
 }
 
 impl Failure {
     /// Our fault: logs `error` as an error under a new reference, and tells the person
     /// to try again with it.
-    pub fn internal(prompts: &Prompts, locale: &str, doing: &str, error: &dyn Display) -> Failure {
+    pub(crate) fn internal(
+        prompts: &Prompts,
+        locale: &str,
+        doing: &str,
+        error: &dyn Display,
+    ) -> Failure {
         let reference = reference();
         tracing::error!(%reference, %error, "{doing} failed");
         let text = prompts

@@ -84,7 +84,7 @@ async fn metrics(State(s): State<Arc<AppState>>, headers: axum::http::HeaderMap)
 
 /// What one `serve` allows its clients.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// A connection has this long to send a request's headers; a slow or stalled one is
     /// closed instead of held open for ever.
     pub(crate) header_read: std::time::Duration,
@@ -116,7 +116,7 @@ pub async fn serve(
 
 /// `serve` under `limits`. axum's own `serve` sets no header-read timeout and takes any
 /// number of connections, so connections are served here with hyper directly.
-pub async fn serve_with(
+pub(crate) async fn serve_with(
     app: Router,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,

@@ -39,7 +39,7 @@ static SECRETS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 });
 
 /// `line` with every secret replaced by `[redacted]`.
-pub fn redact(line: &str) -> String {
+pub(crate) fn redact(line: &str) -> String {
     SECRETS.iter().fold(line.to_string(), |text, re| {
         re.replace_all(&text, format!("${{keep}}{REDACTED}${{after}}"))
             .into_owned()
@@ -48,7 +48,7 @@ pub fn redact(line: &str) -> String {
 
 /// A `MakeWriter` whose writers pass each formatted event through `redact`.
 #[derive(Clone)]
-pub struct Redacting<M>(pub M);
+pub(crate) struct Redacting<M>(pub M);
 
 impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Redacting<M> {
     type Writer = RedactingWriter<M::Writer>;
@@ -57,7 +57,7 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for Redacting<M> {
     }
 }
 
-pub struct RedactingWriter<W>(W);
+pub(crate) struct RedactingWriter<W>(W);
 
 impl<W: Write> Write for RedactingWriter<W> {
     /// The formatter hands over one whole event per call, so a secret never straddles

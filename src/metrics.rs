@@ -42,7 +42,7 @@ impl Metrics {
         })
     }
 
-    pub fn observe(&self, platform: &str, kind: &str, outcome: &str, seconds: f64) {
+    pub(crate) fn observe(&self, platform: &str, kind: &str, outcome: &str, seconds: f64) {
         self.interactions
             .with_label_values(&[platform, kind, outcome])
             .inc();
@@ -52,7 +52,7 @@ impl Metrics {
     }
 
     /// The text exposition, with the order counts read from `store`.
-    pub async fn render(&self, store: &Store) -> Result<String, anyhow::Error> {
+    pub(crate) async fn render(&self, store: &Store) -> Result<String, anyhow::Error> {
         let mut out = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut out)?;
         let mut text = String::from_utf8(out)?;

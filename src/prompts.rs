@@ -26,14 +26,14 @@ pub struct Prompts {
 
 #[derive(Debug, thiserror::Error)]
 #[error("prompts/{locale}.toml: {message}")]
-pub struct PromptsError {
+pub(crate) struct PromptsError {
     locale: String,
     message: String,
 }
 
 impl Prompts {
     /// The texts shipped in `prompts/`.
-    pub fn embedded() -> Result<Self, PromptsError> {
+    pub(crate) fn embedded() -> Result<Self, PromptsError> {
         let mut locales = HashMap::new();
         for (locale, source) in EMBEDDED {
             let table: toml::Table = toml::from_str(source).map_err(|e| PromptsError {
@@ -65,7 +65,7 @@ impl Prompts {
         }
     }
 
-    pub fn lang<'a>(&'a self, locale: &'a str) -> Lang<'a> {
+    pub(crate) fn lang<'a>(&'a self, locale: &'a str) -> Lang<'a> {
         Lang {
             prompts: self,
             locale,
@@ -74,7 +74,7 @@ impl Prompts {
 
     /// The shipped locale a browser asks for in its `Accept-Language` header (tags in
     /// order of their `q` weight; a regional tag matches its language), else `default`.
-    pub fn negotiate(&self, accept_language: &str, default: &str) -> String {
+    pub(crate) fn negotiate(&self, accept_language: &str, default: &str) -> String {
         let mut asked: Vec<(f32, usize, &str)> = accept_language
             .split(',')
             .enumerate()
@@ -101,20 +101,21 @@ impl Prompts {
     }
 
     /// The locales shipped, English first.
-    pub fn locales(&self) -> Vec<&str> {
+    pub(crate) fn locales(&self) -> Vec<&str> {
         let mut all: Vec<&str> = self.locales.keys().map(String::as_str).collect();
         all.sort_by_key(|l| (*l != FALLBACK, *l));
         all
     }
 
     /// Whether `locale` has its own text for `key`, not a fallback's.
-    pub fn has(&self, locale: &str, key: &str) -> bool {
+    pub(crate) fn has(&self, locale: &str, key: &str) -> bool {
         self.locales
             .get(locale)
             .is_some_and(|m| m.contains_key(key))
     }
 
-    pub fn keys(&self, locale: &str) -> Vec<&str> {
+    #[cfg(test)]
+    pub(crate) fn keys(&self, locale: &str) -> Vec<&str> {
         self.locales
             .get(locale)
             .map(|m| m.keys().map(String::as_str).collect())
@@ -142,7 +143,7 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>)
 }
 
 /// A value put into a text, written as the locale writes it.
-pub trait Arg {
+pub(crate) trait Arg {
     fn show(&self, lang: &Lang<'_>) -> String;
 }
 
@@ -160,19 +161,19 @@ impl Arg for Money {
 
 /// The prompts of one locale: what the engine renders with.
 #[derive(Debug, Clone, Copy)]
-pub struct Lang<'a> {
+pub(crate) struct Lang<'a> {
     prompts: &'a Prompts,
     locale: &'a str,
 }
 
 impl<'a> Lang<'a> {
     /// A text with no placeholders.
-    pub fn t(&self, key: &'a str) -> String {
+    pub(crate) fn t(&self, key: &'a str) -> String {
         self.prompts.get(self.locale, key).to_string()
     }
 
     /// A text whose key is made at run time, if the locale (or English) has it.
-    pub fn text(&self, key: &str) -> Option<String> {
+    pub(crate) fn text(&self, key: &str) -> Option<String> {
         let lookup = |l: &str| self.prompts.locales.get(l).and_then(|m| m.get(key));
         let language = self.locale.split(['-', '_']).next().unwrap_or(self.locale);
         lookup(self.locale)
@@ -183,7 +184,7 @@ impl<'a> Lang<'a> {
 
     /// A text with its `{name}` placeholders filled; a plural text in the form its
     /// `count` asks for.
-    pub fn f(&self, key: &'a str, args: &[(&str, &dyn Arg)]) -> String {
+    pub(crate) fn f(&self, key: &'a str, args: &[(&str, &dyn Arg)]) -> String {
         let count = args
             .iter()
             .find(|(name, _)| *name == "count")
@@ -228,7 +229,7 @@ impl<'a> Lang<'a> {
 
     /// `amount` as this locale writes money: grouping, decimal mark and where the
     /// currency code goes.
-    pub fn money(&self, amount: &Money) -> String {
+    pub(crate) fn money(&self, amount: &Money) -> String {
         let digits = amount.written(&self.t("format.group"), &self.t("format.decimal"));
         self.t("format.money")
             .replace("{currency}", amount.currency.code())
@@ -236,12 +237,12 @@ impl<'a> Lang<'a> {
     }
 
     /// A day (unix milliseconds, UTC) as this locale writes dates.
-    pub fn date(&self, ms: i64) -> String {
+    pub(crate) fn date(&self, ms: i64) -> String {
         self.at(ms, "format.date")
     }
 
     /// A moment (unix milliseconds, UTC) as this locale writes date and time.
-    pub fn date_time(&self, ms: i64) -> String {
+    pub(crate) fn date_time(&self, ms: i64) -> String {
         self.at(ms, "format.date_time")
     }
 
@@ -256,13 +257,13 @@ impl<'a> Lang<'a> {
     }
 
     /// A country's name, by its ISO code (`[country]`), else the code itself.
-    pub fn country(&self, code: &str) -> String {
+    pub(crate) fn country(&self, code: &str) -> String {
         self.text(&format!("country.{code}"))
             .unwrap_or_else(|| code.to_string())
     }
 
     /// An order's status, in words.
-    pub fn status(&self, status: OrderStatus) -> String {
+    pub(crate) fn status(&self, status: OrderStatus) -> String {
         self.t(match status {
             OrderStatus::Quote => "status.quote",
             OrderStatus::AwaitingPayment => "status.awaiting_payment",
@@ -278,7 +279,7 @@ impl<'a> Lang<'a> {
     }
 
     /// Why a payment failed, in words for the buyer.
-    pub fn decline(&self, why: &Decline) -> String {
+    pub(crate) fn decline(&self, why: &Decline) -> String {
         match why {
             Decline::Issuer(reason) => reason.clone(),
             Decline::CardGone => self.t("payment.reason_card_gone"),

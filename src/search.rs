@@ -19,7 +19,7 @@ use crate::domain::deployment::Deployment;
 /// partial names or ids of a real deployment score 0.8 and up ("Main Ofice PBX" 0.985,
 /// "70010" 0.942, "tucson stor" 0.982), while text that names none ("apply to all",
 /// "buy 1 system admin pro") tops out near 0.74.
-pub const RELEVANT: f64 = 0.8;
+pub(crate) const RELEVANT: f64 = 0.8;
 
 /// How many of the best trigram matches are scored with strsim.
 const CANDIDATES: usize = 2_000;
@@ -27,13 +27,13 @@ const CANDIDATES: usize = 2_000;
 /// The most of a query that is read: deployment ids and names are short, and a search's
 /// memory grows with the query's words times the vocabulary, so a 9 KB autocomplete must
 /// cost what a sensible query costs.
-pub const QUERY_CHARS: usize = 100;
+pub(crate) const QUERY_CHARS: usize = 100;
 /// The most words of a query that are read.
-pub const QUERY_WORDS: usize = 8;
+pub(crate) const QUERY_WORDS: usize = 8;
 
 /// `text` cut to what a search reads: at most `QUERY_CHARS` characters, on a character
 /// boundary. Every path that searches with text a person typed goes through it.
-pub fn bounded(text: &str) -> &str {
+pub(crate) fn bounded(text: &str) -> &str {
     match text.char_indices().nth(QUERY_CHARS) {
         Some((at, _)) => &text[..at],
         None => text,
@@ -69,7 +69,7 @@ struct Query {
 }
 
 /// Lower case, and anything but letters and digits becomes a word break.
-pub fn tokens(text: &str) -> Vec<String> {
+pub(crate) fn tokens(text: &str) -> Vec<String> {
     text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
@@ -181,7 +181,7 @@ fn name_similarity(
 }
 
 /// Similarity of two free texts, by the same rule the search uses for names.
-pub fn text_similarity(a: &str, b: &str) -> f64 {
+pub(crate) fn text_similarity(a: &str, b: &str) -> f64 {
     let (a, b) = (tokens(a), tokens(b));
     name_similarity(a.len(), b.len(), |i, j| word_similarity(&a[i], &b[j]))
 }
@@ -248,20 +248,9 @@ impl Index {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
-    }
-
-    pub fn get(&self, id: &str) -> Option<&Deployment> {
+    #[cfg(test)]
+    pub(crate) fn get(&self, id: &str) -> Option<&Deployment> {
         self.docs.iter().map(|d| &d.deployment).find(|d| d.id == id)
-    }
-
-    pub fn deployments(&self) -> impl Iterator<Item = &Deployment> {
-        self.docs.iter().map(|d| &d.deployment)
     }
 
     /// A scorer for one query: word similarities are memoized by vocabulary index.
@@ -362,7 +351,7 @@ impl Index {
 
     /// Deployments easily mistaken for `chosen`: the same or a near-identical name, or an
     /// id one edit or one transposition away, or the same digits in another order.
-    pub fn look_alikes(&self, chosen: &Deployment) -> Vec<&Deployment> {
+    pub(crate) fn look_alikes(&self, chosen: &Deployment) -> Vec<&Deployment> {
         let mut sorted_id: Vec<char> = chosen.id.chars().collect();
         sorted_id.sort_unstable();
         let mut out: Vec<&Deployment> = Vec::new();

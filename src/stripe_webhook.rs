@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::bot::Bot;
 use crate::services::stripe::webhook::{handle, verify};
 
-pub fn router(bot: Arc<Bot>) -> axum::Router {
+pub(crate) fn router(bot: Arc<Bot>) -> axum::Router {
     axum::Router::new()
         .route("/stripe/webhook", axum::routing::post(receive))
         .with_state(bot)

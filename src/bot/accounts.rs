@@ -10,12 +10,12 @@ impl Bot {
     /// Whether `who`'s account is named by their raw user id (just enrolled, or added
     /// without a name), so their channel should say how the platform shows them (then
     /// `name`). Asked once: a second call says no.
-    pub fn just_enrolled(&self, who: &Identity) -> bool {
+    pub(crate) fn just_enrolled(&self, who: &Identity) -> bool {
         self.unnamed.lock().is_ok_and(|mut set| set.remove(who))
     }
 
     /// Names `who`'s account as the platform shows them, unless it has a name already.
-    pub async fn name(&self, who: &Identity, name: &str) {
+    pub(crate) async fn name(&self, who: &Identity, name: &str) {
         let name = crate::domain::text::scrub(name.trim());
         if name.is_empty() || name.chars().count() > 80 {
             return;

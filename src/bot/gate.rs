@@ -13,10 +13,10 @@ pub(crate) use crate::signin::chat::Next;
 
 /// The most replays one event may lead to (a sign-in that carries a command over, which
 /// is then answered by sign-in again, …): past it, the bot gives up rather than loop.
-pub const MAX_REPLAYS: usize = 4;
+pub(crate) const MAX_REPLAYS: usize = 4;
 
 /// Whether the event goes on to the engine.
-pub enum Passed {
+pub(crate) enum Passed {
     /// On, as this account.
     Through(String),
     /// Sign-in has answered it.
@@ -24,7 +24,7 @@ pub enum Passed {
 }
 
 /// `/signout`, answered by sign-in wherever it comes from.
-pub async fn sign_out(
+pub(crate) async fn sign_out(
     gate: &Ctx<'_>,
     who: &Identity,
     locale: &str,
@@ -35,7 +35,7 @@ pub async fn sign_out(
 
 /// Lets an event through to the engine, or has sign-in answer it. `linked` is the
 /// account the chat identity is linked to, or why it has none.
-pub async fn pass(
+pub(crate) async fn pass(
     gate: &Ctx<'_>,
     who: &Identity,
     locale: &str,

@@ -15,7 +15,7 @@ const REQUESTS: usize = 8;
 
 /// A home, in words of the person's locale.
 #[derive(Debug, Clone)]
-pub struct Home {
+pub(crate) struct Home {
     pub title: String,
     /// Where the user left off: the view they would see now.
     pub current: Reply,
@@ -35,7 +35,7 @@ pub struct Home {
 
 impl Bot {
     /// `who`'s home, in `locale`.
-    pub async fn home(&self, who: &Identity, locale: &str) -> Result<Home, Failure> {
+    pub(crate) async fn home(&self, who: &Identity, locale: &str) -> Result<Home, Failure> {
         let current = self.respond(who, locale, Event::Start).await?;
         let l = self.prompts().lang(locale);
         let failed =

@@ -26,7 +26,7 @@ use crate::store::{Store, StoreError, StoredSession, now_ms};
 
 mod accounts;
 mod gate;
-pub mod home;
+pub(crate) mod home;
 mod suggestions;
 
 /// How often a process checks whether another one imported a new catalog.
@@ -83,7 +83,7 @@ impl BotError {
     /// What the user is told when the bot refused rather than failed: a prompt key for
     /// a short text with what to do next. `None` for a failure of the store or a service,
     /// which is told through `Failure::internal`.
-    pub fn refusal(&self) -> Option<&'static str> {
+    pub(crate) fn refusal(&self) -> Option<&'static str> {
         match self {
             BotError::NotLinked(_) => Some("error.not_linked"),
             BotError::NoCatalog => Some("error.no_catalog"),
@@ -155,7 +155,7 @@ impl Bot {
 
     /// A bot that charges through `payments` and sends, outside answers, through the
     /// platforms registered in `outbound`.
-    pub fn with_parts(
+    pub(crate) fn with_parts(
         store: Store,
         config: Config,
         payments: Arc<dyn Payments>,
@@ -212,13 +212,14 @@ impl Bot {
     }
 
     /// Signs people in with `signin` (in tests: a mailer stand-in).
-    pub fn with_signin(mut self, signin: crate::signin::SignIn) -> Bot {
+    #[cfg(test)]
+    pub(crate) fn with_signin(mut self, signin: crate::signin::SignIn) -> Bot {
         self.signin = signin;
         self
     }
 
     /// Uses `stripe` for the card page (the gateway that charges is the same one).
-    pub fn with_stripe(
+    pub(crate) fn with_stripe(
         mut self,
         stripe: Option<Arc<crate::services::stripe::StripeGateway>>,
     ) -> Bot {
@@ -232,12 +233,12 @@ impl Bot {
     }
 
     /// How people sign in from chat.
-    pub fn signin(&self) -> &crate::signin::SignIn {
+    pub(crate) fn signin(&self) -> &crate::signin::SignIn {
         &self.signin
     }
 
     /// The platforms the bot can reach outside an answer.
-    pub fn outbound(&self) -> &Outbound {
+    pub(crate) fn outbound(&self) -> &Outbound {
         &self.outbound
     }
 
@@ -301,7 +302,7 @@ impl Bot {
 
     /// Like `respond`, with the platform's handle for updating this reply later (an
     /// interaction token, a response URL), kept with anything that may update it (card links).
-    pub async fn respond_in(
+    pub(crate) async fn respond_in(
         &self,
         who: &Identity,
         locale: &str,
@@ -473,7 +474,7 @@ impl Bot {
 
     /// What `who`'s open checkout `key` costs, for the card page: its session, priced
     /// with the catalog by the same `domain::bill` as the summary and the charge.
-    pub async fn open_bill(
+    pub(crate) async fn open_bill(
         &self,
         who: &Identity,
         key: &str,
@@ -485,7 +486,7 @@ impl Bot {
     }
 
     /// Whether `key` is still `who`'s open checkout: a card link dies with its checkout.
-    pub async fn checkout_open(&self, who: &Identity, key: &str) -> Result<bool, BotError> {
+    pub(crate) async fn checkout_open(&self, who: &Identity, key: &str) -> Result<bool, BotError> {
         Ok(self.open_checkout(who, key).await?.is_some())
     }
 
@@ -501,7 +502,7 @@ impl Bot {
 
     /// True the first time a platform's delivery `id` arrives, in any process; a failure
     /// to tell counts as first, since handling an event twice beats dropping it.
-    pub async fn first_delivery(&self, platform: &str, id: &str) -> bool {
+    pub(crate) async fn first_delivery(&self, platform: &str, id: &str) -> bool {
         self.store
             .first_delivery(platform, id, now_ms())
             .await

@@ -12,7 +12,7 @@ impl Bot {
     /// What a search box suggests for `query`, as (value, label), best first: the
     /// user's deployments for the deployment search, their organizations for the
     /// organization search, nothing for anything else. Picking one submits its value.
-    pub async fn search_suggestions(
+    pub(crate) async fn search_suggestions(
         &self,
         who: &Identity,
         action_id: &str,
@@ -143,7 +143,7 @@ impl Bot {
     }
 
     /// Categories whose name or id contains `query`, as (id, name).
-    pub async fn category_suggestions(&self, query: &str) -> Vec<(String, String)> {
+    pub(crate) async fn category_suggestions(&self, query: &str) -> Vec<(String, String)> {
         let query = crate::search::bounded(query);
         let Ok(catalog) = self.catalog().await else {
             return Vec::new();

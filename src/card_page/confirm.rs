@@ -161,7 +161,7 @@ async fn answer(visit: &Visit<'_>, token: &str, link: &PaymentLink) -> Response 
     }
 }
 
-pub async fn show(
+pub(crate) async fn show(
     State(s): State<Arc<Bot>>,
     Path(token): Path<String>,
     headers: HeaderMap,
@@ -173,7 +173,7 @@ pub async fn show(
     }
 }
 
-pub async fn submit(
+pub(crate) async fn submit(
     State(s): State<Arc<Bot>>,
     Path(token): Path<String>,
     headers: HeaderMap,

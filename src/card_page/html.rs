@@ -14,13 +14,19 @@ use crate::domain::ids::new_secret;
 use crate::prompts::Lang;
 
 /// Every page: no caching, no framing, no referrer, and only our own nonce'd style and script.
-pub fn page(status: StatusCode, locale: &str, title: &str, body: &str, nonce: &str) -> Response {
+pub(crate) fn page(
+    status: StatusCode,
+    locale: &str,
+    title: &str,
+    body: &str,
+    nonce: &str,
+) -> Response {
     page_allowing(status, locale, title, body, nonce, &Allowed::default())
 }
 
 /// Origins a page may load beyond its own nonce'd code: Stripe's script, frames and API.
 #[derive(Default)]
-pub struct Allowed {
+pub(crate) struct Allowed {
     pub(crate) script: Vec<String>,
     pub(crate) frame: Vec<String>,
     pub(crate) connect: Vec<String>,
@@ -35,7 +41,7 @@ fn origin(url: &str) -> Option<String> {
 }
 
 /// Like `page`, with `allowed` added to its Content-Security-Policy.
-pub fn page_allowing(
+pub(crate) fn page_allowing(
     status: StatusCode,
     locale: &str,
     title: &str,
@@ -90,7 +96,7 @@ pub fn page_allowing(
 /// form or path the extractors refused, a method the route does not take: axum answers
 /// those in plain text) becomes our page, with the same headers as every other, in the
 /// visitor's language. It says no more than that the request was not accepted.
-pub async fn pages_only(
+pub(crate) async fn pages_only(
     axum::extract::State(bot): axum::extract::State<std::sync::Arc<crate::bot::Bot>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
@@ -123,7 +129,7 @@ pub async fn pages_only(
 }
 
 /// A page that only tells something: a title and one paragraph.
-pub fn message(status: StatusCode, locale: &str, title: &str, said: &str) -> Response {
+pub(crate) fn message(status: StatusCode, locale: &str, title: &str, said: &str) -> Response {
     page(
         status,
         locale,
@@ -151,7 +157,7 @@ n.addEventListener('input',function(){var x=brand(n.value.replace(/[ -]/g,''));b
 
 /// What the form needs besides the words: where it posts, its CSRF token, and what the
 /// person typed before (never the card number or code).
-pub struct Form<'a> {
+pub(crate) struct Form<'a> {
     pub(crate) token: &'a str,
     pub(crate) csrf: &'a str,
     pub(crate) values: &'a HashMap<String, String>,
@@ -210,7 +216,7 @@ fn countries(l: &Lang<'_>, chosen: &str) -> String {
 }
 
 /// The form page.
-pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Response {
+pub(crate) fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Response {
     let v = |k: &str| attr(f.values.get(k).map_or("", String::as_str)).to_string();
     let t = |k: &'static str| text(&l.t(k)).to_string();
     let error = f.error.map_or(String::new(), |e| {
@@ -277,7 +283,7 @@ pub fn form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &Form<'_>) -> Res
 }
 
 /// What the Stripe form needs: the SetupIntent Stripe.js confirms, and where Stripe is.
-pub struct StripeForm<'a> {
+pub(crate) struct StripeForm<'a> {
     pub(crate) token: &'a str,
     pub(crate) csrf: &'a str,
     pub(crate) setup_intent: &'a str,
@@ -297,7 +303,12 @@ stripe.confirmCardSetup(f.dataset.secret,{payment_method:{card:card,billing_deta
 if(r.error){e.textContent=(r.error&&r.error.message)||f.dataset.failed;b.disabled=false;}else{f.dataset.done='1';HTMLFormElement.prototype.submit.call(f);}});});})();";
 
 /// The card page with Stripe's card Element: the number goes from the browser to Stripe.
-pub fn stripe_form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &StripeForm<'_>) -> Response {
+pub(crate) fn stripe_form(
+    status: StatusCode,
+    l: &Lang<'_>,
+    locale: &str,
+    f: &StripeForm<'_>,
+) -> Response {
     let t = |k: &'static str| text(&l.t(k)).to_string();
     let error = f.error.map_or(String::new(), |e| {
         format!(
@@ -345,7 +356,7 @@ pub fn stripe_form(status: StatusCode, l: &Lang<'_>, locale: &str, f: &StripeFor
 }
 
 /// What the payment confirmation page needs.
-pub struct ConfirmForm<'a> {
+pub(crate) struct ConfirmForm<'a> {
     pub(crate) token: &'a str,
     pub(crate) csrf: &'a str,
     pub(crate) client_secret: &'a str,
@@ -360,7 +371,7 @@ var stripe=Stripe(f.dataset.key);f.addEventListener('submit',function(ev){if(f.d
 stripe.confirmCardPayment(f.dataset.secret).then(function(r){if(r&&r.error){e.textContent=r.error.message||'';}f.dataset.done='1';HTMLFormElement.prototype.submit.call(f);});});})();";
 
 /// The page where the buyer confirms a payment with their bank.
-pub fn confirm_form(l: &Lang<'_>, locale: &str, f: &ConfirmForm<'_>) -> Response {
+pub(crate) fn confirm_form(l: &Lang<'_>, locale: &str, f: &ConfirmForm<'_>) -> Response {
     let t = |k: &'static str| text(&l.t(k)).to_string();
     let nonce = new_secret();
     let body = format!(

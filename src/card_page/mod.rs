@@ -30,7 +30,7 @@ use crate::store::card_links::CardLink;
 use crate::store::now_ms;
 
 /// `GET` and `POST /pay/{token}`.
-pub fn router(bot: Arc<Bot>) -> axum::Router {
+pub(crate) fn router(bot: Arc<Bot>) -> axum::Router {
     axum::Router::new()
         .route("/pay/{token}", axum::routing::get(show).post(submit))
         .route(
@@ -235,7 +235,7 @@ impl<'a> Visit<'a> {
 /// The chat message that carried the link moves on to the next step too, through its
 /// platform's reply updater, while the platform still accepts edits of it.
 /// Sign-in does the same for the message that carried its link.
-pub async fn update_chat(
+pub(crate) async fn update_chat(
     s: &Bot,
     platform: &str,
     reply_handle: Option<&str>,
@@ -249,7 +249,7 @@ pub async fn update_chat(
     }
 }
 
-pub async fn show(
+pub(crate) async fn show(
     State(s): State<Arc<Bot>>,
     Path(token): Path<String>,
     headers: HeaderMap,
@@ -262,7 +262,7 @@ pub async fn show(
     }
 }
 
-pub async fn submit(
+pub(crate) async fn submit(
     State(s): State<Arc<Bot>>,
     Path(token): Path<String>,
     headers: HeaderMap,

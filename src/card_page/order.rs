@@ -11,7 +11,7 @@ use crate::prompts::Lang;
 
 /// The order as the page shows it, in the page's language.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paying {
+pub(crate) struct Paying {
     pub(crate) store: String,
     /// (what, amount) per line, then shipping when something ships.
     pub(crate) lines: Vec<(String, String)>,
@@ -20,7 +20,7 @@ pub struct Paying {
     pub total: String,
 }
 
-pub fn paying(store: &str, session: &Session, catalog: &Catalog, l: &Lang<'_>) -> Paying {
+pub(crate) fn paying(store: &str, session: &Session, catalog: &Catalog, l: &Lang<'_>) -> Paying {
     let c = session.checkout.as_ref();
     let b = bill::bill(
         &session.cart,

@@ -16,7 +16,7 @@ use crate::services::stripe::{SetupRefused, client::StripeError};
 /// The Elements form, with the link's SetupIntent: made on the first visit, and shown
 /// again on a reload while it can still take a card, so a link makes one however often
 /// it is opened.
-pub async fn show(
+pub(crate) async fn show(
     visit: &Visit<'_>,
     (link, paying): &(CardLink, Paying),
     token: &str,
@@ -99,7 +99,7 @@ fn processor_down(
 
 /// The form came back: the SetupIntent it names must be the one this link made, and
 /// Stripe must say it succeeded for this account's customer.
-pub async fn submit(
+pub(crate) async fn submit(
     visit: &Visit<'_>,
     live: &(CardLink, Paying),
     token: &str,

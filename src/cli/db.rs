@@ -7,7 +7,7 @@ use checkout_bot::store::Store;
 use clap::Subcommand;
 
 #[derive(Subcommand)]
-pub enum DbCommand {
+pub(crate) enum DbCommand {
     /// Copy every table to another, empty database (SQLite to PostgreSQL or back),
     /// then check row counts and order totals on both sides.
     Copy {
@@ -22,7 +22,7 @@ pub enum DbCommand {
     Backup { file: std::path::PathBuf },
 }
 
-pub async fn run(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
+pub(crate) async fn run(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
     match cmd {
         DbCommand::Copy { from, to } => {
             let from = from.unwrap_or_else(|| config.database_url.clone());
@@ -67,7 +67,7 @@ pub async fn run(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
 }
 
 /// Deletes what the retention settings no longer keep, and says how much.
-pub async fn gc(config: &Config) -> anyhow::Result<()> {
+pub(crate) async fn gc(config: &Config) -> anyhow::Result<()> {
     let store = super::existing_store(&config.database_url).await?;
     let c = store
         .collect_garbage(checkout_bot::store::now_ms(), config.retention())

@@ -28,7 +28,7 @@ pub enum MembersCommand {
 
 /// A chat user in an organization, as `add` and `remove` name them.
 #[derive(Args)]
-pub struct Member {
+pub(crate) struct Member {
     #[arg(long)]
     org: String,
     #[arg(long)]
@@ -42,7 +42,7 @@ pub struct Member {
 }
 
 /// A platform people can be linked on, as `main.rs`'s platform list registers it.
-pub struct KnownPlatform {
+pub(crate) struct KnownPlatform {
     pub name: &'static str,
     /// The workspace an identity has when none is given; `None` when one must be.
     pub workspace: Option<&'static str>,
@@ -51,7 +51,7 @@ pub struct KnownPlatform {
 /// The chat identity an operator named: the platform must be one this binary serves,
 /// and a platform whose users belong to a workspace needs `--workspace`, so nothing is
 /// stored that could never match a person.
-pub fn identity_on(
+pub(crate) fn identity_on(
     known: &[KnownPlatform],
     platform: &str,
     workspace: Option<&str>,
@@ -86,7 +86,7 @@ impl Member {
     }
 }
 
-pub async fn run(
+pub(crate) async fn run(
     store: &Store,
     cmd: MembersCommand,
     known: &[KnownPlatform],

@@ -2,14 +2,14 @@
 //! database, orders and members. Part of the binary, not of the library; `main.rs` keeps
 //! the commands that register platforms.
 
-pub mod db;
-pub mod members;
-pub mod orders;
+pub(crate) mod db;
+pub(crate) mod members;
+pub(crate) mod orders;
 
 use anyhow::bail;
 
 /// Names an operator types are shown to buyers: the same rules as chat text.
-pub fn clean_name(name: &str) -> anyhow::Result<()> {
+pub(crate) fn clean_name(name: &str) -> anyhow::Result<()> {
     if name.trim().is_empty() {
         bail!("the name must not be empty");
     }

@@ -39,7 +39,7 @@ pub enum OrdersCommand {
     },
 }
 
-pub async fn run(
+pub(crate) async fn run(
     store: &Store,
     cmd: OrdersCommand,
     gateway: &checkout_bot::services::stripe::config::Gateway,
@@ -196,7 +196,7 @@ async fn show(store: &Store, o: &Order) -> anyhow::Result<()> {
 }
 
 /// Prints `order`'s audit trail, one change per line, with names for account ids.
-pub async fn audit(store: &Store, order: &str) -> anyhow::Result<()> {
+pub(crate) async fn audit(store: &Store, order: &str) -> anyhow::Result<()> {
     let trail = store.audit_for(order).await?;
     if trail.is_empty() {
         bail!("no audit trail for {order}");

@@ -13,7 +13,7 @@ pub struct ConfigError {
 /// comment or a second word pasted behind it (an env file's inline comment, which
 /// systemd's `EnvironmentFile` keeps as part of the value) would otherwise go out in
 /// every link.
-pub fn web_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+pub(crate) fn web_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
     let refuse = |why: &str| ConfigError {
         name,
         message: format!("'{value}' {why}"),
@@ -41,7 +41,7 @@ pub fn without_password(url: &str) -> String {
     }
 }
 
-pub fn parse_bool(v: &str) -> Option<bool> {
+pub(crate) fn parse_bool(v: &str) -> Option<bool> {
     match v.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
         "0" | "false" | "no" | "off" => Some(false),

@@ -70,7 +70,7 @@ pub struct BearerToken(String);
 
 impl BearerToken {
     /// Whether an `Authorization` header value carries this token.
-    pub fn admits(&self, authorization: Option<&str>) -> bool {
+    pub(crate) fn admits(&self, authorization: Option<&str>) -> bool {
         use subtle::ConstantTimeEq;
         let given = authorization
             .and_then(|v| v.strip_prefix("Bearer "))
@@ -131,7 +131,7 @@ impl Config {
 
     /// The approval timings, the payment texts an approved order's requester gets, and
     /// the locale of texts that several people read.
-    pub fn approval_settings(&self) -> crate::services::approvals::Settings {
+    pub(crate) fn approval_settings(&self) -> crate::services::approvals::Settings {
         crate::services::approvals::Settings {
             remind_after_ms: i64::from(self.approval_remind_hours) * 3_600_000,
             expire_after_ms: i64::from(self.approval_expire_days) * 86_400_000,
@@ -143,7 +143,7 @@ impl Config {
     }
 
     /// What the conversation needs of the configuration.
-    pub fn settings(&self) -> crate::engine::Settings {
+    pub(crate) fn settings(&self) -> crate::engine::Settings {
         crate::engine::Settings {
             session_ttl: self.session_ttl,
             terms_url: self.terms_url.clone(),

@@ -91,7 +91,7 @@ pub enum LinkedVia {
 }
 
 impl LinkedVia {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             LinkedVia::Cli => "cli",
             LinkedVia::Demo => "demo",
@@ -101,7 +101,7 @@ impl LinkedVia {
     }
 
     /// A stored value; anything unknown reads as the operator's, the column's default.
-    pub fn parse(text: &str) -> LinkedVia {
+    pub(crate) fn parse(text: &str) -> LinkedVia {
         match text {
             "demo" => LinkedVia::Demo,
             "oidc" => LinkedVia::Oidc,

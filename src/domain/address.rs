@@ -7,9 +7,8 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 /// A country we ship to: ISO code, name, shipping zone, and its postal-code rule.
-pub struct Country {
+pub(crate) struct Country {
     pub code: &'static str,
-    pub name: &'static str,
     pub zone: Zone,
     /// Whether a state or province is part of the address.
     pub needs_region: bool,
@@ -18,136 +17,119 @@ pub struct Country {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Zone {
+pub(crate) enum Zone {
     Domestic,
     NorthAmerica,
     Europe,
     RestOfWorld,
 }
 
-pub const COUNTRIES: &[Country] = &[
+pub(crate) const COUNTRIES: &[Country] = &[
     Country {
         code: "US",
-        name: "United States",
         zone: Zone::Domestic,
         needs_region: true,
         postal: r"^\d{5}(-\d{4})?$",
     },
     Country {
         code: "CA",
-        name: "Canada",
         zone: Zone::NorthAmerica,
         needs_region: true,
         postal: r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$",
     },
     Country {
         code: "MX",
-        name: "Mexico",
         zone: Zone::NorthAmerica,
         needs_region: true,
         postal: r"^\d{5}$",
     },
     Country {
         code: "GB",
-        name: "United Kingdom",
         zone: Zone::Europe,
         needs_region: false,
         postal: r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$",
     },
     Country {
         code: "IE",
-        name: "Ireland",
         zone: Zone::Europe,
         needs_region: false,
         postal: r"^[A-Z\d]{3} ?[A-Z\d]{4}$",
     },
     Country {
         code: "DE",
-        name: "Germany",
         zone: Zone::Europe,
         needs_region: false,
         postal: r"^\d{5}$",
     },
     Country {
         code: "FR",
-        name: "France",
         zone: Zone::Europe,
         needs_region: false,
         postal: r"^\d{5}$",
     },
     Country {
         code: "NL",
-        name: "Netherlands",
         zone: Zone::Europe,
         needs_region: false,
         postal: r"^\d{4} ?[A-Z]{2}$",
     },
     Country {
         code: "ES",
-        name: "Spain",
         zone: Zone::Europe,
         needs_region: false,
         postal: r"^\d{5}$",
     },
     Country {
         code: "IT",
-        name: "Italy",
         zone: Zone::Europe,
         needs_region: false,
         postal: r"^\d{5}$",
     },
     Country {
         code: "AU",
-        name: "Australia",
         zone: Zone::RestOfWorld,
         needs_region: true,
         postal: r"^\d{4}$",
     },
     Country {
         code: "NZ",
-        name: "New Zealand",
         zone: Zone::RestOfWorld,
         needs_region: false,
         postal: r"^\d{4}$",
     },
     Country {
         code: "JP",
-        name: "Japan",
         zone: Zone::RestOfWorld,
         needs_region: true,
         postal: r"^\d{3}-?\d{4}$",
     },
     Country {
         code: "SG",
-        name: "Singapore",
         zone: Zone::RestOfWorld,
         needs_region: false,
         postal: r"^\d{6}$",
     },
     Country {
         code: "IN",
-        name: "India",
         zone: Zone::RestOfWorld,
         needs_region: true,
         postal: r"^\d{6}$",
     },
     Country {
         code: "BR",
-        name: "Brazil",
         zone: Zone::RestOfWorld,
         needs_region: true,
         postal: r"^\d{5}-?\d{3}$",
     },
     Country {
         code: "ZA",
-        name: "South Africa",
         zone: Zone::RestOfWorld,
         needs_region: false,
         postal: r"^\d{4}$",
     },
 ];
 
-pub fn country(code: &str) -> Option<&'static Country> {
+pub(crate) fn country(code: &str) -> Option<&'static Country> {
     COUNTRIES.iter().find(|c| c.code == code)
 }
 
@@ -156,7 +138,7 @@ const US_STATES: &str = "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY L
 const CA_PROVINCES: &str = "AB BC MB NB NL NS NT NU ON PE QC SK YT";
 
 /// The form's field ids, in order (at most five, to fit the smallest platform's modal).
-pub const FIELDS: [&str; 5] = ["name", "street", "city", "region", "postal_code"];
+pub(crate) const FIELDS: [&str; 5] = ["name", "street", "city", "region", "postal_code"];
 
 /// A checked address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,7 +153,7 @@ pub struct Address {
 }
 
 impl Address {
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         let street = self.street.replace('\n', ", ");
         let region = if self.region.is_empty() {
             String::new()
@@ -187,13 +169,13 @@ impl Address {
 
 /// What is wrong with one field. The engine turns it into a message naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     pub(crate) field: &'static str,
     pub(crate) problem: Problem,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     Missing,
     TooLong,
     TooManyLines,
@@ -203,7 +185,7 @@ pub enum Problem {
 }
 
 /// Checks a submitted form for a country; trims and normalizes what it keeps.
-pub fn validate(
+pub(crate) fn validate(
     fields: &BTreeMap<String, String>,
     country_code: &str,
 ) -> Result<Address, FieldError> {

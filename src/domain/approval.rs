@@ -24,14 +24,14 @@ pub enum Why {
 
 impl Why {
     /// Stored form: `po` or `limit:AMOUNT`.
-    pub fn as_stored(&self) -> String {
+    pub(crate) fn as_stored(&self) -> String {
         match self {
             Why::PoNumber => "po".into(),
             Why::OverLimit(l) => format!("limit:{l}"),
         }
     }
 
-    pub fn from_stored(s: &str) -> Option<Why> {
+    pub(crate) fn from_stored(s: &str) -> Option<Why> {
         match s.split_once(':') {
             None if s == "po" => Some(Why::PoNumber),
             Some(("limit", amount)) => amount.parse().ok().map(Why::OverLimit),
@@ -44,7 +44,7 @@ impl Policy {
     /// Whether an order with this PO number and total needs approval. `buyer_limit`, when
     /// the buyer has one, replaces the organization's limit. A PO number counts first:
     /// it is the reason a finance team reads as "this is a purchase order".
-    pub fn requires(
+    pub(crate) fn requires(
         &self,
         buyer_limit: Option<Decimal>,
         po_number: Option<&str>,
@@ -70,14 +70,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub(crate) const ALL: [Status; 4] = [
         Status::Pending,
         Status::Approved,
         Status::Rejected,
         Status::Expired,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
             Status::Approved => "approved",
@@ -115,7 +115,7 @@ impl Approval {
 }
 
 /// The same key for a decision being recorded, before the row is read back.
-pub fn shown_key(status: Status, decided_at: i64) -> String {
+pub(crate) fn shown_key(status: Status, decided_at: i64) -> String {
     format!("{}@{decided_at}", status.as_str())
 }
 
@@ -136,7 +136,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         match self {
             Verdict::Approve => Status::Approved,
             Verdict::Reject { .. } => Status::Rejected,
@@ -155,13 +155,13 @@ pub struct Delegation {
 }
 
 impl Delegation {
-    pub fn covers(&self, now: i64) -> bool {
+    pub(crate) fn covers(&self, now: i64) -> bool {
         self.starts_at <= now && now < self.ends_at
     }
 }
 
 /// The longest reason kept; a modal allows no more.
-pub const MAX_REASON: usize = 500;
+pub(crate) const MAX_REASON: usize = 500;
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use super::order::Delivery;
 use super::shipping::{Rate, rates};
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Bill<'a> {
+pub(crate) struct Bill<'a> {
     pub(crate) lines: Vec<PricedLine<'a>>,
     /// Lines whose SKU the catalog no longer sells: shown, never ordered.
     pub(crate) unavailable: Vec<&'a Line>,
@@ -28,7 +28,7 @@ pub struct Bill<'a> {
 }
 
 /// The parcel's weight: every shipped line's weight times its quantity.
-pub fn weight(cart: &Cart, catalog: &Catalog) -> Decimal {
+pub(crate) fn weight(cart: &Cart, catalog: &Catalog) -> Decimal {
     cart.lines
         .iter()
         .filter_map(|l| catalog.product(&l.sku).map(|p| (l, p)))
@@ -38,7 +38,7 @@ pub fn weight(cart: &Cart, catalog: &Catalog) -> Decimal {
 }
 
 /// Whether anything in the cart ships.
-pub fn ships(cart: &Cart, catalog: &Catalog) -> bool {
+pub(crate) fn ships(cart: &Cart, catalog: &Catalog) -> bool {
     cart.lines.iter().any(|l| {
         catalog
             .product(&l.sku)
@@ -47,7 +47,7 @@ pub fn ships(cart: &Cart, catalog: &Catalog) -> bool {
 }
 
 /// The rates for this cart to `to`; none when nothing ships or the country is unknown.
-pub fn rates_for(cart: &Cart, catalog: &Catalog, to: &Address) -> Vec<Rate> {
+pub(crate) fn rates_for(cart: &Cart, catalog: &Catalog, to: &Address) -> Vec<Rate> {
     if !ships(cart, catalog) {
         return Vec::new();
     }
@@ -60,7 +60,7 @@ pub fn rates_for(cart: &Cart, catalog: &Catalog, to: &Address) -> Vec<Rate> {
 /// Prices `cart` with the delivery the buyer chose, if any. An address or rate that
 /// does not apply (nothing ships, a rate not offered to that address) costs nothing and
 /// yields no delivery.
-pub fn bill<'a>(
+pub(crate) fn bill<'a>(
     cart: &'a Cart,
     catalog: &'a Catalog,
     address: Option<&Address>,

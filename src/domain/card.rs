@@ -9,12 +9,12 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 /// How long a one-time card link works.
-pub const LINK_VALID_MS: i64 = 15 * 60 * 1000;
+pub(crate) const LINK_VALID_MS: i64 = 15 * 60 * 1000;
 /// Submissions one card link accepts before it stops working.
-pub const LINK_ATTEMPTS: i64 = 5;
+pub(crate) const LINK_ATTEMPTS: i64 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Brand {
+pub(crate) enum Brand {
     Visa,
     Mastercard,
     Amex,
@@ -22,7 +22,7 @@ pub enum Brand {
 }
 
 impl Brand {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Brand::Visa => "Visa",
             Brand::Mastercard => "Mastercard",
@@ -32,7 +32,7 @@ impl Brand {
     }
 
     /// American Express has four digits on the front; the others three on the back.
-    pub fn cvv_len(self) -> usize {
+    pub(crate) fn cvv_len(self) -> usize {
         if self == Brand::Amex { 4 } else { 3 }
     }
 
@@ -47,7 +47,7 @@ impl Brand {
 }
 
 /// The brand, from the number's leading digits (its IIN range).
-pub fn brand(digits: &str) -> Option<Brand> {
+pub(crate) fn brand(digits: &str) -> Option<Brand> {
     let prefix = |n: usize| digits.get(..n).and_then(|p| p.parse::<u32>().ok());
     if digits.starts_with('4') {
         Some(Brand::Visa)
@@ -66,7 +66,7 @@ pub fn brand(digits: &str) -> Option<Brand> {
 }
 
 /// The Luhn checksum every card number carries.
-pub fn luhn(digits: &str) -> bool {
+pub(crate) fn luhn(digits: &str) -> bool {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return false;
     }
@@ -87,7 +87,7 @@ pub fn luhn(digits: &str) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CardError {
+pub(crate) enum CardError {
     #[error("the card number is not valid")]
     Number,
     #[error("we accept Visa, Mastercard, American Express and Discover")]
@@ -118,18 +118,18 @@ impl std::fmt::Debug for CardInput {
 }
 
 impl CardInput {
-    pub fn last4(&self) -> &str {
+    pub(crate) fn last4(&self) -> &str {
         &self.number[self.number.len().saturating_sub(4)..]
     }
 }
 
 /// Digits only, with the spaces and dashes people type between groups removed.
-pub fn digits(number: &str) -> String {
+pub(crate) fn digits(number: &str) -> String {
     number.chars().filter(|c| !matches!(c, ' ' | '-')).collect()
 }
 
 /// Checks a typed card against the rules, as of `year`/`month`.
-pub fn check(
+pub(crate) fn check(
     number: &str,
     expiry: &str,
     cvv: &str,
@@ -175,7 +175,7 @@ pub fn check(
 }
 
 /// The year and month at `now_ms` (Unix milliseconds, UTC), for card expiry.
-pub fn year_month(now_ms: i64) -> (i64, i64) {
+pub(crate) fn year_month(now_ms: i64) -> (i64, i64) {
     let at = time::OffsetDateTime::from_unix_timestamp(now_ms / 1000)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     (i64::from(at.year()), i64::from(u8::from(at.month())))
@@ -192,7 +192,7 @@ static RUN: LazyLock<Regex> =
 /// window of the run is tried. A window inside a longer run must also start as a card
 /// network's numbers do (2 to 6), which keeps long references from looking like cards
 /// one time in ten.
-pub fn contains_card_number(text: &str) -> bool {
+pub(crate) fn contains_card_number(text: &str) -> bool {
     RUN.find_iter(text).any(|m| {
         let d = digits(m.as_str());
         let d = d.as_bytes();
@@ -233,7 +233,7 @@ impl SavedCard {
     }
 
     /// Whether the card is still valid in the given year and month.
-    pub fn valid_in(&self, year: i64, month: i64) -> bool {
+    pub(crate) fn valid_in(&self, year: i64, month: i64) -> bool {
         (self.exp_year, self.exp_month) >= (year, month)
     }
 }

@@ -14,14 +14,14 @@ pub struct Cart {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Line {
+pub(crate) struct Line {
     pub(crate) id: u32,
     pub(crate) sku: String,
     pub(crate) qty: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CartError {
+pub(crate) enum CartError {
     #[error("quantity must be {min} to {max} in steps of {step}")]
     Quantity { min: u32, max: u32, step: u32 },
     #[error("no such line in the cart")]
@@ -29,7 +29,7 @@ pub enum CartError {
 }
 
 impl CartError {
-    pub fn quantity(p: &Product) -> Self {
+    pub(crate) fn quantity(p: &Product) -> Self {
         CartError::Quantity {
             min: p.min_qty,
             max: p.max_qty,
@@ -40,7 +40,7 @@ impl CartError {
 
 /// A line priced against the catalog.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PricedLine<'a> {
+pub(crate) struct PricedLine<'a> {
     pub(crate) line: &'a Line,
     pub(crate) product: &'a Product,
     pub(crate) unit_price: Money,
@@ -48,7 +48,7 @@ pub struct PricedLine<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Totals<'a> {
+pub(crate) struct Totals<'a> {
     pub(crate) lines: Vec<PricedLine<'a>>,
     /// Lines whose SKU the catalog no longer sells; they are shown and cannot be ordered.
     pub(crate) unavailable: Vec<&'a Line>,
@@ -56,30 +56,22 @@ pub struct Totals<'a> {
     pub total: Money,
 }
 
-impl Totals<'_> {
-    /// The same totals with a shipping charge added.
-    pub fn with_shipping(mut self, shipping: &Money) -> Self {
-        self.total = self.subtotal.plus(shipping).unwrap_or(self.total);
-        self
-    }
-}
-
 impl Cart {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
 
-    pub fn item_count(&self) -> usize {
+    pub(crate) fn item_count(&self) -> usize {
         self.lines.len()
     }
 
-    pub fn line(&self, id: u32) -> Option<&Line> {
+    pub(crate) fn line(&self, id: u32) -> Option<&Line> {
         self.lines.iter().find(|l| l.id == id)
     }
 
     /// Adds `qty` of a product. The same SKU merges into its existing line, and the
     /// merged quantity must still fit the product's rules.
-    pub fn add(&mut self, product: &Product, qty: u32) -> Result<u32, CartError> {
+    pub(crate) fn add(&mut self, product: &Product, qty: u32) -> Result<u32, CartError> {
         if !product.accepts_quantity(qty) {
             return Err(CartError::quantity(product));
         }
@@ -101,7 +93,12 @@ impl Cart {
         Ok(id)
     }
 
-    pub fn set_qty(&mut self, line_id: u32, product: &Product, qty: u32) -> Result<(), CartError> {
+    pub(crate) fn set_qty(
+        &mut self,
+        line_id: u32,
+        product: &Product,
+        qty: u32,
+    ) -> Result<(), CartError> {
         if !product.accepts_quantity(qty) {
             return Err(CartError::quantity(product));
         }
@@ -114,7 +111,7 @@ impl Cart {
         Ok(())
     }
 
-    pub fn remove(&mut self, line_id: u32) -> Result<Line, CartError> {
+    pub(crate) fn remove(&mut self, line_id: u32) -> Result<Line, CartError> {
         let at = self
             .lines
             .iter()
@@ -123,12 +120,12 @@ impl Cart {
         Ok(self.lines.remove(at))
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.lines.clear();
     }
 
     /// Prices every line. The only place a cart total is computed.
-    pub fn totals<'a>(&'a self, catalog: &'a Catalog) -> Totals<'a> {
+    pub(crate) fn totals<'a>(&'a self, catalog: &'a Catalog) -> Totals<'a> {
         let mut lines = Vec::with_capacity(self.lines.len());
         let mut unavailable = Vec::new();
         let mut subtotal = Money::zero(catalog.currency.clone());

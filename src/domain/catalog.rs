@@ -100,7 +100,7 @@ pub struct Family {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Variant {
+pub(crate) struct Variant {
     pub(crate) sku: String,
     /// One answer per question, in order.
     pub(crate) choices: Vec<String>,
@@ -108,22 +108,22 @@ pub struct Variant {
 
 /// One entry of a category listing: a product, or a family that starts a wizard.
 #[derive(Debug, Clone, Copy)]
-pub enum Entry<'a> {
+pub(crate) enum Entry<'a> {
     Product(&'a Product),
     Family(&'a Family),
 }
 
 impl Product {
-    pub fn unit_price(&self, currency: &Currency) -> Money {
+    pub(crate) fn unit_price(&self, currency: &Currency) -> Money {
         Money::new(self.price, currency.clone())
     }
 
-    pub fn requires(&self, what: Requirement) -> bool {
+    pub(crate) fn requires(&self, what: Requirement) -> bool {
         self.requires.contains(&what)
     }
 
     /// Whether `qty` is allowed: within min and max and on a step from min.
-    pub fn accepts_quantity(&self, qty: u32) -> bool {
+    pub(crate) fn accepts_quantity(&self, qty: u32) -> bool {
         qty >= self.min_qty
             && qty <= self.max_qty
             && (qty - self.min_qty).is_multiple_of(self.step_qty.max(1))
@@ -132,7 +132,7 @@ impl Product {
 
 impl Family {
     /// The options of question `answers.len()`, given the earlier answers, in catalog order.
-    pub fn options<'a>(&'a self, answers: &[String]) -> Vec<&'a str> {
+    pub(crate) fn options<'a>(&'a self, answers: &[String]) -> Vec<&'a str> {
         let step = answers.len();
         let mut out: Vec<&str> = Vec::new();
         for v in self.matching(answers) {
@@ -155,7 +155,7 @@ impl Family {
     }
 
     /// The SKU that a complete set of answers resolves to.
-    pub fn resolve<'a>(&'a self, answers: &[String]) -> Option<&'a str> {
+    pub(crate) fn resolve<'a>(&'a self, answers: &[String]) -> Option<&'a str> {
         if answers.len() != self.questions.len() {
             return None;
         }
@@ -164,23 +164,23 @@ impl Family {
 }
 
 impl Catalog {
-    pub fn section(&self, id: &str) -> Option<&Section> {
+    pub(crate) fn section(&self, id: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.id == id)
     }
 
-    pub fn category(&self, id: &str) -> Option<&Category> {
+    pub(crate) fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
     }
 
-    pub fn product(&self, sku: &str) -> Option<&Product> {
+    pub(crate) fn product(&self, sku: &str) -> Option<&Product> {
         self.products.iter().find(|p| p.sku == sku)
     }
 
-    pub fn family(&self, id: &str) -> Option<&Family> {
+    pub(crate) fn family(&self, id: &str) -> Option<&Family> {
         self.families.iter().find(|f| f.id == id)
     }
 
-    pub fn categories_of<'a, 'b>(
+    pub(crate) fn categories_of<'a, 'b>(
         &'a self,
         section: &'b str,
     ) -> impl Iterator<Item = &'a Category> + use<'a, 'b> {
@@ -188,7 +188,7 @@ impl Catalog {
     }
 
     /// What a category lists: its own products, then the families that start a wizard.
-    pub fn entries(&self, category: &str) -> Vec<Entry<'_>> {
+    pub(crate) fn entries(&self, category: &str) -> Vec<Entry<'_>> {
         let products = self
             .products
             .iter()
@@ -203,7 +203,7 @@ impl Catalog {
     }
 
     /// The first category of a section: where picking a section lands.
-    pub fn first_category(&self, section: &str) -> Option<&Category> {
+    pub(crate) fn first_category(&self, section: &str) -> Option<&Category> {
         self.categories_of(section).next()
     }
 }

@@ -33,7 +33,7 @@ pub fn normalize(text: &str) -> Result<String, String> {
 }
 
 /// The domain of an email address, normalized; `None` when it has none.
-pub fn of_address(address: &str) -> Option<String> {
+pub(crate) fn of_address(address: &str) -> Option<String> {
     let (_, domain) = address.trim().rsplit_once('@')?;
     normalize(domain).ok()
 }

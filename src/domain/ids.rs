@@ -7,7 +7,7 @@ use rand::Rng;
 const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz";
 
 /// `n` random letters (24 to choose from: no `l` or `o`, which read as digits).
-pub fn letters(n: usize) -> String {
+pub(crate) fn letters(n: usize) -> String {
     let mut rng = rand::rng();
     (0..n)
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
@@ -15,12 +15,12 @@ pub fn letters(n: usize) -> String {
 }
 
 /// An id with a readable prefix, such as `card_qkxwhmtcapbzrdne` (73 random bits).
-pub fn new_id(prefix: &str) -> String {
+pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", letters(16))
 }
 
 /// A secret for links and forms: 32 letters, 146 random bits.
-pub fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     letters(32)
 }
 

@@ -2,17 +2,17 @@
 //! addresses, shipping, cards, PO numbers and orders. Plain types and rules, no I/O.
 
 pub mod account;
-pub mod address;
+pub(crate) mod address;
 pub mod approval;
-pub mod bill;
+pub(crate) mod bill;
 pub mod card;
-pub mod cart;
+pub(crate) mod cart;
 pub mod catalog;
 pub mod deployment;
 pub mod email_domain;
-pub mod ids;
+pub(crate) mod ids;
 pub mod money;
 pub mod order;
-pub mod po;
-pub mod shipping;
+pub(crate) mod po;
+pub(crate) mod shipping;
 pub mod text;

@@ -19,7 +19,7 @@ impl Currency {
         Currency("USD".into())
     }
 
-    pub fn code(&self) -> &str {
+    pub(crate) fn code(&self) -> &str {
         &self.0
     }
 }
@@ -51,7 +51,7 @@ impl fmt::Display for Currency {
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("cannot combine {0} with {1}")]
-pub struct CurrencyMismatch(pub Currency, pub Currency);
+pub(crate) struct CurrencyMismatch(pub Currency, pub Currency);
 
 /// An amount of money. Always kept to the currency's two decimal places.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,15 +69,15 @@ impl Money {
         }
     }
 
-    pub fn zero(currency: Currency) -> Self {
+    pub(crate) fn zero(currency: Currency) -> Self {
         Money::new(Decimal::ZERO, currency)
     }
 
-    pub fn times(&self, quantity: u32) -> Money {
+    pub(crate) fn times(&self, quantity: u32) -> Money {
         Money::new(self.amount * Decimal::from(quantity), self.currency.clone())
     }
 
-    pub fn plus(&self, other: &Money) -> Result<Money, CurrencyMismatch> {
+    pub(crate) fn plus(&self, other: &Money) -> Result<Money, CurrencyMismatch> {
         if self.currency != other.currency {
             return Err(CurrencyMismatch(
                 self.currency.clone(),
@@ -102,7 +102,7 @@ fn round_cents(amount: Decimal) -> Decimal {
 impl Money {
     /// The amount with `group` between thousands and `decimal` before the cents, without
     /// the currency: the digits of `Lang::money` and `plain`.
-    pub fn written(&self, group: &str, decimal: &str) -> String {
+    pub(crate) fn written(&self, group: &str, decimal: &str) -> String {
         let fixed = format!("{:.2}", self.amount.abs());
         let (whole, cents) = fixed.split_once('.').unwrap_or((&fixed, "00"));
         let mut out = String::with_capacity(fixed.len() * 2);

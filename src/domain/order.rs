@@ -66,7 +66,7 @@ impl OrderStatus {
         }
     }
 
-    pub const ALL: [OrderStatus; 10] = [
+    pub(crate) const ALL: [OrderStatus; 10] = [
         OrderStatus::Quote,
         OrderStatus::AwaitingPayment,
         OrderStatus::Paid,
@@ -82,7 +82,7 @@ impl OrderStatus {
 
 /// Why a card payment failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decline {
+pub(crate) enum Decline {
     /// The issuer or processor said no, with its reason (safe to show).
     Issuer(String),
     /// The saved card was removed before the charge.

@@ -2,7 +2,7 @@
 
 /// Trims and checks a PO number: 1 to 64 letters, digits, `-`, `_`, `/`, `.` or single
 /// spaces between them (`PO 4711`, `4 5001`); runs of spaces count as one.
-pub fn parse(raw: &str) -> Result<String, PoError> {
+pub(crate) fn parse(raw: &str) -> Result<String, PoError> {
     let po = raw
         .split(' ')
         .filter(|w| !w.is_empty())
@@ -25,7 +25,7 @@ pub fn parse(raw: &str) -> Result<String, PoError> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PoError {
+pub(crate) enum PoError {
     #[error("empty")]
     Empty,
     #[error("longer than 64 characters")]

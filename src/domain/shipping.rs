@@ -60,7 +60,7 @@ fn table(zone: Zone) -> &'static [(&'static str, &'static str, &'static str, i64
 }
 
 /// The rates for a parcel of `weight_kg` to `zone`. Weight is charged per started kg.
-pub fn rates(weight_kg: Decimal, zone: Zone, currency: &Currency) -> Vec<Rate> {
+pub(crate) fn rates(weight_kg: Decimal, zone: Zone, currency: &Currency) -> Vec<Rate> {
     let kilos = weight_kg.max(Decimal::ZERO).ceil();
     let surcharge = if zone == Zone::RestOfWorld {
         Decimal::new(1000, 2)

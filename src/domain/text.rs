@@ -14,7 +14,7 @@ pub enum Unclean {
 
 impl Unclean {
     /// The key of the message in `prompts/` that tells a person what to do.
-    pub fn prompt_key(self) -> &'static str {
+    pub(crate) fn prompt_key(self) -> &'static str {
         match self {
             Unclean::Control => "common.unclean_control",
             Unclean::Bidi => "common.unclean_bidi",
@@ -46,13 +46,13 @@ pub fn check(text: &str) -> Result<(), Unclean> {
 
 /// `text` without what `check` refuses, for names that come from a platform rather
 /// than from a person typing to us (a display name), where refusing helps no one.
-pub fn scrub(text: &str) -> String {
+pub(crate) fn scrub(text: &str) -> String {
     text.chars().filter(|c| problem(*c).is_none()).collect()
 }
 
 /// `text` in at most `max` characters, cut on a character boundary and ending with an
 /// ellipsis when anything was cut: for labels a platform limits, never for what matters.
-pub fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

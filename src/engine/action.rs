@@ -8,7 +8,7 @@
 use std::fmt;
 
 /// The longest action id any platform accepts from us.
-pub const MAX_ID_LEN: usize = 100;
+pub(crate) const MAX_ID_LEN: usize = 100;
 
 /// Declares the verbs once: each variant with its code in action ids. The enum, the
 /// encoding (`parts`), the decoding (`from_parts`) and the tests' list of every verb all
@@ -16,7 +16,7 @@ pub const MAX_ID_LEN: usize = 100;
 macro_rules! verbs {
     ( $( $(#[$doc:meta])* $name:ident $( ( $n:ident ) )? = $code:literal, )* ) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum Verb {
+        pub(crate) enum Verb {
             $( $(#[$doc])* $name $( ( verbs!(@number $n) ) )?, )*
         }
 
@@ -166,7 +166,7 @@ verbs! {
 
 /// What kind of control a verb is rendered as, and so what input it may come with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// A click, with nothing else.
     Button,
     /// Chosen values.
@@ -176,14 +176,14 @@ pub enum Shape {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ActionId {
+pub(crate) struct ActionId {
     pub(crate) rev: u64,
     pub(crate) verb: Verb,
 }
 
 impl Verb {
     /// Whether a typed "yes" means this verb where it is shown: a confirmation.
-    pub fn is_yes(self) -> bool {
+    pub(crate) fn is_yes(self) -> bool {
         use Verb::*;
         matches!(
             self,
@@ -199,7 +199,7 @@ impl Verb {
     }
 
     /// Whether a typed "no" means this verb where it is shown.
-    pub fn is_no(self) -> bool {
+    pub(crate) fn is_no(self) -> bool {
         matches!(
             self,
             Verb::PoNo | Verb::ShortcutNo | Verb::RemoveCardNo | Verb::StartOverNo | Verb::AgainNo
@@ -208,7 +208,7 @@ impl Verb {
 
     /// The control this verb is rendered as. A payload whose shape differs (a select
     /// submitted on a button's id) is forged and refused.
-    pub fn shape(self) -> Shape {
+    pub(crate) fn shape(self) -> Shape {
         use Verb::*;
         match self {
             Section | Category | Pick | Answer | EditLine | ChooseDeployment | DeploymentLine
@@ -220,7 +220,7 @@ impl Verb {
         }
     }
 
-    pub fn at(self, rev: u64) -> String {
+    pub(crate) fn at(self, rev: u64) -> String {
         ActionId { rev, verb: self }.to_string()
     }
 }
@@ -246,7 +246,7 @@ fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
 }
 
 impl ActionId {
-    pub fn decode(raw: &str) -> Option<ActionId> {
+    pub(crate) fn decode(raw: &str) -> Option<ActionId> {
         if raw.len() > MAX_ID_LEN {
             return None;
         }

@@ -14,7 +14,7 @@ static TICKET: LazyLock<Regex> = LazyLock::new(|| {
 
 /// What to do about one overheard message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Heard {
+pub(crate) enum Heard {
     /// Not for the bot.
     Nothing,
     /// It carries a card number: remove it where the platform lets the bot, and warn
@@ -24,12 +24,12 @@ pub enum Heard {
     Ticket,
 }
 
-pub fn asks_for_ticket(text: &str) -> bool {
+pub(crate) fn asks_for_ticket(text: &str) -> bool {
     TICKET.is_match(text)
 }
 
 /// `text` of a message by a person (not a bot); `mentions_bot` if it names the bot.
-pub fn heard(text: &str, mentions_bot: bool) -> Heard {
+pub(crate) fn heard(text: &str, mentions_bot: bool) -> Heard {
     if crate::domain::card::contains_card_number(text) {
         Heard::CardNumber
     } else if mentions_bot || asks_for_ticket(text) {

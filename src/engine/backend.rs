@@ -23,7 +23,7 @@ pub enum BackendError {
 
 /// What placing an order came to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Placed {
+pub(crate) enum Placed {
     Done(Box<Order>),
     /// The card was refused.
     Declined {
@@ -36,11 +36,11 @@ pub enum Placed {
     },
 }
 
-pub type Result<T> = std::result::Result<T, BackendError>;
+pub(crate) type Result<T> = std::result::Result<T, BackendError>;
 
 /// What converting a quote came to.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Converted {
+pub(crate) enum Converted {
     Done(Box<Order>),
     /// Older than QUOTE_VALID_DAYS: its prices may no longer hold.
     Expired {
@@ -54,7 +54,7 @@ pub enum Converted {
 }
 
 #[async_trait]
-pub trait Backend: Send + Sync {
+pub(crate) trait Backend: Send + Sync {
     async fn account(&self, account_id: &str) -> Result<Account>;
     /// How and when `who` was linked to its account.
     async fn identity_link(&self, who: &Identity) -> Result<Option<IdentityLink>>;

@@ -7,7 +7,7 @@ use super::event::Command;
 
 /// What an option holds, so a channel can offer the right input for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OptionKind {
+pub(crate) enum OptionKind {
     /// Free text, with suggestions from `Suggest` as the person types.
     Text(Suggest),
     /// A person in the same workspace.
@@ -18,7 +18,7 @@ pub enum OptionKind {
 
 /// Where an option's search-as-you-type suggestions come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Suggest {
+pub(crate) enum Suggest {
     None,
     Categories,
     Deployments,
@@ -124,7 +124,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 impl Command {
     /// The command a person named, with its one free-text argument if it takes one.
     /// Aliases the terminal accepts (`store`, `shop`, `support`) map to the same ones.
-    pub fn named(name: &str, arg: Option<String>) -> Command {
+    pub(crate) fn named(name: &str, arg: Option<String>) -> Command {
         match name.to_ascii_lowercase().as_str() {
             "buy" | "store" | "shop" => Command::Buy(arg),
             "cart" => Command::Cart,

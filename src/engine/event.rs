@@ -64,7 +64,7 @@ impl Event {
     /// A pick among a search box's suggestions (where a platform offers them as the
     /// user types): a deployment is chosen as `/deployment` would choose it; any other
     /// search gets the picked value as its one field.
-    pub fn picked(search: &str, field: &str, value: String) -> Event {
+    pub(crate) fn picked(search: &str, field: &str, value: String) -> Event {
         use crate::engine::action::{ActionId, Verb};
         match ActionId::decode(search).map(|a| a.verb) {
             Some(Verb::DeploymentSearch) => Event::Command(Command::Deployment(Some(value))),

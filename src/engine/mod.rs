@@ -11,8 +11,8 @@ pub(crate) mod backend;
 pub mod commands;
 pub mod event;
 pub mod session;
-pub mod steps;
-pub mod typed;
+pub(crate) mod steps;
+pub(crate) mod typed;
 pub mod view;
 
 #[cfg(test)]
@@ -40,7 +40,7 @@ use view::{Notice, Reply};
 
 /// What a step needs to know besides the session.
 #[derive(Debug, Clone, Copy)]
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub(crate) catalog: &'a Catalog,
     /// Unix milliseconds.
     pub(crate) now: i64,
@@ -53,7 +53,7 @@ pub struct Ctx<'a> {
 
 /// The operator's settings the conversation shows or obeys.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub(crate) session_ttl: Duration,
     pub(crate) terms_url: String,
     pub(crate) support_url: String,
@@ -65,24 +65,24 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone)]
-pub struct Engine {
+pub(crate) struct Engine {
     prompts: Arc<Prompts>,
     settings: Settings,
 }
 
 impl Engine {
-    pub fn new(prompts: Arc<Prompts>, settings: Settings) -> Self {
+    pub(crate) fn new(prompts: Arc<Prompts>, settings: Settings) -> Self {
         Engine { prompts, settings }
     }
 
-    pub fn prompts(&self) -> &Prompts {
+    pub(crate) fn prompts(&self) -> &Prompts {
         &self.prompts
     }
 
     /// Applies one event. On a refused input the session is left exactly as it was and
     /// the reply says why; on any change the revision goes up by one. A backend failure
     /// fails the whole event, and the caller saves nothing.
-    pub async fn handle(
+    pub(crate) async fn handle(
         &self,
         session: &mut Session,
         ctx: &Ctx<'_>,

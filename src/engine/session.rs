@@ -32,7 +32,7 @@ pub struct Session {
 
 /// A deployment as assigned to a cart line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assigned {
+pub(crate) struct Assigned {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) org_id: String,
@@ -40,7 +40,7 @@ pub struct Assigned {
 
 /// A deployment search and its results, kept so the select can be shown again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Search {
+pub(crate) struct Search {
     pub(crate) query: String,
     pub(crate) results: Vec<Assigned>,
 }
@@ -49,13 +49,13 @@ pub struct Search {
 /// `Option<Option<_>>`, whose "answered no" would read back from JSON as "not asked".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum PoAnswer {
+pub(crate) enum PoAnswer {
     No,
     Number(String),
 }
 
 impl PoAnswer {
-    pub fn number(&self) -> Option<&str> {
+    pub(crate) fn number(&self) -> Option<&str> {
         match self {
             PoAnswer::No => None,
             PoAnswer::Number(n) => Some(n),
@@ -117,7 +117,7 @@ pub struct Checkout {
 
 impl Checkout {
     /// What a card link is bound to: this checkout, since the buyer last left it.
-    pub fn link_key(&self) -> String {
+    pub(crate) fn link_key(&self) -> String {
         if self.left == 0 {
             self.key.clone()
         } else {
@@ -225,7 +225,7 @@ pub enum Step {
 
 impl Step {
     /// Whether this step is part of a checkout, which expires after SESSION_TTL idle.
-    pub fn in_checkout(&self) -> bool {
+    pub(crate) fn in_checkout(&self) -> bool {
         matches!(
             self,
             Step::Deployment { .. }
@@ -239,38 +239,6 @@ impl Step {
                 | Step::Terms
                 | Step::Summary
         )
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Step::Idle => "welcome",
-            Step::Browse => "store",
-            Step::Product { .. } => "product",
-            Step::Wizard { .. } => "wizard",
-            Step::Cart { .. } => "cart",
-            Step::Line { .. } => "line",
-            Step::ConfirmEmpty => "confirm_empty",
-            Step::Deployment { .. } => "deployment",
-            Step::LookAlike { .. } => "look_alike",
-            Step::Organizations => "organizations",
-            Step::OrganizationLine { .. } => "organization_line",
-            Step::Shipping => "shipping",
-            Step::Payment => "payment",
-            Step::Po => "po",
-            Step::PoNumber => "po_number",
-            Step::Terms => "terms",
-            Step::Summary => "summary",
-            Step::Placed { .. } => "placed",
-            Step::Orders { .. } => "orders",
-            Step::Order { .. } => "order",
-            Step::Ticket => "ticket",
-            Step::WhoAmI => "whoami",
-            Step::Cards => "cards",
-            Step::ConfirmRemoveCard { .. } => "confirm_remove_card",
-            Step::ConfirmShortcut { .. } => "confirm_shortcut",
-            Step::ConfirmStartOver => "confirm_start_over",
-            Step::ConfirmBuyAgain { .. } => "confirm_buy_again",
-        }
     }
 }
 

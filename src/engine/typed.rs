@@ -7,7 +7,12 @@ use super::action::{ActionId, Verb};
 use super::view::{ActionKind, View};
 
 /// What a typed reply presses on `view`: (action id, chosen values), or nothing.
-pub fn pressed(view: &View, text: &str, yes: &str, no: &str) -> Option<(String, Vec<String>)> {
+pub(crate) fn pressed(
+    view: &View,
+    text: &str,
+    yes: &str,
+    no: &str,
+) -> Option<(String, Vec<String>)> {
     let said = normal(text);
     if said.is_empty() {
         return None;

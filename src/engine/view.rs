@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 /// The most options one select carries; longer lists are paged by the engine.
-pub const PAGE_SIZE: usize = 25;
+pub(crate) const PAGE_SIZE: usize = 25;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reply {
@@ -33,25 +33,25 @@ pub enum NoticeKind {
 }
 
 impl Notice {
-    pub fn info(text: String) -> Self {
+    pub(crate) fn info(text: String) -> Self {
         Notice {
             kind: NoticeKind::Info,
             text,
         }
     }
-    pub fn success(text: String) -> Self {
+    pub(crate) fn success(text: String) -> Self {
         Notice {
             kind: NoticeKind::Success,
             text,
         }
     }
-    pub fn warning(text: String) -> Self {
+    pub(crate) fn warning(text: String) -> Self {
         Notice {
             kind: NoticeKind::Warning,
             text,
         }
     }
-    pub fn error(text: String) -> Self {
+    pub(crate) fn error(text: String) -> Self {
         Notice {
             kind: NoticeKind::Error,
             text,
@@ -149,7 +149,7 @@ pub struct FormField {
 }
 
 impl View {
-    pub fn new(step: &'static str, title: String) -> Self {
+    pub(crate) fn new(step: &'static str, title: String) -> Self {
         View {
             step,
             title,
@@ -161,11 +161,11 @@ impl View {
         }
     }
 
-    pub fn field(&mut self, label: String, value: String) {
+    pub(crate) fn field(&mut self, label: String, value: String) {
         self.fields.push(Field { label, value });
     }
 
-    pub fn button(&mut self, id: String, label: String, style: Style) {
+    pub(crate) fn button(&mut self, id: String, label: String, style: Style) {
         self.actions.push(Action {
             id,
             label,
@@ -173,7 +173,13 @@ impl View {
         });
     }
 
-    pub fn select(&mut self, id: String, label: String, placeholder: String, options: Vec<Choice>) {
+    pub(crate) fn select(
+        &mut self,
+        id: String,
+        label: String,
+        placeholder: String,
+        options: Vec<Choice>,
+    ) {
         self.actions.push(Action {
             id,
             label,
@@ -186,7 +192,13 @@ impl View {
         });
     }
 
-    pub fn form(&mut self, id: String, label: String, title: String, fields: Vec<FormField>) {
+    pub(crate) fn form(
+        &mut self,
+        id: String,
+        label: String,
+        title: String,
+        fields: Vec<FormField>,
+    ) {
         self.actions.push(Action {
             id,
             label,
@@ -194,7 +206,7 @@ impl View {
         });
     }
 
-    pub fn search(&mut self, id: String, label: String, title: String, field: FormField) {
+    pub(crate) fn search(&mut self, id: String, label: String, title: String, field: FormField) {
         self.actions.push(Action {
             id,
             label,
@@ -209,7 +221,7 @@ impl View {
 }
 
 impl Choice {
-    pub fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
+    pub(crate) fn new(value: impl Into<String>, label: impl Into<String>) -> Self {
         Choice {
             value: value.into(),
             label: label.into(),
@@ -218,19 +230,19 @@ impl Choice {
         }
     }
 
-    pub fn describe(mut self, description: impl Into<String>) -> Self {
+    pub(crate) fn describe(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
     }
 
-    pub fn selected(mut self, yes: bool) -> Self {
+    pub(crate) fn selected(mut self, yes: bool) -> Self {
         self.selected = yes;
         self
     }
 }
 
 /// One page of a list: the items, and whether there are pages before and after.
-pub fn page<T>(items: &[T], page: u32) -> (&[T], bool, bool) {
+pub(crate) fn page<T>(items: &[T], page: u32) -> (&[T], bool, bool) {
     let pages = items.len().div_ceil(PAGE_SIZE).max(1);
     let page = (page as usize).min(pages - 1);
     let start = page * PAGE_SIZE;

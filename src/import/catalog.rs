@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use crate::domain::catalog::{Catalog, Requirement};
 
 /// The catalog that demo mode loads into an empty database.
-pub const DEMO_CATALOG: &str = include_str!("../../data/demo/catalog.toml");
+pub(crate) const DEMO_CATALOG: &str = include_str!("../../data/demo/catalog.toml");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -7,7 +7,7 @@ use crate::import::catalog::Problem;
 
 /// The deployments that demo mode loads: over 500, with deliberate look-alikes
 /// (same name with another number, near-identical names, transposed digits).
-pub const DEMO_DEPLOYMENTS: &str = include_str!("../../data/demo/deployments.csv");
+pub(crate) const DEMO_DEPLOYMENTS: &str = include_str!("../../data/demo/deployments.csv");
 
 #[derive(Debug, thiserror::Error)]
 #[error("the deployments file has {} problem(s):\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]

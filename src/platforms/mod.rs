@@ -15,7 +15,7 @@
 
 pub mod console;
 pub mod discord;
-pub mod platform;
+pub(crate) mod platform;
 pub mod slack;
 
 pub use platform::Platform;

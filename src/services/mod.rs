@@ -8,8 +8,8 @@ pub mod outbound;
 pub(crate) mod owners;
 pub mod payments;
 pub mod refunds;
-pub mod settle;
-pub mod shop;
+pub(crate) mod settle;
+pub(crate) mod shop;
 pub mod stripe;
 #[cfg(test)]
 mod test_orders;

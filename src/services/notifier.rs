@@ -8,7 +8,7 @@ use crate::domain::account::Identity;
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recipient {
+pub(crate) enum Recipient {
     /// The organization's approval channel.
     Channel(String),
     /// One person, privately.
@@ -34,14 +34,14 @@ pub struct RequestView {
 }
 
 impl RequestView {
-    pub fn open(&self) -> bool {
+    pub(crate) fn open(&self) -> bool {
         self.outcome.is_none()
     }
 }
 
 /// Why a message could not be posted, updated or sent.
 #[derive(Debug, thiserror::Error)]
-pub enum NotifyError {
+pub(crate) enum NotifyError {
     /// A channel, person or message id that is not one on this platform.
     #[error("'{0}' is not an address on this platform")]
     BadAddress(String),
@@ -52,7 +52,7 @@ pub enum NotifyError {
 
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
-pub trait Notifier: Send + Sync {
+pub(crate) trait Notifier: Send + Sync {
     /// The platform whose identities and channels this reaches, such as `console`.
     fn platform(&self) -> String;
     async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError>;

@@ -16,7 +16,7 @@ use crate::engine::view::Reply;
 /// the event it answered (an interaction token, a response URL).
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
-pub trait ReplyUpdater: Send + Sync {
+pub(crate) trait ReplyUpdater: Send + Sync {
     fn platform(&self) -> String;
     async fn update(&self, handle: &str, reply: &Reply) -> Result<(), NotifyError>;
 }
@@ -29,26 +29,26 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    pub fn with_notifier(mut self, n: Arc<dyn Notifier>) -> Self {
+    pub(crate) fn with_notifier(mut self, n: Arc<dyn Notifier>) -> Self {
         self.notifiers.insert(n.platform(), n);
         self
     }
 
-    pub fn with_updater(mut self, u: Arc<dyn ReplyUpdater>) -> Self {
+    pub(crate) fn with_updater(mut self, u: Arc<dyn ReplyUpdater>) -> Self {
         self.updaters.insert(u.platform(), u);
         self
     }
 
-    pub fn notifier(&self, platform: &str) -> Option<&Arc<dyn Notifier>> {
+    pub(crate) fn notifier(&self, platform: &str) -> Option<&Arc<dyn Notifier>> {
         self.notifiers.get(platform)
     }
 
     /// Every platform's notifier, in a fixed order.
-    pub fn notifiers(&self) -> impl Iterator<Item = &Arc<dyn Notifier>> {
+    pub(crate) fn notifiers(&self) -> impl Iterator<Item = &Arc<dyn Notifier>> {
         self.notifiers.values()
     }
 
-    pub fn updater(&self, platform: &str) -> Option<&Arc<dyn ReplyUpdater>> {
+    pub(crate) fn updater(&self, platform: &str) -> Option<&Arc<dyn ReplyUpdater>> {
         self.updaters.get(platform)
     }
 }

@@ -8,7 +8,7 @@ use crate::store::{Store, StoreError};
 
 /// The organizations of an order's lines.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Owners {
+pub(crate) struct Owners {
     /// Each organization a line belongs to, once, sorted.
     pub(crate) orgs: Vec<String>,
     /// Deployments the store no longer knows and whose organization the line did not
@@ -48,7 +48,7 @@ impl From<StoreError> for OwnerError {
 }
 
 /// The organizations `lines` belong to.
-pub async fn owners(store: &Store, lines: &[OrderLine]) -> Result<Owners, StoreError> {
+pub(crate) async fn owners(store: &Store, lines: &[OrderLine]) -> Result<Owners, StoreError> {
     let mut out = Owners::default();
     for line in lines {
         match owner(store, line).await {

@@ -10,7 +10,7 @@ use crate::store::{Result, Store};
 
 /// What settling came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Settled {
+pub(crate) enum Settled {
     /// The card was charged; the order is paid.
     Paid,
     /// The card was refused; the order is marked as failed and nothing was charged.
@@ -28,9 +28,9 @@ pub enum Settled {
 
 /// How long a link to confirm a payment works: a day, as the bank's request may reach
 /// the buyer late (an order an approver let through while they were away).
-pub const CONFIRM_VALID_MS: i64 = 24 * 3_600_000;
+pub(crate) const CONFIRM_VALID_MS: i64 = 24 * 3_600_000;
 
-pub struct Settle {
+pub(crate) struct Settle {
     store: Store,
     payments: Arc<dyn Payments>,
     public_url: String,
@@ -38,7 +38,7 @@ pub struct Settle {
 
 impl Settle {
     /// Settles through `payments`; links to confirm a payment start with `public_url`.
-    pub fn new(store: Store, payments: Arc<dyn Payments>, public_url: &str) -> Self {
+    pub(crate) fn new(store: Store, payments: Arc<dyn Payments>, public_url: &str) -> Self {
         Settle {
             store,
             payments,
@@ -48,7 +48,7 @@ impl Settle {
 
     /// Charges a card order its total and records the outcome with the order's status
     /// and audit trail; other methods are left waiting as they are.
-    pub async fn settle(&self, order: &Order) -> Result<Settled> {
+    pub(crate) async fn settle(&self, order: &Order) -> Result<Settled> {
         let d = &order.details;
         let card_id = match &d.payment {
             Payment::Card { card_id, .. } => card_id,

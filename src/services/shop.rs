@@ -25,7 +25,7 @@ type Indexes = HashMap<String, ((i64, i64), Arc<Index>)>;
 const CARD_LINK_KIND: &str = "card_link";
 const CARD_LINKS_PER_HOUR: i64 = 20;
 
-pub struct Shop {
+pub(crate) struct Shop {
     store: Store,
     payments: Arc<dyn Payments>,
     settle: Settle,
@@ -43,12 +43,17 @@ fn err(e: StoreError) -> BackendError {
 }
 
 impl Shop {
-    pub fn new(store: Store, payments: Arc<dyn Payments>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(store: Store, payments: Arc<dyn Payments>) -> Self {
         Shop::with_public_url(store, payments, "http://127.0.0.1:8080")
     }
 
     /// `public_url` is where the card page is reached, for the links it hands out.
-    pub fn with_public_url(store: Store, payments: Arc<dyn Payments>, public_url: &str) -> Self {
+    pub(crate) fn with_public_url(
+        store: Store,
+        payments: Arc<dyn Payments>,
+        public_url: &str,
+    ) -> Self {
         Shop {
             settle: Settle::new(store.clone(), payments.clone(), public_url),
             store,
@@ -61,18 +66,18 @@ impl Shop {
     }
 
     /// Orders that an organization's policy wants approved wait for `approvals`.
-    pub fn with_approvals(mut self, approvals: Arc<Approvals>) -> Self {
+    pub(crate) fn with_approvals(mut self, approvals: Arc<Approvals>) -> Self {
         self.approvals = Some(approvals);
         self
     }
 
     /// How long a quote can be converted to an invoice.
-    pub fn quotes_valid_for(mut self, days: u32) -> Self {
+    pub(crate) fn quotes_valid_for(mut self, days: u32) -> Self {
         self.quote_valid_ms = i64::from(days) * 24 * 3600 * 1000;
         self
     }
 
-    pub fn payments(&self) -> Arc<dyn Payments> {
+    pub(crate) fn payments(&self) -> Arc<dyn Payments> {
         self.payments.clone()
     }
 

@@ -20,7 +20,7 @@ const HOUR_MS: i64 = 3_600_000;
 
 /// What sign-in reads of the bot: its store, settings, texts and providers. The bot
 /// lends them for one event; sign-in never calls back into the bot.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub(crate) store: &'a Store,
     pub(crate) config: &'a Config,
     pub(crate) prompts: &'a Prompts,
@@ -44,7 +44,7 @@ impl Ctx<'_> {
 
 /// Why sign-in could not answer.
 #[derive(Debug, thiserror::Error)]
-pub enum GateError {
+pub(crate) enum GateError {
     /// Nobody signs in from chat here, and this person is not linked.
     #[error("{0} is not linked to an account and nobody signs in from chat here")]
     NotLinked(Identity),
@@ -54,7 +54,7 @@ pub enum GateError {
 
 /// What the bot does after sign-in has had its say.
 #[derive(Debug)]
-pub enum Next {
+pub(crate) enum Next {
     /// Show this.
     Reply(Reply),
     /// Handle `event` as the person (now signed in, or where sign-in has nothing to
@@ -69,7 +69,7 @@ pub enum Next {
 
 /// What `who`, who is not signed in, is answered for `event`, when sign-in is set up;
 /// `expired` says their sign-in has just ended for its age, and the reply says so.
-pub async fn answer(
+pub(crate) async fn answer(
     cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
@@ -101,7 +101,7 @@ pub async fn answer(
 }
 
 /// `/signout`: unlinks `who`, where people can sign in again from chat.
-pub async fn sign_out(
+pub(crate) async fn sign_out(
     cx: &Ctx<'_>,
     who: &Identity,
     locale: &str,
@@ -142,7 +142,7 @@ pub async fn sign_out(
 /// Whether `who` signed in from chat longer ago than `SIGNIN_VALID_DAYS`. If so the
 /// identity is unlinked now (its session kept) and the person must sign in again:
 /// the provider, or the domain mapping, decides afresh what they may buy for.
-pub async fn expired(cx: &Ctx<'_>, who: &Identity) -> Result<bool, GateError> {
+pub(crate) async fn expired(cx: &Ctx<'_>, who: &Identity) -> Result<bool, GateError> {
     let Some(link) = cx.store().identity_link(who).await? else {
         return Ok(false);
     };
@@ -164,7 +164,11 @@ pub async fn expired(cx: &Ctx<'_>, who: &Identity) -> Result<bool, GateError> {
 }
 
 /// `/signin` from someone signed in already: who they are, and how to switch.
-pub async fn already(cx: &Ctx<'_>, locale: &str, account_id: &str) -> Result<Next, GateError> {
+pub(crate) async fn already(
+    cx: &Ctx<'_>,
+    locale: &str,
+    account_id: &str,
+) -> Result<Next, GateError> {
     let name = cx
         .store()
         .account(account_id)

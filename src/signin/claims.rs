@@ -11,7 +11,7 @@ use crate::store::{Store, StoreError};
 
 /// The claims of a verified ID token (or a verified email code).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Claims {
+pub(crate) struct Claims {
     pub(crate) issuer: String,
     pub(crate) subject: String,
     pub(crate) email: Option<String>,
@@ -23,7 +23,7 @@ pub struct Claims {
 
 /// Where organizations and roles are read from.
 #[derive(Debug, Clone, Default)]
-pub struct Mapping<'a> {
+pub(crate) struct Mapping<'a> {
     pub(crate) org_claim: Option<&'a str>,
     pub role_claim: Option<&'a str>,
 }
@@ -46,7 +46,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 /// The strongest known role the claim holds; unknown values are ignored.
-pub fn role(extra: &Map<String, Value>, claim: &str) -> Option<Role> {
+pub(crate) fn role(extra: &Map<String, Value>, claim: &str) -> Option<Role> {
     strings(extra.get(claim))
         .iter()
         .filter_map(|r| r.to_ascii_lowercase().parse::<Role>().ok())
@@ -59,7 +59,7 @@ pub fn role(extra: &Map<String, Value>, claim: &str) -> Option<Role> {
 
 /// How the person is shown: their name, else their email, else the subject; clean
 /// text of at most 80 characters.
-pub fn display_name(c: &Claims) -> String {
+pub(crate) fn display_name(c: &Claims) -> String {
     let pick = [
         c.name.as_deref(),
         c.email.as_deref(),
@@ -85,7 +85,7 @@ pub enum Refused {
 /// What to keep for `c`: its organizations (ids the store knows, from the claim, or
 /// from the verified email's domain) and role (from the claim; `None` keeps the role an
 /// operator gave, or makes a new member a buyer).
-pub async fn vouched(
+pub(crate) async fn vouched(
     store: &Store,
     c: &Claims,
     m: &Mapping<'_>,

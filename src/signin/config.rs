@@ -50,16 +50,9 @@ impl std::fmt::Debug for Provider {
 }
 
 impl Provider {
-    /// The mode's name, as `IDENTITY_PROVIDER` spells it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Provider::None => "none",
-            Provider::Oidc(_) => "oidc",
-            Provider::Email(_) => "email",
-        }
-    }
-
-    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Provider, ConfigError> {
+    pub(crate) fn from_lookup(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Provider, ConfigError> {
         let need = |name: &'static str| {
             get(name).ok_or_else(|| ConfigError {
                 name,

@@ -15,19 +15,19 @@ use subtle::ConstantTimeEq;
 use super::config::EmailSettings;
 
 /// A fresh code: six digits, leading zeros included.
-pub fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     format!("{:06}", rand::rng().random_range(0..1_000_000u32))
 }
 
-pub fn new_salt() -> String {
+pub(crate) fn new_salt() -> String {
     hex::encode(rand::rng().random::<[u8; 16]>())
 }
 
-pub fn hash_code(code: &str, salt: &str) -> String {
+pub(crate) fn hash_code(code: &str, salt: &str) -> String {
     hex::encode(Sha256::digest(format!("{salt}:{code}").as_bytes()))
 }
 
-pub fn code_matches(typed: &str, salt: &str, stored_hash: &str) -> bool {
+pub(crate) fn code_matches(typed: &str, salt: &str, stored_hash: &str) -> bool {
     hash_code(typed, salt)
         .as_bytes()
         .ct_eq(stored_hash.as_bytes())
@@ -35,7 +35,7 @@ pub fn code_matches(typed: &str, salt: &str, stored_hash: &str) -> bool {
 }
 
 /// What people type for a code: six digits, with spaces or a dash between them allowed.
-pub fn typed_code(text: &str) -> Option<String> {
+pub(crate) fn typed_code(text: &str) -> Option<String> {
     let digits: String = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '-')
@@ -44,7 +44,7 @@ pub fn typed_code(text: &str) -> Option<String> {
 }
 
 /// An address as people type it, checked and lower-cased; `None` if it is not one.
-pub fn address(text: &str) -> Option<String> {
+pub(crate) fn address(text: &str) -> Option<String> {
     let text = text.trim().trim_matches(['<', '>']);
     if text.len() > 254 || text.chars().any(char::is_whitespace) {
         return None;
@@ -56,22 +56,22 @@ pub fn address(text: &str) -> Option<String> {
 
 #[derive(Debug, thiserror::Error)]
 #[error("mail was not sent: {0}")]
-pub struct MailError(pub String);
+pub(crate) struct MailError(pub String);
 
 /// Sends one plain-text message. A trait, so the chat flow is tested without a server.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
-pub trait Mailer: Send + Sync {
+pub(crate) trait Mailer: Send + Sync {
     async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), MailError>;
 }
 
-pub struct SmtpMailer {
+pub(crate) struct SmtpMailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
 }
 
 impl SmtpMailer {
-    pub fn new(settings: &EmailSettings) -> anyhow::Result<SmtpMailer> {
+    pub(crate) fn new(settings: &EmailSettings) -> anyhow::Result<SmtpMailer> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&settings.smtp_url)
             // The URL may hold a password: say what is wrong without repeating it.
             .map_err(|_| anyhow::anyhow!("SMTP_URL is not a valid smtp:// or smtps:// URL"))?

@@ -8,9 +8,9 @@
 pub(crate) mod chat;
 pub(crate) mod claims;
 pub mod config;
-pub mod email;
-pub mod oidc;
-pub mod page;
+pub(crate) mod email;
+pub(crate) mod oidc;
+pub(crate) mod page;
 
 use std::sync::Arc;
 
@@ -19,19 +19,19 @@ use email::{Mailer, SmtpMailer};
 use oidc::Oidc;
 
 /// A sign-in link works for this long.
-pub const LINK_VALID_MS: i64 = 15 * 60_000;
+pub(crate) const LINK_VALID_MS: i64 = 15 * 60_000;
 /// An email code works for this long.
-pub const CODE_VALID_MS: i64 = 10 * 60_000;
+pub(crate) const CODE_VALID_MS: i64 = 10 * 60_000;
 /// Tries at one email code.
-pub const CODE_ATTEMPTS: i64 = 5;
+pub(crate) const CODE_ATTEMPTS: i64 = 5;
 /// Codes sent per hour, to one chat identity and to one address.
-pub const SENDS_PER_HOUR: i64 = 5;
+pub(crate) const SENDS_PER_HOUR: i64 = 5;
 /// In email mode, a command refused before sign-in runs if the person is in within this
 /// long: time to find the address, fetch the mail and perhaps ask for a second code.
-pub const WAITING_VALID_MS: i64 = 30 * 60_000;
+pub(crate) const WAITING_VALID_MS: i64 = 30 * 60_000;
 
 /// The configured way in, with what it needs to run.
-pub struct SignIn {
+pub(crate) struct SignIn {
     provider: Provider,
     oidc: Option<Oidc>,
     mailer: Option<Arc<dyn Mailer>>,
@@ -39,7 +39,7 @@ pub struct SignIn {
 
 impl SignIn {
     /// Builds what `provider` needs; reaches no server yet.
-    pub fn new(provider: &Provider, public_url: &str) -> anyhow::Result<SignIn> {
+    pub(crate) fn new(provider: &Provider, public_url: &str) -> anyhow::Result<SignIn> {
         let (oidc, mailer): (_, Option<Arc<dyn Mailer>>) = match provider {
             Provider::None => (None, None),
             Provider::Oidc(s) => (Some(Oidc::new(s.clone(), public_url)?), None),
@@ -53,25 +53,26 @@ impl SignIn {
     }
 
     /// Sends codes through `mailer` instead of SMTP.
-    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> SignIn {
+    #[cfg(test)]
+    pub(crate) fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> SignIn {
         self.mailer = Some(mailer);
         self
     }
 
-    pub fn provider(&self) -> &Provider {
+    pub(crate) fn provider(&self) -> &Provider {
         &self.provider
     }
 
     /// Whether people can sign in from chat here.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.provider != Provider::None
     }
 
-    pub fn oidc(&self) -> Option<&Oidc> {
+    pub(crate) fn oidc(&self) -> Option<&Oidc> {
         self.oidc.as_ref()
     }
 
-    pub fn mailer(&self) -> Option<&Arc<dyn Mailer>> {
+    pub(crate) fn mailer(&self) -> Option<&Arc<dyn Mailer>> {
         self.mailer.as_ref()
     }
 }

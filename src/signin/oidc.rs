@@ -33,7 +33,7 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Every claim of the ID token, for the configured organization and role claims.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Extra {
+pub(crate) struct Extra {
     #[serde(flatten)]
     pub claims: Map<String, Value>,
 }
@@ -68,7 +68,7 @@ type Client = openidconnect::Client<
 >;
 
 #[derive(Debug, thiserror::Error)]
-pub enum OidcError {
+pub(crate) enum OidcError {
     /// The provider could not be reached or answered nonsense: try again later.
     #[error("the provider is unavailable: {0}")]
     Unavailable(String),
@@ -78,14 +78,14 @@ pub enum OidcError {
 }
 
 /// A started authorization request: where to send the browser, and what to keep.
-pub struct Authorization {
+pub(crate) struct Authorization {
     pub(crate) url: String,
     pub(crate) state: String,
     pub(crate) nonce: String,
     pub pkce_verifier: String,
 }
 
-pub struct Oidc {
+pub(crate) struct Oidc {
     settings: OidcSettings,
     redirect: RedirectUrl,
     http: openidconnect::reqwest::Client,
@@ -94,7 +94,7 @@ pub struct Oidc {
 
 impl Oidc {
     /// A relying party whose callback is `{public_url}/signin/callback`.
-    pub fn new(settings: OidcSettings, public_url: &str) -> anyhow::Result<Oidc> {
+    pub(crate) fn new(settings: OidcSettings, public_url: &str) -> anyhow::Result<Oidc> {
         let redirect = RedirectUrl::new(format!("{public_url}/signin/callback"))?;
         // No redirects: the provider's endpoints answer directly, and following one
         // could send a request where the operator never meant it to go.
@@ -110,7 +110,7 @@ impl Oidc {
         })
     }
 
-    pub fn settings(&self) -> &OidcSettings {
+    pub(crate) fn settings(&self) -> &OidcSettings {
         &self.settings
     }
 
@@ -118,7 +118,7 @@ impl Oidc {
     /// redirect to the authorization endpoint, which a page's CSP `form-action` must
     /// allow): the issuer's, and the endpoint's as discovery last said, without asking
     /// the provider now.
-    pub fn authorization_origins(&self) -> Vec<String> {
+    pub(crate) fn authorization_origins(&self) -> Vec<String> {
         let mut origins = Vec::new();
         let endpoint = self.metadata.try_lock().ok().and_then(|cached| {
             cached
@@ -161,7 +161,7 @@ impl Oidc {
     }
 
     /// A new authorization request, with a fresh state, nonce and PKCE verifier.
-    pub async fn authorize(&self) -> Result<Authorization, OidcError> {
+    pub(crate) async fn authorize(&self) -> Result<Authorization, OidcError> {
         let client = self.client().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
@@ -184,7 +184,7 @@ impl Oidc {
     }
 
     /// Exchanges the code and verifies the ID token it brings; the verified claims.
-    pub async fn finish(
+    pub(crate) async fn finish(
         &self,
         code: &str,
         nonce: &str,

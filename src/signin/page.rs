@@ -32,7 +32,7 @@ const CONFIRM_COOKIE: &str = "checkout_bot_signin_confirm";
 
 /// `GET /signin/{token}` (the confirmation page), `POST /signin/{token}` (continue to
 /// the provider) and `GET /signin/callback`.
-pub fn router(bot: Arc<Bot>) -> axum::Router {
+pub(crate) fn router(bot: Arc<Bot>) -> axum::Router {
     axum::Router::new()
         .route("/signin/callback", axum::routing::get(callback))
         .route("/signin/{token}", axum::routing::get(confirm).post(start))
@@ -109,7 +109,7 @@ async fn live_link(
 }
 
 /// `GET /signin/{token}`: which chat account this links, what that does, and a button.
-pub async fn confirm(
+pub(crate) async fn confirm(
     State(bot): State<Arc<Bot>>,
     Path(token): Path<String>,
     headers: HeaderMap,
@@ -164,7 +164,7 @@ pub async fn confirm(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Confirmed {
+pub(crate) struct Confirmed {
     confirm: Option<String>,
 }
 
@@ -345,7 +345,7 @@ fn cookie(headers: &HeaderMap) -> Option<String> {
 }
 
 /// `POST /signin/{token}`: the person confirmed on our page; off to the provider.
-pub async fn start(
+pub(crate) async fn start(
     State(bot): State<Arc<Bot>>,
     Path(token): Path<String>,
     headers: HeaderMap,
@@ -392,13 +392,13 @@ pub async fn start(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Returned {
+pub(crate) struct Returned {
     state: Option<String>,
     code: Option<String>,
     error: Option<String>,
 }
 
-pub async fn callback(
+pub(crate) async fn callback(
     State(bot): State<Arc<Bot>>,
     Query(back): Query<Returned>,
     headers: HeaderMap,

@@ -15,7 +15,7 @@ impl Store {
     }
 
     /// Forgets deliveries taken before `before`: platforms stop retrying within minutes.
-    pub async fn forget_deliveries(&self, before: i64) -> Result<u64> {
+    pub(crate) async fn forget_deliveries(&self, before: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM deliveries WHERE received_at < $1")
             .bind(before)
             .execute(&self.write)

@@ -7,7 +7,7 @@
 //! collide on the file lock and back off (DESIGN.md §2).
 
 pub mod approvals;
-pub mod audit;
+pub(crate) mod audit;
 mod backup;
 pub mod card_links;
 mod cards;
@@ -50,14 +50,14 @@ pub enum StoreError {
     Write(String),
 }
 
-pub type Result<T> = std::result::Result<T, StoreError>;
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
 
 /// A transaction on the write pool.
-pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+pub(crate) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// Which database engine a store runs on.
-pub enum Database {
+pub(crate) enum Database {
     Sqlite,
     Postgres,
 }
@@ -218,7 +218,7 @@ impl Store {
 
     /// Excludes every other process's start-up work (migrations, demo seeding) until
     /// released.
-    pub async fn startup_lock(&self) -> Result<StartupLock> {
+    pub(crate) async fn startup_lock(&self) -> Result<StartupLock> {
         StartupLock::acquire(self.database, &self.url).await
     }
 
@@ -226,15 +226,11 @@ impl Store {
     /// that the database has and this binary does not (a newer binary ran here) are
     /// allowed: they only add, so an older binary still starts during a rolling upgrade
     /// or after a rollback (docs/deploy.md).
-    pub async fn migrate(&self) -> Result<()> {
+    pub(crate) async fn migrate(&self) -> Result<()> {
         let mut migrator = sqlx::migrate!("./migrations");
         migrator.set_ignore_missing(true);
         migrator.run(&self.write).await?;
         Ok(())
-    }
-
-    pub fn database(&self) -> Database {
-        self.database
     }
 
     /// Whether the database answers: for health checks.

@@ -275,7 +275,7 @@ impl Store {
 
 impl Store {
     /// How many orders are in each state, for metrics.
-    pub async fn order_counts(&self) -> Result<Vec<(String, i64)>> {
+    pub(crate) async fn order_counts(&self) -> Result<Vec<(String, i64)>> {
         Ok(
             sqlx::query_as("SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status")
                 .fetch_all(&self.read)

@@ -8,7 +8,7 @@ use super::card_links::hash;
 use super::{Result, Store, now_ms};
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
-pub struct PaymentLink {
+pub(crate) struct PaymentLink {
     pub(crate) order_number: String,
     pub(crate) account_id: String,
     pub(crate) csrf: String,
@@ -17,7 +17,7 @@ pub struct PaymentLink {
 }
 
 impl Store {
-    pub async fn create_payment_link(
+    pub(crate) async fn create_payment_link(
         &self,
         token: &str,
         order_number: &str,
@@ -41,7 +41,7 @@ impl Store {
         Ok(())
     }
 
-    pub async fn payment_link(&self, token: &str) -> Result<Option<PaymentLink>> {
+    pub(crate) async fn payment_link(&self, token: &str) -> Result<Option<PaymentLink>> {
         Ok(sqlx::query_as(
             "SELECT order_number, account_id, csrf, expires_at, used_at FROM payment_links WHERE token_hash = $1",
         )
@@ -51,7 +51,7 @@ impl Store {
     }
 
     /// Marks the link used. False if it already was: a link works once.
-    pub async fn use_payment_link(&self, token: &str) -> Result<bool> {
+    pub(crate) async fn use_payment_link(&self, token: &str) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE payment_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
         )

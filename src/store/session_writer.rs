@@ -34,14 +34,14 @@ pub(super) struct SessionWriter {
 }
 
 impl SessionWriter {
-    pub fn spawn(pool: AnyPool) -> Self {
+    pub(crate) fn spawn(pool: AnyPool) -> Self {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(run(pool, queue));
         SessionWriter { jobs }
     }
 
     /// Applies the update if the stored revision is still `expected`.
-    pub async fn update(&self, update: Update) -> Result<bool> {
+    pub(crate) async fn update(&self, update: Update) -> Result<bool> {
         let (done, result) = oneshot::channel();
         let stopped = || StoreError::Write("the session writer has stopped".into());
         self.jobs

@@ -24,7 +24,7 @@ const WAIT: Duration = Duration::from_secs(120);
 const RETRY_EVERY: Duration = Duration::from_millis(25);
 
 /// Held while start-up work runs. Release it with `release`.
-pub struct StartupLock {
+pub(crate) struct StartupLock {
     held: Held,
 }
 
@@ -54,7 +54,7 @@ impl StartupLock {
         Ok(StartupLock { held })
     }
 
-    pub async fn release(self) {
+    pub(crate) async fn release(self) {
         match self.held {
             Held::Postgres(mut conn) => {
                 let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")

@@ -21,7 +21,7 @@ struct Duplicate {
 }
 
 /// "Buy again" on an order's view.
-pub async fn from_order(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn from_order(s: &mut Session, t: &Turn<'_>) -> Flow {
     let Step::Order { number } = &s.step else {
         return Err(not_here(t).into());
     };
@@ -30,7 +30,7 @@ pub async fn from_order(s: &mut Session, t: &Turn<'_>) -> Flow {
 }
 
 /// "Buy again" chosen from the list of orders: one input fewer for a repeat order.
-pub async fn from_list(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn from_list(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if !matches!(s.step, Step::Orders { .. }) {
         return Err(not_here(t).into());
     }
@@ -50,7 +50,7 @@ async fn start(s: &mut Session, t: &Turn<'_>, number: &str) -> Flow {
 }
 
 /// "Buy them again anyway" (`leave_out` false) or "Leave those out".
-pub async fn confirmed(s: &mut Session, t: &Turn<'_>, leave_out: bool) -> Flow {
+pub(crate) async fn confirmed(s: &mut Session, t: &Turn<'_>, leave_out: bool) -> Flow {
     let Step::ConfirmBuyAgain { number } = &s.step else {
         return Err(not_here(t).into());
     };
@@ -59,7 +59,7 @@ pub async fn confirmed(s: &mut Session, t: &Turn<'_>, leave_out: bool) -> Flow {
 }
 
 /// "No": back to the order, nothing added.
-pub fn declined(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn declined(s: &mut Session, t: &Turn<'_>) -> Outcome {
     let Step::ConfirmBuyAgain { number } = &s.step else {
         return Err(not_here(t));
     };
@@ -207,7 +207,7 @@ async fn add(s: &mut Session, t: &Turn<'_>, order: &Order, leave_out: bool) -> F
     Ok(Some(Notice::success(text)))
 }
 
-pub async fn render(s: &Session, t: &Turn<'_>, number: &str) -> Result<View, BackendError> {
+pub(crate) async fn render(s: &Session, t: &Turn<'_>, number: &str) -> Result<View, BackendError> {
     let rev = s.rev;
     let mut v = View::new(
         "confirm_buy_again",

@@ -7,7 +7,7 @@ use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, Notice, Style, View, page as page_of};
 
 /// Opens the store where the user was, or on the category a `/buy` names.
-pub fn open(s: &mut Session, t: &Turn<'_>, query: Option<&str>) -> Outcome {
+pub(crate) fn open(s: &mut Session, t: &Turn<'_>, query: Option<&str>) -> Outcome {
     let mut notice = None;
     match query {
         Some(q) => match find_category(t.catalog, q).or_else(|| section_start(t.catalog, q)) {
@@ -69,7 +69,7 @@ fn section_start<'a>(catalog: &'a Catalog, query: &str) -> Option<&'a str> {
         .map(|c| c.id.as_str())
 }
 
-pub fn choose_section(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn choose_section(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     in_store(s, t)?;
     let id = input.one_value().ok_or_else(|| choose_one(t))?;
     let Some(first) = t
@@ -89,7 +89,7 @@ pub fn choose_section(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     Ok(None)
 }
 
-pub fn choose_category(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn choose_category(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     in_store(s, t)?;
     let id = input.one_value().ok_or_else(|| choose_one(t))?;
     if t.catalog.category(id).is_none() {
@@ -114,7 +114,7 @@ fn resumed(family: &crate::domain::catalog::Family, kept: Option<&Vec<String>>) 
 }
 
 /// A product opens its details; a family starts its wizard.
-pub fn pick(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn pick(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     in_store(s, t)?;
     let value = input.one_value().ok_or_else(|| choose_one(t))?;
     let unknown = || Notice::error(t.lang.t("store.unknown_item"));
@@ -138,7 +138,7 @@ pub fn pick(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     Ok(None)
 }
 
-pub fn page(s: &mut Session, t: &Turn<'_>, n: u32) -> Outcome {
+pub(crate) fn page(s: &mut Session, t: &Turn<'_>, n: u32) -> Outcome {
     in_store(s, t)?;
     let pages = t
         .catalog
@@ -153,7 +153,7 @@ pub fn page(s: &mut Session, t: &Turn<'_>, n: u32) -> Outcome {
 }
 
 /// Back to the listing from a product or a wizard.
-pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
     match s.step {
         Step::Product { .. } | Step::Wizard { .. } => {
             s.step = Step::Browse;
@@ -178,7 +178,7 @@ fn entry_value(e: &Entry<'_>) -> String {
     }
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
     let c = t.catalog;
     let rev = s.rev;
     let (category, section) = match c.category(&s.browse.category) {

@@ -7,12 +7,12 @@ use crate::engine::action::Verb;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, Notice, Style, View, page as page_of};
 
-pub fn open(s: &mut Session, _t: &Turn<'_>) -> Outcome {
+pub(crate) fn open(s: &mut Session, _t: &Turn<'_>) -> Outcome {
     s.step = Step::Cart { page: 0 };
     Ok(None)
 }
 
-pub fn page(s: &mut Session, t: &Turn<'_>, n: u32) -> Outcome {
+pub(crate) fn page(s: &mut Session, t: &Turn<'_>, n: u32) -> Outcome {
     let Step::Cart { page } = &mut s.step else {
         return Err(not_here(t));
     };
@@ -33,7 +33,7 @@ fn no_such_line(t: &Turn<'_>) -> Notice {
     Notice::warning(t.lang.t("cart.no_such_line"))
 }
 
-pub fn edit_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn edit_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     if !matches!(s.step, Step::Cart { .. }) {
         return Err(not_here(t));
     }
@@ -57,7 +57,7 @@ fn editing<'a>(s: &Session, t: &Turn<'a>, id: u32) -> Result<&'a Product, Notice
         .ok_or_else(|| Notice::error(t.lang.t("store.unknown_item")))
 }
 
-pub fn step_line(s: &mut Session, t: &Turn<'_>, id: u32, up: bool) -> Outcome {
+pub(crate) fn step_line(s: &mut Session, t: &Turn<'_>, id: u32, up: bool) -> Outcome {
     let p = editing(s, t, id)?;
     let qty = s.cart.line(id).map_or(0, |l| l.qty);
     let step = p.step_qty.max(1);
@@ -77,13 +77,18 @@ pub fn step_line(s: &mut Session, t: &Turn<'_>, id: u32, up: bool) -> Outcome {
     }
 }
 
-pub fn typed_line_qty(s: &mut Session, t: &Turn<'_>, id: u32, text: &str) -> Outcome {
+pub(crate) fn typed_line_qty(s: &mut Session, t: &Turn<'_>, id: u32, text: &str) -> Outcome {
     let p = editing(s, t, id)?;
     let n = parse_qty(t, text, p.min_qty)?;
     set_line(s, t, id, p, n)
 }
 
-pub fn typed_line_qty_field(s: &mut Session, t: &Turn<'_>, id: u32, input: &Input) -> Outcome {
+pub(crate) fn typed_line_qty_field(
+    s: &mut Session,
+    t: &Turn<'_>,
+    id: u32,
+    input: &Input,
+) -> Outcome {
     let text = input.field("quantity").unwrap_or_default().to_string();
     typed_line_qty(s, t, id, &text)
 }
@@ -96,7 +101,7 @@ fn set_line(s: &mut Session, t: &Turn<'_>, id: u32, p: &Product, qty: u32) -> Ou
     )))
 }
 
-pub fn remove(s: &mut Session, t: &Turn<'_>, id: u32) -> Outcome {
+pub(crate) fn remove(s: &mut Session, t: &Turn<'_>, id: u32) -> Outcome {
     if s.step != (Step::Line { id }) {
         return Err(not_here(t));
     }
@@ -111,7 +116,7 @@ pub fn remove(s: &mut Session, t: &Turn<'_>, id: u32) -> Outcome {
     )))
 }
 
-pub fn ask_empty(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn ask_empty(s: &mut Session, t: &Turn<'_>) -> Outcome {
     if !matches!(s.step, Step::Cart { .. }) || s.cart.is_empty() {
         return Err(not_here(t));
     }
@@ -119,7 +124,7 @@ pub fn ask_empty(s: &mut Session, t: &Turn<'_>) -> Outcome {
     Ok(None)
 }
 
-pub fn empty(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn empty(s: &mut Session, t: &Turn<'_>) -> Outcome {
     if s.step != Step::ConfirmEmpty {
         return Err(not_here(t));
     }
@@ -128,7 +133,7 @@ pub fn empty(s: &mut Session, t: &Turn<'_>) -> Outcome {
     Ok(Some(Notice::success(t.lang.t("cart.emptied"))))
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let mut v = View::new("cart", t.lang.t("cart.title"));
     if s.cart.is_empty() {
@@ -213,7 +218,7 @@ pub fn render(s: &Session, t: &Turn<'_>) -> View {
     v
 }
 
-pub fn render_line(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render_line(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let Step::Line { id } = s.step else {
         return render(s, t);
@@ -254,7 +259,7 @@ pub fn render_line(s: &Session, t: &Turn<'_>) -> View {
     v
 }
 
-pub fn render_confirm_empty(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render_confirm_empty(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let mut v = View::new("confirm_empty", t.lang.t("cart.empty_confirm_title"));
     v.body = t.lang.f(

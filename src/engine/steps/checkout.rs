@@ -13,7 +13,7 @@ use crate::engine::session::{Checkout, Session, Step};
 use crate::engine::view::Notice;
 
 /// The cart lines whose product needs `what`, with their products.
-pub fn lines_needing<'a>(
+pub(crate) fn lines_needing<'a>(
     s: &'a Session,
     t: &Turn<'a>,
     what: Requirement,
@@ -28,7 +28,7 @@ pub fn lines_needing<'a>(
 
 /// What this checkout costs as it stands: the one computation the shipping step, the
 /// summary and the placed order share.
-pub fn bill<'a>(s: &'a Session, t: &Turn<'a>) -> Bill<'a> {
+pub(crate) fn bill<'a>(s: &'a Session, t: &Turn<'a>) -> Bill<'a> {
     let c = s.checkout.as_ref();
     bill::bill(
         &s.cart,
@@ -57,7 +57,7 @@ pub(super) fn total_changed(t: &Turn<'_>, before: Option<&Money>, now: &Money) -
 }
 
 /// A select's options naming each of `lines`, with `selected` marked.
-pub fn line_choices(
+pub(crate) fn line_choices(
     t: &Turn<'_>,
     lines: &[(&Line, &Product)],
     selected: Option<u32>,
@@ -74,7 +74,10 @@ pub fn line_choices(
         .collect()
 }
 
-pub fn checkout_mut<'s>(s: &'s mut Session, t: &Turn<'_>) -> Result<&'s mut Checkout, Notice> {
+pub(crate) fn checkout_mut<'s>(
+    s: &'s mut Session,
+    t: &Turn<'_>,
+) -> Result<&'s mut Checkout, Notice> {
     s.checkout.as_mut().ok_or_else(|| not_here(t))
 }
 
@@ -92,7 +95,7 @@ fn default_org(account: &Account) -> Option<Named> {
 
 /// Access follows membership: an account that belongs to no organization any more
 /// (removed by an admin) can browse, but neither start nor place an order.
-pub fn may_order(t: &Turn<'_>, account: &Account) -> Result<(), Notice> {
+pub(crate) fn may_order(t: &Turn<'_>, account: &Account) -> Result<(), Notice> {
     if account.memberships.is_empty() {
         Err(Notice::error(t.lang.t("error.no_membership")))
     } else {
@@ -101,7 +104,7 @@ pub fn may_order(t: &Turn<'_>, account: &Account) -> Result<(), Notice> {
 }
 
 /// Starts (or resumes) the checkout from the cart.
-pub async fn start(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn start(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.cart.is_empty() {
         return Err(Notice::info(t.lang.t("cart.checkout_empty")).into());
     }
@@ -174,7 +177,7 @@ pub(super) async fn prefilled(
 }
 
 /// Goes to the first step that still needs an answer, or the summary.
-pub async fn advance(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn advance(s: &mut Session, t: &Turn<'_>) -> Flow {
     let deployment_lines: Vec<u32> = lines_needing(s, t, Requirement::Deployment)
         .iter()
         .map(|(l, _)| l.id)
@@ -231,7 +234,7 @@ pub async fn advance(s: &mut Session, t: &Turn<'_>) -> Flow {
 }
 
 /// One checkout step back, where a step has an obvious "back".
-pub fn back(s: &mut Session, t: &Turn<'_>) -> super::Outcome {
+pub(crate) fn back(s: &mut Session, t: &Turn<'_>) -> super::Outcome {
     s.step = match &s.step {
         Step::LookAlike { line, .. } => Step::Deployment { line: *line },
         Step::OrganizationLine { .. } => Step::Organizations,

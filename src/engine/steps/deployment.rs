@@ -50,7 +50,7 @@ async fn mine(t: &Turn<'_>, id: &str) -> Result<(Deployment, Vec<String>), super
     }
 }
 
-pub async fn search(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
+pub(crate) async fn search(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     current_line(s, t)?;
     let query = query.trim();
     if query.is_empty() {
@@ -81,7 +81,7 @@ pub async fn search(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
 /// `/deployment QUERY`: the id of one of the user's deployments is chosen, as the
 /// select would; anything else is searched, never guessed, since a license cannot be
 /// moved and the user picks from the matches.
-pub async fn command(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
+pub(crate) async fn command(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     if !matches!(s.step, Step::Deployment { .. }) {
         return Err(Notice::info(t.lang.t("deployment.not_choosing")).into());
     }
@@ -92,7 +92,7 @@ pub async fn command(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     search(s, t, query).await
 }
 
-pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     let line = current_line(s, t)?;
     let id = input.one_value().ok_or_else(|| choose_one(t))?;
     let (d, orgs) = mine(t, id).await?;
@@ -108,7 +108,7 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
 }
 
 /// "Yes, this one": the look-alikes were seen side by side.
-pub async fn confirm(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn confirm(s: &mut Session, t: &Turn<'_>) -> Flow {
     let Step::LookAlike { line, deployment } = s.step.clone() else {
         return Err(not_here(t).into());
     };
@@ -136,7 +136,7 @@ async fn assign(s: &mut Session, t: &Turn<'_>, line: u32, d: &Deployment) -> Flo
 }
 
 /// Apply to All: the current line's deployment for every deployment-specific line.
-pub async fn apply_to_all(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn apply_to_all(s: &mut Session, t: &Turn<'_>) -> Flow {
     let line = current_line(s, t)?;
     let lines: Vec<u32> = lines_needing(s, t, Requirement::Deployment)
         .iter()
@@ -161,7 +161,7 @@ pub async fn apply_to_all(s: &mut Session, t: &Turn<'_>) -> Flow {
 }
 
 /// On to the next line without a deployment, or to the next step.
-pub async fn next(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn next(s: &mut Session, t: &Turn<'_>) -> Flow {
     let line = current_line(s, t)?;
     if !checkout_mut(s, t)?.deployments.contains_key(&line) {
         return Err(Notice::error(t.lang.t("deployment.choose_first")).into());
@@ -169,7 +169,7 @@ pub async fn next(s: &mut Session, t: &Turn<'_>) -> Flow {
     advance(s, t).await
 }
 
-pub fn switch_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn switch_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     current_line(s, t)?;
     let value = input.one_value().ok_or_else(|| choose_one(t))?;
     let lines = lines_needing(s, t, Requirement::Deployment);
@@ -188,7 +188,7 @@ fn option(d: &Assigned, org_name: &str) -> Choice {
     Choice::new(&d.id, format!("{} · {}", d.id, d.name)).describe(org_name)
 }
 
-pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let Step::Deployment { line } = s.step else {
         return Ok(View::new("deployment", String::new()));
@@ -321,7 +321,7 @@ async fn recent(t: &Turn<'_>) -> Result<Vec<Assigned>, BackendError> {
     Ok(out)
 }
 
-pub async fn render_look_alike(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render_look_alike(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let Step::LookAlike { deployment, .. } = &s.step else {
         return Ok(View::new("look_alike", String::new()));

@@ -6,7 +6,7 @@ use crate::engine::event::Command;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Notice, Style, View};
 
-pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
+pub(crate) async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
     let sync = |o: Outcome| o.map_err(super::Fail::from);
     match command {
         Command::Buy(query) => sync(browse::open(s, t, query.as_deref())),
@@ -40,13 +40,13 @@ pub async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
 }
 
 /// Shown when a client reconnects: a returning user picks up where they were.
-pub fn welcome_back(s: &Session, t: &Turn<'_>) -> Option<Notice> {
+pub(crate) fn welcome_back(s: &Session, t: &Turn<'_>) -> Option<Notice> {
     (s.step != Step::Idle).then(|| Notice::info(t.lang.t("common.welcome_back")))
 }
 
 /// Every command with what it does, from the one list the platforms register, then
 /// what typed text does.
-pub fn help_notice(t: &Turn<'_>) -> Notice {
+pub(crate) fn help_notice(t: &Turn<'_>) -> Notice {
     Notice::info(help_text(t))
 }
 
@@ -67,7 +67,7 @@ fn help_text(t: &Turn<'_>) -> String {
 
 /// What the current step asks, what typed text does there and how to go back, with the
 /// commands after it.
-pub fn step_help(t: &Turn<'_>, step: &'static str) -> Notice {
+pub(crate) fn step_help(t: &Turn<'_>, step: &'static str) -> Notice {
     let key = format!("help.step.{step}");
     let said = t.lang.text(&key);
     match said {
@@ -79,7 +79,7 @@ pub fn step_help(t: &Turn<'_>, step: &'static str) -> Notice {
 /// Leaves whatever flow the user is in. The cart and the answers of an unfinished
 /// checkout stay for the next /checkout; only a payment page opened before dies.
 /// "Start over" on the cart is what clears the answers.
-pub fn cancel(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn cancel(s: &mut Session, t: &Turn<'_>) -> Outcome {
     s.step = Step::Idle;
     let count = s.cart.item_count();
     let key = match s.checkout.as_mut() {
@@ -94,7 +94,7 @@ pub fn cancel(s: &mut Session, t: &Turn<'_>) -> Outcome {
 }
 
 /// "Start over" on the cart: asks before the kept answers go.
-pub fn ask_start_over(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn ask_start_over(s: &mut Session, t: &Turn<'_>) -> Outcome {
     if s.checkout.is_none() || !matches!(s.step, Step::Cart { .. }) {
         return Err(super::not_here(t));
     }
@@ -104,7 +104,7 @@ pub fn ask_start_over(s: &mut Session, t: &Turn<'_>) -> Outcome {
 
 /// "Yes, start over": the answers go and a new checkout starts from the cart, with
 /// only what a returning buyer gets pre-selected.
-pub async fn start_over(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn start_over(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.step != Step::ConfirmStartOver {
         return Err(super::not_here(t).into());
     }
@@ -115,7 +115,7 @@ pub async fn start_over(s: &mut Session, t: &Turn<'_>) -> Flow {
 }
 
 /// "No, keep my answers": back to the cart.
-pub fn keep_answers(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn keep_answers(s: &mut Session, t: &Turn<'_>) -> Outcome {
     if s.step != Step::ConfirmStartOver {
         return Err(super::not_here(t));
     }
@@ -123,7 +123,7 @@ pub fn keep_answers(s: &mut Session, t: &Turn<'_>) -> Outcome {
     Ok(Some(Notice::info(t.lang.t("start_over.kept"))))
 }
 
-pub fn render_start_over(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render_start_over(s: &Session, t: &Turn<'_>) -> View {
     let mut v = View::new("confirm_start_over", t.lang.t("start_over.title"));
     v.body = t.lang.t("start_over.body");
     v.button(
@@ -139,7 +139,7 @@ pub fn render_start_over(s: &Session, t: &Turn<'_>) -> View {
     v
 }
 
-pub fn render_welcome(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render_welcome(s: &Session, t: &Turn<'_>) -> View {
     let mut v = View::new("welcome", t.lang.t("welcome.title"));
     v.body = t.lang.t("welcome.body");
     v.button(

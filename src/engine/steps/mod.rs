@@ -36,7 +36,7 @@ use crate::prompts::Lang;
 
 /// What a step function needs besides the session.
 #[derive(Clone, Copy)]
-pub struct Turn<'a> {
+pub(crate) struct Turn<'a> {
     pub(crate) catalog: &'a Catalog,
     pub(crate) lang: Lang<'a>,
     pub(crate) backend: &'a dyn Backend,
@@ -50,7 +50,7 @@ pub struct Turn<'a> {
 
 /// What came with an action: nothing (a button), chosen values, or form fields.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     None,
     Values(Vec<String>),
     Fields(BTreeMap<String, String>),
@@ -58,14 +58,14 @@ pub enum Input {
 
 impl Input {
     /// The one value of a single select.
-    pub fn one_value(&self) -> Option<&str> {
+    pub(crate) fn one_value(&self) -> Option<&str> {
         match self {
             Input::Values(v) if v.len() == 1 => Some(v[0].as_str()),
             _ => None,
         }
     }
 
-    pub fn field(&self, name: &str) -> Option<&str> {
+    pub(crate) fn field(&self, name: &str) -> Option<&str> {
         match self {
             Input::Fields(f) => f.get(name).map(String::as_str),
             _ => None,
@@ -74,11 +74,11 @@ impl Input {
 }
 
 /// `Ok` with an optional note of what happened, or `Err` with why nothing changed.
-pub type Outcome = Result<Option<Notice>, Notice>;
+pub(crate) type Outcome = Result<Option<Notice>, Notice>;
 
 /// Why a step that talks to the backend did not go through.
 #[derive(Debug)]
-pub enum Fail {
+pub(crate) enum Fail {
     /// The input was refused; the reply says why and nothing changes.
     Refused(Notice),
     /// The backend failed; the event fails as a whole.
@@ -98,9 +98,9 @@ impl From<BackendError> for Fail {
 }
 
 /// The outcome of a step that may call the backend.
-pub type Flow = Result<Option<Notice>, Fail>;
+pub(crate) type Flow = Result<Option<Notice>, Fail>;
 
-pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> Flow {
+pub(crate) async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> Flow {
     use Verb::*;
     let sync = |o: Outcome| o.map_err(Fail::from);
     match verb {
@@ -190,7 +190,7 @@ pub async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Input) -> F
 
 /// Typed text answers the current step's prompt, if it has one; else it may be a
 /// shortcut such as "buy 3 support credits"; else it gets help.
-pub async fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
+pub(crate) async fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     match s.step {
         Step::Product { .. } => product::typed_qty(s, t, text).map_err(Fail::from),
         Step::Line { id } => cart::typed_line_qty(s, t, id, text).map_err(Fail::from),
@@ -204,7 +204,7 @@ pub async fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     }
 }
 
-pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     Ok(match &s.step {
         Step::Idle => general::render_welcome(s, t),
         Step::Browse => browse::render(s, t),
@@ -234,17 +234,17 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
 
 /// Refusal for an action that decodes and is current, but belongs to another step:
 /// only a forged payload gets here.
-pub fn not_here(t: &Turn<'_>) -> Notice {
+pub(crate) fn not_here(t: &Turn<'_>) -> Notice {
     Notice::error(t.lang.t("common.not_here"))
 }
 
-pub fn choose_one(t: &Turn<'_>) -> Notice {
+pub(crate) fn choose_one(t: &Turn<'_>) -> Notice {
     Notice::error(t.lang.t("common.choose_one"))
 }
 
 /// Typed text said back in a refusal: whole, or, past 60 characters, up to the last
 /// whole word with an ellipsis; never cut mid-word.
-pub fn echo(text: &str) -> String {
+pub(crate) fn echo(text: &str) -> String {
     const MAX: usize = 60;
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() <= MAX {
@@ -268,7 +268,7 @@ pub fn echo(text: &str) -> String {
 }
 
 /// A typed quantity: a whole number, optionally followed by its unit ("12 licenses").
-pub fn parse_qty(t: &Turn<'_>, text: &str, example: u32) -> Result<u32, Notice> {
+pub(crate) fn parse_qty(t: &Turn<'_>, text: &str, example: u32) -> Result<u32, Notice> {
     static QTY: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^\s*(\d{1,9})(?:\s+\p{Alphabetic}+)?\s*$").unwrap_or_else(|e| panic!("{e}"))
     });
@@ -283,7 +283,7 @@ pub fn parse_qty(t: &Turn<'_>, text: &str, example: u32) -> Result<u32, Notice> 
 }
 
 /// The standard navigation buttons at the bottom of most views.
-pub fn footer(view: &mut View, s: &Session, t: &Turn<'_>, cart: bool) {
+pub(crate) fn footer(view: &mut View, s: &Session, t: &Turn<'_>, cart: bool) {
     use super::view::Style;
     if cart {
         view.button(

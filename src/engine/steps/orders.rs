@@ -9,7 +9,7 @@ use crate::engine::backend::{BackendError, Converted};
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Action, ActionKind, Choice, Notice, Style, View};
 
-pub fn open(s: &mut Session, _t: &Turn<'_>, quotes: bool) -> Outcome {
+pub(crate) fn open(s: &mut Session, _t: &Turn<'_>, quotes: bool) -> Outcome {
     s.step = Step::Orders { quotes };
     Ok(None)
 }
@@ -43,7 +43,7 @@ fn instructions(t: &Turn<'_>, o: &Order) -> Option<String> {
     }
 }
 
-pub async fn view(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn view(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if !matches!(s.step, Step::Orders { .. }) {
         return Err(not_here(t).into());
     }
@@ -57,7 +57,7 @@ pub async fn view(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     }
 }
 
-pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
     let Step::Order { number } = &s.step else {
         return Err(not_here(t).into());
     };
@@ -100,7 +100,7 @@ pub async fn convert(s: &mut Session, t: &Turn<'_>) -> Flow {
     }
 }
 
-pub async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let (number, placed) = match &s.step {
         Step::Placed { number } => (number.as_str(), true),
@@ -193,7 +193,7 @@ pub async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, BackendErro
     Ok(v)
 }
 
-pub async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let quotes = matches!(s.step, Step::Orders { quotes: true });
     let kind = if quotes {
@@ -260,7 +260,7 @@ pub async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, BackendError
 }
 
 /// `/ticket`: where to open a support ticket, with the user's recent orders to quote.
-pub async fn render_ticket(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render_ticket(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let mut v = View::new("ticket", t.lang.t("ticket.title"));
     v.body = t.lang.t("ticket.body");

@@ -34,7 +34,7 @@ async fn mine(t: &Turn<'_>, input: &Input) -> Result<Named, super::Fail> {
         .ok_or_else(|| Notice::error(t.lang.t("organization.not_yours")).into())
 }
 
-pub async fn set_all(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn set_all(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if s.step != Step::Organizations {
         return Err(not_here(t).into());
     }
@@ -52,7 +52,7 @@ pub async fn set_all(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     )))
 }
 
-pub async fn pick_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn pick_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if s.step != Step::Organizations {
         return Err(not_here(t).into());
     }
@@ -66,7 +66,7 @@ pub async fn pick_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     Ok(None)
 }
 
-pub async fn set_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn set_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     let Step::OrganizationLine { line } = s.step else {
         return Err(not_here(t).into());
     };
@@ -81,7 +81,7 @@ pub async fn set_line(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
 /// Narrows the organizations offered, for users who belong to many.
 /// Narrows the organizations to those matching `query`. A query that matches none is
 /// refused, so the list never empties out from under the user.
-pub async fn filter(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
+pub(crate) async fn filter(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     in_step(s, t)?;
     let query = query.trim();
     if query.chars().count() > 100 {
@@ -106,7 +106,7 @@ pub async fn filter(s: &mut Session, t: &Turn<'_>, query: &str) -> Flow {
     Ok(None)
 }
 
-pub async fn done(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn done(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.step != Step::Organizations {
         return Err(not_here(t).into());
     }
@@ -138,7 +138,7 @@ fn options(account: &Account, query: &str, selected: Option<&str>) -> Vec<Choice
         .collect()
 }
 
-pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let account = t.backend.account(t.account_id).await?;
     let lines = lines_needing(s, t, Requirement::Organization);

@@ -9,7 +9,7 @@ use crate::engine::backend::BackendError;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, Notice, Style, View};
 
-pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if s.step != Step::Payment {
         return Err(not_here(t).into());
     }
@@ -78,7 +78,7 @@ pub async fn choose(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
 }
 
 /// "Continue with Visa •••• 4242": the pre-selected method, chosen as if from the list.
-pub async fn use_suggested(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn use_suggested(s: &mut Session, t: &Turn<'_>) -> Flow {
     let value = checkout_mut(s, t)?
         .suggested
         .as_ref()
@@ -98,7 +98,7 @@ fn value_of(p: &Payment) -> String {
 }
 
 /// The card page added a card for this checkout: it becomes the payment method.
-pub async fn card_added(
+pub(crate) async fn card_added(
     s: &mut Session,
     t: &Turn<'_>,
     checkout_key: &str,
@@ -124,7 +124,7 @@ pub async fn card_added(
     ))))
 }
 
-pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let rev = s.rev;
     let mut v = View::new("payment", t.lang.t("payment.title"));
     v.body = t.lang.t("payment.body");
@@ -182,7 +182,7 @@ pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
 
 /// `/cards`: removes a saved card chosen from the list.
 /// A saved card chosen for removal: asked first, since it cannot be undone.
-pub async fn ask_remove_card(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
+pub(crate) async fn ask_remove_card(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow {
     if s.step != Step::Cards {
         return Err(not_here(t).into());
     }
@@ -198,7 +198,7 @@ pub async fn ask_remove_card(s: &mut Session, t: &Turn<'_>, input: &Input) -> Fl
 }
 
 /// "Yes, remove it".
-pub async fn remove_card(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn remove_card(s: &mut Session, t: &Turn<'_>) -> Flow {
     let Step::ConfirmRemoveCard { card: id } = s.step.clone() else {
         return Err(not_here(t).into());
     };
@@ -223,7 +223,7 @@ pub async fn remove_card(s: &mut Session, t: &Turn<'_>) -> Flow {
 }
 
 /// "No, keep it".
-pub fn keep_card(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn keep_card(s: &mut Session, t: &Turn<'_>) -> Outcome {
     if !matches!(s.step, Step::ConfirmRemoveCard { .. }) {
         return Err(not_here(t));
     }
@@ -231,7 +231,11 @@ pub fn keep_card(s: &mut Session, t: &Turn<'_>) -> Outcome {
     Ok(Some(Notice::info(t.lang.t("cards.kept"))))
 }
 
-pub async fn render_remove_card(s: &Session, t: &Turn<'_>, id: &str) -> Result<View, BackendError> {
+pub(crate) async fn render_remove_card(
+    s: &Session,
+    t: &Turn<'_>,
+    id: &str,
+) -> Result<View, BackendError> {
     let cards = t.backend.saved_cards(t.account_id).await?;
     let label = cards
         .iter()
@@ -255,7 +259,7 @@ pub async fn render_remove_card(s: &Session, t: &Turn<'_>, id: &str) -> Result<V
     Ok(v)
 }
 
-pub async fn render_cards(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render_cards(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let mut v = View::new("cards", t.lang.t("cards.title"));
     let cards = t.backend.saved_cards(t.account_id).await?;
     if cards.is_empty() {

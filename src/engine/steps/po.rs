@@ -7,7 +7,7 @@ use crate::engine::action::Verb;
 use crate::engine::session::{PoAnswer, Session, Step};
 use crate::engine::view::{Action, ActionKind, FormField, Notice, Style, View};
 
-pub fn yes(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn yes(s: &mut Session, t: &Turn<'_>) -> Outcome {
     if s.step != Step::Po {
         return Err(not_here(t));
     }
@@ -15,7 +15,7 @@ pub fn yes(s: &mut Session, t: &Turn<'_>) -> Outcome {
     Ok(None)
 }
 
-pub async fn no(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn no(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.step != Step::Po {
         return Err(not_here(t).into());
     }
@@ -23,7 +23,7 @@ pub async fn no(s: &mut Session, t: &Turn<'_>) -> Flow {
     advance(s, t).await
 }
 
-pub async fn number(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
+pub(crate) async fn number(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     if s.step != Step::PoNumber {
         return Err(not_here(t).into());
     }
@@ -39,7 +39,7 @@ pub async fn number(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
 }
 
 /// Text typed at the question: yes or no, or the PO number itself, which answers yes.
-pub async fn typed(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
+pub(crate) async fn typed(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     match text.trim().to_lowercase().as_str() {
         "yes" | "y" => yes(s, t).map_err(Into::into),
         "no" | "n" => no(s, t).await,
@@ -50,7 +50,7 @@ pub async fn typed(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     }
 }
 
-pub async fn agree(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn agree(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.step != Step::Terms {
         return Err(not_here(t).into());
     }
@@ -58,7 +58,7 @@ pub async fn agree(s: &mut Session, t: &Turn<'_>) -> Flow {
     advance(s, t).await
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let current = s
         .checkout

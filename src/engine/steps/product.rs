@@ -22,7 +22,7 @@ fn current<'a, 's>(s: &'s mut Session, t: &Turn<'a>) -> Result<(&'a Product, &'s
 }
 
 /// − and +: one step down or up, refusing to leave the product's range.
-pub fn step_qty(s: &mut Session, t: &Turn<'_>, up: bool) -> Outcome {
+pub(crate) fn step_qty(s: &mut Session, t: &Turn<'_>, up: bool) -> Outcome {
     let (p, qty) = current(s, t)?;
     let step = p.step_qty.max(1);
     let next = if up {
@@ -44,7 +44,7 @@ pub fn step_qty(s: &mut Session, t: &Turn<'_>, up: bool) -> Outcome {
     }
 }
 
-pub fn typed_qty(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
+pub(crate) fn typed_qty(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
     let (p, qty) = current(s, t)?;
     let n = parse_qty(t, text, p.min_qty)?;
     if !p.accepts_quantity(n) {
@@ -54,12 +54,12 @@ pub fn typed_qty(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
     Ok(None)
 }
 
-pub fn typed_qty_field(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn typed_qty_field(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     let text = input.field("quantity").unwrap_or_default().to_string();
     typed_qty(s, t, &text)
 }
 
-pub fn out_of_range(t: &Turn<'_>, p: &Product) -> Notice {
+pub(crate) fn out_of_range(t: &Turn<'_>, p: &Product) -> Notice {
     Notice::error(t.lang.f(
         "qty.out_of_range",
         &[
@@ -72,7 +72,7 @@ pub fn out_of_range(t: &Turn<'_>, p: &Product) -> Notice {
 }
 
 /// Adds the chosen quantity and goes back to the listing, so the user can keep shopping.
-pub fn add(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn add(s: &mut Session, t: &Turn<'_>) -> Outcome {
     let (p, qty) = current(s, t)?;
     let qty = *qty;
     let have = s
@@ -101,7 +101,7 @@ pub fn add(s: &mut Session, t: &Turn<'_>) -> Outcome {
     }
 }
 
-pub fn requirements(t: &Turn<'_>, p: &Product) -> String {
+pub(crate) fn requirements(t: &Turn<'_>, p: &Product) -> String {
     let named: Vec<String> = p
         .requires
         .iter()
@@ -119,7 +119,7 @@ pub fn requirements(t: &Turn<'_>, p: &Product) -> String {
 }
 
 /// The −, +, typed-quantity and the quantity fields shared by a product and a cart line.
-pub fn quantity_controls(
+pub(crate) fn quantity_controls(
     v: &mut View,
     t: &Turn<'_>,
     p: &Product,
@@ -169,7 +169,7 @@ pub fn quantity_controls(
     }
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
     let Step::Product { sku, qty, family } = &s.step else {
         return super::browse::render(s, t);
     };

@@ -13,12 +13,12 @@ use crate::engine::action::Verb;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, FormField, Notice, Style, View};
 
-pub fn needed(s: &Session, t: &Turn<'_>) -> bool {
+pub(crate) fn needed(s: &Session, t: &Turn<'_>) -> bool {
     bill::ships(&s.cart, t.catalog)
 }
 
 /// The rates to the entered address, if there is one.
-pub fn available(s: &Session, t: &Turn<'_>) -> Vec<Rate> {
+pub(crate) fn available(s: &Session, t: &Turn<'_>) -> Vec<Rate> {
     match s.checkout.as_ref().and_then(|c| c.address.as_ref()) {
         Some(to) => bill::rates_for(&s.cart, t.catalog, to),
         None => Vec::new(),
@@ -26,7 +26,7 @@ pub fn available(s: &Session, t: &Turn<'_>) -> Vec<Rate> {
 }
 
 /// The chosen rate, priced for the cart as it is now; none when nothing ships.
-pub fn current_rate(s: &Session, t: &Turn<'_>) -> Option<Rate> {
+pub(crate) fn current_rate(s: &Session, t: &Turn<'_>) -> Option<Rate> {
     super::checkout::bill(s, t).delivery.map(|d| d.rate)
 }
 
@@ -38,7 +38,7 @@ fn in_step(s: &Session, t: &Turn<'_>) -> Result<(), Notice> {
     }
 }
 
-pub fn country(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn country(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     in_step(s, t)?;
     let code = input.one_value().ok_or_else(|| choose_one(t))?;
     if address::country(code).is_none() {
@@ -57,7 +57,7 @@ pub fn country(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
 
 /// The address form. A bad field is named and the form keeps everything typed, so the
 /// user fixes one field rather than typing them all again.
-pub fn address(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn address(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     in_step(s, t)?;
     let Input::Fields(fields) = input else {
         return Err(not_here(t));
@@ -116,7 +116,7 @@ fn field_key(field: &str) -> &'static str {
     }
 }
 
-pub fn rate(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn rate(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     in_step(s, t)?;
     let id = input.one_value().ok_or_else(|| choose_one(t))?;
     if !available(s, t).iter().any(|r| r.id == id) {
@@ -126,7 +126,7 @@ pub fn rate(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     Ok(None)
 }
 
-pub async fn done(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn done(s: &mut Session, t: &Turn<'_>) -> Flow {
     in_step(s, t)?;
     if s.checkout
         .as_ref()
@@ -141,7 +141,7 @@ pub async fn done(s: &mut Session, t: &Turn<'_>) -> Flow {
     advance(s, t).await
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let mut v = View::new("shipping", t.lang.t("shipping.title"));
     v.body = t.lang.t("shipping.body");

@@ -32,7 +32,7 @@ static UNIT: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap_or_else(|e| panic!("{e}"))
 });
 
-pub fn parse(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
+pub(crate) fn parse(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
     let Some(caps) = INTENT.captures(text) else {
         return Err(Notice::info(t.lang.t("unknown.text")));
     };
@@ -83,7 +83,7 @@ pub fn parse(s: &mut Session, t: &Turn<'_>, text: &str) -> Outcome {
     Ok(None)
 }
 
-pub fn accept(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn accept(s: &mut Session, t: &Turn<'_>) -> Outcome {
     let Step::ConfirmShortcut { sku, qty } = s.step.clone() else {
         return Err(not_here(t));
     };
@@ -100,7 +100,7 @@ pub fn accept(s: &mut Session, t: &Turn<'_>) -> Outcome {
     )))
 }
 
-pub fn decline(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn decline(s: &mut Session, t: &Turn<'_>) -> Outcome {
     if !matches!(s.step, Step::ConfirmShortcut { .. }) {
         return Err(not_here(t));
     }
@@ -108,7 +108,7 @@ pub fn decline(s: &mut Session, t: &Turn<'_>) -> Outcome {
     Ok(Some(Notice::info(t.lang.t("shortcut.declined"))))
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let mut v = View::new("confirm_shortcut", t.lang.t("shortcut.title"));
     if let Step::ConfirmShortcut { sku, qty } = &s.step

@@ -13,7 +13,7 @@ use crate::engine::view::{Notice, Style, View};
 
 /// The parts of a checkout the summary can send the user back to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     Cart = 0,
     Deployments = 1,
     Organizations = 2,
@@ -38,7 +38,7 @@ impl Part {
 }
 
 /// An Edit button on the summary: back to that part, every other answer kept.
-pub async fn edit(s: &mut Session, t: &Turn<'_>, part: u32) -> Flow {
+pub(crate) async fn edit(s: &mut Session, t: &Turn<'_>, part: u32) -> Flow {
     if s.step != Step::Summary {
         return Err(not_here(t).into());
     }
@@ -64,7 +64,7 @@ pub async fn edit(s: &mut Session, t: &Turn<'_>, part: u32) -> Flow {
 
 /// Places the order, exactly once however many times it is clicked: the order's key is
 /// fixed for the checkout (and its payment attempt), and the backend keeps one per key.
-pub async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
+pub(crate) async fn process(s: &mut Session, t: &Turn<'_>) -> Flow {
     if s.step != Step::Summary {
         return Err(not_here(t).into());
     }
@@ -199,7 +199,7 @@ fn build_order(s: &Session, t: &Turn<'_>, account: &Account) -> Result<NewOrder,
 }
 
 /// One line of an order or a summary: quantity, name, and where it is assigned.
-pub fn describe_line(
+pub(crate) fn describe_line(
     t: &Turn<'_>,
     name: &str,
     qty: u32,
@@ -221,7 +221,7 @@ pub fn describe_line(
     label
 }
 
-pub fn payment_label(t: &Turn<'_>, p: &Payment) -> String {
+pub(crate) fn payment_label(t: &Turn<'_>, p: &Payment) -> String {
     match p {
         Payment::Card { label, .. } => label.clone(),
         Payment::Wire => t.lang.t("payment.wire"),
@@ -230,7 +230,7 @@ pub fn payment_label(t: &Turn<'_>, p: &Payment) -> String {
     }
 }
 
-pub fn render_summary(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render_summary(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let mut v = View::new("summary", t.lang.t("summary.title"));
     v.body = t.lang.t("summary.body");

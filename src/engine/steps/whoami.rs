@@ -8,7 +8,7 @@ use crate::engine::backend::BackendError;
 use crate::engine::session::Session;
 use crate::engine::view::View;
 
-pub async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
     let account = t.backend.account(t.account_id).await?;
     let link = t.backend.identity_link(t.who).await?;
     let mut v = View::new("whoami", t.lang.t("whoami.title"));

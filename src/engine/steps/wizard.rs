@@ -6,7 +6,7 @@ use crate::engine::action::Verb;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, Notice, Style, View};
 
-pub fn answer(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
+pub(crate) fn answer(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     let Step::Wizard { family, answers } = &mut s.step else {
         return Err(not_here(t));
     };
@@ -42,7 +42,7 @@ pub fn answer(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
 
 /// One question back; from the first question, back to the listing. From the product a
 /// wizard led to, back to its last question.
-pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
+pub(crate) fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
     match &mut s.step {
         Step::Wizard { family, answers } if !answers.is_empty() => {
             answers.pop();
@@ -72,7 +72,7 @@ pub fn back(s: &mut Session, t: &Turn<'_>) -> Outcome {
     Ok(None)
 }
 
-pub fn render(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
     let Step::Wizard { family, answers } = &s.step else {
         return super::browse::render(s, t);
     };

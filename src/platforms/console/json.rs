@@ -34,7 +34,7 @@ enum Input {
 
 /// A line to an event; `Ok(None)` for a blank line, `Err` for a line that is neither
 /// text nor a valid JSON event.
-pub fn parse(line: &str) -> Result<Option<Event>, String> {
+pub(crate) fn parse(line: &str) -> Result<Option<Event>, String> {
     let trimmed = line.trim();
     if trimmed.is_empty() {
         return Ok(None);
@@ -61,7 +61,7 @@ pub fn parse(line: &str) -> Result<Option<Event>, String> {
     }))
 }
 
-pub fn render(reply: &Result<Reply, Failure>) -> String {
+pub(crate) fn render(reply: &Result<Reply, Failure>) -> String {
     let value = match reply {
         Ok(reply) => serde_json::to_value(reply)
             .unwrap_or_else(|e| json!({"error": {"text": e.to_string()}})),
@@ -70,7 +70,7 @@ pub fn render(reply: &Result<Reply, Failure>) -> String {
     format!("{value}\n")
 }
 
-pub fn error_line(message: &str) -> String {
+pub(crate) fn error_line(message: &str) -> String {
     format!("{}\n", json!({"error": {"text": message}}))
 }
 

@@ -26,7 +26,7 @@ pub async fn run(bot: &Bot, user: &str, json_mode: bool) -> anyhow::Result<()> {
 }
 
 /// The chat loop over any reader and writer, so tests can drive it in-process too.
-pub async fn chat<R, W>(
+pub(crate) async fn chat<R, W>(
     bot: &Bot,
     who: &Identity,
     input: R,

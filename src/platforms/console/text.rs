@@ -38,7 +38,7 @@ fn fill(template: &str, name: &str, value: &dyn std::fmt::Display) -> String {
 }
 
 #[derive(Debug)]
-pub struct Screen {
+pub(crate) struct Screen {
     words: Words,
     actions: Vec<Action>,
     /// Whether the view takes typed text, which then wins over numbered actions.
@@ -62,7 +62,7 @@ enum Pending {
 }
 
 impl Screen {
-    pub fn new(l: &Lang<'_>) -> Self {
+    pub(crate) fn new(l: &Lang<'_>) -> Self {
         Screen {
             words: Words {
                 info: l.t("console.info"),
@@ -83,7 +83,7 @@ impl Screen {
         }
     }
 
-    pub fn show(&mut self, reply: &Result<Reply, Failure>) -> String {
+    pub(crate) fn show(&mut self, reply: &Result<Reply, Failure>) -> String {
         self.pending = Pending::Nothing;
         let mut out = String::new();
         let reply = match reply {
@@ -169,7 +169,7 @@ impl Screen {
         out
     }
 
-    pub fn prompt(&self) -> String {
+    pub(crate) fn prompt(&self) -> String {
         match &self.pending {
             Pending::Nothing => "> ".into(),
             Pending::Select { options, .. } => {
@@ -186,7 +186,7 @@ impl Screen {
     }
 
     /// One typed line: an event to send, and anything to say before the next prompt.
-    pub fn read(&mut self, line: &str) -> (Option<Event>, String) {
+    pub(crate) fn read(&mut self, line: &str) -> (Option<Event>, String) {
         let line = line.trim();
         // A command always works, even halfway through a select or a form.
         if line.starts_with('/') {

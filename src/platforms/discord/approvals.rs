@@ -140,7 +140,10 @@ fn answer(
 }
 
 /// A click on a request's button.
-pub async fn click(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionResponse, Outcome) {
+pub(crate) async fn click(
+    bot: &Bot,
+    c: &ComponentInteraction,
+) -> (CreateInteractionResponse, Outcome) {
     let who = identity(&c.user);
     let locale = c.locale.as_str();
     let at = (!ephemeral(c)).then(|| posted(c));
@@ -193,7 +196,10 @@ fn reason_modal(bot: &Bot, locale: &str, approval: &str) -> CreateInteractionRes
 }
 
 /// The reason modal, submitted: the rejection.
-pub async fn submit(bot: &Bot, m: &ModalInteraction) -> (CreateInteractionResponse, Outcome) {
+pub(crate) async fn submit(
+    bot: &Bot,
+    m: &ModalInteraction,
+) -> (CreateInteractionResponse, Outcome) {
     let who = identity(&m.user);
     let locale = m.locale.as_str();
     let reason = m
@@ -240,7 +246,10 @@ fn option<'a>(cmd: &'a CommandInteraction, name: &str) -> Option<&'a CommandData
 
 /// `/approvals`: what waits for me; with `delegate` and `until`, a stand-in; with
 /// `end`, no more stand-in.
-pub async fn command(bot: &Bot, cmd: &CommandInteraction) -> (CreateInteractionResponse, Outcome) {
+pub(crate) async fn command(
+    bot: &Bot,
+    cmd: &CommandInteraction,
+) -> (CreateInteractionResponse, Outcome) {
     let who = identity(&cmd.user);
     match command_inner(bot, cmd, &who).await {
         Ok(r) => r,
@@ -303,12 +312,12 @@ async fn command_inner(
 }
 
 /// Posts and updates requests, and sends private notes, through Discord's REST API.
-pub struct DiscordNotifier {
+pub(crate) struct DiscordNotifier {
     http: Arc<Http>,
 }
 
 impl DiscordNotifier {
-    pub fn new(http: Arc<Http>) -> Self {
+    pub(crate) fn new(http: Arc<Http>) -> Self {
         DiscordNotifier { http }
     }
 }

@@ -100,7 +100,7 @@ pub(crate) enum DiscordCommand {
 
 impl DiscordArgs {
     /// Whether the command serves chat (and so needs a bot) or only talks to Discord.
-    pub fn needs_bot(&self) -> bool {
+    pub(crate) fn needs_bot(&self) -> bool {
         self.action.is_none()
     }
 }

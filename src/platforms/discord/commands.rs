@@ -7,7 +7,7 @@ use serenity::all::{CommandOptionType, CreateCommand, CreateCommandOption};
 use crate::engine::commands::{COMMANDS, OptionKind, Suggest};
 use crate::prompts::Prompts;
 
-pub fn all(prompts: &Prompts) -> Vec<CreateCommand> {
+pub(crate) fn all(prompts: &Prompts) -> Vec<CreateCommand> {
     let lang = prompts.lang("en");
     let others: Vec<&str> = prompts.locales().into_iter().skip(1).collect();
     COMMANDS

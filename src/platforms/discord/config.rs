@@ -55,7 +55,7 @@ impl std::fmt::Debug for DiscordConfig {
 }
 
 impl DiscordConfig {
-    pub fn from_env() -> Result<DiscordConfig, ConfigError> {
+    pub(crate) fn from_env() -> Result<DiscordConfig, ConfigError> {
         DiscordConfig::from_lookup(|name| std::env::var(name).ok())
     }
 

@@ -18,7 +18,7 @@ use crate::engine::view::ActionKind;
 
 /// The REST client: Discord's own API, or `DISCORD_API_BASE` with serenity's rate
 /// limiter off (the proxy there, or a test stand-in, does the limiting).
-pub fn http(config: &DiscordConfig) -> anyhow::Result<Http> {
+pub(crate) fn http(config: &DiscordConfig) -> anyhow::Result<Http> {
     let token = config
         .token
         .as_deref()

@@ -22,14 +22,14 @@ use crate::metrics::Metrics;
 use crate::platforms::discord;
 
 /// How far a signed timestamp may be from our clock.
-pub const FRESHNESS: Duration = Duration::from_secs(300);
+pub(crate) const FRESHNESS: Duration = Duration::from_secs(300);
 
 /// Discord wants an answer within 3 s; past this, the bot defers and follows up.
-pub const DEADLINE: Duration = Duration::from_millis(2_500);
+pub(crate) const DEADLINE: Duration = Duration::from_millis(2_500);
 
 /// The endpoint's routes when `DISCORD_PUBLIC_KEY` is set, with follow-ups when
 /// `DISCORD_APPLICATION_ID` is; none (and a warning) without the key.
-pub fn routes(
+pub(crate) fn routes(
     bot: Arc<Bot>,
     config: &super::config::DiscordConfig,
     metrics: Arc<Metrics>,

@@ -32,17 +32,17 @@ use crate::engine::event::{Command, Event};
 use crate::engine::view::Reply;
 use render::MODAL_PREFIX;
 
-pub const PLATFORM: &str = "discord";
+pub(crate) const PLATFORM: &str = "discord";
 /// Discord user ids are global: every identity's workspace is the platform itself.
-pub const WORKSPACE: Option<&str> = Some(PLATFORM);
+pub(crate) const WORKSPACE: Option<&str> = Some(PLATFORM);
 
-pub fn identity(user: &User) -> Identity {
+pub(crate) fn identity(user: &User) -> Identity {
     Identity::new(PLATFORM, PLATFORM, &user.id.get().to_string())
         .named(user.global_name.as_deref().or(Some(user.name.as_str())))
 }
 
 /// The interaction's type, for metrics and logs.
-pub fn kind(i: &Interaction) -> &'static str {
+pub(crate) fn kind(i: &Interaction) -> &'static str {
     match i {
         Interaction::Ping(_) => "ping",
         Interaction::Command(_) => "command",
@@ -55,7 +55,7 @@ pub fn kind(i: &Interaction) -> &'static str {
 
 /// How an interaction was answered, for metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Ok,
     /// Answered with a note and nothing changed: stale, foreign or refused input.
     Refused,
@@ -63,7 +63,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Ok => "ok",
             Outcome::Refused => "refused",
@@ -73,7 +73,10 @@ impl Outcome {
 }
 
 /// Answers one interaction.
-pub async fn respond(bot: &Bot, interaction: Interaction) -> (CreateInteractionResponse, Outcome) {
+pub(crate) async fn respond(
+    bot: &Bot,
+    interaction: Interaction,
+) -> (CreateInteractionResponse, Outcome) {
     match interaction {
         Interaction::Ping(_) => (CreateInteractionResponse::Pong, Outcome::Ok),
         Interaction::Command(cmd) => command(bot, &cmd).await,
@@ -206,7 +209,7 @@ fn foreign(message: &Message, user: &User) -> bool {
 
 /// Whether a raw interaction names who sent it. Serenity reads one without `member` or
 /// `user` as user id 1, which must never become an identity. A ping names nobody.
-pub fn names_its_sender(body: &[u8]) -> bool {
+pub(crate) fn names_its_sender(body: &[u8]) -> bool {
     #[derive(serde::Deserialize)]
     struct Id {
         id: serde_json::Value,

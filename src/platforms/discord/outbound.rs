@@ -16,12 +16,12 @@ use crate::services::notifier::NotifyError;
 use crate::services::outbound::{Outbound, ReplyUpdater};
 
 /// Edits the message an interaction answered, for up to 15 minutes after it.
-pub struct DiscordReplies {
+pub(crate) struct DiscordReplies {
     http: Arc<Http>,
 }
 
 impl DiscordReplies {
-    pub fn new(http: Arc<Http>) -> Self {
+    pub(crate) fn new(http: Arc<Http>) -> Self {
         DiscordReplies { http }
     }
 }
@@ -47,7 +47,7 @@ impl ReplyUpdater for DiscordReplies {
 
 /// A REST client for follow-ups and edits of interaction responses: the webhook routes
 /// need the application id only, so the token may be absent (HTTP mode).
-pub fn webhook_http(config: &DiscordConfig) -> Option<Http> {
+pub(crate) fn webhook_http(config: &DiscordConfig) -> Option<Http> {
     let id = config.application_id?;
     let mut http = HttpBuilder::new(config.token.clone().unwrap_or_default())
         .application_id(ApplicationId::new(id));

@@ -9,27 +9,27 @@ use serenity::all::{
 
 use crate::engine::view::{Action, ActionKind, NoticeKind, Reply, Style, View};
 
-pub const MAX_CONTENT: usize = 2000;
-pub const MAX_ROWS: usize = 5;
-pub const MAX_BUTTONS_PER_ROW: usize = 5;
-pub const MAX_OPTIONS: usize = 25;
-pub const MAX_BUTTON_LABEL: usize = 80;
-pub const MAX_OPTION_TEXT: usize = 100;
-pub const MAX_CUSTOM_ID: usize = 100;
-pub const MAX_EMBED_TITLE: usize = 256;
-pub const MAX_EMBED_DESCRIPTION: usize = 4096;
-pub const MAX_EMBED_FIELDS: usize = 25;
-pub const MAX_FIELD_NAME: usize = 256;
-pub const MAX_FIELD_VALUE: usize = 1024;
-pub const MAX_MODAL_TITLE: usize = 45;
+pub(crate) const MAX_CONTENT: usize = 2000;
+pub(crate) const MAX_ROWS: usize = 5;
+pub(crate) const MAX_BUTTONS_PER_ROW: usize = 5;
+pub(crate) const MAX_OPTIONS: usize = 25;
+pub(crate) const MAX_BUTTON_LABEL: usize = 80;
+pub(crate) const MAX_OPTION_TEXT: usize = 100;
+pub(crate) const MAX_CUSTOM_ID: usize = 100;
+pub(crate) const MAX_EMBED_TITLE: usize = 256;
+pub(crate) const MAX_EMBED_DESCRIPTION: usize = 4096;
+pub(crate) const MAX_EMBED_FIELDS: usize = 25;
+pub(crate) const MAX_FIELD_NAME: usize = 256;
+pub(crate) const MAX_FIELD_VALUE: usize = 1024;
+pub(crate) const MAX_MODAL_TITLE: usize = 45;
 const MAX_MODAL_INPUTS: usize = 5;
-pub const MAX_INPUT_LABEL: usize = 45;
+pub(crate) const MAX_INPUT_LABEL: usize = 45;
 
 /// A button that opens a form carries this before the form's action id; the form's
 /// modal then carries the action id itself.
 pub const MODAL_PREFIX: &str = "m:";
 
-pub use crate::domain::text::cut;
+pub(crate) use crate::domain::text::cut;
 
 fn style(s: Style) -> ButtonStyle {
     match s {
@@ -81,7 +81,7 @@ fn embed(view: &View) -> CreateEmbed {
 /// The view's actions as action rows: one row per select, buttons five to a row, at
 /// most five rows. Should a view ever need more, the last buttons (Help and Cancel come
 /// last, and exist as commands too) are the ones left out.
-pub fn components(view: &View) -> Vec<CreateActionRow> {
+pub(crate) fn components(view: &View) -> Vec<CreateActionRow> {
     let mut selects = Vec::new();
     let mut buttons = Vec::new();
     for a in &view.actions {
@@ -173,7 +173,7 @@ pub fn components(view: &View) -> Vec<CreateActionRow> {
 }
 
 /// The whole reply as a private message.
-pub fn message(reply: &Reply) -> CreateInteractionResponseMessage {
+pub(crate) fn message(reply: &Reply) -> CreateInteractionResponseMessage {
     CreateInteractionResponseMessage::new()
         .content(notice_line(reply))
         .embed(embed(&reply.view))
@@ -182,14 +182,14 @@ pub fn message(reply: &Reply) -> CreateInteractionResponseMessage {
 }
 
 /// A short private note with nothing else.
-pub fn note(text: &str) -> CreateInteractionResponseMessage {
+pub(crate) fn note(text: &str) -> CreateInteractionResponseMessage {
     CreateInteractionResponseMessage::new()
         .content(cut(text, MAX_CONTENT))
         .ephemeral(true)
 }
 
 /// A form or search action as a modal of text inputs, in action rows.
-pub fn modal(action: &Action) -> Option<CreateModal> {
+pub(crate) fn modal(action: &Action) -> Option<CreateModal> {
     let (title, fields) = match &action.kind {
         ActionKind::Form { title, fields } => (title.clone(), fields.clone()),
         ActionKind::Search { title, field } => (title.clone(), vec![field.clone()]),

@@ -113,7 +113,7 @@ impl Slack {
 }
 
 /// A click on a request's button.
-pub async fn click(
+pub(crate) async fn click(
     slack: &Slack,
     who: &Identity,
     a: &SlackInteractionBlockActionsEvent,
@@ -196,7 +196,7 @@ fn reason_modal(slack: &Slack, approval: &str, metadata: &Metadata) -> SlackView
 
 /// The reason modal, submitted: the rejection. A refused reason keeps the modal open
 /// with the reason beside the field.
-pub async fn submit(
+pub(crate) async fn submit(
     slack: &Slack,
     who: &Identity,
     callback: &str,
@@ -240,7 +240,11 @@ pub async fn submit(
 }
 
 /// `/approvals [delegate @someone YYYY-MM-DD | end]`.
-pub async fn command(slack: &Slack, who: &Identity, text: Option<&str>) -> SlackMessageContent {
+pub(crate) async fn command(
+    slack: &Slack,
+    who: &Identity,
+    text: Option<&str>,
+) -> SlackMessageContent {
     let request = match parse_command(&who.workspace, text.unwrap_or_default()) {
         Some(r) => r,
         None => return render::note(&slack.text("slack.approvals_usage")),
@@ -303,12 +307,12 @@ fn parse_command(team: &str, text: &str) -> Option<ApprovalsRequest> {
 }
 
 /// Posts and updates requests, and sends private notes, through the Web API.
-pub struct SlackNotifier {
+pub(crate) struct SlackNotifier {
     web: Arc<Web>,
 }
 
 impl SlackNotifier {
-    pub fn new(web: Arc<Web>) -> Self {
+    pub(crate) fn new(web: Arc<Web>) -> Self {
         SlackNotifier { web }
     }
 }

@@ -4,7 +4,7 @@
 use crate::config::check::ConfigError;
 
 /// Slack's Web API, unless `SLACK_API_BASE` says otherwise.
-pub const API_BASE: &str = "https://slack.com/api";
+pub(crate) const API_BASE: &str = "https://slack.com/api";
 
 #[derive(Clone, PartialEq)]
 pub struct SlackConfig {
@@ -42,12 +42,14 @@ impl std::fmt::Debug for SlackConfig {
 }
 
 impl SlackConfig {
-    pub fn from_env() -> Result<SlackConfig, ConfigError> {
+    pub(crate) fn from_env() -> Result<SlackConfig, ConfigError> {
         SlackConfig::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads the variables through `get`, so tests need not touch the process environment.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<SlackConfig, ConfigError> {
+    pub(crate) fn from_lookup(
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<SlackConfig, ConfigError> {
         let get = |name: &str| {
             get(name)
                 .map(|v| v.trim().to_string())

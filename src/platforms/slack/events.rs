@@ -16,7 +16,7 @@ fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// Takes one Events API request.
-pub async fn receive(slack: &Arc<Slack>, body: Value, retry: Option<&str>) -> Ack {
+pub(crate) async fn receive(slack: &Arc<Slack>, body: Value, retry: Option<&str>) -> Ack {
     match text(&body, "type") {
         Some("url_verification") => {
             Ack::Json(json!({ "challenge": text(&body, "challenge").unwrap_or_default() }))

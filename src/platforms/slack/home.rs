@@ -10,7 +10,7 @@ use super::{Slack, identity};
 use crate::domain::account::Identity;
 
 /// The Resume button's action id.
-pub const RESUME: &str = "home:resume";
+pub(crate) const RESUME: &str = "home:resume";
 /// A home view holds up to 100 blocks.
 const MAX_HOME_BLOCKS: usize = 100;
 
@@ -27,7 +27,7 @@ fn header(text: &str) -> SlackBlock {
 }
 
 /// Publishes `user`'s home.
-pub async fn publish(slack: &Slack, team: &str, user: &str) {
+pub(crate) async fn publish(slack: &Slack, team: &str, user: &str) {
     let who = identity(team, user);
     let home = match slack.bot.home(&who, &slack.locale_of(&who)).await {
         Ok(h) => h,
@@ -72,7 +72,7 @@ pub async fn publish(slack: &Slack, team: &str, user: &str) {
 }
 
 /// Resume: the current step, as a message in the user's direct messages with the app.
-pub async fn resume(slack: &Slack, who: &Identity, user: &str) {
+pub(crate) async fn resume(slack: &Slack, who: &Identity, user: &str) {
     let reply = slack
         .bot
         .respond(

@@ -24,7 +24,7 @@ use crate::bot::Bot;
 use crate::metrics::Metrics;
 
 /// Past this, a command or modal is acknowledged empty and answered later.
-pub const DEADLINE: Duration = Duration::from_millis(2_500);
+pub(crate) const DEADLINE: Duration = Duration::from_millis(2_500);
 
 /// The endpoints' state.
 pub struct Endpoints {
@@ -60,7 +60,7 @@ impl Endpoints {
 }
 
 /// The endpoints when `SLACK_SIGNING_SECRET` is set; none (and a warning) without it.
-pub fn routes(
+pub(crate) fn routes(
     bot: Arc<Bot>,
     config: &super::config::SlackConfig,
     metrics: Arc<Metrics>,

@@ -34,11 +34,11 @@ use crate::engine::view::{ActionKind, NoticeKind, Reply};
 use render::FORM_PREFIX;
 use web::Web;
 
-pub const PLATFORM: &str = "slack";
+pub(crate) const PLATFORM: &str = "slack";
 /// Slack user ids belong to a team: an identity must name its team id (`T…`).
-pub const WORKSPACE: Option<&str> = None;
+pub(crate) const WORKSPACE: Option<&str> = None;
 
-pub fn identity(team: &str, user: &str) -> Identity {
+pub(crate) fn identity(team: &str, user: &str) -> Identity {
     Identity::new(PLATFORM, team, user)
 }
 
@@ -51,7 +51,7 @@ pub struct Slack {
 
 /// What a request is answered with at once (Slack waits 3 s for it).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Ack {
+pub(crate) enum Ack {
     /// An empty 200: the answer, if any, goes through the response URL or the Web API.
     Empty,
     /// A JSON body: a command's message, a modal's errors, options, a challenge.
@@ -60,7 +60,7 @@ pub enum Ack {
 
 /// A modal's private metadata: where its answer goes.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     /// The response URL of the message the modal was opened from.
     #[serde(rename = "r", default, skip_serializing_if = "String::is_empty")]
     pub response_url: String,
@@ -99,7 +99,7 @@ impl Slack {
     }
 
     /// A slash command: the message to answer with.
-    pub async fn command(&self, cmd: &SlackCommandEvent) -> SlackMessageContent {
+    pub(crate) async fn command(&self, cmd: &SlackCommandEvent) -> SlackMessageContent {
         let who = identity(&cmd.team_id.0, &cmd.user_id.0)
             .named(self.people.name(&cmd.user_id.0).as_deref());
         let name = cmd.command.0.trim_start_matches('/');
@@ -173,7 +173,7 @@ impl Slack {
 
     /// A click, a pick or a modal: what to answer at once; the rest follows through the
     /// response URL.
-    pub async fn interaction(&self, event: SlackInteractionEvent) -> Ack {
+    pub(crate) async fn interaction(&self, event: SlackInteractionEvent) -> Ack {
         match event {
             SlackInteractionEvent::BlockActions(a) => {
                 self.block_actions(a).await;
@@ -397,7 +397,7 @@ impl Slack {
     }
 
     /// The options load URL: up to 100 suggestions for what was typed in a search box.
-    pub async fn options(&self, s: &SlackInteractionBlockSuggestionEvent) -> Ack {
+    pub(crate) async fn options(&self, s: &SlackInteractionBlockSuggestionEvent) -> Ack {
         let who = identity(&s.team.id.0, &s.user.id.0);
         let options: Vec<Value> = match render::search(&s.action_id.0) {
             Some((_, search)) => self

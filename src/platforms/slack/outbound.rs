@@ -16,7 +16,7 @@ use crate::services::notifier::NotifyError;
 use crate::services::outbound::{Outbound, ReplyUpdater};
 
 /// Replaces a message through its response URL (five uses within 30 minutes).
-pub struct SlackReplies {
+pub(crate) struct SlackReplies {
     web: Arc<Web>,
 }
 

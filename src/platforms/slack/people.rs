@@ -19,18 +19,18 @@ pub struct People {
 
 impl People {
     /// The locale `user` is answered in, if Slack told it.
-    pub fn locale(&self, user: &str) -> Option<String> {
+    pub(crate) fn locale(&self, user: &str) -> Option<String> {
         let known = self.locales.lock().ok()?.get(user).cloned()?;
         (!known.is_empty()).then_some(known)
     }
 
     /// How Slack shows `user`, if it said: the sign-in page names the chat account by it.
-    pub fn name(&self, user: &str) -> Option<String> {
+    pub(crate) fn name(&self, user: &str) -> Option<String> {
         self.names.lock().ok()?.get(user).cloned()
     }
 
     /// Remembers how Slack shows `user`.
-    pub fn remember_name(&self, user: &str, name: &str) {
+    pub(crate) fn remember_name(&self, user: &str, name: &str) {
         if let Ok(mut m) = self.names.lock() {
             if m.len() >= REMEMBERED {
                 m.clear();
@@ -40,12 +40,12 @@ impl People {
     }
 
     /// Whether `user` was asked about already (answered or not).
-    pub fn asked(&self, user: &str) -> bool {
+    pub(crate) fn asked(&self, user: &str) -> bool {
         self.locales.lock().is_ok_and(|m| m.contains_key(user))
     }
 
     /// Remembers what Slack said; `None` is remembered too, so it is not asked again.
-    pub fn remember(&self, user: &str, locale: Option<String>) {
+    pub(crate) fn remember(&self, user: &str, locale: Option<String>) {
         if let Ok(mut m) = self.locales.lock() {
             if m.len() >= REMEMBERED {
                 m.clear();

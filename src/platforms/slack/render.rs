@@ -12,14 +12,14 @@ use crate::engine::view::{Action, ActionKind, Choice, NoticeKind, Reply, Style, 
 use crate::services::approvals::ApprovalAction;
 use crate::services::notifier::RequestView;
 
-pub const MAX_BLOCKS: usize = 50;
-pub const MAX_ACTION_ELEMENTS: usize = 25;
-pub const MAX_BUTTON_TEXT: usize = 75;
-pub const MAX_OPTIONS: usize = 100;
-pub const MAX_OPTION_TEXT: usize = 75;
-pub const MAX_OPTION_VALUE: usize = 150;
-pub const MAX_MODAL_TITLE: usize = 24;
-pub const MAX_ID: usize = 255;
+pub(crate) const MAX_BLOCKS: usize = 50;
+pub(crate) const MAX_ACTION_ELEMENTS: usize = 25;
+pub(crate) const MAX_BUTTON_TEXT: usize = 75;
+pub(crate) const MAX_OPTIONS: usize = 100;
+pub(crate) const MAX_OPTION_TEXT: usize = 75;
+pub(crate) const MAX_OPTION_VALUE: usize = 150;
+pub(crate) const MAX_MODAL_TITLE: usize = 24;
+pub(crate) const MAX_ID: usize = 255;
 const MAX_SECTION_TEXT: usize = 3000;
 const MAX_FIELD_TEXT: usize = 2000;
 const MAX_FIELDS_PER_SECTION: usize = 10;
@@ -29,21 +29,21 @@ const MAX_MODAL_BLOCKS: usize = 100;
 
 /// A button that opens a form carries this before the form's action id; the modal's
 /// callback id is the action id itself.
-pub const FORM_PREFIX: &str = "m:";
+pub(crate) const FORM_PREFIX: &str = "m:";
 /// The search box: an external select fed by the options endpoint, whose action id is
 /// `s:{field}:{search action id}`.
-pub const SEARCH_PREFIX: &str = "s:";
+pub(crate) const SEARCH_PREFIX: &str = "s:";
 
 /// (field id, search action id) of a search box's action id.
-pub fn search(action_id: &str) -> Option<(&str, &str)> {
+pub(crate) fn search(action_id: &str) -> Option<(&str, &str)> {
     action_id.strip_prefix(SEARCH_PREFIX)?.split_once(':')
 }
 
-pub use crate::domain::text::cut;
+pub(crate) use crate::domain::text::cut;
 
 /// `text` in pieces of at most `max` characters, broken at line ends where possible, so
 /// that nothing is lost to a section's limit.
-pub fn pieces(text: &str, max: usize) -> Vec<String> {
+pub(crate) fn pieces(text: &str, max: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for line in text.split_inclusive('\n') {
@@ -76,12 +76,12 @@ fn section(text: &str) -> SlackBlock {
 }
 
 /// The block id that names the reply's owner.
-pub fn owned_block(user: &str, n: usize) -> SlackBlockId {
+pub(crate) fn owned_block(user: &str, n: usize) -> SlackBlockId {
     SlackBlockId(format!("u:{user}:{n}"))
 }
 
 /// The user a block id names, if it is one of ours.
-pub fn owner(block_id: &str) -> Option<&str> {
+pub(crate) fn owner(block_id: &str) -> Option<&str> {
     block_id
         .strip_prefix("u:")?
         .rsplit_once(':')
@@ -240,7 +240,7 @@ fn actions(view: &View, user: &str, blocks: &mut Vec<SlackBlock>) {
 }
 
 /// The reply as blocks, for `user`.
-pub fn blocks(reply: &Reply, user: &str) -> Vec<SlackBlock> {
+pub(crate) fn blocks(reply: &Reply, user: &str) -> Vec<SlackBlock> {
     let view = &reply.view;
     let mut head: Vec<SlackBlock> = vec![
         SlackHeaderBlock::new(SlackBlockPlainTextOnly::from(cut(&view.title, MAX_HEADER))).into(),
@@ -294,14 +294,14 @@ pub fn blocks(reply: &Reply, user: &str) -> Vec<SlackBlock> {
 
 /// Slack's mrkdwn control characters, escaped so that text shows as typed and cannot
 /// mention anyone.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
 
 /// The plain-text fallback Slack shows in notifications.
-pub fn fallback(reply: &Reply) -> String {
+pub(crate) fn fallback(reply: &Reply) -> String {
     match notice_text(reply) {
         Some(n) => cut(&format!("{n} · {}", reply.view.title), 3000),
         None => cut(&reply.view.title, 3000),
@@ -309,14 +309,14 @@ pub fn fallback(reply: &Reply) -> String {
 }
 
 /// The reply as a message body.
-pub fn message(reply: &Reply, user: &str) -> SlackMessageContent {
+pub(crate) fn message(reply: &Reply, user: &str) -> SlackMessageContent {
     SlackMessageContent::new()
         .with_text(fallback(reply))
         .with_blocks(blocks(reply, user))
 }
 
 /// A short private note.
-pub fn note(text: &str) -> SlackMessageContent {
+pub(crate) fn note(text: &str) -> SlackMessageContent {
     SlackMessageContent::new()
         .with_text(cut(text, MAX_SECTION_TEXT))
         .with_blocks(
@@ -329,7 +329,12 @@ pub fn note(text: &str) -> SlackMessageContent {
 
 /// A form action as a modal: one text input per field, each in a block whose id is the
 /// field's. `metadata` comes back with the submission.
-pub fn modal(action: &Action, submit: &str, close: &str, metadata: &str) -> Option<SlackView> {
+pub(crate) fn modal(
+    action: &Action,
+    submit: &str,
+    close: &str,
+    metadata: &str,
+) -> Option<SlackView> {
     let ActionKind::Form { title, fields } = &action.kind else {
         return None;
     };
@@ -375,7 +380,7 @@ pub fn modal(action: &Action, submit: &str, close: &str, metadata: &str) -> Opti
 }
 
 /// A request as blocks: what it is, its fields, how it ended, and its buttons while open.
-pub fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
+pub(crate) fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
     let mut blocks: Vec<SlackBlock> =
         vec![SlackHeaderBlock::new(SlackBlockPlainTextOnly::from(cut(&request.title, 150))).into()];
     if let Some(outcome) = &request.outcome {

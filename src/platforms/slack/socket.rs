@@ -127,7 +127,7 @@ impl Socket {
     }
 
     /// Connects and serves until SIGTERM or Ctrl-C.
-    pub async fn serve(&self) -> anyhow::Result<()> {
+    pub(crate) async fn serve(&self) -> anyhow::Result<()> {
         self.listener.listen_for(&self.token).await?;
         self.listener.serve().await;
         Ok(())

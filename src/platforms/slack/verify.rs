@@ -11,7 +11,7 @@ use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 /// How far a signed timestamp may be from our clock, as Slack's SDKs allow.
-pub const WINDOW_SECS: i64 = 300;
+pub(crate) const WINDOW_SECS: i64 = 300;
 
 /// Why a request was refused (for the log; the caller answers 401 whatever it is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

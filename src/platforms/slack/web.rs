@@ -22,7 +22,7 @@ fn failed(e: impl std::error::Error + Send + Sync + 'static) -> NotifyError {
 
 /// What `users.info` says about a person.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Person {
+pub(crate) struct Person {
     pub name: Option<String>,
     /// Such as `de-DE`.
     pub locale: Option<String>,
@@ -45,7 +45,7 @@ impl Web {
     }
 
     /// The client itself, for Socket Mode's listener.
-    pub fn client(&self) -> Arc<Client> {
+    pub(crate) fn client(&self) -> Arc<Client> {
         self.client.clone()
     }
 
@@ -57,7 +57,7 @@ impl Web {
 
     /// Answers through an interaction's response URL: a new ephemeral message, or, with
     /// `replace`, the message the interaction came from.
-    pub async fn respond(
+    pub(crate) async fn respond(
         &self,
         response_url: &str,
         content: SlackMessageContent,
@@ -75,7 +75,7 @@ impl Web {
     }
 
     /// Posts in a channel (or a DM channel); where the message is, to update it later.
-    pub async fn post(
+    pub(crate) async fn post(
         &self,
         channel: &str,
         content: SlackMessageContent,
@@ -88,7 +88,7 @@ impl Web {
         Ok((res.channel.0, res.ts.0))
     }
 
-    pub async fn update(
+    pub(crate) async fn update(
         &self,
         channel: &str,
         ts: &str,
@@ -105,7 +105,7 @@ impl Web {
     }
 
     /// A message only `user` sees, in `channel`.
-    pub async fn ephemeral(
+    pub(crate) async fn ephemeral(
         &self,
         channel: &str,
         user: &str,
@@ -121,14 +121,22 @@ impl Web {
         Ok(())
     }
 
-    pub async fn open_modal(&self, trigger_id: &str, view: SlackView) -> Result<(), NotifyError> {
+    pub(crate) async fn open_modal(
+        &self,
+        trigger_id: &str,
+        view: SlackView,
+    ) -> Result<(), NotifyError> {
         let session = self.client.open_session(self.token()?);
         let req = SlackApiViewsOpenRequest::new(SlackTriggerId(trigger_id.to_string()), view);
         session.views_open(&req).await.map_err(failed)?;
         Ok(())
     }
 
-    pub async fn publish_home(&self, user: &str, view: SlackView) -> Result<(), NotifyError> {
+    pub(crate) async fn publish_home(
+        &self,
+        user: &str,
+        view: SlackView,
+    ) -> Result<(), NotifyError> {
         let session = self.client.open_session(self.token()?);
         let req = SlackApiViewsPublishRequest::new(SlackUserId(user.to_string()), view);
         session.views_publish(&req).await.map_err(failed)?;
@@ -136,7 +144,7 @@ impl Web {
     }
 
     /// How Slack shows `user`: display name, else real name, else the handle.
-    pub async fn person(&self, user: &str) -> Result<Person, NotifyError> {
+    pub(crate) async fn person(&self, user: &str) -> Result<Person, NotifyError> {
         let session = self.client.open_session(self.token()?);
         let req =
             SlackApiUsersInfoRequest::new(SlackUserId(user.to_string())).with_include_locale(true);

@@ -16,11 +16,11 @@ use crate::services::notifier::Posted;
 use crate::store::Result;
 
 /// What every approval action id starts with.
-pub const PREFIX: &str = "apv:";
+pub(crate) const PREFIX: &str = "apv:";
 
 /// A request's controls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApprovalAction {
+pub(crate) enum ApprovalAction {
     Approve,
     /// Opens the reason form; nothing is decided yet.
     Reject,
@@ -32,7 +32,7 @@ pub enum ApprovalAction {
 
 impl ApprovalAction {
     /// Every control, for checks of each platform's id limits.
-    pub const ALL: [ApprovalAction; 4] = [
+    pub(crate) const ALL: [ApprovalAction; 4] = [
         ApprovalAction::Approve,
         ApprovalAction::Reject,
         ApprovalAction::Details,
@@ -49,13 +49,13 @@ impl ApprovalAction {
     }
 
     /// The action id of this control on request `approval`.
-    pub fn id(self, approval: &str) -> String {
+    pub(crate) fn id(self, approval: &str) -> String {
         format!("{PREFIX}{}:{approval}", self.code())
     }
 
     /// The action and approval id an action id names. Ids come back in payloads, so
     /// anything that is not exactly ours is refused.
-    pub fn parse(id: &str) -> Option<(ApprovalAction, &str)> {
+    pub(crate) fn parse(id: &str) -> Option<(ApprovalAction, &str)> {
         let rest = id.strip_prefix(PREFIX)?;
         let (code, approval) = rest.split_once(':')?;
         let plain = !approval.is_empty()
@@ -70,7 +70,7 @@ impl ApprovalAction {
 
 /// What a click on a request's button comes to, for the channel to render.
 #[derive(Debug)]
-pub enum Clicked {
+pub(crate) enum Clicked {
     /// Approve, or a reason given: as `decide` answered.
     Decided(Box<Decided>),
     /// Reject: open the reason form for this request.
@@ -84,7 +84,7 @@ pub enum Clicked {
 impl Approvals {
     /// One click on a request's control, identified by its action id. `at` is the shared
     /// message the click came from, where the platform can edit it for everyone.
-    pub async fn click(
+    pub(crate) async fn click(
         self: &Arc<Self>,
         who: &Identity,
         locale: &str,
@@ -116,7 +116,7 @@ impl Approvals {
 
     /// The reason form of request `form_id` (the id its form was opened with), submitted:
     /// the rejection. `None` when the form is not one of ours.
-    pub async fn reason(
+    pub(crate) async fn reason(
         self: &Arc<Self>,
         who: &Identity,
         form_id: &str,

@@ -9,7 +9,7 @@ use crate::store::Result;
 
 /// What `/approvals` was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApprovalsRequest {
+pub(crate) enum ApprovalsRequest {
     /// The requests I may decide now.
     List,
     /// End my running delegation.
@@ -25,7 +25,7 @@ pub enum ApprovalsRequest {
 
 /// What to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApprovalsAnswer {
+pub(crate) enum ApprovalsAnswer {
     /// A private note; `refused` when nothing changed because the input was wrong.
     Note { text: String, refused: bool },
     /// Up to the asked number of requests, each with its buttons, under `title`.
@@ -52,7 +52,7 @@ fn refused(text: String) -> ApprovalsAnswer {
 impl Approvals {
     /// Answers `/approvals` for `who`, in their `locale`, listing at most `shown`
     /// requests (the rest are counted in the title).
-    pub async fn command(
+    pub(crate) async fn command(
         &self,
         who: &Identity,
         locale: &str,

@@ -7,7 +7,7 @@ use crate::store::{Result, now_ms};
 
 impl Approvals {
     /// Makes `delegate` decide for `approver` from now until the end of `until` (UTC).
-    pub async fn delegate(
+    pub(crate) async fn delegate(
         &self,
         approver: &str,
         delegate: &str,
@@ -43,7 +43,7 @@ impl Approvals {
     }
 
     /// Ends the approver's delegation now; whether one was running.
-    pub async fn end_delegation(&self, approver: &str) -> Result<bool> {
+    pub(crate) async fn end_delegation(&self, approver: &str) -> Result<bool> {
         Ok(self.store.end_delegations(approver, now_ms()).await? > 0)
     }
 }

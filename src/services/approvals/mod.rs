@@ -26,8 +26,8 @@ mod request;
 mod sweep;
 
 pub(crate) use click::{ApprovalAction, Clicked, PREFIX};
-pub use command::{ApprovalsAnswer, ApprovalsRequest};
-pub use refusal::{ApprovalError, Refusal};
+pub(crate) use command::{ApprovalsAnswer, ApprovalsRequest};
+pub(crate) use refusal::{ApprovalError, Refusal};
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -42,7 +42,7 @@ const MAX_DELEGATION_DAYS: i64 = 366;
 /// DEFAULT_LOCALE for what several people read (a request in a channel) or someone reads
 /// later (a requester's notice): an answer to a click is in the clicker's own locale.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub(crate) remind_after_ms: i64,
     pub(crate) expire_after_ms: i64,
     pub(crate) wire_instructions: String,
@@ -118,7 +118,7 @@ fn without_ids(text: &str) -> String {
 }
 
 impl Approvals {
-    pub fn new(
+    pub(crate) fn new(
         store: Store,
         payments: Arc<dyn Payments>,
         outbound: Outbound,
@@ -142,7 +142,7 @@ impl Approvals {
     /// The organizations whose policy wants to approve this order, and why. An order
     /// belongs to the organizations of its lines (a deployment line to the deployment's),
     /// and only an order none of whose lines belongs anywhere falls to the buyer's default.
-    pub async fn needed(
+    pub(crate) async fn needed(
         &self,
         order: &NewOrder,
         default_org: Option<&str>,
@@ -249,7 +249,7 @@ impl Approvals {
     }
 
     /// Posts the requests of a newly placed order, each by exactly one process.
-    pub async fn announce(&self, order_number: &str) -> Result<usize> {
+    pub(crate) async fn announce(&self, order_number: &str) -> Result<usize> {
         let mut posted = 0;
         for a in self.store.approvals_of(order_number).await? {
             if a.status == Status::Pending && self.announce_one(&a).await? {
@@ -347,7 +347,7 @@ impl Approvals {
 
     /// Whether `who` may open the reason form: the same checks as deciding, nothing
     /// recorded. `None` when they may.
-    pub async fn check(&self, who: &Identity, approval_id: &str) -> Result<Option<Decided>> {
+    pub(crate) async fn check(&self, who: &Identity, approval_id: &str) -> Result<Option<Decided>> {
         let checked = async {
             let (account, a, order) = self.load(who, approval_id).await?;
             self.right(&account, &a, now_ms()).await?;
@@ -579,7 +579,7 @@ impl Approvals {
 
     /// Rewrites one posted copy of a request, such as a stale one somebody clicked,
     /// unless it already shows the request or another click is doing it.
-    pub async fn repaint(&self, at: &Posted, request: &RequestView, shown: &str) {
+    pub(crate) async fn repaint(&self, at: &Posted, request: &RequestView, shown: &str) {
         match self
             .store
             .claim_approval_repaint(&request.approval_id, at, shown)
@@ -630,7 +630,7 @@ impl Approvals {
     }
 
     /// Requests `account` may decide now, oldest first, with their orders.
-    pub async fn pending_for(&self, account: &str) -> Result<Vec<(Approval, Order)>> {
+    pub(crate) async fn pending_for(&self, account: &str) -> Result<Vec<(Approval, Order)>> {
         let now = now_ms();
         let Some(me) = self.store.account(account).await? else {
             return Ok(Vec::new());
@@ -674,7 +674,7 @@ impl Approvals {
 
     /// The request's history for Details, titled in `locale`: the order's audit trail
     /// with names, for the approvers, their delegates and the requester.
-    pub async fn details(
+    pub(crate) async fn details(
         &self,
         who: &Identity,
         locale: &str,

@@ -45,7 +45,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub fn text(&self, l: &Lang<'_>) -> String {
+    pub(crate) fn text(&self, l: &Lang<'_>) -> String {
         match self {
             Refusal::Unknown => l.t("approval.unknown"),
             Refusal::NotApprover { org } => l.f("approval.not_approver", &[("org", org)]),
@@ -86,7 +86,7 @@ impl Refusal {
 
 /// What an approvals call that a person made can come to besides success.
 #[derive(Debug, thiserror::Error)]
-pub enum ApprovalError {
+pub(crate) enum ApprovalError {
     #[error("refused: {0:?}")]
     Refused(Refusal),
     #[error(transparent)]

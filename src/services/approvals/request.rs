@@ -9,7 +9,7 @@ use crate::store::Result;
 
 impl Approvals {
     /// The request as it reads now: everything an approver needs, and how it ended.
-    pub async fn request_view(
+    pub(crate) async fn request_view(
         &self,
         a: &Approval,
         order: &Order,

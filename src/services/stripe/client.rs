@@ -14,12 +14,12 @@ const API_VERSION: &str = "2024-06-20";
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Customer {
+pub(crate) struct Customer {
     pub id: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct SetupIntent {
+pub(crate) struct SetupIntent {
     pub(crate) id: String,
     pub(crate) client_secret: Option<String>,
     pub(crate) status: String,
@@ -28,7 +28,7 @@ pub struct SetupIntent {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct CardDetails {
+pub(crate) struct CardDetails {
     pub brand: String,
     pub last4: String,
     pub exp_month: u32,
@@ -36,14 +36,14 @@ pub struct CardDetails {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PaymentMethod {
+pub(crate) struct PaymentMethod {
     pub id: String,
     pub customer: Option<String>,
     pub card: Option<CardDetails>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct PaymentIntent {
+pub(crate) struct PaymentIntent {
     pub(crate) id: String,
     pub(crate) status: String,
     pub client_secret: Option<String>,
@@ -51,16 +51,14 @@ pub struct PaymentIntent {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct Refund {
+pub(crate) struct Refund {
     pub(crate) id: String,
     pub(crate) status: Option<String>,
 }
 
 /// Stripe's error object.
 #[derive(Debug, Clone, Default, Deserialize)]
-pub struct ApiError {
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
+pub(crate) struct ApiError {
     pub(crate) code: Option<String>,
     pub(crate) decline_code: Option<String>,
     pub message: Option<String>,
@@ -72,7 +70,7 @@ struct ErrorBody {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum StripeError {
+pub(crate) enum StripeError {
     /// The card was refused (HTTP 402): the buyer should hear why.
     #[error("card refused: {}", .0.message.as_deref().unwrap_or("declined"))]
     Card(ApiError),
@@ -84,14 +82,14 @@ pub enum StripeError {
     Unavailable(String),
 }
 
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
     secret: String,
 }
 
 impl Client {
-    pub fn new(base: &str, secret_key: &str) -> anyhow::Result<Client> {
+    pub(crate) fn new(base: &str, secret_key: &str) -> anyhow::Result<Client> {
         Ok(Client {
             http: reqwest::Client::builder()
                 .timeout(TIMEOUT)
@@ -158,7 +156,7 @@ impl Client {
             .await
     }
 
-    pub async fn create_customer(
+    pub(crate) async fn create_customer(
         &self,
         name: &str,
         account_id: &str,
@@ -175,7 +173,10 @@ impl Client {
         .await
     }
 
-    pub async fn create_setup_intent(&self, customer: &str) -> Result<SetupIntent, StripeError> {
+    pub(crate) async fn create_setup_intent(
+        &self,
+        customer: &str,
+    ) -> Result<SetupIntent, StripeError> {
         self.post(
             "/v1/setup_intents",
             &[
@@ -188,17 +189,21 @@ impl Client {
         .await
     }
 
-    pub async fn setup_intent(&self, id: &str) -> Result<SetupIntent, StripeError> {
+    pub(crate) async fn setup_intent(&self, id: &str) -> Result<SetupIntent, StripeError> {
         self.get(&format!("/v1/setup_intents/{}", path_id(id)?))
             .await
     }
 
-    pub async fn payment_method(&self, id: &str) -> Result<PaymentMethod, StripeError> {
+    pub(crate) async fn payment_method(&self, id: &str) -> Result<PaymentMethod, StripeError> {
         self.get(&format!("/v1/payment_methods/{}", path_id(id)?))
             .await
     }
 
-    pub async fn attach(&self, pm: &str, customer: &str) -> Result<PaymentMethod, StripeError> {
+    pub(crate) async fn attach(
+        &self,
+        pm: &str,
+        customer: &str,
+    ) -> Result<PaymentMethod, StripeError> {
         self.post(
             &format!("/v1/payment_methods/{}/attach", path_id(pm)?),
             &[("customer", customer.to_string())],
@@ -207,7 +212,7 @@ impl Client {
         .await
     }
 
-    pub async fn detach(&self, pm: &str) -> Result<PaymentMethod, StripeError> {
+    pub(crate) async fn detach(&self, pm: &str) -> Result<PaymentMethod, StripeError> {
         self.post(
             &format!("/v1/payment_methods/{}/detach", path_id(pm)?),
             &[],
@@ -217,7 +222,7 @@ impl Client {
     }
 
     /// Charges `pm` of `customer` now, without the buyer present.
-    pub async fn charge_off_session(
+    pub(crate) async fn charge_off_session(
         &self,
         customer: &str,
         pm: &str,
@@ -241,12 +246,12 @@ impl Client {
         .await
     }
 
-    pub async fn payment_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
+    pub(crate) async fn payment_intent(&self, id: &str) -> Result<PaymentIntent, StripeError> {
         self.get(&format!("/v1/payment_intents/{}", path_id(id)?))
             .await
     }
 
-    pub async fn refund(
+    pub(crate) async fn refund(
         &self,
         payment_intent: &str,
         minor_units: i64,

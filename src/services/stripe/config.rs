@@ -75,7 +75,9 @@ fn url(
 }
 
 impl Gateway {
-    pub fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Gateway, ConfigError> {
+    pub(crate) fn from_lookup(
+        get: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Gateway, ConfigError> {
         match get("PAYMENT_GATEWAY").as_deref().unwrap_or("sandbox") {
             "sandbox" => Ok(Gateway::Sandbox),
             "stripe" => Ok(Gateway::Stripe(StripeSettings {

@@ -25,7 +25,7 @@ const ZERO_DECIMAL: &[&str] = &[
 ];
 
 /// `money` in the smallest unit Stripe counts for its currency.
-pub fn minor_units(money: &Money) -> Result<i64, PaymentError> {
+pub(crate) fn minor_units(money: &Money) -> Result<i64, PaymentError> {
     use rust_decimal::prelude::ToPrimitive;
     let zero_decimal = ZERO_DECIMAL.contains(&money.currency.code());
     let scaled = if zero_decimal {
@@ -100,7 +100,7 @@ fn split_token(token: &str) -> Result<(&str, &str), PaymentError> {
 
 /// Why a card-page SetupIntent cannot add a card.
 #[derive(Debug, thiserror::Error)]
-pub enum SetupRefused {
+pub(crate) enum SetupRefused {
     #[error("the SetupIntent is {0}, not succeeded")]
     NotSucceeded(String),
     #[error("the SetupIntent belongs to another customer")]
@@ -117,14 +117,14 @@ pub struct StripeGateway {
 }
 
 impl StripeGateway {
-    pub fn new(settings: StripeSettings) -> anyhow::Result<StripeGateway> {
+    pub(crate) fn new(settings: StripeSettings) -> anyhow::Result<StripeGateway> {
         Ok(StripeGateway {
             client: Client::new(&settings.api_base, &settings.secret_key)?,
             settings,
         })
     }
 
-    pub fn settings(&self) -> &StripeSettings {
+    pub(crate) fn settings(&self) -> &StripeSettings {
         &self.settings
     }
 
@@ -147,7 +147,10 @@ impl StripeGateway {
     }
 
     /// A SetupIntent for the card page: its id and the client secret Stripe.js needs.
-    pub async fn begin_setup(&self, customer: &str) -> Result<(String, String), StripeError> {
+    pub(crate) async fn begin_setup(
+        &self,
+        customer: &str,
+    ) -> Result<(String, String), StripeError> {
         let si = self.client.create_setup_intent(customer).await?;
         let secret = si.client_secret.ok_or_else(|| {
             StripeError::Unavailable("a SetupIntent came without a client secret".into())
@@ -157,7 +160,7 @@ impl StripeGateway {
 
     /// The SetupIntent a card link made earlier, if it can still take a card for
     /// `customer`: a reload of the page shows it again instead of making another.
-    pub async fn resume_setup(
+    pub(crate) async fn resume_setup(
         &self,
         id: &str,
         customer: &str,
@@ -181,12 +184,12 @@ impl StripeGateway {
 
     /// A PaymentIntent as Stripe tells it now: its status and the client secret the
     /// confirmation page gives Stripe.js.
-    pub async fn intent(&self, id: &str) -> Result<client::PaymentIntent, StripeError> {
+    pub(crate) async fn intent(&self, id: &str) -> Result<client::PaymentIntent, StripeError> {
         self.client.payment_intent(id).await
     }
 
     /// The card a confirmed SetupIntent of `customer` set up, as Stripe tells it.
-    pub async fn finish_setup(
+    pub(crate) async fn finish_setup(
         &self,
         setup_intent: &str,
         customer: &str,

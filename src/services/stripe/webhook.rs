@@ -13,12 +13,12 @@ use crate::domain::order::OrderStatus;
 use crate::store::{Store, StoreError};
 
 /// How far the signed time may be from ours.
-pub const TOLERANCE_S: i64 = 300;
+pub(crate) const TOLERANCE_S: i64 = 300;
 /// Who the audit trail says made a change a webhook brought.
 const ACTOR: &str = "stripe";
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Forged {
+pub(crate) enum Forged {
     #[error("no usable Stripe-Signature header")]
     Malformed,
     #[error("signed {0} s away from now")]
@@ -28,7 +28,7 @@ pub enum Forged {
 }
 
 /// Checks `header` (`t=…,v1=…[,v1=…]`) for `body` under `secret`, at `now` (seconds).
-pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), Forged> {
+pub(crate) fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), Forged> {
     let mut t = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -82,7 +82,7 @@ async fn order_of(
 }
 
 /// Handles one verified event, once.
-pub async fn handle(store: &Store, event: &Value) -> Result<(), StoreError> {
+pub(crate) async fn handle(store: &Store, event: &Value) -> Result<(), StoreError> {
     let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
         return Ok(());
     };

@@ -167,6 +167,11 @@ pub(crate) struct Lang<'a> {
 }
 
 impl<'a> Lang<'a> {
+    /// The locale these prompts are in ("en", "de").
+    pub(crate) fn locale(&self) -> &'a str {
+        self.locale
+    }
+
     /// A text with no placeholders.
     pub(crate) fn t(&self, key: &'a str) -> String {
         self.prompts.get(self.locale, key).to_string()

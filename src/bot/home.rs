@@ -21,7 +21,8 @@ pub(crate) struct Home {
     pub current: Reply,
     /// "You left off at …", or "nothing in progress".
     pub left_off: String,
-    /// "N items in your cart", when there are any.
+    /// The cart, when it holds anything: "2 items in your cart", each line with its
+    /// total, and the subtotal.
     pub cart: Option<String>,
     pub resume: String,
     pub orders_title: String,
@@ -45,7 +46,27 @@ impl Bot {
             .load_session(who)
             .await
             .map_err(|e| failed(&e))?;
-        let items = stored.as_ref().map_or(0, |s| s.session.cart.item_count());
+        // The cart's lines priced by the same function as the cart view and the bill.
+        let catalog = self.catalog().await.map_err(|e| failed(&e))?;
+        let cart = stored.as_ref().and_then(|s| {
+            let totals = s.session.cart.totals(&catalog);
+            if totals.lines.is_empty() {
+                return None;
+            }
+            let mut said = vec![l.f("home.cart", &[("count", &s.session.cart.item_count())])];
+            for pl in &totals.lines {
+                said.push(l.f(
+                    "home.cart_line",
+                    &[
+                        ("qty", &pl.line.qty),
+                        ("name", &pl.product.name),
+                        ("total", &pl.total),
+                    ],
+                ));
+            }
+            said.push(l.f("home.cart_subtotal", &[("subtotal", &totals.subtotal)]));
+            Some(said.join("\n"))
+        });
         let in_progress = current.view.step != "welcome";
         let left_off = if in_progress {
             l.f("home.left_off", &[("where", &current.view.title)])
@@ -87,7 +108,7 @@ impl Bot {
             title: l.t("home.title"),
             current,
             left_off,
-            cart: (items > 0).then(|| l.f("home.cart", &[("count", &items)])),
+            cart,
             resume: l.t("home.resume"),
             orders_title: l.t("home.orders_title"),
             orders,

@@ -106,7 +106,9 @@ fn carries_card_number(event: &Event) -> bool {
     match event {
         Event::Text(t) => card(t),
         Event::Command(Command::Buy(Some(t)) | Command::Unknown(t)) => card(t),
-        Event::Submit { fields, .. } => fields.values().any(|v| card(v)),
+        Event::Submit { fields, .. } | Event::Draft { fields, .. } => {
+            fields.values().any(|v| card(v))
+        }
         Event::Start
         | Event::CardAdded { .. }
         | Event::Command(_)

@@ -19,6 +19,33 @@ pub struct Catalog {
     pub products: Vec<Product>,
     #[serde(default)]
     pub families: Vec<Family>,
+    /// What is worked out from the catalog once and kept with it (the words typed
+    /// sentences are read against). Never stored; a copy starts without it.
+    #[serde(skip)]
+    derived: Derived,
+}
+
+/// One slot for something derived from a catalog, of a type this module need not know.
+#[derive(Default)]
+struct Derived(std::sync::OnceLock<std::sync::Arc<dyn std::any::Any + Send + Sync>>);
+
+impl Clone for Derived {
+    /// A changed copy must not keep what was derived from the original.
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
+}
+
+impl PartialEq for Derived {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Derived {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Derived")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +105,10 @@ pub struct Product {
     /// Set for products reached through a family's wizard rather than listed directly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family: Option<String>,
+    /// Other names people use for it ("credits", "DECT handset"), read by the
+    /// understanding of typed sentences along with the name and SKU.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 fn one() -> u32 {
@@ -170,6 +201,21 @@ impl Catalog {
 
     pub(crate) fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
+    }
+
+    /// `build(self)`, worked out on first use and kept with this catalog. One kind of
+    /// thing is kept; asking for another builds it afresh each time.
+    pub(crate) fn derived<T: std::any::Any + Send + Sync>(
+        &self,
+        build: impl Fn(&Catalog) -> T,
+    ) -> std::sync::Arc<T> {
+        let kept = self.derived.0.get_or_init(|| {
+            std::sync::Arc::new(build(self)) as std::sync::Arc<dyn std::any::Any + Send + Sync>
+        });
+        match kept.clone().downcast::<T>() {
+            Ok(t) => t,
+            Err(_) => std::sync::Arc::new(build(self)),
+        }
     }
 
     pub(crate) fn product(&self, sku: &str) -> Option<&Product> {

@@ -136,6 +136,10 @@ verbs! {
     Convert = "convert",
     ShortcutYes = "scyes",
     ShortcutNo = "scno",
+    /// Which of the products that fit a proposed line is meant (its index).
+    Which(n) = "which",
+    /// "No, keep it" at "Empty your cart?".
+    EmptyKept = "emptyno",
     /// Select: which deployment line to choose for.
     DeploymentLine = "dline",
     /// Back one checkout step.
@@ -202,7 +206,12 @@ impl Verb {
     pub(crate) fn is_no(self) -> bool {
         matches!(
             self,
-            Verb::PoNo | Verb::ShortcutNo | Verb::RemoveCardNo | Verb::StartOverNo | Verb::AgainNo
+            Verb::PoNo
+                | Verb::ShortcutNo
+                | Verb::RemoveCardNo
+                | Verb::StartOverNo
+                | Verb::AgainNo
+                | Verb::EmptyKept
         )
     }
 

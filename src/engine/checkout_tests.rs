@@ -1131,7 +1131,7 @@ fn a_refused_address_change_keeps_the_saved_address_and_rate() {
 #[test]
 fn a_shortcut_quantity_must_stand_alone_as_a_whole_number() {
     let mut h = Harness::new();
-    for typed in ["5e30", "10,5", "1,5", "1.5", "-5", "5x5", "1,000"] {
+    for typed in ["5e30", "10,5", "1,5", "1.5", "-5", "5x5", "12345678901"] {
         let msg = h.refused(|h| {
             h.line(&format!("buy {typed} support credits"));
         });
@@ -1141,6 +1141,11 @@ fn a_shortcut_quantity_must_stand_alone_as_a_whole_number() {
         );
         assert_eq!(h.notice().0, NoticeKind::Error);
     }
+    // "1,000" is one thousand, written as people write it: more than can be bought.
+    let msg = h.refused(|h| {
+        h.line("buy 1,000 support credits");
+    });
+    assert!(msg.contains("5 to 500"), "{msg}");
     for (typed, qty) in [
         ("buy 10 support credits", 10),
         ("buy 10x support credits", 10),
@@ -1151,9 +1156,12 @@ fn a_shortcut_quantity_must_stand_alone_as_a_whole_number() {
         assert_eq!(h.step(), "confirm_shortcut", "{typed}: {:?}", h.last.notice);
         assert_eq!(
             h.s.step,
-            crate::engine::session::Step::ConfirmShortcut {
-                sku: "SUP-CREDIT".into(),
-                qty
+            crate::engine::session::Step::Proposal {
+                lines: vec![crate::engine::session::Proposed {
+                    qty: Some(qty),
+                    skus: vec!["SUP-CREDIT".into()]
+                }],
+                for_whom: None
             },
             "{typed}"
         );
@@ -1334,4 +1342,50 @@ fn help_lists_every_command() {
         "{:?}",
         h.last.notice
     );
+}
+
+/// The terminal asks a form field by field; what was typed before the chat ended is in
+/// the form when it is opened again.
+#[test]
+fn an_address_typed_part_way_is_in_the_form_next_time() {
+    use std::collections::BTreeMap;
+    let mut h = Harness::new();
+    checkout_with(&mut h, &[("phones", "PHN-P310", 1)]);
+    let form = h.id("Enter address");
+    let typed = BTreeMap::from([
+        ("name".to_string(), "Dana Reyes".to_string()),
+        ("street".to_string(), "500 Main St".to_string()),
+    ]);
+    h.send(Event::Draft {
+        action: form.clone(),
+        fields: typed,
+    });
+    assert_eq!(h.step(), "shipping");
+    assert!(h.last.notice.is_none(), "kept quietly");
+    let c = h.s.checkout.clone().unwrap();
+    assert_eq!(c.address, None, "a draft is not an address");
+    let fields = match &h
+        .last
+        .view
+        .actions
+        .iter()
+        .find(|a| a.label == "Enter address")
+        .unwrap()
+        .kind
+    {
+        ActionKind::Form { fields, .. } => fields.clone(),
+        other => panic!("{other:?}"),
+    };
+    let value = |id: &str| fields.iter().find(|f| f.id == id).unwrap().value.clone();
+    assert_eq!(value("name"), "Dana Reyes");
+    assert_eq!(value("street"), "500 Main St");
+    assert_eq!(value("city"), "");
+
+    // A draft on a stale view, or for another form, changes nothing.
+    let before = h.s.clone();
+    h.send(Event::Draft {
+        action: form,
+        fields: BTreeMap::from([("city".to_string(), "Austin".to_string())]),
+    });
+    assert_eq!(h.s.checkout, before.checkout);
 }

@@ -25,6 +25,12 @@ pub enum Event {
     },
     /// Typed text that is not a command.
     Text(String),
+    /// A form filled part way, field by field (the terminal asks one at a time): kept
+    /// as typed, unchecked, so that nothing is lost if the chat ends before it is sent.
+    Draft {
+        action: String,
+        fields: BTreeMap<String, String>,
+    },
     /// The card page added a card for this checkout. Made by the bot's own web page,
     /// never from a chat payload.
     CardAdded {

@@ -13,6 +13,8 @@ pub mod event;
 pub mod session;
 pub(crate) mod steps;
 pub(crate) mod typed;
+/// Reading typed sentences; public for its benchmark.
+pub mod understand;
 pub mod view;
 
 #[cfg(test)]
@@ -21,6 +23,8 @@ mod bill_props;
 mod checkout_tests;
 #[cfg(test)]
 mod fake;
+#[cfg(test)]
+mod sentence_tests;
 #[cfg(test)]
 mod tests;
 
@@ -161,7 +165,7 @@ fn unclean_text(event: &Event) -> Option<text::Unclean> {
             Box::new(std::iter::once(t))
         }
         Event::Choose { values, .. } => Box::new(values.iter()),
-        Event::Submit { fields, .. } => Box::new(fields.values()),
+        Event::Submit { fields, .. } | Event::Draft { fields, .. } => Box::new(fields.values()),
         _ => Box::new(std::iter::empty()),
     };
     texts.find_map(|t| text::check(t).err())
@@ -204,6 +208,23 @@ async fn dispatch(session: &mut Session, turn: &Turn<'_>, event: Event) -> steps
         Event::Submit { action, fields } => {
             with_action(session, turn, &action, Input::Fields(fields)).await
         }
+        Event::Draft { action, fields } => draft(session, turn, &action, &fields),
+    }
+}
+
+/// Keeps a part-filled form where the form keeps what was typed (the address); any
+/// other draft, or one for a view that is gone, changes nothing.
+fn draft(
+    session: &mut Session,
+    turn: &Turn<'_>,
+    raw: &str,
+    fields: &std::collections::BTreeMap<String, String>,
+) -> steps::Flow {
+    match ActionId::decode(raw) {
+        Some(a) if a.rev == session.rev && a.verb == action::Verb::Address => {
+            steps::shipping::draft(session, turn, fields).map_err(Into::into)
+        }
+        _ => Ok(None),
     }
 }
 

@@ -32,7 +32,7 @@ pub struct Session {
 
 /// A deployment as assigned to a cart line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Assigned {
+pub struct Assigned {
     pub(crate) id: String,
     pub(crate) name: String,
     pub(crate) org_id: String,
@@ -216,10 +216,41 @@ pub enum Step {
     ConfirmRemoveCard {
         card: String,
     },
-    /// "Add 5 × Hourly Support?" after a typed shortcut.
+    /// "Add 5 × Hourly Support?" as sessions stored before sentences were understood
+    /// held it; read, shown and answered as a one-line `Proposal`.
     ConfirmShortcut {
         sku: String,
         qty: u32,
+    },
+    /// What a typed sentence asked for, waiting for a yes; a line several products fit
+    /// is asked about first ("Which phone?").
+    Proposal {
+        lines: Vec<Proposed>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        for_whom: Option<ForWhom>,
+    },
+}
+
+/// One line of a proposal: how many (none said: one), and the products it may be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposed {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) qty: Option<u32>,
+    pub(crate) skus: Vec<String>,
+}
+
+/// The organization or deployment a sentence named ("for Acme"), one of the person's
+/// own, to pre-fill the checkout's answer for the proposed lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForWhom {
+    Organization(Named),
+    /// A deployment, with the deployments that look like it ("104512 Main Office PBX"),
+    /// shown in the proposal so that its yes is the look-alike confirmation too.
+    Deployment {
+        deployment: Assigned,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        look_alikes: Vec<String>,
     },
 }
 

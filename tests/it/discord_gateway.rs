@@ -653,3 +653,62 @@ async fn interaction_tokens_never_reach_the_log_even_at_trace() {
         "part of a token reached the log"
     );
 }
+
+/// A direct message to the bot is a conversation: a sentence gets its proposal, with
+/// the buttons that answer it, in the same direct-message channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_direct_message_is_understood_and_answered_in_its_channel() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (posted, mut answers) = mpsc::unbounded_channel();
+    let buyer = d::user("9000000000000000041", "erin");
+    let dm = "1700000000000000009";
+    let mut said = message(
+        dm,
+        "hi! I'd like 3 P330 phones and 2 D10M handsets pls",
+        &buyer,
+    );
+    said.as_object_mut().unwrap().remove("guild_id");
+    let events = vec![json!({"op": 0, "t": "MESSAGE_CREATE", "d": said})];
+    serve_stand_in(listener, base.clone(), posted, events);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: crate::common::sqlite_url(&dir),
+        ..Config::default()
+    };
+    let discord = DiscordConfig {
+        token: Some("standin-token".into()),
+        application_id: Some(d::APP_ID.parse().unwrap()),
+        api_base: Some(base),
+        shards: Some(1),
+        shard_range: None,
+        public_key: None,
+    };
+    let bot = Arc::new(Bot::start(config).await.unwrap());
+    let client =
+        tokio::spawn(
+            async move { checkout_bot::platforms::discord::gateway::run(bot, &discord).await },
+        );
+    let answer = loop {
+        match tokio::time::timeout(Duration::from_secs(20), answers.recv()).await {
+            Ok(Some((route, body))) if route == format!("message {dm}") => break body,
+            Ok(Some(_)) => {}
+            _ => panic!("no answer in the direct-message channel"),
+        }
+    };
+    client.abort();
+    let description = answer["embeds"][0]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(description.contains("3 × P330 Desk Phone"), "{answer}");
+    assert!(description.contains("2 × D10M DECT Handset"), "{answer}");
+    let labels: Vec<&str> = answer["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap())
+        .filter_map(|b| b["label"].as_str())
+        .collect();
+    assert!(labels.contains(&"Yes, add them"), "{labels:?}");
+}

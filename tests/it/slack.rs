@@ -329,6 +329,53 @@ async fn events_url_check_tickets_card_numbers_and_retries() {
     );
 }
 
+/// A message in the app's Messages tab is a conversation: the sentence is understood
+/// and its proposal, with the buttons that answer it, is posted back into that DM.
+#[tokio::test]
+async fn a_direct_message_to_the_app_is_understood_and_answered_there() {
+    let s = Server::start().await;
+    let dm = json!({
+        "token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001", "type": "event_callback",
+        "event_id": "Ev0DIRECT01", "event_time": 1700000000,
+        "authorizations": [{"team_id": sl::TEAM, "user_id": "U0BOT00001", "is_bot": true}],
+        "event": {"type": "message", "channel_type": "im", "user": "U0DANA0004",
+                  "text": "hello, could you add 20 credits and 5 hours of after-hours support?",
+                  "ts": "1700000300.000100", "channel": "D0DANA0001", "event_ts": "1700000300.000100"},
+    });
+    assert_eq!(s.event(&dm, None).await.0, 200);
+    let posted = s
+        .slack
+        .wait_for(1, |c| c.method == "chat.postMessage")
+        .await;
+    assert_eq!(posted[0].body["channel"], "D0DANA0001");
+    assert!(
+        posted[0].body.get("thread_ts").is_none(),
+        "{}",
+        posted[0].body
+    );
+    let said = posted[0].body["blocks"].to_string();
+    assert!(said.contains("20 × Support Credits"), "{said}");
+    assert!(said.contains("5 × After-Hours Hourly Support"), "{said}");
+    assert!(said.contains("Yes, add them"), "{said}");
+
+    // German, and a place named without a slash.
+    let cart = json!({
+        "token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001", "type": "event_callback",
+        "event_id": "Ev0DIRECT02", "event_time": 1700000000,
+        "authorizations": [{"team_id": sl::TEAM, "user_id": "U0BOT00001", "is_bot": true}],
+        "event": {"type": "message", "channel_type": "im", "user": "U0DANA0004",
+                  "text": "mein Warenkorb", "ts": "1700000310.000100", "channel": "D0DANA0001",
+                  "event_ts": "1700000310.000100"},
+    });
+    assert_eq!(s.event(&cart, None).await.0, 200);
+    let posted = s
+        .slack
+        .wait_for(2, |c| c.method == "chat.postMessage")
+        .await;
+    let said = posted[1].body["blocks"].to_string();
+    assert!(said.contains("Your cart"), "{said}");
+}
+
 #[tokio::test]
 async fn socket_mode_serves_commands_suggestions_and_events_over_the_envelopes() {
     use checkout_bot::platforms::slack::Slack;

@@ -35,6 +35,13 @@ fn set_category(s: &mut Session, id: &str) {
     }
 }
 
+/// Whether `/buy QUERY` names a category or section.
+pub(crate) fn names_place(catalog: &Catalog, query: &str) -> bool {
+    find_category(catalog, query)
+        .or_else(|| section_start(catalog, query))
+        .is_some()
+}
+
 /// The category whose name or id best matches what was typed after `/buy`.
 fn find_category<'a>(catalog: &'a Catalog, query: &str) -> Option<&'a str> {
     let q = query.trim().to_lowercase();

@@ -272,9 +272,18 @@ pub(crate) fn render_confirm_empty(s: &Session, t: &Turn<'_>) -> View {
         Style::Danger,
     );
     v.button(
-        Verb::Cart.at(rev),
+        Verb::EmptyKept.at(rev),
         t.lang.t("cart.empty_no"),
         Style::Secondary,
     );
     v
+}
+
+/// "No, keep it": back to the cart as it was.
+pub(crate) fn keep(s: &mut Session, t: &Turn<'_>) -> Outcome {
+    if s.step != Step::ConfirmEmpty {
+        return Err(not_here(t));
+    }
+    s.step = Step::Cart { page: 0 };
+    Ok(None)
 }

@@ -7,6 +7,21 @@ use crate::engine::session::{Session, Step};
 use crate::engine::view::{Notice, Style, View};
 
 pub(crate) async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
+    match command {
+        // `/buy phones` opens a category as it always did; `/buy 3 P330 phones` is a
+        // sentence like any typed one.
+        Command::Buy(Some(query))
+            if !browse::names_place(t.catalog, &query)
+                && super::proposal::means_something(t, &query) =>
+        {
+            super::proposal::understood(s, t, &format!("buy {query}")).await
+        }
+        other => plain(s, t, other).await,
+    }
+}
+
+/// What a command does, as its own words say: no sentence is read.
+pub(crate) async fn plain(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
     let sync = |o: Outcome| o.map_err(super::Fail::from);
     match command {
         Command::Buy(query) => sync(browse::open(s, t, query.as_deref())),
@@ -61,6 +76,7 @@ fn help_text(t: &Turn<'_>) -> String {
             .collect();
         lines.push(format!("/{}{args} · {}", c.name, t.lang.t(c.description)));
     }
+    lines.push(t.lang.t("help.start_over"));
     lines.push(t.lang.t("help.typed"));
     lines.join("\n")
 }

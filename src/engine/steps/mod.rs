@@ -14,8 +14,8 @@ pub(crate) mod organization;
 pub(crate) mod payment;
 pub(crate) mod po;
 pub(crate) mod product;
+pub(crate) mod proposal;
 pub(crate) mod shipping;
-pub(crate) mod shortcut;
 pub(crate) mod summary;
 pub(crate) mod whoami;
 pub(crate) mod wizard;
@@ -177,8 +177,10 @@ pub(crate) async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Inpu
         AgainLeaveOut => again::confirmed(s, t, true).await,
         AgainNo => sync(again::declined(s, t)),
         Convert => orders::convert(s, t).await,
-        ShortcutYes => sync(shortcut::accept(s, t)),
-        ShortcutNo => sync(shortcut::decline(s, t)),
+        ShortcutYes => proposal::accept(s, t).await,
+        ShortcutNo => sync(proposal::decline(s, t)),
+        Which(n) => sync(proposal::pick(s, t, n)),
+        EmptyKept => sync(cart::keep(s, t)),
         StartOver => sync(general::ask_start_over(s, t)),
         StartOverYes => general::start_over(s, t).await,
         StartOverNo => sync(general::keep_answers(s, t)),
@@ -188,20 +190,39 @@ pub(crate) async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Inpu
     }
 }
 
-/// Typed text answers the current step's prompt, if it has one; else it may be a
-/// shortcut such as "buy 3 support credits"; else it gets help.
+/// Typed text answers the current step's prompt, if it has one; else it is understood
+/// as a sentence ("buy 3 support credits", "my orders", "hi"). On a quantity prompt,
+/// what is no quantity is a sentence too: "buy 1 system admin pro" on a product page.
 pub(crate) async fn text(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
     match s.step {
-        Step::Product { .. } => product::typed_qty(s, t, text).map_err(Fail::from),
-        Step::Line { id } => cart::typed_line_qty(s, t, id, text).map_err(Fail::from),
+        Step::Product { .. } => match product::typed_qty(s, t, text) {
+            Err(refused) if !looks_like_quantity(text) => proposal::understood(s, t, text)
+                .await
+                .map_err(|_| refused.into()),
+            done => done.map_err(Fail::from),
+        },
+        Step::Line { id } => match cart::typed_line_qty(s, t, id, text) {
+            Err(refused) if !looks_like_quantity(text) => proposal::understood(s, t, text)
+                .await
+                .map_err(|_| refused.into()),
+            done => done.map_err(Fail::from),
+        },
         Step::Deployment { .. } => deployment::search(s, t, text).await,
         Step::Organizations | Step::OrganizationLine { .. } => {
             organization::filter(s, t, text).await
         }
         Step::PoNumber => po::number(s, t, text).await,
         Step::Po => po::typed(s, t, text).await,
-        _ => shortcut::parse(s, t, text).map_err(Fail::from),
+        _ => proposal::understood(s, t, text).await,
     }
+}
+
+/// "12", "12 licenses", "-3", "1.5": a quantity, right or wrong, which the quantity
+/// prompt answers itself.
+fn looks_like_quantity(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or_default();
+    let words = text.split_whitespace().count();
+    first.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') && words <= 2
 }
 
 pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
@@ -226,7 +247,7 @@ pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendErr
         Step::WhoAmI => whoami::render(s, t).await?,
         Step::Cards => payment::render_cards(s, t).await?,
         Step::ConfirmRemoveCard { card } => payment::render_remove_card(s, t, card).await?,
-        Step::ConfirmShortcut { .. } => shortcut::render(s, t),
+        Step::ConfirmShortcut { .. } | Step::Proposal { .. } => proposal::render(s, t),
         Step::ConfirmStartOver => general::render_start_over(s, t),
         Step::ConfirmBuyAgain { number } => again::render(s, t, number).await?,
     })

@@ -153,7 +153,12 @@ pub(crate) async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, Back
             t.lang.money(&d.shipping),
         );
     }
-    v.field(t.lang.t("summary.payment"), payment_label(t, &d.payment));
+    // A quote converted to an order is paid by invoice: "Save as a quote" was its past.
+    let payment = match (o.kind, &d.payment) {
+        (OrderKind::Order, Payment::Quote) => t.lang.t("payment.invoice"),
+        _ => payment_label(t, &d.payment),
+    };
+    v.field(t.lang.t("summary.payment"), payment);
     if let Some(po) = &d.po_number {
         v.field(t.lang.t("summary.po"), po.clone());
     }

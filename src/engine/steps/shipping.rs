@@ -55,6 +55,24 @@ pub(crate) fn country(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {
     Ok(None)
 }
 
+/// Address fields typed so far, before the form is sent: kept as typed, checked only
+/// when the form is sent.
+pub(crate) fn draft(
+    s: &mut Session,
+    t: &Turn<'_>,
+    fields: &std::collections::BTreeMap<String, String>,
+) -> Outcome {
+    in_step(s, t)?;
+    let c = checkout_mut(s, t)?;
+    for f in FIELDS {
+        if let Some(value) = fields.get(f as &str) {
+            c.address_draft
+                .insert(f.to_string(), value.chars().take(300).collect());
+        }
+    }
+    Ok(None)
+}
+
 /// The address form. A bad field is named and the form keeps everything typed, so the
 /// user fixes one field rather than typing them all again.
 pub(crate) fn address(s: &mut Session, t: &Turn<'_>, input: &Input) -> Outcome {

@@ -44,8 +44,17 @@ where
     let mut event = Some(Event::Start);
     loop {
         if let Some(ev) = event.take() {
+            let draft = matches!(ev, Event::Draft { .. });
             let reply = bot.respond(who, &locale, ev).await;
-            let shown = if json_mode {
+            if draft {
+                // Kept quietly: the form goes on asking its next field.
+                if let Ok(r) = &reply {
+                    screen.follow(r);
+                }
+            }
+            let shown = if draft {
+                String::new()
+            } else if json_mode {
                 json::render(&reply)
             } else {
                 screen.show(&reply)

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::bot::Failure;
+use crate::engine::action::{ActionId, Verb};
 use crate::engine::event::Event;
 use crate::engine::view::{Action, ActionKind, Choice, FormField, NoticeKind, Reply};
 use crate::prompts::Lang;
@@ -185,6 +186,23 @@ impl Screen {
         }
     }
 
+    /// After a draft was kept: the form being filled goes on under the id the new view
+    /// gives it (a kept draft is a change, so the revision moved).
+    pub(crate) fn follow(&mut self, reply: &Reply) {
+        let Pending::Form { id, .. } = &mut self.pending else {
+            return;
+        };
+        let verb = ActionId::decode(id).map(|a| a.verb);
+        if let Some(now) = reply
+            .view
+            .actions
+            .iter()
+            .find(|a| ActionId::decode(&a.id).map(|a| a.verb) == verb)
+        {
+            id.clone_from(&now.id);
+        }
+    }
+
     /// One typed line: an event to send, and anything to say before the next prompt.
     pub(crate) fn read(&mut self, line: &str) -> (Option<Event>, String) {
         let line = line.trim();
@@ -358,12 +376,19 @@ impl Screen {
             answers.insert(field.id.clone(), value);
         }
         if answers.len() < fields.len() {
+            // The address keeps what was typed so far, so that a chat ended halfway
+            // through the form finds it filled in next time.
+            let keeps_drafts = ActionId::decode(&id).is_some_and(|a| a.verb == Verb::Address);
+            let draft = keeps_drafts.then(|| Event::Draft {
+                action: id.clone(),
+                fields: answers.clone(),
+            });
             self.pending = Pending::Form {
                 id,
                 fields,
                 answers,
             };
-            return (None, String::new());
+            return (draft, String::new());
         }
         (
             Some(Event::Submit {
@@ -378,6 +403,59 @@ impl Screen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An address answered field by field is kept as a draft after each field, and the
+    /// form goes on under the id of the view that came back.
+    #[test]
+    fn an_address_form_keeps_each_field_as_a_draft() {
+        use crate::engine::action::Verb;
+        use crate::engine::view::{Style, View};
+        let prompts = crate::prompts::Prompts::embedded().unwrap();
+        let mut screen = Screen::new(&prompts.lang("en"));
+        let form = |rev: u64| {
+            let mut v = View::new("shipping", "Shipping".into());
+            v.form(
+                Verb::Address.at(rev),
+                "Enter address".into(),
+                "Address".into(),
+                ["name", "street"]
+                    .iter()
+                    .map(|id| FormField {
+                        id: id.to_string(),
+                        label: id.to_string(),
+                        value: String::new(),
+                        placeholder: String::new(),
+                        required: true,
+                        max_len: 100,
+                    })
+                    .collect(),
+            );
+            v.button(Verb::Cart.at(rev), "Cart".into(), Style::Secondary);
+            Reply {
+                notice: None,
+                view: v,
+            }
+        };
+        screen.show(&Ok(form(4)));
+        assert_eq!(screen.read("Enter address").0, None);
+        let (draft, _) = screen.read("Dana Reyes");
+        assert_eq!(
+            draft,
+            Some(Event::Draft {
+                action: "4:addr".into(),
+                fields: BTreeMap::from([("name".into(), "Dana Reyes".into())]),
+            })
+        );
+        screen.follow(&form(5));
+        let (sent, _) = screen.read("500 Main St");
+        match sent {
+            Some(Event::Submit { action, fields }) => {
+                assert_eq!(action, "5:addr", "the form went on under the new id");
+                assert_eq!(fields.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
     use crate::engine::view::{Style, View};
 
     pub(super) fn blank() -> Screen {

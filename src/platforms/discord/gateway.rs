@@ -55,9 +55,15 @@ impl EventHandler for Handler {
         }
     }
 
-    /// A message that mentions the bot or asks for a ticket gets the support links.
+    /// A direct message is a conversation with the bot, as typed in the terminal chat.
+    /// In a server, a message that mentions the bot or asks for a ticket gets the
+    /// support links.
     async fn message(&self, ctx: Context, msg: Message) {
         if msg.author.bot {
+            return;
+        }
+        if msg.guild_id.is_none() {
+            direct_message(&self.bot, &ctx, &msg).await;
             return;
         }
         let me = ctx.cache.current_user().id;
@@ -115,6 +121,42 @@ impl EventHandler for Handler {
         if let Err(e) = msg.channel_id.send_message(&ctx.http, message).await {
             tracing::warn!(error = %e, "could not send ticket links");
         }
+    }
+}
+
+/// A sentence (or a /command typed as text) in a direct message: the reply, with its
+/// buttons, as the next message of that conversation. A card number gets only the
+/// warning: a direct message cannot be deleted by the bot.
+async fn direct_message(bot: &Bot, ctx: &Context, msg: &Message) {
+    if crate::domain::card::contains_card_number(&msg.content) {
+        tracing::warn!(author = %msg.author.id, "a direct message with a card number");
+        let warning = CreateMessage::new().content(
+            bot.prompts()
+                .get(&bot.config().default_locale, "card.guard_discord"),
+        );
+        if let Err(e) = msg.channel_id.send_message(&ctx.http, warning).await {
+            tracing::warn!(error = %e, "could not warn about a card number");
+        }
+        return;
+    }
+    let who = identity(&msg.author);
+    let event = Event::from_line(&msg.content);
+    let reply = match bot.respond(&who, &bot.config().default_locale, event).await {
+        Ok(r) => r,
+        Err(f) => {
+            tracing::warn!(reference = %f.reference, "a direct message failed");
+            let note = CreateMessage::new()
+                .content(super::render::cut(&f.text, super::render::MAX_CONTENT));
+            let _ = msg.channel_id.send_message(&ctx.http, note).await;
+            return;
+        }
+    };
+    if let Err(e) = msg
+        .channel_id
+        .send_message(&ctx.http, super::render::channel_message(&reply))
+        .await
+    {
+        tracing::warn!(error = %e, "could not answer a direct message");
     }
 }
 

@@ -181,6 +181,14 @@ pub(crate) fn message(reply: &Reply) -> CreateInteractionResponseMessage {
         .ephemeral(reply.view.private)
 }
 
+/// The whole reply as a message in a channel (a direct message's answer).
+pub(crate) fn channel_message(reply: &Reply) -> serenity::all::CreateMessage {
+    serenity::all::CreateMessage::new()
+        .content(notice_line(reply))
+        .embed(embed(&reply.view))
+        .components(components(&reply.view))
+}
+
 /// A short private note with nothing else.
 pub(crate) fn note(text: &str) -> CreateInteractionResponseMessage {
     CreateInteractionResponseMessage::new()

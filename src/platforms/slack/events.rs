@@ -64,6 +64,10 @@ async fn handle(slack: &Slack, body: Value) {
             if event.get("subtype").is_some() || event.get("bot_id").is_some() {
                 return;
             }
+            if text(event, "channel_type") == Some("im") {
+                direct_message(slack, team, event).await;
+                return;
+            }
             let mentioned = !bot_user.is_empty()
                 && text(event, "text").is_some_and(|t| t.contains(&format!("<@{bot_user}>")));
             if !mentioned {
@@ -76,6 +80,47 @@ async fn handle(slack: &Slack, body: Value) {
             }
         }
         _ => {}
+    }
+}
+
+/// A message in the app's Messages tab is a conversation with the bot, as typed in the
+/// terminal chat: the reply, with its buttons, goes back into that conversation.
+async fn direct_message(slack: &Slack, team: &str, event: &Value) {
+    let (Some(user), Some(channel), Some(said)) = (
+        text(event, "user"),
+        text(event, "channel"),
+        text(event, "text"),
+    ) else {
+        return;
+    };
+    if crate::domain::card::contains_card_number(said) {
+        tracing::warn!(%channel, %user, "a direct message with a card number");
+        let warning = render::note(&slack.text("slack.guard"));
+        if let Err(e) = slack.web.post(channel, warning, None).await {
+            tracing::warn!(error = %e, "could not warn about a card number");
+        }
+        return;
+    }
+    let who = identity(team, user);
+    let reply = match slack
+        .bot
+        .respond(&who, &slack.locale_of(&who), Event::from_line(said))
+        .await
+    {
+        Ok(r) => r,
+        Err(f) => {
+            tracing::warn!(reference = %f.reference, "a direct message failed");
+            let _ = slack.web.post(channel, render::note(&f.text), None).await;
+            return;
+        }
+    };
+    slack.learn_name(&who);
+    if let Err(e) = slack
+        .web
+        .post(channel, render::message(&reply, user), None)
+        .await
+    {
+        tracing::warn!(error = %e, "could not answer a direct message");
     }
 }
 

@@ -179,7 +179,7 @@ async fn dispatch(session: &mut Session, turn: &Turn<'_>, event: Event) -> steps
             card_id,
             label,
         } => steps::payment::card_added(session, turn, &checkout_key, card_id, label).await,
-        Event::Command(command) => steps::general::command(session, turn, command).await,
+        Event::Command(command) => steps::command(session, turn, command).await,
         // A number is never a reply to press with: it goes to the step as it is.
         Event::Text(text) if text.trim().bytes().all(|b| b.is_ascii_digit()) => {
             steps::text(session, turn, &text).await

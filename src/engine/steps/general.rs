@@ -6,22 +6,9 @@ use crate::engine::event::Command;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Notice, Style, View};
 
+/// What a command does, as its own words say (`steps::command` reads `/buy`'s sentence
+/// first).
 pub(crate) async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
-    match command {
-        // `/buy phones` opens a category as it always did; `/buy 3 P330 phones` is a
-        // sentence like any typed one.
-        Command::Buy(Some(query))
-            if !browse::names_place(t.catalog, &query)
-                && super::proposal::means_something(t, &query) =>
-        {
-            super::proposal::understood(s, t, &format!("buy {query}")).await
-        }
-        other => plain(s, t, other).await,
-    }
-}
-
-/// What a command does, as its own words say: no sentence is read.
-pub(crate) async fn plain(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
     let sync = |o: Outcome| o.map_err(super::Fail::from);
     match command {
         Command::Buy(query) => sync(browse::open(s, t, query.as_deref())),

@@ -28,6 +28,7 @@ use regex::Regex;
 use super::Settings;
 use super::action::Verb;
 use super::backend::{Backend, BackendError};
+use super::event::Command;
 use super::session::{Session, Step};
 use super::view::{Notice, View};
 use crate::domain::account::Identity;
@@ -187,6 +188,19 @@ pub(crate) async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Inpu
         // Sign-in answers these for people who are not signed in; the engine never shows
         // them, so one reaching it is stale and changes nothing.
         SignInEmail | SignInCode => Ok(None),
+    }
+}
+
+/// A command. `/buy phones` opens a category as it always did; `/buy 3 P330 phones` is
+/// a sentence like any typed one.
+pub(crate) async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
+    match command {
+        Command::Buy(Some(query))
+            if !browse::names_place(t.catalog, &query) && proposal::means_something(t, &query) =>
+        {
+            proposal::understood(s, t, &format!("buy {query}")).await
+        }
+        other => general::command(s, t, other).await,
     }
 }
 

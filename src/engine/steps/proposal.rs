@@ -102,7 +102,7 @@ async fn go(s: &mut Session, t: &Turn<'_>, place: Place) -> Flow {
             return Ok(None);
         }
     };
-    super::general::plain(s, t, command).await
+    super::general::command(s, t, command).await
 }
 
 /// A product's page (with the quantity asked about), a family's questions, or a

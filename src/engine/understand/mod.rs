@@ -78,6 +78,14 @@ static FOR_WHOM: LazyLock<Regex> = LazyLock::new(|| {
 /// Words after "for" that name no organization: "for me", "for now".
 const NOT_WHOM: &[&str] = &[
     "me",
+    "team",
+    "company",
+    "office",
+    "department",
+    "business",
+    "work",
+    "firma",
+    "büro",
     "us",
     "myself",
     "ourselves",

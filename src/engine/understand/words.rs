@@ -57,7 +57,16 @@ pub(crate) fn tokens(text: &str, first: First) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
-        let (token, used) = read(&raw, i, first);
+        let (mut token, mut used) = read(&raw, i, first);
+        // "two dozen": twenty-four.
+        if let Token::Number(n) = token
+            && raw
+                .get(i + used)
+                .is_some_and(|w| w == "dozen" || w == "dutzend")
+        {
+            token = Token::Number(n.saturating_mul(12));
+            used += 1;
+        }
         out.push(token);
         i += used;
     }

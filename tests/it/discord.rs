@@ -249,6 +249,22 @@ async fn a_whole_checkout_for_each_payment_method() {
 }
 
 #[tokio::test]
+async fn buy_with_a_sentence_proposes_and_asks_which_where_several_fit() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "9000000000000000031");
+    p.command(
+        "buy",
+        json!([{"name": "category", "type": 3, "value": "i need 2 phones pls"}]),
+    )
+    .await;
+    assert_eq!(p.title(), "Which one do you mean?");
+    p.click("P370 Executive Phone · USD 229.00").await;
+    assert_eq!(p.title(), "Add to your cart?");
+    p.click("Yes, add it").await;
+    assert!(p.title().starts_with("Your cart"), "{}", p.title());
+}
+
+#[tokio::test]
 async fn a_saved_card_checkout_with_shipping_via_slash_commands() {
     let s = Server::start().await;
     // The demo buyer's saved card belongs to the console identity; link this Discord user

@@ -148,6 +148,19 @@ async fn a_whole_checkout_in_block_kit() {
 }
 
 #[tokio::test]
+async fn buy_with_a_sentence_proposes_every_line_and_a_yes_adds_them() {
+    let s = Server::start().await;
+    let mut p = Player::new(&s, "U0SENT0001");
+    p.command("/buy", "3 P330 phones and 2 D10M handsets").await;
+    assert_eq!(p.title(), "Add to your cart?");
+    p.click("Yes, add them").await;
+    assert!(p.title().starts_with("Your cart"), "{}", p.title());
+    let shown = p.text();
+    assert!(shown.contains("P330 Desk Phone × 3"), "{shown}");
+    assert!(shown.contains("D10M DECT Handset × 2"), "{shown}");
+}
+
+#[tokio::test]
 async fn a_refused_form_field_gets_its_error_beside_it() {
     let s = Server::start().await;
     let mut p = Player::new(&s, "U0DANA0002");
@@ -527,6 +540,11 @@ async fn the_app_home_shows_where_you_left_off_your_orders_and_resumes() {
     let shown = home["view"]["blocks"].to_string();
     assert!(shown.contains("You left off at"), "{shown}");
     assert!(shown.contains("1 item in your cart"), "{shown}");
+    assert!(
+        shown.contains("5 × Support Credits · USD 500.00")
+            && shown.contains("Subtotal: USD 500.00"),
+        "the cart's lines with their totals: {shown}"
+    );
     assert!(shown.contains("No orders or quotes yet"), "{shown}");
     assert!(
         shown.contains("Nothing is waiting for your decision"),

@@ -24,8 +24,14 @@ pub(crate) enum Heard {
     Ticket,
 }
 
+/// "Support credits" are a product: needing them is no plea for help.
+static CREDITS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bsupport[\s-]+credits?\b").unwrap_or_else(|e| panic!("{e}"))
+});
+
 pub(crate) fn asks_for_ticket(text: &str) -> bool {
-    TICKET.is_match(text)
+    (TICKET.is_match(text) && !CREDITS.is_match(text))
+        || crate::engine::understand::asks_for_support(text)
 }
 
 /// `text` of a message by a person (not a bot); `mentions_bot` if it names the bot.
@@ -51,11 +57,23 @@ mod tests {
             "please file a support ticket",
             "support ticket pls",
             "raise a case",
+            "our phones are down, how do I reach support?",
+            "Ticket eröffnen",
+            "unsere Telefone funktionieren nicht",
         ] {
             assert!(asks_for_ticket(yes), "{yes}");
             assert_eq!(heard(yes, false), Heard::Ticket);
         }
-        for no in ["the ticket price is fine", "buy 3 support credits", "hello"] {
+        for no in [
+            "the ticket price is fine",
+            "buy 3 support credits",
+            "hello",
+            "I need 20 support credits",
+            "we need support credits for Acme",
+            "lunch is at noon",
+            "no problem!",
+            "I made an error in the sheet",
+        ] {
             assert!(!asks_for_ticket(no), "{no}");
             assert_eq!(heard(no, false), Heard::Nothing);
         }

@@ -342,6 +342,46 @@ async fn events_url_check_tickets_card_numbers_and_retries() {
     );
 }
 
+/// A problem told in a sentence in a channel the app reads gets the ticket links, as
+/// "open a ticket" does; talk of support credits does not.
+#[tokio::test]
+async fn a_problem_told_in_a_channel_gets_the_ticket_links() {
+    let s = Server::start().await;
+    let said = |id: &str, ts: &str, text: &str| {
+        json!({
+            "token": "x", "team_id": sl::TEAM, "api_app_id": "A0APP00001", "type": "event_callback",
+            "event_id": id, "event_time": 1700000000,
+            "authorizations": [{"team_id": sl::TEAM, "user_id": "U0BOT00001", "is_bot": true}],
+            "event": {"type": "message", "channel_type": "channel", "user": "U0DANA0004",
+                      "text": text, "ts": ts, "channel": sl::CHANNEL, "event_ts": ts},
+        })
+    };
+    let credits = said(
+        "Ev0CHAT0001",
+        "1700000500.000100",
+        "we need support credits for Acme",
+    );
+    assert_eq!(s.event(&credits, None).await.0, 200);
+    let down = said(
+        "Ev0CHAT0002",
+        "1700000510.000100",
+        "our phones are down, how do I reach support?",
+    );
+    assert_eq!(s.event(&down, None).await.0, 200);
+    let posted = s
+        .slack
+        .wait_for(1, |c| c.method == "chat.postMessage")
+        .await;
+    assert_eq!(posted[0].body["thread_ts"], "1700000510.000100");
+    assert!(posted[0].body["blocks"].to_string().contains("\"url\""));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(
+        s.slack.calls_to("chat.postMessage").len(),
+        1,
+        "the message about credits got nothing"
+    );
+}
+
 /// A message in the app's Messages tab is a conversation: the sentence is understood
 /// and its proposal, with the buttons that answer it, is posted back into that DM.
 #[tokio::test]

@@ -243,6 +243,33 @@ pub fn understand(text: &str, lex: &Lexicon, locale: &str) -> Meaning {
     Meaning::Unknown
 }
 
+/// Whether an overheard message asks for support ("our phones are down, how do I reach
+/// support?", "Ticket eröffnen"), read without a catalog: a support or problem phrase of
+/// two words or more (one word, "ticket" or "problem", is too often something else in
+/// a channel's chatter), and not a purchase with a quantity ("I need 20 support credits").
+pub(crate) fn asks_for_support(text: &str) -> bool {
+    let tokens = words::tokens(text, First::English);
+    let keys: Vec<String> = tokens
+        .iter()
+        .map(|t| match t {
+            Token::Article => "a".to_string(),
+            Token::Sep => "and".to_string(),
+            other => other.key().unwrap_or_default(),
+        })
+        .collect();
+    let found = PHRASES_READ.find(&keys);
+    let buying = found.iter().any(|f| f.kind == Kind::Buy)
+        && tokens.iter().any(|t| matches!(t, Token::Number(_)));
+    // "support credits" is a product, not a plea.
+    let about_credits = keys
+        .windows(2)
+        .any(|w| w[0] == "support" && w[1] == "credit");
+    let pleads = found
+        .iter()
+        .any(|f| matches!(f.kind, Kind::Go(Place::Ticket) | Kind::Problem) && f.len >= 2);
+    pleads && !buying && !about_credits
+}
+
 /// The tokens as the words phrases are written in; a mistyped word that is no catalog
 /// word reads as the phrase word it is one edit from ("chekout").
 fn keys(tokens: &[Token], lex: &Lexicon) -> Vec<String> {

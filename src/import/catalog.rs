@@ -232,6 +232,22 @@ fn validate(c: &Catalog, source: &str) -> Vec<Problem> {
         if p.name.trim().is_empty() {
             problem(&p.sku, at("name"), "must not be empty".into());
         }
+        // Aliases are what typed sentences match: an empty or endless one matches
+        // nothing a person types.
+        for (k, alias) in p.aliases.iter().enumerate() {
+            let field = at(&format!("aliases[{k}]"));
+            if alias.trim().is_empty() {
+                problem(&p.sku, field, "must not be empty".into());
+            } else if alias.chars().count() > 100 {
+                problem(&p.sku, field, "must be at most 100 characters".into());
+            } else if crate::domain::text::check(alias).is_err() {
+                problem(
+                    &p.sku,
+                    field,
+                    "contains control or text-direction characters".into(),
+                );
+            }
+        }
         for (field, text) in [("name", &p.name), ("description", &p.description)] {
             if crate::domain::text::check(text).is_err() {
                 problem(
@@ -434,6 +450,24 @@ mod tests {
         assert_eq!(p.line, Some(line), "{e}");
         assert!(p.field.starts_with("products[0]"), "{e}");
         assert!(p.message.contains("unti"), "{e}");
+    }
+
+    #[test]
+    fn aliases_are_read_and_checked() {
+        let c = demo_catalog();
+        let credits = c.product("SUP-CREDIT").unwrap();
+        assert!(credits.aliases.iter().any(|a| a == "credits"));
+        let src = DEMO_CATALOG.replacen(
+            "aliases = [\"credits\", ",
+            "aliases = [\" \", \"credits\", ",
+            1,
+        );
+        let e = parse(&src, Format::Toml).unwrap_err();
+        assert!(
+            e.0.iter()
+                .any(|p| p.field.ends_with(".aliases[0]") && p.message == "must not be empty"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -171,6 +171,35 @@ fn serve_stand_in(
     tokio::spawn(async move { axum::serve(listener, app).await });
 }
 
+/// A bot on a fresh SQLite file, its gateway client connected to the stand-in at `base`
+/// (one shard). Keep the directory while the client runs.
+async fn run_gateway(
+    base: String,
+) -> (
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: crate::common::sqlite_url(&dir),
+        ..Config::default()
+    };
+    let discord = DiscordConfig {
+        token: Some("standin-token".into()),
+        application_id: Some(d::APP_ID.parse().unwrap()),
+        api_base: Some(base),
+        shards: Some(1),
+        shard_range: None,
+        public_key: None,
+    };
+    let bot = Arc::new(Bot::start(config).await.unwrap());
+    let client =
+        tokio::spawn(
+            async move { checkout_bot::platforms::discord::gateway::run(bot, &discord).await },
+        );
+    (client, dir)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_process_connects_only_the_shards_of_its_range() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -243,24 +272,7 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     ];
     serve_stand_in(listener, base.clone(), posted, events);
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: crate::common::sqlite_url(&dir),
-        ..Config::default()
-    };
-    let discord = DiscordConfig {
-        token: Some("standin-token".into()),
-        application_id: Some(d::APP_ID.parse().unwrap()),
-        api_base: Some(base),
-        shards: Some(1),
-        shard_range: None,
-        public_key: None,
-    };
-    let bot = Arc::new(Bot::start(config).await.unwrap());
-    let client =
-        tokio::spawn(
-            async move { checkout_bot::platforms::discord::gateway::run(bot, &discord).await },
-        );
+    let (client, _dir) = run_gateway(base).await;
 
     let mut seen = Vec::new();
     while seen.len() < 5 {
@@ -672,24 +684,7 @@ async fn a_direct_message_is_understood_and_answered_in_its_channel() {
     let events = vec![json!({"op": 0, "t": "MESSAGE_CREATE", "d": said})];
     serve_stand_in(listener, base.clone(), posted, events);
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: crate::common::sqlite_url(&dir),
-        ..Config::default()
-    };
-    let discord = DiscordConfig {
-        token: Some("standin-token".into()),
-        application_id: Some(d::APP_ID.parse().unwrap()),
-        api_base: Some(base),
-        shards: Some(1),
-        shard_range: None,
-        public_key: None,
-    };
-    let bot = Arc::new(Bot::start(config).await.unwrap());
-    let client =
-        tokio::spawn(
-            async move { checkout_bot::platforms::discord::gateway::run(bot, &discord).await },
-        );
+    let (client, _dir) = run_gateway(base).await;
     let answer = loop {
         match tokio::time::timeout(Duration::from_secs(20), answers.recv()).await {
             Ok(Some((route, body))) if route == format!("message {dm}") => break body,

@@ -30,6 +30,7 @@ use super::action::Verb;
 use super::backend::{Backend, BackendError};
 use super::event::Command;
 use super::session::{Session, Step};
+use super::understand::Meaning;
 use super::view::{Notice, View};
 use crate::domain::account::Identity;
 use crate::domain::catalog::Catalog;
@@ -195,10 +196,11 @@ pub(crate) async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Inpu
 /// a sentence like any typed one.
 pub(crate) async fn command(s: &mut Session, t: &Turn<'_>, command: Command) -> Flow {
     match command {
-        Command::Buy(Some(query))
-            if !browse::names_place(t.catalog, &query) && proposal::means_something(t, &query) =>
-        {
-            proposal::understood(s, t, &format!("buy {query}")).await
+        Command::Buy(Some(query)) if !browse::names_place(t.catalog, &query) => {
+            match proposal::read(t, &format!("buy {query}")) {
+                Meaning::Unknown => general::command(s, t, Command::Buy(Some(query))).await,
+                meaning => proposal::act(s, t, meaning).await,
+            }
         }
         other => general::command(s, t, other).await,
     }

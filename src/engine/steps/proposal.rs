@@ -12,15 +12,18 @@ use crate::engine::session::{Assigned, ForWhom, Proposed, Session, Step};
 use crate::engine::understand::{Lexicon, Meaning, Place, Wanted, What, understand};
 use crate::engine::view::{Notice, Style, View};
 
-/// Whether `text` reads as anything at all.
-pub(crate) fn means_something(t: &Turn<'_>, text: &str) -> bool {
-    understand(text, &Lexicon::of(t.catalog), t.lang.locale()) != Meaning::Unknown
+/// What `text` means, read in the chat's language against the catalog.
+pub(crate) fn read(t: &Turn<'_>, text: &str) -> Meaning {
+    understand(text, &Lexicon::of(t.catalog), t.lang.locale())
 }
 
 /// Typed text no step took: what it means, done.
 pub(crate) async fn understood(s: &mut Session, t: &Turn<'_>, text: &str) -> Flow {
-    let lex = Lexicon::of(t.catalog);
-    let meaning = understand(text, &lex, t.lang.locale());
+    act(s, t, read(t, text)).await
+}
+
+/// Does what a sentence means.
+pub(crate) async fn act(s: &mut Session, t: &Turn<'_>, meaning: Meaning) -> Flow {
     // At "Which one?", naming one of the choices picks it.
     if let Step::Proposal { lines, .. } = &s.step
         && let Some(open) = lines.iter().find(|l| l.skus.len() > 1)
@@ -339,19 +342,27 @@ pub(crate) fn pick(s: &mut Session, t: &Turn<'_>, n: u32) -> Outcome {
     Ok(None)
 }
 
-/// "Yes, add them": every line goes into the cart, with the organization or
-/// deployment the sentence named pre-filled for the checkout.
-pub(crate) async fn accept(s: &mut Session, t: &Turn<'_>) -> Flow {
-    let (lines, for_whom) = match &s.step {
-        Step::Proposal { lines, for_whom } => (lines.clone(), for_whom.clone()),
-        Step::ConfirmShortcut { sku, qty } => (
+/// The proposal a step holds: its lines and whom they are for. A session stored before
+/// sentences were understood holds a one-line `ConfirmShortcut`.
+fn pending(step: &Step) -> Option<(Vec<Proposed>, Option<ForWhom>)> {
+    match step {
+        Step::Proposal { lines, for_whom } => Some((lines.clone(), for_whom.clone())),
+        Step::ConfirmShortcut { sku, qty } => Some((
             vec![Proposed {
                 qty: Some(*qty),
                 skus: vec![sku.clone()],
             }],
             None,
-        ),
-        _ => return Err(not_here(t).into()),
+        )),
+        _ => None,
+    }
+}
+
+/// "Yes, add them": every line goes into the cart, with the organization or
+/// deployment the sentence named pre-filled for the checkout.
+pub(crate) async fn accept(s: &mut Session, t: &Turn<'_>) -> Flow {
+    let Some((lines, for_whom)) = pending(&s.step) else {
+        return Err(not_here(t).into());
     };
     if lines.iter().any(|l| l.skus.len() != 1) {
         return Err(Notice::info(t.lang.t("understand.choose_first")).into());
@@ -409,17 +420,7 @@ pub(crate) fn decline(s: &mut Session, t: &Turn<'_>) -> Outcome {
 }
 
 pub(crate) fn render(s: &Session, t: &Turn<'_>) -> View {
-    let (lines, for_whom) = match &s.step {
-        Step::Proposal { lines, for_whom } => (lines.clone(), for_whom.clone()),
-        Step::ConfirmShortcut { sku, qty } => (
-            vec![Proposed {
-                qty: Some(*qty),
-                skus: vec![sku.clone()],
-            }],
-            None,
-        ),
-        _ => (Vec::new(), None),
-    };
+    let (lines, for_whom) = pending(&s.step).unwrap_or_default();
     if let Some(open) = lines.iter().find(|l| l.skus.len() > 1) {
         return render_which(s, t, open);
     }

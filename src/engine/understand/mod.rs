@@ -249,14 +249,7 @@ pub fn understand(text: &str, lex: &Lexicon, locale: &str) -> Meaning {
 /// a channel's chatter), and not a purchase with a quantity ("I need 20 support credits").
 pub(crate) fn asks_for_support(text: &str) -> bool {
     let tokens = words::tokens(text, First::English);
-    let keys: Vec<String> = tokens
-        .iter()
-        .map(|t| match t {
-            Token::Article => "a".to_string(),
-            Token::Sep => "and".to_string(),
-            other => other.key().unwrap_or_default(),
-        })
-        .collect();
+    let keys: Vec<String> = tokens.iter().map(Token::phrase_word).collect();
     let found = PHRASES_READ.find(&keys);
     let buying = found.iter().any(|f| f.kind == Kind::Buy)
         && tokens.iter().any(|t| matches!(t, Token::Number(_)));
@@ -276,15 +269,12 @@ fn keys(tokens: &[Token], lex: &Lexicon) -> Vec<String> {
     tokens
         .iter()
         .map(|t| match t {
-            Token::Article => "a".to_string(),
-            Token::Sep => "and".to_string(),
-            Token::BadNumber(b) => b.clone(),
             Token::Word(w)
                 if !lex.knows(w) && !PHRASES_READ.holds(w) && lex.correct(w).is_none() =>
             {
                 PHRASES_READ.correct(w).unwrap_or(w).to_string()
             }
-            other => other.key().unwrap_or_default(),
+            other => other.phrase_word(),
         })
         .collect()
 }

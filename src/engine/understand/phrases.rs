@@ -571,11 +571,7 @@ pub(crate) static PHRASES_READ: LazyLock<Phrases> = LazyLock::new(|| {
         for phrase in *list {
             let read: Vec<String> = tokens(phrase, First::English)
                 .iter()
-                .map(|t| match t {
-                    Token::Article => "a".to_string(),
-                    Token::Sep => "and".to_string(),
-                    other => other.key().unwrap_or_default(),
-                })
+                .map(Token::phrase_word)
                 .collect();
             let Some(first) = read.first().cloned() else {
                 continue;

@@ -21,6 +21,17 @@ pub(crate) enum Token {
 }
 
 impl Token {
+    /// The token as the phrases are written: "a" for an article, "and" between things,
+    /// an impossible number as typed, a number by its digits.
+    pub(crate) fn phrase_word(&self) -> String {
+        match self {
+            Token::Article => "a".to_string(),
+            Token::Sep => "and".to_string(),
+            Token::BadNumber(b) => b.clone(),
+            other => other.key().unwrap_or_default(),
+        }
+    }
+
     /// The token as a catalog name would hold it: a number compares by its digits.
     pub(crate) fn key(&self) -> Option<String> {
         match self {

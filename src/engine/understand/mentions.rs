@@ -246,7 +246,13 @@ fn partial(
                 continue;
             }
             let got: f64 = seen.iter().map(|w| lex.weight(w)).sum();
-            let telling = seen.iter().any(|w| lex.products_with(w) <= 2);
+            // A short word bent into a catalog word ("enter" read as "center") names
+            // nothing in part: the telling word is as typed, or a long word mistyped
+            // ("emergancy").
+            let telling = hits.iter().any(|(i, w)| {
+                let typed = tokens[*i].key().unwrap_or_default();
+                lex.products_with(w) <= 2 && (typed == **w || typed.chars().count() >= 7)
+            });
             let score = got / total;
             if score >= PART && telling {
                 let entry = best.entry(&name.what).or_insert(Placed {

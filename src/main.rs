@@ -73,8 +73,12 @@ enum CliCommand {
     #[command(subcommand)]
     Db(cli::db::DbCommand),
     /// Delete what no one needs any more: sessions idle for SESSION_RETAIN_DAYS, expired
-    /// card links, old delivery ids. Orders, quotes and the audit trail are kept.
+    /// card links, old delivery ids, outbox entries delivered before SESSION_RETAIN_DAYS.
+    /// Orders, quotes and the audit trail are kept.
     Gc,
+    /// Messages waiting to be sent, or refused by their platform: list, retry.
+    #[command(subcommand)]
+    Outbox(cli::outbox::OutboxCommand),
 }
 
 #[derive(Subcommand)]
@@ -363,6 +367,12 @@ async fn run(
         }
         CliCommand::Db(cmd) => cli::db::run(&config, cmd).await?,
         CliCommand::Gc => cli::db::gc(&config).await?,
+        CliCommand::Outbox(cmd) => {
+            let store = existing(&config).await?;
+            let done = cli::outbox::run(&store, cmd).await;
+            store.close().await;
+            done?;
+        }
         CliCommand::Members(cmd) => {
             let store = existing(&config).await?;
             cli::members::run(&store, cmd, &known(platforms)).await?;

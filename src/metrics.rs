@@ -1,5 +1,7 @@
-//! Prometheus metrics: interactions by type and outcome, their latency, and orders by
-//! state (read from the database at scrape time, so every process reports the same).
+//! Prometheus metrics: interactions by type and outcome, their latency, outbox
+//! deliveries by platform and result, and orders by state and the outbox's depth and
+//! oldest entry (read from the database at scrape time, so every process reports the
+//! same).
 
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
@@ -35,6 +37,9 @@ impl Metrics {
         )?;
         registry.register(Box::new(interactions.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        if let Some(deliveries) = crate::services::outbox::worker::DELIVERIES.as_ref() {
+            registry.register(Box::new(deliveries.clone()))?;
+        }
         Ok(Metrics {
             registry,
             interactions,
@@ -60,6 +65,19 @@ impl Metrics {
         for (state, n) in store.order_counts().await? {
             text.push_str(&format!("checkout_bot_orders{{state=\"{state}\"}} {n}\n"));
         }
+        let depth = store.outbox_depth(crate::store::now_ms()).await?;
+        text.push_str(&format!(
+            "# HELP checkout_bot_outbox_entries Outbox entries waiting to be sent, and refused for good\n\
+             # TYPE checkout_bot_outbox_entries gauge\n\
+             checkout_bot_outbox_entries{{state=\"pending\"}} {}\n\
+             checkout_bot_outbox_entries{{state=\"failed\"}} {}\n\
+             # HELP checkout_bot_outbox_oldest_seconds Age of the oldest entry waiting to be sent\n\
+             # TYPE checkout_bot_outbox_oldest_seconds gauge\n\
+             checkout_bot_outbox_oldest_seconds {:.3}\n",
+            depth.pending,
+            depth.failed,
+            depth.oldest_ms as f64 / 1000.0
+        ));
         Ok(text)
     }
 }

@@ -136,6 +136,16 @@ pub struct Bot {
     signin: crate::signin::SignIn,
     /// With Stripe: customers and SetupIntents for the card page.
     stripe: Option<Arc<crate::services::stripe::StripeGateway>>,
+    /// The outbox's delivery worker, in a process that sends on some platform.
+    delivery: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        if let Some(worker) = &self.delivery {
+            worker.abort();
+        }
+    }
 }
 
 impl Bot {
@@ -187,6 +197,7 @@ impl Bot {
             catalog_checked: AtomicI64::new(0),
             unnamed: Default::default(),
             name_checked: Default::default(),
+            delivery: None,
         })
     }
 
@@ -195,8 +206,25 @@ impl Bot {
         Bot::start_with(config, Outbound::default()).await
     }
 
-    /// Like `start`, sending through the platforms registered in `outbound`.
-    pub async fn start_with(mut config: Config, outbound: Outbound) -> Result<Bot, anyhow::Error> {
+    /// Like `start`, sending through the platforms registered in `outbound`: the outbox
+    /// worker runs for as long as the bot, when there is a platform to send on.
+    pub async fn start_with(config: Config, outbound: Outbound) -> Result<Bot, anyhow::Error> {
+        let mut bot = Bot::open(config, outbound).await?;
+        if !bot.outbound.platforms().is_empty() {
+            let worker = crate::services::outbox::Worker::new(
+                bot.store.clone(),
+                bot.outbound.clone(),
+                bot.approvals.clone(),
+            )
+            .with_send_timeout(std::time::Duration::from_secs(u64::from(
+                bot.config.outbox_send_timeout_secs,
+            )));
+            bot.delivery = Some(worker.spawn());
+        }
+        Ok(bot)
+    }
+
+    async fn open(mut config: Config, outbound: Outbound) -> Result<Bot, anyhow::Error> {
         let store = Store::connect(&config.database_url).await?;
         // Demo data goes only into an empty database, and demo enrolment only into the
         // demo organizations: with an operator's own data, demo mode would enrol people
@@ -554,6 +582,7 @@ async fn clean_up_daily(store: &Store, retention: crate::store::retention::Reten
                 signins = c.signins,
                 unlinked = c.unlinked,
                 deliveries = c.deliveries,
+                delivered = c.delivered,
                 "daily clean-up"
             ),
             Err(e) => tracing::warn!(error = %e, "daily clean-up failed"),

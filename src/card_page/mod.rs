@@ -233,8 +233,8 @@ impl<'a> Visit<'a> {
 }
 
 /// The chat message that carried the link moves on to the next step too, through its
-/// platform's reply updater, while the platform still accepts edits of it.
-/// Sign-in does the same for the message that carried its link.
+/// platform's reply updater and the outbox, while the platform still accepts edits of
+/// it. Sign-in does the same for the message that carried its link.
 pub(crate) async fn update_chat(
     s: &Bot,
     platform: &str,
@@ -244,8 +244,24 @@ pub(crate) async fn update_chat(
     let (Some(handle), Some(updater)) = (reply_handle, s.outbound().updater(platform)) else {
         return;
     };
-    if let Err(e) = updater.update(handle, reply).await {
-        tracing::info!(error = %e, "could not update the chat message; the next event shows the card");
+    let written = match updater.render(reply) {
+        Ok(content) => s
+            .store()
+            .enqueue(
+                &[crate::services::outbox::message::reply(
+                    platform, handle, content,
+                )],
+                crate::store::now_ms(),
+            )
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match written {
+        Ok(_) => s.outbound().written(),
+        Err(e) => {
+            tracing::info!(error = %e, "could not update the chat message; the next event shows the card")
+        }
     }
 }
 

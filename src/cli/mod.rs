@@ -1,10 +1,11 @@
 //! The operator commands of the `checkout-bot` binary that name no chat platform: the
-//! database, orders and members. Part of the binary, not of the library; `main.rs` keeps
+//! database, orders, members and the outbox. Part of the binary, not of the library; `main.rs` keeps
 //! the commands that register platforms.
 
 pub(crate) mod db;
 pub(crate) mod members;
 pub(crate) mod orders;
+pub(crate) mod outbox;
 
 use anyhow::bail;
 

@@ -50,6 +50,11 @@ pub struct Config {
     /// must sign in again after this long, so that leaving a customer, or an organization
     /// taken out of the claims, ends the right to buy for it within that time.
     pub signin_valid_days: u32,
+    /// `OUTBOX_SEND_TIMEOUT_SECS` (default 60): the longest one send of an outbox
+    /// message may take, waits for rate limits included. A worker's claim on an entry
+    /// lasts half as long again, so a process that died holding one is replaced
+    /// within that time.
+    pub outbox_send_timeout_secs: u32,
     /// `HTTP_ADDR` (default 127.0.0.1:8080): where `serve` listens.
     pub http_addr: String,
     /// `PUBLIC_URL` (default http://127.0.0.1:8080): how users reach `serve`, for the
@@ -107,6 +112,7 @@ impl Default for Config {
             approval_remind_hours: 24,
             approval_expire_days: 7,
             session_retain_days: 90,
+            outbox_send_timeout_secs: 60,
             signin_valid_days: 30,
             http_addr: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
@@ -244,6 +250,7 @@ impl Config {
             ("APPROVAL_EXPIRE_DAYS", &mut c.approval_expire_days),
             ("SESSION_RETAIN_DAYS", &mut c.session_retain_days),
             ("SIGNIN_VALID_DAYS", &mut c.signin_valid_days),
+            ("OUTBOX_SEND_TIMEOUT_SECS", &mut c.outbox_send_timeout_secs),
         ] {
             if let Some(v) = get(name) {
                 *slot = v
@@ -291,6 +298,7 @@ impl std::fmt::Debug for Config {
             .field("approval_expire_days", &self.approval_expire_days)
             .field("session_retain_days", &self.session_retain_days)
             .field("signin_valid_days", &self.signin_valid_days)
+            .field("outbox_send_timeout_secs", &self.outbox_send_timeout_secs)
             .field("http_addr", &self.http_addr)
             .field("public_url", &self.public_url)
             .field("signin", &self.signin)

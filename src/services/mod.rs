@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod gateway;
 pub(crate) mod notifier;
 pub mod outbound;
+pub(crate) mod outbox;
 pub(crate) mod owners;
 pub mod payments;
 pub mod refunds;

@@ -39,15 +39,29 @@ impl RequestView {
     }
 }
 
-/// Why a message could not be posted, updated or sent.
+/// Why a message could not be posted, updated or sent, sorted by what to do next.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum NotifyError {
     /// A channel, person or message id that is not one on this platform.
     #[error("'{0}' is not an address on this platform")]
     BadAddress(String),
-    /// The platform refused or could not be reached; the source says which.
+    /// The platform refused it for good: the channel is gone, the person blocked the
+    /// app, the message cannot be edited. Sending it again changes nothing.
+    #[error("the platform refused it: {0}")]
+    Refused(String),
+    /// Too many calls: the platform says when to come back, when it says.
+    #[error("rate limited by the platform")]
+    RateLimited(Option<std::time::Duration>),
+    /// The platform failed or could not be reached (a timeout, a 5xx); worth retrying.
     #[error("the platform did not take it: {0}")]
     Platform(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl NotifyError {
+    /// Whether sending the same thing again may succeed.
+    pub(crate) fn permanent(&self) -> bool {
+        matches!(self, NotifyError::BadAddress(_) | NotifyError::Refused(_))
+    }
 }
 
 #[cfg_attr(test, mockall::automock)]
@@ -55,8 +69,15 @@ pub(crate) enum NotifyError {
 pub(crate) trait Notifier: Send + Sync {
     /// The platform whose identities and channels this reaches, such as `console`.
     fn platform(&self) -> String;
-    async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError>;
+    /// Posts a request. `key` is the same on every try of one post: a platform that
+    /// can tell a repeat by it (Discord's nonce) posts it once.
+    async fn post(
+        &self,
+        to: &Recipient,
+        request: &RequestView,
+        key: &str,
+    ) -> Result<Posted, NotifyError>;
     async fn update(&self, at: &Posted, request: &RequestView) -> Result<(), NotifyError>;
-    /// A private note to one person.
-    async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError>;
+    /// A private note to one person; `key` as for `post`.
+    async fn tell(&self, who: &Identity, text: &str, key: &str) -> Result<(), NotifyError>;
 }

@@ -13,19 +13,24 @@ use super::notifier::{Notifier, NotifyError};
 use crate::engine::view::Reply;
 
 /// Updates a reply the bot showed before, through the handle the platform gave with
-/// the event it answered (an interaction token, a response URL).
+/// the event it answered (an interaction token, a response URL). The reply is rendered
+/// when the update is written to the outbox and sent as rendered.
 #[cfg_attr(test, mockall::automock)]
 #[async_trait]
 pub(crate) trait ReplyUpdater: Send + Sync {
     fn platform(&self) -> String;
-    async fn update(&self, handle: &str, reply: &Reply) -> Result<(), NotifyError>;
+    /// The platform's own message for `reply`, to keep until it is sent.
+    fn render(&self, reply: &Reply) -> Result<serde_json::Value, NotifyError>;
+    async fn send(&self, handle: &str, content: &serde_json::Value) -> Result<(), NotifyError>;
 }
 
-/// The registered ports, by platform.
+/// The registered ports, by platform, and the bell that tells this process's outbox
+/// worker that something was written for it.
 #[derive(Clone, Default)]
 pub struct Outbound {
     notifiers: BTreeMap<String, Arc<dyn Notifier>>,
     updaters: BTreeMap<String, Arc<dyn ReplyUpdater>>,
+    written: Arc<tokio::sync::Notify>,
 }
 
 impl Outbound {
@@ -50,5 +55,29 @@ impl Outbound {
 
     pub(crate) fn updater(&self, platform: &str) -> Option<&Arc<dyn ReplyUpdater>> {
         self.updaters.get(platform)
+    }
+
+    /// The platforms this process can send on, in a fixed order.
+    pub(crate) fn platforms(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .notifiers
+            .keys()
+            .chain(self.updaters.keys())
+            .cloned()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Tells the outbox worker that entries were written, so they go out now rather
+    /// than at its next look.
+    pub(crate) fn written(&self) {
+        self.written.notify_one();
+    }
+
+    /// Waits for `written`.
+    pub(crate) async fn wait_written(&self) {
+        self.written.notified().await;
     }
 }

@@ -11,8 +11,9 @@ use rust_decimal::Decimal;
 use sqlx::FromRow;
 
 use super::directory::new_id;
+use super::outbox::{NewEntry, enqueue_in, posts_in};
 use super::transitions::{self, Entry, Transition, transition_in};
-use super::{Result, Store, StoreError};
+use super::{Result, Store, StoreError, Tx};
 use crate::domain::account::Identity;
 use crate::domain::approval::{
     Approval, Delegation, Policy, Posted, Status, Verdict, Why, shown_key,
@@ -87,6 +88,80 @@ pub struct Decision<'a> {
     /// The copy of the request that was clicked: the answer to the click updates it, so
     /// it is recorded as showing the decision at once.
     pub clicked: Option<&'a Posted>,
+    /// The messages that follow the decision, written with it.
+    pub news: Option<&'a News>,
+}
+
+/// What a decision or an expiry changed, read inside its transaction, for the messages
+/// that follow it.
+#[derive(Debug, Clone)]
+pub struct Changed {
+    /// The order's approvals as they now stand.
+    pub approvals: Vec<Approval>,
+    /// Every copy of those requests, sent or still to be sent.
+    pub copies: Vec<CopyOf>,
+    /// The order's status now.
+    pub order_status: OrderStatus,
+}
+
+/// One copy of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyOf {
+    /// Posted, or to be posted, by outbox entry `entry`.
+    Entry {
+        approval_id: String,
+        entry: String,
+        platform: String,
+        destination: String,
+    },
+    /// Posted before the outbox existed.
+    Posted { approval_id: String, at: Posted },
+}
+
+/// Makes the messages that follow a change from what it changed.
+pub type News = dyn Fn(&Changed) -> Vec<NewEntry> + Send + Sync;
+
+/// What `number`'s approvals and their copies look like inside `tx`.
+async fn changed_in(tx: &mut Tx<'_>, number: &str, order_status: OrderStatus) -> Result<Changed> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM approvals a WHERE a.order_number = $1 ORDER BY a.created_at, a.id"
+    ))
+    .bind(number)
+    .fetch_all(&mut **tx)
+    .await?;
+    let approvals = approvals(rows)?;
+    let mut copies = Vec::new();
+    for a in &approvals {
+        let posts = posts_in(tx, &a.id).await?;
+        if posts.is_empty() {
+            let old: Vec<Posted> = sqlx::query_as(
+                "SELECT platform, channel_id, message_id FROM approval_messages \
+                 WHERE approval_id = $1 ORDER BY platform, channel_id, message_id",
+            )
+            .bind(&a.id)
+            .fetch_all(&mut **tx)
+            .await?;
+            copies.extend(old.into_iter().map(|at| CopyOf::Posted {
+                approval_id: a.id.clone(),
+                at,
+            }));
+        }
+        copies.extend(
+            posts
+                .into_iter()
+                .map(|(entry, platform, destination)| CopyOf::Entry {
+                    approval_id: a.id.clone(),
+                    entry,
+                    platform,
+                    destination,
+                }),
+        );
+    }
+    Ok(Changed {
+        approvals,
+        copies,
+        order_status,
+    })
 }
 
 /// What recording a decision came to.
@@ -233,6 +308,15 @@ impl Store {
             )
             .await?;
         }
+        if let Some(news) = d.news {
+            let changed = changed_in(
+                &mut tx,
+                &number,
+                next.unwrap_or(OrderStatus::AwaitingApproval),
+            )
+            .await?;
+            enqueue_in(&mut tx, &news(&changed), super::now_ms()).await?;
+        }
         tx.commit().await?;
         let approval = self
             .approval(d.approval_id)
@@ -264,6 +348,16 @@ impl Store {
 
     /// Claims the one reminder an approval gets. True for exactly one caller.
     pub async fn claim_reminder(&self, approval_id: &str, at: i64) -> Result<bool> {
+        self.claim_reminder_with(approval_id, at, &[]).await
+    }
+
+    /// `claim_reminder`, writing `posts` (the reminder's messages) with the claim.
+    pub async fn claim_reminder_with(
+        &self,
+        approval_id: &str,
+        at: i64,
+        posts: &[NewEntry],
+    ) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         let claimed = sqlx::query(
             "UPDATE approvals SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL \
@@ -290,6 +384,8 @@ impl Store {
                 new: Some("sent"),
             };
             transitions::append(&mut *tx, &entry).await?;
+            // Sent from now, whatever time the sweep was asked to act as of.
+            enqueue_in(&mut tx, posts, super::now_ms()).await?;
         }
         tx.commit().await?;
         Ok(claimed)
@@ -297,15 +393,31 @@ impl Store {
 
     /// Claims the announcement of a new request, so one process posts it.
     pub async fn claim_announcement(&self, approval_id: &str, at: i64) -> Result<bool> {
-        Ok(sqlx::query(
+        self.claim_announcement_with(approval_id, at, &[]).await
+    }
+
+    /// `claim_announcement`, writing `posts` (the request's messages) with the claim.
+    pub async fn claim_announcement_with(
+        &self,
+        approval_id: &str,
+        at: i64,
+        posts: &[NewEntry],
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let claimed = sqlx::query(
             "UPDATE approvals SET announced_at = $2 WHERE id = $1 AND announced_at IS NULL",
         )
         .bind(approval_id)
         .bind(at)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?
         .rows_affected()
-            == 1)
+            == 1;
+        if claimed {
+            enqueue_in(&mut tx, posts, super::now_ms()).await?;
+        }
+        tx.commit().await?;
+        Ok(claimed)
     }
 
     /// Gives back a claim whose announcement reached nobody, so a later sweep retries.
@@ -332,6 +444,16 @@ impl Store {
     /// Expires a pending approval and its order, once. The order's other pending
     /// approvals expire with it: nothing is left to decide.
     pub async fn expire_approval(&self, approval_id: &str, at: i64) -> Result<Option<Approval>> {
+        self.expire_approval_with(approval_id, at, None).await
+    }
+
+    /// `expire_approval`, writing the messages `news` makes with the expiry.
+    pub async fn expire_approval_with(
+        &self,
+        approval_id: &str,
+        at: i64,
+        news: Option<&News>,
+    ) -> Result<Option<Approval>> {
         let mut tx = self.write.begin().await?;
         let locked = sqlx::query(
             "UPDATE orders SET updated_at = updated_at WHERE status = 'awaiting_approval' \
@@ -380,6 +502,10 @@ impl Store {
             },
         )
         .await?;
+        if let Some(news) = news {
+            let changed = changed_in(&mut tx, &number, OrderStatus::Expired).await?;
+            enqueue_in(&mut tx, &news(&changed), super::now_ms()).await?;
+        }
         tx.commit().await?;
         self.approval(approval_id).await
     }
@@ -394,6 +520,28 @@ impl Store {
         .bind(&at.platform)
         .bind(&at.channel_id)
         .bind(&at.message_id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Remembers a copy the outbox posted, showing the decision `shown` as it was
+    /// rendered when sent.
+    pub async fn add_approval_message_showing(
+        &self,
+        approval_id: &str,
+        at: &Posted,
+        shown: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO approval_messages (approval_id, platform, channel_id, message_id, shown) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(approval_id)
+        .bind(&at.platform)
+        .bind(&at.channel_id)
+        .bind(&at.message_id)
+        .bind(shown)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -421,6 +569,46 @@ impl Store {
         .execute(&self.write)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Which decision a copy shows, as far as the bot knows.
+    pub async fn approval_copy_shows(
+        &self,
+        approval_id: &str,
+        at: &Posted,
+    ) -> Result<Option<String>> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT shown FROM approval_messages \
+             WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4",
+        )
+        .bind(approval_id)
+        .bind(&at.platform)
+        .bind(&at.channel_id)
+        .bind(&at.message_id)
+        .fetch_optional(&self.write)
+        .await?;
+        Ok(row.and_then(|(shown,)| shown))
+    }
+
+    /// Records that a copy now shows `shown` (its edit went through).
+    pub async fn approval_copy_shown(
+        &self,
+        approval_id: &str,
+        at: &Posted,
+        shown: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE approval_messages SET shown = $5 \
+             WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4",
+        )
+        .bind(approval_id)
+        .bind(&at.platform)
+        .bind(&at.channel_id)
+        .bind(&at.message_id)
+        .bind(shown)
+        .execute(&self.write)
+        .await?;
+        Ok(())
     }
 
     /// Gives back a claimed edit that could not be made, so a later one tries again.

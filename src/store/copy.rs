@@ -363,6 +363,30 @@ pub const TABLES: &[Table] = &[
         &[("kind", Text), ("subject", Text), ("sent_at", Int)],
         3,
     ),
+    // Moved whole: what was still to be sent goes out from the new database.
+    table(
+        "outbox",
+        &[
+            ("id", Text),
+            ("seq", Int),
+            ("platform", Text),
+            ("destination", Text),
+            ("kind", Text),
+            ("subject", Text),
+            ("body", Text),
+            ("dedup_key", Text),
+            ("state", Text),
+            ("attempts", Int),
+            ("not_before", Int),
+            ("claimed_by", Text),
+            ("claim_until", Int),
+            ("created_at", Int),
+            ("done_at", Int),
+            ("sent_ref", Text),
+            ("last_error", Text),
+        ],
+        1,
+    ),
 ];
 
 /// One stored value, as the copy moves it.

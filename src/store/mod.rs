@@ -18,6 +18,7 @@ mod delivery_writer;
 mod directory;
 mod orders;
 mod org_domains;
+pub mod outbox;
 pub(crate) mod payment_links;
 pub mod refunds;
 pub mod retention;

@@ -1,6 +1,6 @@
 //! What the store forgets, and when: sessions idle for long, card links past their
-//! expiry, delivery ids past their replay window, and sign-ins from chat past
-//! `SIGNIN_VALID_DAYS`. Orders, quotes and the audit trail
+//! expiry, delivery ids past their replay window, outbox entries delivered longer ago
+//! than sessions are kept, and sign-ins from chat past `SIGNIN_VALID_DAYS`. Orders, quotes and the audit trail
 //! are never deleted here or anywhere else.
 
 use super::{Result, Store};
@@ -28,6 +28,8 @@ pub struct Collected {
     pub signins: u64,
     /// Chat identities unlinked because their sign-in was too old.
     pub unlinked: u64,
+    /// Outbox entries delivered (or found moot) before `SESSION_RETAIN_DAYS` ago.
+    pub delivered: u64,
 }
 
 impl Store {
@@ -63,6 +65,9 @@ impl Store {
             .execute(&self.write)
             .await?
             .rows_affected();
+        let delivered = self
+            .forget_delivered_before(now - retention.sessions_ms)
+            .await?;
         let mut unlinked = 0;
         if let Some(ms) = retention.sign_ins_ms {
             unlinked = sqlx::query(
@@ -79,6 +84,7 @@ impl Store {
             deliveries,
             signins,
             unlinked,
+            delivered,
         })
     }
 

@@ -23,21 +23,101 @@ const BEN: &str = "9100000000000000012";
 const STRANGER: &str = "9100000000000000021";
 const APPROVAL_CHANNEL: &str = "1400000000000000099";
 
-/// What the bot sent to Discord's REST API: (route, channel, body).
+/// What the bot sent to Discord's REST API: (route, channel, body). Like Discord, a
+/// post whose nonce was seen before with `enforce_nonce` is that same message. Calls
+/// may be made to fail first (`faults`), to a channel that is gone, or to hang.
 #[derive(Clone, Default)]
 struct Rest {
     base: String,
     log: Arc<Mutex<Vec<(String, String, Value)>>>,
     next_id: Arc<AtomicU64>,
+    faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
+    gone: Arc<Mutex<Vec<String>>>,
+    nonces: Arc<Mutex<std::collections::HashMap<String, Value>>>,
+    /// Every call after this is taken (a post: created) and never answered.
+    hang: Arc<std::sync::atomic::AtomicBool>,
+    /// Calls answered with a fault, gone or not.
+    refused: Arc<AtomicU64>,
+}
+
+/// How the stand-in answers the next message call.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// 429 with a retry time, as Discord sends it (header and body).
+    TooMany(f64),
+    /// 503, nothing done.
+    Unavailable,
+    /// The message is created, and then the answer is a 503: only the nonce keeps the
+    /// next try from posting it twice.
+    LostAnswer,
+}
+
+type Reply = axum::response::Response;
+
+fn answer(status: u16, body: Value, headers: &[(&str, String)]) -> Reply {
+    let mut r = axum::response::IntoResponse::into_response(Json(body));
+    *r.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
+    for (k, v) in headers {
+        r.headers_mut().insert(
+            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
+    }
+    r
+}
+
+impl Rest {
+    /// The answer to a call to `channel`, if it is not to be handled normally; and
+    /// whether a `LostAnswer` fault is due.
+    fn refuse(&self, channel: &str) -> (Option<Reply>, bool) {
+        if self.gone.lock().unwrap().iter().any(|c| c == channel) {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+            let body = json!({"message": "Unknown Channel", "code": 10003});
+            return (Some(answer(404, body, &[])), false);
+        }
+        let fault = self.faults.lock().unwrap().pop_front();
+        if fault.is_some() {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+        }
+        match fault {
+            Some(Fault::TooMany(after)) => {
+                let body = json!({"message": "You are being rate limited.", "retry_after": after, "global": false});
+                let headers = [
+                    ("retry-after", format!("{after}")),
+                    ("x-ratelimit-reset-after", format!("{after}")),
+                    ("x-ratelimit-limit", "5".into()),
+                    ("x-ratelimit-remaining", "0".into()),
+                ];
+                (Some(answer(429, body, &headers)), false)
+            }
+            Some(Fault::Unavailable) => (
+                Some(answer(
+                    503,
+                    json!({"message": "upstream unavailable", "code": 0}),
+                    &[],
+                )),
+                false,
+            ),
+            Some(Fault::LostAnswer) => (None, true),
+            None => (None, false),
+        }
+    }
+
+    async fn hang_if_asked(&self) {
+        if self.hang.load(Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+    }
 }
 
 fn message(id: &str, channel: &str, body: &Value) -> Value {
+    let list = |v: &Value| if v.is_array() { v.clone() } else { json!([]) };
     json!({
         "id": id, "channel_id": channel, "author": d::user(d::APP_ID, "checkout-bot"),
         "content": body["content"].as_str().unwrap_or(""), "timestamp": "2026-11-25T10:00:00.000000+00:00",
         "edited_timestamp": null, "tts": false, "mention_everyone": false, "mentions": [],
-        "mention_roles": [], "attachments": [], "embeds": body["embeds"].clone(), "pinned": false,
-        "type": 0, "flags": 0, "components": body["components"].clone()
+        "mention_roles": [], "attachments": [], "embeds": list(&body["embeds"]), "pinned": false,
+        "type": 0, "flags": 0, "components": list(&body["components"])
     })
 }
 
@@ -45,7 +125,19 @@ async fn create_message(
     State(r): State<Rest>,
     Path(channel): Path<String>,
     Json(body): Json<Value>,
-) -> Json<Value> {
+) -> Reply {
+    let (refused, lose_answer) = r.refuse(&channel);
+    if let Some(refused) = refused {
+        return refused;
+    }
+    let nonce = body["nonce"].as_str().map(str::to_string);
+    if body["enforce_nonce"] == json!(true)
+        && let Some(seen) = nonce
+            .as_ref()
+            .and_then(|n| r.nonces.lock().unwrap().get(n).cloned())
+    {
+        return answer(200, seen, &[]);
+    }
     let id = format!("15{:017}", r.next_id.fetch_add(1, Ordering::SeqCst));
     r.log
         .lock()
@@ -53,19 +145,42 @@ async fn create_message(
         .push(("post".into(), channel.clone(), body.clone()));
     let mut m = message(&id, &channel, &body);
     m["id"] = json!(id);
-    Json(m)
+    if let Some(n) = nonce {
+        r.nonces.lock().unwrap().insert(n, m.clone());
+    }
+    r.hang_if_asked().await;
+    if lose_answer {
+        return answer(
+            503,
+            json!({"message": "upstream unavailable", "code": 0}),
+            &[],
+        );
+    }
+    answer(200, m, &[])
 }
 
 async fn edit_message(
     State(r): State<Rest>,
     Path((channel, id)): Path<(String, String)>,
     Json(body): Json<Value>,
-) -> Json<Value> {
+) -> Reply {
+    let (refused, lose_answer) = r.refuse(&channel);
+    if let Some(refused) = refused {
+        return refused;
+    }
     r.log
         .lock()
         .unwrap()
         .push((format!("edit {id}"), channel.clone(), body.clone()));
-    Json(message(&id, &channel, &body))
+    r.hang_if_asked().await;
+    if lose_answer {
+        return answer(
+            503,
+            json!({"message": "upstream unavailable", "code": 0}),
+            &[],
+        );
+    }
+    answer(200, message(&id, &channel, &body), &[])
 }
 
 /// A DM channel's id is the recipient's user id, which keeps the log easy to read.
@@ -217,6 +332,8 @@ async fn order_with_po(server: &Server, buyer: &str) -> String {
         "the buyer is told: {}",
         p.last
     );
+    // The requests go out through the outbox, after the answer.
+    crate::common::drained(server.bot.store()).await;
     p.field("Number")
 }
 
@@ -756,6 +873,7 @@ async fn reminders_go_out_once_across_processes_and_expiry_tells_the_requester()
         reminded += s.reminded;
     }
     assert_eq!(reminded, 1);
+    crate::common::drained(first.bot.store()).await;
     let reminders: Vec<_> = rest
         .log()
         .into_iter()
@@ -774,6 +892,7 @@ async fn reminders_go_out_once_across_processes_and_expiry_tells_the_requester()
     let a = first.bot.approvals().sweep(week).await.unwrap();
     let b = second.bot.approvals().sweep(week).await.unwrap();
     assert_eq!(a.expired + b.expired, 1);
+    crate::common::drained(first.bot.store()).await;
     assert_eq!(
         first
             .bot
@@ -824,4 +943,206 @@ async fn reminders_go_out_once_across_processes_and_expiry_tells_the_requester()
         ))
         .await;
     assert!(text(&r).contains("Expired"), "{r}");
+}
+
+/// The messages of one approval, through a Discord that fails calls first: 429s with a
+/// retry time, 503s, and a post made whose answer was lost. Each request, edit and note
+/// arrives once, and each destination's in the order they were written.
+async fn every_message_arrives_once_through_failures(database_url: Option<String>) {
+    let (server, rest) = setup(database_url).await;
+    let store = server.bot.store().clone();
+    approvers(&store, &[(ANN, "Ann"), (BEN, "Ben")]).await;
+    rest.faults.lock().unwrap().extend([
+        Fault::LostAnswer,
+        Fault::TooMany(0.2),
+        Fault::Unavailable,
+        Fault::TooMany(0.05),
+        Fault::LostAnswer,
+        Fault::Unavailable,
+        Fault::TooMany(0.1),
+    ]);
+    let number = order_with_po(&server, BUYER).await;
+    let mut to: Vec<String> = rest.requests().into_iter().map(|(c, _)| c).collect();
+    to.sort();
+    assert_eq!(to, [ANN, BEN], "one request each, however many tries");
+
+    let message_of = |who: &str| {
+        let all = rest.log();
+        let i = all
+            .iter()
+            .position(|(r, c, _)| r == "post" && c == who)
+            .unwrap();
+        format!(
+            "15{:017}",
+            all[..i].iter().filter(|(r, _, _)| r == "post").count()
+        )
+    };
+    let approve = button_id(&json!({"data": rest.requests()[0].1}), "Approve");
+    let ann = d::user(ANN, "ann");
+    let (_, r) = server
+        .post(&click_request(&ann, ANN, &message_of(ANN), &approve))
+        .await;
+    assert_eq!(r["type"], 7, "{r}");
+    crate::common::drained(&store).await;
+    assert!(
+        rest.faults.lock().unwrap().is_empty(),
+        "every fault was met"
+    );
+
+    let log = rest.log();
+    let ben_message = message_of(BEN);
+    let to_ben: Vec<&str> = log
+        .iter()
+        .filter(|(_, c, _)| c == BEN)
+        .map(|(r, _, _)| r.as_str())
+        .collect();
+    assert_eq!(
+        to_ben,
+        ["post".to_string(), format!("edit {ben_message}")],
+        "Ben's request, then its edit"
+    );
+    let notes: Vec<&Value> = log
+        .iter()
+        .filter(|(r, c, _)| r == "post" && c == BUYER)
+        .map(|(_, _, b)| b)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+    assert!(
+        notes[0]["content"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Your order {number} was approved by Ann")),
+        "{notes:?}"
+    );
+    assert!(
+        !log.iter()
+            .any(|(r, c, _)| c == ANN && r.starts_with("edit ")),
+        "Ann's copy was answered in place"
+    );
+    let pending = store.outbox_list(&["pending", "failed"], 10).await.unwrap();
+    assert!(pending.is_empty(), "{pending:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_arrives_once_through_failures_on_sqlite() {
+    every_message_arrives_once_through_failures(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_arrives_once_through_failures_on_postgres() {
+    let Some((url, schema)) = crate::common::postgres_url("outbox through failures").await else {
+        return;
+    };
+    every_message_arrives_once_through_failures(Some(url)).await;
+    crate::common::drop_schema(&schema).await;
+}
+
+/// A request to a channel that is gone is refused for good: tried once, reported, left
+/// for an operator, who sends it again once the channel is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_that_is_gone_stops_its_entry_until_an_operator_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::common::sqlite_url(&dir);
+    let (server, rest) = setup(Some(url.clone())).await;
+    let store = server.bot.store().clone();
+    approvers(&store, &[(ANN, "Ann")]).await;
+    store
+        .set_approval_channel(ACME, "discord", Some(APPROVAL_CHANNEL))
+        .await
+        .unwrap();
+    rest.gone.lock().unwrap().push(APPROVAL_CHANNEL.into());
+    order_with_po(&server, BUYER).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        rest.refused.load(Ordering::SeqCst),
+        1,
+        "tried once, not again"
+    );
+    let failed = store.outbox_list(&["failed"], 10).await.unwrap();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("404") && e.contains("Unknown Channel")),
+        "{failed:#?}"
+    );
+
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("SLACK_BOT_TOKEN")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, listed) = cli(&["outbox", "list"]);
+    assert!(ok, "{listed}");
+    assert!(
+        listed.contains(&failed[0].id)
+            && listed.contains("failed")
+            && listed.contains(&format!("channel:{APPROVAL_CHANNEL}")),
+        "{listed}"
+    );
+    let (ok, said) = cli(&["outbox", "retry", "out_nosuchentry"]);
+    assert!(!ok && said.contains("no outbox entry"), "{said}");
+
+    rest.gone.lock().unwrap().clear();
+    let (ok, said) = cli(&["outbox", "retry", &failed[0].id]);
+    assert!(ok, "{said}");
+    crate::common::drained(&store).await;
+    let requests = rest.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].0, APPROVAL_CHANNEL);
+    let (ok, listed) = cli(&["outbox", "list"]);
+    assert!(ok && listed.contains("the outbox is empty"), "{listed}");
+}
+
+/// Two processes drain one outbox: twenty-four approvers each get the request once.
+async fn two_processes_share_one_outbox(url: String) {
+    let (first, rest) = setup(Some(url.clone())).await;
+    let (_second, second_rest) = setup_counting_from(Some(url), 500).await;
+    let people: Vec<(String, String)> = (0..24)
+        .map(|i| (format!("92000000000000000{i:02}"), format!("Approver {i}")))
+        .collect();
+    let refs: Vec<(&str, &str)> = people
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    approvers(first.bot.store(), &refs).await;
+    order_with_po(&first, BUYER).await;
+    let mut to: Vec<String> = rest
+        .requests()
+        .into_iter()
+        .chain(second_rest.requests())
+        .map(|(c, _)| c)
+        .collect();
+    to.sort();
+    let mut everyone: Vec<String> = people.iter().map(|(id, _)| id.clone()).collect();
+    everyone.sort();
+    assert_eq!(
+        to, everyone,
+        "each approver once, whichever process sent it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_one_outbox_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    two_processes_share_one_outbox(crate::common::sqlite_url(&dir)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_one_outbox_on_postgres() {
+    let Some((url, schema)) = crate::common::postgres_url("two processes, one outbox").await else {
+        return;
+    };
+    two_processes_share_one_outbox(url).await;
+    crate::common::drop_schema(&schema).await;
 }

@@ -860,7 +860,8 @@ on_both!(
                 card_links: 1,
                 deliveries: 1,
                 signins: 0,
-                unlinked: 0
+                unlinked: 0,
+                delivered: 0
             }
         );
         assert!(store.load_session(&old).await.unwrap().is_none());

@@ -84,6 +84,7 @@ fn decision<'a>(id: &'a str, verdict: &'a Verdict, actor: &'a str) -> Decision<'
         described: actor,
         at: checkout_bot::store::now_ms(),
         clicked: None,
+        news: None,
     }
 }
 

@@ -329,8 +329,30 @@ fn snowflake(s: &str) -> Result<u64, NotifyError> {
         .ok_or_else(|| NotifyError::BadAddress(s.to_string()))
 }
 
-fn rest(e: serenity::Error) -> NotifyError {
+/// Sorts a REST failure by what to do next. serenity's rate limiter has waited out every
+/// 429 that said how long; one that did not is retried later.
+pub(crate) fn rest(e: serenity::Error) -> NotifyError {
+    use serenity::http::HttpError;
+    if let serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) = &e {
+        let status = r.status_code.as_u16();
+        if status == 429 {
+            return NotifyError::RateLimited(None);
+        }
+        if (400..500).contains(&status) && status != 408 {
+            // Unknown channel, missing access, cannot message this user, …
+            return NotifyError::Refused(format!(
+                "{status} {} (code {})",
+                r.error.message, r.error.code
+            ));
+        }
+    }
     NotifyError::Platform(Box::new(e))
+}
+
+/// Discord's nonce for a post: the outbox entry's key (at most 25 characters), so a
+/// post sent again after a timeout is the same message.
+fn nonce(key: &str) -> serenity::all::Nonce {
+    serenity::all::Nonce::String(key.chars().take(25).collect())
 }
 
 impl DiscordNotifier {
@@ -346,12 +368,19 @@ impl Notifier for DiscordNotifier {
         super::PLATFORM.into()
     }
 
-    async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError> {
+    async fn post(
+        &self,
+        to: &Recipient,
+        request: &RequestView,
+        key: &str,
+    ) -> Result<Posted, NotifyError> {
         let channel = match to {
             Recipient::Channel(id) => ChannelId::new(snowflake(id)?),
             Recipient::Person(who) => self.dm_channel(who).await?,
         };
         let message = CreateMessage::new()
+            .nonce(nonce(key))
+            .enforce_nonce(true)
             .content(content(request))
             .embed(embed(request))
             .components(buttons(request));
@@ -378,12 +407,15 @@ impl Notifier for DiscordNotifier {
         Ok(())
     }
 
-    async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError> {
+    async fn tell(&self, who: &Identity, text: &str, key: &str) -> Result<(), NotifyError> {
         let channel = self.dm_channel(who).await?;
         channel
             .send_message(
                 &self.http,
-                CreateMessage::new().content(cut(text, render::MAX_CONTENT)),
+                CreateMessage::new()
+                    .nonce(nonce(key))
+                    .enforce_nonce(true)
+                    .content(cut(text, render::MAX_CONTENT)),
             )
             .await
             .map_err(rest)?;

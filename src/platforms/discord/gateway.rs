@@ -16,8 +16,11 @@ use crate::engine::ambient::{Heard, heard};
 use crate::engine::event::{Command as BotCommand, Event};
 use crate::engine::view::ActionKind;
 
-/// The REST client: Discord's own API, or `DISCORD_API_BASE` with serenity's rate
-/// limiter off (the proxy there, or a test stand-in, does the limiting).
+/// The REST client: Discord's own API with serenity's rate limiter, which paces calls by
+/// `X-RateLimit-Reset-After` and waits out each 429 as long as its `Retry-After` says;
+/// or `DISCORD_API_BASE` (a rate-limiting proxy, or a test stand-in) with the limiter
+/// off, since serenity's limiter sends to discord.com whatever the proxy. There a 429
+/// reaches the outbox, which backs off and tries again.
 pub(crate) fn http(config: &DiscordConfig) -> anyhow::Result<Http> {
     let token = config
         .token

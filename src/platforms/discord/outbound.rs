@@ -32,15 +32,18 @@ impl ReplyUpdater for DiscordReplies {
         PLATFORM.into()
     }
 
-    async fn update(&self, handle: &str, reply: &Reply) -> Result<(), NotifyError> {
+    fn render(&self, reply: &Reply) -> Result<serde_json::Value, NotifyError> {
         let message = CreateInteractionResponse::UpdateMessage(super::render::message(reply));
-        let body = serde_json::to_value(&message)
+        serde_json::to_value(&message)
             .map(|v| v["data"].clone())
-            .map_err(|e| NotifyError::Platform(Box::new(e)))?;
+            .map_err(|e| NotifyError::Platform(Box::new(e)))
+    }
+
+    async fn send(&self, handle: &str, content: &serde_json::Value) -> Result<(), NotifyError> {
         self.http
-            .edit_original_interaction_response(handle, &body, Vec::new())
+            .edit_original_interaction_response(handle, content, Vec::new())
             .await
-            .map_err(|e| NotifyError::Platform(Box::new(e)))?;
+            .map_err(super::approvals::rest)?;
         Ok(())
     }
 }

@@ -323,7 +323,14 @@ impl Notifier for SlackNotifier {
         PLATFORM.into()
     }
 
-    async fn post(&self, to: &Recipient, request: &RequestView) -> Result<Posted, NotifyError> {
+    async fn post(
+        &self,
+        to: &Recipient,
+        request: &RequestView,
+        _key: &str,
+    ) -> Result<Posted, NotifyError> {
+        // Slack cannot tell a repeated post; the outbox records the `ts` it answers and
+        // never posts that entry again.
         // A user id as the channel posts in the app's direct messages with that person.
         let channel = match to {
             Recipient::Channel(c) => c.clone(),
@@ -346,7 +353,7 @@ impl Notifier for SlackNotifier {
             .await
     }
 
-    async fn tell(&self, who: &Identity, text: &str) -> Result<(), NotifyError> {
+    async fn tell(&self, who: &Identity, text: &str, _key: &str) -> Result<(), NotifyError> {
         self.web.post(&who.user, render::note(text), None).await?;
         Ok(())
     }

@@ -26,12 +26,18 @@ impl ReplyUpdater for SlackReplies {
         PLATFORM.into()
     }
 
-    async fn update(&self, handle: &str, reply: &Reply) -> Result<(), NotifyError> {
+    fn render(&self, reply: &Reply) -> Result<serde_json::Value, NotifyError> {
         // The owner's id is not kept with the handle; a response URL only ever reaches
         // the user it was made for, so the blocks need not name them.
-        self.web
-            .respond(handle, super::render::message(reply, ""), true)
-            .await
+        serde_json::to_value(super::render::message(reply, ""))
+            .map_err(|e| NotifyError::Platform(Box::new(e)))
+    }
+
+    async fn send(&self, handle: &str, content: &serde_json::Value) -> Result<(), NotifyError> {
+        let content: slack_morphism::prelude::SlackMessageContent =
+            serde_json::from_value(content.clone())
+                .map_err(|e| NotifyError::Refused(format!("unreadable message: {e}")))?;
+        self.web.respond(handle, content, true).await
     }
 }
 

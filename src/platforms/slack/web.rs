@@ -2,8 +2,11 @@
 //! ephemeral messages, direct messages, modals, the App Home, and user names. The base
 //! URL is `SLACK_API_BASE`, so tests talk to a stand-in on 127.0.0.1.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
+use governor::{DefaultKeyedRateLimiter, Quota};
+use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use crate::services::notifier::NotifyError;
@@ -14,10 +17,57 @@ type Client = SlackClient<SlackClientHyperHttpsConnector>;
 pub struct Web {
     client: Arc<Client>,
     token: Option<SlackApiToken>,
+    limits: Arc<Limits>,
 }
 
-fn failed(e: impl std::error::Error + Send + Sync + 'static) -> NotifyError {
-    NotifyError::Platform(Box::new(e))
+/// Slack's rate limits, kept on our side so that a burst of approvals waits here
+/// instead of drawing 429s: `chat.postMessage` about one a second per channel (with
+/// short bursts), and the Tier 3 methods (`chat.update`, `views.publish`) about 50 a
+/// minute each.
+struct Limits {
+    per_channel: DefaultKeyedRateLimiter<String>,
+    tier3: DefaultKeyedRateLimiter<&'static str>,
+}
+
+impl Limits {
+    fn new() -> Limits {
+        let n = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
+        Limits {
+            per_channel: governor::RateLimiter::keyed(Quota::per_second(n(1)).allow_burst(n(3))),
+            tier3: governor::RateLimiter::keyed(Quota::per_minute(n(50)).allow_burst(n(20))),
+        }
+    }
+}
+
+/// Slack's errors that may pass if the same call is made again later: its own
+/// trouble, and a token an operator can fix.
+const PASSING: &[&str] = &[
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "ratelimited",
+    "not_authed",
+    "invalid_auth",
+    "token_expired",
+];
+
+/// Sorts a Web API failure by what to do next: wait as long as a 429 says, retry what
+/// may pass, and stop on a refusal that stays (`channel_not_found`, `is_archived`,
+/// `user_not_found`, an expired response URL, …).
+fn failed(e: SlackClientError) -> NotifyError {
+    match e {
+        SlackClientError::RateLimitError(r) => NotifyError::RateLimited(r.retry_after),
+        SlackClientError::ApiError(a) if !PASSING.contains(&a.code.as_str()) => {
+            NotifyError::Refused(a.code)
+        }
+        SlackClientError::HttpError(h)
+            if h.status_code.is_client_error() && h.status_code.as_u16() != 408 =>
+        {
+            NotifyError::Refused(format!("HTTP {}", h.status_code))
+        }
+        other => NotifyError::Platform(Box::new(other)),
+    }
 }
 
 /// What `users.info` says about a person.
@@ -41,6 +91,7 @@ impl Web {
         Ok(Web {
             client: Arc::new(SlackClient::new(connector)),
             token: bot_token.map(|t| SlackApiToken::new(SlackApiTokenValue(t.to_string()))),
+            limits: Arc::new(Limits::new()),
         })
     }
 
@@ -81,7 +132,12 @@ impl Web {
         content: SlackMessageContent,
         thread: Option<&str>,
     ) -> Result<(String, String), NotifyError> {
-        let session = self.client.open_session(self.token()?);
+        let token = self.token()?;
+        self.limits
+            .per_channel
+            .until_key_ready(&channel.to_string())
+            .await;
+        let session = self.client.open_session(token);
         let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_string()), content)
             .opt_thread_ts(thread.map(|t| SlackTs(t.to_string())));
         let res = session.chat_post_message(&req).await.map_err(failed)?;
@@ -94,7 +150,9 @@ impl Web {
         ts: &str,
         content: SlackMessageContent,
     ) -> Result<(), NotifyError> {
-        let session = self.client.open_session(self.token()?);
+        let token = self.token()?;
+        self.limits.tier3.until_key_ready(&"chat.update").await;
+        let session = self.client.open_session(token);
         let req = SlackApiChatUpdateRequest::new(
             SlackChannelId(channel.to_string()),
             content,
@@ -137,7 +195,9 @@ impl Web {
         user: &str,
         view: SlackView,
     ) -> Result<(), NotifyError> {
-        let session = self.client.open_session(self.token()?);
+        let token = self.token()?;
+        self.limits.tier3.until_key_ready(&"views.publish").await;
+        let session = self.client.open_session(token);
         let req = SlackApiViewsPublishRequest::new(SlackUserId(user.to_string()), view);
         session.views_publish(&req).await.map_err(failed)?;
         Ok(())

@@ -21,6 +21,7 @@ use crate::store::{Result, Store, StoreError, now_ms};
 mod click;
 mod command;
 mod delegation;
+mod news;
 mod refusal;
 mod request;
 mod sweep;
@@ -264,40 +265,19 @@ impl Approvals {
             // Nothing to post with (the terminal chat): approvers find it in /approvals.
             return Ok(false);
         }
-        if !self.store.claim_announcement(&a.id, now_ms()).await? {
+        let posts = self.posts(a, false).await?;
+        if posts.is_empty() {
+            tracing::warn!(approval = %a.id, org = %a.org_id, "an approval request reaches nobody; will retry");
             return Ok(false);
         }
-        let reached = self.post(a, false).await?;
-        if reached == 0 {
-            tracing::warn!(approval = %a.id, org = %a.org_id, "an approval request reached nobody; will retry");
-            self.store.release_announcement(&a.id).await?;
+        let claimed = self
+            .store
+            .claim_announcement_with(&a.id, now_ms(), &posts)
+            .await?;
+        if claimed {
+            self.outbound.written();
         }
-        Ok(reached > 0)
-    }
-
-    /// Posts the request to everyone who should see it, on every platform where they
-    /// can be reached; how many it reached.
-    pub(super) async fn post(&self, a: &Approval, reminder: bool) -> Result<usize> {
-        let order = self.order(&a.order_number).await?;
-        let request = self.request_view(a, &order, reminder).await?;
-        let mut reached = 0;
-        for notifier in self.outbound.notifiers() {
-            for to in self
-                .recipients(&a.org_id, &a.requested_by, &notifier.platform())
-                .await?
-            {
-                match notifier.post(&to, &request).await {
-                    Ok(at) => {
-                        self.store.add_approval_message(&a.id, &at).await?;
-                        reached += 1;
-                    }
-                    Err(e) => {
-                        tracing::warn!(approval = %a.id, error = %e, "could not post an approval request")
-                    }
-                }
-            }
-        }
-        Ok(reached)
+        Ok(claimed)
     }
 
     /// What `account` may do about `a` now: decide (as approver or delegate), or why not.
@@ -444,6 +424,7 @@ impl Approvals {
                 self.name_of(approver).await?
             ));
         }
+        let news = self.decision_news(&a, &order, &account).await?;
         let recorded = self
             .store
             .decide(&Decision {
@@ -454,8 +435,10 @@ impl Approvals {
                 described: &described,
                 at: now,
                 clicked: clicked.as_ref(),
+                news: Some(&news),
             })
             .await?;
+        self.outbound.written();
         match recorded {
             Recorded::Unknown => Err(Refusal::Unknown.into()),
             Recorded::TooLate(a) => {
@@ -467,19 +450,15 @@ impl Approvals {
                 order_status,
             } => {
                 tracing::info!(approval = %approval.id, order = %approval.order_number, status = approval.status.as_str(), "approval decided");
-                let next = if order_status == OrderStatus::AwaitingPayment {
-                    self.proceed(&order).await?
-                } else {
-                    String::new()
-                };
+                if order_status == OrderStatus::AwaitingPayment
+                    && matches!(order.details.payment, Payment::Card { .. })
+                {
+                    // The charge's outcome is the requester's news: it is written with it.
+                    let next = self.proceed(&order).await?;
+                    self.tell_settled(&approval, &order, &next).await?;
+                }
                 let order = self.order(&approval.order_number).await?;
                 let request = self.request_view(&approval, &order, false).await?;
-                let this = self.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = this.after_decision(approval, order, next, clicked).await {
-                        tracing::warn!(error = %e, "could not send the news of a decision");
-                    }
-                });
                 Ok(Decided::Done(request))
             }
         }
@@ -511,70 +490,6 @@ impl Approvals {
                 )
             }
         })
-    }
-
-    /// Updates every copy of the order's requests and tells the requester.
-    async fn after_decision(
-        &self,
-        decided: Approval,
-        order: Order,
-        next: String,
-        clicked: Option<Posted>,
-    ) -> Result<()> {
-        self.refresh(&order, clicked.as_ref()).await?;
-        let l = self.lang();
-        let who = self
-            .name_of(decided.decided_by.as_deref().unwrap_or("system"))
-            .await?;
-        let text = match decided.status {
-            Status::Rejected => l.f(
-                "approval.told_rejected",
-                &[
-                    ("number", &order.number),
-                    ("who", &who),
-                    ("reason", &decided.reason.clone().unwrap_or_default()),
-                ],
-            ),
-            _ if order.status == OrderStatus::AwaitingApproval => {
-                let mut waiting = Vec::new();
-                for a in self.store.approvals_of(&order.number).await? {
-                    if a.status == Status::Pending {
-                        waiting.push(self.org_name(&a.org_id).await?);
-                    }
-                }
-                let next = l.f("approval.next_waiting", &[("orgs", &waiting.join(", "))]);
-                l.f(
-                    "approval.told_approved",
-                    &[("number", &order.number), ("who", &who), ("next", &next)],
-                )
-            }
-            _ => l.f(
-                "approval.told_approved",
-                &[("number", &order.number), ("who", &who), ("next", &next)],
-            ),
-        };
-        self.tell_requester(&order.details.account_id, &text).await
-    }
-
-    /// Rewrites every posted copy of the order's requests as they now read: each copy
-    /// once per change, whoever else is refreshing, through the platform it is on.
-    /// `except` was already updated by the answer to the click on it.
-    async fn refresh(&self, order: &Order, except: Option<&Posted>) -> Result<()> {
-        for a in self.store.approvals_of(&order.number).await? {
-            let request = self.request_view(&a, order, false).await?;
-            let shown = a.shown_key();
-            for at in self.store.approval_messages(&a.id).await? {
-                if self
-                    .store
-                    .claim_approval_repaint(&a.id, &at, &shown)
-                    .await?
-                    && Some(&at) != except
-                {
-                    self.paint(&at, &request, &shown).await?;
-                }
-            }
-        }
-        Ok(())
     }
 
     /// Rewrites one posted copy of a request, such as a stale one somebody clicked,
@@ -609,22 +524,6 @@ impl Approvals {
             self.store
                 .release_approval_repaint(&request.approval_id, at, shown)
                 .await?;
-        }
-        Ok(())
-    }
-
-    /// A private note to every chat identity of `account`, on each platform it uses.
-    async fn tell_requester(&self, account: &str, text: &str) -> Result<()> {
-        for notifier in self.outbound.notifiers() {
-            for who in self
-                .store
-                .identities_of(account, &notifier.platform())
-                .await?
-            {
-                if let Err(e) = notifier.tell(&who, text).await {
-                    tracing::warn!(error = %e, "could not notify a requester");
-                }
-            }
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The background sweep: announcing requests nobody posted, one reminder per request,
 //! and expiry. Every serving process runs it; each step is claimed in the store by one.
 
-use super::{ANNOUNCE_GRACE_MS, Approvals, DAY_MS, Swept};
+use super::{ANNOUNCE_GRACE_MS, Approvals, Swept};
 use crate::store::Result;
 
 impl Approvals {
@@ -24,19 +24,16 @@ impl Approvals {
             .approvals_older_than(now - self.settings.expire_after_ms, 100)
             .await?
         {
-            if let Some(expired) = self.store.expire_approval(&a.id, now).await? {
+            let order = self.order(&a.order_number).await?;
+            let news = self.expiry_news(&order).await?;
+            if self
+                .store
+                .expire_approval_with(&a.id, now, Some(&news))
+                .await?
+                .is_some()
+            {
                 swept.expired += 1;
-                let order = self.order(&expired.order_number).await?;
-                self.refresh(&order, None).await?;
-                let text = self.lang().f(
-                    "approval.told_expired",
-                    &[
-                        ("number", &order.number),
-                        ("days", &(self.settings.expire_after_ms / DAY_MS)),
-                    ],
-                );
-                self.tell_requester(&order.details.account_id, &text)
-                    .await?;
+                self.outbound.written();
             }
         }
         for a in self
@@ -44,11 +41,15 @@ impl Approvals {
             .approvals_older_than(now - self.settings.remind_after_ms, 100)
             .await?
         {
-            if a.reminded_at.is_some() || !self.store.claim_reminder(&a.id, now).await? {
+            if a.reminded_at.is_some() {
+                continue;
+            }
+            let posts = self.posts(&a, true).await?;
+            if !self.store.claim_reminder_with(&a.id, now, &posts).await? {
                 continue;
             }
             swept.reminded += 1;
-            self.post(&a, true).await?;
+            self.outbound.written();
         }
         Ok(swept)
     }

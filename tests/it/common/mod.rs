@@ -111,3 +111,52 @@ macro_rules! on_both {
         }
     };
 }
+
+/// Waits until the outbox has sent everything due (the worker runs in the background,
+/// as in a serving process), up to a generous deadline.
+pub async fn drained(store: &checkout_bot::store::Store) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let depth = store
+            .outbox_depth(checkout_bot::store::now_ms())
+            .await
+            .unwrap();
+        if depth.pending == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the outbox still holds {} entries after 20 s: {:#?}",
+            depth.pending,
+            store.outbox_list(&["pending"], 20).await.unwrap()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// A URL to a fresh schema in the PostgreSQL that `TEST_POSTGRES_URL` names, as an
+/// operator would write it for a server, and the schema (for `drop_schema`); `None`
+/// with a note when no PostgreSQL is configured (never in CI).
+pub async fn postgres_url(test: &str) -> Option<(String, String)> {
+    let Ok(base) = std::env::var("TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "TEST_POSTGRES_URL must be set in CI (.ci/run sets it)"
+        );
+        eprintln!("SKIPPED on PostgreSQL: {test}: TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&base).await.expect("connect");
+    let schema = format!("t_{:016x}", rand::random::<u64>());
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .expect("create schema");
+    admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some((
+        format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+        schema,
+    ))
+}

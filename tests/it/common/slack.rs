@@ -734,5 +734,7 @@ pub async fn order_with_po(s: &Server, buyer: &str) -> String {
         "titled by its state: {}",
         p.title()
     );
+    // The requests go out through the outbox, after the answer.
+    super::drained(&s.bot.store().clone()).await;
     p.field("Number")
 }

@@ -1146,3 +1146,137 @@ async fn two_processes_share_one_outbox_on_postgres() {
     two_processes_share_one_outbox(url).await;
     crate::common::drop_schema(&schema).await;
 }
+
+/// `checkout-bot serve` on `database_url`, reaching Discord through `rest`, with sends
+/// given up after two seconds (claims hold three); its address.
+async fn serve(
+    database_url: &str,
+    rest: &Rest,
+    dir: &tempfile::TempDir,
+) -> (crate::common::Killed, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .arg("serve")
+        // No `.env` of the developer's is read from there.
+        .current_dir(dir.path())
+        .env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("HTTP_ADDR", format!("127.0.0.1:{port}"))
+        .env("PUBLIC_URL", &url)
+        .env("DISCORD_PUBLIC_KEY", Server::public_key())
+        .env("DISCORD_APPLICATION_ID", d::APP_ID)
+        .env("DISCORD_TOKEN", "test-token")
+        .env("DISCORD_API_BASE", &rest.base)
+        .env("OUTBOX_SEND_TIMEOUT_SECS", "2")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = crate::common::Killed(child);
+    assert!(crate::common::ready(&url).await, "serve did not start");
+    (child, url)
+}
+
+/// A process killed with SIGKILL after a decision committed, while its messages were
+/// on their way (Discord took them and never answered): after a restart each message
+/// arrives once, the note through its nonce, and every copy shows the decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_killed_after_a_decision_leaves_its_messages_to_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = crate::common::sqlite_url(&dir);
+    let rest = Rest::start(0).await;
+    let (first, url) = serve(&database_url, &rest, &dir).await;
+    let server = Server::of_process(&url, &database_url).await;
+    let store = server.bot.store().clone();
+    approvers(&store, &[(ANN, "Ann"), (BEN, "Ben")]).await;
+    let number = order_with_po(&server, BUYER).await;
+    let message_of = |who: &str| {
+        let all = rest.log();
+        let i = all
+            .iter()
+            .position(|(r, c, _)| r == "post" && c == who)
+            .unwrap();
+        format!(
+            "15{:017}",
+            all[..i].iter().filter(|(r, _, _)| r == "post").count()
+        )
+    };
+    let ben_message = message_of(BEN);
+
+    rest.hang.store(true, Ordering::SeqCst);
+    let approve = button_id(&json!({"data": rest.requests()[0].1}), "Approve");
+    let ann = d::user(ANN, "ann");
+    let (_, r) = server
+        .post(&click_request(&ann, ANN, &message_of(ANN), &approve))
+        .await;
+    assert_eq!(r["type"], 7, "{r}");
+    // Both messages reached Discord, and the process dies before hearing back.
+    rest.wait_for(1, |(r, _, _)| *r == format!("edit {ben_message}"))
+        .await;
+    rest.wait_for(1, |(r, c, _)| r == "post" && c == BUYER)
+        .await;
+    let mut first = first;
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
+    assert_eq!(
+        store
+            .outbox_depth(checkout_bot::store::now_ms())
+            .await
+            .unwrap()
+            .pending,
+        2,
+        "the edit and the note are still to be confirmed"
+    );
+
+    rest.hang.store(false, Ordering::SeqCst);
+    let (_second, _) = serve(&database_url, &rest, &dir).await;
+    crate::common::drained(&store).await;
+    let log = rest.log();
+    let notes = log
+        .iter()
+        .filter(|(r, c, _)| r == "post" && c == BUYER)
+        .count();
+    assert_eq!(notes, 1, "the note once: {log:#?}");
+    let requests: Vec<&String> = log
+        .iter()
+        .filter(|(r, c, _)| r == "post" && c != BUYER)
+        .map(|(_, c, _)| c)
+        .collect();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let ben_edits: Vec<&Value> = log
+        .iter()
+        .filter(|(r, _, _)| *r == format!("edit {ben_message}"))
+        .map(|(_, _, b)| b)
+        .collect();
+    assert!(
+        !ben_edits.is_empty()
+            && ben_edits.iter().all(|b| b["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("Approved by Ann"))),
+        "{ben_edits:#?}"
+    );
+    // The second process sent both again (the first never heard back), and nothing was
+    // skipped or given up.
+    let all = store.outbox_list(&[], 20).await.unwrap();
+    let mut after: Vec<(&str, &str, i64)> = all
+        .iter()
+        .filter(|e| e.kind == "edit" || (e.kind == "note" && e.subject == number))
+        .map(|e| (e.kind.as_str(), e.state.as_str(), e.attempts))
+        .collect();
+    after.sort();
+    // Ann's copy was painted by the answer to her click: its edit has nothing to do.
+    assert_eq!(
+        after,
+        [
+            ("edit", "sent", 2),
+            ("edit", "skipped", 1),
+            ("note", "sent", 2)
+        ],
+        "{all:#?}"
+    );
+}

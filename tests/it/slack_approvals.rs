@@ -195,3 +195,78 @@ async fn the_requester_and_a_stranger_are_refused_and_details_are_private() {
         "nothing was decided"
     );
 }
+
+/// Slack answering 429 (with `Retry-After`) and 503 first: the request is posted once,
+/// each try no sooner than Slack said; after the decision the copy is edited once, and
+/// a note to a person Slack says is not there is stopped after one try, not retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slack_rate_limits_are_waited_out_and_a_missing_channel_is_not_retried() {
+    let s = Arc::new(Server::start().await);
+    let store = s.bot.store().clone();
+    approvers(&store, &[("U0APPR0001".into(), "Ann".into())]).await;
+    store
+        .set_approval_channel(ACME, "slack", Some(APPROVALS))
+        .await
+        .unwrap();
+    s.slack.faults.lock().unwrap().extend([
+        sl::Fault::TooMany(1),
+        sl::Fault::Unavailable,
+        sl::Fault::TooMany(2),
+    ]);
+    s.slack.gone.lock().unwrap().push("U0BUYER001".into());
+    let number = order_with_po(&s, "U0BUYER001").await;
+
+    let posts = s.slack.calls_to("chat.postMessage");
+    assert_eq!(posts.len(), 1, "{posts:#?}");
+    assert_eq!(posts[0].body["channel"], APPROVALS);
+    let tries: Vec<std::time::Instant> = s
+        .slack
+        .arrivals
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, at)| *at)
+        .collect();
+    assert_eq!(tries.len(), 4, "three refusals, then the post");
+    assert!(tries[1] - tries[0] >= std::time::Duration::from_secs(1));
+    assert!(tries[3] - tries[2] >= std::time::Duration::from_secs(2));
+
+    let approve = sl::elements(&posts[0].body["blocks"])
+        .into_iter()
+        .find(|(_, _, label)| label == "Approve")
+        .map(|(e, _, _)| e["action_id"].as_str().unwrap().to_string())
+        .unwrap();
+    let (status, _) = s
+        .interact(
+            "/slack/interactions",
+            &click("U0APPR0001", "1700000000.000001", &approve, "apv-1", &s),
+        )
+        .await;
+    assert_eq!(status, 200);
+    s.slack.wait_for(1, |c| c.method == "chat.update").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(s.slack.calls_to("chat.update").len(), 1);
+    let calls = s.slack.arrivals.lock().unwrap().len();
+    assert_eq!(
+        calls, 6,
+        "the post's four tries, the edit, one try of the note"
+    );
+    let failed = store.outbox_list(&["failed"], 10).await.unwrap();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0].kind, "note");
+    assert_eq!(failed[0].subject, number);
+    assert!(
+        failed[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("channel_not_found")),
+        "{failed:#?}"
+    );
+    assert!(
+        store
+            .outbox_list(&["pending"], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

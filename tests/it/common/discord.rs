@@ -89,6 +89,31 @@ impl Server {
         }
     }
 
+    /// A server in another process at `url`, on `database_url`: requests are signed as
+    /// for ours; `bot` opens the same database (sending nothing) for the test to read.
+    pub async fn of_process(url: &str, database_url: &str) -> Server {
+        let config = Config {
+            database_url: database_url.to_string(),
+            ..Config::default()
+        };
+        Server {
+            url: url.to_string(),
+            key: SigningKey::from_bytes(&[7u8; 32]),
+            client: reqwest::Client::new(),
+            bot: Arc::new(Bot::start(config).await.unwrap()),
+            _dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// The public key our requests are signed for, as `DISCORD_PUBLIC_KEY` takes it.
+    pub fn public_key() -> String {
+        hex::encode(
+            SigningKey::from_bytes(&[7u8; 32])
+                .verifying_key()
+                .to_bytes(),
+        )
+    }
+
     /// Posts `body` with the headers Discord sends, signed at `timestamp`.
     pub async fn post_signed_at(&self, body: &str, timestamp: i64) -> reqwest::Response {
         let ts = timestamp.to_string();

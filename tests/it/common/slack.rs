@@ -46,6 +46,21 @@ pub struct StandIn {
     pub script: Arc<Mutex<Vec<Value>>>,
     /// What the bot acknowledged on the socket.
     pub acks: Arc<Mutex<Vec<Value>>>,
+    /// How the next `chat.*` calls fail, in turn, before they are served again.
+    pub faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
+    /// Channels that are gone: `channel_not_found`.
+    pub gone: Arc<Mutex<Vec<String>>>,
+    /// When each `chat.*` call came, with its method, including the ones refused.
+    pub arrivals: Arc<Mutex<Vec<(String, std::time::Instant)>>>,
+}
+
+/// How the stand-in answers the next `chat.*` call.
+#[derive(Debug, Clone, Copy)]
+pub enum Fault {
+    /// HTTP 429 `ratelimited` with `Retry-After` in seconds, as Slack sends it.
+    TooMany(u64),
+    /// HTTP 503.
+    Unavailable,
 }
 
 impl StandIn {
@@ -115,7 +130,8 @@ async fn api(
     Path(method): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Json<Value> {
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let body: Value = serde_json::from_slice(&body).unwrap_or_else(|_| {
         Value::Object(
             url::form_urlencoded::parse(&body)
@@ -123,6 +139,31 @@ async fn api(
                 .collect(),
         )
     });
+    if method.starts_with("chat.") {
+        s.arrivals
+            .lock()
+            .unwrap()
+            .push((method.clone(), std::time::Instant::now()));
+        let fault = s.faults.lock().unwrap().pop_front();
+        match fault {
+            Some(Fault::TooMany(after)) => {
+                return (
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", after.to_string())],
+                    Json(json!({"ok": false, "error": "ratelimited"})),
+                )
+                    .into_response();
+            }
+            Some(Fault::Unavailable) => {
+                return axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response();
+            }
+            None => {}
+        }
+        let channel = body["channel"].as_str().unwrap_or_default().to_string();
+        if s.gone.lock().unwrap().contains(&channel) {
+            return Json(json!({"ok": false, "error": "channel_not_found"})).into_response();
+        }
+    }
     record(&s, &method, "", &headers, body.clone());
     // As Slack does, a message posted to a user id lands in the app's DM with them.
     let channel = match body["channel"].as_str().unwrap_or("C0UNKNOWN") {
@@ -150,6 +191,7 @@ async fn api(
         }
         _ => json!({"ok": false, "error": "unknown_method"}),
     })
+    .into_response()
 }
 
 async fn api_get(

@@ -272,6 +272,23 @@ impl Bot {
         &self.outbound
     }
 
+    /// Says `content` (`platform`'s own rendering of a reply) at `at` through the
+    /// outbox: retried until the platform takes it, in order with what else goes there.
+    pub(crate) async fn say(
+        &self,
+        platform: &str,
+        at: crate::services::notifier::Spot,
+        content: serde_json::Value,
+    ) -> Result<(), anyhow::Error> {
+        if self.outbound.notifier(platform).is_none() {
+            anyhow::bail!("this process cannot send on {platform}");
+        }
+        let entry = crate::services::outbox::message::say(platform, at, content);
+        self.store.enqueue(&[entry], now_ms()).await?;
+        self.outbound.written();
+        Ok(())
+    }
+
     pub fn payments(&self) -> Arc<dyn Payments> {
         self.backend.payments()
     }

@@ -17,6 +17,17 @@ pub(crate) enum Recipient {
 
 pub(crate) use crate::domain::approval::Posted;
 
+/// Where a message the platform rendered itself is said: a channel, a thread in it,
+/// and, for an ephemeral message, the one person who sees it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Spot {
+    pub(crate) channel: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) thread: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) only_for: Option<String>,
+}
+
 /// An approval request as people see it, whatever the platform: the text, and whether
 /// it can still be decided (then it carries Approve, Reject and Details).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,4 +91,12 @@ pub(crate) trait Notifier: Send + Sync {
     async fn update(&self, at: &Posted, request: &RequestView) -> Result<(), NotifyError>;
     /// A private note to one person; `key` as for `post`.
     async fn tell(&self, who: &Identity, text: &str, key: &str) -> Result<(), NotifyError>;
+    /// Says `content`, the platform's own rendering of a reply, at `at` (a ticket
+    /// reply in a thread, the answer in a direct conversation); `key` as for `post`.
+    async fn say(
+        &self,
+        at: &Spot,
+        content: &serde_json::Value,
+        key: &str,
+    ) -> Result<(), NotifyError>;
 }

@@ -192,7 +192,13 @@ async fn run_gateway(
         shard_range: None,
         public_key: None,
     };
-    let bot = Arc::new(Bot::start(config).await.unwrap());
+    // As `main` does: Discord's outbound ports, through which replies go.
+    let outbound = checkout_bot::platforms::discord::outbound::register(
+        checkout_bot::services::outbound::Outbound::default(),
+        &discord,
+    )
+    .unwrap();
+    let bot = Arc::new(Bot::start_with(config, outbound).await.unwrap());
     let client =
         tokio::spawn(
             async move { checkout_bot::platforms::discord::gateway::run(bot, &discord).await },

@@ -22,7 +22,7 @@ use crate::domain::approval::MAX_REASON;
 use crate::services::approvals::{
     ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided,
 };
-use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
+use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView, Spot};
 
 pub(crate) use crate::services::approvals::PREFIX;
 /// Requests listed by `/approvals`: one embed and one row of buttons each.
@@ -402,6 +402,22 @@ impl Notifier for DiscordNotifier {
             .components(buttons(request));
         ChannelId::new(snowflake(&at.channel_id)?)
             .edit_message(&self.http, MessageId::new(snowflake(&at.message_id)?), edit)
+            .await
+            .map_err(rest)?;
+        Ok(())
+    }
+
+    async fn say(
+        &self,
+        at: &Spot,
+        content: &serde_json::Value,
+        key: &str,
+    ) -> Result<(), NotifyError> {
+        let mut body = content.clone();
+        body["nonce"] = serde_json::Value::String(key.chars().take(25).collect());
+        body["enforce_nonce"] = serde_json::Value::Bool(true);
+        self.http
+            .send_message(ChannelId::new(snowflake(&at.channel)?), Vec::new(), &body)
             .await
             .map_err(rest)?;
         Ok(())

@@ -121,7 +121,7 @@ impl EventHandler for Handler {
             .content(text)
             .components(vec![CreateActionRow::Buttons(links)])
             .reference_message(&msg);
-        if let Err(e) = msg.channel_id.send_message(&ctx.http, message).await {
+        if let Err(e) = say(&self.bot, &msg, &message).await {
             tracing::warn!(error = %e, "could not send ticket links");
         }
     }
@@ -154,13 +154,21 @@ async fn direct_message(bot: &Bot, ctx: &Context, msg: &Message) {
             return;
         }
     };
-    if let Err(e) = msg
-        .channel_id
-        .send_message(&ctx.http, super::render::channel_message(&reply))
-        .await
-    {
+    if let Err(e) = say(bot, msg, &super::render::channel_message(&reply)).await {
         tracing::warn!(error = %e, "could not answer a direct message");
     }
+}
+
+/// Says `message` in the channel of `msg` through the outbox, so it is retried until
+/// Discord takes it, in order with the rest of that channel's.
+async fn say(bot: &Bot, msg: &Message, message: &CreateMessage) -> anyhow::Result<()> {
+    let at = crate::services::notifier::Spot {
+        channel: msg.channel_id.get().to_string(),
+        thread: None,
+        only_for: None,
+    };
+    bot.say(super::PLATFORM, at, serde_json::to_value(message)?)
+        .await
 }
 
 /// A card number in a channel the bot reads: the message is deleted (this needs the

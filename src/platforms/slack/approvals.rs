@@ -22,7 +22,7 @@ use crate::failure::Failure;
 use crate::services::approvals::{
     ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided,
 };
-use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView};
+use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView, Spot};
 
 pub(crate) use crate::services::approvals::PREFIX;
 /// Requests listed by `/approvals`: about five blocks each, within a message's 50.
@@ -351,6 +351,24 @@ impl Notifier for SlackNotifier {
         self.web
             .update(&at.channel_id, &at.message_id, request_content(request))
             .await
+    }
+
+    async fn say(
+        &self,
+        at: &Spot,
+        content: &serde_json::Value,
+        _key: &str,
+    ) -> Result<(), NotifyError> {
+        let content: SlackMessageContent = serde_json::from_value(content.clone())
+            .map_err(|e| NotifyError::Refused(format!("unreadable message: {e}")))?;
+        match &at.only_for {
+            Some(user) => self.web.ephemeral(&at.channel, user, content).await,
+            None => self
+                .web
+                .post(&at.channel, content, at.thread.as_deref())
+                .await
+                .map(|_| ()),
+        }
     }
 
     async fn tell(&self, who: &Identity, text: &str, _key: &str) -> Result<(), NotifyError> {

@@ -116,8 +116,7 @@ async fn direct_message(slack: &Slack, team: &str, event: &Value) {
     };
     slack.learn_name(&who);
     if let Err(e) = slack
-        .web
-        .post(channel, render::message(&reply, user), None)
+        .say(channel, None, render::message(&reply, user))
         .await
     {
         tracing::warn!(error = %e, "could not answer a direct message");
@@ -162,8 +161,7 @@ async fn message(slack: &Slack, team: &str, event: &Value, mentioned: bool) {
             slack.learn_name(&who);
             let thread = text(event, "thread_ts").or(text(event, "ts"));
             if let Err(e) = slack
-                .web
-                .post(channel, render::message(&reply, user), thread)
+                .say(channel, thread, render::message(&reply, user))
                 .await
             {
                 tracing::warn!(error = %e, "could not post ticket links");

@@ -49,6 +49,26 @@ pub struct Slack {
     pub people: Arc<people::People>,
 }
 
+impl Slack {
+    /// Says `content` in `channel` (in `thread`, when given) through the outbox, so it
+    /// is retried until Slack takes it and paced by Slack's rate limits.
+    pub(crate) async fn say(
+        &self,
+        channel: &str,
+        thread: Option<&str>,
+        content: slack_morphism::prelude::SlackMessageContent,
+    ) -> anyhow::Result<()> {
+        let at = crate::services::notifier::Spot {
+            channel: channel.to_string(),
+            thread: thread.map(str::to_string),
+            only_for: None,
+        };
+        self.bot
+            .say(PLATFORM, at, serde_json::to_value(content)?)
+            .await
+    }
+}
+
 /// What a request is answered with at once (Slack waits 3 s for it).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Ack {

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::account::Identity;
 use crate::domain::approval::Posted;
-use crate::services::notifier::Recipient;
+use crate::services::notifier::{Recipient, Spot};
 use crate::store::outbox::NewEntry;
 
 /// The kinds, as stored.
@@ -15,6 +15,7 @@ pub(crate) const POST: &str = "post";
 pub(crate) const EDIT: &str = "edit";
 pub(crate) const NOTE: &str = "note";
 pub(crate) const REPLY: &str = "reply";
+pub(crate) const EPHEMERAL: &str = "ephemeral";
 
 /// An entry's content. Approval requests are rendered when they are sent, so a request
 /// sent late shows how it stands then.
@@ -31,6 +32,12 @@ pub(crate) enum Message {
     ApprovalEdit { approval_id: String, copy: Copy },
     /// A private note to a person.
     Note { to: Identity, text: String },
+    /// A reply said in a channel (a thread, a direct conversation), as the platform
+    /// rendered it.
+    Say {
+        at: Spot,
+        content: serde_json::Value,
+    },
     /// An update of a reply shown earlier, through the handle its event gave, with the
     /// platform's own rendering of it.
     Reply {
@@ -188,4 +195,17 @@ pub(crate) fn reply(platform: &str, handle: &str, content: serde_json::Value) ->
     };
     let key = format!("{REPLY}:{digest}:{}", crate::domain::ids::new_id("upd"));
     entry(platform, format!("reply:{digest}"), REPLY, "reply", &m, key)
+}
+
+/// A reply said at `at` on `platform`: an ephemeral message when it is for one person.
+pub(crate) fn say(platform: &str, at: Spot, content: serde_json::Value) -> NewEntry {
+    let kind = if at.only_for.is_some() {
+        EPHEMERAL
+    } else {
+        POST
+    };
+    let dest = format!("channel:{}", at.channel);
+    let key = format!("say:{}", crate::domain::ids::new_id("say"));
+    let m = Message::Say { at, content };
+    entry(platform, dest, kind, "chat", &m, key)
 }

@@ -242,6 +242,12 @@ impl Worker {
                         Ok(()) => Outcome::Sent(None),
                         Err(err) => Outcome::Later(err),
                     },
+                    Message::Say { at, content } => {
+                        match notifier.say(&at, &content, &e.id).await {
+                            Ok(()) => Outcome::Sent(None),
+                            Err(err) => Outcome::Later(err),
+                        }
+                    }
                     Message::ApprovalPost {
                         approval_id,
                         reminder,

@@ -272,6 +272,26 @@ impl Bot {
         &self.outbound
     }
 
+    /// Answers through the reply handle `handle` (a response URL) via the outbox:
+    /// `content` is `platform`'s own rendering; answers to `who` go in order.
+    pub(crate) async fn answer_later(
+        &self,
+        platform: &str,
+        handle: &str,
+        content: serde_json::Value,
+        replace: bool,
+        who: Option<&Identity>,
+    ) -> Result<(), anyhow::Error> {
+        if self.outbound.updater(platform).is_none() {
+            anyhow::bail!("this process cannot answer on {platform}");
+        }
+        let entry =
+            crate::services::outbox::message::reply(platform, handle, content, replace, who);
+        self.store.enqueue(&[entry], now_ms()).await?;
+        self.outbound.written();
+        Ok(())
+    }
+
     /// Says `content` (`platform`'s own rendering of a reply) at `at` through the
     /// outbox: retried until the platform takes it, in order with what else goes there.
     pub(crate) async fn say(

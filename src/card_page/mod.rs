@@ -245,23 +245,11 @@ pub(crate) async fn update_chat(
         return;
     };
     let written = match updater.render(reply) {
-        Ok(content) => s
-            .store()
-            .enqueue(
-                &[crate::services::outbox::message::reply(
-                    platform, handle, content,
-                )],
-                crate::store::now_ms(),
-            )
-            .await
-            .map_err(|e| e.to_string()),
-        Err(e) => Err(e.to_string()),
+        Ok(content) => s.answer_later(platform, handle, content, true, None).await,
+        Err(e) => Err(e.into()),
     };
-    match written {
-        Ok(_) => s.outbound().written(),
-        Err(e) => {
-            tracing::info!(error = %e, "could not update the chat message; the next event shows the card")
-        }
+    if let Err(e) = written {
+        tracing::info!(error = %e, "could not update the chat message; the next event shows the card");
     }
 }
 

@@ -21,7 +21,14 @@ pub(crate) trait ReplyUpdater: Send + Sync {
     fn platform(&self) -> String;
     /// The platform's own message for `reply`, to keep until it is sent.
     fn render(&self, reply: &Reply) -> Result<serde_json::Value, NotifyError>;
-    async fn send(&self, handle: &str, content: &serde_json::Value) -> Result<(), NotifyError>;
+    /// Sends `content` through `handle`: replacing the message it came with, or (where
+    /// the platform can) as a new one.
+    async fn send(
+        &self,
+        handle: &str,
+        content: &serde_json::Value,
+        replace: bool,
+    ) -> Result<(), NotifyError>;
 }
 
 /// The registered ports, by platform, and the bell that tells this process's outbox

@@ -334,21 +334,8 @@ async fn gateway_interactions_and_ticket_messages_are_answered_through_rest() {
     );
 }
 
-/// A stand-in for Discord's follow-up route alone, and a REST client pointed at it.
-async fn followup_stand_in() -> (
-    serenity::all::Http,
-    mpsc::UnboundedReceiver<(String, Value)>,
-) {
-    let (_, http, answers) = followup_stand_in_at().await;
-    (http, answers)
-}
-
-/// Like `followup_stand_in`, with the stand-in's base URL.
-async fn followup_stand_in_at() -> (
-    String,
-    serenity::all::Http,
-    mpsc::UnboundedReceiver<(String, Value)>,
-) {
+/// A stand-in for Discord's follow-up route alone: its base URL, and what it was sent.
+async fn followup_stand_in_at() -> (String, mpsc::UnboundedReceiver<(String, Value)>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (posted, answers) = mpsc::unbounded_channel();
@@ -364,24 +351,23 @@ async fn followup_stand_in_at() -> (
         )
         .with_state(stand_in);
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let http = serenity::all::HttpBuilder::new("")
-        .application_id(serenity::all::ApplicationId::new(
-            d::APP_ID.parse().unwrap(),
-        ))
-        .proxy(base.clone())
-        .ratelimiter_disabled(true)
-        .build();
-    (base, http, answers)
+    (base, answers)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_answer_is_deferred_and_followed_up() {
-    let (http, mut answers) = followup_stand_in().await;
-    let server = d::Server::start_with(|state| {
-        // Every answer counts as too slow, so the deferral path is the one taken.
-        state.deadline = Duration::ZERO;
-        state.followups = Some(Arc::new(http));
-    })
+    let (base, mut answers) = followup_stand_in_at().await;
+    // Follow-ups go through Discord's reply updater, as `main` registers it.
+    let server = d::Server::start_configured(
+        |_, discord| {
+            discord.application_id = Some(d::APP_ID.parse().unwrap());
+            discord.api_base = Some(base);
+        },
+        |state| {
+            // Every answer counts as too slow, so the deferral path is the one taken.
+            state.deadline = Duration::ZERO;
+        },
+    )
     .await;
     let user = d::user("9000000000000000050", "dana");
     let mut payload = d::command(&user, "cart", json!([]));
@@ -412,7 +398,7 @@ fn find(response: &Value, label: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_added_on_the_page_updates_the_discord_message() {
-    let (base, _, mut answers) = followup_stand_in_at().await;
+    let (base, mut answers) = followup_stand_in_at().await;
     // The card page moves the chat on through Discord's registered reply updater.
     let server = d::Server::start_configured(
         |_, discord| {
@@ -641,11 +627,14 @@ async fn interaction_tokens_never_reach_the_log_even_at_trace() {
         checkout_bot::logging::LogFormat::Text,
         log.clone()
     ));
-    let (http, mut answers) = followup_stand_in().await;
-    let server = d::Server::start_with(|state| {
-        state.deadline = Duration::ZERO;
-        state.followups = Some(Arc::new(http));
-    })
+    let (base, mut answers) = followup_stand_in_at().await;
+    let server = d::Server::start_configured(
+        |_, discord| {
+            discord.application_id = Some(d::APP_ID.parse().unwrap());
+            discord.api_base = Some(base);
+        },
+        |state| state.deadline = Duration::ZERO,
+    )
     .await;
     let token = "aW50ZXJhY3Rpb246MTEwMDAwMDAwMDAwMDAwMDc3NzpzZWNyZXQtdG9rZW4";
     let user = d::user("9000000000000000070", "dana");

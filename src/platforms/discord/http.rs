@@ -44,10 +44,9 @@ pub(crate) fn routes(
         .ok_or_else(|| anyhow::anyhow!("DISCORD_PUBLIC_KEY must be 64 hex digits"))?;
     let verifier =
         Verifier::try_new(key).map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY: {e}"))?;
-    let mut endpoint = Endpoint::new(bot, verifier, metrics);
-    // Follow-ups go to the interaction's webhook, which needs the application id only.
-    endpoint.followups = super::outbound::webhook_http(config).map(Arc::new);
-    Ok(Some(endpoint.router()))
+    // Follow-ups of deferred answers go through the outbox and the reply updater that
+    // `outbound` registered (it needs the application id only).
+    Ok(Some(Endpoint::new(bot, verifier, metrics).router()))
 }
 
 /// The endpoint's state.
@@ -55,8 +54,6 @@ pub struct Endpoint {
     pub bot: Arc<Bot>,
     pub verifier: Verifier,
     pub metrics: Arc<Metrics>,
-    /// REST client for follow-ups of deferred answers (needs the application id).
-    pub followups: Option<Arc<serenity::all::Http>>,
     /// How long to wait before deferring; `DEADLINE` outside tests.
     pub deadline: Duration,
 }
@@ -67,7 +64,6 @@ impl Endpoint {
             bot,
             verifier,
             metrics,
-            followups: None,
             deadline: DEADLINE,
         }
     }
@@ -210,18 +206,16 @@ fn defer(
             outcome.as_str(),
             started.elapsed().as_secs_f64(),
         );
-        let Some(http) = &state.followups else {
-            tracing::warn!("a deferred answer was dropped: DISCORD_APPLICATION_ID is not set");
-            return;
-        };
         let body = serde_json::to_value(&response)
             .map(|v| v["data"].clone())
             .unwrap_or_default();
-        if let Err(e) = http
-            .edit_original_interaction_response(&token, &body, Vec::new())
+        // Through the outbox: retried until Discord takes it (the token works 15 min).
+        if let Err(e) = state
+            .bot
+            .answer_later(discord::PLATFORM, &token, body, true, None)
             .await
         {
-            tracing::warn!(error = %e, "could not follow up a deferred interaction");
+            tracing::warn!(error = %e, "could not follow up a deferred interaction; is DISCORD_APPLICATION_ID set?");
         }
     });
     let ack = if is_component {

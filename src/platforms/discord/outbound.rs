@@ -39,7 +39,14 @@ impl ReplyUpdater for DiscordReplies {
             .map_err(|e| NotifyError::Platform(Box::new(e)))
     }
 
-    async fn send(&self, handle: &str, content: &serde_json::Value) -> Result<(), NotifyError> {
+    /// An interaction's original response is always edited: Discord has no other use
+    /// for its token here.
+    async fn send(
+        &self,
+        handle: &str,
+        content: &serde_json::Value,
+        _replace: bool,
+    ) -> Result<(), NotifyError> {
         self.http
             .edit_original_interaction_response(handle, content, Vec::new())
             .await

@@ -262,12 +262,37 @@ impl Slack {
             .respond_in(&who, &self.locale_of(&who), event, Some(&response_url))
             .await;
         self.learn_name(&who);
-        self.answer(&response_url, self.content(&result, &user), true)
-            .await;
+        self.answer_to(
+            Some(&who),
+            &response_url,
+            self.content(&result, &user),
+            true,
+        )
+        .await;
     }
 
+    /// Answers through a response URL, via the outbox: retried until Slack takes it.
     async fn answer(&self, response_url: &str, content: SlackMessageContent, replace: bool) {
-        if let Err(e) = self.web.respond(response_url, content, replace).await {
+        self.answer_to(None, response_url, content, replace).await;
+    }
+
+    /// `answer`, in order with everything else answered to `who`.
+    async fn answer_to(
+        &self,
+        who: Option<&Identity>,
+        response_url: &str,
+        content: SlackMessageContent,
+        replace: bool,
+    ) {
+        let sent = match serde_json::to_value(content) {
+            Ok(content) => {
+                self.bot
+                    .answer_later(PLATFORM, response_url, content, replace, who)
+                    .await
+            }
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = sent {
             tracing::warn!(error = %e, "could not answer through a response URL");
         }
     }
@@ -325,7 +350,7 @@ impl Slack {
                     )),
                     view: current.view,
                 };
-                self.answer(response_url, render::message(&stale, user), true)
+                self.answer_to(Some(who), response_url, render::message(&stale, user), true)
                     .await;
             }
         }
@@ -396,7 +421,8 @@ impl Slack {
             }));
         }
         if let Some(url) = handle {
-            self.answer(url, self.content(&result, &user), true).await;
+            self.answer_to(Some(&who), url, self.content(&result, &user), true)
+                .await;
         }
         Ack::Empty
     }

@@ -33,11 +33,16 @@ impl ReplyUpdater for SlackReplies {
             .map_err(|e| NotifyError::Platform(Box::new(e)))
     }
 
-    async fn send(&self, handle: &str, content: &serde_json::Value) -> Result<(), NotifyError> {
+    async fn send(
+        &self,
+        handle: &str,
+        content: &serde_json::Value,
+        replace: bool,
+    ) -> Result<(), NotifyError> {
         let content: slack_morphism::prelude::SlackMessageContent =
             serde_json::from_value(content.clone())
                 .map_err(|e| NotifyError::Refused(format!("unreadable message: {e}")))?;
-        self.web.respond(handle, content, true).await
+        self.web.respond(handle, content, replace).await
     }
 }
 

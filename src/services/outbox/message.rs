@@ -43,6 +43,9 @@ pub(crate) enum Message {
     Reply {
         handle: String,
         content: serde_json::Value,
+        /// Whether it replaces the message the handle came with (else it is a new one).
+        #[serde(default = "replaces")]
+        replace: bool,
     },
 }
 
@@ -185,16 +188,31 @@ pub(crate) fn note(who: &Identity, subject: &str, text: &str, key: &str) -> NewE
     entry(&who.platform, person(who), NOTE, subject, &m, key)
 }
 
-/// An update of the reply behind `handle`. The handle is a credential: the destination
-/// and key carry a digest of it, and the body holding it is emptied once sent.
-pub(crate) fn reply(platform: &str, handle: &str, content: serde_json::Value) -> NewEntry {
+fn replaces() -> bool {
+    true
+}
+
+/// An answer through the reply handle `handle`: replacing the message it came with, or
+/// (`replace` false) a new one. The handle is a credential: the key carries a digest of
+/// it, and the body holding it is emptied once sent. Answers to one person go in order
+/// (`who`), so a late retry never paints over a newer answer; without a person, the
+/// handle's own answers do.
+pub(crate) fn reply(
+    platform: &str,
+    handle: &str,
+    content: serde_json::Value,
+    replace: bool,
+    who: Option<&Identity>,
+) -> NewEntry {
     let digest = hex::encode(&Sha256::digest(handle.as_bytes())[..12]);
     let m = Message::Reply {
         handle: handle.to_string(),
         content,
+        replace,
     };
     let key = format!("{REPLY}:{digest}:{}", crate::domain::ids::new_id("upd"));
-    entry(platform, format!("reply:{digest}"), REPLY, "reply", &m, key)
+    let dest = who.map_or_else(|| format!("reply:{digest}"), person);
+    entry(platform, dest, REPLY, "reply", &m, key)
 }
 
 /// A reply said at `at` on `platform`: an ephemeral message when it is for one person.

@@ -224,11 +224,15 @@ impl Worker {
             ))
         };
         Ok(match message {
-            Message::Reply { handle, content } => {
+            Message::Reply {
+                handle,
+                content,
+                replace,
+            } => {
                 let Some(updater) = self.outbound.updater(&e.platform) else {
                     return Ok(no_port());
                 };
-                match updater.send(&handle, &content).await {
+                match updater.send(&handle, &content, replace).await {
                     Ok(()) => Outcome::Sent(None),
                     Err(err) => Outcome::Later(err),
                 }

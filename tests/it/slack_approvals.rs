@@ -270,3 +270,31 @@ async fn slack_rate_limits_are_waited_out_and_a_missing_channel_is_not_retried()
             .is_empty()
     );
 }
+
+/// A checkout in Slack whose response URLs fail first (503, 429 with `Retry-After`):
+/// every answer still arrives, once and in order, and the order is placed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_goes_on_when_response_urls_fail_first() {
+    let s = Arc::new(Server::start().await);
+    let store = s.bot.store().clone();
+    approvers(&store, &[("U0APPR0001".into(), "Ann".into())]).await;
+    s.slack.hook_faults.lock().unwrap().extend([
+        sl::Fault::Unavailable,
+        sl::Fault::TooMany(1),
+        sl::Fault::Unavailable,
+    ]);
+    let number = order_with_po(&s, "U0BUYER001").await;
+    assert!(
+        s.slack.hook_faults.lock().unwrap().is_empty(),
+        "every fault was met"
+    );
+    let order = store.order_by_number(&number).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::AwaitingApproval);
+    assert!(
+        store
+            .outbox_list(&["pending", "failed"], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -48,6 +48,8 @@ pub struct StandIn {
     pub acks: Arc<Mutex<Vec<Value>>>,
     /// How the next `chat.*` calls fail, in turn, before they are served again.
     pub faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
+    /// How the next response-URL calls fail, in turn.
+    pub hook_faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
     /// Channels that are gone: `channel_not_found`.
     pub gone: Arc<Mutex<Vec<String>>>,
     /// When each `chat.*` call came, with its method, including the ones refused.
@@ -93,9 +95,10 @@ impl StandIn {
         format!("{}/hooks/{id}", self.url)
     }
 
-    /// Waits until `n` calls matching `f` were made, and returns them.
+    /// Waits until `n` calls matching `f` were made, and returns them: up to 10 s, as
+    /// an answer the stand-in refused first is sent again after a backoff.
     pub async fn wait_for(&self, n: usize, f: impl Fn(&Call) -> bool) -> Vec<Call> {
-        for _ in 0..200 {
+        for _ in 0..500 {
             let found: Vec<Call> = self.calls().into_iter().filter(|c| f(c)).collect();
             if found.len() >= n {
                 return found;
@@ -271,9 +274,22 @@ async fn hook(
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<Value>,
-) -> Json<Value> {
-    record(&s, "hook", &id, &headers, body);
-    Json(json!({"ok": true}))
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let fault = s.hook_faults.lock().unwrap().pop_front();
+    match fault {
+        Some(Fault::TooMany(after)) => (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", after.to_string())],
+            "rate limited",
+        )
+            .into_response(),
+        Some(Fault::Unavailable) => axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        None => {
+            record(&s, "hook", &id, &headers, body);
+            Json(json!({"ok": true})).into_response()
+        }
+    }
 }
 
 pub struct Server {

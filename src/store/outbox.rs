@@ -119,10 +119,14 @@ impl Store {
         if platforms.is_empty() {
             return Ok(None);
         }
+        // Only the first of each destination: one waiting behind it is not due before it.
         let sql = format!(
-            "SELECT MIN(CASE WHEN claim_until IS NOT NULL AND claim_until > not_before \
-             THEN claim_until ELSE not_before END) FROM outbox \
-             WHERE state = 'pending' AND platform IN ({})",
+            "SELECT MIN(CASE WHEN o.claim_until IS NOT NULL AND o.claim_until > o.not_before \
+             THEN o.claim_until ELSE o.not_before END) FROM outbox o \
+             WHERE o.state = 'pending' AND o.platform IN ({}) \
+             AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.platform = o.platform \
+               AND p.destination = o.destination AND p.state = 'pending' \
+               AND (p.seq < o.seq OR (p.seq = o.seq AND p.id < o.id)))",
             placeholders(1, platforms.len())
         );
         let mut q = sqlx::query_as::<_, (Option<i64>,)>(&sql);

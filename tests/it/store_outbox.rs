@@ -109,6 +109,12 @@ on_both!(
                 .unwrap()
                 .is_empty()
         );
+        // Nothing is due before b1 is: b2 behind it does not make an idle worker spin.
+        // (a2 and c1 are claimed until now + LEASE.)
+        assert_eq!(
+            store.outbox_next_due(&platforms).await.unwrap(),
+            Some(now + 5_000)
+        );
         let due = store
             .claim_outbox(&platforms, "w2", now + 5_000, LEASE, 10)
             .await

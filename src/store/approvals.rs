@@ -420,15 +420,6 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Gives back a claim whose announcement reached nobody, so a later sweep retries.
-    pub async fn release_announcement(&self, approval_id: &str) -> Result<()> {
-        sqlx::query("UPDATE approvals SET announced_at = NULL WHERE id = $1")
-            .bind(approval_id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
-
     /// Pending requests nobody has announced yet, created before `created_before`.
     pub async fn unannounced_approvals(&self, created_before: i64) -> Result<Vec<Approval>> {
         let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -510,28 +501,13 @@ impl Store {
         self.approval(approval_id).await
     }
 
-    /// Remembers a chat message that carries a request, to update it on the decision.
-    pub async fn add_approval_message(&self, approval_id: &str, at: &Posted) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO approval_messages (approval_id, platform, channel_id, message_id) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(approval_id)
-        .bind(&at.platform)
-        .bind(&at.channel_id)
-        .bind(&at.message_id)
-        .execute(&self.write)
-        .await?;
-        Ok(())
-    }
-
-    /// Remembers a copy the outbox posted, showing the decision `shown` as it was
-    /// rendered when sent.
-    pub async fn add_approval_message_showing(
+    /// Remembers a chat message that carries a request, to update it on a decision:
+    /// `shown` is the decision it was rendered with, when it was sent.
+    pub async fn add_approval_message(
         &self,
         approval_id: &str,
         at: &Posted,
-        shown: &str,
+        shown: Option<&str>,
     ) -> Result<()> {
         sqlx::query(
             "INSERT INTO approval_messages (approval_id, platform, channel_id, message_id, shown) \

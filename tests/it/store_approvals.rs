@@ -437,7 +437,7 @@ on_both!(
 );
 
 on_both!(
-    announcements_are_claimed_released_and_their_messages_kept,
+    announcements_are_claimed_once_and_their_messages_kept,
     |store: Store| async move {
         waiting(&store, "CB-6", &["O1"]).await;
         let id = store.approvals_of("CB-6").await.unwrap()[0].id.clone();
@@ -446,19 +446,17 @@ on_both!(
         assert!(store.claim_announcement(&id, later).await.unwrap());
         assert!(!store.claim_announcement(&id, later).await.unwrap());
         assert!(store.unannounced_approvals(later).await.unwrap().is_empty());
-        store.release_announcement(&id).await.unwrap();
-        assert_eq!(store.unannounced_approvals(later).await.unwrap().len(), 1);
 
         store
-            .add_approval_message(&id, &at("p2", "c2", "m2"))
+            .add_approval_message(&id, &at("p2", "c2", "m2"), None)
             .await
             .unwrap();
         store
-            .add_approval_message(&id, &at("p1", "c1", "m1"))
+            .add_approval_message(&id, &at("p1", "c1", "m1"), None)
             .await
             .unwrap();
         store
-            .add_approval_message(&id, &at("p1", "c1", "m1"))
+            .add_approval_message(&id, &at("p1", "c1", "m1"), None)
             .await
             .unwrap();
         assert_eq!(
@@ -475,8 +473,8 @@ on_both!(
         waiting(&store, "CB-7", &["O1"]).await;
         let id = store.approvals_of("CB-7").await.unwrap()[0].id.clone();
         let (c1, c2) = (at("p1", "c1", "m1"), at("p2", "c2", "m2"));
-        store.add_approval_message(&id, &c1).await.unwrap();
-        store.add_approval_message(&id, &c2).await.unwrap();
+        store.add_approval_message(&id, &c1, None).await.unwrap();
+        store.add_approval_message(&id, &c2, None).await.unwrap();
         let approver = store.create_account("Ann", Some("O1")).await.unwrap();
         let mut d = decision(&id, &Verdict::Approve, &approver);
         d.clicked = Some(&c1);
@@ -603,3 +601,163 @@ on_both!(
         );
     }
 );
+
+fn post_entry(approval: &str, channel: &str, which: &str) -> checkout_bot::store::outbox::NewEntry {
+    checkout_bot::store::outbox::NewEntry {
+        platform: "discord".into(),
+        destination: format!("channel:{channel}"),
+        kind: "post".into(),
+        subject: approval.into(),
+        body: "{}".into(),
+        dedup_key: format!("post:{approval}:{channel}:{which}"),
+    }
+}
+
+/// What was changed, as the news of a change saw it inside its transaction.
+type Seen = Arc<std::sync::Mutex<Vec<checkout_bot::store::approvals::Changed>>>;
+
+fn news(
+    seen: &Seen,
+    key: &str,
+) -> impl Fn(&checkout_bot::store::approvals::Changed) -> Vec<checkout_bot::store::outbox::NewEntry>
++ Send
++ Sync
++ use<> {
+    let (seen, key) = (seen.clone(), key.to_string());
+    move |c| {
+        seen.lock().unwrap().push(c.clone());
+        vec![checkout_bot::store::outbox::NewEntry {
+            platform: "discord".into(),
+            destination: "person:discord:buyer".into(),
+            kind: "note".into(),
+            subject: c.approvals[0].order_number.clone(),
+            body: "{}".into(),
+            dedup_key: key.clone(),
+        }]
+    }
+}
+
+on_both!(
+    announcements_reminders_decisions_and_expiry_write_their_messages_with_them,
+    |store: Store| async move {
+        use checkout_bot::store::approvals::CopyOf;
+        let now = checkout_bot::store::now_ms();
+        waiting(&store, "CB-7", &["O1"]).await;
+        let id = store.approvals_of("CB-7").await.unwrap()[0].id.clone();
+        let request = post_entry(&id, "C1", "request");
+        assert!(
+            store
+                .claim_announcement_with(&id, now, std::slice::from_ref(&request))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .claim_announcement_with(&id, now, &[post_entry(&id, "C2", "request")])
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .claim_reminder_with(&id, now, &[post_entry(&id, "C1", "reminder")])
+                .await
+                .unwrap()
+        );
+        let written = store.outbox_list(&["pending"], 10).await.unwrap();
+        let keys: Vec<&str> = written.iter().map(|e| e.dedup_key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                request.dedup_key.as_str(),
+                &format!("post:{id}:C1:reminder")
+            ]
+        );
+
+        // The decision reads every copy inside its transaction and writes its news there.
+        let seen: Seen = Default::default();
+        let told = news(&seen, "note:decided");
+        let mut d = decision(&id, &Verdict::Approve, "acct_approver");
+        d.news = Some(&told);
+        assert!(matches!(
+            store.decide(&d).await.unwrap(),
+            Recorded::Done { .. }
+        ));
+        let changed = seen.lock().unwrap().remove(0);
+        assert_eq!(changed.order_status, OrderStatus::AwaitingPayment);
+        assert_eq!(changed.approvals[0].status, Status::Approved);
+        assert_eq!(
+            changed.copies,
+            written
+                .iter()
+                .map(|e| CopyOf::Entry {
+                    approval_id: id.clone(),
+                    entry: e.id.clone(),
+                    platform: "discord".into(),
+                    destination: "channel:C1".into(),
+                })
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(store.outbox_list(&["pending"], 10).await.unwrap().len(), 3);
+        // A decision that is too late writes nothing.
+        let late = news(&seen, "note:late");
+        let mut d = decision(&id, &Verdict::Approve, "acct_other");
+        d.news = Some(&late);
+        assert!(matches!(
+            store.decide(&d).await.unwrap(),
+            Recorded::TooLate(_)
+        ));
+        assert!(seen.lock().unwrap().is_empty());
+        assert_eq!(store.outbox_list(&["pending"], 10).await.unwrap().len(), 3);
+
+        // A copy posted before the outbox is found through its message.
+        waiting_again_for_expiry(&store).await;
+        let old = store.approvals_of("CB-8").await.unwrap()[0].id.clone();
+        let at = Posted {
+            platform: "discord".into(),
+            channel_id: "C9".into(),
+            message_id: "M9".into(),
+        };
+        store.add_approval_message(&old, &at, None).await.unwrap();
+        assert_eq!(store.approval_copy_shows(&old, &at).await.unwrap(), None);
+        let expiry = news(&seen, "note:expired");
+        assert!(
+            store
+                .expire_approval_with(&old, now, Some(&expiry))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let changed = seen.lock().unwrap().remove(0);
+        assert_eq!(changed.order_status, OrderStatus::Expired);
+        assert_eq!(
+            changed.copies,
+            [CopyOf::Posted {
+                approval_id: old.clone(),
+                at: at.clone()
+            }]
+        );
+        store
+            .approval_copy_shown(&old, &at, "expired@1")
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .approval_copy_shows(&old, &at)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("expired@1")
+        );
+    }
+);
+
+async fn waiting_again_for_expiry(store: &Store) {
+    let buyer = store.create_account("Buyer 3", Some("O1")).await.unwrap();
+    let o = order("CB-8", &buyer, checkout_bot::store::now_ms());
+    assert!(
+        store
+            .insert_order_for_approval(&o, &[("O1".to_string(), Why::PoNumber)])
+            .await
+            .unwrap()
+    );
+}

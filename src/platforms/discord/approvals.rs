@@ -351,8 +351,12 @@ pub(crate) fn rest(e: serenity::Error) -> NotifyError {
 
 /// Discord's nonce for a post: the outbox entry's key (at most 25 characters), so a
 /// post sent again after a timeout is the same message.
+fn nonce_text(key: &str) -> String {
+    key.chars().take(25).collect()
+}
+
 fn nonce(key: &str) -> serenity::all::Nonce {
-    serenity::all::Nonce::String(key.chars().take(25).collect())
+    serenity::all::Nonce::String(nonce_text(key))
 }
 
 impl DiscordNotifier {
@@ -414,7 +418,7 @@ impl Notifier for DiscordNotifier {
         key: &str,
     ) -> Result<(), NotifyError> {
         let mut body = content.clone();
-        body["nonce"] = serde_json::Value::String(key.chars().take(25).collect());
+        body["nonce"] = serde_json::Value::String(nonce_text(key));
         body["enforce_nonce"] = serde_json::Value::Bool(true);
         self.http
             .send_message(ChannelId::new(snowflake(&at.channel)?), Vec::new(), &body)

@@ -265,7 +265,7 @@ impl Worker {
                         match notifier.post(&to.into(), &view, &e.id).await {
                             Ok(at) => {
                                 self.store
-                                    .add_approval_message_showing(&approval_id, &at, &shown)
+                                    .add_approval_message(&approval_id, &at, Some(&shown))
                                     .await?;
                                 Outcome::Sent(Some(sent_ref(&at)))
                             }

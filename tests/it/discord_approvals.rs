@@ -1021,6 +1021,28 @@ async fn every_message_arrives_once_through_failures(database_url: Option<String
     );
     let pending = store.outbox_list(&["pending", "failed"], 10).await.unwrap();
     assert!(pending.is_empty(), "{pending:#?}");
+    let metrics = reqwest::get(format!("{}/metrics", server.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let deliveries: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("checkout_bot_outbox_deliveries_total{"))
+        .collect();
+    for result in ["sent", "retry", "rate_limited", "skipped"] {
+        assert!(
+            deliveries
+                .iter()
+                .any(|l| l.contains(&format!("result=\"{result}\""))),
+            "{deliveries:#?}"
+        );
+    }
+    assert!(
+        metrics.contains("checkout_bot_outbox_entries{state=\"pending\"} 0"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -194,14 +194,13 @@ impl<'a> Lang<'a> {
             .iter()
             .find(|(name, _)| *name == "count")
             .and_then(|(_, v)| v.show(self).parse::<u64>().ok());
-        let mut text = match count.and_then(|n| self.plural(key, n)) {
+        let text = match count.and_then(|n| self.plural(key, n)) {
             Some(form) => form,
             None => self.t(key),
         };
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), &value.show(self));
-        }
-        text
+        let shown: Vec<(&str, String)> = args.iter().map(|(n, v)| (*n, v.show(self))).collect();
+        let shown: Vec<(&str, &str)> = shown.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        fill(&text, &shown)
     }
 
     /// The plural form of `key` for `n`, where the text is a table of forms.
@@ -304,6 +303,15 @@ fn category_name(c: intl_pluralrules::PluralCategory) -> &'static str {
         MANY => "many",
         OTHER => "other",
     }
+}
+
+/// `template` with each `{name}` replaced by its value, in order. `Lang::f` fills its
+/// texts with it; a text read ahead can be filled later, where nothing may wait (inside
+/// a transaction).
+pub(crate) fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    args.iter().fold(template.to_string(), |t, (name, value)| {
+        t.replace(&format!("{{{name}}}"), value)
+    })
 }
 
 #[cfg(test)]

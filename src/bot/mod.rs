@@ -285,11 +285,10 @@ impl Bot {
         if self.outbound.updater(platform).is_none() {
             anyhow::bail!("this process cannot answer on {platform}");
         }
-        let entry =
-            crate::services::outbox::message::reply(platform, handle, content, replace, who);
-        self.store.enqueue(&[entry], now_ms()).await?;
-        self.outbound.written();
-        Ok(())
+        self.send_later(crate::services::outbox::message::reply(
+            platform, handle, content, replace, who,
+        ))
+        .await
     }
 
     /// Says `content` (`platform`'s own rendering of a reply) at `at` through the
@@ -303,7 +302,12 @@ impl Bot {
         if self.outbound.notifier(platform).is_none() {
             anyhow::bail!("this process cannot send on {platform}");
         }
-        let entry = crate::services::outbox::message::say(platform, at, content);
+        self.send_later(crate::services::outbox::message::say(platform, at, content))
+            .await
+    }
+
+    /// Writes `entry` to the outbox and wakes this process's worker.
+    async fn send_later(&self, entry: crate::store::outbox::NewEntry) -> Result<(), anyhow::Error> {
         self.store.enqueue(&[entry], now_ms()).await?;
         self.outbound.written();
         Ok(())

@@ -121,6 +121,22 @@ pub enum CopyOf {
 /// Makes the messages that follow a change from what it changed.
 pub type News = dyn Fn(&Changed) -> Vec<NewEntry> + Send + Sync;
 
+/// A statement about one copy of a request: `$1` the approval, `$2` to `$4` where the
+/// copy is, `$5` which decision it shows.
+fn copy_query<'q>(
+    sql: &'q str,
+    approval_id: &'q str,
+    at: &'q Posted,
+    shown: Option<&'q str>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    sqlx::query(sql)
+        .bind(approval_id)
+        .bind(&at.platform)
+        .bind(&at.channel_id)
+        .bind(&at.message_id)
+        .bind(shown)
+}
+
 /// What `number`'s approvals and their copies look like inside `tx`.
 async fn changed_in(tx: &mut Tx<'_>, number: &str, order_status: OrderStatus) -> Result<Changed> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
@@ -253,15 +269,13 @@ impl Store {
             });
         }
         if let Some(at) = d.clicked {
-            sqlx::query(
+            copy_query(
                 "UPDATE approval_messages SET shown = $5 \
                  WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4",
+                d.approval_id,
+                at,
+                Some(&shown_key(d.verdict.status(), d.at)),
             )
-            .bind(d.approval_id)
-            .bind(&at.platform)
-            .bind(&at.channel_id)
-            .bind(&at.message_id)
-            .bind(shown_key(d.verdict.status(), d.at))
             .execute(&mut *tx)
             .await?;
         }
@@ -509,15 +523,13 @@ impl Store {
         at: &Posted,
         shown: Option<&str>,
     ) -> Result<()> {
-        sqlx::query(
+        copy_query(
             "INSERT INTO approval_messages (approval_id, platform, channel_id, message_id, shown) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            approval_id,
+            at,
+            shown,
         )
-        .bind(approval_id)
-        .bind(&at.platform)
-        .bind(&at.channel_id)
-        .bind(&at.message_id)
-        .bind(shown)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -532,16 +544,14 @@ impl Store {
         at: &Posted,
         shown: &str,
     ) -> Result<bool> {
-        let done = sqlx::query(
+        let done = copy_query(
             "UPDATE approval_messages SET shown = $5 \
              WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4 \
              AND (shown IS NULL OR shown <> $5)",
+            approval_id,
+            at,
+            Some(shown),
         )
-        .bind(approval_id)
-        .bind(&at.platform)
-        .bind(&at.channel_id)
-        .bind(&at.message_id)
-        .bind(shown)
         .execute(&self.write)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -573,15 +583,13 @@ impl Store {
         at: &Posted,
         shown: &str,
     ) -> Result<()> {
-        sqlx::query(
+        copy_query(
             "UPDATE approval_messages SET shown = $5 \
              WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4",
+            approval_id,
+            at,
+            Some(shown),
         )
-        .bind(approval_id)
-        .bind(&at.platform)
-        .bind(&at.channel_id)
-        .bind(&at.message_id)
-        .bind(shown)
         .execute(&self.write)
         .await?;
         Ok(())
@@ -594,15 +602,13 @@ impl Store {
         at: &Posted,
         shown: &str,
     ) -> Result<()> {
-        sqlx::query(
+        copy_query(
             "UPDATE approval_messages SET shown = NULL WHERE approval_id = $1 AND platform = $2 \
              AND channel_id = $3 AND message_id = $4 AND shown = $5",
+            approval_id,
+            at,
+            Some(shown),
         )
-        .bind(approval_id)
-        .bind(&at.platform)
-        .bind(&at.channel_id)
-        .bind(&at.message_id)
-        .bind(shown)
         .execute(&self.write)
         .await?;
         Ok(())

@@ -236,6 +236,18 @@ impl Rest {
         );
     }
 
+    /// The id of the first message posted to `who`: the stand-in numbers messages in
+    /// the order they were posted.
+    fn message_of(&self, who: &str) -> String {
+        let all = self.log();
+        let i = all
+            .iter()
+            .position(|(r, c, _)| r == "post" && c == who)
+            .unwrap();
+        let posts_before = all[..i].iter().filter(|(r, _, _)| r == "post").count();
+        format!("15{posts_before:017}")
+    }
+
     /// Request messages posted so far: (channel, message id, body).
     fn requests(&self) -> Vec<(String, Value)> {
         self.log()
@@ -438,21 +450,10 @@ async fn a_po_order_is_approved_once_and_everyone_sees_it() {
     let reject = button_id(&json!({"data": body}), "Reject");
     let details = button_id(&json!({"data": body}), "Details");
     assert!(approve.starts_with("apv:ok:"));
-    let message_of = |who: &str| {
-        let all = rest.log();
-        let i = all
-            .iter()
-            .position(|(r, c, _)| r == "post" && c == who)
-            .unwrap();
-        // The stand-in numbers messages in the order they were posted.
-        let posts_before = all[..i].iter().filter(|(r, _, _)| r == "post").count();
-        format!("15{:017}", posts_before)
-    };
-
     // The requester cannot decide on their own order.
     let buyer = d::user(BUYER, "dana");
     let (_, r) = server
-        .post(&click_request(&buyer, ANN, &message_of(ANN), &approve))
+        .post(&click_request(&buyer, ANN, &rest.message_of(ANN), &approve))
         .await;
     assert_eq!(r["type"], 4);
     assert_eq!(r["data"]["flags"], 64);
@@ -493,12 +494,12 @@ async fn a_po_order_is_approved_once_and_everyone_sees_it() {
     // Ann approves in her DM: her message is rewritten in place, Ben's through REST.
     let ann = d::user(ANN, "ann");
     let (_, r) = server
-        .post(&click_request(&ann, ANN, &message_of(ANN), &approve))
+        .post(&click_request(&ann, ANN, &rest.message_of(ANN), &approve))
         .await;
     assert_eq!(r["type"], 7, "{r}");
     assert!(text(&r).starts_with("Approved by Ann at 20"), "{r}");
     assert_eq!(r["data"]["components"], json!([]));
-    let ben_message = message_of(BEN);
+    let ben_message = rest.message_of(BEN);
     let edits = rest
         .wait_for(1, |(route, _, _)| *route == format!("edit {ben_message}"))
         .await;
@@ -541,7 +542,7 @@ async fn a_po_order_is_approved_once_and_everyone_sees_it() {
 
     // Details shows the trail to the approver.
     let (_, r) = server
-        .post(&click_request(&ann, ANN, &message_of(ANN), &details))
+        .post(&click_request(&ann, ANN, &rest.message_of(ANN), &details))
         .await;
     let trail = r["data"]["embeds"][0]["description"].as_str().unwrap();
     assert!(trail.contains("Placed: awaiting approval"), "{trail}");
@@ -966,21 +967,10 @@ async fn every_message_arrives_once_through_failures(database_url: Option<String
     to.sort();
     assert_eq!(to, [ANN, BEN], "one request each, however many tries");
 
-    let message_of = |who: &str| {
-        let all = rest.log();
-        let i = all
-            .iter()
-            .position(|(r, c, _)| r == "post" && c == who)
-            .unwrap();
-        format!(
-            "15{:017}",
-            all[..i].iter().filter(|(r, _, _)| r == "post").count()
-        )
-    };
     let approve = button_id(&json!({"data": rest.requests()[0].1}), "Approve");
     let ann = d::user(ANN, "ann");
     let (_, r) = server
-        .post(&click_request(&ann, ANN, &message_of(ANN), &approve))
+        .post(&click_request(&ann, ANN, &rest.message_of(ANN), &approve))
         .await;
     assert_eq!(r["type"], 7, "{r}");
     crate::common::drained(&store).await;
@@ -990,7 +980,7 @@ async fn every_message_arrives_once_through_failures(database_url: Option<String
     );
 
     let log = rest.log();
-    let ben_message = message_of(BEN);
+    let ben_message = rest.message_of(BEN);
     let to_ben: Vec<&str> = log
         .iter()
         .filter(|(_, c, _)| c == BEN)
@@ -1217,24 +1207,13 @@ async fn a_process_killed_after_a_decision_leaves_its_messages_to_the_next() {
     let store = server.bot.store().clone();
     approvers(&store, &[(ANN, "Ann"), (BEN, "Ben")]).await;
     let number = order_with_po(&server, BUYER).await;
-    let message_of = |who: &str| {
-        let all = rest.log();
-        let i = all
-            .iter()
-            .position(|(r, c, _)| r == "post" && c == who)
-            .unwrap();
-        format!(
-            "15{:017}",
-            all[..i].iter().filter(|(r, _, _)| r == "post").count()
-        )
-    };
-    let ben_message = message_of(BEN);
+    let ben_message = rest.message_of(BEN);
 
     rest.hang.store(true, Ordering::SeqCst);
     let approve = button_id(&json!({"data": rest.requests()[0].1}), "Approve");
     let ann = d::user(ANN, "ann");
     let (_, r) = server
-        .post(&click_request(&ann, ANN, &message_of(ANN), &approve))
+        .post(&click_request(&ann, ANN, &rest.message_of(ANN), &approve))
         .await;
     assert_eq!(r["type"], 7, "{r}");
     // Both messages reached Discord, and the process dies before hearing back.

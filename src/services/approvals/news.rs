@@ -11,6 +11,7 @@ use super::{Approvals, DAY_MS};
 use crate::domain::account::Identity;
 use crate::domain::approval::{Approval, Status};
 use crate::domain::order::{Order, OrderStatus, Payment};
+use crate::prompts::fill;
 use crate::services::notifier::RequestView;
 use crate::services::outbox::Requests;
 use crate::services::outbox::message::{self, Copy};
@@ -213,14 +214,6 @@ fn edits(c: &Changed) -> Vec<NewEntry> {
             )),
         })
         .collect()
-}
-
-/// `template` with each `{name}` replaced: prompts are read before the transaction and
-/// filled inside it, where nothing may wait.
-fn fill(template: &str, args: &[(&str, &str)]) -> String {
-    args.iter().fold(template.to_string(), |t, (k, v)| {
-        t.replace(&format!("{{{k}}}"), v)
-    })
 }
 
 #[async_trait]

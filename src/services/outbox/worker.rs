@@ -218,94 +218,65 @@ impl Worker {
     async fn send(&self, e: &Entry) -> Result<Outcome, StoreError> {
         let message: Message = serde_json::from_str(&e.body)
             .map_err(|err| StoreError::Corrupt(format!("outbox entry {}: {err}", e.id)))?;
-        let no_port = || {
-            Outcome::Later(NotifyError::Platform(
-                format!("this process cannot send on {}", e.platform).into(),
-            ))
+        if let Message::Reply {
+            handle,
+            content,
+            replace,
+        } = &message
+        {
+            return Ok(match self.outbound.updater(&e.platform) {
+                Some(updater) => done(updater.send(handle, content, *replace).await),
+                None => no_port(e),
+            });
+        }
+        let Some(notifier) = self.outbound.notifier(&e.platform) else {
+            return Ok(no_port(e));
         };
         Ok(match message {
-            Message::Reply {
-                handle,
-                content,
-                replace,
+            Message::Note { to, text } => done(notifier.tell(&to, &text, &e.id).await),
+            Message::Say { at, content } => done(notifier.say(&at, &content, &e.id).await),
+            Message::ApprovalPost {
+                approval_id,
+                reminder,
+                to,
             } => {
-                let Some(updater) = self.outbound.updater(&e.platform) else {
-                    return Ok(no_port());
+                let Some((view, shown)) = self.requests.current(&approval_id, reminder).await?
+                else {
+                    return Ok(Outcome::Skipped("the request is gone"));
                 };
-                match updater.send(&handle, &content, replace).await {
-                    Ok(()) => Outcome::Sent(None),
+                match notifier.post(&to.into(), &view, &e.id).await {
+                    Ok(at) => {
+                        self.store
+                            .add_approval_message(&approval_id, &at, Some(&shown))
+                            .await?;
+                        Outcome::Sent(Some(sent_ref(&at)))
+                    }
                     Err(err) => Outcome::Later(err),
                 }
             }
-            other => {
-                let Some(notifier) = self.outbound.notifier(&e.platform) else {
-                    return Ok(no_port());
+            Message::ApprovalEdit { approval_id, copy } => {
+                let Some(at) = self.copy(&e.platform, &copy).await? else {
+                    return Ok(Outcome::Skipped("the request was never posted there"));
                 };
-                match other {
-                    Message::Note { to, text } => match notifier.tell(&to, &text, &e.id).await {
-                        Ok(()) => Outcome::Sent(None),
-                        Err(err) => Outcome::Later(err),
-                    },
-                    Message::Say { at, content } => {
-                        match notifier.say(&at, &content, &e.id).await {
-                            Ok(()) => Outcome::Sent(None),
-                            Err(err) => Outcome::Later(err),
-                        }
-                    }
-                    Message::ApprovalPost {
-                        approval_id,
-                        reminder,
-                        to,
-                    } => {
-                        let Some((view, shown)) =
-                            self.requests.current(&approval_id, reminder).await?
-                        else {
-                            return Ok(Outcome::Skipped("the request is gone"));
-                        };
-                        match notifier.post(&to.into(), &view, &e.id).await {
-                            Ok(at) => {
-                                self.store
-                                    .add_approval_message(&approval_id, &at, Some(&shown))
-                                    .await?;
-                                Outcome::Sent(Some(sent_ref(&at)))
-                            }
-                            Err(err) => Outcome::Later(err),
-                        }
-                    }
-                    Message::ApprovalEdit { approval_id, copy } => {
-                        let Some(at) = self.copy(&e.platform, &copy).await? else {
-                            return Ok(Outcome::Skipped("the request was never posted there"));
-                        };
-                        let Some((view, shown)) =
-                            self.requests.current(&approval_id, false).await?
-                        else {
-                            return Ok(Outcome::Skipped("the request is gone"));
-                        };
-                        // What a copy shows is recorded once it shows it (the answer to
-                        // a click paints the clicked copy), never claimed before: a
-                        // worker that dies mid-edit leaves the edit to the next one.
-                        if self
-                            .store
-                            .approval_copy_shows(&approval_id, &at)
-                            .await?
-                            .as_deref()
-                            == Some(shown.as_str())
-                        {
-                            return Ok(Outcome::Skipped("the copy shows it already"));
-                        }
-                        match notifier.update(&at, &view).await {
-                            Ok(()) => {
-                                self.store
-                                    .approval_copy_shown(&approval_id, &at, &shown)
-                                    .await?;
-                                Outcome::Sent(None)
-                            }
-                            Err(err) => Outcome::Later(err),
-                        }
-                    }
-                    Message::Reply { .. } => Outcome::Skipped("unreachable"),
+                let Some((view, shown)) = self.requests.current(&approval_id, false).await? else {
+                    return Ok(Outcome::Skipped("the request is gone"));
+                };
+                // What a copy shows is recorded once it shows it (the answer to a click
+                // paints the clicked copy), never claimed before: a worker that dies
+                // mid-edit leaves the edit to the next one.
+                let showing = self.store.approval_copy_shows(&approval_id, &at).await?;
+                if showing.as_deref() == Some(shown.as_str()) {
+                    return Ok(Outcome::Skipped("the copy shows it already"));
                 }
+                let edited = notifier.update(&at, &view).await;
+                if edited.is_ok() {
+                    self.store
+                        .approval_copy_shown(&approval_id, &at, &shown)
+                        .await?;
+                }
+                done(edited)
             }
+            Message::Reply { .. } => no_port(e),
         })
     }
 
@@ -336,6 +307,22 @@ impl Worker {
                 }),
         })
     }
+}
+
+/// What a send that returns nothing came to.
+fn done(sent: Result<(), NotifyError>) -> Outcome {
+    match sent {
+        Ok(()) => Outcome::Sent(None),
+        Err(err) => Outcome::Later(err),
+    }
+}
+
+/// An entry for a platform this process has no port for (it is tried again later, by
+/// this process or one that has it).
+fn no_port(e: &Entry) -> Outcome {
+    Outcome::Later(NotifyError::Platform(
+        format!("this process cannot send on {}", e.platform).into(),
+    ))
 }
 
 fn sent_ref(at: &Posted) -> String {

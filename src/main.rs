@@ -120,6 +120,24 @@ enum OrgsCommand {
         #[arg(long, requires = "platform")]
         user: Option<String>,
     },
+    /// Approve orders in steps: FILE.toml has one [[step]] table per step, with `name`,
+    /// `above = AMOUNT` or `po = true` (else every order), `approvers = ["discord:USER",
+    /// "slack:TEAM:USER", "acct_…"]` or `role = "approver"|"admin"`, and `rule = "any"|"all"`.
+    /// It replaces the policy of `set-approval` until that is run again.
+    SetApprovalChain {
+        id: String,
+        file: String,
+    },
+    /// Spending per calendar period (in BUDGET_TIMEZONE): an order that would go over it
+    /// needs the organization's admins as well. `--amount none` removes it.
+    SetBudget {
+        id: String,
+        /// month, quarter or year.
+        #[arg(long)]
+        per: Option<String>,
+        #[arg(long)]
+        amount: String,
+    },
     /// Give an email domain to an organization: people who sign in with a verified
     /// address there become its members. --remove takes it away.
     SetDomain {
@@ -487,6 +505,7 @@ async fn org_settings(
                     .unwrap_or_default();
                 println!("buyer limit: {name} ({account}) above {}", money(limit));
             }
+            cli::chains::show(store, &id, &money).await?;
             let channels = store.approval_channels(&id).await?;
             if channels.is_empty() {
                 println!("requests go to: each approver, privately");
@@ -567,7 +586,41 @@ async fn org_settings(
                     policy.limit = l;
                 }
                 store.set_policy(&id, &policy).await?;
-                println!("approval policy of {id} saved");
+                let chain = store.approval_chain(&id).await?;
+                if !chain.steps.is_empty() {
+                    store.set_approval_chain(&id, &Default::default()).await?;
+                    println!(
+                        "approval policy of {id} saved: it is one step again, in place of its {}-step chain",
+                        chain.steps.len()
+                    );
+                } else {
+                    println!("approval policy of {id} saved");
+                }
+            }
+        }
+        OrgsCommand::SetApprovalChain { id, file } => {
+            known_org(store, &id).await?;
+            let chain = cli::chains::set_chain(store, &known(platforms), &id, &file).await?;
+            println!(
+                "approval chain of {id} saved: {} steps (see `checkout-bot orgs show {id}`)",
+                chain.steps.len()
+            );
+        }
+        OrgsCommand::SetBudget { id, per, amount } => {
+            known_org(store, &id).await?;
+            match cli::chains::budget_args(per.as_deref(), &amount)? {
+                Some(b) => {
+                    store.set_budget(&id, Some(&b)).await?;
+                    println!(
+                        "budget of {id} saved: {} per {}",
+                        b.amount,
+                        b.period.as_str()
+                    );
+                }
+                None => {
+                    store.set_budget(&id, None).await?;
+                    println!("budget of {id} removed");
+                }
             }
         }
         OrgsCommand::SetApprovalChannel { id } => {

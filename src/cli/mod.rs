@@ -2,6 +2,7 @@
 //! database, orders, members and the outbox. Part of the binary, not of the library; `main.rs` keeps
 //! the commands that register platforms.
 
+pub(crate) mod chains;
 pub(crate) mod db;
 pub(crate) mod members;
 pub(crate) mod orders;

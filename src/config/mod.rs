@@ -43,6 +43,12 @@ pub struct Config {
     /// `APPROVAL_EXPIRE_DAYS` (default 7): a request pending this long expires, and
     /// its order with it.
     pub approval_expire_days: u32,
+    /// `APPROVAL_ESCALATE_AFTER` (default 48, hours): a step of a request nobody decided
+    /// this long after it opened is offered to the organization's admins as well, once.
+    pub approval_escalate_hours: u32,
+    /// `BUDGET_TIMEZONE` (default UTC): the IANA time zone whose calendar budget periods
+    /// follow.
+    pub budget_timezone: String,
     /// `SESSION_RETAIN_DAYS` (default 90): a session (cart, kept answers) idle this long
     /// is deleted by the daily clean-up and `checkout-bot gc`.
     pub session_retain_days: u32,
@@ -111,6 +117,8 @@ impl Default for Config {
             quote_valid_days: 30,
             approval_remind_hours: 24,
             approval_expire_days: 7,
+            approval_escalate_hours: 48,
+            budget_timezone: "UTC".into(),
             session_retain_days: 90,
             outbox_send_timeout_secs: 60,
             signin_valid_days: 30,
@@ -141,6 +149,10 @@ impl Config {
         crate::services::approvals::Settings {
             remind_after_ms: i64::from(self.approval_remind_hours) * 3_600_000,
             expire_after_ms: i64::from(self.approval_expire_days) * 86_400_000,
+            escalate_after_ms: i64::from(self.approval_escalate_hours) * 3_600_000,
+            // Checked when the configuration was read.
+            budget_tz: crate::domain::budget::time_zone(&self.budget_timezone)
+                .unwrap_or(jiff::tz::TimeZone::UTC),
             wire_instructions: self.wire_instructions.clone(),
             check_instructions: self.check_instructions.clone(),
             locale: self.default_locale.clone(),
@@ -248,6 +260,7 @@ impl Config {
         for (name, slot) in [
             ("APPROVAL_REMIND_HOURS", &mut c.approval_remind_hours),
             ("APPROVAL_EXPIRE_DAYS", &mut c.approval_expire_days),
+            ("APPROVAL_ESCALATE_AFTER", &mut c.approval_escalate_hours),
             ("SESSION_RETAIN_DAYS", &mut c.session_retain_days),
             ("SIGNIN_VALID_DAYS", &mut c.signin_valid_days),
             ("OUTBOX_SEND_TIMEOUT_SECS", &mut c.outbox_send_timeout_secs),
@@ -262,6 +275,13 @@ impl Config {
                         message: format!("'{v}' is not a whole number above 0"),
                     })?;
             }
+        }
+        if let Some(v) = get("BUDGET_TIMEZONE") {
+            crate::domain::budget::time_zone(&v).map_err(|message| ConfigError {
+                name: "BUDGET_TIMEZONE",
+                message,
+            })?;
+            c.budget_timezone = v.trim().to_string();
         }
         if let Some(v) = get("PUBLIC_URL") {
             let url = web_url("PUBLIC_URL", &v)?;
@@ -296,6 +316,8 @@ impl std::fmt::Debug for Config {
             .field("quote_valid_days", &self.quote_valid_days)
             .field("approval_remind_hours", &self.approval_remind_hours)
             .field("approval_expire_days", &self.approval_expire_days)
+            .field("approval_escalate_hours", &self.approval_escalate_hours)
+            .field("budget_timezone", &self.budget_timezone)
             .field("session_retain_days", &self.session_retain_days)
             .field("signin_valid_days", &self.signin_valid_days)
             .field("outbox_send_timeout_secs", &self.outbox_send_timeout_secs)

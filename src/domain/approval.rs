@@ -20,6 +20,10 @@ pub struct Policy {
 pub enum Why {
     PoNumber,
     OverLimit(Decimal),
+    /// A chain step applies to the order (its own threshold says which).
+    Chain,
+    /// The order takes the organization over its budget.
+    OverBudget,
 }
 
 impl Why {
@@ -28,12 +32,16 @@ impl Why {
         match self {
             Why::PoNumber => "po".into(),
             Why::OverLimit(l) => format!("limit:{l}"),
+            Why::Chain => "chain".into(),
+            Why::OverBudget => "budget".into(),
         }
     }
 
     pub(crate) fn from_stored(s: &str) -> Option<Why> {
         match s.split_once(':') {
             None if s == "po" => Some(Why::PoNumber),
+            None if s == "chain" => Some(Why::Chain),
+            None if s == "budget" => Some(Why::OverBudget),
             Some(("limit", amount)) => amount.parse().ok().map(Why::OverLimit),
             _ => None,
         }
@@ -105,18 +113,26 @@ pub struct Approval {
     /// The approver a delegate acted for.
     pub on_behalf_of: Option<String>,
     pub reason: Option<String>,
+    /// How many times the request changed while it waited: votes, steps, escalations,
+    /// questions and answers, restarts.
+    pub revision: i64,
 }
 
 impl Approval {
-    /// Names the state a copy of the request shows once decided or expired.
+    /// Names the state a copy of the request shows: each change while it waits, and
+    /// how it ended.
     pub fn shown_key(&self) -> String {
-        shown_key(self.status, self.decided_at.unwrap_or(0))
+        shown_key(self.status, self.decided_at.unwrap_or(0), self.revision)
     }
 }
 
-/// The same key for a decision being recorded, before the row is read back.
-pub(crate) fn shown_key(status: Status, decided_at: i64) -> String {
-    format!("{}@{decided_at}", status.as_str())
+/// The same key for a change being recorded, before the row is read back. A request
+/// that never changed while it waited keeps the key copies were marked with before.
+pub(crate) fn shown_key(status: Status, decided_at: i64, revision: i64) -> String {
+    match revision {
+        0 => format!("{}@{decided_at}", status.as_str()),
+        r => format!("{}@{decided_at}#{r}", status.as_str()),
+    }
 }
 
 /// A message the bot posted (an approval request), so that it can be updated later
@@ -133,15 +149,6 @@ pub struct Posted {
 pub enum Verdict {
     Approve,
     Reject { reason: String },
-}
-
-impl Verdict {
-    pub(crate) fn status(&self) -> Status {
-        match self {
-            Verdict::Approve => Status::Approved,
-            Verdict::Reject { .. } => Status::Rejected,
-        }
-    }
 }
 
 /// An approver's stand-in from `starts_at` until `ends_at` (milliseconds, end excluded).
@@ -214,7 +221,12 @@ mod tests {
 
     #[test]
     fn reasons_round_trip_through_their_stored_form() {
-        for why in [Why::PoNumber, Why::OverLimit("2500.50".parse().unwrap())] {
+        for why in [
+            Why::PoNumber,
+            Why::OverLimit("2500.50".parse().unwrap()),
+            Why::Chain,
+            Why::OverBudget,
+        ] {
             assert_eq!(Why::from_stored(&why.as_stored()), Some(why));
         }
         assert_eq!(Why::from_stored("limit:abc"), None);

@@ -4,7 +4,9 @@
 pub mod account;
 pub(crate) mod address;
 pub mod approval;
+pub mod approval_chain;
 pub(crate) mod bill;
+pub mod budget;
 pub mod card;
 pub(crate) mod cart;
 pub mod catalog;

@@ -33,6 +33,8 @@ pub(crate) struct Spot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestView {
     pub(crate) approval_id: String,
+    /// The step open when it was drawn, which its buttons decide.
+    pub(crate) step: Option<i64>,
     pub(crate) title: String,
     pub(crate) body: String,
     /// (label, value) pairs: requester, PO, lines, assignments, payment, totals.
@@ -47,6 +49,15 @@ pub struct RequestView {
 impl RequestView {
     pub(crate) fn open(&self) -> bool {
         self.outcome.is_none()
+    }
+
+    /// What its buttons act on (`ApprovalAction::id`).
+    pub(crate) fn target(&self) -> String {
+        crate::services::approvals::Target {
+            approval: self.approval_id.clone(),
+            step: self.step,
+        }
+        .id()
     }
 }
 

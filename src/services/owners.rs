@@ -62,3 +62,36 @@ pub(crate) async fn owners(store: &Store, lines: &[OrderLine]) -> Result<Owners,
     out.orgs.dedup();
     Ok(out)
 }
+
+/// What an order counts against each organization's budget: its whole total when its
+/// lines belong to one organization (or none, then the buyer's default), else each
+/// organization's own lines.
+pub(crate) async fn shares(
+    store: &Store,
+    lines: &[OrderLine],
+    total: rust_decimal::Decimal,
+    default_org: Option<&str>,
+) -> Result<Vec<(String, rust_decimal::Decimal)>, StoreError> {
+    let mut per: Vec<(String, rust_decimal::Decimal)> = Vec::new();
+    for line in lines {
+        let org = match owner(store, line).await {
+            Ok(Some(org)) => org,
+            Ok(None) | Err(OwnerError::Unknown(_)) => continue,
+            Err(OwnerError::Store(e)) => return Err(e),
+        };
+        match per.iter_mut().find(|(o, _)| *o == org) {
+            Some((_, sum)) => *sum += line.total.amount,
+            None => per.push((org, line.total.amount)),
+        }
+    }
+    Ok(match per.len() {
+        0 => default_org
+            .map(|o| vec![(o.to_string(), total)])
+            .unwrap_or_default(),
+        1 => per.into_iter().map(|(o, _)| (o, total)).collect(),
+        _ => {
+            per.sort();
+            per
+        }
+    })
+}

@@ -222,13 +222,14 @@ impl Backend for Shop {
         if let Some(existing) = self.store.order_by_key(&new.key).await.map_err(err)? {
             return Ok(Self::result_of(existing));
         }
-        let approvals = match &self.approvals {
+        let needed = match &self.approvals {
             Some(a) => {
                 let default_org = self.account(&new.account_id).await?.default_org;
                 a.needed(&new, default_org.as_deref()).await.map_err(err)?
             }
-            None => Vec::new(),
+            None => Default::default(),
         };
+        let approvals = &needed.wanted;
         let number = self.store.next_order_number().await.map_err(err)?;
         let (kind, status) = match new.payment {
             Payment::Quote => (OrderKind::Quote, OrderStatus::Quote),
@@ -245,7 +246,7 @@ impl Backend for Shop {
         };
         if !self
             .store
-            .insert_order_for_approval(&order, &approvals)
+            .insert_order_with(&order, approvals, &needed.shares)
             .await
             .map_err(err)?
         {
@@ -330,7 +331,7 @@ impl Backend for Shop {
             return Ok(Converted::NotYours);
         }
         // An invoice is a purchase: the policy applies as it would to a wire order.
-        let approvals = match &self.approvals {
+        let needed = match &self.approvals {
             Some(a) => {
                 let mut as_order = quote.details.clone();
                 as_order.payment = Payment::Wire;
@@ -338,11 +339,12 @@ impl Backend for Shop {
                     .await
                     .map_err(err)?
             }
-            None => Vec::new(),
+            None => Default::default(),
         };
+        let approvals = &needed.wanted;
         let converted = self
             .store
-            .convert_quote_for_approval(account_id, number, &approvals)
+            .convert_quote_with(account_id, number, approvals, Some(&needed.shares))
             .await
             .map_err(err)?;
         let Some(order) = converted else {

@@ -10,6 +10,9 @@
 use rust_decimal::Decimal;
 use sqlx::FromRow;
 
+use super::approval_steps::{
+    StepMove, bump_in, click_step_in, close_steps_in, open_next_in, steps_in,
+};
 use super::directory::new_id;
 use super::outbox::{NewEntry, enqueue_in, posts_in};
 use super::transitions::{self, Entry, Transition, transition_in};
@@ -18,6 +21,7 @@ use crate::domain::account::Identity;
 use crate::domain::approval::{
     Approval, Delegation, Policy, Posted, Status, Verdict, Why, shown_key,
 };
+use crate::domain::approval_chain::{Step, StepStatus};
 use crate::domain::order::OrderStatus;
 
 #[derive(FromRow)]
@@ -34,10 +38,11 @@ struct Row {
     decided_by: Option<String>,
     on_behalf_of: Option<String>,
     reason: Option<String>,
+    revision: i64,
 }
 
 const COLUMNS: &str = "a.id, a.order_number, a.org_id, a.requested_by, a.why, a.status, a.created_at, \
-     a.reminded_at, a.decided_at, a.decided_by, a.on_behalf_of, a.reason";
+     a.reminded_at, a.decided_at, a.decided_by, a.on_behalf_of, a.reason, a.revision";
 
 impl Row {
     fn into_approval(self) -> Result<Approval> {
@@ -58,6 +63,7 @@ impl Row {
             decided_by: self.decided_by,
             on_behalf_of: self.on_behalf_of,
             reason: self.reason,
+            revision: self.revision,
         })
     }
 }
@@ -90,6 +96,12 @@ pub struct Decision<'a> {
     pub clicked: Option<&'a Posted>,
     /// The messages that follow the decision, written with it.
     pub news: Option<&'a News>,
+    /// The step the click was for (its button's); `None` for whichever is open.
+    pub step: Option<i64>,
+    /// At an `all` step: every approver whose vote it needs, as they stand now.
+    pub needed: &'a [String],
+    /// The clicker decides the step whatever its rule: an admin at an escalated step.
+    pub decides_alone: bool,
 }
 
 /// What a decision or an expiry changed, read inside its transaction, for the messages
@@ -102,6 +114,8 @@ pub struct Changed {
     pub copies: Vec<CopyOf>,
     /// The order's status now.
     pub order_status: OrderStatus,
+    /// The step the change opened, as (approval, position): its request goes out now.
+    pub opened: Option<(String, i64)>,
 }
 
 /// One copy of a request.
@@ -177,20 +191,62 @@ async fn changed_in(tx: &mut Tx<'_>, number: &str, order_status: OrderStatus) ->
         approvals,
         copies,
         order_status,
+        opened: None,
     })
+}
+
+/// The order and organization of an approval, inside `tx`.
+async fn order_and_org_in(tx: &mut Tx<'_>, approval_id: &str) -> Result<(String, String)> {
+    Ok(
+        sqlx::query_as("SELECT order_number, org_id FROM approvals WHERE id = $1")
+            .bind(approval_id)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// Takes the lock of the order a pending approval waits for, if the order still waits:
+/// every change to a request starts here, so racing changes queue on one row.
+async fn lock_waiting_order_in(tx: &mut Tx<'_>, approval_id: &str) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE orders SET updated_at = updated_at WHERE status = 'awaiting_approval' \
+         AND number = (SELECT order_number FROM approvals WHERE id = $1 AND status = 'pending')",
+    )
+    .bind(approval_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected()
+        == 1)
 }
 
 /// What recording a decision came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Recorded {
-    /// This decision was the one recorded; the order is now in `order_status`.
+    /// This click was recorded at step `step`; the order is now in `order_status`.
     Done {
         approval: Approval,
         order_status: OrderStatus,
+        step: i64,
+        /// A vote at an `all` step that still needs others.
+        voted: bool,
+        /// The step this opened, when it approved one that had a next.
+        opened: Option<i64>,
     },
-    /// Someone decided first, it expired, or the order stopped waiting.
+    /// This approver's vote at this step was counted before.
+    AlreadyVoted(Approval),
+    /// Someone decided the step first, it expired, or the order stopped waiting.
     TooLate(Approval),
+    /// No such request, or no such step.
     Unknown,
+}
+
+/// "step 2 of 3 (Finance): " for the audit trail of a chain; nothing for one step.
+fn step_label(step: &Step, of: usize) -> String {
+    match (of, step.name.as_str()) {
+        (0 | 1, "") => String::new(),
+        (_, "") => format!("step {} of {of}: ", step.position),
+        (_, name) => format!("step {} of {of} ({name}): ", step.position),
+    }
 }
 
 impl Store {
@@ -228,65 +284,67 @@ impl Store {
         approvals(rows)
     }
 
-    /// Records a decision exactly once, with its audit entry, and moves the order on in
-    /// the same transaction: rejected at once, or awaiting payment when this was the
-    /// last approval it waited for.
+    /// Records one click on a request's open step exactly once, with its audit entry,
+    /// and moves the request and the order on in the same transaction: a rejection ends
+    /// the approval and rejects the order; an approval of the step (any one approver, or
+    /// the last vote an `all` step needs) opens the next step, or approves the request
+    /// and, when it was the last the order waited for, leaves the order awaiting payment.
     pub async fn decide(&self, d: &Decision<'_>) -> Result<Recorded> {
         let mut tx = self.write.begin().await?;
-        let locked = sqlx::query(
-            "UPDATE orders SET updated_at = updated_at WHERE status = 'awaiting_approval' \
-             AND number = (SELECT order_number FROM approvals WHERE id = $1)",
-        )
-        .bind(d.approval_id)
-        .execute(&mut *tx)
-        .await?;
-        let decided = if locked.rows_affected() == 1 {
-            sqlx::query(
-                "UPDATE approvals SET status = $2, decided_at = $3, decided_by = $4, on_behalf_of = $5, \
-                 reason = $6 WHERE id = $1 AND status = 'pending'",
-            )
-            .bind(d.approval_id)
-            .bind(d.verdict.status().as_str())
-            .bind(d.at)
-            .bind(d.actor)
-            .bind(d.on_behalf_of)
-            .bind(match d.verdict {
-                Verdict::Reject { reason } => Some(reason.as_str()),
-                Verdict::Approve => None,
-            })
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        } else {
-            false
+        let locked = lock_waiting_order_in(&mut tx, d.approval_id).await?;
+        let steps = steps_in(&mut tx, d.approval_id).await?;
+        let open = steps.iter().find(|s| s.status == StepStatus::Pending);
+        let target = match (locked, open, d.step) {
+            (true, Some(open), None) => Some(open),
+            (true, Some(open), Some(p)) if p == open.position => Some(open),
+            _ => None,
         };
-        if !decided {
+        let Some(step) = target.cloned() else {
             tx.rollback().await?;
+            let forged = d
+                .step
+                .is_some_and(|p| !steps.iter().any(|s| s.position == p));
             return Ok(match self.approval(d.approval_id).await? {
+                Some(_) if forged => Recorded::Unknown,
                 Some(a) => Recorded::TooLate(a),
                 None => Recorded::Unknown,
             });
+        };
+        let approve = matches!(d.verdict, Verdict::Approve);
+        let reason = match d.verdict {
+            Verdict::Reject { reason } => Some(reason.as_str()),
+            Verdict::Approve => None,
+        };
+        let moved = click_step_in(
+            &mut tx,
+            d.approval_id,
+            step.position,
+            step.rule,
+            approve,
+            (d.actor, d.on_behalf_of, reason, d.at),
+            d.needed,
+            d.decides_alone,
+        )
+        .await?;
+        match moved {
+            StepMove::Decided | StepMove::Voted => {}
+            StepMove::AlreadyVoted | StepMove::Lost => {
+                tx.rollback().await?;
+                return Ok(match self.approval(d.approval_id).await? {
+                    Some(a) if moved == StepMove::AlreadyVoted => Recorded::AlreadyVoted(a),
+                    Some(a) => Recorded::TooLate(a),
+                    None => Recorded::Unknown,
+                });
+            }
         }
-        if let Some(at) = d.clicked {
-            copy_query(
-                "UPDATE approval_messages SET shown = $5 \
-                 WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4",
-                d.approval_id,
-                at,
-                Some(&shown_key(d.verdict.status(), d.at)),
-            )
-            .execute(&mut *tx)
-            .await?;
-        }
-        let (number, org): (String, String) =
-            sqlx::query_as("SELECT order_number, org_id FROM approvals WHERE id = $1")
-                .bind(d.approval_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        let outcome = match d.verdict {
-            Verdict::Approve => format!("approved by {}", d.described),
-            Verdict::Reject { reason } => format!("rejected by {}: {reason}", d.described),
+        let (number, org) = order_and_org_in(&mut tx, d.approval_id).await?;
+        let label = step_label(&step, steps.len());
+        let outcome = match (d.verdict, moved) {
+            (Verdict::Approve, StepMove::Voted) => format!("{label}vote by {}", d.described),
+            (Verdict::Approve, _) => format!("{label}approved by {}", d.described),
+            (Verdict::Reject { reason }, _) => {
+                format!("{label}rejected by {}: {reason}", d.described)
+            }
         };
         let entry = Entry {
             number: &number,
@@ -297,16 +355,60 @@ impl Store {
             new: Some(&outcome),
         };
         transitions::append(&mut *tx, &entry).await?;
+        let mut opened = None;
+        let finished = match (approve, moved) {
+            (_, StepMove::Voted) => None,
+            (false, _) => {
+                close_steps_in(&mut tx, d.approval_id, StepStatus::Rejected, d.at).await?;
+                Some(Status::Rejected)
+            }
+            (true, _) => {
+                opened = open_next_in(&mut tx, d.approval_id, d.at).await?;
+                opened.is_none().then_some(Status::Approved)
+            }
+        };
+        if let Some(status) = finished {
+            sqlx::query(
+                "UPDATE approvals SET status = $2, decided_at = $3, decided_by = $4, on_behalf_of = $5, \
+                 reason = $6 WHERE id = $1 AND status = 'pending'",
+            )
+            .bind(d.approval_id)
+            .bind(status.as_str())
+            .bind(d.at)
+            .bind(d.actor)
+            .bind(d.on_behalf_of)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        }
+        bump_in(&mut tx, d.approval_id).await?;
+        let (revision,): (i64,) = sqlx::query_as("SELECT revision FROM approvals WHERE id = $1")
+            .bind(d.approval_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if let Some(at) = d.clicked {
+            let status = finished.unwrap_or(Status::Pending);
+            let decided_at = if finished.is_some() { d.at } else { 0 };
+            copy_query(
+                "UPDATE approval_messages SET shown = $5 \
+                 WHERE approval_id = $1 AND platform = $2 AND channel_id = $3 AND message_id = $4",
+                d.approval_id,
+                at,
+                Some(&shown_key(status, decided_at, revision)),
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         let (waiting,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM approvals WHERE order_number = $1 AND status <> 'approved'",
         )
         .bind(&number)
         .fetch_one(&mut *tx)
         .await?;
-        let next = match d.verdict {
-            Verdict::Reject { .. } => Some(OrderStatus::Rejected),
-            Verdict::Approve if waiting == 0 => Some(OrderStatus::AwaitingPayment),
-            Verdict::Approve => None,
+        let next = match finished {
+            Some(Status::Rejected) => Some(OrderStatus::Rejected),
+            Some(Status::Approved) if waiting == 0 => Some(OrderStatus::AwaitingPayment),
+            _ => None,
         };
         if let Some(to) = next {
             transition_in(
@@ -323,12 +425,13 @@ impl Store {
             .await?;
         }
         if let Some(news) = d.news {
-            let changed = changed_in(
+            let mut changed = changed_in(
                 &mut tx,
                 &number,
                 next.unwrap_or(OrderStatus::AwaitingApproval),
             )
             .await?;
+            changed.opened = opened.map(|p| (d.approval_id.to_string(), p));
             enqueue_in(&mut tx, &news(&changed), super::now_ms()).await?;
         }
         tx.commit().await?;
@@ -339,6 +442,9 @@ impl Store {
         Ok(Recorded::Done {
             approval,
             order_status: next.unwrap_or(OrderStatus::AwaitingApproval),
+            step: step.position,
+            voted: moved == StepMove::Voted,
+            opened,
         })
     }
 
@@ -373,9 +479,11 @@ impl Store {
         posts: &[NewEntry],
     ) -> Result<bool> {
         let mut tx = self.write.begin().await?;
+        // One reminder per step: the open one's.
         let claimed = sqlx::query(
-            "UPDATE approvals SET reminded_at = $2 WHERE id = $1 AND reminded_at IS NULL \
-             AND status = 'pending'",
+            "UPDATE approval_steps SET reminded_at = $2 WHERE approval_id = $1 \
+             AND status = 'pending' AND reminded_at IS NULL \
+             AND EXISTS (SELECT 1 FROM approvals WHERE id = $1 AND status = 'pending')",
         )
         .bind(approval_id)
         .bind(at)
@@ -384,11 +492,12 @@ impl Store {
         .rows_affected()
             == 1;
         if claimed {
-            let (number, org): (String, String) =
-                sqlx::query_as("SELECT order_number, org_id FROM approvals WHERE id = $1")
-                    .bind(approval_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            sqlx::query("UPDATE approvals SET reminded_at = $2 WHERE id = $1")
+                .bind(approval_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            let (number, org) = order_and_org_in(&mut tx, approval_id).await?;
             let entry = Entry {
                 number: &number,
                 at,
@@ -403,6 +512,51 @@ impl Store {
         }
         tx.commit().await?;
         Ok(claimed)
+    }
+
+    /// Offers the open step `position` of a request to the organization's admins as
+    /// well, once: true for exactly one caller, who writes `news` (the new posts and
+    /// the copies' edits) with it.
+    pub async fn escalate_with(
+        &self,
+        approval_id: &str,
+        position: i64,
+        at: i64,
+        news: &News,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let locked = lock_waiting_order_in(&mut tx, approval_id).await?;
+        let claimed = locked
+            && sqlx::query(
+                "UPDATE approval_steps SET escalated_at = $3 WHERE approval_id = $1 AND position = $2 \
+                 AND status = 'pending' AND escalated_at IS NULL",
+            )
+            .bind(approval_id)
+            .bind(position)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+        if !claimed {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let (number, org) = order_and_org_in(&mut tx, approval_id).await?;
+        let entry = Entry {
+            number: &number,
+            at,
+            actor: "system",
+            action: &format!("escalation {org}"),
+            old: None,
+            new: Some(&format!("step {position}")),
+        };
+        transitions::append(&mut *tx, &entry).await?;
+        bump_in(&mut tx, approval_id).await?;
+        let changed = changed_in(&mut tx, &number, OrderStatus::AwaitingApproval).await?;
+        enqueue_in(&mut tx, &news(&changed), super::now_ms()).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Claims the announcement of a new request, so one process posts it.
@@ -460,14 +614,8 @@ impl Store {
         news: Option<&News>,
     ) -> Result<Option<Approval>> {
         let mut tx = self.write.begin().await?;
-        let locked = sqlx::query(
-            "UPDATE orders SET updated_at = updated_at WHERE status = 'awaiting_approval' \
-             AND number = (SELECT order_number FROM approvals WHERE id = $1 AND status = 'pending')",
-        )
-        .bind(approval_id)
-        .execute(&mut *tx)
-        .await?;
-        if locked.rows_affected() == 0 {
+        let locked = lock_waiting_order_in(&mut tx, approval_id).await?;
+        if !locked {
             tx.rollback().await?;
             return Ok(None);
         }
@@ -484,6 +632,17 @@ impl Store {
         .bind(at)
         .fetch_all(&mut *tx)
         .await?;
+        let expired: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM approvals WHERE order_number = $1 AND status = 'expired' AND decided_at = $2",
+        )
+        .bind(&number)
+        .bind(at)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (id,) in &expired {
+            close_steps_in(&mut tx, id, StepStatus::Expired, at).await?;
+            bump_in(&mut tx, id).await?;
+        }
         for (org,) in orgs {
             let entry = Entry {
                 number: &number,

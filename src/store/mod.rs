@@ -6,6 +6,8 @@
 //! time, and queueing writers in the pool is fairer and faster than letting them
 //! collide on the file lock and back off (DESIGN.md §2).
 
+pub mod approval_chains;
+mod approval_steps;
 pub mod approvals;
 pub(crate) mod audit;
 mod backup;

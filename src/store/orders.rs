@@ -1,10 +1,12 @@
 //! Orders and quotes: numbered once, stored once per idempotency key.
 
+use rust_decimal::Decimal;
 use sqlx::FromRow;
 
+use super::approval_chains::record_order_orgs;
 use super::transitions::{self, Entry, Transition, transition_in};
 use super::{Result, Store, StoreError, now_ms};
-use crate::domain::approval::Why;
+use crate::domain::approval_chain::Wanted;
 use crate::domain::order::{NewOrder, Order, OrderKind, OrderLine, OrderStatus};
 
 /// What a line was assigned to, as the audit trail records it.
@@ -76,12 +78,28 @@ impl Store {
         self.insert_order_for_approval(order, &[]).await
     }
 
-    /// Stores an order, and in the same transaction the approvals it waits for (one per
-    /// organization, with why) and audit entries for its placing and its assignments.
+    /// `insert_order_with`, the order counting in full against each organization that
+    /// approves it.
     pub async fn insert_order_for_approval(
         &self,
         order: &Order,
-        approvals: &[(String, Why)],
+        approvals: &[Wanted],
+    ) -> Result<bool> {
+        let shares: Vec<(String, Decimal)> = approvals
+            .iter()
+            .map(|w| (w.org.clone(), order.details.total.amount))
+            .collect();
+        self.insert_order_with(order, approvals, &shares).await
+    }
+
+    /// Stores an order, and in the same transaction the approvals it waits for (one per
+    /// organization, with why and its steps), what it counts against each organization's
+    /// budget (`shares`), and audit entries for its placing and its assignments.
+    pub async fn insert_order_with(
+        &self,
+        order: &Order,
+        approvals: &[Wanted],
+        shares: &[(String, Decimal)],
     ) -> Result<bool> {
         let body = serde_json::to_string(&order.details)
             .map_err(|e| StoreError::Corrupt(format!("order {}: {e}", order.number)))?;
@@ -125,9 +143,10 @@ impl Store {
             };
             transitions::append(&mut *tx, &entry).await?;
         }
-        for (org, why) in approvals {
-            transitions::open_approval(&mut tx, order, org, why, order.created_at).await?;
+        for w in approvals {
+            transitions::open_approval(&mut tx, order, w, order.created_at).await?;
         }
+        record_order_orgs(&mut tx, &order.number, shares, order.created_at).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -236,7 +255,20 @@ impl Store {
         &self,
         account_id: &str,
         number: &str,
-        approvals: &[(String, Why)],
+        approvals: &[Wanted],
+    ) -> Result<Option<Order>> {
+        self.convert_quote_with(account_id, number, approvals, None)
+            .await
+    }
+
+    /// `convert_quote_for_approval`, recording what the order counts against each
+    /// organization's budget (`shares`; by default its whole total against each approver).
+    pub async fn convert_quote_with(
+        &self,
+        account_id: &str,
+        number: &str,
+        approvals: &[Wanted],
+        shares: Option<&[(String, Decimal)]>,
     ) -> Result<Option<Order>> {
         let to = if approvals.is_empty() {
             OrderStatus::AwaitingPayment
@@ -260,14 +292,19 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
-        if !approvals.is_empty() {
-            let Some(order) = self.order(account_id, number).await? else {
-                return Err(StoreError::Corrupt(format!("quote {number} vanished")));
-            };
-            for (org, why) in approvals {
-                transitions::open_approval(&mut tx, &order, org, why, now_ms()).await?;
-            }
+        let Some(order) = self.order(account_id, number).await? else {
+            return Err(StoreError::Corrupt(format!("quote {number} vanished")));
+        };
+        let now = now_ms();
+        for w in approvals {
+            transitions::open_approval(&mut tx, &order, w, now).await?;
         }
+        let whole: Vec<(String, Decimal)> = approvals
+            .iter()
+            .map(|w| (w.org.clone(), order.details.total.amount))
+            .collect();
+        // Counted in the period it became an order.
+        record_order_orgs(&mut tx, number, shares.unwrap_or(&whole), now).await?;
         tx.commit().await?;
         self.order(account_id, number).await
     }

@@ -4,7 +4,8 @@
 
 use super::directory::new_id;
 use super::{Result, Tx, now_ms};
-use crate::domain::approval::{Status, Why};
+use crate::domain::approval::Status;
+use crate::domain::approval_chain::Wanted;
 use crate::domain::order::{Order, OrderKind, OrderStatus};
 
 /// Appends an entry with the order's next sequence number.
@@ -97,26 +98,29 @@ pub(super) async fn transition_in(tx: &mut Tx<'_>, t: &Transition<'_>) -> Result
     Ok(true)
 }
 
-/// Opens a pending approval of `order` by `org`, and records it.
+/// Opens a pending approval of `order` by an organization, with its steps (the first
+/// one open), and records it.
 pub(super) async fn open_approval(
     tx: &mut Tx<'_>,
     order: &Order,
-    org: &str,
-    why: &Why,
+    wanted: &Wanted,
     at: i64,
 ) -> Result<()> {
+    let org = wanted.org.as_str();
+    let id = new_id("apv");
     sqlx::query(
         "INSERT INTO approvals (id, order_number, org_id, requested_by, why, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
     )
-    .bind(new_id("apv"))
+    .bind(&id)
     .bind(&order.number)
     .bind(org)
     .bind(&order.details.account_id)
-    .bind(why.as_stored())
+    .bind(wanted.why.as_stored())
     .bind(at)
     .execute(&mut **tx)
     .await?;
+    super::approval_steps::open_steps_in(tx, &id, &wanted.steps, at).await?;
     append(
         &mut **tx,
         &Entry {

@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::{Policy, Posted, Verdict};
 use checkout_bot::platforms::discord::config::DiscordConfig;
-use checkout_bot::services::approvals::Decided;
+use checkout_bot::services::approvals::{Decided, Target};
 use serde_json::{Value, json};
 
 const ACME: &str = "ORG-ACME";
@@ -150,7 +150,7 @@ async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
         .find(|(_, _, l)| l == "Approve")
         .map(|(e, _, _)| e["action_id"].as_str().unwrap().to_string())
         .unwrap();
-    let approval = approve.trim_start_matches("apv:ok:").to_string();
+    let approval = Target::parse(approve.trim_start_matches("apv:ok:")).unwrap();
 
     // Ann decides on Discord (the call the Discord channel makes for her click).
     let ann = Identity::new("discord", "discord", ANN);

@@ -27,6 +27,7 @@ mod slack_approvals;
 mod startup;
 mod store;
 mod store_approvals;
+mod store_chains;
 mod store_outbox;
 mod store_signin;
 mod stripe;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::{Policy, Posted, Status, Verdict, Why};
+use checkout_bot::domain::approval_chain::Wanted;
 use checkout_bot::domain::money::{Currency, Money};
 use checkout_bot::domain::order::{
     Named, NewOrder, Order, OrderKind, OrderLine, OrderStatus, Payment,
@@ -59,9 +60,9 @@ async fn waiting(store: &Store, number: &str, orgs: &[&str]) -> (String, Order) 
     org(store, "O2").await;
     let buyer = store.create_account("Buyer", Some("O1")).await.unwrap();
     let o = order(number, &buyer, checkout_bot::store::now_ms());
-    let wants: Vec<(String, Why)> = orgs
+    let wants: Vec<Wanted> = orgs
         .iter()
-        .map(|o| (o.to_string(), Why::PoNumber))
+        .map(|o| Wanted::one_step(o, Why::PoNumber))
         .collect();
     assert!(store.insert_order_for_approval(&o, &wants).await.unwrap());
     (buyer, o)
@@ -85,6 +86,9 @@ fn decision<'a>(id: &'a str, verdict: &'a Verdict, actor: &'a str) -> Decision<'
         at: checkout_bot::store::now_ms(),
         clicked: None,
         news: None,
+        step: None,
+        needed: &[],
+        decides_alone: false,
     }
 }
 
@@ -223,6 +227,7 @@ on_both!(
         let Recorded::Done {
             approval,
             order_status,
+            ..
         } = store
             .decide(&decision(&a.id, &ok, "acc_ann"))
             .await
@@ -302,6 +307,7 @@ on_both!(
         for t in tasks {
             match t.await.unwrap() {
                 Recorded::Done { .. } => done += 1,
+                Recorded::AlreadyVoted(_) => panic!("no vote at an `any` step"),
                 Recorded::TooLate(a) => assert_ne!(a.status, Status::Pending),
                 Recorded::Unknown => panic!("the approval vanished"),
             }
@@ -355,8 +361,8 @@ async fn waiting_again(store: &Store) {
     let buyer = store.create_account("Buyer 2", Some("O1")).await.unwrap();
     let o = order("CB-4", &buyer, checkout_bot::store::now_ms());
     let wants = vec![
-        ("O1".to_string(), Why::PoNumber),
-        ("O2".to_string(), Why::OverLimit(Decimal::from(100))),
+        Wanted::one_step("O1", Why::PoNumber),
+        Wanted::one_step("O2", Why::OverLimit(Decimal::from(100))),
     ];
     store.insert_order_for_approval(&o, &wants).await.unwrap();
     let both = store.approvals_of("CB-4").await.unwrap();
@@ -367,6 +373,7 @@ async fn waiting_again(store: &Store) {
     let Recorded::Done {
         order_status,
         approval,
+        ..
     } = store
         .decide(&decision(&both[0].id, &no, "a1"))
         .await
@@ -560,7 +567,7 @@ on_both!(
         quote.status = OrderStatus::Quote;
         quote.details.payment = Payment::Quote;
         assert!(store.insert_order(&quote).await.unwrap());
-        let wants = vec![("O1".to_string(), Why::PoNumber)];
+        let wants = vec![Wanted::one_step("O1", Why::PoNumber)];
         let before = checkout_bot::store::now_ms();
         let converted = store
             .convert_quote_for_approval(&buyer, "CB-7", &wants)
@@ -756,7 +763,7 @@ async fn waiting_again_for_expiry(store: &Store) {
     let o = order("CB-8", &buyer, checkout_bot::store::now_ms());
     assert!(
         store
-            .insert_order_for_approval(&o, &[("O1".to_string(), Why::PoNumber)])
+            .insert_order_for_approval(&o, &[Wanted::one_step("O1", Why::PoNumber)])
             .await
             .unwrap()
     );

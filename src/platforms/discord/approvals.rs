@@ -48,13 +48,13 @@ fn buttons(request: &RequestView) -> Vec<CreateActionRow> {
         return Vec::new();
     }
     vec![CreateActionRow::Buttons(vec![
-        CreateButton::new(ApprovalAction::Approve.id(&request.approval_id))
+        CreateButton::new(ApprovalAction::Approve.id(&request.target()))
             .label(cut(&request.approve, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Success),
-        CreateButton::new(ApprovalAction::Reject.id(&request.approval_id))
+        CreateButton::new(ApprovalAction::Reject.id(&request.target()))
             .label(cut(&request.reject, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Danger),
-        CreateButton::new(ApprovalAction::Details.id(&request.approval_id))
+        CreateButton::new(ApprovalAction::Details.id(&request.target()))
             .label(cut(&request.details, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Secondary),
     ])]
@@ -458,6 +458,7 @@ mod tests {
     fn request_view(outcome: Option<&str>) -> RequestView {
         RequestView {
             approval_id: "apv_1".into(),
+            step: Some(1),
             title: "Approval needed: order CB-1".into(),
             body: "Dana asks Acme to approve".into(),
             fields: vec![("Lines".into(), "x\n".repeat(2000))],
@@ -477,7 +478,10 @@ mod tests {
             .iter()
             .map(|b| b["custom_id"].as_str().unwrap())
             .collect();
-        assert_eq!(ids, ["apv:ok:apv_1", "apv:no:apv_1", "apv:info:apv_1"]);
+        assert_eq!(
+            ids,
+            ["apv:ok:apv_1:1", "apv:no:apv_1:1", "apv:info:apv_1:1"]
+        );
         assert!(
             open["data"]["embeds"][0]["fields"][0]["value"]
                 .as_str()

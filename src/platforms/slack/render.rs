@@ -413,7 +413,7 @@ pub(crate) fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
                 label,
                 MAX_BUTTON_TEXT,
             )))
-            .with_action_id(SlackActionId(verb.id(&request.approval_id)))
+            .with_action_id(SlackActionId(verb.id(&request.target())))
             .opt_style(style);
             SlackActionBlockElement::Button(b)
         };

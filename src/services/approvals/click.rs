@@ -3,9 +3,11 @@
 //! (or `Approvals::reason` for the reason form) and renders the answer; it holds no rule
 //! of its own.
 //!
-//! Buttons carry `apv:VERB:APPROVAL_ID`, not a session revision: a request is shared by
-//! several people and outlives any one conversation, and its state lives in the
-//! approvals table, which answers a late or repeated click.
+//! Buttons carry `apv:VERB:APPROVAL_ID:STEP`, not a session revision: a request is
+//! shared by several people and outlives any one conversation, and its state lives in
+//! the approvals table, which answers a late or repeated click. The step is the one the
+//! copy was drawn for, so a click on a copy drawn before its step was decided is told
+//! so, never counted at the next step. Buttons posted before chains have no step.
 
 use std::sync::Arc;
 
@@ -48,23 +50,55 @@ impl ApprovalAction {
         }
     }
 
-    /// The action id of this control on request `approval`.
-    pub(crate) fn id(self, approval: &str) -> String {
-        format!("{PREFIX}{}:{approval}", self.code())
+    /// The action id of this control on `target` (`Target::id`).
+    pub(crate) fn id(self, target: &str) -> String {
+        format!("{PREFIX}{}:{target}", self.code())
     }
 
-    /// The action and approval id an action id names. Ids come back in payloads, so
+    /// The action and target an action id names. Ids come back in payloads, so
     /// anything that is not exactly ours is refused.
-    pub(crate) fn parse(id: &str) -> Option<(ApprovalAction, &str)> {
+    pub(crate) fn parse(id: &str) -> Option<(ApprovalAction, Target)> {
         let rest = id.strip_prefix(PREFIX)?;
-        let (code, approval) = rest.split_once(':')?;
+        let (code, target) = rest.split_once(':')?;
+        let action = Self::ALL.into_iter().find(|a| a.code() == code)?;
+        Some((action, Target::parse(target)?))
+    }
+}
+
+/// What a control acts on: a request, and the step its copy was drawn for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub approval: String,
+    pub step: Option<i64>,
+}
+
+impl Target {
+    /// `APPROVAL_ID:STEP`, or `APPROVAL_ID` without a step.
+    pub fn id(&self) -> String {
+        match self.step {
+            Some(s) => format!("{}:{s}", self.approval),
+            None => self.approval.clone(),
+        }
+    }
+
+    /// Reads `Target::id`; anything else is `None`.
+    pub fn parse(text: &str) -> Option<Target> {
+        let (approval, step) = match text.split_once(':') {
+            Some((a, s)) => {
+                let plain = !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
+                (a, Some(s.parse::<i64>().ok().filter(|_| plain)?))
+            }
+            None => (text, None),
+        };
         let plain = !approval.is_empty()
             && approval.len() <= 40
             && approval
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        let action = Self::ALL.into_iter().find(|a| a.code() == code)?;
-        plain.then_some((action, approval))
+        plain.then(|| Target {
+            approval: approval.to_string(),
+            step,
+        })
     }
 }
 
@@ -73,7 +107,7 @@ impl ApprovalAction {
 pub(crate) enum Clicked {
     /// Approve, or a reason given: as `decide` answered.
     Decided(Box<Decided>),
-    /// Reject: open the reason form for this request.
+    /// Reject: open the reason form for this request (`Target::id`).
     AskReason { approval: String },
     /// Details: shown to the clicker alone.
     Details { title: String, lines: Vec<String> },
@@ -91,20 +125,20 @@ impl Approvals {
         action_id: &str,
         at: Option<Posted>,
     ) -> Result<Clicked> {
-        let Some((action, approval)) = ApprovalAction::parse(action_id) else {
+        let Some((action, target)) = ApprovalAction::parse(action_id) else {
             return Ok(Clicked::Refused(None));
         };
         match action {
             ApprovalAction::Approve => Ok(Clicked::Decided(Box::new(
-                self.decide(who, approval, Verdict::Approve, at).await?,
+                self.decide(who, &target, Verdict::Approve, at).await?,
             ))),
-            ApprovalAction::Reject => Ok(match self.check(who, approval).await? {
+            ApprovalAction::Reject => Ok(match self.check(who, &target).await? {
                 None => Clicked::AskReason {
-                    approval: approval.to_string(),
+                    approval: target.id(),
                 },
                 Some(d) => Clicked::Decided(Box::new(d)),
             }),
-            ApprovalAction::Details => match self.details(who, locale, approval).await {
+            ApprovalAction::Details => match self.details(who, locale, &target.approval).await {
                 Ok((title, lines)) => Ok(Clicked::Details { title, lines }),
                 Err(ApprovalError::Refused(why)) => Ok(Clicked::Refused(Some(why))),
                 Err(ApprovalError::Store(e)) => Err(e),
@@ -124,8 +158,8 @@ impl Approvals {
         at: Option<Posted>,
     ) -> Result<Option<Decided>> {
         match ApprovalAction::parse(form_id) {
-            Some((ApprovalAction::Reason, approval)) => Ok(Some(
-                self.decide(who, approval, Verdict::Reject { reason }, at)
+            Some((ApprovalAction::Reason, target)) => Ok(Some(
+                self.decide(who, &target, Verdict::Reject { reason }, at)
                     .await?,
             )),
             _ => Ok(None),
@@ -140,8 +174,14 @@ mod tests {
     #[test]
     fn ids_round_trip_and_anything_else_is_refused() {
         for action in ApprovalAction::ALL {
-            let id = action.id("apv_123abc");
-            assert_eq!(ApprovalAction::parse(&id), Some((action, "apv_123abc")));
+            for step in [None, Some(1), Some(12)] {
+                let target = Target {
+                    approval: "apv_123abc".into(),
+                    step,
+                };
+                let id = action.id(&target.id());
+                assert_eq!(ApprovalAction::parse(&id), Some((action, target)));
+            }
         }
         for bad in [
             "",
@@ -151,6 +191,10 @@ mod tests {
             "apv:nope:a1",
             "apv:ok:a-1",
             "apv:ok:a:b",
+            "apv:ok:a:",
+            "apv:ok:a:-1",
+            "apv:ok:a:1:2",
+            "apv:ok:a:1234",
             "4:apv:ok:a1",
             "apv:OK:a1",
         ] {

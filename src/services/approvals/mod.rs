@@ -13,6 +13,8 @@ use super::payments::Payments;
 use super::settle::{Settle, Settled};
 use crate::domain::account::{Identity, Role};
 use crate::domain::approval::{Approval, MAX_REASON, Status, Verdict, Why};
+use crate::domain::approval_chain::{Approvers, Rule, Step, StepStatus, Wanted, over_budget_step};
+use crate::domain::budget::Standing;
 use crate::domain::order::{NewOrder, Order, OrderStatus, Payment};
 use crate::prompts::{Lang, Prompts};
 use crate::store::approvals::{Decision, Recorded};
@@ -26,6 +28,7 @@ mod refusal;
 mod request;
 mod sweep;
 
+pub use click::Target;
 pub(crate) use click::{ApprovalAction, Clicked, PREFIX};
 pub(crate) use command::{ApprovalsAnswer, ApprovalsRequest};
 pub(crate) use refusal::{ApprovalError, Refusal};
@@ -46,6 +49,10 @@ const MAX_DELEGATION_DAYS: i64 = 366;
 pub(crate) struct Settings {
     pub(crate) remind_after_ms: i64,
     pub(crate) expire_after_ms: i64,
+    /// APPROVAL_ESCALATE_AFTER: a step undecided this long is offered to the admins.
+    pub(crate) escalate_after_ms: i64,
+    /// BUDGET_TIMEZONE: whose calendar budget periods follow.
+    pub(crate) budget_tz: jiff::tz::TimeZone,
     pub(crate) wire_instructions: String,
     pub(crate) check_instructions: String,
     pub(crate) locale: String,
@@ -58,6 +65,8 @@ impl Default for Settings {
         Settings {
             remind_after_ms: 24 * HOUR_MS,
             expire_after_ms: 7 * DAY_MS,
+            escalate_after_ms: 48 * HOUR_MS,
+            budget_tz: jiff::tz::TimeZone::UTC,
             wire_instructions: String::new(),
             check_instructions: String::new(),
             public_url: "http://127.0.0.1:8080".into(),
@@ -87,7 +96,20 @@ pub enum Decided {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Right {
     Approver,
-    Delegate { approver: String },
+    Delegate {
+        approver: String,
+    },
+    /// An admin at a step offered to the admins once nobody decided it in time: their
+    /// decision is the step's, whatever its rule.
+    Escalated,
+}
+
+/// What placing an order needs (`Approvals::needed`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Needed {
+    pub(crate) wanted: Vec<Wanted>,
+    /// What the order counts against each organization's budget.
+    pub(crate) shares: Vec<(String, Decimal)>,
 }
 
 /// What a sweep did.
@@ -96,6 +118,7 @@ pub struct Swept {
     pub announced: usize,
     pub reminded: usize,
     pub expired: usize,
+    pub escalated: usize,
 }
 
 pub struct Approvals {
@@ -140,18 +163,17 @@ impl Approvals {
         self.prompts.lang(&self.settings.locale)
     }
 
-    /// The organizations whose policy wants to approve this order, and why. An order
-    /// belongs to the organizations of its lines (a deployment line to the deployment's),
-    /// and only an order none of whose lines belongs anywhere falls to the buyer's default.
+    /// What placing this order needs: each organization's approval, with why and its
+    /// steps (its chain's that apply, else its one-step policy, and the admins' step
+    /// when the order takes it over budget), and what the order counts against each
+    /// organization's budget. An order belongs to the organizations of its lines (a
+    /// deployment line to the deployment's), and only an order none of whose lines
+    /// belongs anywhere falls to the buyer's default.
     pub(crate) async fn needed(
         &self,
         order: &NewOrder,
         default_org: Option<&str>,
-    ) -> Result<Vec<(String, Why)>> {
-        if matches!(order.payment, Payment::Quote) {
-            // A quote commits to nothing; converting it is paid like an invoice.
-            return Ok(Vec::new());
-        }
+    ) -> Result<Needed> {
         let owners = crate::services::owners::owners(&self.store, &order.lines).await?;
         if !owners.unknown.is_empty() {
             // Whose purchase it is cannot be told, so nobody's policy may be skipped.
@@ -160,25 +182,109 @@ impl Approvals {
                 owners.unknown.join(", ")
             )));
         }
+        let shares = crate::services::owners::shares(
+            &self.store,
+            &order.lines,
+            order.total.amount,
+            default_org,
+        )
+        .await?;
+        if matches!(order.payment, Payment::Quote) {
+            // A quote commits to nothing; converting it is paid like an invoice.
+            return Ok(Needed {
+                wanted: Vec::new(),
+                shares,
+            });
+        }
         let mut orgs = owners.orgs;
         if orgs.is_empty() {
             orgs.extend(default_org.map(str::to_string));
         }
-        let mut out = Vec::new();
+        let mut wanted = Vec::new();
         for org in orgs {
-            let policy = self.store.policy(&org).await?;
+            let share = shares
+                .iter()
+                .find(|(o, _)| *o == org)
+                .map_or(order.total.amount, |(_, s)| *s);
+            if let Some(w) = self.wanted(&org, order, share, None).await? {
+                wanted.push(w);
+            }
+        }
+        Ok(Needed { wanted, shares })
+    }
+
+    /// An organization's approval of an order (`share` of it theirs), if it needs one.
+    /// `except`: the order itself, when it is already stored and weighed again.
+    pub(super) async fn wanted(
+        &self,
+        org: &str,
+        order: &NewOrder,
+        share: Decimal,
+        except: Option<&str>,
+    ) -> Result<Option<Wanted>> {
+        let po = order.po_number.as_deref();
+        let chain = self.store.approval_chain(org).await?;
+        let mut out = if chain.steps.is_empty() {
+            let policy = self.store.policy(org).await?;
             let own = self
                 .store
-                .buyer_limits(&org)
+                .buyer_limits(org)
                 .await?
                 .into_iter()
                 .find(|(a, _)| *a == order.account_id)
                 .map(|(_, l)| l);
-            if let Some(why) = policy.requires(own, order.po_number.as_deref(), &order.total) {
-                out.push((org, why));
+            policy
+                .requires(own, po, &order.total)
+                .map(|why| Wanted::one_step(org, why))
+        } else {
+            let steps = chain.plan(&order.total, po);
+            (!steps.is_empty()).then(|| Wanted {
+                org: org.to_string(),
+                why: Why::Chain,
+                steps,
+            })
+        };
+        if let Some(standing) = self.standing(org, share, now_ms(), except).await?
+            && standing.over()
+        {
+            let step = over_budget_step(&self.lang().t("approval.budget_step"));
+            match &mut out {
+                Some(w) => w.steps.push(step),
+                None => {
+                    out = Some(Wanted {
+                        org: org.to_string(),
+                        why: Why::OverBudget,
+                        steps: vec![step],
+                    })
+                }
             }
         }
         Ok(out)
+    }
+
+    /// Where `amount` of an order placed at `at` leaves an organization's budget, when
+    /// it has one.
+    pub(crate) async fn standing(
+        &self,
+        org: &str,
+        amount: Decimal,
+        at: i64,
+        except: Option<&str>,
+    ) -> Result<Option<Standing>> {
+        let Some(budget) = self.store.budget(org).await? else {
+            return Ok(None);
+        };
+        let (from, until) = budget
+            .period
+            .bounds(at, &self.settings.budget_tz)
+            .map_err(StoreError::Invalid)?;
+        let (spent, committed) = self.store.org_spending(org, from, until, except).await?;
+        Ok(Some(Standing {
+            budget,
+            spent,
+            committed,
+            this_order: amount,
+        }))
     }
 
     async fn name_of(&self, account_id: &str) -> Result<String> {
@@ -212,20 +318,45 @@ impl Approvals {
             .ok_or_else(|| StoreError::Corrupt(format!("approval for a missing order {number}")))
     }
 
-    /// Who hears about an organization's requests: its approval channel, else each
-    /// approver and each running delegate of one, privately. Never the requester.
+    /// The accounts that decide `step` now (never the requester), with the
+    /// organization's admins once it was escalated.
+    pub(super) async fn deciders(&self, a: &Approval, step: &Step) -> Result<Vec<String>> {
+        let mut people = self.voters(a, step).await?;
+        if step.escalated_at.is_some() {
+            people.extend(self.store.members_with(&a.org_id, Role::Admin).await?);
+        }
+        people.retain(|p| *p != a.requested_by);
+        people.sort();
+        people.dedup();
+        Ok(people)
+    }
+
+    /// The approvers a step names, as they stand now, without the requester: at an
+    /// `all` step, everyone whose vote it needs.
+    pub(super) async fn voters(&self, a: &Approval, step: &Step) -> Result<Vec<String>> {
+        let mut people = match &step.approvers {
+            Approvers::People(ids) => ids.clone(),
+            Approvers::Role(role) => self.store.members_with(&a.org_id, *role).await?,
+        };
+        people.retain(|p| *p != a.requested_by);
+        Ok(people)
+    }
+
+    /// Who hears about `step` of a request: the organization's approval channel, else
+    /// each of its deciders and each running delegate of one, privately. Never the
+    /// requester.
     async fn recipients(
         &self,
-        org: &str,
-        requester: &str,
+        a: &Approval,
+        step: &Step,
         platform: &str,
     ) -> Result<Vec<Recipient>> {
-        if let Some(channel) = self.store.approval_channel(org, platform).await? {
+        if let Some(channel) = self.store.approval_channel(&a.org_id, platform).await? {
             return Ok(vec![Recipient::Channel(channel)]);
         }
         let now = now_ms();
         let mut people: Vec<String> = Vec::new();
-        for approver in self.store.approvers_of(org).await? {
+        for approver in self.deciders(a, step).await? {
             for d in self.store.delegations_from(&approver, now).await? {
                 if d.covers(now) {
                     people.push(d.delegate_id);
@@ -235,7 +366,7 @@ impl Approvals {
         }
         people.sort();
         people.dedup();
-        people.retain(|p| p != requester);
+        people.retain(|p| *p != a.requested_by);
         let mut out = Vec::new();
         for p in people {
             out.extend(
@@ -265,7 +396,13 @@ impl Approvals {
             // Nothing to post with (the terminal chat): approvers find it in /approvals.
             return Ok(false);
         }
-        let posts = self.posts(a, false).await?;
+        let steps = self.store.approval_steps(&a.id).await?;
+        let Some(step) = steps.iter().find(|s| s.status == StepStatus::Pending) else {
+            return Ok(false);
+        };
+        let posts = self
+            .posts(a, step, false, &sweep::occasion(step.position, ""))
+            .await?;
         if posts.is_empty() {
             tracing::warn!(approval = %a.id, org = %a.org_id, "an approval request reaches nobody; will retry");
             return Ok(false);
@@ -280,24 +417,30 @@ impl Approvals {
         Ok(claimed)
     }
 
-    /// What `account` may do about `a` now: decide (as approver or delegate), or why not.
+    /// What `account` may do about `step` of `a` now: decide (as one of its
+    /// approvers, a delegate of one, or an admin once it was escalated), or why not.
     async fn right(
         &self,
         account: &str,
         a: &Approval,
+        step: &Step,
         now: i64,
     ) -> std::result::Result<Right, ApprovalError> {
         if account == a.requested_by {
             let org = self.org_name(&a.org_id).await?;
             return Err(Refusal::OwnOrder { org }.into());
         }
-        let approvers = self.store.approvers_of(&a.org_id).await?;
-        if approvers.iter().any(|x| x == account) {
+        let role = self.store.role_in(&a.org_id, account).await?;
+        if step.approvers.include(account, role) {
             return Ok(Right::Approver);
+        }
+        if step.escalated_at.is_some() && role == Some(Role::Admin) {
+            return Ok(Right::Escalated);
         }
         let mut outside = None;
         for d in self.store.delegations_to(account).await? {
-            if !approvers.contains(&d.approver_id) {
+            let theirs = self.store.role_in(&a.org_id, &d.approver_id).await?;
+            if !step.approvers.include(&d.approver_id, theirs) {
                 continue;
             }
             if !d.covers(now) {
@@ -322,16 +465,46 @@ impl Approvals {
             .into());
         }
         let org = self.org_name(&a.org_id).await?;
-        Err(Refusal::NotApprover { org }.into())
+        if step.name.is_empty() {
+            return Err(Refusal::NotApprover { org }.into());
+        }
+        Err(Refusal::NotAtStep {
+            org,
+            step: step.name.clone(),
+        }
+        .into())
+    }
+
+    /// The step a click is for: the one its button names (which must exist), or the
+    /// open one for buttons drawn before chains. With it, whether it is still open.
+    async fn step_of(
+        &self,
+        a: &Approval,
+        step: Option<i64>,
+    ) -> std::result::Result<(Step, bool), ApprovalError> {
+        let steps = self.store.approval_steps(&a.id).await?;
+        let found = match step {
+            Some(p) => steps.iter().find(|s| s.position == p),
+            None => steps
+                .iter()
+                .find(|s| s.status == StepStatus::Pending)
+                .or(steps.last()),
+        };
+        let Some(found) = found else {
+            return Err(Refusal::Unknown.into());
+        };
+        Ok((found.clone(), found.status == StepStatus::Pending))
     }
 
     /// Whether `who` may open the reason form: the same checks as deciding, nothing
     /// recorded. `None` when they may.
-    pub(crate) async fn check(&self, who: &Identity, approval_id: &str) -> Result<Option<Decided>> {
+    pub(crate) async fn check(&self, who: &Identity, target: &Target) -> Result<Option<Decided>> {
         let checked = async {
-            let (account, a, order) = self.load(who, approval_id).await?;
-            self.right(&account, &a, now_ms()).await?;
-            if a.status != Status::Pending || order.status != OrderStatus::AwaitingApproval {
+            let (account, a, order) = self.load(who, &target.approval).await?;
+            let (step, open) = self.step_of(&a, target.step).await?;
+            self.right(&account, &a, &step, now_ms()).await?;
+            if !open || a.status != Status::Pending || order.status != OrderStatus::AwaitingApproval
+            {
                 return Ok(Some(self.too_late(&a, &order).await?));
             }
             Ok(None)
@@ -362,15 +535,36 @@ impl Approvals {
 
     async fn too_late(&self, a: &Approval, order: &Order) -> Result<Decided> {
         let request = self.request_view(a, order, false).await?;
-        let outcome = request.outcome.clone().unwrap_or_default();
-        Ok(Decided::TooLate {
-            note: Refusal::Already {
+        let note = match &request.outcome {
+            Some(outcome) => Refusal::Already {
                 number: order.number.clone(),
-                outcome,
+                outcome: outcome.clone(),
             },
+            // The request still waits, at a later step than the one clicked.
+            None => Refusal::StepDecided {
+                number: order.number.clone(),
+            },
+        };
+        Ok(Decided::TooLate {
+            note,
             request,
             shown: a.shown_key(),
         })
+    }
+
+    /// Whether `account` may read a request's history: anyone who may decide one of
+    /// its steps, and their delegates.
+    async fn may_see(&self, account: &str, a: &Approval) -> std::result::Result<(), ApprovalError> {
+        let now = now_ms();
+        let mut refused = Refusal::Unknown;
+        for step in self.store.approval_steps(&a.id).await? {
+            match self.right(account, a, &step, now).await {
+                Ok(_) => return Ok(()),
+                Err(ApprovalError::Refused(r)) => refused = r,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(refused.into())
     }
 
     /// Records `who`'s verdict on a request, once however many click, and carries the
@@ -379,11 +573,11 @@ impl Approvals {
     pub async fn decide(
         self: &Arc<Self>,
         who: &Identity,
-        approval_id: &str,
+        target: &Target,
         verdict: Verdict,
         clicked: Option<Posted>,
     ) -> Result<Decided> {
-        match self.try_decide(who, approval_id, verdict, clicked).await {
+        match self.try_decide(who, target, verdict, clicked).await {
             Ok(d) => Ok(d),
             Err(ApprovalError::Refused(why)) => Ok(Decided::Refused(why)),
             Err(ApprovalError::Store(e)) => Err(e),
@@ -393,13 +587,18 @@ impl Approvals {
     async fn try_decide(
         self: &Arc<Self>,
         who: &Identity,
-        approval_id: &str,
+        target: &Target,
         verdict: Verdict,
         clicked: Option<Posted>,
     ) -> std::result::Result<Decided, ApprovalError> {
+        let approval_id = target.approval.as_str();
         let (account, a, order) = self.load(who, approval_id).await?;
         let now = now_ms();
-        let right = self.right(&account, &a, now).await?;
+        let (step, open) = self.step_of(&a, target.step).await?;
+        let right = self.right(&account, &a, &step, now).await?;
+        if !open {
+            return Ok(self.too_late(&a, &order).await?);
+        }
         let verdict = match verdict {
             Verdict::Reject { reason } => {
                 let reason: String = reason.trim().chars().take(MAX_REASON).collect();
@@ -415,7 +614,11 @@ impl Approvals {
         };
         let on_behalf_of = match &right {
             Right::Delegate { approver } => Some(approver.clone()),
-            Right::Approver => None,
+            Right::Approver | Right::Escalated => None,
+        };
+        let needed = match step.rule {
+            Rule::All => self.voters(&a, &step).await?,
+            Rule::Any => Vec::new(),
         };
         let mut described = format!("{} ({account})", self.name_of(&account).await?);
         if let Some(approver) = &on_behalf_of {
@@ -424,7 +627,7 @@ impl Approvals {
                 self.name_of(approver).await?
             ));
         }
-        let news = self.decision_news(&a, &order, &account).await?;
+        let news = self.decision_news(&a, &order, &account, &step).await?;
         let recorded = self
             .store
             .decide(&Decision {
@@ -436,11 +639,18 @@ impl Approvals {
                 at: now,
                 clicked: clicked.as_ref(),
                 news: Some(&news),
+                step: Some(step.position),
+                needed: &needed,
+                decides_alone: right == Right::Escalated,
             })
             .await?;
         self.outbound.written();
         match recorded {
             Recorded::Unknown => Err(Refusal::Unknown.into()),
+            Recorded::AlreadyVoted(_) => Err(Refusal::AlreadyVoted {
+                step: step.position,
+            }
+            .into()),
             Recorded::TooLate(a) => {
                 let order = self.order(&a.order_number).await?;
                 Ok(self.too_late(&a, &order).await?)
@@ -448,6 +658,7 @@ impl Approvals {
             Recorded::Done {
                 approval,
                 order_status,
+                ..
             } => {
                 tracing::info!(approval = %approval.id, order = %approval.order_number, status = approval.status.as_str(), "approval decided");
                 if order_status == OrderStatus::AwaitingPayment
@@ -528,28 +739,19 @@ impl Approvals {
         Ok(())
     }
 
-    /// Requests `account` may decide now, oldest first, with their orders.
+    /// Requests `account` may decide now at their open step, oldest first, with
+    /// their orders.
     pub(crate) async fn pending_for(&self, account: &str) -> Result<Vec<(Approval, Order)>> {
         let now = now_ms();
         let Some(me) = self.store.account(account).await? else {
             return Ok(Vec::new());
         };
-        let mut orgs: Vec<String> = me
-            .memberships
-            .iter()
-            .filter(|m| matches!(m.role, Role::Approver | Role::Admin))
-            .map(|m| m.org.id.clone())
-            .collect();
+        let mut orgs: Vec<String> = me.memberships.iter().map(|m| m.org.id.clone()).collect();
         for d in self.store.delegations_to(account).await? {
             if d.covers(now)
                 && let Some(a) = self.store.account(&d.approver_id).await?
             {
-                orgs.extend(
-                    a.memberships
-                        .iter()
-                        .filter(|m| matches!(m.role, Role::Approver | Role::Admin))
-                        .map(|m| m.org.id.clone()),
-                );
+                orgs.extend(a.memberships.iter().map(|m| m.org.id.clone()));
             }
         }
         orgs.sort();
@@ -557,7 +759,15 @@ impl Approvals {
         let mut out = Vec::new();
         for org in orgs {
             for a in self.store.pending_approvals(&org).await? {
-                match self.right(account, &a, now).await {
+                let (step, open) = match self.step_of(&a, None).await {
+                    Ok(found) => found,
+                    Err(ApprovalError::Refused(_)) => continue,
+                    Err(ApprovalError::Store(e)) => return Err(e),
+                };
+                if !open {
+                    continue;
+                }
+                match self.right(account, &a, &step, now).await {
                     Ok(_) => {
                         let order = self.order(&a.order_number).await?;
                         out.push((a, order));
@@ -581,7 +791,7 @@ impl Approvals {
     ) -> std::result::Result<(String, Vec<String>), ApprovalError> {
         let (account, a, order) = self.load(who, approval_id).await?;
         if account != a.requested_by {
-            self.right(&account, &a, now_ms()).await?;
+            self.may_see(&account, &a).await?;
         }
         let l = self.prompts.lang(locale);
         let mut names: HashMap<String, String> = HashMap::new();
@@ -639,6 +849,11 @@ impl Approvals {
                     l.f("details.approval", &[("org", &self.org_name(org).await?)]),
                     approval_state(&e.old_value),
                     approval_state(&e.new_value),
+                ),
+                Some(("escalation", org)) => (
+                    l.f("details.escalation", &[("org", &self.org_name(org).await?)]),
+                    None,
+                    e.new_value.clone(),
                 ),
                 Some(("reminder", org)) => (
                     l.f("details.reminder", &[("org", &self.org_name(org).await?)]),

@@ -7,9 +7,11 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 
+use super::request::step_name;
 use super::{Approvals, DAY_MS};
 use crate::domain::account::Identity;
 use crate::domain::approval::{Approval, Status};
+use crate::domain::approval_chain::Step;
 use crate::domain::order::{Order, OrderStatus, Payment};
 use crate::prompts::fill;
 use crate::services::notifier::RequestView;
@@ -23,19 +25,38 @@ use crate::store::{Result, StoreError, now_ms};
 type Reach = Vec<Identity>;
 
 impl Approvals {
-    /// The request `a` (or its reminder) to each of its recipients, on every platform.
-    pub(super) async fn posts(&self, a: &Approval, reminder: bool) -> Result<Vec<NewEntry>> {
+    /// The request `a` at `step` (or its reminder) to each of the step's recipients, on
+    /// every platform. `occasion` tells one post to a recipient from another: a later
+    /// step, an escalation.
+    pub(super) async fn posts(
+        &self,
+        a: &Approval,
+        step: &Step,
+        reminder: bool,
+        occasion: &str,
+    ) -> Result<Vec<NewEntry>> {
         let mut out = Vec::new();
         for notifier in self.outbound.notifiers() {
             let platform = notifier.platform();
-            for to in self
-                .recipients(&a.org_id, &a.requested_by, &platform)
-                .await?
-            {
-                out.push(message::approval_post(&platform, &a.id, &to, reminder));
+            for to in self.recipients(a, step, &platform).await? {
+                out.push(message::approval_post(
+                    &platform, &a.id, &to, reminder, occasion,
+                ));
             }
         }
         Ok(out)
+    }
+
+    /// The posts of the step after `step`, for when a decision opens it.
+    async fn next_posts(&self, a: &Approval, step: &Step) -> Result<Vec<NewEntry>> {
+        let steps = self.store.approval_steps(&a.id).await?;
+        match steps.iter().find(|s| s.position == step.position + 1) {
+            Some(next) => {
+                let occasion = format!(":step{}", next.position);
+                self.posts(a, next, false, &occasion).await
+            }
+            None => Ok(Vec::new()),
+        }
     }
 
     async fn reach(&self, account: &str) -> Result<Reach> {
@@ -68,9 +89,26 @@ impl Approvals {
         a: &Approval,
         order: &Order,
         decider: &str,
+        step: &Step,
     ) -> Result<impl Fn(&Changed) -> Vec<NewEntry> + Send + Sync + use<>> {
         let l = self.lang();
         let who = self.name_of(decider).await?;
+        let next_posts = self.next_posts(a, step).await?;
+        let steps = self.store.approval_steps(&a.id).await?;
+        let next_name = steps
+            .iter()
+            .find(|s| s.position == step.position + 1)
+            .map(|s| step_name(&l, s))
+            .unwrap_or_default();
+        let step_passed = l.f(
+            "approval.told_step",
+            &[
+                ("number", &order.number),
+                ("step", &step_name(&l, step)),
+                ("who", &who),
+                ("next", &next_name),
+            ],
+        );
         let orgs = self.org_names().await?;
         let reach = self.reach(&order.details.account_id).await?;
         let number = order.number.clone();
@@ -100,6 +138,24 @@ impl Approvals {
             let Some(decided) = c.approvals.iter().find(|x| x.id == approval_id) else {
                 return out;
             };
+            if c.opened.as_ref().is_some_and(|(id, _)| *id == approval_id) {
+                // A step was approved and the next one's approvers are asked now.
+                out.extend(next_posts.iter().cloned());
+                let key = format!(
+                    "step:{approval_id}:{}",
+                    c.opened.as_ref().map_or(0, |o| o.1)
+                );
+                out.extend(
+                    reach
+                        .iter()
+                        .map(|p| message::note(p, &number, &step_passed, &key)),
+                );
+                return out;
+            }
+            if decided.status == Status::Pending {
+                // A vote that leaves its step waiting: the copies show it, nobody is told.
+                return out;
+            }
             let text = match decided.status {
                 Status::Rejected => Some(fill(
                     &rejected,
@@ -183,7 +239,7 @@ impl Approvals {
 }
 
 /// An edit of every copy, to show its request as it stands after the change.
-fn edits(c: &Changed) -> Vec<NewEntry> {
+pub(super) fn edits(c: &Changed) -> Vec<NewEntry> {
     let shown = |id: &str| {
         c.approvals
             .iter()

@@ -12,6 +12,19 @@ pub enum Refusal {
     NotApprover {
         org: String,
     },
+    /// An approver of the organization, but not of this step.
+    NotAtStep {
+        org: String,
+        step: String,
+    },
+    /// Their vote at this `all` step was counted before.
+    AlreadyVoted {
+        step: i64,
+    },
+    /// The step this copy was drawn for is decided; the request waits at a later one.
+    StepDecided {
+        number: String,
+    },
     OwnOrder {
         org: String,
     },
@@ -49,6 +62,11 @@ impl Refusal {
         match self {
             Refusal::Unknown => l.t("approval.unknown"),
             Refusal::NotApprover { org } => l.f("approval.not_approver", &[("org", org)]),
+            Refusal::NotAtStep { org, step } => {
+                l.f("approval.not_at_step", &[("org", org), ("step", step)])
+            }
+            Refusal::AlreadyVoted { step } => l.f("approval.already_voted", &[("n", step)]),
+            Refusal::StepDecided { number } => l.f("approval.step_decided", &[("number", number)]),
             Refusal::OwnOrder { org } => l.f("approval.own_order", &[("org", org)]),
             Refusal::DelegateForRequester { approver } => {
                 l.f("approval.delegate_for_requester", &[("approver", approver)])

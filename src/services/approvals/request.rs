@@ -3,7 +3,9 @@
 
 use super::{Approvals, DAY_MS, LINES_SHOWN};
 use crate::domain::approval::{Approval, Status, Why};
+use crate::domain::approval_chain::{Rule, Step, StepStatus, StepWhy};
 use crate::domain::order::{Order, OrderStatus, Payment};
+use crate::prompts::Lang;
 use crate::services::notifier::RequestView;
 use crate::store::Result;
 
@@ -19,13 +21,16 @@ impl Approvals {
         let d = &order.details;
         let org = self.org_name(&a.org_id).await?;
         let requester = self.name_of(&a.requested_by).await?;
+        let steps = self.store.approval_steps(&a.id).await?;
+        let over_budget = steps.iter().any(|s| s.why == Some(StepWhy::OverBudget));
         let why = match &a.why {
             Some(Why::PoNumber) => l.t("approval.why_po"),
             Some(Why::OverLimit(limit)) => {
                 let limit = crate::domain::money::Money::new(*limit, d.total.currency.clone());
                 l.f("approval.why_limit", &[("limit", &limit)])
             }
-            None => l.t("approval.why_policy"),
+            Some(Why::OverBudget) => l.f("approval.why_budget", &[("org", &org)]),
+            Some(Why::Chain) | None => l.t("approval.why_policy"),
         };
         let mut lines: Vec<String> = d
             .lines
@@ -82,6 +87,17 @@ impl Approvals {
         }
         fields.push((l.t("approval.total"), l.money(&d.total)));
         fields.push((l.t("approval.placed_at"), l.date_time(order.created_at)));
+        if let Some(budget) = self.budget_field(a, order, over_budget).await? {
+            fields.push(budget);
+        }
+        let open = steps.iter().find(|s| s.status == StepStatus::Pending);
+        if steps.len() > 1 || steps.iter().any(|s| !s.name.is_empty()) {
+            let mut chain = Vec::new();
+            for s in &steps {
+                chain.push(self.step_line(a, s).await?);
+            }
+            fields.push((l.t("approval.chain"), chain.join("\n")));
+        }
         let title_key = if reminder {
             "approval.reminder_title"
         } else {
@@ -90,6 +106,7 @@ impl Approvals {
         let outcome = self.outcome(a, order, &org).await?;
         Ok(RequestView {
             approval_id: a.id.clone(),
+            step: open.map(|s| s.position),
             title: l.f(title_key, &[("number", &order.number)]),
             body: l.f(
                 "approval.body",
@@ -145,5 +162,105 @@ impl Approvals {
 
     fn status_text(&self, s: OrderStatus) -> String {
         self.lang().status(s)
+    }
+
+    /// One line of the chain: "2. Finance: waiting (any of 2)", "1. Team lead: approved
+    /// by Ann", "3. Directors: 1 of 2 approved, all needed".
+    async fn step_line(&self, a: &Approval, s: &Step) -> Result<String> {
+        let l = self.lang();
+        let name = step_name(&l, s);
+        let n = s.position;
+        let count = self.voters(a, s).await?.len();
+        let who = match &s.decided_by {
+            Some(id) => self.name_of(id).await?,
+            None => String::new(),
+        };
+        let mut line = match (s.status, s.rule) {
+            (StepStatus::Approved, _) => l.f(
+                "approval.step_approved",
+                &[("n", &n), ("name", &name), ("who", &who)],
+            ),
+            (StepStatus::Rejected, _) if s.decided_by.is_some() => l.f(
+                "approval.step_rejected",
+                &[("n", &n), ("name", &name), ("who", &who)],
+            ),
+            (StepStatus::Rejected | StepStatus::Expired, _) => {
+                l.f("approval.step_closed", &[("n", &n), ("name", &name)])
+            }
+            (StepStatus::Pending, Rule::Any) => l.f(
+                "approval.step_waiting_any",
+                &[("n", &n), ("name", &name), ("count", &count)],
+            ),
+            (StepStatus::Pending, Rule::All) => l.f(
+                "approval.step_waiting_all",
+                &[
+                    ("n", &n),
+                    ("name", &name),
+                    ("got", &s.votes.len()),
+                    ("count", &count),
+                ],
+            ),
+            (StepStatus::Waiting, Rule::Any) => l.f(
+                "approval.step_later_any",
+                &[("n", &n), ("name", &name), ("count", &count)],
+            ),
+            (StepStatus::Waiting, Rule::All) => l.f(
+                "approval.step_later_all",
+                &[("n", &n), ("name", &name), ("count", &count)],
+            ),
+        };
+        if s.escalated_at.is_some() && s.status == StepStatus::Pending {
+            line.push_str(&l.t("approval.step_escalated"));
+        }
+        Ok(line)
+    }
+
+    /// The budget line of a request: spent, committed, this order, and what remains
+    /// after it, in the period the order was placed in.
+    async fn budget_field(
+        &self,
+        a: &Approval,
+        order: &Order,
+        over: bool,
+    ) -> Result<Option<(String, String)>> {
+        let l = self.lang();
+        let share = self
+            .store
+            .order_share(&order.number, &a.org_id)
+            .await?
+            .unwrap_or(order.details.total.amount);
+        let Some(st) = self
+            .standing(&a.org_id, share, order.created_at, Some(&order.number))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let cur = &order.details.total.currency;
+        let m = |d| l.money(&crate::domain::money::Money::new(d, cur.clone()));
+        let mut text = l.f(
+            "approval.budget_value",
+            &[
+                ("amount", &m(st.budget.amount)),
+                ("spent", &m(st.spent)),
+                ("committed", &m(st.committed)),
+                ("order", &m(st.this_order)),
+                ("remaining", &m(st.remaining_after())),
+            ],
+        );
+        if over {
+            text.push('\n');
+            text.push_str(&l.t("approval.budget_over"));
+        }
+        let period = l.t(&format!("approval.period_{}", st.budget.period.as_str()));
+        Ok(Some((l.f("approval.budget", &[("period", &period)]), text)))
+    }
+}
+
+/// A step's name as shown: its own, or the budget step's, or "Approval".
+pub(super) fn step_name(l: &Lang<'_>, s: &Step) -> String {
+    if s.name.is_empty() {
+        l.t("approval.step_default")
+    } else {
+        s.name.clone()
     }
 }

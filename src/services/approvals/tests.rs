@@ -63,7 +63,7 @@ async fn waiting_order(store: &Store, buyer: &str) -> Order {
         },
     };
     store
-        .insert_order_for_approval(&order, &[("ORG-ACME".into(), Why::PoNumber)])
+        .insert_order_for_approval(&order, &[("ORG-ACME".to_string(), Why::PoNumber).into()])
         .await
         .unwrap();
     order
@@ -183,7 +183,15 @@ async fn a_requester_who_is_an_approver_is_not_asked_and_cannot_decide() {
     let id = store.approvals_of("CB-9").await.unwrap().remove(0).id;
     let me = Identity::new("console", "local", "approver");
     let decided = approvals
-        .decide(&me, &id, Verdict::Approve, None)
+        .decide(
+            &me,
+            &Target {
+                approval: id.clone(),
+                step: None,
+            },
+            Verdict::Approve,
+            None,
+        )
         .await
         .unwrap();
     let Decided::Refused(why @ Refusal::OwnOrder { .. }) = &decided else {
@@ -209,7 +217,7 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
         label: "Visa •••• 4242".into(),
     };
     store
-        .insert_order_for_approval(&order, &[("ORG-ACME".into(), Why::PoNumber)])
+        .insert_order_for_approval(&order, &[("ORG-ACME".to_string(), Why::PoNumber).into()])
         .await
         .unwrap();
 
@@ -241,7 +249,15 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
     let id = store.approvals_of("CB-10").await.unwrap().remove(0).id;
     let approver = Identity::new("console", "local", "approver");
     let Decided::Done(request) = approvals
-        .decide(&approver, &id, Verdict::Approve, None)
+        .decide(
+            &approver,
+            &Target {
+                approval: id.clone(),
+                step: None,
+            },
+            Verdict::Approve,
+            None,
+        )
         .await
         .unwrap()
     else {
@@ -255,7 +271,15 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
     );
     assert!(!request.fields.is_empty());
     let again = approvals
-        .decide(&approver, &id, Verdict::Approve, None)
+        .decide(
+            &approver,
+            &Target {
+                approval: id.clone(),
+                step: None,
+            },
+            Verdict::Approve,
+            None,
+        )
         .await
         .unwrap();
     assert!(matches!(again, Decided::TooLate { .. }), "{again:?}");
@@ -338,7 +362,15 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
     let id = store.approvals_of("CB-9").await.unwrap().remove(0).id;
     assert_eq!(store.approval_messages(&id).await.unwrap().len(), 2);
     let decided = approvals
-        .decide(&elsewhere, &id, Verdict::Approve, None)
+        .decide(
+            &elsewhere,
+            &Target {
+                approval: id.clone(),
+                step: None,
+            },
+            Verdict::Approve,
+            None,
+        )
         .await
         .unwrap();
     assert!(matches!(decided, Decided::Done(_)), "{decided:?}");

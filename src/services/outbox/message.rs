@@ -129,16 +129,18 @@ fn entry(
     }
 }
 
-/// A request (`reminder`: its reminder) to `to` on `platform`, once.
+/// A request (`reminder`: its reminder) to `to` on `platform`, once per `occasion`
+/// (which step opened, or was escalated; empty for a request's first).
 pub(crate) fn approval_post(
     platform: &str,
     approval_id: &str,
     to: &Recipient,
     reminder: bool,
+    occasion: &str,
 ) -> NewEntry {
     let dest = destination(to);
     let which = if reminder { "reminder" } else { "request" };
-    let key = format!("{POST}:{approval_id}:{platform}:{dest}:{which}");
+    let key = format!("{POST}:{approval_id}:{platform}:{dest}:{which}{occasion}");
     let m = Message::ApprovalPost {
         approval_id: approval_id.to_string(),
         reminder,

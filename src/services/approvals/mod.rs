@@ -886,3 +886,6 @@ impl Approvals {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod chain_tests;

@@ -1,0 +1,367 @@
+//! Approval chains through the service, on SQLite: what an order needs (its chain's
+//! steps, the admins' step over budget), the requester refused at every step, steps
+//! decided in order with their buttons, the request showing the chain and the budget,
+//! and escalation with the clock moved by the sweep.
+
+use std::sync::Arc;
+
+use super::*;
+use crate::demo;
+use crate::domain::account::LinkedVia;
+use crate::domain::approval_chain::{Applies, Chain, StepRule, StepWhy};
+use crate::domain::budget::{Budget, Period};
+use crate::domain::money::{Currency, Money};
+use crate::domain::order::{Named, OrderKind, OrderLine};
+use crate::services::outbound::Outbound;
+use crate::services::payments::MockPayments;
+
+struct World {
+    store: Store,
+    approvals: Arc<Approvals>,
+    _dir: tempfile::TempDir,
+}
+
+/// Acme with the demo buyer and approver, a finance person and two directors (admins),
+/// and the three-step chain: any approver; finance above 1,000; all admins above 5,000.
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&format!("sqlite:{}", dir.path().join("c.db").display()))
+        .await
+        .unwrap();
+    demo::seed_if_empty(&store).await.unwrap();
+    for (user, role) in [
+        ("fin", Role::Buyer),
+        ("dir1", Role::Admin),
+        ("dir2", Role::Admin),
+    ] {
+        let id = store.create_account(user, Some("ORG-ACME")).await.unwrap();
+        store.set_membership(&id, "ORG-ACME", role).await.unwrap();
+        store
+            .link_identity(&who(user), &id, LinkedVia::Cli)
+            .await
+            .unwrap();
+    }
+    let fin = store.account_id_for(&who("fin")).await.unwrap().unwrap();
+    let step = |name: &str, applies, approvers, rule| StepRule {
+        name: name.into(),
+        applies,
+        approvers,
+        rule,
+    };
+    let chain = Chain {
+        steps: vec![
+            step(
+                "Team lead",
+                Applies::Always,
+                Approvers::Role(Role::Approver),
+                Rule::Any,
+            ),
+            step(
+                "Finance",
+                Applies::Above(Decimal::from(1000)),
+                Approvers::People(vec![fin]),
+                Rule::Any,
+            ),
+            step(
+                "Directors",
+                Applies::Above(Decimal::from(5000)),
+                Approvers::Role(Role::Admin),
+                Rule::All,
+            ),
+        ],
+    };
+    store.set_approval_chain("ORG-ACME", &chain).await.unwrap();
+    let approvals = Arc::new(Approvals::new(
+        store.clone(),
+        Arc::new(MockPayments::new()),
+        Outbound::default(),
+        Arc::new(Prompts::embedded().unwrap()),
+        Settings::default(),
+    ));
+    World {
+        store,
+        approvals,
+        _dir: dir,
+    }
+}
+
+fn who(user: &str) -> Identity {
+    Identity::new("console", "local", user)
+}
+
+fn new_order(buyer: &str, total: i64) -> NewOrder {
+    let usd = Money::new(Decimal::from(total), Currency::usd());
+    NewOrder {
+        key: format!("k{total}"),
+        account_id: buyer.into(),
+        placed_by: "Demo Buyer".into(),
+        lines: vec![OrderLine {
+            sku: "SUP-CREDIT".into(),
+            name: "Support Credits".into(),
+            qty: 1,
+            unit_price: usd.clone(),
+            total: usd.clone(),
+            deployment: None,
+            deployment_org: None,
+            organization: Some(Named {
+                id: "ORG-ACME".into(),
+                name: "Acme Telecom".into(),
+            }),
+        }],
+        delivery: None,
+        payment: Payment::Wire,
+        po_number: None,
+        subtotal: usd.clone(),
+        shipping: Money::zero(Currency::usd()),
+        total: usd,
+    }
+}
+
+/// Places `total` for the demo buyer as the shop does; the approval's id.
+async fn place(w: &World, number: &str, total: i64) -> String {
+    let buyer = w.store.account_id_for(&who("demo")).await.unwrap().unwrap();
+    let new = new_order(&buyer, total);
+    let needed = w.approvals.needed(&new, Some("ORG-ACME")).await.unwrap();
+    let order = Order {
+        number: number.into(),
+        kind: OrderKind::Order,
+        status: OrderStatus::AwaitingApproval,
+        created_at: now_ms(),
+        details: new,
+    };
+    assert!(
+        w.store
+            .insert_order_with(&order, &needed.wanted, &needed.shares)
+            .await
+            .unwrap()
+    );
+    w.store.approvals_of(number).await.unwrap()[0].id.clone()
+}
+
+async fn click(w: &World, user: &str, id: &str, step: i64) -> Decided {
+    let target = Target {
+        approval: id.into(),
+        step: Some(step),
+    };
+    w.approvals
+        .decide(&who(user), &target, Verdict::Approve, None)
+        .await
+        .unwrap()
+}
+
+fn field<'a>(view: &'a RequestView, label: &str) -> &'a str {
+    view.fields
+        .iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_order_gets_the_steps_its_total_meets_and_they_run_in_order() {
+    let w = world().await;
+    let buyer = w.store.account_id_for(&who("demo")).await.unwrap().unwrap();
+    let small = w
+        .approvals
+        .needed(&new_order(&buyer, 500), None)
+        .await
+        .unwrap();
+    assert_eq!(small.wanted[0].steps.len(), 1);
+    assert_eq!(small.shares, [("ORG-ACME".to_string(), Decimal::from(500))]);
+
+    let id = place(&w, "CB-51", 6000).await;
+    // The approver (step 1) and an admin both decide nothing at step 2 before it opens.
+    let Decided::TooLate { note, .. } = click(&w, "fin", &id, 2).await else {
+        panic!("a step that is not open was decided");
+    };
+    assert_eq!(
+        note,
+        Refusal::StepDecided {
+            number: "CB-51".into()
+        }
+    );
+    let Decided::Refused(Refusal::NotAtStep { step, .. }) = click(&w, "fin", &id, 1).await else {
+        panic!("finance decided the team lead's step");
+    };
+    assert_eq!(step, "Team lead");
+
+    let Decided::Done(view) = click(&w, "approver", &id, 1).await else {
+        panic!("the team lead could not decide");
+    };
+    assert_eq!(view.step, Some(2), "the buttons now decide step 2");
+    assert!(view.open());
+    let chain = field(&view, "Steps");
+    assert!(
+        chain.contains("1. Team lead: approved by Demo Approver"),
+        "{chain}"
+    );
+    assert!(chain.contains("2. Finance: waiting (any of 1)"), "{chain}");
+    assert!(chain.contains("3. Directors: all of 2 needed"), "{chain}");
+
+    // A click on a copy drawn for step 1 is told it was decided, and counts nothing.
+    assert!(matches!(
+        click(&w, "dir1", &id, 1).await,
+        Decided::TooLate {
+            note: Refusal::StepDecided { .. },
+            ..
+        }
+    ));
+    assert!(matches!(click(&w, "fin", &id, 2).await, Decided::Done(_)));
+    let Decided::Done(view) = click(&w, "dir1", &id, 3).await else {
+        panic!("the first director's vote was not taken");
+    };
+    assert!(
+        field(&view, "Steps").contains("1 of 2 approved"),
+        "{view:?}"
+    );
+    assert!(matches!(
+        click(&w, "dir1", &id, 3).await,
+        Decided::Refused(Refusal::AlreadyVoted { step: 3 })
+    ));
+    let Decided::Done(view) = click(&w, "dir2", &id, 3).await else {
+        panic!("the second director's vote was not taken");
+    };
+    assert!(!view.open(), "all three steps approved: {view:?}");
+    let order = w.store.order_by_number("CB-51").await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::AwaitingPayment);
+}
+
+#[tokio::test]
+async fn the_requester_is_refused_at_every_step() {
+    let w = world().await;
+    // The order is placed by dir1, an admin: approver at step 1 and voter at step 3.
+    let dir1 = w.store.account_id_for(&who("dir1")).await.unwrap().unwrap();
+    let mut new = new_order(&dir1, 7000);
+    new.key = "dir1".into();
+    let needed = w.approvals.needed(&new, None).await.unwrap();
+    let order = Order {
+        number: "CB-52".into(),
+        kind: OrderKind::Order,
+        status: OrderStatus::AwaitingApproval,
+        created_at: now_ms(),
+        details: new,
+    };
+    w.store
+        .insert_order_with(&order, &needed.wanted, &needed.shares)
+        .await
+        .unwrap();
+    let id = w.store.approvals_of("CB-52").await.unwrap()[0].id.clone();
+    let own = |d: &Decided| matches!(d, Decided::Refused(Refusal::OwnOrder { .. }));
+    assert!(own(&click(&w, "dir1", &id, 1).await));
+    assert!(matches!(
+        click(&w, "approver", &id, 1).await,
+        Decided::Done(_)
+    ));
+    assert!(own(&click(&w, "dir1", &id, 2).await));
+    assert!(matches!(click(&w, "fin", &id, 2).await, Decided::Done(_)));
+    assert!(own(&click(&w, "dir1", &id, 3).await));
+    // All of the admins but the requester: dir2 alone completes it.
+    let Decided::Done(view) = click(&w, "dir2", &id, 3).await else {
+        panic!("dir2 could not decide");
+    };
+    assert!(!view.open());
+    // A stranger and a forged step are refused too.
+    let target = Target {
+        approval: id.clone(),
+        step: Some(3),
+    };
+    let stranger = w
+        .approvals
+        .decide(&who("nobody"), &target, Verdict::Approve, None)
+        .await;
+    assert!(matches!(
+        stranger.unwrap(),
+        Decided::Refused(Refusal::NotApprover { .. })
+    ));
+    assert!(matches!(
+        click(&w, "dir2", &id, 9).await,
+        Decided::Refused(Refusal::Unknown)
+    ));
+}
+
+#[tokio::test]
+async fn an_order_over_budget_needs_the_admins_and_the_request_shows_the_budget() {
+    let w = world().await;
+    w.store
+        .set_budget(
+            "ORG-ACME",
+            Some(&Budget {
+                period: Period::Quarter,
+                amount: Decimal::from(1000),
+            }),
+        )
+        .await
+        .unwrap();
+    let first = place(&w, "CB-53", 600).await;
+    let steps = w.store.approval_steps(&first).await.unwrap();
+    assert_eq!(steps.len(), 1, "within budget: the chain alone");
+    // 600 waits for approval: 500 more goes over the 1,000.
+    let second = place(&w, "CB-54", 500).await;
+    let steps = w.store.approval_steps(&second).await.unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[1].why, Some(StepWhy::OverBudget));
+    assert_eq!(steps[1].approvers, Approvers::Role(Role::Admin));
+    let a = w.store.approval(&second).await.unwrap().unwrap();
+    let order = w.store.order_by_number("CB-54").await.unwrap().unwrap();
+    let view = w.approvals.request_view(&a, &order, false).await.unwrap();
+    let budget = field(&view, "Budget (this quarter)");
+    assert!(budget.contains("USD 1,000.00 budget"), "{budget}");
+    assert!(
+        budget.contains("USD 600.00 waiting for approval"),
+        "{budget}"
+    );
+    assert!(budget.contains("this order USD 500.00"), "{budget}");
+    assert!(
+        budget.contains("-USD 100.00 left") || budget.contains("USD -100.00"),
+        "{budget}"
+    );
+    assert!(budget.contains("admins approve it as well"), "{budget}");
+}
+
+#[tokio::test]
+async fn a_step_nobody_decides_is_offered_to_the_admins_once() {
+    let w = world().await;
+    let id = place(&w, "CB-55", 500).await;
+    let now = now_ms();
+    // Not yet: 47 hours on.
+    let swept = w.approvals.sweep(now + 47 * HOUR_MS).await.unwrap();
+    assert_eq!(swept.escalated, 0);
+    // An admin who is not an approver of step 1... is one (admins count): make the step
+    // named people's, so the admins are not in it until escalated.
+    w.store
+        .set_approval_chain(
+            "ORG-ACME",
+            &Chain {
+                steps: vec![StepRule {
+                    name: "Finance".into(),
+                    applies: Applies::Always,
+                    approvers: Approvers::People(vec![
+                        w.store.account_id_for(&who("fin")).await.unwrap().unwrap(),
+                    ]),
+                    rule: Rule::Any,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let id2 = place(&w, "CB-56", 501).await;
+    assert!(matches!(
+        click(&w, "dir1", &id2, 1).await,
+        Decided::Refused(Refusal::NotAtStep { .. })
+    ));
+    let swept = w.approvals.sweep(now + 49 * HOUR_MS).await.unwrap();
+    assert_eq!(swept.escalated, 2, "both requests' open steps");
+    let again = w.approvals.sweep(now + 50 * HOUR_MS).await.unwrap();
+    assert_eq!(again.escalated, 0, "once");
+    let a = w.store.approval(&id2).await.unwrap().unwrap();
+    let order = w.store.order_by_number("CB-56").await.unwrap().unwrap();
+    let view = w.approvals.request_view(&a, &order, false).await.unwrap();
+    assert!(
+        field(&view, "Steps").contains("offered to the admins as well"),
+        "{view:?}"
+    );
+    assert!(matches!(click(&w, "dir1", &id2, 1).await, Decided::Done(_)));
+    let trail = w.store.audit_for("CB-56").await.unwrap();
+    assert!(trail.iter().any(|e| e.action == "escalation ORG-ACME"));
+    let _ = id;
+}

@@ -94,4 +94,18 @@ pub(crate) trait Backend: Send + Sync {
     async fn order(&self, account_id: &str, number: &str) -> Result<Option<Order>>;
     /// Turns one of the account's open quotes into an invoice awaiting payment.
     async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Converted>;
+    /// Where this order would leave the budget of each organization it counts against
+    /// that has one, for the summary. None where nothing keeps budgets.
+    async fn budgets(&self, _order: &NewOrder) -> Result<Vec<BudgetLeft>> {
+        Ok(Vec::new())
+    }
+}
+
+/// What an organization's budget has left after an order, as the buyer sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BudgetLeft {
+    pub(crate) org: String,
+    pub(crate) period: crate::domain::budget::Period,
+    pub(crate) left: crate::domain::money::Money,
+    pub(crate) over: bool,
 }

@@ -14,7 +14,7 @@ use crate::domain::account::{Account, Identity, IdentityLink};
 use crate::domain::card::SavedCard;
 use crate::domain::deployment::Deployment;
 use crate::domain::order::{Decline, NewOrder, Order, OrderKind, OrderStatus, Payment};
-use crate::engine::backend::{Backend, BackendError, Converted, Placed, Result};
+use crate::engine::backend::{Backend, BackendError, BudgetLeft, Converted, Placed, Result};
 use crate::search::Index;
 use crate::store::{Store, StoreError, now_ms};
 
@@ -304,6 +304,40 @@ impl Backend for Shop {
         self.store.order(account_id, number).await.map_err(err)
     }
 
+    async fn budgets(&self, order: &NewOrder) -> Result<Vec<BudgetLeft>> {
+        let Some(a) = &self.approvals else {
+            return Ok(Vec::new());
+        };
+        let default_org = self.account(&order.account_id).await?.default_org;
+        let shares = crate::services::owners::shares(
+            &self.store,
+            &order.lines,
+            order.total.amount,
+            default_org.as_deref(),
+        )
+        .await
+        .map_err(err)?;
+        let names = self.store.orgs().await.map_err(err)?;
+        let mut out = Vec::new();
+        for (org, share) in shares {
+            if let Some(st) = a.standing(&org, share, now_ms(), None).await.map_err(err)? {
+                out.push(BudgetLeft {
+                    org: names
+                        .iter()
+                        .find(|o| o.id == org)
+                        .map_or(org.clone(), |o| o.name.clone()),
+                    period: st.budget.period,
+                    left: crate::domain::money::Money::new(
+                        st.remaining_after(),
+                        order.total.currency.clone(),
+                    ),
+                    over: st.over(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
     async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Converted> {
         let Some(quote) = self.store.order(account_id, number).await.map_err(err)? else {
             return Ok(Converted::NotAQuote);
@@ -529,6 +563,52 @@ mod tests {
         };
         assert_eq!(order.status, OrderStatus::AwaitingApproval);
         assert_eq!(store.approvals_of(&saved.number).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_summary_shows_the_budget_left_and_an_order_over_it_waits_for_the_admins() {
+        let (store, account, _dir) = store().await;
+        store
+            .set_budget(
+                "ORG-ACME",
+                Some(&crate::domain::budget::Budget {
+                    period: crate::domain::budget::Period::Month,
+                    amount: rust_decimal::Decimal::from(1000),
+                }),
+            )
+            .await
+            .unwrap();
+        let shop = with_approvals(&store);
+        let mut first = card_order(&account, "", "b1");
+        first.payment = Payment::Wire;
+        let Placed::Done(placed) = shop.place_order(first).await.unwrap() else {
+            panic!("not placed")
+        };
+        assert_eq!(placed.status, OrderStatus::AwaitingPayment, "within budget");
+
+        let mut second = card_order(&account, "", "b2");
+        second.payment = Payment::Wire;
+        let left = shop.budgets(&second).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].org, "Acme Telecom");
+        assert_eq!(left[0].left.amount, rust_decimal::Decimal::ZERO);
+        assert!(!left[0].over, "exactly at the budget is within it");
+        second.total = Money::new(rust_decimal::Decimal::from(501), Currency::usd());
+        let left = shop.budgets(&second).await.unwrap();
+        assert_eq!(left[0].left.amount, rust_decimal::Decimal::from(-1));
+        assert!(left[0].over);
+        let Placed::Done(over) = shop.place_order(second).await.unwrap() else {
+            panic!("not placed")
+        };
+        assert_eq!(over.status, OrderStatus::AwaitingApproval);
+        let a = store.approvals_of(&over.number).await.unwrap().remove(0);
+        assert_eq!(a.why, Some(crate::domain::approval::Why::OverBudget));
+        let steps = store.approval_steps(&a.id).await.unwrap();
+        assert_eq!(steps.len(), 1);
+        assert_eq!(
+            steps[0].approvers,
+            crate::domain::approval_chain::Approvers::Role(crate::domain::account::Role::Admin)
+        );
     }
 
     fn with_approvals(store: &Store) -> Shop {

@@ -256,7 +256,7 @@ pub(crate) async fn render(s: &Session, t: &Turn<'_>) -> Result<View, BackendErr
         Step::Shipping => shipping::render(s, t),
         Step::Payment => payment::render(s, t).await?,
         Step::Po | Step::PoNumber | Step::Terms => po::render(s, t),
-        Step::Summary => summary::render_summary(s, t),
+        Step::Summary => summary::render_summary(s, t).await?,
         Step::Placed { .. } | Step::Order { .. } => orders::render_order(s, t).await?,
         Step::Orders { .. } => orders::render_list(s, t).await?,
         Step::Ticket => orders::render_ticket(s, t).await?,

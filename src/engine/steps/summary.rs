@@ -7,6 +7,7 @@ use crate::domain::account::Account;
 use crate::domain::catalog::Requirement;
 use crate::domain::order::{Named, NewOrder, OrderLine, OrderStatus, Payment};
 use crate::engine::action::Verb;
+use crate::engine::backend::BackendError;
 use crate::engine::backend::Placed;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Notice, Style, View};
@@ -230,7 +231,32 @@ pub(crate) fn payment_label(t: &Turn<'_>, p: &Payment) -> String {
     }
 }
 
-pub(crate) fn render_summary(s: &Session, t: &Turn<'_>) -> View {
+pub(crate) async fn render_summary(s: &Session, t: &Turn<'_>) -> Result<View, BackendError> {
+    let mut v = summary_view(s, t);
+    if s.checkout.as_ref().and_then(|c| c.payment.as_ref()) == Some(&Payment::Quote) {
+        // A quote commits nothing to a budget.
+        return Ok(v);
+    }
+    let account = t.backend.account(t.account_id).await?;
+    if let Ok(order) = build_order(s, t, &account) {
+        for b in t.backend.budgets(&order).await? {
+            let period = t.lang.t(&format!("approval.period_{}", b.period.as_str()));
+            let key = if b.over {
+                "summary.budget_over"
+            } else {
+                "summary.budget_left"
+            };
+            v.field(
+                t.lang
+                    .f("summary.budget", &[("org", &b.org), ("period", &period)]),
+                t.lang.f(key, &[("left", &t.lang.money(&b.left))]),
+            );
+        }
+    }
+    Ok(v)
+}
+
+fn summary_view(s: &Session, t: &Turn<'_>) -> View {
     let rev = s.rev;
     let mut v = View::new("summary", t.lang.t("summary.title"));
     v.body = t.lang.t("summary.body");

@@ -145,6 +145,10 @@ pub struct NewOrder {
     pub key: String,
     pub account_id: String,
     pub placed_by: String,
+    /// The chat identity that placed it: several people can buy for one account, and
+    /// the audit trail names the one who did.
+    #[serde(default)]
+    pub placed_via: Option<crate::domain::account::Identity>,
     pub lines: Vec<OrderLine>,
     pub delivery: Option<Delivery>,
     pub payment: Payment,

@@ -116,6 +116,7 @@ fn earlier_order(country: usize, rate: usize) -> Order {
             key: "earlier:0".into(),
             account_id: "acct_test".into(),
             placed_by: "Tess".into(),
+            placed_via: None,
             lines: Vec::new(),
             delivery: Some(Delivery {
                 address: address(country),

@@ -418,6 +418,7 @@ mod tests {
             key: key.into(),
             account_id: store_account.into(),
             placed_by: "Demo".into(),
+            placed_via: None,
             lines: Vec::new(),
             delivery: None,
             payment: Payment::Card {

@@ -23,6 +23,7 @@ pub(crate) async fn placed(store: &Store, payment: Payment, key: &str, total: i6
             key: key.into(),
             account_id: account,
             placed_by: "Demo Buyer".into(),
+            placed_via: None,
             lines: Vec::new(),
             delivery: None,
             payment,

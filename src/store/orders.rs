@@ -126,6 +126,12 @@ impl Store {
         }
         let actor = order.details.account_id.as_str();
         let mut entries = vec![("placed".to_string(), order.status.as_str().to_string())];
+        if let Some(who) = &order.details.placed_via {
+            entries.push((
+                "placed by".to_string(),
+                format!("{} ({who})", order.details.placed_by),
+            ));
+        }
         for (i, line) in order.details.lines.iter().enumerate() {
             if let Some(assigned) = assignment(line) {
                 entries.push((format!("assignment line {}", i + 1), assigned));

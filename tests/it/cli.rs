@@ -884,3 +884,140 @@ fn members_are_added_only_on_platforms_the_bot_serves() {
         text(&unknown)
     );
 }
+
+#[test]
+fn an_approval_chain_and_a_budget_are_set_shown_and_refused_when_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::common::sqlite_url(&dir);
+    let mut c = crate::common::chat::Chat::start(&url, "demo", &[]);
+    c.send("/help");
+    let add = run(
+        &url,
+        &[
+            "members",
+            "add",
+            "--org",
+            "ORG-ACME",
+            "--platform",
+            "console",
+            "--user",
+            "fin",
+            "--role",
+            "buyer",
+            "--name",
+            "Fin Person",
+        ],
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let chain = dir.path().join("chain.toml");
+    std::fs::write(
+        &chain,
+        "[[step]]\nname = \"Team lead\"\nrole = \"approver\"\n\n\
+         [[step]]\nname = \"Finance\"\nabove = 5000\napprovers = [\"console:fin\"]\n\n\
+         [[step]]\nname = \"Directors\"\nabove = \"20000\"\nrole = \"admin\"\nrule = \"all\"\n",
+    )
+    .unwrap();
+    let chain = chain.to_str().unwrap();
+    let set = run(&url, &["orgs", "set-approval-chain", "ORG-ACME", chain]);
+    assert!(
+        set.status.success() && text(&set).contains("3 steps"),
+        "{}",
+        text(&set)
+    );
+    let budget = run(
+        &url,
+        &[
+            "orgs",
+            "set-budget",
+            "ORG-ACME",
+            "--per",
+            "quarter",
+            "--amount",
+            "20000",
+        ],
+    );
+    assert!(budget.status.success(), "{}", text(&budget));
+    let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
+    for line in [
+        "approval chain: 3 steps, in place of the policy above",
+        "approval step 1: Team lead — every order, decided by any one of the approvers and admins",
+        "approval step 2: Finance — orders above USD 5,000.00, decided by any one of Fin Person (acct_",
+        "approval step 3: Directors — orders above USD 20,000.00, decided by all of the admins",
+        "budget: USD 20,000.00 per quarter",
+    ] {
+        assert!(shown.contains(line), "{line}\n{shown}");
+    }
+
+    // Someone who is not a member, a bad rule, a bad period: refused, nothing changed.
+    let stranger = dir.path().join("stranger.toml");
+    std::fs::write(
+        &stranger,
+        "[[step]]\nname = \"X\"\napprovers = [\"console:demo\", \"console:nobody\"]\n",
+    )
+    .unwrap();
+    let refused = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval-chain",
+            "ORG-ACME",
+            stranger.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !refused.status.success()
+            && text(&refused).contains("step 1: console:local:nobody has no account"),
+        "{}",
+        text(&refused)
+    );
+    std::fs::write(
+        &stranger,
+        "[[step]]\nname = \"X\"\nrole = \"admin\"\nrule = \"most\"\n",
+    )
+    .unwrap();
+    let refused = run(
+        &url,
+        &[
+            "orgs",
+            "set-approval-chain",
+            "ORG-ACME",
+            stranger.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        text(&refused).contains("rule = \"most\" is not a rule"),
+        "{}",
+        text(&refused)
+    );
+    let week = run(
+        &url,
+        &[
+            "orgs",
+            "set-budget",
+            "ORG-ACME",
+            "--per",
+            "week",
+            "--amount",
+            "5",
+        ],
+    );
+    assert!(!week.status.success() && text(&week).contains("use month, quarter or year"));
+    assert!(text(&run(&url, &["orgs", "show", "ORG-ACME"])).contains("3 steps"));
+
+    // set-approval makes it one step again; --amount none removes the budget.
+    let one = run(
+        &url,
+        &["orgs", "set-approval", "ORG-ACME", "--limit", "100"],
+    );
+    assert!(text(&one).contains("one step again"), "{}", text(&one));
+    let none = run(
+        &url,
+        &["orgs", "set-budget", "ORG-ACME", "--amount", "none"],
+    );
+    assert!(none.status.success());
+    let shown = text(&run(&url, &["orgs", "show", "ORG-ACME"]));
+    assert!(
+        shown.contains("approval chain: none") && shown.contains("budget: none"),
+        "{shown}"
+    );
+}

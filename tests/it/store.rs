@@ -333,6 +333,7 @@ fn new_order(key: &str, account: &str, payment: Payment) -> NewOrder {
         key: key.into(),
         account_id: account.into(),
         placed_by: "A".into(),
+        placed_via: None,
         lines: vec![OrderLine {
             sku: "SUP-CREDIT".into(),
             name: "Support Credits".into(),

@@ -33,6 +33,7 @@ fn order(number: &str, account: &str, created_at: i64, total: i64) -> Order {
             key: format!("key-{number}"),
             account_id: account.into(),
             placed_by: "Buyer".into(),
+            placed_via: None,
             lines: vec![OrderLine {
                 sku: "SUP-CREDIT".into(),
                 name: "Support Credits".into(),

@@ -95,6 +95,7 @@ fn new_order(buyer: &str, total: i64) -> NewOrder {
         key: format!("k{total}"),
         account_id: buyer.into(),
         placed_by: "Demo Buyer".into(),
+        placed_via: None,
         lines: vec![OrderLine {
             sku: "SUP-CREDIT".into(),
             name: "Support Credits".into(),

@@ -505,7 +505,7 @@ impl Approvals {
             self.right(&account, &a, &step, now_ms()).await?;
             if !open || a.status != Status::Pending || order.status != OrderStatus::AwaitingApproval
             {
-                return Ok(Some(self.too_late(&a, &order).await?));
+                return Ok(Some(self.too_late(&a).await?));
             }
             Ok(None)
         };
@@ -533,7 +533,15 @@ impl Approvals {
         Ok((account, a, order))
     }
 
-    async fn too_late(&self, a: &Approval, order: &Order) -> Result<Decided> {
+    async fn too_late(&self, a: &Approval) -> Result<Decided> {
+        // What the caller read may predate the decision that made it too late: a
+        // repaint with it would paint the request back as it was.
+        let a = &self
+            .store
+            .approval(&a.id)
+            .await?
+            .unwrap_or_else(|| a.clone());
+        let order = &self.order(&a.order_number).await?;
         let request = self.request_view(a, order, false).await?;
         let note = match &request.outcome {
             Some(outcome) => Refusal::Already {
@@ -597,7 +605,7 @@ impl Approvals {
         let (step, open) = self.step_of(&a, target.step).await?;
         let right = self.right(&account, &a, &step, now).await?;
         if !open {
-            return Ok(self.too_late(&a, &order).await?);
+            return Ok(self.too_late(&a).await?);
         }
         let verdict = match verdict {
             Verdict::Reject { reason } => {
@@ -651,10 +659,7 @@ impl Approvals {
                 step: step.position,
             }
             .into()),
-            Recorded::TooLate(a) => {
-                let order = self.order(&a.order_number).await?;
-                Ok(self.too_late(&a, &order).await?)
-            }
+            Recorded::TooLate(a) => Ok(self.too_late(&a).await?),
             Recorded::Done {
                 approval,
                 order_status,
@@ -839,6 +844,7 @@ impl Approvals {
         };
         Ok(match e.action.as_str() {
             "placed" => (l.t("details.placed"), None, order_state(&e.new_value)),
+            "placed by" => (l.t("details.placed_by"), None, e.new_value.clone()),
             "status" => (
                 l.t("details.status"),
                 order_state(&e.old_value),

@@ -41,6 +41,7 @@ async fn waiting_order(store: &Store, buyer: &str) -> Order {
             key: "k9".into(),
             account_id: buyer.into(),
             placed_by: "Demo Buyer".into(),
+            placed_via: None,
             lines: vec![OrderLine {
                 sku: "SUP-CREDIT".into(),
                 name: "Support Credits".into(),

@@ -53,7 +53,7 @@ impl RequestView {
 
     /// What its buttons act on (`ApprovalAction::id`).
     pub(crate) fn target(&self) -> String {
-        crate::services::approvals::Target {
+        crate::domain::approval::Target {
             approval: self.approval_id.clone(),
             step: self.step,
         }

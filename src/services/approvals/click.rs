@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{ApprovalError, Approvals, Decided, Refusal};
 use crate::domain::account::Identity;
-use crate::domain::approval::Verdict;
+use crate::domain::approval::{Target, Verdict};
 use crate::services::notifier::Posted;
 use crate::store::Result;
 
@@ -62,43 +62,6 @@ impl ApprovalAction {
         let (code, target) = rest.split_once(':')?;
         let action = Self::ALL.into_iter().find(|a| a.code() == code)?;
         Some((action, Target::parse(target)?))
-    }
-}
-
-/// What a control acts on: a request, and the step its copy was drawn for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub approval: String,
-    pub step: Option<i64>,
-}
-
-impl Target {
-    /// `APPROVAL_ID:STEP`, or `APPROVAL_ID` without a step.
-    pub fn id(&self) -> String {
-        match self.step {
-            Some(s) => format!("{}:{s}", self.approval),
-            None => self.approval.clone(),
-        }
-    }
-
-    /// Reads `Target::id`; anything else is `None`.
-    pub fn parse(text: &str) -> Option<Target> {
-        let (approval, step) = match text.split_once(':') {
-            Some((a, s)) => {
-                let plain = !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
-                (a, Some(s.parse::<i64>().ok().filter(|_| plain)?))
-            }
-            None => (text, None),
-        };
-        let plain = !approval.is_empty()
-            && approval.len() <= 40
-            && approval
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        plain.then(|| Target {
-            approval: approval.to_string(),
-            step,
-        })
     }
 }
 

@@ -28,7 +28,7 @@ mod refusal;
 mod request;
 mod sweep;
 
-pub use click::Target;
+pub use crate::domain::approval::Target;
 pub(crate) use click::{ApprovalAction, Clicked, PREFIX};
 pub(crate) use command::{ApprovalsAnswer, ApprovalsRequest};
 pub(crate) use refusal::{ApprovalError, Refusal};

@@ -205,6 +205,28 @@ async fn order_and_org_in(tx: &mut Tx<'_>, approval_id: &str) -> Result<(String,
     )
 }
 
+/// Records what the bot itself did about a request (`{what} {org}`, such as a reminder)
+/// in its order's trail; the order's number.
+async fn system_entry_in(
+    tx: &mut Tx<'_>,
+    approval_id: &str,
+    at: i64,
+    what: &str,
+    new: &str,
+) -> Result<String> {
+    let (number, org) = order_and_org_in(tx, approval_id).await?;
+    let entry = Entry {
+        number: &number,
+        at,
+        actor: "system",
+        action: &format!("{what} {org}"),
+        old: None,
+        new: Some(new),
+    };
+    transitions::append(&mut **tx, &entry).await?;
+    Ok(number)
+}
+
 /// Takes the lock of the order a pending approval waits for, if the order still waits:
 /// every change to a request starts here, so racing changes queue on one row.
 async fn lock_waiting_order_in(tx: &mut Tx<'_>, approval_id: &str) -> Result<bool> {
@@ -497,16 +519,7 @@ impl Store {
                 .bind(at)
                 .execute(&mut *tx)
                 .await?;
-            let (number, org) = order_and_org_in(&mut tx, approval_id).await?;
-            let entry = Entry {
-                number: &number,
-                at,
-                actor: "system",
-                action: &format!("reminder {org}"),
-                old: None,
-                new: Some("sent"),
-            };
-            transitions::append(&mut *tx, &entry).await?;
+            system_entry_in(&mut tx, approval_id, at, "reminder", "sent").await?;
             // Sent from now, whatever time the sweep was asked to act as of.
             enqueue_in(&mut tx, posts, super::now_ms()).await?;
         }
@@ -542,16 +555,14 @@ impl Store {
             tx.rollback().await?;
             return Ok(false);
         }
-        let (number, org) = order_and_org_in(&mut tx, approval_id).await?;
-        let entry = Entry {
-            number: &number,
+        let number = system_entry_in(
+            &mut tx,
+            approval_id,
             at,
-            actor: "system",
-            action: &format!("escalation {org}"),
-            old: None,
-            new: Some(&format!("step {position}")),
-        };
-        transitions::append(&mut *tx, &entry).await?;
+            "escalation",
+            &format!("step {position}"),
+        )
+        .await?;
         bump_in(&mut tx, approval_id).await?;
         let changed = changed_in(&mut tx, &number, OrderStatus::AwaitingApproval).await?;
         enqueue_in(&mut tx, &news(&changed), super::now_ms()).await?;
@@ -903,14 +914,8 @@ impl Store {
 
     /// Accounts that may decide for an organization: its approvers and admins.
     pub async fn approvers_of(&self, org_id: &str) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = sqlx::query_as(
-            "SELECT account_id FROM memberships WHERE org_id = $1 AND role IN ('approver', 'admin') \
-             ORDER BY account_id",
-        )
-        .bind(org_id)
-        .fetch_all(&self.read)
-        .await?;
-        Ok(rows.into_iter().map(|(a,)| a).collect())
+        self.members_with(org_id, crate::domain::account::Role::Approver)
+            .await
     }
 
     /// An account's chat identities on one platform.

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use super::request::step_name;
+use super::sweep::occasion;
 use super::{Approvals, DAY_MS};
 use crate::domain::account::Identity;
 use crate::domain::approval::{Approval, Status};
@@ -47,18 +48,6 @@ impl Approvals {
         Ok(out)
     }
 
-    /// The posts of the step after `step`, for when a decision opens it.
-    async fn next_posts(&self, a: &Approval, step: &Step) -> Result<Vec<NewEntry>> {
-        let steps = self.store.approval_steps(&a.id).await?;
-        match steps.iter().find(|s| s.position == step.position + 1) {
-            Some(next) => {
-                let occasion = format!(":step{}", next.position);
-                self.posts(a, next, false, &occasion).await
-            }
-            None => Ok(Vec::new()),
-        }
-    }
-
     async fn reach(&self, account: &str) -> Result<Reach> {
         let mut out = Vec::new();
         for notifier in self.outbound.notifiers() {
@@ -93,13 +82,14 @@ impl Approvals {
     ) -> Result<impl Fn(&Changed) -> Vec<NewEntry> + Send + Sync + use<>> {
         let l = self.lang();
         let who = self.name_of(decider).await?;
-        let next_posts = self.next_posts(a, step).await?;
+        // The step this decision may open: its request goes out with the decision.
         let steps = self.store.approval_steps(&a.id).await?;
-        let next_name = steps
-            .iter()
-            .find(|s| s.position == step.position + 1)
-            .map(|s| step_name(&l, s))
-            .unwrap_or_default();
+        let next = steps.iter().find(|s| s.position == step.position + 1);
+        let next_posts = match next {
+            Some(n) => self.posts(a, n, false, &occasion(n.position, "")).await?,
+            None => Vec::new(),
+        };
+        let next_name = next.map(|s| step_name(&l, s)).unwrap_or_default();
         let step_passed = l.f(
             "approval.told_step",
             &[

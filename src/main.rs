@@ -380,7 +380,7 @@ async fn run(
         }
         CliCommand::Orders(cmd) => {
             let store = existing(&config).await?;
-            cli::orders::run(&store, cmd, &config.payments).await?;
+            cli::orders::run(&store, cmd, &config).await?;
             store.close().await;
         }
         CliCommand::Db(cmd) => cli::db::run(&config, cmd).await?,

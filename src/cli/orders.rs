@@ -26,6 +26,17 @@ pub enum OrdersCommand {
     },
     /// Record the payment of an order awaiting one (wire transfer, check, invoice).
     MarkPaid { order: String },
+    /// Price an order waiting for approval or payment again at the catalog's current
+    /// prices, with one line's quantity changed (--line N --qty Q, lines numbered as
+    /// `orders show` shows them). If its total rises, its approvals start again from the
+    /// first step and the requester and approvers are told why; a lower total does not.
+    Reprice {
+        order: String,
+        #[arg(long, requires = "qty")]
+        line: Option<usize>,
+        #[arg(long, requires = "line")]
+        qty: Option<u32>,
+    },
     /// Give back a card payment through the payment gateway: everything left, or --amount.
     Refund {
         order: String,
@@ -42,8 +53,9 @@ pub enum OrdersCommand {
 pub(crate) async fn run(
     store: &Store,
     cmd: OrdersCommand,
-    gateway: &checkout_bot::services::stripe::config::Gateway,
+    config: &checkout_bot::config::Config,
 ) -> anyhow::Result<()> {
+    let gateway = &config.payments;
     match cmd {
         OrdersCommand::List { limit } => {
             for o in store.recent_orders(limit).await? {
@@ -72,6 +84,25 @@ pub(crate) async fn run(
             Some(o) => println!("{} is paid ({})", o.number, o.details.total.plain()),
             None => bail!("{order} is not an order awaiting payment"),
         },
+        OrdersCommand::Reprice { order, line, qty } => {
+            let change = line
+                .zip(qty)
+                .map(|(line, qty)| checkout_bot::domain::reprice::QtyChange { line, qty });
+            let approvals =
+                checkout_bot::services::approvals::Approvals::for_operators(store.clone(), config)?;
+            let done = approvals
+                .reprice(&order, change, "operator")
+                .await?
+                .map_err(anyhow::Error::msg)?;
+            let now = &done.order.details.total;
+            println!("{order}: total {} → {}", done.was.plain(), now.plain());
+            if done.restarted > 0 {
+                println!(
+                    "the total rose: {} approval request(s) start again from the first step; a serving process posts them and tells the requester",
+                    done.restarted
+                );
+            }
+        }
         OrdersCommand::Refund {
             order,
             amount,

@@ -116,6 +116,8 @@ pub struct Approval {
     /// How many times the request changed while it waited: votes, steps, escalations,
     /// questions and answers, restarts.
     pub revision: i64,
+    /// When its steps started again because the order's total rose, and why.
+    pub restarted: Option<(i64, String)>,
 }
 
 impl Approval {

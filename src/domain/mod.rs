@@ -16,5 +16,6 @@ pub(crate) mod ids;
 pub mod money;
 pub mod order;
 pub(crate) mod po;
+pub mod reprice;
 pub(crate) mod shipping;
 pub mod text;

@@ -39,10 +39,13 @@ struct Row {
     on_behalf_of: Option<String>,
     reason: Option<String>,
     revision: i64,
+    restarted_at: Option<i64>,
+    restart_reason: Option<String>,
 }
 
 const COLUMNS: &str = "a.id, a.order_number, a.org_id, a.requested_by, a.why, a.status, a.created_at, \
-     a.reminded_at, a.decided_at, a.decided_by, a.on_behalf_of, a.reason, a.revision";
+     a.reminded_at, a.decided_at, a.decided_by, a.on_behalf_of, a.reason, a.revision, \
+     a.restarted_at, a.restart_reason";
 
 impl Row {
     fn into_approval(self) -> Result<Approval> {
@@ -64,6 +67,7 @@ impl Row {
             on_behalf_of: self.on_behalf_of,
             reason: self.reason,
             revision: self.revision,
+            restarted: self.restarted_at.zip(self.restart_reason),
         })
     }
 }
@@ -152,7 +156,11 @@ fn copy_query<'q>(
 }
 
 /// What `number`'s approvals and their copies look like inside `tx`.
-async fn changed_in(tx: &mut Tx<'_>, number: &str, order_status: OrderStatus) -> Result<Changed> {
+pub(super) async fn changed_in(
+    tx: &mut Tx<'_>,
+    number: &str,
+    order_status: OrderStatus,
+) -> Result<Changed> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM approvals a WHERE a.order_number = $1 ORDER BY a.created_at, a.id"
     ))

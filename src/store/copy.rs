@@ -221,6 +221,8 @@ pub const TABLES: &[Table] = &[
             ("on_behalf_of", Text),
             ("reason", Text),
             ("revision", Int),
+            ("restarted_at", Int),
+            ("restart_reason", Text),
         ],
         1,
     ),

@@ -23,6 +23,7 @@ mod org_domains;
 pub mod outbox;
 pub(crate) mod payment_links;
 pub mod refunds;
+pub mod reprice;
 pub mod retention;
 mod session_writer;
 mod sessions;

@@ -557,3 +557,118 @@ on_both!(
         assert_eq!(store.role_in("O2", &buyer).await.unwrap(), None);
     }
 );
+
+on_both!(
+    a_repriced_order_starts_its_approvals_again_in_one_transaction,
+    |store: Store| async move {
+        let w = world(&store, "CB-61").await;
+        let id = w.approval.clone();
+        let ok = Verdict::Approve;
+        store
+            .decide(&click(&id, 1, &ok, &w.lead, &[]))
+            .await
+            .unwrap();
+        store
+            .decide(&click(&id, 2, &ok, &w.finance[0], &[]))
+            .await
+            .unwrap();
+        let needed = w.directors.to_vec();
+        store
+            .decide(&click(&id, 3, &ok, &w.directors[0], &needed))
+            .await
+            .unwrap();
+        store
+            .decide(&click(&id, 3, &ok, &w.directors[1], &needed))
+            .await
+            .unwrap();
+        let before = store.order_by_number("CB-61").await.unwrap().unwrap();
+        assert_eq!(before.status, OrderStatus::AwaitingPayment);
+
+        let mut details = before.details.clone();
+        details.total = Money::new(Decimal::from(12000), Currency::usd());
+        let restart = [Wanted {
+            org: "O1".into(),
+            why: Why::Chain,
+            steps: vec![
+                step("Team lead", Approvers::Role(Role::Approver), Rule::Any),
+                step("Directors", Approvers::Role(Role::Admin), Rule::All),
+            ],
+        }];
+        let shares = [("O1".to_string(), Decimal::from(12000))];
+        let none = |_: &checkout_bot::store::approvals::Changed| Vec::new();
+        let change = checkout_bot::store::reprice::Change {
+            number: "CB-61",
+            details: &details,
+            shares: &shares,
+            restart: &restart,
+            reason: "the total rose",
+            actor: "operator",
+            at: checkout_bot::store::now_ms(),
+            news: &none,
+        };
+        let after = store.reprice_order(&change).await.unwrap().unwrap();
+        assert_eq!(after.status, OrderStatus::AwaitingApproval);
+        assert_eq!(after.details.total.amount, Decimal::from(12000));
+        let a = store.approval(&id).await.unwrap().unwrap();
+        assert_eq!(a.status, Status::Pending);
+        assert_eq!(a.decided_by, None);
+        assert_eq!(
+            a.restarted.as_ref().map(|r| r.1.as_str()),
+            Some("the total rose")
+        );
+        let steps = store.approval_steps(&id).await.unwrap();
+        assert_eq!(statuses(&steps), [StepStatus::Pending, StepStatus::Waiting]);
+        assert!(
+            steps.iter().all(|s| s.votes.is_empty()),
+            "the votes are gone"
+        );
+        assert_eq!(
+            store.order_share("CB-61", "O1").await.unwrap(),
+            Some(Decimal::from(12000))
+        );
+        assert!(
+            store
+                .unannounced_approvals(checkout_bot::store::now_ms() + 1)
+                .await
+                .unwrap()
+                .iter()
+                .any(|x| x.id == id)
+        );
+        // The restarted request is decided again, once.
+        assert!(matches!(
+            store
+                .decide(&click(&id, 1, &ok, &w.lead, &[]))
+                .await
+                .unwrap(),
+            Recorded::Done {
+                opened: Some(2),
+                ..
+            }
+        ));
+        let trail: Vec<(String, Option<String>)> = store
+            .audit_for("CB-61")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.new_value))
+            .collect();
+        assert!(
+            trail.contains(&("total".into(), Some("12000.00".into()))),
+            "{trail:?}"
+        );
+        assert!(trail.contains(&("status".into(), Some("awaiting_approval".into()))));
+
+        // An order that no longer waits is left alone.
+        for d in &w.directors {
+            store.decide(&click(&id, 2, &ok, d, &needed)).await.unwrap();
+        }
+        assert!(
+            store
+                .mark_paid("CB-61", "operator")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(store.reprice_order(&change).await.unwrap().is_none());
+    }
+);

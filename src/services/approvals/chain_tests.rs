@@ -366,3 +366,95 @@ async fn a_step_nobody_decides_is_offered_to_the_admins_once() {
     assert!(trail.iter().any(|e| e.action == "escalation ORG-ACME"));
     let _ = id;
 }
+
+#[tokio::test]
+async fn a_price_rise_after_approval_starts_the_steps_again_and_a_fall_does_not() {
+    let w = world().await;
+    // 1,000: the team lead alone. Approved, it waits for payment by wire.
+    let id = place(&w, "CB-57", 1000).await;
+    assert!(matches!(
+        click(&w, "approver", &id, 1).await,
+        Decided::Done(_)
+    ));
+    let order = w.store.order_by_number("CB-57").await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::AwaitingPayment);
+
+    // An operator makes it 70 credits: 7,000 needs all three steps, from the first.
+    let change = crate::domain::reprice::QtyChange { line: 1, qty: 70 };
+    let done = w
+        .approvals
+        .reprice("CB-57", Some(change), "operator")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.restarted, 1);
+    assert_eq!(done.order.status, OrderStatus::AwaitingApproval);
+    assert_eq!(done.order.details.total.amount, Decimal::from(7000));
+    let a = w.store.approval(&id).await.unwrap().unwrap();
+    assert_eq!(a.status, Status::Pending);
+    assert_eq!(a.decided_by, None);
+    let (_, why) = a.restarted.clone().unwrap();
+    assert_eq!(why, "the total rose from USD 1,000.00 to USD 7,000.00");
+    let steps = w.store.approval_steps(&id).await.unwrap();
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[0].status, StepStatus::Pending);
+    assert_eq!(
+        steps[0].decided_by, None,
+        "the earlier approval no longer counts"
+    );
+    let view = w
+        .approvals
+        .request_view(&a, &done.order, false)
+        .await
+        .unwrap();
+    assert!(
+        field(&view, "Started again").contains("the total rose"),
+        "{view:?}"
+    );
+    assert_eq!(view.step, Some(1));
+    // Unannounced again: the sweep of a serving process posts it.
+    assert!(
+        w.store
+            .unannounced_approvals(now_ms() + 1)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == id)
+    );
+
+    // Back down to 20 credits: nothing starts again.
+    let revision = a.revision;
+    let lower = crate::domain::reprice::QtyChange { line: 1, qty: 20 };
+    let done = w
+        .approvals
+        .reprice("CB-57", Some(lower), "operator")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.restarted, 0);
+    assert_eq!(done.order.status, OrderStatus::AwaitingApproval);
+    let a = w.store.approval(&id).await.unwrap().unwrap();
+    assert_eq!(a.revision, revision);
+    assert_eq!(w.store.approval_steps(&id).await.unwrap().len(), 3);
+
+    // A paid order, a quote and a bad line are refused with what to do.
+    let refused = w
+        .approvals
+        .reprice(
+            "CB-57",
+            Some(crate::domain::reprice::QtyChange { line: 2, qty: 5 }),
+            "operator",
+        )
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(refused.contains("line 2 is not a line"), "{refused}");
+    assert!(
+        w.approvals
+            .reprice("CB-404", None, "operator")
+            .await
+            .unwrap()
+            .unwrap_err()
+            .contains("no order CB-404")
+    );
+}

@@ -25,6 +25,7 @@ mod command;
 mod delegation;
 mod news;
 mod refusal;
+mod reprice;
 mod request;
 mod sweep;
 
@@ -32,6 +33,7 @@ pub use crate::domain::approval::Target;
 pub(crate) use click::{ApprovalAction, Clicked, PREFIX};
 pub(crate) use command::{ApprovalsAnswer, ApprovalsRequest};
 pub(crate) use refusal::{ApprovalError, Refusal};
+pub use reprice::Repriced;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -156,6 +158,19 @@ impl Approvals {
             prompts,
             settings,
         }
+    }
+
+    /// The service as an operator's command uses it: no platform to post on (what it
+    /// changes is posted by the serving processes), the configured payment gateway.
+    pub fn for_operators(store: Store, config: &crate::config::Config) -> anyhow::Result<Self> {
+        let payments = crate::services::gateway::gateway(&config.payments)?.payments;
+        Ok(Approvals::new(
+            store,
+            payments,
+            Outbound::default(),
+            Arc::new(Prompts::embedded()?),
+            config.approval_settings(),
+        ))
     }
 
     /// The locale of shared texts; see `Settings`.
@@ -400,12 +415,18 @@ impl Approvals {
         let Some(step) = steps.iter().find(|s| s.status == StepStatus::Pending) else {
             return Ok(false);
         };
-        let posts = self
-            .posts(a, step, false, &sweep::occasion(step.position, ""))
-            .await?;
+        // A request started again is a new one: posted again, once per restart.
+        let occasion = match &a.restarted {
+            Some(_) => format!("{}:r{}", sweep::occasion(step.position, ""), a.revision),
+            None => sweep::occasion(step.position, ""),
+        };
+        let mut posts = self.posts(a, step, false, &occasion).await?;
         if posts.is_empty() {
             tracing::warn!(approval = %a.id, org = %a.org_id, "an approval request reaches nobody; will retry");
             return Ok(false);
+        }
+        if let Some((_, why)) = &a.restarted {
+            posts.extend(self.restart_notes(a, why).await?);
         }
         let claimed = self
             .store
@@ -845,6 +866,7 @@ impl Approvals {
         Ok(match e.action.as_str() {
             "placed" => (l.t("details.placed"), None, order_state(&e.new_value)),
             "placed by" => (l.t("details.placed_by"), None, e.new_value.clone()),
+            "total" => (l.t("details.total"), e.old_value.clone(), e.new_value.clone()),
             "status" => (
                 l.t("details.status"),
                 order_state(&e.old_value),

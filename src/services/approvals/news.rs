@@ -182,6 +182,21 @@ impl Approvals {
         })
     }
 
+    /// The requester's notice that approvals of their order started again, and why.
+    pub(super) async fn restart_notes(&self, a: &Approval, why: &str) -> Result<Vec<NewEntry>> {
+        let text = self.lang().f(
+            "approval.told_restarted",
+            &[("number", &a.order_number), ("why", &why)],
+        );
+        let key = format!("restarted:{}:{}", a.id, a.revision);
+        Ok(self
+            .reach(&a.requested_by)
+            .await?
+            .iter()
+            .map(|p| message::note(p, &a.order_number, &text, &key))
+            .collect())
+    }
+
     /// The requester's notice of an approval whose card was then charged: `next` says
     /// how the charge went.
     pub(super) async fn tell_settled(&self, a: &Approval, order: &Order, next: &str) -> Result<()> {

@@ -87,6 +87,15 @@ impl Approvals {
         }
         fields.push((l.t("approval.total"), l.money(&d.total)));
         fields.push((l.t("approval.placed_at"), l.date_time(order.created_at)));
+        if let Some((at, why)) = &a.restarted {
+            fields.push((
+                l.t("approval.restarted"),
+                l.f(
+                    "approval.restarted_value",
+                    &[("at", &l.date_time(*at)), ("why", why)],
+                ),
+            ));
+        }
         if let Some(budget) = self.budget_field(a, order, over_budget).await? {
             fields.push(budget);
         }

@@ -43,6 +43,8 @@ pub struct RequestView {
     pub(crate) outcome: Option<String>,
     pub(crate) approve: String,
     pub(crate) reject: String,
+    /// Ask the requester a question.
+    pub(crate) ask: String,
     pub(crate) details: String,
 }
 
@@ -102,6 +104,23 @@ pub(crate) trait Notifier: Send + Sync {
     async fn update(&self, at: &Posted, request: &RequestView) -> Result<(), NotifyError>;
     /// A private note to one person; `key` as for `post`.
     async fn tell(&self, who: &Identity, text: &str, key: &str) -> Result<(), NotifyError>;
+    /// A private note with one button whose action id is `action`; where a platform has
+    /// no buttons, the note alone.
+    async fn tell_with(
+        &self,
+        who: &Identity,
+        text: &str,
+        _action: &str,
+        _label: &str,
+        key: &str,
+    ) -> Result<(), NotifyError> {
+        self.tell(who, text, key).await
+    }
+    /// A note in the thread under a posted message; nothing where a platform has no
+    /// threads.
+    async fn note_under(&self, _at: &Posted, _text: &str, _key: &str) -> Result<(), NotifyError> {
+        Ok(())
+    }
     /// Says `content`, the platform's own rendering of a reply, at `at` (a ticket
     /// reply in a thread, the answer in a direct conversation); `key` as for `post`.
     async fn say(

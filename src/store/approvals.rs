@@ -120,6 +120,8 @@ pub struct Changed {
     pub order_status: OrderStatus,
     /// The step the change opened, as (approval, position): its request goes out now.
     pub opened: Option<(String, i64)>,
+    /// The question the change asked or answered.
+    pub question: Option<String>,
 }
 
 /// One copy of a request.
@@ -200,6 +202,7 @@ pub(super) async fn changed_in(
         copies,
         order_status,
         opened: None,
+        question: None,
     })
 }
 
@@ -237,7 +240,7 @@ async fn system_entry_in(
 
 /// Takes the lock of the order a pending approval waits for, if the order still waits:
 /// every change to a request starts here, so racing changes queue on one row.
-async fn lock_waiting_order_in(tx: &mut Tx<'_>, approval_id: &str) -> Result<bool> {
+pub(super) async fn lock_waiting_order_in(tx: &mut Tx<'_>, approval_id: &str) -> Result<bool> {
     Ok(sqlx::query(
         "UPDATE orders SET updated_at = updated_at WHERE status = 'awaiting_approval' \
          AND number = (SELECT order_number FROM approvals WHERE id = $1 AND status = 'pending')",

@@ -672,3 +672,67 @@ on_both!(
         assert!(store.reprice_order(&change).await.unwrap().is_none());
     }
 );
+
+on_both!(
+    a_question_is_asked_at_the_open_step_and_answered_once,
+    |store: Store| async move {
+        let w = world(&store, "CB-62").await;
+        let id = w.approval.clone();
+        let none = |_: &checkout_bot::store::approvals::Changed| Vec::new();
+        let now = checkout_bot::store::now_ms();
+        assert!(
+            store
+                .ask(&id, 2, &w.lead, "too early?", now, &none)
+                .await
+                .unwrap()
+                .is_none(),
+            "step 2 is not open"
+        );
+        let q = store
+            .ask(&id, 1, &w.lead, "Which site?", now, &none)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.approval(&id).await.unwrap().unwrap().revision, 1);
+        assert!(store.steps_to_remind(now + 1, 10).await.unwrap().is_empty());
+        let store = Arc::new(store);
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let (store, qid, buyer) = (store.clone(), q.id.clone(), w.buyer.clone());
+            tasks.push(tokio::spawn(async move {
+                let none = |_: &checkout_bot::store::approvals::Changed| Vec::new();
+                store
+                    .answer(&qid, &buyer, &format!("answer {i}"), now + 5, &none)
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut taken = 0;
+        for t in tasks {
+            taken += usize::from(t.await.unwrap().is_some());
+        }
+        assert_eq!(taken, 1, "answered once");
+        let listed = store.questions(&id).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].answered_by.as_deref(), Some(w.buyer.as_str()));
+        assert_eq!(listed[0].answered_at, Some(now + 5));
+        assert_eq!(
+            store.question(&q.id).await.unwrap(),
+            Some(listed[0].clone())
+        );
+        assert_eq!(
+            store.steps_to_remind(now + 6, 10).await.unwrap(),
+            [(id.clone(), 1)]
+        );
+        let trail: Vec<String> = store
+            .audit_for("CB-62")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert!(
+            trail.contains(&"question O1".to_string()) && trail.contains(&"answer O1".to_string())
+        );
+    }
+);

@@ -20,7 +20,7 @@ use crate::bot::{Bot, Failure};
 use crate::domain::account::Identity;
 use crate::domain::approval::MAX_REASON;
 use crate::services::approvals::{
-    ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided,
+    ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided, FIELD, Form,
 };
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView, Spot};
 
@@ -54,6 +54,9 @@ fn buttons(request: &RequestView) -> Vec<CreateActionRow> {
         CreateButton::new(ApprovalAction::Reject.id(&request.target()))
             .label(cut(&request.reject, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Danger),
+        CreateButton::new(ApprovalAction::Ask.id(&request.target()))
+            .label(cut(&request.ask, render::MAX_BUTTON_LABEL))
+            .style(ButtonStyle::Secondary),
         CreateButton::new(ApprovalAction::Details.id(&request.target()))
             .label(cut(&request.details, render::MAX_BUTTON_LABEL))
             .style(ButtonStyle::Secondary),
@@ -136,6 +139,7 @@ fn answer(
             refuse(&note.text(&l), Outcome::Refused)
         }
         Decided::Refused(why) => refuse(&why.text(&l), Outcome::Refused),
+        Decided::Noted(text) => refuse(&text, Outcome::Ok),
     }
 }
 
@@ -153,7 +157,7 @@ pub(crate) async fn click(
         .await;
     match clicked {
         Ok(Clicked::Decided(d)) => answer(bot, locale, *d, Some(c)),
-        Ok(Clicked::AskReason { approval }) => (reason_modal(bot, locale, &approval), Outcome::Ok),
+        Ok(Clicked::Form(form)) => (form_modal(&form), Outcome::Ok),
         Ok(Clicked::Details { title, lines }) => (
             CreateInteractionResponse::Message(
                 CreateInteractionResponseMessage::new()
@@ -177,25 +181,22 @@ pub(crate) async fn click(
     }
 }
 
-fn reason_modal(bot: &Bot, locale: &str, approval: &str) -> CreateInteractionResponse {
-    let l = bot.prompts().lang(locale);
+/// A form of one text field, as a modal.
+fn form_modal(form: &Form) -> CreateInteractionResponse {
     let input = CreateInputText::new(
         InputTextStyle::Paragraph,
-        cut(&l.t("approval.reason_label"), render::MAX_INPUT_LABEL),
-        "reason",
+        cut(&form.label, render::MAX_INPUT_LABEL),
+        FIELD,
     )
     .required(true)
     .max_length(u16::try_from(MAX_REASON).unwrap_or(u16::MAX));
     CreateInteractionResponse::Modal(
-        CreateModal::new(
-            ApprovalAction::Reason.id(approval),
-            cut(&l.t("approval.reason_title"), render::MAX_MODAL_TITLE),
-        )
-        .components(vec![CreateActionRow::InputText(input)]),
+        CreateModal::new(&form.id, cut(&form.title, render::MAX_MODAL_TITLE))
+            .components(vec![CreateActionRow::InputText(input)]),
     )
 }
 
-/// The reason modal, submitted: the rejection.
+/// A form submitted: the reason of a rejection, a question, an answer.
 pub(crate) async fn submit(
     bot: &Bot,
     m: &ModalInteraction,
@@ -208,7 +209,7 @@ pub(crate) async fn submit(
         .iter()
         .flat_map(|row| row.components.iter())
         .find_map(|c| match c {
-            ActionRowComponent::InputText(i) if i.custom_id == "reason" => i.value.clone(),
+            ActionRowComponent::InputText(i) if i.custom_id == FIELD => i.value.clone(),
             _ => None,
         })
         .unwrap_or_default();
@@ -427,6 +428,60 @@ impl Notifier for DiscordNotifier {
         Ok(())
     }
 
+    async fn tell_with(
+        &self,
+        who: &Identity,
+        text: &str,
+        action: &str,
+        label: &str,
+        key: &str,
+    ) -> Result<(), NotifyError> {
+        let channel = self.dm_channel(who).await?;
+        let button = CreateButton::new(action)
+            .label(cut(label, render::MAX_BUTTON_LABEL))
+            .style(ButtonStyle::Primary);
+        channel
+            .send_message(
+                &self.http,
+                CreateMessage::new()
+                    .nonce(nonce(key))
+                    .enforce_nonce(true)
+                    .content(cut(text, render::MAX_CONTENT))
+                    .components(vec![CreateActionRow::Buttons(vec![button])]),
+            )
+            .await
+            .map_err(rest)?;
+        Ok(())
+    }
+
+    /// A thread started from a message has the message's id; starting it again is
+    /// refused (160004), which means it is there.
+    async fn note_under(&self, at: &Posted, text: &str, key: &str) -> Result<(), NotifyError> {
+        let channel = ChannelId::new(snowflake(&at.channel_id)?);
+        let message = MessageId::new(snowflake(&at.message_id)?);
+        let name = cut(text, 90);
+        let started = channel
+            .create_thread_from_message(&self.http, message, serenity::all::CreateThread::new(name))
+            .await;
+        if let Err(e) = started {
+            let there = matches!(&e, serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) if r.error.code == 160004);
+            if !there {
+                return Err(rest(e));
+            }
+        }
+        ChannelId::new(message.get())
+            .send_message(
+                &self.http,
+                CreateMessage::new()
+                    .nonce(nonce(key))
+                    .enforce_nonce(true)
+                    .content(cut(text, render::MAX_CONTENT)),
+            )
+            .await
+            .map_err(rest)?;
+        Ok(())
+    }
+
     async fn tell(&self, who: &Identity, text: &str, key: &str) -> Result<(), NotifyError> {
         let channel = self.dm_channel(who).await?;
         channel
@@ -465,12 +520,13 @@ mod tests {
             outcome: outcome.map(str::to_string),
             approve: "Approve".into(),
             reject: "Reject".into(),
+            ask: "Ask a question".into(),
             details: "Details".into(),
         }
     }
 
     #[test]
-    fn an_open_request_has_three_buttons_and_a_decided_one_none() {
+    fn an_open_request_has_four_buttons_and_a_decided_one_none() {
         let open = serde_json::to_value(update(&request_view(None))).unwrap();
         let ids: Vec<&str> = open["data"]["components"][0]["components"]
             .as_array()
@@ -480,7 +536,12 @@ mod tests {
             .collect();
         assert_eq!(
             ids,
-            ["apv:ok:apv_1:1", "apv:no:apv_1:1", "apv:info:apv_1:1"]
+            [
+                "apv:ok:apv_1:1",
+                "apv:no:apv_1:1",
+                "apv:ask:apv_1:1",
+                "apv:info:apv_1:1"
+            ]
         );
         assert!(
             open["data"]["embeds"][0]["fields"][0]["value"]

@@ -20,7 +20,7 @@ use crate::domain::account::Identity;
 use crate::domain::approval::MAX_REASON;
 use crate::failure::Failure;
 use crate::services::approvals::{
-    ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided,
+    ApprovalsAnswer, ApprovalsRequest, Clicked, Decided, FIELD, Form,
 };
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView, Spot};
 
@@ -105,6 +105,7 @@ impl Slack {
                 self.tell_privately(response_url, &note.text(&l)).await;
             }
             Decided::Refused(why) => self.tell_privately(response_url, &why.text(&l)).await,
+            Decided::Noted(text) => self.tell_privately(response_url, &text).await,
         }
         if let Some((team, user)) = home {
             super::home::publish(self, team, user).await;
@@ -131,7 +132,7 @@ pub(crate) async fn click(
         .await;
     match clicked {
         Ok(Clicked::Decided(d)) => slack.decided(*d, at, response_url, home).await,
-        Ok(Clicked::AskReason { approval }) => {
+        Ok(Clicked::Form(form)) => {
             let metadata = Metadata {
                 response_url: response_url.unwrap_or_default().to_string(),
                 channel: at.as_ref().map(|p| p.channel_id.clone()),
@@ -139,10 +140,10 @@ pub(crate) async fn click(
             };
             if let Err(e) = slack
                 .web
-                .open_modal(&a.trigger_id.0, reason_modal(slack, &approval, &metadata))
+                .open_modal(&a.trigger_id.0, form_modal(slack, &form, &metadata))
                 .await
             {
-                tracing::warn!(error = %e, "could not open the reason modal");
+                tracing::warn!(error = %e, "could not open an approval form");
             }
         }
         Ok(Clicked::Details { title, lines }) => {
@@ -162,23 +163,21 @@ pub(crate) async fn click(
     }
 }
 
-fn reason_modal(slack: &Slack, approval: &str, metadata: &Metadata) -> SlackView {
+/// A form of one text field, as a modal; `metadata` comes back with the submission.
+fn form_modal(slack: &Slack, form: &Form, metadata: &Metadata) -> SlackView {
     let l = slack.bot.prompts().lang(slack.locale());
     let input = SlackBlockPlainTextInputElement::new()
-        .with_action_id(SlackActionId("reason".into()))
+        .with_action_id(SlackActionId(FIELD.into()))
         .with_multiline(true)
         .with_max_length(MAX_REASON as u64);
     let block = SlackInputBlock::new(
-        SlackBlockPlainTextOnly::from(cut(&l.t("approval.reason_label"), 2000)),
+        SlackBlockPlainTextOnly::from(cut(&form.label, 2000)),
         SlackInputBlockElement::PlainTextInput(input),
     )
-    .with_block_id(SlackBlockId("reason".into()));
+    .with_block_id(SlackBlockId(FIELD.into()));
     SlackView::Modal(
         SlackModalView::new(
-            SlackBlockPlainTextOnly::from(cut(
-                &l.t("approval.reason_title"),
-                render::MAX_MODAL_TITLE,
-            )),
+            SlackBlockPlainTextOnly::from(cut(&form.title, render::MAX_MODAL_TITLE)),
             vec![block.into()],
         )
         .with_submit(SlackBlockPlainTextOnly::from(cut(
@@ -189,13 +188,13 @@ fn reason_modal(slack: &Slack, approval: &str, metadata: &Metadata) -> SlackView
             &l.t("slack.cancel"),
             render::MAX_MODAL_TITLE,
         )))
-        .with_callback_id(SlackCallbackId(ApprovalAction::Reason.id(approval)))
+        .with_callback_id(SlackCallbackId(form.id.clone()))
         .with_private_metadata(serde_json::to_string(metadata).unwrap_or_default()),
     )
 }
 
-/// The reason modal, submitted: the rejection. A refused reason keeps the modal open
-/// with the reason beside the field.
+/// A form submitted: the reason of a rejection, a question, an answer. A refused text
+/// keeps the modal open with the reason beside the field.
 pub(crate) async fn submit(
     slack: &Slack,
     who: &Identity,
@@ -203,7 +202,7 @@ pub(crate) async fn submit(
     fields: &BTreeMap<String, String>,
     metadata: &Metadata,
 ) -> Ack {
-    let reason = fields.get("reason").cloned().unwrap_or_default();
+    let reason = fields.get(FIELD).cloned().unwrap_or_default();
     let at = match (&metadata.channel, &metadata.ts) {
         (Some(c), Some(t)) => Some(Posted {
             platform: PLATFORM.into(),
@@ -225,7 +224,7 @@ pub(crate) async fn submit(
             let l = slack.bot.prompts().lang(slack.locale());
             Ack::Json(json!({
                 "response_action": "errors",
-                "errors": { "reason": cut(&why.text(&l), 150) },
+                "errors": { FIELD: cut(&why.text(&l), 150) },
             }))
         }
         Ok(Some(d)) => {
@@ -375,11 +374,34 @@ impl Notifier for SlackNotifier {
         self.web.post(&who.user, render::note(text), None).await?;
         Ok(())
     }
+
+    async fn tell_with(
+        &self,
+        who: &Identity,
+        text: &str,
+        action: &str,
+        label: &str,
+        _key: &str,
+    ) -> Result<(), NotifyError> {
+        self.web
+            .post(&who.user, render::note_with(text, action, label), None)
+            .await?;
+        Ok(())
+    }
+
+    /// A reply in the thread of the message.
+    async fn note_under(&self, at: &Posted, text: &str, _key: &str) -> Result<(), NotifyError> {
+        self.web
+            .post(&at.channel_id, render::note(text), Some(&at.message_id))
+            .await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::services::approvals::ApprovalAction;
 
     #[test]
     fn approvals_text_is_read() {

@@ -327,6 +327,18 @@ pub(crate) fn note(text: &str) -> SlackMessageContent {
         )
 }
 
+/// A note with one button under it (a question's Answer).
+pub(crate) fn note_with(text: &str, action: &str, label: &str) -> SlackMessageContent {
+    let mut content = note(text);
+    let button =
+        SlackBlockButtonElement::new(SlackBlockPlainTextOnly::from(cut(label, MAX_BUTTON_TEXT)))
+            .with_action_id(SlackActionId(action.to_string()))
+            .with_style(SlackBlockButtonStyle::Primary);
+    let mut blocks = content.blocks.take().unwrap_or_default();
+    blocks.push(SlackActionsBlock::new(vec![SlackActionBlockElement::Button(button)]).into());
+    content.with_blocks(blocks)
+}
+
 /// A form action as a modal: one text input per field, each in a block whose id is the
 /// field's. `metadata` comes back with the submission.
 pub(crate) fn modal(
@@ -429,6 +441,7 @@ pub(crate) fn request_blocks(request: &RequestView) -> Vec<SlackBlock> {
                     &request.reject,
                     Some(SlackBlockButtonStyle::Danger),
                 ),
+                button(ApprovalAction::Ask, &request.ask, None),
                 button(ApprovalAction::Details, &request.details, None),
             ])
             .with_block_id(SlackBlockId(format!("apv:{}", request.approval_id)))

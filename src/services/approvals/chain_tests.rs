@@ -458,3 +458,154 @@ async fn a_price_rise_after_approval_starts_the_steps_again_and_a_fall_does_not(
             .contains("no order CB-404")
     );
 }
+
+#[tokio::test]
+async fn an_approver_asks_the_requester_and_the_answer_comes_back() {
+    let w = world().await;
+    let mut notifier = crate::services::notifier::MockNotifier::new();
+    notifier
+        .expect_platform()
+        .return_const("console".to_string());
+    let approvals = Arc::new(Approvals::new(
+        w.store.clone(),
+        Arc::new(MockPayments::new()),
+        Outbound::default().with_notifier(Arc::new(notifier)),
+        Arc::new(Prompts::embedded().unwrap()),
+        Settings::default(),
+    ));
+    let id = place(&w, "CB-58", 500).await;
+    let form = |clicked: Clicked| match clicked {
+        Clicked::Form(f) => f,
+        other => panic!("no form: {other:?}"),
+    };
+    let ask = ApprovalAction::Ask.id(&format!("{id}:1"));
+    let opened = form(
+        approvals
+            .click(&who("approver"), "en", &ask, None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(opened.id, format!("apv:q:{id}:1"));
+    assert_eq!(opened.title, "Ask the requester");
+    // The requester, a stranger and an empty question are refused.
+    for (user, text) in [("demo", "why?"), ("nobody", "why?"), ("approver", "   ")] {
+        let d = approvals
+            .reason(&who(user), &opened.id, text.into(), None)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(d, Decided::Refused(_)), "{user}: {d:?}");
+    }
+    let Some(Decided::Done(view)) = approvals
+        .reason(
+            &who("approver"),
+            &opened.id,
+            "Which site is this for?".into(),
+            None,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("the question was not taken");
+    };
+    let exchange = field(&view, "Questions");
+    assert!(
+        exchange.contains("Demo Approver asked: Which site is this for?"),
+        "{exchange}"
+    );
+    assert!(
+        exchange.contains("waiting for the requester's answer"),
+        "{exchange}"
+    );
+    assert_eq!(view.step, Some(1), "the step still waits");
+
+    // The requester hears of it privately, with an Answer button.
+    let q = w.store.questions(&id).await.unwrap().remove(0);
+    let pending = w.store.outbox_list(&["pending"], 50).await.unwrap();
+    let to_requester = pending
+        .iter()
+        .find(|e| e.destination == "person:local:demo")
+        .expect("a note to the requester");
+    assert!(
+        to_requester.body.contains(&format!("apv:ans:{}", q.id)),
+        "{to_requester:?}"
+    );
+    assert!(to_requester.body.contains("Which site is this for?"));
+    // No reminder while the question is open.
+    let later = now_ms() + 100 * HOUR_MS;
+    assert!(w.store.steps_to_remind(later, 10).await.unwrap().is_empty());
+
+    // Only the requester may answer, once.
+    let answer = ApprovalAction::Answer.id(&q.id);
+    assert!(matches!(
+        approvals.click(&who("approver"), "en", &answer, None).await.unwrap(),
+        Clicked::Decided(d) if matches!(*d, Decided::Refused(Refusal::NotRequester))
+    ));
+    let opened = form(
+        approvals
+            .click(&who("demo"), "en", &answer, None)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(opened.id, format!("apv:ansd:{}", q.id));
+    let d = approvals
+        .reason(&who("demo"), &opened.id, "The main office.".into(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(d, Decided::Noted(_)), "{d:?}");
+    let again = approvals
+        .reason(&who("demo"), &opened.id, "Another.".into(), None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(again, Decided::Refused(Refusal::Answered)),
+        "{again:?}"
+    );
+    let pending = w.store.outbox_list(&["pending"], 50).await.unwrap();
+    assert!(
+        pending.iter().any(
+            |e| e.destination == "person:local:approver" && e.body.contains("The main office.")
+        ),
+        "the approver hears the answer"
+    );
+    let a = w.store.approval(&id).await.unwrap().unwrap();
+    let order = w.store.order_by_number("CB-58").await.unwrap().unwrap();
+    let view = approvals.request_view(&a, &order, false).await.unwrap();
+    assert!(field(&view, "Questions").contains("Demo Buyer answered: The main office."));
+    // Reminders count from the answer.
+    let answered = w
+        .store
+        .question(&q.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .answered_at
+        .unwrap();
+    assert!(
+        w.store
+            .steps_to_remind(answered - 1, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        w.store.steps_to_remind(answered + 1, 10).await.unwrap(),
+        [(id.clone(), 1)]
+    );
+    // The exchange is in Details and the trail.
+    let (_, lines) = approvals
+        .details(&who("approver"), "en", &id)
+        .await
+        .unwrap();
+    let all = lines.join("\n");
+    assert!(
+        all.contains("Question to the requester (Acme Telecom): Which site is this for?"),
+        "{all}"
+    );
+    assert!(
+        all.contains("Answer of the requester (Acme Telecom): The main office."),
+        "{all}"
+    );
+}

@@ -30,15 +30,28 @@ pub(crate) enum ApprovalAction {
     Details,
     /// The reason form, submitted: the rejection.
     Reason,
+    /// Opens the form to ask the requester a question; nothing is recorded yet.
+    Ask,
+    /// The question form, submitted.
+    Question,
+    /// On the requester's copy of a question (its target names the question): opens
+    /// the answer form.
+    Answer,
+    /// The answer form, submitted.
+    Answered,
 }
 
 impl ApprovalAction {
     /// Every control, for checks of each platform's id limits.
-    pub(crate) const ALL: [ApprovalAction; 4] = [
+    pub(crate) const ALL: [ApprovalAction; 8] = [
         ApprovalAction::Approve,
         ApprovalAction::Reject,
         ApprovalAction::Details,
         ApprovalAction::Reason,
+        ApprovalAction::Ask,
+        ApprovalAction::Question,
+        ApprovalAction::Answer,
+        ApprovalAction::Answered,
     ];
 
     fn code(self) -> &'static str {
@@ -47,6 +60,10 @@ impl ApprovalAction {
             ApprovalAction::Reject => "no",
             ApprovalAction::Details => "info",
             ApprovalAction::Reason => "why",
+            ApprovalAction::Ask => "ask",
+            ApprovalAction::Question => "q",
+            ApprovalAction::Answer => "ans",
+            ApprovalAction::Answered => "ansd",
         }
     }
 
@@ -65,13 +82,25 @@ impl ApprovalAction {
     }
 }
 
+/// A form of one text field (`FIELD`) to open for the clicker, in their locale.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Form {
+    /// What its submission carries back (`ApprovalAction::id`).
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) label: String,
+}
+
+/// The id of a form's one text field.
+pub(crate) const FIELD: &str = "reason";
+
 /// What a click on a request's button comes to, for the channel to render.
 #[derive(Debug)]
 pub(crate) enum Clicked {
     /// Approve, or a reason given: as `decide` answered.
     Decided(Box<Decided>),
-    /// Reject: open the reason form for this request (`Target::id`).
-    AskReason { approval: String },
+    /// Open a form of one text field: the reason of a rejection, a question, an answer.
+    Form(Form),
     /// Details: shown to the clicker alone.
     Details { title: String, lines: Vec<String> },
     /// Not something the clicker may do here, or not one of our ids.
@@ -95,10 +124,14 @@ impl Approvals {
             ApprovalAction::Approve => Ok(Clicked::Decided(Box::new(
                 self.decide(who, &target, Verdict::Approve, at).await?,
             ))),
-            ApprovalAction::Reject => Ok(match self.check(who, &target).await? {
-                None => Clicked::AskReason {
-                    approval: target.id(),
-                },
+            ApprovalAction::Reject | ApprovalAction::Ask => {
+                Ok(match self.check(who, &target).await? {
+                    None => Clicked::Form(self.form(locale, action, &target.id())),
+                    Some(d) => Clicked::Decided(Box::new(d)),
+                })
+            }
+            ApprovalAction::Answer => Ok(match self.may_answer(who, &target.approval).await? {
+                None => Clicked::Form(self.form(locale, action, &target.approval)),
                 Some(d) => Clicked::Decided(Box::new(d)),
             }),
             ApprovalAction::Details => match self.details(who, locale, &target.approval).await {
@@ -106,25 +139,61 @@ impl Approvals {
                 Err(ApprovalError::Refused(why)) => Ok(Clicked::Refused(Some(why))),
                 Err(ApprovalError::Store(e)) => Err(e),
             },
-            // A reason comes with its form, through `reason`.
-            ApprovalAction::Reason => Ok(Clicked::Refused(None)),
+            // These come with their forms, through `reason`.
+            ApprovalAction::Reason | ApprovalAction::Question | ApprovalAction::Answered => {
+                Ok(Clicked::Refused(None))
+            }
         }
     }
 
-    /// The reason form of request `form_id` (the id its form was opened with), submitted:
-    /// the rejection. `None` when the form is not one of ours.
+    /// The form a control opens, in the clicker's locale.
+    fn form(&self, locale: &str, action: ApprovalAction, target: &str) -> Form {
+        let l = self.prompts.lang(locale);
+        let (submit, title, label) = match action {
+            ApprovalAction::Ask => (
+                ApprovalAction::Question,
+                "approval.question_title",
+                "approval.question_label",
+            ),
+            ApprovalAction::Answer => (
+                ApprovalAction::Answered,
+                "approval.answer_title",
+                "approval.answer_label",
+            ),
+            _ => (
+                ApprovalAction::Reason,
+                "approval.reason_title",
+                "approval.reason_label",
+            ),
+        };
+        Form {
+            id: submit.id(target),
+            title: l.t(title),
+            label: l.t(label),
+        }
+    }
+
+    /// A form `form_id` (the id it was opened with), submitted with its text: the
+    /// reason of a rejection, a question, an answer. `None` when the form is not one of
+    /// ours.
     pub(crate) async fn reason(
         self: &Arc<Self>,
         who: &Identity,
         form_id: &str,
-        reason: String,
+        text: String,
         at: Option<Posted>,
     ) -> Result<Option<Decided>> {
         match ApprovalAction::parse(form_id) {
             Some((ApprovalAction::Reason, target)) => Ok(Some(
-                self.decide(who, &target, Verdict::Reject { reason }, at)
+                self.decide(who, &target, Verdict::Reject { reason: text }, at)
                     .await?,
             )),
+            Some((ApprovalAction::Question, target)) => {
+                Ok(Some(self.ask(who, &target, &text).await?))
+            }
+            Some((ApprovalAction::Answered, target)) => {
+                Ok(Some(self.answer(who, &target.approval, &text).await?))
+            }
             _ => Ok(None),
         }
     }

@@ -24,13 +24,14 @@ mod click;
 mod command;
 mod delegation;
 mod news;
+mod question;
 mod refusal;
 mod reprice;
 mod request;
 mod sweep;
 
 pub use crate::domain::approval::Target;
-pub(crate) use click::{ApprovalAction, Clicked, PREFIX};
+pub(crate) use click::{ApprovalAction, Clicked, FIELD, Form, PREFIX};
 pub(crate) use command::{ApprovalsAnswer, ApprovalsRequest};
 pub(crate) use refusal::{ApprovalError, Refusal};
 pub use reprice::Repriced;
@@ -92,6 +93,8 @@ pub enum Decided {
     },
     /// Not theirs to decide: why.
     Refused(Refusal),
+    /// Taken (an answer to a question): a private note for whoever sent it.
+    Noted(String),
 }
 
 /// Why someone may decide, when they may.
@@ -866,7 +869,11 @@ impl Approvals {
         Ok(match e.action.as_str() {
             "placed" => (l.t("details.placed"), None, order_state(&e.new_value)),
             "placed by" => (l.t("details.placed_by"), None, e.new_value.clone()),
-            "total" => (l.t("details.total"), e.old_value.clone(), e.new_value.clone()),
+            "total" => (
+                l.t("details.total"),
+                e.old_value.clone(),
+                e.new_value.clone(),
+            ),
             "status" => (
                 l.t("details.status"),
                 order_state(&e.old_value),
@@ -880,6 +887,16 @@ impl Approvals {
                 ),
                 Some(("escalation", org)) => (
                     l.f("details.escalation", &[("org", &self.org_name(org).await?)]),
+                    None,
+                    e.new_value.clone(),
+                ),
+                Some(("question", org)) => (
+                    l.f("details.question", &[("org", &self.org_name(org).await?)]),
+                    None,
+                    e.new_value.clone(),
+                ),
+                Some(("answer", org)) => (
+                    l.f("details.answer", &[("org", &self.org_name(org).await?)]),
                     None,
                     e.new_value.clone(),
                 ),

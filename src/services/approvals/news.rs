@@ -48,7 +48,7 @@ impl Approvals {
         Ok(out)
     }
 
-    async fn reach(&self, account: &str) -> Result<Reach> {
+    pub(super) async fn reach(&self, account: &str) -> Result<Reach> {
         let mut out = Vec::new();
         for notifier in self.outbound.notifiers() {
             out.extend(

@@ -21,6 +21,12 @@ pub enum Refusal {
     AlreadyVoted {
         step: i64,
     },
+    /// A question or answer with nothing in it.
+    TextNeeded,
+    /// Only the requester answers a question about their order.
+    NotRequester,
+    /// The question was answered before.
+    Answered,
     /// The step this copy was drawn for is decided; the request waits at a later one.
     StepDecided {
         number: String,
@@ -66,6 +72,9 @@ impl Refusal {
                 l.f("approval.not_at_step", &[("org", org), ("step", step)])
             }
             Refusal::AlreadyVoted { step } => l.f("approval.already_voted", &[("n", step)]),
+            Refusal::TextNeeded => l.t("approval.text_needed"),
+            Refusal::NotRequester => l.t("approval.not_requester"),
+            Refusal::Answered => l.t("approval.already_answered"),
             Refusal::StepDecided { number } => l.f("approval.step_decided", &[("number", number)]),
             Refusal::OwnOrder { org } => l.f("approval.own_order", &[("org", org)]),
             Refusal::DelegateForRequester { approver } => {

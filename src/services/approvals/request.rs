@@ -96,6 +96,9 @@ impl Approvals {
                 ),
             ));
         }
+        if let Some(exchange) = self.questions_field(a).await? {
+            fields.push(exchange);
+        }
         if let Some(budget) = self.budget_field(a, order, over_budget).await? {
             fields.push(budget);
         }
@@ -125,6 +128,7 @@ impl Approvals {
             outcome,
             approve: l.t("approval.approve"),
             reject: l.t("approval.reject"),
+            ask: l.t("approval.ask"),
             details: l.t("approval.details"),
         })
     }
@@ -222,6 +226,27 @@ impl Approvals {
             line.push_str(&l.t("approval.step_escalated"));
         }
         Ok(line)
+    }
+
+    /// The questions asked about a request and their answers, oldest first.
+    async fn questions_field(&self, a: &Approval) -> Result<Option<(String, String)>> {
+        let l = self.lang();
+        let mut lines = Vec::new();
+        for q in self.store.questions(&a.id).await? {
+            let asker = self.name_of(&q.asked_by).await?;
+            lines.push(l.f(
+                "approval.question_line",
+                &[("who", &asker), ("text", &q.question)],
+            ));
+            lines.push(match (&q.answer, &q.answered_by) {
+                (Some(text), Some(by)) => l.f(
+                    "approval.answer_line",
+                    &[("who", &self.name_of(by).await?), ("text", text)],
+                ),
+                _ => l.t("approval.answer_waiting"),
+            });
+        }
+        Ok((!lines.is_empty()).then(|| (l.t("approval.questions"), lines.join("\n"))))
     }
 
     /// The budget line of a request: spent, committed, this order, and what remains

@@ -32,6 +32,15 @@ pub(crate) enum Message {
     ApprovalEdit { approval_id: String, copy: Copy },
     /// A private note to a person.
     Note { to: Identity, text: String },
+    /// A private note with one button (a question's Answer).
+    Ask {
+        to: Identity,
+        text: String,
+        action: String,
+        label: String,
+    },
+    /// A note in the thread under one copy of a request.
+    ThreadNote { copy: Copy, text: String },
     /// A reply said in a channel (a thread, a direct conversation), as the platform
     /// rendered it.
     Say {
@@ -174,6 +183,57 @@ pub(crate) fn approval_edit(
         platform,
         destination.to_string(),
         EDIT,
+        approval_id,
+        &m,
+        key,
+    )
+}
+
+/// A note to `who` with one button (`action`, `label`); `key` as for `note`.
+pub(crate) fn ask(
+    who: &Identity,
+    subject: &str,
+    text: &str,
+    action: &str,
+    label: &str,
+    key: &str,
+) -> NewEntry {
+    let m = Message::Ask {
+        to: who.clone(),
+        text: text.to_string(),
+        action: action.to_string(),
+        label: label.to_string(),
+    };
+    let key = format!("{NOTE}:{key}:{}:{}", who.platform, person(who));
+    entry(&who.platform, person(who), NOTE, subject, &m, key)
+}
+
+/// A note in the thread under one copy of request `approval_id`, once per `key`.
+pub(crate) fn thread_note(
+    platform: &str,
+    destination: &str,
+    approval_id: &str,
+    copy: Copy,
+    text: &str,
+    key: &str,
+) -> NewEntry {
+    let which = match &copy {
+        Copy::Post(id) => id.clone(),
+        Copy::At {
+            channel_id,
+            message_id,
+            ..
+        } => format!("{channel_id}/{message_id}"),
+    };
+    let m = Message::ThreadNote {
+        copy,
+        text: text.to_string(),
+    };
+    let key = format!("{NOTE}:{key}:{which}");
+    entry(
+        platform,
+        destination.to_string(),
+        NOTE,
         approval_id,
         &m,
         key,

@@ -276,6 +276,18 @@ impl Worker {
                 }
                 done(edited)
             }
+            Message::Ask {
+                to,
+                text,
+                action,
+                label,
+            } => done(notifier.tell_with(&to, &text, &action, &label, &e.id).await),
+            Message::ThreadNote { copy, text } => {
+                let Some(at) = self.copy(&e.platform, &copy).await? else {
+                    return Ok(Outcome::Skipped("the request was never posted there"));
+                };
+                done(notifier.note_under(&at, &text, &e.id).await)
+            }
             Message::Reply { .. } => no_port(e),
         })
     }

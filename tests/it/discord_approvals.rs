@@ -183,6 +183,34 @@ async fn edit_message(
     answer(200, message(&id, &channel, &body), &[])
 }
 
+/// A thread started from a message: like Discord, it has the message's id, and starting
+/// it again is refused with code 160004.
+async fn start_thread(
+    State(r): State<Rest>,
+    Path((channel, id)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Reply {
+    let route = format!("thread {id}");
+    let again = r.log().iter().any(|(x, _, _)| *x == route);
+    r.log
+        .lock()
+        .unwrap()
+        .push((route, channel.clone(), body.clone()));
+    if again {
+        let body = json!({"message": "A thread has already been created for this message", "code": 160004});
+        return answer(400, body, &[]);
+    }
+    let thread = json!({
+        "id": id, "type": 11, "guild_id": d::GUILD_ID, "parent_id": channel,
+        "name": body["name"], "owner_id": d::APP_ID, "flags": 0, "nsfw": false,
+        "permission_overwrites": [], "position": 0, "rate_limit_per_user": 0,
+        "message_count": 0, "member_count": 1, "last_message_id": null,
+        "thread_metadata": {"archived": false, "auto_archive_duration": 1440,
+            "archive_timestamp": "2026-11-25T10:00:00.000000+00:00", "locked": false}
+    });
+    answer(201, thread, &[])
+}
+
 /// A DM channel's id is the recipient's user id, which keeps the log easy to read.
 async fn open_dm(Json(body): Json<Value>) -> Json<Value> {
     let user = body["recipient_id"].as_str().unwrap_or("0").to_string();
@@ -208,6 +236,10 @@ impl Rest {
                 patch(edit_message),
             )
             .route("/api/v10/users/@me/channels", post(open_dm))
+            .route(
+                "/api/v10/channels/{channel}/messages/{id}/threads",
+                post(start_thread),
+            )
             .with_state(rest.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         rest
@@ -1280,4 +1312,243 @@ async fn a_process_killed_after_a_decision_leaves_its_messages_to_the_next() {
         ],
         "{all:#?}"
     );
+}
+
+/// Links a Discord user to a new account with `role` in Acme.
+async fn member(store: &Store, id: &str, name: &str, role: Role) -> String {
+    let account = store.create_account(name, Some(ACME)).await.unwrap();
+    store.set_membership(&account, ACME, role).await.unwrap();
+    store
+        .link_identity(
+            &Identity::new("discord", "discord", id),
+            &account,
+            checkout_bot::domain::account::LinkedVia::Cli,
+        )
+        .await
+        .unwrap();
+    account
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_step_chain_with_a_question_and_racing_directors_on_discord() {
+    use checkout_bot::domain::approval_chain::{Applies, Approvers, Chain, Rule, StepRule};
+    const CAT: &str = "9100000000000000031";
+    const DAN: &str = "9100000000000000032";
+    let (server, rest) = setup(None).await;
+    let store = server.bot.store().clone();
+    approvers(&store, &[(ANN, "Ann"), (BEN, "Ben")]).await;
+    member(&store, CAT, "Cat", Role::Admin).await;
+    member(&store, DAN, "Dan", Role::Admin).await;
+    let ben = store
+        .account_id_for(&Identity::new("discord", "discord", BEN))
+        .await
+        .unwrap()
+        .unwrap();
+    let step = |name: &str, approvers, rule| StepRule {
+        name: name.into(),
+        applies: Applies::Always,
+        approvers,
+        rule,
+    };
+    store
+        .set_approval_chain(
+            ACME,
+            &Chain {
+                steps: vec![
+                    step("Team lead", Approvers::Role(Role::Approver), Rule::Any),
+                    step("Finance", Approvers::People(vec![ben]), Rule::Any),
+                    step("Directors", Approvers::Role(Role::Admin), Rule::All),
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_approval_channel(ACME, "discord", Some(APPROVAL_CHANNEL))
+        .await
+        .unwrap();
+    let number = order_with_po(&server, BUYER).await;
+    let first = rest.requests();
+    assert_eq!(first.len(), 1, "step 1's request, in the channel");
+    let chain = first[0].1["embeds"][0]["fields"].to_string();
+    assert!(chain.contains("1. Team lead: waiting"), "{chain}");
+    assert!(chain.contains("3. Directors: all of 2 needed"), "{chain}");
+    let message = rest.message_of(APPROVAL_CHANNEL);
+    let ask = button_id(&json!({"data": first[0].1}), "Ask a question");
+    let approve1 = button_id(&json!({"data": first[0].1}), "Approve");
+    assert!(approve1.ends_with(":1"), "{approve1}");
+
+    // Ann asks the buyer; the modal comes first, then its submission.
+    let ann = d::user(ANN, "Ann");
+    let (_, modal) = server
+        .post(&click_request(&ann, APPROVAL_CHANNEL, &message, &ask))
+        .await;
+    assert_eq!(modal["type"], 9, "{modal}");
+    let form = modal["data"]["custom_id"].as_str().unwrap().to_string();
+    let mut submit = reject_with(&ann, APPROVAL_CHANNEL, &message, "x", "For which site?");
+    submit["data"]["custom_id"] = json!(form);
+    let (_, asked) = server.post(&submit).await;
+    assert_eq!(asked["type"], 7, "the request shows the question: {asked}");
+    assert!(
+        asked.to_string().contains("Ann asked: For which site?"),
+        "{asked}"
+    );
+    crate::common::drained(&store).await;
+    let to_buyer = rest
+        .wait_for(1, |(r, c, b)| {
+            r == "post" && c == BUYER && b.to_string().contains("apv:ans:")
+        })
+        .await;
+    let answer_id = button_id(&json!({"data": to_buyer[0].2}), "Answer");
+    rest.wait_for(1, |(r, _, _)| r == &format!("thread {message}"))
+        .await;
+    rest.wait_for(1, |(r, c, b)| {
+        r == "post"
+            && c == &message
+            && b["content"]
+                .as_str()
+                .is_some_and(|t| t.contains("For which site?"))
+    })
+    .await;
+
+    // Only the buyer answers, in a modal of their own.
+    let buyer = d::user(BUYER, "Buyer");
+    let (_, refused) = server
+        .post(&click_request(
+            &ann,
+            BUYER,
+            "1500000000000000077",
+            &answer_id,
+        ))
+        .await;
+    assert!(
+        text(&refused).contains("Only the person who placed the order"),
+        "{refused}"
+    );
+    let (_, modal) = server
+        .post(&click_request(
+            &buyer,
+            BUYER,
+            "1500000000000000077",
+            &answer_id,
+        ))
+        .await;
+    assert_eq!(modal["type"], 9, "{modal}");
+    let mut answer = reject_with(
+        &buyer,
+        BUYER,
+        "1500000000000000077",
+        "x",
+        "The Berlin office.",
+    );
+    answer["data"]["custom_id"] = modal["data"]["custom_id"].clone();
+    let (_, sent) = server.post(&answer).await;
+    assert!(text(&sent).contains("Your answer was sent"), "{sent}");
+    crate::common::drained(&store).await;
+    rest.wait_for(1, |(r, c, b)| {
+        r == "post" && c == ANN && b.to_string().contains("The Berlin office.")
+    })
+    .await;
+    // The thread exists already: the answer goes into it all the same.
+    rest.wait_for(1, |(r, c, b)| {
+        r == "post"
+            && c == &message
+            && b["content"]
+                .as_str()
+                .is_some_and(|t| t.contains("The Berlin office."))
+    })
+    .await;
+
+    // The buyer is refused at every step; Ann decides step 1.
+    let buyer_click = click_request(&buyer, APPROVAL_CHANNEL, &message, &approve1);
+    let (_, own) = server.post(&buyer_click).await;
+    assert!(text(&own).contains("You requested this order"), "{own}");
+    let (_, done) = server
+        .post(&click_request(&ann, APPROVAL_CHANNEL, &message, &approve1))
+        .await;
+    assert_eq!(done["type"], 7, "{done}");
+    crate::common::drained(&store).await;
+    let second = rest.requests();
+    assert_eq!(second.len(), 2, "step 2's request went out");
+    let approve2 = button_id(&json!({"data": second[1].1}), "Approve");
+    assert!(approve2.ends_with(":2"), "{approve2}");
+    // A late click on step 1 counts nothing; Ann is not Finance.
+    let (_, late) = server
+        .post(&click_request(
+            &d::user(CAT, "Cat"),
+            APPROVAL_CHANNEL,
+            &message,
+            &approve1,
+        ))
+        .await;
+    assert!(text(&late).contains("already decided"), "{late}");
+    let step2_message = {
+        let all = rest.log();
+        let posts: Vec<_> = all.iter().filter(|(r, _, _)| r == "post").collect();
+        let i = posts
+            .iter()
+            .position(|(_, _, b)| b.to_string().contains(&approve2))
+            .unwrap();
+        format!("15{i:017}")
+    };
+    let (_, not_finance) = server
+        .post(&click_request(
+            &ann,
+            APPROVAL_CHANNEL,
+            &step2_message,
+            &approve2,
+        ))
+        .await;
+    assert!(text(&not_finance).contains("Finance"), "{not_finance}");
+    let (_, forged) = server
+        .post(&click_request(
+            &ann,
+            APPROVAL_CHANNEL,
+            &step2_message,
+            &approve2.replace(":2", ":9"),
+        ))
+        .await;
+    assert!(text(&forged).contains("no longer exists"), "{forged}");
+    let (_, fin) = server
+        .post(&click_request(
+            &d::user(BEN, "Ben"),
+            APPROVAL_CHANNEL,
+            &step2_message,
+            &approve2,
+        ))
+        .await;
+    assert_eq!(fin["type"], 7, "{fin}");
+    crate::common::drained(&store).await;
+    let third = rest.requests();
+    assert_eq!(third.len(), 3);
+    let approve3 = button_id(&json!({"data": third[2].1}), "Approve");
+
+    // Cat and Dan, all needed, click six times each at once.
+    let server = Arc::new(server);
+    let mut clicks = Vec::new();
+    for (id, name) in [(CAT, "Cat"), (DAN, "Dan")] {
+        for _ in 0..6 {
+            let payload = click_request(
+                &d::user(id, name),
+                APPROVAL_CHANNEL,
+                &step2_message,
+                &approve3,
+            );
+            let server = server.clone();
+            clicks.push(tokio::spawn(async move { server.post(&payload).await }));
+        }
+    }
+    for c in clicks {
+        let (status, _) = c.await.unwrap();
+        assert_eq!(status, 200);
+    }
+    let trail = decisions(&store, &number).await;
+    let votes = trail.iter().filter(|t| t.contains("vote by")).count();
+    let step3 = trail
+        .iter()
+        .filter(|t| t.contains("step 3 of 3 (Directors): approved by"))
+        .count();
+    assert_eq!((votes, step3), (1, 1), "{trail:?}");
+    let order = store.order_by_number(&number).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::AwaitingPayment);
 }

@@ -298,3 +298,287 @@ async fn a_checkout_goes_on_when_response_urls_fail_first() {
             .is_empty()
     );
 }
+
+/// The form a click opened (views.open), submitted by `user` with `text`.
+fn submission(s: &Server, user: &str, text: &str) -> Value {
+    let opened = s.slack.calls_to("views.open");
+    let mut view = opened.last().expect("a form was opened").body["view"].clone();
+    view["state"] =
+        json!({"values": {"reason": {"reason": {"type": "plain_text_input", "value": text}}}});
+    view["id"] = "V0VIEW0001".into();
+    view["team_id"] = sl::TEAM.into();
+    view["hash"] = "h1".into();
+    json!({
+        "type": "view_submission",
+        "team": {"id": sl::TEAM, "domain": "acme"},
+        "user": sl::user(user),
+        "api_app_id": "A0APP00001",
+        "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+        // Slack's trigger ids are unique; a repeated one is a retried delivery.
+        "trigger_id": format!("12466734323.1395872398.{}", rand::random::<u32>()),
+        "view": view,
+        "response_urls": [],
+        "is_enterprise_install": false,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_step_chain_with_a_question_and_racing_directors_in_slack() {
+    use checkout_bot::domain::account::{Identity, Role};
+    use checkout_bot::domain::approval_chain::{Applies, Approvers, Chain, Rule, StepRule};
+    let s = Arc::new(Server::start().await);
+    let store = s.bot.store().clone();
+    approvers(
+        &store,
+        &[
+            ("U0ANN00001".into(), "Ann".into()),
+            ("U0BEN00001".into(), "Ben".into()),
+        ],
+    )
+    .await;
+    for (id, name) in [("U0CAT00001", "Cat"), ("U0DAN00001", "Dan")] {
+        let account = store.create_account(name, Some(ACME)).await.unwrap();
+        store
+            .set_membership(&account, ACME, Role::Admin)
+            .await
+            .unwrap();
+        store
+            .link_identity(
+                &Identity::new("slack", sl::TEAM, id),
+                &account,
+                checkout_bot::domain::account::LinkedVia::Cli,
+            )
+            .await
+            .unwrap();
+    }
+    let ben = store
+        .account_id_for(&Identity::new("slack", sl::TEAM, "U0BEN00001"))
+        .await
+        .unwrap()
+        .unwrap();
+    let step = |name: &str, approvers, rule| StepRule {
+        name: name.into(),
+        applies: Applies::Always,
+        approvers,
+        rule,
+    };
+    store
+        .set_approval_chain(
+            ACME,
+            &Chain {
+                steps: vec![
+                    step("Team lead", Approvers::Role(Role::Approver), Rule::Any),
+                    step("Finance", Approvers::People(vec![ben]), Rule::Any),
+                    step("Directors", Approvers::Role(Role::Admin), Rule::All),
+                ],
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_approval_channel(ACME, "slack", Some(APPROVALS))
+        .await
+        .unwrap();
+    let number = order_with_po(&s, "U0BUYER001").await;
+    let posted = s
+        .slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage" && c.body["channel"] == APPROVALS
+        })
+        .await;
+    let blocks = posted[0].body["blocks"].to_string();
+    assert!(blocks.contains("1. Team lead: waiting"), "{blocks}");
+    let action = |body: &Value, label: &str| {
+        sl::elements(&body["blocks"])
+            .into_iter()
+            .find(|(_, _, l)| l == label)
+            .map(|(e, _, _)| e["action_id"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {label} in {body:#}"))
+    };
+    let ts = "1700000000.000001";
+    let ask = action(&posted[0].body, "Ask a question");
+
+    // Ann asks; the buyer gets it privately with an Answer button, and the thread too.
+    let before = s.slack.calls_to("views.open").len();
+    let (status, _) = s
+        .interact(
+            "/slack/interactions",
+            &click("U0ANN00001", ts, &ask, "ask", &s),
+        )
+        .await;
+    assert_eq!(status, 200);
+    s.slack
+        .wait_for(before + 1, |c| c.method == "views.open")
+        .await;
+    let (status, ack) = s
+        .interact(
+            "/slack/interactions",
+            &submission(&s, "U0ANN00001", "For which site?"),
+        )
+        .await;
+    assert_eq!(status, 200, "{ack}");
+    assert!(ack.is_null(), "the question is taken: {ack}");
+
+    let dm = s
+        .slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage"
+                && c.body["channel"] == "U0BUYER001"
+                && c.body.to_string().contains("apv:ans:")
+        })
+        .await;
+    let answer = action(&dm[0].body, "Answer");
+    s.slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage"
+                && c.body["channel"] == APPROVALS
+                && c.body["thread_ts"] == ts
+                && c.body["text"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("For which site?"))
+        })
+        .await;
+    s.slack
+        .wait_for(1, |c| {
+            c.method == "chat.update" && c.body.to_string().contains("Ann asked: For which site?")
+        })
+        .await;
+
+    // The buyer answers in a form of their own; Ann hears it.
+    let mut dm_click = click("U0BUYER001", "1700000000.000009", &answer, "ans", &s);
+    dm_click["container"]["channel_id"] = json!("D0BUYER001");
+    dm_click["channel"]["id"] = json!("D0BUYER001");
+    let opened = s.slack.calls_to("views.open").len();
+    s.interact("/slack/interactions", &dm_click).await;
+    s.slack
+        .wait_for(opened + 1, |c| c.method == "views.open")
+        .await;
+    s.interact(
+        "/slack/interactions",
+        &submission(&s, "U0BUYER001", "The Berlin office."),
+    )
+    .await;
+    s.slack
+        .wait_for(1, |c| {
+            c.method == "hook"
+                && c.hook == "ans"
+                && c.body.to_string().contains("Your answer was sent")
+        })
+        .await;
+    s.slack
+        .wait_for(1, |c| {
+            c.method == "chat.postMessage"
+                && c.body["channel"] == "U0ANN00001"
+                && c.body.to_string().contains("The Berlin office.")
+        })
+        .await;
+
+    // Step 1 by Ann; the buyer is refused; step 2 only by Ben.
+    let approve1 = action(&posted[0].body, "Approve");
+    s.interact(
+        "/slack/interactions",
+        &click("U0BUYER001", ts, &approve1, "own", &s),
+    )
+    .await;
+    s.slack
+        .wait_for(1, |c| {
+            c.method == "hook"
+                && c.hook == "own"
+                && c.body.to_string().contains("You requested this order")
+        })
+        .await;
+    s.interact(
+        "/slack/interactions",
+        &click("U0ANN00001", ts, &approve1, "a1", &s),
+    )
+    .await;
+    let second = s
+        .slack
+        .wait_for(2, |c| {
+            c.method == "chat.postMessage"
+                && c.body["channel"] == APPROVALS
+                && c.body["thread_ts"].is_null()
+        })
+        .await;
+    let approve2 = action(&second[1].body, "Approve");
+    assert!(approve2.ends_with(":2"), "{approve2}");
+    s.interact(
+        "/slack/interactions",
+        &click("U0CAT00001", ts, &approve1, "late", &s),
+    )
+    .await;
+    s.slack
+        .wait_for(1, |c| {
+            c.method == "hook" && c.hook == "late" && c.body.to_string().contains("already decided")
+        })
+        .await;
+    s.interact(
+        "/slack/interactions",
+        &click("U0ANN00001", ts, &approve2, "notfin", &s),
+    )
+    .await;
+    s.slack
+        .wait_for(1, |c| {
+            c.method == "hook" && c.hook == "notfin" && c.body.to_string().contains("Finance")
+        })
+        .await;
+    s.interact(
+        "/slack/interactions",
+        &click("U0BEN00001", ts, &approve2, "b2", &s),
+    )
+    .await;
+    let third = s
+        .slack
+        .wait_for(3, |c| {
+            c.method == "chat.postMessage"
+                && c.body["channel"] == APPROVALS
+                && c.body["thread_ts"].is_null()
+        })
+        .await;
+    let approve3 = action(&third[2].body, "Approve");
+
+    // Cat and Dan, all needed, race.
+    let mut clicks = Vec::new();
+    for (i, id) in ["U0CAT00001", "U0DAN00001"]
+        .into_iter()
+        .cycle()
+        .take(12)
+        .enumerate()
+    {
+        let payload = click(id, ts, &approve3, &format!("d{i}"), &s);
+        let s = s.clone();
+        clicks.push(tokio::spawn(async move {
+            s.interact("/slack/interactions", &payload).await
+        }));
+    }
+    for c in clicks {
+        assert_eq!(c.await.unwrap().0, 200);
+    }
+    // Clicks are acknowledged first and decided in the background.
+    for _ in 0..200 {
+        let o = store.order_by_number(&number).await.unwrap().unwrap();
+        if o.status == OrderStatus::AwaitingPayment {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    crate::common::drained(&store).await;
+    let trail: Vec<String> = store
+        .audit_for(&number)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| e.new_value)
+        .collect();
+    let votes = trail
+        .iter()
+        .filter(|t| t.contains("(Directors): vote by"))
+        .count();
+    let decided = trail
+        .iter()
+        .filter(|t| t.contains("(Directors): approved by"))
+        .count();
+    assert_eq!((votes, decided), (1, 1), "{trail:?}");
+    let order = store.order_by_number(&number).await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::AwaitingPayment);
+}

@@ -181,7 +181,7 @@ fn form_modal(slack: &Slack, form: &Form, metadata: &Metadata) -> SlackView {
             vec![block.into()],
         )
         .with_submit(SlackBlockPlainTextOnly::from(cut(
-            &l.t("slack.reason_submit"),
+            &form.submit,
             render::MAX_MODAL_TITLE,
         )))
         .with_close(SlackBlockPlainTextOnly::from(cut(

@@ -89,6 +89,8 @@ pub(crate) struct Form {
     pub(crate) id: String,
     pub(crate) title: String,
     pub(crate) label: String,
+    /// What its submit button says, where a platform lets it be named.
+    pub(crate) submit: String,
 }
 
 /// The id of a form's one text field.
@@ -149,27 +151,31 @@ impl Approvals {
     /// The form a control opens, in the clicker's locale.
     fn form(&self, locale: &str, action: ApprovalAction, target: &str) -> Form {
         let l = self.prompts.lang(locale);
-        let (submit, title, label) = match action {
+        let (then, title, label, submit) = match action {
             ApprovalAction::Ask => (
                 ApprovalAction::Question,
                 "approval.question_title",
                 "approval.question_label",
+                "approval.send",
             ),
             ApprovalAction::Answer => (
                 ApprovalAction::Answered,
                 "approval.answer_title",
                 "approval.answer_label",
+                "approval.send",
             ),
             _ => (
                 ApprovalAction::Reason,
                 "approval.reason_title",
                 "approval.reason_label",
+                "approval.reject",
             ),
         };
         Form {
-            id: submit.id(target),
+            id: then.id(target),
             title: l.t(title),
             label: l.t(label),
+            submit: l.t(submit),
         }
     }
 

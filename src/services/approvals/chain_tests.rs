@@ -609,3 +609,66 @@ async fn an_approver_asks_the_requester_and_the_answer_comes_back() {
         "{all}"
     );
 }
+
+#[tokio::test]
+async fn a_step_is_decided_by_a_delegate_and_steps_on_different_platforms() {
+    let w = world().await;
+    let id = place(&w, "CB-59", 2000).await;
+    // Step 1 on the terminal chat; step 2 (Finance) by fin's delegate, on Discord.
+    assert!(matches!(
+        click(&w, "approver", &id, 1).await,
+        Decided::Done(_)
+    ));
+    let fin = w.store.account_id_for(&who("fin")).await.unwrap().unwrap();
+    let helper = w
+        .store
+        .create_account("Helper", Some("ORG-ACME"))
+        .await
+        .unwrap();
+    let on_discord = Identity::new("discord", "discord", "9300000000000000001");
+    w.store
+        .link_identity(&on_discord, &helper, LinkedVia::Cli)
+        .await
+        .unwrap();
+    let target = Target {
+        approval: id.clone(),
+        step: Some(2),
+    };
+    let refused = w
+        .approvals
+        .decide(&on_discord, &target, Verdict::Approve, None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(refused, Decided::Refused(_)),
+        "no delegation yet: {refused:?}"
+    );
+    let now = now_ms();
+    w.store
+        .delegate(&fin, &helper, now - 1000, now + DAY_MS)
+        .await
+        .unwrap();
+    let Decided::Done(view) = w
+        .approvals
+        .decide(&on_discord, &target, Verdict::Approve, None)
+        .await
+        .unwrap()
+    else {
+        panic!("the delegate could not decide");
+    };
+    assert!(!view.open(), "two steps approved: {view:?}");
+    let steps = w.store.approval_steps(&id).await.unwrap();
+    assert_eq!(steps[1].decided_by.as_deref(), Some(helper.as_str()));
+    assert_eq!(steps[1].on_behalf_of.as_deref(), Some(fin.as_str()));
+    let trail = w.store.audit_for("CB-59").await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e
+                .new_value
+                .as_deref()
+                .is_some_and(|v| v.contains("(Finance): approved by Helper")
+                    && v.contains("on behalf of fin"))),
+        "{trail:?}"
+    );
+}

@@ -88,8 +88,7 @@ pub(crate) async fn run(
             let change = line
                 .zip(qty)
                 .map(|(line, qty)| checkout_bot::domain::reprice::QtyChange { line, qty });
-            let approvals =
-                checkout_bot::services::approvals::Approvals::for_operators(store.clone(), config)?;
+            let approvals = config.operator_approvals(store.clone())?;
             let done = approvals
                 .reprice(&order, change, "operator")
                 .await?

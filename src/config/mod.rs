@@ -160,6 +160,22 @@ impl Config {
         }
     }
 
+    /// The approvals service as an operator's command uses it: no platform to post on
+    /// (what it changes is posted by the serving processes), the configured gateway.
+    pub fn operator_approvals(
+        &self,
+        store: crate::store::Store,
+    ) -> anyhow::Result<crate::services::approvals::Approvals> {
+        let payments = crate::services::gateway::gateway(&self.payments)?.payments;
+        Ok(crate::services::approvals::Approvals::new(
+            store,
+            payments,
+            crate::services::outbound::Outbound::default(),
+            std::sync::Arc::new(crate::prompts::Prompts::embedded()?),
+            self.approval_settings(),
+        ))
+    }
+
     /// What the conversation needs of the configuration.
     pub(crate) fn settings(&self) -> crate::engine::Settings {
         crate::engine::Settings {

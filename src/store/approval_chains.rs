@@ -24,7 +24,7 @@ pub(super) fn role_of(text: &str) -> Result<Role> {
 }
 
 /// Who decides, from its stored columns: space-separated account ids, or a role.
-pub(super) fn approvers_of(people: Option<&str>, role: Option<&str>) -> Result<Approvers> {
+pub(super) fn approvers_from(people: Option<&str>, role: Option<&str>) -> Result<Approvers> {
     match (people, role) {
         (Some(p), _) => Ok(Approvers::People(
             p.split_whitespace().map(str::to_string).collect(),
@@ -78,7 +78,7 @@ impl Store {
                 Ok(StepRule {
                     name,
                     applies: applies_of(&applies)?,
-                    approvers: approvers_of(people.as_deref(), role.as_deref())?,
+                    approvers: approvers_from(people.as_deref(), role.as_deref())?,
                     rule: Rule::parse(&rule).ok_or_else(|| corrupt("rule", &rule))?,
                 })
             })

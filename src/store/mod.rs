@@ -7,7 +7,8 @@
 //! collide on the file lock and back off (DESIGN.md §2).
 
 pub mod approval_chains;
-pub mod approval_steps;
+pub mod approval_questions;
+mod approval_steps;
 pub mod approvals;
 pub(crate) mod audit;
 mod backup;

@@ -163,19 +163,6 @@ impl Approvals {
         }
     }
 
-    /// The service as an operator's command uses it: no platform to post on (what it
-    /// changes is posted by the serving processes), the configured payment gateway.
-    pub fn for_operators(store: Store, config: &crate::config::Config) -> anyhow::Result<Self> {
-        let payments = crate::services::gateway::gateway(&config.payments)?.payments;
-        Ok(Approvals::new(
-            store,
-            payments,
-            Outbound::default(),
-            Arc::new(Prompts::embedded()?),
-            config.approval_settings(),
-        ))
-    }
-
     /// The locale of shared texts; see `Settings`.
     fn lang(&self) -> Lang<'_> {
         self.prompts.lang(&self.settings.locale)
@@ -420,8 +407,8 @@ impl Approvals {
         };
         // A request started again is a new one: posted again, once per restart.
         let occasion = match &a.restarted {
-            Some(_) => format!("{}:r{}", sweep::occasion(step.position, ""), a.revision),
-            None => sweep::occasion(step.position, ""),
+            Some(_) => format!("{}:r{}", news::occasion(step.position, ""), a.revision),
+            None => news::occasion(step.position, ""),
         };
         let mut posts = self.posts(a, step, false, &occasion).await?;
         if posts.is_empty() {

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 
 use super::request::step_name;
-use super::sweep::occasion;
 use super::{Approvals, DAY_MS};
 use crate::domain::account::Identity;
 use crate::domain::approval::{Approval, Status};
@@ -21,6 +20,15 @@ use crate::services::outbox::message::{self, Copy};
 use crate::store::approvals::{Changed, CopyOf};
 use crate::store::outbox::NewEntry;
 use crate::store::{Result, StoreError, now_ms};
+
+/// What tells one post of a request to a recipient from another: the step (nothing for
+/// the first, as before chains) and what happened to it.
+pub(super) fn occasion(position: i64, what: &str) -> String {
+    match (position, what) {
+        (1, "") => String::new(),
+        (p, w) => format!(":{w}step{p}"),
+    }
+}
 
 /// The requester's chat identities on every platform this process sends on.
 type Reach = Vec<Identity>;

@@ -140,7 +140,8 @@ impl Approvals {
         &self,
         who: &Identity,
         id: &str,
-    ) -> std::result::Result<(String, crate::store::approval_steps::Question), ApprovalError> {
+    ) -> std::result::Result<(String, crate::store::approval_questions::Question), ApprovalError>
+    {
         let Some(q) = self.store.question(id).await? else {
             return Err(Refusal::Unknown.into());
         };

@@ -8,15 +8,6 @@ use crate::services::notifier::Recipient;
 use crate::services::outbox::message;
 use crate::store::Result;
 
-/// What tells one post of a request to a recipient from another: the step (nothing for
-/// the first, as before chains) and what happened to it.
-pub(super) fn occasion(position: i64, what: &str) -> String {
-    match (position, what) {
-        (1, "") => String::new(),
-        (p, w) => format!(":{w}step{p}"),
-    }
-}
-
 impl Approvals {
     /// Announces what was missed, reminds once per step about steps waiting longer than
     /// APPROVAL_REMIND_HOURS (from the last answer to a question, when there was one),
@@ -59,7 +50,9 @@ impl Approvals {
             let Some((a, step)) = self.at_step(&id, position).await? else {
                 continue;
             };
-            let posts = self.posts(&a, &step, true, &occasion(position, "")).await?;
+            let posts = self
+                .posts(&a, &step, true, &super::news::occasion(position, ""))
+                .await?;
             if !self.store.claim_reminder_with(&a.id, now, &posts).await? {
                 continue;
             }
@@ -116,7 +109,7 @@ impl Approvals {
         let mut escalated = step.clone();
         escalated.escalated_at = Some(now);
         let mut posts = Vec::new();
-        let key = occasion(position, "escalated");
+        let key = super::news::occasion(position, "escalated");
         for n in self.outbound.notifiers() {
             let platform = n.platform();
             for to in self.recipients(&a, &escalated, &platform).await? {

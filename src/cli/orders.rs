@@ -37,6 +37,22 @@ pub enum OrdersCommand {
         #[arg(long, requires = "line")]
         qty: Option<u32>,
     },
+    /// Write an order's document as PDF: its quote, invoice (wire or check), receipt
+    /// (paid) or credit note (a refund; the newest unless --refund names one).
+    Document {
+        order: String,
+        /// quote, invoice, receipt or credit-note (default: the newest it has).
+        #[arg(long)]
+        kind: Option<String>,
+        /// The credit note of this refund (1 for the first).
+        #[arg(long)]
+        refund: Option<i64>,
+        /// en or de (default: DEFAULT_LOCALE).
+        #[arg(long)]
+        locale: Option<String>,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
     /// Give back a card payment through the payment gateway: everything left, or --amount.
     Refund {
         order: String,
@@ -84,6 +100,38 @@ pub(crate) async fn run(
             Some(o) => println!("{} is paid ({})", o.number, o.details.total.plain()),
             None => bail!("{order} is not an order awaiting payment"),
         },
+        OrdersCommand::Document {
+            order,
+            kind,
+            refund,
+            locale,
+            out,
+        } => {
+            use checkout_bot::services::documents::Kind;
+            let Some(o) = store.order_by_number(&order).await? else {
+                bail!("no order {order}: see `checkout-bot orders list`");
+            };
+            let kind = match (kind.as_deref(), refund) {
+                (_, Some(seq)) => Some(Kind::CreditNote(seq)),
+                (Some(k), None) => Some(Kind::parse(k).ok_or_else(|| {
+                    anyhow::anyhow!("--kind {k}: use quote, invoice, receipt or credit-note")
+                })?),
+                (None, None) => None,
+            };
+            let locale = locale.unwrap_or_else(|| config.default_locale.clone());
+            let written = config
+                .document(store, &o, kind, &locale)
+                .await?
+                .map_err(anyhow::Error::msg)?;
+            std::fs::write(&out, &written.bytes)
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", out.display()))?;
+            println!(
+                "{} written to {} ({} bytes)",
+                written.file_name.trim_end_matches(".pdf"),
+                out.display(),
+                written.bytes.len()
+            );
+        }
         OrdersCommand::Reprice { order, line, qty } => {
             let change = line
                 .zip(qty)

@@ -25,6 +25,11 @@ pub struct Config {
     /// `METRICS_TOKEN`: when set, `/metrics` needs `Authorization: Bearer {token}`.
     /// A secret: never logged.
     pub metrics_token: Option<BearerToken>,
+    /// `STORE_ADDRESS`: the seller's address on quotes, invoices, receipts and credit
+    /// notes (`\n` or `|` between lines).
+    pub store_address: String,
+    /// `STORE_TAX_ID`: the seller's tax or VAT id on those documents.
+    pub store_tax_id: String,
     /// `TERMS_URL`: the terms and conditions the buyer agrees to.
     pub terms_url: String,
     /// `SUPPORT_URL`: the support site `/ticket` points to.
@@ -104,6 +109,8 @@ impl Default for Config {
             session_ttl: Duration::from_secs(24 * 3600),
             default_locale: "en".into(),
             store_name: "checkout-bot store".into(),
+            store_address: "100 Example Way\nSpringfield, IL 62701, USA".into(),
+            store_tax_id: String::new(),
             metrics_token: None,
             terms_url: "https://store.example.com/terms".into(),
             support_url: "https://support.example.com".into(),
@@ -176,6 +183,35 @@ impl Config {
         ))
     }
 
+    /// The seller and the texts the documents repeat.
+    pub fn seller(&self) -> crate::services::documents::Seller {
+        crate::services::documents::Seller {
+            name: self.store_name.clone(),
+            address: self.store_address.replace('|', "\n").replace("\\n", "\n"),
+            tax_id: self.store_tax_id.clone(),
+            terms_url: self.terms_url.clone(),
+            wire_instructions: self.wire_instructions.clone(),
+            check_instructions: self.check_instructions.clone(),
+            quote_valid_ms: i64::from(self.quote_valid_days) * DAY_MS,
+        }
+    }
+
+    /// `order`'s document (`kind`, else its newest) in `locale`, as an operator's
+    /// command writes it; `Ok(Err(why))` when the order has no such document.
+    pub async fn document(
+        &self,
+        store: &crate::store::Store,
+        order: &crate::domain::order::Order,
+        kind: Option<crate::services::documents::Kind>,
+        locale: &str,
+    ) -> anyhow::Result<Result<crate::services::documents::Written, String>> {
+        let prompts = crate::prompts::Prompts::embedded()?;
+        Ok(
+            crate::services::documents::write(store, &prompts, &self.seller(), order, kind, locale)
+                .await?,
+        )
+    }
+
     /// What the conversation needs of the configuration.
     pub(crate) fn settings(&self) -> crate::engine::Settings {
         crate::engine::Settings {
@@ -240,6 +276,12 @@ impl Config {
                 });
             }
             c.store_name = v;
+        }
+        if let Some(v) = get("STORE_ADDRESS") {
+            c.store_address = v;
+        }
+        if let Some(v) = get("STORE_TAX_ID") {
+            c.store_tax_id = v.trim().to_string();
         }
         for (name, slot) in [
             ("TERMS_URL", &mut c.terms_url),
@@ -325,6 +367,8 @@ impl std::fmt::Debug for Config {
             .field("session_ttl", &self.session_ttl)
             .field("default_locale", &self.default_locale)
             .field("store_name", &self.store_name)
+            .field("store_address", &self.store_address)
+            .field("store_tax_id", &self.store_tax_id)
             .field("metrics_token", &self.metrics_token)
             .field("terms_url", &self.terms_url)
             .field("support_url", &self.support_url)

@@ -2,6 +2,7 @@
 //! the store-backed backend, payments, approvals, settling orders and the outbound ports.
 
 pub mod approvals;
+pub mod documents;
 pub mod gateway;
 pub(crate) mod notifier;
 pub mod outbound;

@@ -226,14 +226,21 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
     );
 }
 
-#[test]
-fn orders_are_listed_shown_and_marked_paid() {
+/// A database where the demo buyer placed a USD 500 order by wire in the chat: it, its
+/// URL and the order's number.
+fn wire_order() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let url = crate::common::sqlite_url(&dir);
     let mut c = crate::common::chat::Chat::start(&url, "demo", &[]);
     c.reach_the_po_question("Wire transfer");
     let number = c.place_without_po();
     c.finish();
+    (dir, url, number)
+}
+
+#[test]
+fn orders_are_listed_shown_and_marked_paid() {
+    let (_dir, url, number) = wire_order();
 
     let listed = text(&run(&url, &["orders", "list"]));
     assert!(
@@ -1020,4 +1027,79 @@ fn an_approval_chain_and_a_budget_are_set_shown_and_refused_when_wrong() {
         shown.contains("approval chain: none") && shown.contains("budget: none"),
         "{shown}"
     );
+}
+
+#[test]
+fn an_operator_writes_an_orders_invoice_and_receipt_as_pdf() {
+    let (dir, url, number) = wire_order();
+    let out = dir.path().join("invoice.pdf");
+    let out = out.to_str().unwrap();
+    let none = run(
+        &url,
+        &[
+            "orders", "document", &number, "--kind", "receipt", "--out", out,
+        ],
+    );
+    assert!(
+        !none.status.success() && text(&none).contains("has no receipt: it has invoice"),
+        "{}",
+        text(&none)
+    );
+    let bad = run(
+        &url,
+        &[
+            "orders", "document", &number, "--kind", "bill", "--out", out,
+        ],
+    );
+    assert!(text(&bad).contains("use quote, invoice, receipt or credit-note"));
+    let made = run(
+        &url,
+        &[
+            "orders", "document", &number, "--locale", "de", "--out", out,
+        ],
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(text(&made).contains(&format!("INV-{number} written to")));
+    let pdf = std::fs::read(out).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(
+        run(&url, &["orders", "mark-paid", &number])
+            .status
+            .success()
+    );
+    let receipt = dir.path().join("receipt.pdf");
+    let made = run(
+        &url,
+        &[
+            "orders",
+            "document",
+            &number,
+            "--out",
+            receipt.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        text(&made).contains(&format!("R-{number} written to")),
+        "{}",
+        text(&made)
+    );
+    let Ok(read) = Command::new("pdftotext").arg(out).arg("-").output() else {
+        eprintln!(
+            "SKIPPED reading the PDF back: pdftotext (poppler-utils) is not installed; CI installs it"
+        );
+        return;
+    };
+    let words = String::from_utf8_lossy(&read.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for want in [
+        &format!("Rechnung INV-{number}") as &str,
+        "Support Credits",
+        "500,00 USD",
+        "Zahlung per Überweisung",
+        "Demo Bank",
+    ] {
+        assert!(words.contains(want), "no {want:?} in {words}");
+    }
 }

@@ -32,6 +32,7 @@ pub fn router(state: Arc<AppState>, platforms: Vec<Router>) -> Router {
         .with_state(state.clone())
         .merge(crate::card_page::router(state.bot.clone()))
         .merge(crate::signin::page::router(state.bot.clone()))
+        .merge(crate::document_link::router(state.bot.clone()))
         .merge(crate::stripe_webhook::router(state.bot.clone()));
     platforms.into_iter().fold(core, Router::merge)
 }

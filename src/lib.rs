@@ -37,6 +37,7 @@ pub mod signin;
 pub mod store;
 
 pub(crate) mod card_page;
+pub(crate) mod document_link;
 pub(crate) mod failure;
 pub(crate) mod prompts;
 pub(crate) mod stripe_webhook;

@@ -49,6 +49,10 @@ enum CliCommand {
         /// the bot does not ship falls back to English.
         #[arg(long)]
         locale: Option<String>,
+        /// Where documents you ask for (quotes, invoices, receipts, credit notes) are
+        /// written.
+        #[arg(long, default_value = "documents")]
+        documents: std::path::PathBuf,
     },
     /// Serve every configured platform's HTTP endpoint, the card page, /healthz and
     /// /metrics on HTTP_ADDR.
@@ -332,12 +336,17 @@ async fn run(
         config.database_url = url;
     }
     match cli.command {
-        CliCommand::Chat { user, json, locale } => {
+        CliCommand::Chat {
+            user,
+            json,
+            locale,
+            documents,
+        } => {
             if let Some(locale) = locale {
                 config.default_locale = locale.to_ascii_lowercase();
             }
             let bot = Bot::start(config).await?;
-            checkout_bot::platforms::console::run(&bot, &user, json).await?;
+            checkout_bot::platforms::console::run(&bot, &user, json, &documents).await?;
             bot.store().close().await;
         }
         CliCommand::Serve => serve(config, platforms).await?,

@@ -19,8 +19,8 @@ pub(crate) const MAX_REPLAYS: usize = 4;
 pub(crate) enum Passed {
     /// On, as this account.
     Through(String),
-    /// Sign-in has answered it.
-    Stopped(Next),
+    /// Sign-in has answered it (boxed: a reply is large beside an account id).
+    Stopped(Box<Next>),
 }
 
 /// `/signout`, answered by sign-in wherever it comes from.
@@ -57,12 +57,12 @@ pub(crate) async fn pass(
     };
     let Some(account_id) = account_id.filter(|_| !expired) else {
         let next = chat::answer(gate, who, locale, event.clone(), reply_handle, expired).await?;
-        return Ok(Passed::Stopped(next));
+        return Ok(Passed::Stopped(Box::new(next)));
     };
     if matches!(event, Event::Command(Command::SignIn(_))) {
-        return Ok(Passed::Stopped(
+        return Ok(Passed::Stopped(Box::new(
             chat::already(gate, locale, &account_id).await?,
-        ));
+        )));
     }
     Ok(Passed::Through(account_id))
 }

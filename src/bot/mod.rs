@@ -25,6 +25,7 @@ use crate::services::shop::Shop;
 use crate::store::{Store, StoreError, StoredSession, now_ms};
 
 mod accounts;
+mod documents;
 mod gate;
 pub(crate) mod home;
 mod suggestions;
@@ -134,6 +135,8 @@ pub struct Bot {
     /// the check costs one read per person, not one per event.
     name_checked: std::sync::Mutex<std::collections::HashSet<Identity>>,
     signin: crate::signin::SignIn,
+    /// Writes documents for the terminal, the outbox and document links.
+    papers: Arc<crate::services::documents::handover::Handover>,
     /// With Stripe: customers and SetupIntents for the card page.
     stripe: Option<Arc<crate::services::stripe::StripeGateway>>,
     /// The outbox's delivery worker, in a process that sends on some platform.
@@ -182,8 +185,16 @@ impl Bot {
             config.approval_settings(),
         ));
         let signin = crate::signin::SignIn::new(&config.signin, &config.public_url)?;
+        let papers = Arc::new(crate::services::documents::handover::Handover::new(
+            store.clone(),
+            prompts.clone(),
+            config.seller(),
+            &config.public_url,
+            &config.default_locale,
+        ));
         Ok(Bot {
             signin,
+            papers,
             stripe: None,
             engine: Engine::new(prompts, config.settings()),
             backend: Shop::with_public_url(store.clone(), payments, &config.public_url)
@@ -216,6 +227,7 @@ impl Bot {
                 bot.outbound.clone(),
                 bot.approvals.clone(),
             )
+            .with_papers(bot.papers.clone())
             .with_send_timeout(std::time::Duration::from_secs(u64::from(
                 bot.config.outbox_send_timeout_secs,
             )));
@@ -498,7 +510,7 @@ impl Bot {
             let account_id =
                 match gate::pass(&gate, who, locale, &event, reply_handle, linked).await? {
                     gate::Passed::Through(account_id) => account_id,
-                    gate::Passed::Stopped(next) => return Ok(next),
+                    gate::Passed::Stopped(next) => return Ok(*next),
                 };
             let expected = session.rev;
             let now = now_ms();
@@ -620,6 +632,7 @@ async fn clean_up_daily(store: &Store, retention: crate::store::retention::Reten
             Ok(c) => tracing::info!(
                 sessions = c.sessions,
                 card_links = c.card_links,
+                document_links = c.document_links,
                 signins = c.signins,
                 unlinked = c.unlinked,
                 deliveries = c.deliveries,

@@ -73,9 +73,15 @@ pub(crate) async fn gc(config: &Config) -> anyhow::Result<()> {
         .collect_garbage(checkout_bot::store::now_ms(), config.retention())
         .await?;
     println!(
-        "deleted {} idle sessions, {} expired card links, {} old delivery ids, {} expired sign-ins, \
-         {} delivered outbox entries; ended {} sign-ins from chat older than SIGNIN_VALID_DAYS",
-        c.sessions, c.card_links, c.deliveries, c.signins, c.delivered, c.unlinked
+        "deleted {} idle sessions, {} expired card links, {} expired document links, {} old delivery ids, \
+         {} expired sign-ins, {} delivered outbox entries; ended {} sign-ins from chat older than SIGNIN_VALID_DAYS",
+        c.sessions,
+        c.card_links,
+        c.document_links,
+        c.deliveries,
+        c.signins,
+        c.delivered,
+        c.unlinked
     );
     store.close().await;
     Ok(())

@@ -11,6 +11,7 @@ pub mod card;
 pub(crate) mod cart;
 pub mod catalog;
 pub mod deployment;
+pub mod document;
 pub mod email_domain;
 pub(crate) mod ids;
 pub mod money;

@@ -166,6 +166,12 @@ verbs! {
     SignInEmail = "signin",
     /// Form: the emailed sign-in code (`code`), answered by sign-in like `SignInEmail`.
     SignInCode = "code",
+    /// The shown order's document, when it has one.
+    Document = "doc",
+    /// Select: which of the shown order's documents (`Kind::id`).
+    DocumentKind = "dockind",
+    /// Select: an order from the list, for its newest document.
+    DocumentOf = "docof",
 }
 
 /// What kind of control a verb is rendered as, and so what input it may come with.
@@ -222,7 +228,7 @@ impl Verb {
         match self {
             Section | Category | Pick | Answer | EditLine | ChooseDeployment | DeploymentLine
             | OrgForAll | OrgLine | OrgForLine | Country | Rate | PayWith | ViewOrder
-            | RemoveCard | BuyAgainFrom => Shape::Select,
+            | RemoveCard | BuyAgainFrom | DocumentKind | DocumentOf => Shape::Select,
             Quantity | LineQuantity(_) | DeploymentSearch | OrgSearch | Address | PoNumber
             | SignInEmail | SignInCode => Shape::Form,
             _ => Shape::Button,

@@ -594,12 +594,7 @@ fn wire_check_and_quote_orders_say_what_happens_next() {
 #[test]
 fn quotes_convert_to_invoices_once() {
     let mut h = Harness::new();
-    checkout_with(&mut h, &[("support-credits", "SUP-CREDIT", 5)]);
-    h.click("Continue");
-    h.choose("Payment method", "quote");
-    h.click("No");
-    h.click("I agree to the terms");
-    h.click("Save quote");
+    save_a_quote(&mut h);
     h.line("/quotes");
     assert_eq!(h.step(), "quotes");
     h.choose("View a quote", "CB-100001");
@@ -1388,4 +1383,79 @@ fn an_address_typed_part_way_is_in_the_form_next_time() {
         fields: BTreeMap::from([("city".to_string(), "Austin".to_string())]),
     });
     assert_eq!(h.s.checkout, before.checkout);
+}
+
+#[test]
+fn documents_are_handed_over_for_the_buyers_own_orders_only() {
+    let mut h = Harness::new();
+    save_a_quote(&mut h);
+    assert!(h.last.document.is_none(), "nothing is handed over unasked");
+    h.line("/quotes");
+    let rev = h.s.rev;
+    h.choose("Document (PDF)", "CB-100001");
+    let doc = h.last.document.clone().expect("the quote");
+    assert_eq!(
+        (
+            doc.order.as_str(),
+            doc.kind.as_str(),
+            doc.file_name.as_str()
+        ),
+        ("CB-100001", "quote", "Q-CB-100001.pdf")
+    );
+    assert_eq!(doc.locale, "en");
+    assert_eq!(
+        h.notice(),
+        (NoticeKind::Success, "Here is Q-CB-100001.pdf.")
+    );
+    assert_eq!(h.s.rev, rev, "asking for a document changes nothing");
+    assert_eq!(h.step(), "quotes");
+
+    // The order's view has a button for its one document.
+    h.choose("View a quote", "CB-100001");
+    h.click("Quote (PDF)");
+    assert_eq!(
+        h.last.document.as_ref().map(|d| d.kind.as_str()),
+        Some("quote")
+    );
+
+    // Forged: a kind the order does not have, an order of nobody's, a stale click.
+    let rev = h.s.rev;
+    let msg = h.refused(|h| {
+        h.send(Event::Choose {
+            action: format!("{rev}:dockind"),
+            values: vec!["invoice".into()],
+        });
+    });
+    assert!(msg.contains("no such document"), "{msg}");
+    assert!(h.last.document.is_none());
+    h.line("/quotes");
+    let rev = h.s.rev;
+    let msg = h.refused(|h| {
+        h.send(Event::Choose {
+            action: format!("{rev}:docof"),
+            values: vec!["CB-999999".into()],
+        });
+    });
+    assert!(msg.contains("not one of yours"), "{msg}");
+    assert!(h.last.document.is_none());
+    let msg = h.refused(|h| {
+        h.send(Event::Choose {
+            action: format!("{}:docof", rev - 1),
+            values: vec!["CB-100001".into()],
+        });
+    });
+    assert!(
+        h.last.document.is_none(),
+        "a stale select hands nothing over: {msg}"
+    );
+}
+
+/// Support credits (5) saved as quote CB-100001, without a PO number.
+fn save_a_quote(h: &mut Harness) {
+    checkout_with(h, &[("support-credits", "SUP-CREDIT", 5)]);
+    h.click("Continue");
+    h.choose("Payment method", "quote");
+    h.click("No");
+    h.click("I agree to the terms");
+    h.click("Save quote");
 }

@@ -188,6 +188,28 @@ impl Backend for FakeBackend {
         Ok(orders.iter().find(|o| o.number == number).cloned())
     }
 
+    /// As the store's: a quote's (or an order's awaiting approval) quote, an invoice
+    /// while a wire or check order waits for payment, a receipt once paid.
+    async fn documents(
+        &self,
+        account_id: &str,
+        number: &str,
+    ) -> Result<Vec<crate::domain::document::Kind>> {
+        use crate::domain::document::Kind;
+        use crate::domain::order::{OrderStatus, Payment};
+        let Some(o) = self.order(account_id, number).await? else {
+            return Ok(Vec::new());
+        };
+        let by_invoice = matches!(o.details.payment, Payment::Wire | Payment::Check);
+        Ok(match o.status {
+            OrderStatus::Quote | OrderStatus::AwaitingApproval => vec![Kind::Quote],
+            OrderStatus::AwaitingPayment if by_invoice => vec![Kind::Invoice],
+            OrderStatus::Paid if by_invoice => vec![Kind::Invoice, Kind::Receipt],
+            OrderStatus::Paid => vec![Kind::Receipt],
+            _ => Vec::new(),
+        })
+    }
+
     async fn convert_quote(&self, _account_id: &str, number: &str) -> Result<Converted> {
         let mut orders = self.orders.lock().map_err(|_| {
             super::backend::BackendError::Gone("the fake's orders (poisoned)".into())

@@ -94,6 +94,7 @@ impl Engine {
         event: Event,
     ) -> Result<Reply, BackendError> {
         let before = session.clone();
+        let document = std::sync::Mutex::new(None);
         let turn = Turn {
             catalog: ctx.catalog,
             lang: self.prompts.lang(ctx.locale),
@@ -103,6 +104,7 @@ impl Engine {
             reply_handle: ctx.reply_handle,
             settings: &self.settings,
             now: ctx.now,
+            document: &document,
         };
         // The first event after an idle spell, whatever it is, answers with the notice
         // and the cart: it was meant for a view that no longer exists.
@@ -130,9 +132,11 @@ impl Engine {
             session.rev += 1;
             session.updated_at = ctx.now;
         }
+        let view = steps::render(session, &turn).await?;
         Ok(Reply {
+            document: document.into_inner().unwrap_or_else(|p| p.into_inner()),
             notice,
-            view: steps::render(session, &turn).await?,
+            view,
         })
     }
 

@@ -59,6 +59,7 @@ impl Harness {
             s: Session::default(),
             now: 1_000,
             last: Reply {
+                document: None,
                 notice: None,
                 view: super::view::View::new("none", String::new()),
             },

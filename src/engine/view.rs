@@ -11,9 +11,27 @@ pub(crate) const PAGE_SIZE: usize = 25;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reply {
+    /// A document the person asked for, for the platform to hand over.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<Document>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<Notice>,
     pub view: View,
+}
+
+/// A document of one of the person's orders, asked for in this event: the platform
+/// uploads it where the conversation is, the terminal writes it to a file, and where
+/// an upload fails the person gets a private one-time link instead. Its bytes are
+/// written from the order when it is handed over, so none travel with the reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Document {
+    pub order: String,
+    /// `Kind::id`: `quote`, `invoice`, `receipt`, `credit-note-N`.
+    pub kind: String,
+    /// Such as `INV-CB-100001.pdf`.
+    pub file_name: String,
+    /// The language it is written in.
+    pub locale: String,
 }
 
 /// A short line shown above the view: what just happened, or what was wrong.

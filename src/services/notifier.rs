@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 
 use crate::domain::account::Identity;
+use crate::services::documents::Written;
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +29,17 @@ pub(crate) struct Spot {
     pub(crate) only_for: Option<String>,
 }
 
+/// Where a document a person asked for is uploaded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Place {
+    /// Through the reply handle of the event that asked (an interaction token), as a
+    /// private follow-up.
+    Handle(String),
+    /// In a conversation (a channel, a thread, a direct conversation).
+    At(Spot),
+}
+
 /// An approval request as people see it, whatever the platform: the text, and whether
 /// it can still be decided (then it carries Approve, Reject and Details).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +58,8 @@ pub struct RequestView {
     /// Ask the requester a question.
     pub(crate) ask: String,
     pub(crate) details: String,
+    /// The quote the approver decides on, on a request's first post of a step.
+    pub(crate) quote: Option<Written>,
 }
 
 impl RequestView {
@@ -119,6 +133,33 @@ pub(crate) trait Notifier: Send + Sync {
     /// A note in the thread under a posted message; nothing where a platform has no
     /// threads.
     async fn note_under(&self, _at: &Posted, _text: &str, _key: &str) -> Result<(), NotifyError> {
+        Ok(())
+    }
+    /// Uploads `file` with `caption` at `at`. A platform that takes no files refuses,
+    /// and the person gets a one-time link instead.
+    async fn attach(
+        &self,
+        _at: &Spot,
+        _file: &Written,
+        _caption: &str,
+        _key: &str,
+    ) -> Result<(), NotifyError> {
+        Err(NotifyError::Refused("this platform takes no files".into()))
+    }
+    /// Whether a request's quote follows its post on its own (`attach_under`); else
+    /// the post carries it (`RequestView::quote`), or the platform shows no files.
+    fn quote_apart(&self) -> bool {
+        false
+    }
+    /// Uploads `file` under a posted message (a copy of an approval request): a file in
+    /// its thread; nothing where a platform cannot.
+    async fn attach_under(
+        &self,
+        _at: &Posted,
+        _file: &Written,
+        _caption: &str,
+        _key: &str,
+    ) -> Result<(), NotifyError> {
         Ok(())
     }
     /// Says `content`, the platform's own rendering of a reply, at `at` (a ticket

@@ -29,6 +29,18 @@ pub(crate) trait ReplyUpdater: Send + Sync {
         content: &serde_json::Value,
         replace: bool,
     ) -> Result<(), NotifyError>;
+    /// Uploads `file` with `caption` through `handle`, as a new private message. A
+    /// platform that cannot refuses, and the person gets a one-time link instead.
+    async fn attach(
+        &self,
+        _handle: &str,
+        _file: &crate::services::documents::Written,
+        _caption: &str,
+    ) -> Result<(), NotifyError> {
+        Err(NotifyError::Refused(
+            "this platform takes no files through a reply".into(),
+        ))
+    }
 }
 
 /// The registered ports, by platform, and the bell that tells this process's outbox

@@ -81,7 +81,11 @@ pub(crate) async fn answer(
         Provider::None => return Err(GateError::NotLinked(who.clone())),
         Provider::Oidc(_) => {
             let view = oidc_view(cx, who, locale, &event, reply_handle).await?;
-            Reply { notice: None, view }
+            Reply {
+                document: None,
+                notice: None,
+                view,
+            }
         }
         Provider::Email(_) => match email_turn(cx, who, locale, event).await? {
             Next::Reply(reply) => reply,
@@ -358,6 +362,7 @@ async fn email_turn(
             let lang = cx.prompts().lang(locale);
             let sent_to = pending.filter(|_| has_code).map(|c| c.address);
             Ok(Next::Reply(Reply {
+                document: None,
                 notice: None,
                 view: email_view(cx, &lang, sent_to.as_deref()),
             }))
@@ -380,6 +385,7 @@ async fn refused(
         .filter(|c| c.expires_at > now_ms())
         .map(|c| c.address);
     Ok(Reply {
+        document: None,
         notice: Some(Notice::error(text)),
         view: email_view(cx, &lang, sent_to.as_deref()),
     })
@@ -466,6 +472,7 @@ async fn send_code(
     }
     tracing::info!(%who, "a sign-in code was mailed");
     Ok(Reply {
+        document: None,
         notice: None,
         view: email_view(cx, &lang, Some(&address)),
     })

@@ -168,6 +168,23 @@ pub const TABLES: &[Table] = &[
         1,
     ),
     table(
+        "document_links",
+        &[
+            ("token_hash", Text),
+            ("platform", Text),
+            ("workspace", Text),
+            ("user_id", Text),
+            ("account_id", Text),
+            ("order_number", Text),
+            ("kind", Text),
+            ("locale", Text),
+            ("created_at", Int),
+            ("expires_at", Int),
+            ("used_at", Int),
+        ],
+        1,
+    ),
+    table(
         "audit_log",
         &[
             ("id", Text),

@@ -19,6 +19,7 @@ pub mod copy;
 mod deliveries;
 mod delivery_writer;
 mod directory;
+pub mod document_links;
 mod orders;
 mod org_domains;
 pub mod outbox;

@@ -73,6 +73,16 @@ fn next_seq(now: i64, after: i64) -> i64 {
 /// destination's new entry sorts after every entry it already has, whatever the clocks
 /// of the processes that wrote them say. How many were new.
 pub(crate) async fn enqueue_in(tx: &mut Tx<'_>, entries: &[NewEntry], now: i64) -> Result<usize> {
+    enqueue_at(tx, entries, now, now).await
+}
+
+/// Like `enqueue_in`, with the entries due no sooner than `not_before`.
+async fn enqueue_at(
+    tx: &mut Tx<'_>,
+    entries: &[NewEntry],
+    now: i64,
+    not_before: i64,
+) -> Result<usize> {
     let mut added = 0;
     for e in entries {
         let (last,): (Option<i64>,) =
@@ -84,7 +94,7 @@ pub(crate) async fn enqueue_in(tx: &mut Tx<'_>, entries: &[NewEntry], now: i64) 
         let done = sqlx::query(
             "INSERT INTO outbox (id, seq, platform, destination, kind, subject, body, dedup_key, \
              state, attempts, not_before, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $10) \
              ON CONFLICT (dedup_key) DO NOTHING",
         )
         .bind(crate::domain::ids::new_id("out"))
@@ -95,6 +105,7 @@ pub(crate) async fn enqueue_in(tx: &mut Tx<'_>, entries: &[NewEntry], now: i64) 
         .bind(&e.subject)
         .bind(&e.body)
         .bind(&e.dedup_key)
+        .bind(not_before)
         .bind(now)
         .execute(&mut **tx)
         .await?;
@@ -107,8 +118,19 @@ impl Store {
     /// Writes `entries` on their own, for messages that follow no change of ours (an
     /// update of a reply, once the page that changed things has answered).
     pub async fn enqueue(&self, entries: &[NewEntry], now: i64) -> Result<usize> {
+        self.enqueue_after(entries, now, 0).await
+    }
+
+    /// Like `enqueue`, due `delay_ms` after `now`: for a message that must not overtake
+    /// something the platform has not seen yet.
+    pub async fn enqueue_after(
+        &self,
+        entries: &[NewEntry],
+        now: i64,
+        delay_ms: i64,
+    ) -> Result<usize> {
         let mut tx = self.write.begin().await?;
-        let added = enqueue_in(&mut tx, entries, now).await?;
+        let added = enqueue_at(&mut tx, entries, now, now.saturating_add(delay_ms.max(0))).await?;
         tx.commit().await?;
         Ok(added)
     }

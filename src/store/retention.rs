@@ -23,6 +23,8 @@ pub struct Retention {
 pub struct Collected {
     pub sessions: u64,
     pub card_links: u64,
+    /// Document links a day past their expiry.
+    pub document_links: u64,
     pub deliveries: u64,
     /// Expired sign-in links and codes, and sends older than the rate limits look.
     pub signins: u64,
@@ -42,6 +44,12 @@ impl Store {
             .rows_affected();
         let card_links = sqlx::query("DELETE FROM card_links WHERE expires_at < $1")
             .bind(now)
+            .execute(&self.write)
+            .await?
+            .rows_affected();
+        // Kept a day past expiry, so a late click is told "expired", not "unknown".
+        let document_links = sqlx::query("DELETE FROM document_links WHERE expires_at < $1")
+            .bind(now - 24 * 3_600_000)
             .execute(&self.write)
             .await?
             .rows_affected();
@@ -81,6 +89,7 @@ impl Store {
         Ok(Collected {
             sessions,
             card_links,
+            document_links,
             deliveries,
             signins,
             unlinked,

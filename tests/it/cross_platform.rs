@@ -2,83 +2,26 @@
 //! platforms' channels, one decision is recorded whichever platform it comes from, and the
 //! other platform's copy is edited once to show it.
 
-use std::sync::{Arc, Mutex};
-
+use crate::common::discord_rest::Rest;
 use crate::common::slack::{self as sl, Server, order_with_po};
-use axum::extract::{Path, State};
-use axum::routing::{patch, post};
-use axum::{Json, Router};
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::{Policy, Posted, Verdict};
 use checkout_bot::platforms::discord::config::DiscordConfig;
 use checkout_bot::services::approvals::{Decided, Target};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const ACME: &str = "ORG-ACME";
 const DISCORD_CHANNEL: &str = "1400000000000000099";
 const SLACK_CHANNEL: &str = "C0APPROVE1";
 const ANN: &str = "9100000000000000011";
 
-/// Discord's REST API, enough for requests: post, edit, and DMs. Logs (route, channel).
-#[derive(Clone, Default)]
-struct Rest {
-    log: Arc<Mutex<Vec<(String, String)>>>,
-}
-
-async fn rest(base: &mut String) -> Rest {
-    let r = Rest::default();
-    async fn create(
-        State(r): State<Rest>,
-        Path(c): Path<String>,
-        Json(b): Json<Value>,
-    ) -> Json<Value> {
-        r.log.lock().unwrap().push(("post".into(), c.clone()));
-        Json(message("1500000000000000001", &c, &b))
-    }
-    async fn edit(
-        State(r): State<Rest>,
-        Path((c, id)): Path<(String, String)>,
-        Json(b): Json<Value>,
-    ) -> Json<Value> {
-        r.log
-            .lock()
-            .unwrap()
-            .push((format!("edit {id}"), c.clone()));
-        Json(message(&id, &c, &b))
-    }
-    async fn dm(Json(b): Json<Value>) -> Json<Value> {
-        let user = b["recipient_id"].as_str().unwrap_or("0").to_string();
-        Json(json!({"id": user, "type": 1, "last_message_id": null, "recipients": []}))
-    }
-    let app = Router::new()
-        .route("/api/v10/channels/{channel}/messages", post(create))
-        .route("/api/v10/channels/{channel}/messages/{id}", patch(edit))
-        .route("/api/v10/users/@me/channels", post(dm))
-        .with_state(r.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    *base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    r
-}
-
-fn message(id: &str, channel: &str, body: &Value) -> Value {
-    json!({
-        "id": id, "channel_id": channel,
-        "author": {"id": "1000000000000000001", "username": "checkout-bot", "discriminator": "0", "global_name": null, "avatar": null},
-        "content": body["content"].as_str().unwrap_or(""), "timestamp": "2026-11-25T10:00:00.000000+00:00",
-        "edited_timestamp": null, "tts": false, "mention_everyone": false, "mentions": [],
-        "mention_roles": [], "attachments": [], "embeds": body["embeds"].clone(), "pinned": false,
-        "type": 0, "flags": 0, "components": body["components"].clone()
-    })
-}
-
 #[tokio::test]
 async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
-    let mut base = String::new();
-    let discord_rest = rest(&mut base).await;
+    // Its first message is 1500000000000000001.
+    let discord_rest = Rest::start(1).await;
     let discord = DiscordConfig {
         token: Some("test-token".into()),
-        api_base: Some(base),
+        api_base: Some(discord_rest.base.clone()),
         application_id: Some(1000000000000000001),
         ..DiscordConfig::default()
     };
@@ -135,13 +78,17 @@ async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
         })
         .await;
     for _ in 0..100 {
-        if !discord_rest.log.lock().unwrap().is_empty() {
+        if !discord_rest.log().is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(
-        discord_rest.log.lock().unwrap().clone(),
+        discord_rest
+            .log()
+            .into_iter()
+            .map(|(route, channel, _)| (route, channel))
+            .collect::<Vec<_>>(),
         [("post".to_string(), DISCORD_CHANNEL.to_string())],
         "the request reached Discord's channel too"
     );
@@ -180,11 +127,9 @@ async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
     assert_eq!(s.slack.calls_to("chat.update").len(), 1);
     assert!(
         discord_rest
-            .log
-            .lock()
-            .unwrap()
+            .log()
             .iter()
-            .all(|(route, _)| !route.starts_with("edit")),
+            .all(|(route, _, _)| !route.starts_with("edit")),
         "no edit of the copy the click already answered"
     );
 

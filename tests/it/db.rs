@@ -319,7 +319,7 @@ fn gc_keeps_what_is_recent() {
     let o = cli(&["--database-url", &url, "gc"]);
     assert!(o.status.success(), "{}", out(&o));
     assert!(
-        out(&o).contains("deleted 0 idle sessions, 0 expired card links, 0 old delivery ids"),
+        out(&o).contains("deleted 0 idle sessions, 0 expired card links, 0 expired document links, 0 old delivery ids"),
         "{}",
         out(&o)
     );

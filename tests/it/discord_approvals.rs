@@ -2,14 +2,12 @@
 //! number, requests reach approvers through a local stand-in of Discord's REST API, and
 //! approvers click the request's buttons as signed interactions.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::common::discord::{self as d, Player, Server};
-use axum::extract::{Path, State};
-use axum::routing::{patch, post};
-use axum::{Json, Router};
+use crate::common::discord_rest::{Fault, Rest};
 use checkout_bot::domain::account::{Identity, Role};
 use checkout_bot::domain::approval::Policy;
 use checkout_bot::domain::order::OrderStatus;
@@ -22,278 +20,6 @@ const ANN: &str = "9100000000000000011";
 const BEN: &str = "9100000000000000012";
 const STRANGER: &str = "9100000000000000021";
 const APPROVAL_CHANNEL: &str = "1400000000000000099";
-
-/// What the bot sent to Discord's REST API: (route, channel, body). Like Discord, a
-/// post whose nonce was seen before with `enforce_nonce` is that same message. Calls
-/// may be made to fail first (`faults`), to a channel that is gone, or to hang.
-#[derive(Clone, Default)]
-struct Rest {
-    base: String,
-    log: Arc<Mutex<Vec<(String, String, Value)>>>,
-    next_id: Arc<AtomicU64>,
-    faults: Arc<Mutex<std::collections::VecDeque<Fault>>>,
-    gone: Arc<Mutex<Vec<String>>>,
-    nonces: Arc<Mutex<std::collections::HashMap<String, Value>>>,
-    /// Every call after this is taken (a post: created) and never answered.
-    hang: Arc<std::sync::atomic::AtomicBool>,
-    /// Calls answered with a fault, gone or not.
-    refused: Arc<AtomicU64>,
-}
-
-/// How the stand-in answers the next message call.
-#[derive(Debug, Clone, Copy)]
-enum Fault {
-    /// 429 with a retry time, as Discord sends it (header and body).
-    TooMany(f64),
-    /// 503, nothing done.
-    Unavailable,
-    /// The message is created, and then the answer is a 503: only the nonce keeps the
-    /// next try from posting it twice.
-    LostAnswer,
-}
-
-type Reply = axum::response::Response;
-
-fn answer(status: u16, body: Value, headers: &[(&str, String)]) -> Reply {
-    let mut r = axum::response::IntoResponse::into_response(Json(body));
-    *r.status_mut() = axum::http::StatusCode::from_u16(status).unwrap();
-    for (k, v) in headers {
-        r.headers_mut().insert(
-            axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-            v.parse().unwrap(),
-        );
-    }
-    r
-}
-
-impl Rest {
-    /// The answer to a call to `channel`, if it is not to be handled normally; and
-    /// whether a `LostAnswer` fault is due.
-    fn refuse(&self, channel: &str) -> (Option<Reply>, bool) {
-        if self.gone.lock().unwrap().iter().any(|c| c == channel) {
-            self.refused.fetch_add(1, Ordering::SeqCst);
-            let body = json!({"message": "Unknown Channel", "code": 10003});
-            return (Some(answer(404, body, &[])), false);
-        }
-        let fault = self.faults.lock().unwrap().pop_front();
-        if fault.is_some() {
-            self.refused.fetch_add(1, Ordering::SeqCst);
-        }
-        match fault {
-            Some(Fault::TooMany(after)) => {
-                let body = json!({"message": "You are being rate limited.", "retry_after": after, "global": false});
-                let headers = [
-                    ("retry-after", format!("{after}")),
-                    ("x-ratelimit-reset-after", format!("{after}")),
-                    ("x-ratelimit-limit", "5".into()),
-                    ("x-ratelimit-remaining", "0".into()),
-                ];
-                (Some(answer(429, body, &headers)), false)
-            }
-            Some(Fault::Unavailable) => (
-                Some(answer(
-                    503,
-                    json!({"message": "upstream unavailable", "code": 0}),
-                    &[],
-                )),
-                false,
-            ),
-            Some(Fault::LostAnswer) => (None, true),
-            None => (None, false),
-        }
-    }
-
-    async fn hang_if_asked(&self) {
-        if self.hang.load(Ordering::SeqCst) {
-            std::future::pending::<()>().await;
-        }
-    }
-}
-
-fn message(id: &str, channel: &str, body: &Value) -> Value {
-    let list = |v: &Value| if v.is_array() { v.clone() } else { json!([]) };
-    json!({
-        "id": id, "channel_id": channel, "author": d::user(d::APP_ID, "checkout-bot"),
-        "content": body["content"].as_str().unwrap_or(""), "timestamp": "2026-11-25T10:00:00.000000+00:00",
-        "edited_timestamp": null, "tts": false, "mention_everyone": false, "mentions": [],
-        "mention_roles": [], "attachments": [], "embeds": list(&body["embeds"]), "pinned": false,
-        "type": 0, "flags": 0, "components": list(&body["components"])
-    })
-}
-
-async fn create_message(
-    State(r): State<Rest>,
-    Path(channel): Path<String>,
-    Json(body): Json<Value>,
-) -> Reply {
-    let (refused, lose_answer) = r.refuse(&channel);
-    if let Some(refused) = refused {
-        return refused;
-    }
-    let nonce = body["nonce"].as_str().map(str::to_string);
-    if body["enforce_nonce"] == json!(true)
-        && let Some(seen) = nonce
-            .as_ref()
-            .and_then(|n| r.nonces.lock().unwrap().get(n).cloned())
-    {
-        return answer(200, seen, &[]);
-    }
-    let id = format!("15{:017}", r.next_id.fetch_add(1, Ordering::SeqCst));
-    r.log
-        .lock()
-        .unwrap()
-        .push(("post".into(), channel.clone(), body.clone()));
-    let mut m = message(&id, &channel, &body);
-    m["id"] = json!(id);
-    if let Some(n) = nonce {
-        r.nonces.lock().unwrap().insert(n, m.clone());
-    }
-    r.hang_if_asked().await;
-    if lose_answer {
-        return answer(
-            503,
-            json!({"message": "upstream unavailable", "code": 0}),
-            &[],
-        );
-    }
-    answer(200, m, &[])
-}
-
-async fn edit_message(
-    State(r): State<Rest>,
-    Path((channel, id)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> Reply {
-    let (refused, lose_answer) = r.refuse(&channel);
-    if let Some(refused) = refused {
-        return refused;
-    }
-    r.log
-        .lock()
-        .unwrap()
-        .push((format!("edit {id}"), channel.clone(), body.clone()));
-    r.hang_if_asked().await;
-    if lose_answer {
-        return answer(
-            503,
-            json!({"message": "upstream unavailable", "code": 0}),
-            &[],
-        );
-    }
-    answer(200, message(&id, &channel, &body), &[])
-}
-
-/// A thread started from a message: like Discord, it has the message's id, and starting
-/// it again is refused with code 160004.
-async fn start_thread(
-    State(r): State<Rest>,
-    Path((channel, id)): Path<(String, String)>,
-    Json(body): Json<Value>,
-) -> Reply {
-    let route = format!("thread {id}");
-    let again = r.log().iter().any(|(x, _, _)| *x == route);
-    r.log
-        .lock()
-        .unwrap()
-        .push((route, channel.clone(), body.clone()));
-    if again {
-        let body = json!({"message": "A thread has already been created for this message", "code": 160004});
-        return answer(400, body, &[]);
-    }
-    let thread = json!({
-        "id": id, "type": 11, "guild_id": d::GUILD_ID, "parent_id": channel,
-        "name": body["name"], "owner_id": d::APP_ID, "flags": 0, "nsfw": false,
-        "permission_overwrites": [], "position": 0, "rate_limit_per_user": 0,
-        "message_count": 0, "member_count": 1, "last_message_id": null,
-        "thread_metadata": {"archived": false, "auto_archive_duration": 1440,
-            "archive_timestamp": "2026-11-25T10:00:00.000000+00:00", "locked": false}
-    });
-    answer(201, thread, &[])
-}
-
-/// A DM channel's id is the recipient's user id, which keeps the log easy to read.
-async fn open_dm(Json(body): Json<Value>) -> Json<Value> {
-    let user = body["recipient_id"].as_str().unwrap_or("0").to_string();
-    Json(
-        json!({"id": user, "type": 1, "last_message_id": null, "recipients": [d::user(&user, "someone")]}),
-    )
-}
-
-impl Rest {
-    /// A stand-in whose message ids count from `first_id`: Discord's ids are unique, so
-    /// two stand-ins behind one database must not hand out the same ones.
-    async fn start(first_id: u64) -> Rest {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let rest = Rest {
-            base: format!("http://{}", listener.local_addr().unwrap()),
-            next_id: Arc::new(AtomicU64::new(first_id)),
-            ..Rest::default()
-        };
-        let app = Router::new()
-            .route("/api/v10/channels/{channel}/messages", post(create_message))
-            .route(
-                "/api/v10/channels/{channel}/messages/{id}",
-                patch(edit_message),
-            )
-            .route("/api/v10/users/@me/channels", post(open_dm))
-            .route(
-                "/api/v10/channels/{channel}/messages/{id}/threads",
-                post(start_thread),
-            )
-            .with_state(rest.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        rest
-    }
-
-    fn log(&self) -> Vec<(String, String, Value)> {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// Waits until `count` entries match, then returns them.
-    async fn wait_for(
-        &self,
-        count: usize,
-        what: impl Fn(&(String, String, Value)) -> bool,
-    ) -> Vec<(String, String, Value)> {
-        for _ in 0..200 {
-            let found: Vec<_> = self.log().into_iter().filter(|e| what(e)).collect();
-            if found.len() >= count {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!(
-            "fewer than {count} matching REST calls in {:#?}",
-            self.log()
-        );
-    }
-
-    /// The id of the first message posted to `who`: the stand-in numbers messages in
-    /// the order they were posted.
-    fn message_of(&self, who: &str) -> String {
-        let all = self.log();
-        let i = all
-            .iter()
-            .position(|(r, c, _)| r == "post" && c == who)
-            .unwrap();
-        let posts_before = all[..i].iter().filter(|(r, _, _)| r == "post").count();
-        format!("15{posts_before:017}")
-    }
-
-    /// Request messages posted so far: (channel, message id, body).
-    fn requests(&self) -> Vec<(String, Value)> {
-        self.log()
-            .into_iter()
-            .filter(|(route, _, body)| {
-                route == "post"
-                    && body["embeds"][0]["title"].as_str().is_some_and(|t| {
-                        t.contains("needs approval") || t.contains("Approval needed")
-                    })
-            })
-            .map(|(_, channel, body)| (channel, body))
-            .collect()
-    }
-}
 
 /// A server that reaches the stand-in, with Acme's policy asking approval for PO orders,
 /// and approvers Ann and Ben linked to Discord users.
@@ -446,6 +172,66 @@ async fn decisions(store: &Store, number: &str) -> Vec<String> {
         .filter(|e| e.action == "approval ORG-ACME" && e.old_value.is_some())
         .filter_map(|e| e.new_value)
         .collect()
+}
+
+/// Documents on Discord: the request carries the quote the approver decides on as an
+/// attachment of its own message (multipart), and a document asked for from `/orders`
+/// comes as a private follow-up of the interaction, with the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_carries_the_quote_and_a_document_comes_as_a_private_follow_up() {
+    let (server, rest) = setup(None).await;
+    let store = server.bot.store().clone();
+    approvers(&store, &[(ANN, "Ann")]).await;
+    store
+        .set_approval_channel(ACME, "discord", Some(APPROVAL_CHANNEL))
+        .await
+        .unwrap();
+    let number = order_with_po(&server, BUYER).await;
+    rest.wait_for(1, |(route, channel, _)| {
+        route == "post" && channel == APPROVAL_CHANNEL
+    })
+    .await;
+    let file = format!("Q-{number}.pdf");
+    let on_request: Vec<_> = rest
+        .files()
+        .into_iter()
+        .filter(|f| f.route == "post" && f.to == APPROVAL_CHANNEL)
+        .collect();
+    assert_eq!(on_request.len(), 1, "the request carries one file");
+    assert_eq!(on_request[0].name, file);
+    let quote = on_request[0].bytes.clone();
+    assert!(quote.starts_with(b"%PDF-"));
+    if let Some(text) = crate::documents::pdf_text(&quote) {
+        assert!(
+            text.contains(&format!("Q-{number}")) && text.contains("PO-4711"),
+            "{text}"
+        );
+    }
+
+    let mut buyer = Player::new(&server, BUYER);
+    buyer.command("orders", json!([])).await;
+    buyer.choose("Document (PDF)", &number).await;
+    assert!(
+        buyer.content().contains(&format!("Here is {file}")),
+        "{}",
+        buyer.last
+    );
+    let follow_ups = rest.wait_for(1, |(route, _, _)| route == "followup").await;
+    let (_, token, body) = &follow_ups[0];
+    assert_eq!(
+        token, "interaction-token",
+        "through the click's own interaction"
+    );
+    assert_eq!(body["flags"], 64, "only the buyer sees it: {body}");
+    assert_eq!(body["attachments"][0]["filename"], file.as_str());
+    let sent: Vec<_> = rest
+        .files()
+        .into_iter()
+        .filter(|f| f.route == "followup")
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].name, file);
+    assert_eq!(sent[0].bytes, quote, "the same order, the same bytes");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1253,6 +1039,15 @@ async fn a_process_killed_after_a_decision_leaves_its_messages_to_the_next() {
         .await;
     rest.wait_for(1, |(r, c, _)| r == "post" && c == BUYER)
         .await;
+    // And Ann's copy, painted by the answer to her click, was found to have nothing to
+    // do (a busy machine may take a moment to record that).
+    for _ in 0..250 {
+        let all = store.outbox_list(&[], 20).await.unwrap();
+        if all.iter().any(|e| e.kind == "edit" && e.state == "skipped") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let mut first = first;
     first.0.kill().unwrap();
     first.0.wait().unwrap();

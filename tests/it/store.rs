@@ -859,6 +859,7 @@ on_both!(
             Collected {
                 sessions: 1,
                 card_links: 1,
+                document_links: 0,
                 deliveries: 1,
                 signins: 0,
                 unlinked: 0,

@@ -198,3 +198,33 @@ on_both!(
         assert_eq!(unique.len(), 60, "none claimed twice");
     }
 );
+
+on_both!(
+    an_entry_written_to_wait_is_not_due_before_its_time,
+    |store: Store| async move {
+        let now = checkout_bot::store::now_ms();
+        let platforms = vec!["discord".to_string()];
+        store
+            .enqueue_after(&[entry("discord", "person:1", "later")], now, 1_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.outbox_next_due(&platforms).await.unwrap(),
+            Some(now + 1_000)
+        );
+        let early = store
+            .claim_outbox(&platforms, "w1", now, LEASE, 10)
+            .await
+            .unwrap();
+        assert!(
+            early.is_empty(),
+            "claimed before its time: {:?}",
+            keys(&early)
+        );
+        let due = store
+            .claim_outbox(&platforms, "w1", now + 1_000, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(keys(&due), ["later"]);
+    }
+);

@@ -8,6 +8,7 @@ pub(crate) mod browse;
 pub(crate) mod cart;
 pub(crate) mod checkout;
 pub(crate) mod deployment;
+pub(crate) mod document;
 pub(crate) mod general;
 pub(crate) mod orders;
 pub(crate) mod organization;
@@ -48,6 +49,8 @@ pub(crate) struct Turn<'a> {
     pub(crate) settings: &'a Settings,
     /// Unix milliseconds.
     pub(crate) now: i64,
+    /// A document this event asked for, handed over with the reply.
+    pub(crate) document: &'a std::sync::Mutex<Option<super::view::Document>>,
 }
 
 /// What came with an action: nothing (a button), chosen values, or form fields.
@@ -179,6 +182,9 @@ pub(crate) async fn apply(s: &mut Session, t: &Turn<'_>, verb: Verb, input: Inpu
         AgainLeaveOut => again::confirmed(s, t, true).await,
         AgainNo => sync(again::declined(s, t)),
         Convert => orders::convert(s, t).await,
+        Document => document::newest(s, t).await,
+        DocumentKind => document::chosen(s, t, &input).await,
+        DocumentOf => document::of_listed(s, t, &input).await,
         ShortcutYes => proposal::accept(s, t).await,
         ShortcutNo => sync(proposal::decline(s, t)),
         Which(n) => sync(proposal::pick(s, t, n)),

@@ -187,6 +187,8 @@ pub(crate) async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, Back
                 Style::Primary,
             );
         }
+        let have = t.backend.documents(t.account_id, &o.number).await?;
+        super::document::controls(&mut v, t, rev, &o.number, &have);
         let back = if o.kind == OrderKind::Quote {
             Verb::Quotes
         } else {
@@ -238,6 +240,12 @@ pub(crate) async fn render_list(s: &Session, t: &Turn<'_>) -> Result<View, Backe
             Verb::ViewOrder.at(rev),
             t.lang.t(label),
             t.lang.t(placeholder),
+            options.clone(),
+        );
+        v.select(
+            Verb::DocumentOf.at(rev),
+            t.lang.t("document.of_listed"),
+            t.lang.t("document.of_listed_placeholder"),
             options.clone(),
         );
         if !quotes {

@@ -61,12 +61,16 @@ pub(crate) fn parse(line: &str) -> Result<Option<Event>, String> {
     }))
 }
 
-pub(crate) fn render(reply: &Result<Reply, Failure>) -> String {
-    let value = match reply {
+/// One reply as a line; `saved` is where its document was written.
+pub(crate) fn render(reply: &Result<Reply, Failure>, saved: Option<&str>) -> String {
+    let mut value = match reply {
         Ok(reply) => serde_json::to_value(reply)
             .unwrap_or_else(|e| json!({"error": {"text": e.to_string()}})),
         Err(f) => json!({"error": f}),
     };
+    if let (Some(path), Some(doc)) = (saved, value.get_mut("document")) {
+        doc["path"] = json!(path);
+    }
     format!("{value}\n")
 }
 

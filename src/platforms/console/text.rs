@@ -432,6 +432,7 @@ mod tests {
             );
             v.button(Verb::Cart.at(rev), "Cart".into(), Style::Secondary);
             Reply {
+                document: None,
                 notice: None,
                 view: v,
             }
@@ -486,6 +487,7 @@ mod tests {
         );
         let mut s = blank();
         let shown = s.show(&Ok(Reply {
+            document: None,
             notice: None,
             view: v,
         }));
@@ -574,6 +576,7 @@ mod typed_input_tests {
         }
         let mut s = super::tests::blank();
         let shown = s.show(&Ok(Reply {
+            document: None,
             notice: None,
             view: v,
         }));

@@ -383,12 +383,19 @@ impl Notifier for DiscordNotifier {
             Recipient::Channel(id) => ChannelId::new(snowflake(id)?),
             Recipient::Person(who) => self.dm_channel(who).await?,
         };
-        let message = CreateMessage::new()
+        let mut message = CreateMessage::new()
             .nonce(nonce(key))
             .enforce_nonce(true)
             .content(content(request))
             .embed(embed(request))
             .components(buttons(request));
+        // The quote rides on the request itself (multipart); edits keep it.
+        if let Some(quote) = &request.quote {
+            message = message.add_file(serenity::all::CreateAttachment::bytes(
+                quote.bytes.clone(),
+                quote.file_name.clone(),
+            ));
+        }
         let sent = channel
             .send_message(&self.http, message)
             .await
@@ -512,6 +519,7 @@ mod tests {
 
     fn request_view(outcome: Option<&str>) -> RequestView {
         RequestView {
+            quote: None,
             approval_id: "apv_1".into(),
             step: Some(1),
             title: "Approval needed: order CB-1".into(),

@@ -258,10 +258,24 @@ async fn component(bot: &Bot, c: &ComponentInteraction) -> (CreateInteractionRes
             return refuse(&text, Outcome::Refused);
         }
     };
-    answer(
-        bot.respond_in(&who, locale, event, Some(&c.token)).await,
-        true,
-    )
+    let mut result = bot.respond_in(&who, locale, event, Some(&c.token)).await;
+    if let Ok(reply) = &mut result {
+        hand_over(bot, &who, locale, reply, &c.token).await;
+    }
+    answer(result, true)
+}
+
+/// Sends the document `reply` hands over as a private follow-up of the interaction
+/// (`token`). If it cannot even be queued, the reply says so instead of the upload.
+async fn hand_over(bot: &Bot, who: &Identity, locale: &str, reply: &mut Reply, token: &str) {
+    let Some(doc) = &reply.document else {
+        return;
+    };
+    let place = crate::services::notifier::Place::Handle(token.to_string());
+    if let Err(e) = bot.hand_over(PLATFORM, who, doc, place).await {
+        let f = Failure::internal(bot.prompts(), locale, "queueing a document", &e);
+        reply.notice = Some(crate::engine::view::Notice::error(f.text));
+    }
 }
 
 /// A form button: the modal is built from the current view, so a button from an older
@@ -288,6 +302,7 @@ async fn open_modal(
         return (CreateInteractionResponse::Modal(modal), Outcome::Ok);
     }
     let stale = Reply {
+        document: None,
         notice: Some(crate::engine::view::Notice::warning(
             bot.prompts().get(locale, "common.stale").to_string(),
         )),

@@ -53,7 +53,32 @@ impl ReplyUpdater for DiscordReplies {
             .map_err(super::approvals::rest)?;
         Ok(())
     }
+
+    /// A private follow-up to the interaction, with the file attached (multipart:
+    /// `payload_json` and `files[0]`).
+    async fn attach(
+        &self,
+        handle: &str,
+        file: &crate::services::documents::Written,
+        caption: &str,
+    ) -> Result<(), NotifyError> {
+        let body = serde_json::json!({
+            "content": super::render::cut(caption, super::render::MAX_CONTENT),
+            "flags": EPHEMERAL,
+            "attachments": [{"id": 0, "filename": file.file_name}],
+        });
+        let attachment =
+            serenity::all::CreateAttachment::bytes(file.bytes.clone(), file.file_name.clone());
+        self.http
+            .create_followup_message(handle, &body, vec![attachment])
+            .await
+            .map_err(super::approvals::rest)?;
+        Ok(())
+    }
 }
+
+/// Discord's message flag for a message only its addressee sees.
+const EPHEMERAL: u64 = 1 << 6;
 
 /// A REST client for follow-ups and edits of interaction responses: the webhook routes
 /// need the application id only, so the token may be absent (HTTP mode).

@@ -250,6 +250,7 @@ mod tests {
         let mut v = View::new("t", "Title".into());
         actions(&mut v);
         Reply {
+            document: None,
             notice: None,
             view: v,
         }

@@ -389,6 +389,37 @@ impl Notifier for SlackNotifier {
         Ok(())
     }
 
+    /// Uploaded to the conversation (or the thread) the person asked in.
+    async fn attach(
+        &self,
+        at: &Spot,
+        file: &crate::services::documents::Written,
+        caption: &str,
+        _key: &str,
+    ) -> Result<(), NotifyError> {
+        self.web
+            .upload(&at.channel, at.thread.as_deref(), file, caption)
+            .await
+    }
+
+    /// A message cannot carry a file: the quote goes into the request's thread.
+    fn quote_apart(&self) -> bool {
+        true
+    }
+
+    /// Uploaded into the request's thread.
+    async fn attach_under(
+        &self,
+        at: &Posted,
+        file: &crate::services::documents::Written,
+        caption: &str,
+        _key: &str,
+    ) -> Result<(), NotifyError> {
+        self.web
+            .upload(&at.channel_id, Some(&at.message_id), file, caption)
+            .await
+    }
+
     /// A reply in the thread of the message.
     async fn note_under(&self, at: &Posted, text: &str, _key: &str) -> Result<(), NotifyError> {
         self.web

@@ -102,7 +102,7 @@ async fn direct_message(slack: &Slack, team: &str, event: &Value) {
         return;
     }
     let who = identity(team, user);
-    let reply = match slack
+    let mut reply = match slack
         .bot
         .respond(&who, &slack.locale_of(&who), Event::from_line(said))
         .await
@@ -115,6 +115,8 @@ async fn direct_message(slack: &Slack, team: &str, event: &Value) {
         }
     };
     slack.learn_name(&who);
+    // A reply that presses Document ("invoice (pdf)") hands it over here too.
+    slack.hand_over(&who, &mut reply, channel, None).await;
     if let Err(e) = slack
         .say(channel, None, render::message(&reply, user))
         .await

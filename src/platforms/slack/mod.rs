@@ -101,6 +101,30 @@ fn same_form(a: &str, b: &str) -> bool {
 }
 
 impl Slack {
+    /// Uploads the document `reply` hands over to `channel` (`thread`) through the
+    /// outbox. If it cannot even be queued, the reply says so instead.
+    pub(crate) async fn hand_over(
+        &self,
+        who: &Identity,
+        reply: &mut Reply,
+        channel: &str,
+        thread: Option<&str>,
+    ) {
+        let Some(doc) = &reply.document else {
+            return;
+        };
+        let place = crate::services::notifier::Place::At(crate::services::notifier::Spot {
+            channel: channel.to_string(),
+            thread: thread.map(str::to_string),
+            only_for: None,
+        });
+        if let Err(e) = self.bot.hand_over(PLATFORM, who, doc, place).await {
+            let locale = self.locale_of(who);
+            let f = Failure::internal(self.bot.prompts(), &locale, "queueing a document", &e);
+            reply.notice = Some(crate::engine::view::Notice::error(f.text));
+        }
+    }
+
     fn locale(&self) -> &str {
         // For what concerns no one person (or before users.info said): see `locale_of`.
         &self.bot.config().default_locale
@@ -257,10 +281,18 @@ impl Slack {
             self.answer(&response_url, note, false).await;
             return;
         };
-        let result = self
+        let mut result = self
             .bot
             .respond_in(&who, &self.locale_of(&who), event, Some(&response_url))
             .await;
+        if let Ok(reply) = &mut result {
+            // Without a conversation (the App Home), the app's direct messages with them.
+            let channel = a
+                .channel
+                .as_ref()
+                .map_or(user.as_str(), |c| c.id.0.as_str());
+            self.hand_over(&who, reply, channel, None).await;
+        }
         self.learn_name(&who);
         self.answer_to(
             Some(&who),
@@ -345,6 +377,7 @@ impl Slack {
             }
             None => {
                 let stale = Reply {
+                    document: None,
                     notice: Some(crate::engine::view::Notice::warning(
                         self.text("common.stale"),
                     )),

@@ -461,6 +461,7 @@ mod tests {
         let mut v = View::new("t", "Title".into());
         build(&mut v);
         Reply {
+            document: None,
             notice: Some(Notice::success("Added <@U1> & more".into())),
             view: v,
         }

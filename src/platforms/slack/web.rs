@@ -125,6 +125,19 @@ impl Web {
         Ok(())
     }
 
+    /// A session for a call that posts to `channel`, once that channel's rate allows.
+    async fn channel_session(
+        &self,
+        channel: &str,
+    ) -> Result<SlackClientSession<'_, SlackClientHyperHttpsConnector>, NotifyError> {
+        let token = self.token()?;
+        self.limits
+            .per_channel
+            .until_key_ready(&channel.to_string())
+            .await;
+        Ok(self.client.open_session(token))
+    }
+
     /// Posts in a channel (or a DM channel); where the message is, to update it later.
     pub(crate) async fn post(
         &self,
@@ -132,16 +145,50 @@ impl Web {
         content: SlackMessageContent,
         thread: Option<&str>,
     ) -> Result<(String, String), NotifyError> {
-        let token = self.token()?;
-        self.limits
-            .per_channel
-            .until_key_ready(&channel.to_string())
-            .await;
-        let session = self.client.open_session(token);
+        let session = self.channel_session(channel).await?;
         let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_string()), content)
             .opt_thread_ts(thread.map(|t| SlackTs(t.to_string())));
         let res = session.chat_post_message(&req).await.map_err(failed)?;
         Ok((res.channel.0, res.ts.0))
+    }
+
+    /// Uploads a file to `channel` (in `thread`, when given) with `comment`, by Slack's
+    /// two-step external upload: `files.getUploadURLExternal`, the bytes to the URL it
+    /// gives, then `files.completeUploadExternal` to share it.
+    pub(crate) async fn upload(
+        &self,
+        channel: &str,
+        thread: Option<&str>,
+        file: &crate::services::documents::Written,
+        comment: &str,
+    ) -> Result<(), NotifyError> {
+        let session = self.channel_session(channel).await?;
+        let slot = session
+            .get_upload_url_external(&SlackApiFilesGetUploadUrlExternalRequest::new(
+                file.file_name.clone(),
+                file.bytes.len(),
+            ))
+            .await
+            .map_err(failed)?;
+        session
+            .files_upload_via_url(&SlackApiFilesUploadViaUrlRequest::new(
+                slot.upload_url,
+                file.bytes.clone(),
+                "application/pdf".into(),
+            ))
+            .await
+            .map_err(failed)?;
+        let req = SlackApiFilesCompleteUploadExternalRequest::new(vec![
+            SlackApiFilesComplete::new(slot.file_id).with_title(file.file_name.clone()),
+        ])
+        .with_channel_id(SlackChannelId(channel.to_string()))
+        .with_initial_comment(comment.to_string())
+        .opt_thread_ts(thread.map(|t| SlackTs(t.to_string())));
+        session
+            .files_complete_upload_external(&req)
+            .await
+            .map_err(failed)?;
+        Ok(())
     }
 
     pub(crate) async fn update(

@@ -117,6 +117,7 @@ impl Approvals {
         };
         let outcome = self.outcome(a, order, &org).await?;
         Ok(RequestView {
+            quote: None,
             approval_id: a.id.clone(),
             step: open.map(|s| s.position),
             title: l.f(title_key, &[("number", &order.number)]),

@@ -3,6 +3,7 @@
 //! written from the placed order, whose amounts came from the checkout's one bill, in
 //! the reader's language; `pdf` lays it out.
 
+pub(crate) mod handover;
 pub(crate) mod pdf;
 
 use rust_decimal::Decimal;
@@ -14,47 +15,7 @@ use crate::store::refunds::RefundStatus;
 use crate::store::{Result, Store};
 use pdf::Block;
 
-/// Which document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Quote,
-    Invoice,
-    Receipt,
-    /// For the refund with this sequence number.
-    CreditNote(i64),
-}
-
-impl Kind {
-    /// `quote`, `invoice`, `receipt` or `credit-note`.
-    pub fn parse(text: &str) -> Option<Kind> {
-        match text.trim() {
-            "quote" => Some(Kind::Quote),
-            "invoice" => Some(Kind::Invoice),
-            "receipt" => Some(Kind::Receipt),
-            "credit-note" => Some(Kind::CreditNote(0)),
-            _ => None,
-        }
-    }
-
-    fn key(self) -> &'static str {
-        match self {
-            Kind::Quote => "quote",
-            Kind::Invoice => "invoice",
-            Kind::Receipt => "receipt",
-            Kind::CreditNote(_) => "credit_note",
-        }
-    }
-
-    /// The document's number: the order's, with the kind's prefix.
-    pub fn number(self, order: &str) -> String {
-        match self {
-            Kind::Quote => format!("Q-{order}"),
-            Kind::Invoice => format!("INV-{order}"),
-            Kind::Receipt => format!("R-{order}"),
-            Kind::CreditNote(seq) => format!("CN-{order}-{seq}"),
-        }
-    }
-}
+pub use crate::domain::document::Kind;
 
 /// Who sells, and what the documents repeat from the configuration.
 #[derive(Debug, Clone, Default)]
@@ -73,14 +34,15 @@ pub struct Seller {
 }
 
 /// A document ready to hand over.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     /// Such as `INV-CB-100001.pdf`.
     pub file_name: String,
     pub bytes: Vec<u8>,
 }
 
-/// The documents an order has now, newest state last: a quote; an invoice once it
+/// The documents an order has now, newest state last: a quote (of a saved quote, or of
+/// an order awaiting approval); an invoice once it
 /// waits for payment by wire or check (and after it is paid that way); a receipt once
 /// paid; a credit note per refund given back.
 pub async fn available(store: &Store, order: &Order) -> Result<Vec<Kind>> {
@@ -88,6 +50,10 @@ pub async fn available(store: &Store, order: &Order) -> Result<Vec<Kind>> {
     if order.kind == OrderKind::Quote {
         out.push(Kind::Quote);
         return Ok(out);
+    }
+    // What an approver decides on is a quote of the order as it stands.
+    if order.status == OrderStatus::AwaitingApproval {
+        out.push(Kind::Quote);
     }
     let by_invoice = matches!(order.details.payment, Payment::Wire | Payment::Check);
     let paid = matches!(order.status, OrderStatus::Paid | OrderStatus::Refunded);
@@ -142,7 +108,7 @@ pub async fn write(
     let blocks = blocks(store, &l, seller, order, kind).await?;
     match pdf::render(&blocks) {
         Ok(bytes) => Ok(Ok(Written {
-            file_name: format!("{}.pdf", kind.number(&order.number)),
+            file_name: kind.file_name(&order.number),
             bytes,
         })),
         Err(e) => Err(crate::store::StoreError::Invalid(format!(

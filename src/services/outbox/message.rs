@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::account::Identity;
 use crate::domain::approval::Posted;
-use crate::services::notifier::{Recipient, Spot};
+use crate::engine::view::Document;
+use crate::services::notifier::{Place, Recipient, Spot};
 use crate::store::outbox::NewEntry;
 
 /// The kinds, as stored.
@@ -16,6 +17,7 @@ pub(crate) const EDIT: &str = "edit";
 pub(crate) const NOTE: &str = "note";
 pub(crate) const REPLY: &str = "reply";
 pub(crate) const EPHEMERAL: &str = "ephemeral";
+pub(crate) const DOCUMENT: &str = "document";
 
 /// An entry's content. Approval requests are rendered when they are sent, so a request
 /// sent late shows how it stands then.
@@ -41,6 +43,15 @@ pub(crate) enum Message {
     },
     /// A note in the thread under one copy of a request.
     ThreadNote { copy: Copy, text: String },
+    /// A document a person asked for, uploaded at `place` when it is sent; where the
+    /// platform cannot take the file, a one-time link to `to` instead.
+    Document {
+        doc: Document,
+        to: Identity,
+        place: Place,
+    },
+    /// The quote an approver decides on, under one posted copy of its request.
+    ApprovalQuote { approval_id: String, copy: Copy },
     /// A reply said in a channel (a thread, a direct conversation), as the platform
     /// rendered it.
     Say {
@@ -95,6 +106,20 @@ pub(crate) enum Copy {
         channel_id: String,
         message_id: String,
     },
+}
+
+impl Copy {
+    /// Which copy, in dedup keys: the post entry, or where the message is.
+    fn key(&self) -> String {
+        match self {
+            Copy::Post(id) => id.clone(),
+            Copy::At {
+                channel_id,
+                message_id,
+                ..
+            } => format!("{channel_id}/{message_id}"),
+        }
+    }
 }
 
 impl From<&Posted> for Copy {
@@ -166,15 +191,7 @@ pub(crate) fn approval_edit(
     copy: Copy,
     shown: &str,
 ) -> NewEntry {
-    let which = match &copy {
-        Copy::Post(id) => id.clone(),
-        Copy::At {
-            channel_id,
-            message_id,
-            ..
-        } => format!("{channel_id}/{message_id}"),
-    };
-    let key = format!("{EDIT}:{approval_id}:{which}:{shown}");
+    let key = format!("{EDIT}:{approval_id}:{}:{shown}", copy.key());
     let m = Message::ApprovalEdit {
         approval_id: approval_id.to_string(),
         copy,
@@ -288,4 +305,39 @@ pub(crate) fn say(platform: &str, at: Spot, content: serde_json::Value) -> NewEn
     let key = format!("say:{}", crate::domain::ids::new_id("say"));
     let m = Message::Say { at, content };
     entry(platform, dest, kind, "chat", &m, key)
+}
+
+/// The document `doc` for `who`, uploaded at `place`, in order with what else goes to
+/// them. Every ask is its own entry: asking twice is meant.
+pub(crate) fn document(platform: &str, who: &Identity, doc: &Document, place: Place) -> NewEntry {
+    let key = format!("{DOCUMENT}:{}", crate::domain::ids::new_id("doc"));
+    let m = Message::Document {
+        doc: doc.clone(),
+        to: who.clone(),
+        place,
+    };
+    entry(platform, person(who), DOCUMENT, &doc.order, &m, key)
+}
+
+/// The quote under the copy `copy` of request `approval_id`, once per copy; it goes to
+/// `destination` after the post it hangs under.
+pub(crate) fn approval_quote(
+    platform: &str,
+    destination: &str,
+    approval_id: &str,
+    copy: Copy,
+) -> NewEntry {
+    let key = format!("quote:{approval_id}:{}", copy.key());
+    let m = Message::ApprovalQuote {
+        approval_id: approval_id.to_string(),
+        copy,
+    };
+    entry(
+        platform,
+        destination.to_string(),
+        DOCUMENT,
+        approval_id,
+        &m,
+        key,
+    )
 }

@@ -12,8 +12,11 @@ use prometheus::{IntCounterVec, Opts};
 use rand::Rng;
 
 use super::message::{Copy, Message};
+use crate::domain::account::Identity;
 use crate::domain::approval::Posted;
-use crate::services::notifier::{NotifyError, RequestView};
+use crate::engine::view::Document;
+use crate::services::documents::handover::Papers;
+use crate::services::notifier::{NotifyError, Place, RequestView};
 use crate::services::outbound::Outbound;
 use crate::store::outbox::Entry;
 use crate::store::{Store, StoreError, now_ms};
@@ -71,6 +74,8 @@ pub(crate) struct Worker {
     store: Store,
     outbound: Outbound,
     requests: Arc<dyn Requests>,
+    /// Writes documents when they are sent; without it, document entries are skipped.
+    papers: Option<Arc<dyn Papers>>,
     /// Names this worker's claims: the process and a random part.
     id: String,
     /// The longest one send may take (`OUTBOX_SEND_TIMEOUT_SECS`).
@@ -83,9 +88,16 @@ impl Worker {
             store,
             outbound,
             requests,
+            papers: None,
             id: format!("{}-{}", std::process::id(), crate::domain::ids::letters(8)),
             send_timeout: Duration::from_secs(60),
         }
+    }
+
+    /// Hands documents over with `papers`.
+    pub(crate) fn with_papers(mut self, papers: Arc<dyn Papers>) -> Self {
+        self.papers = Some(papers);
+        self
     }
 
     /// Gives up on a send after `timeout`; claims hold half as long again.
@@ -229,6 +241,9 @@ impl Worker {
                 None => no_port(e),
             });
         }
+        if let Message::Document { doc, to, place } = &message {
+            return self.hand_over(e, doc, to, place).await;
+        }
         let Some(notifier) = self.outbound.notifier(&e.platform) else {
             return Ok(no_port(e));
         };
@@ -240,15 +255,32 @@ impl Worker {
                 reminder,
                 to,
             } => {
-                let Some((view, shown)) = self.requests.current(&approval_id, reminder).await?
+                let Some((mut view, shown)) = self.requests.current(&approval_id, reminder).await?
                 else {
                     return Ok(Outcome::Skipped("the request is gone"));
                 };
+                // The quote the approver decides on comes with a request, not a reminder.
+                if let (false, Some(papers)) = (reminder, &self.papers) {
+                    view.quote = papers
+                        .quote_for_approval(&approval_id)
+                        .await?
+                        .map(|(_, file)| file);
+                }
                 match notifier.post(&to.into(), &view, &e.id).await {
                     Ok(at) => {
                         self.store
                             .add_approval_message(&approval_id, &at, Some(&shown))
                             .await?;
+                        if view.quote.is_some() && notifier.quote_apart() {
+                            // The quote the approver decides on goes under the request.
+                            let quote = super::message::approval_quote(
+                                &e.platform,
+                                &e.destination,
+                                &approval_id,
+                                Copy::from(&at),
+                            );
+                            self.store.enqueue(&[quote], now_ms()).await?;
+                        }
                         Outcome::Sent(Some(sent_ref(&at)))
                     }
                     Err(err) => Outcome::Later(err),
@@ -288,7 +320,85 @@ impl Worker {
                 };
                 done(notifier.note_under(&at, &text, &e.id).await)
             }
-            Message::Reply { .. } => no_port(e),
+            Message::ApprovalQuote { approval_id, copy } => {
+                let Some(papers) = &self.papers else {
+                    return Ok(Outcome::Skipped("this process writes no documents"));
+                };
+                let Some(at) = self.copy(&e.platform, &copy).await? else {
+                    return Ok(Outcome::Skipped("the request was never posted there"));
+                };
+                let Some((doc, file)) = papers.quote_for_approval(&approval_id).await? else {
+                    return Ok(Outcome::Skipped("the request is decided"));
+                };
+                let caption =
+                    papers.text(&doc.locale, "document.quote_caption", &doc.file_name, "");
+                done(notifier.attach_under(&at, &file, &caption, &e.id).await)
+            }
+            Message::Reply { .. } | Message::Document { .. } => no_port(e),
+        })
+    }
+
+    /// Uploads a document a person asked for; where the platform cannot take it, sends
+    /// them a one-time link instead.
+    async fn hand_over(
+        &self,
+        e: &Entry,
+        doc: &Document,
+        to: &Identity,
+        place: &Place,
+    ) -> Result<Outcome, StoreError> {
+        let Some(papers) = &self.papers else {
+            return Ok(Outcome::Skipped("this process writes no documents"));
+        };
+        let Some(file) = papers.write(doc).await? else {
+            return Ok(Outcome::Skipped("the order no longer has that document"));
+        };
+        let caption = papers.text(&doc.locale, "document.sent_caption", &file.file_name, "");
+        let refused = || NotifyError::Refused(format!("{} cannot send here", e.platform));
+        let sent = match place {
+            Place::Handle(handle) => match self.outbound.updater(&e.platform) {
+                Some(u) => u.attach(handle, &file, &caption).await,
+                None => Err(refused()),
+            },
+            Place::At(spot) => match self.outbound.notifier(&e.platform) {
+                Some(n) => n.attach(spot, &file, &caption, &e.id).await,
+                None => Err(refused()),
+            },
+        };
+        let err = match sent {
+            Ok(()) => return Ok(Outcome::Sent(None)),
+            Err(err) if !err.permanent() => return Ok(Outcome::Later(err)),
+            Err(err) => err,
+        };
+        tracing::info!(entry = %e.id, error = %err, "a document could not be attached; sending a one-time link");
+        let text = match papers.link(to, doc).await? {
+            Some(url) => papers.text(&doc.locale, "document.link", &file.file_name, &url),
+            None => papers.text(
+                &doc.locale,
+                "document.link_unavailable",
+                &file.file_name,
+                "",
+            ),
+        };
+        // Privately: in place of the upload where the reply handle allows, else to the
+        // person directly.
+        if let (Place::Handle(handle), Some(u)) = (place, self.outbound.updater(&e.platform)) {
+            let mut view = crate::engine::view::View::new("document", String::new());
+            view.title = papers.text(&doc.locale, "document.page_title", "", "");
+            view.body = text;
+            let reply = crate::engine::view::Reply {
+                document: None,
+                notice: None,
+                view,
+            };
+            return Ok(match u.render(&reply) {
+                Ok(content) => done(u.send(handle, &content, false).await),
+                Err(err) => Outcome::Later(err),
+            });
+        }
+        Ok(match self.outbound.notifier(&e.platform) {
+            Some(n) => done(n.tell(to, &text, &e.id).await),
+            None => no_port(e),
         })
     }
 

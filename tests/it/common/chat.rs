@@ -11,6 +11,8 @@ pub struct Chat {
     stdout: BufReader<ChildStdout>,
     /// The last reply.
     pub last: Value,
+    /// Where the documents asked for are written (`chat --documents`).
+    pub documents: tempfile::TempDir,
 }
 
 impl Chat {
@@ -26,8 +28,10 @@ impl Chat {
         env: &[(&str, &str)],
         log: Option<&std::path::Path>,
     ) -> Chat {
+        let documents = tempfile::tempdir().expect("a documents folder");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_checkout-bot"));
-        cmd.args(["chat", "--json", "--user", user])
+        cmd.args(["chat", "--json", "--user", user, "--documents"])
+            .arg(documents.path())
             .env("DATABASE_URL", database_url)
             .env_remove("DEMO_MODE")
             .env_remove("SESSION_TTL")
@@ -48,6 +52,7 @@ impl Chat {
             stdin,
             stdout,
             last: Value::Null,
+            documents,
         };
         chat.last = chat.read();
         chat

@@ -2,6 +2,7 @@
 
 pub mod chat;
 pub mod discord;
+pub mod discord_rest;
 pub mod oidc;
 pub mod slack;
 pub mod stripe;

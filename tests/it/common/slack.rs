@@ -54,6 +54,21 @@ pub struct StandIn {
     pub gone: Arc<Mutex<Vec<String>>>,
     /// When each `chat.*` call came, with its method, including the ones refused.
     pub arrivals: Arc<Mutex<Vec<(String, std::time::Instant)>>>,
+    /// The bytes uploaded to each file's upload URL, by file id.
+    pub uploads: Arc<Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+    /// Channels where `files.completeUploadExternal` answers `not_in_channel`.
+    pub no_files: Arc<Mutex<Vec<String>>>,
+}
+
+/// A file the bot shared: `files.completeUploadExternal`'s channel, thread, title and
+/// comment, with the bytes uploaded for it.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    pub channel: String,
+    pub thread: Option<String>,
+    pub title: String,
+    pub comment: String,
+    pub bytes: Vec<u8>,
 }
 
 /// How the stand-in answers the next `chat.*` call.
@@ -73,6 +88,7 @@ impl StandIn {
         let app = axum::Router::new()
             .route("/api/{method}", axum::routing::post(api).get(api_get))
             .route("/hooks/{id}", axum::routing::post(hook))
+            .route("/upload/{file}", axum::routing::post(upload))
             .route("/link", axum::routing::get(socket))
             .with_state(s.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -87,6 +103,35 @@ impl StandIn {
         self.calls()
             .into_iter()
             .filter(|c| c.method == method)
+            .collect()
+    }
+
+    /// The files shared so far, in order, with what was uploaded for each.
+    pub fn shared(&self) -> Vec<Shared> {
+        let uploads = self.uploads.lock().unwrap().clone();
+        self.calls_to("files.completeUploadExternal")
+            .into_iter()
+            .filter(|c| c.body["_refused"].is_null())
+            .flat_map(|c| {
+                let files = shared_files(&c.body);
+                let uploads = uploads.clone();
+                files.into_iter().map(move |f| Shared {
+                    channel: c.body["channel_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    thread: c.body["thread_ts"].as_str().map(str::to_string),
+                    title: f["title"].as_str().unwrap_or_default().to_string(),
+                    comment: c.body["initial_comment"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    bytes: uploads
+                        .get(f["id"].as_str().unwrap_or_default())
+                        .cloned()
+                        .unwrap_or_default(),
+                })
+            })
             .collect()
     }
 
@@ -167,6 +212,22 @@ async fn api(
             return Json(json!({"ok": false, "error": "channel_not_found"})).into_response();
         }
     }
+    let mut body = body;
+    if method == "files.completeUploadExternal" {
+        // As Slack does, only a file that was uploaded can be shared, and only where
+        // the app is a member.
+        let channel = body["channel_id"].as_str().unwrap_or_default().to_string();
+        let files = shared_files(&body);
+        let uploads = s.uploads.lock().unwrap().clone();
+        let uploaded = files
+            .iter()
+            .all(|f| uploads.contains_key(f["id"].as_str().unwrap_or_default()));
+        if s.no_files.lock().unwrap().contains(&channel) {
+            body["_refused"] = json!("not_in_channel");
+        } else if files.is_empty() || !uploaded {
+            body["_refused"] = json!("file_not_found");
+        }
+    }
     record(&s, &method, "", &headers, body.clone());
     // As Slack does, a message posted to a user id lands in the app's DM with them.
     let channel = match body["channel"].as_str().unwrap_or("C0UNKNOWN") {
@@ -182,6 +243,10 @@ async fn api(
             json!({"ok": true, "channel": channel, "ts": body["ts"], "message": {"text": body["text"]}})
         }
         "chat.postEphemeral" => json!({"ok": true, "message_ts": s.next_ts()}),
+        "files.completeUploadExternal" => match body["_refused"].as_str() {
+            Some(error) => json!({"ok": false, "error": error}),
+            None => json!({"ok": true, "files": shared_files(&body).iter().map(|f| json!({"id": f["id"], "title": f["title"]})).collect::<Vec<_>>()}),
+        },
         "apps.connections.open" => {
             json!({"ok": true, "url": format!("{}/link", s.url.replace("http://", "ws://"))})
         }
@@ -210,6 +275,12 @@ async fn api_get(
     );
     record(&s, &method, "", &headers, q.clone());
     Json(match method.as_str() {
+        "files.getUploadURLExternal" => {
+            let n =
+                s.uploads.lock().unwrap().len() + s.calls_to("files.getUploadURLExternal").len();
+            let id = format!("F0FILE{n:04}");
+            json!({"ok": true, "upload_url": format!("{}/upload/{id}", s.url), "file_id": id})
+        }
         "users.info" => {
             // Users whose id starts with UDE have their Slack set to German.
             let german = q["user"].as_str().is_some_and(|u| u.starts_with("UDE"));
@@ -267,6 +338,29 @@ async fn socket(
             }
         }
     })
+}
+
+/// The `files` of a `files.completeUploadExternal` call: a JSON list, sent as a form
+/// field's text or in a JSON body.
+fn shared_files(body: &Value) -> Vec<Value> {
+    match &body["files"] {
+        Value::String(text) => serde_json::from_str(text).unwrap_or_default(),
+        Value::Array(list) => list.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// An upload URL: takes the file's bytes, and answers as Slack does, in plain text.
+async fn upload(
+    State(s): State<StandIn>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> String {
+    record(&s, "upload", &file, &headers, json!({"length": body.len()}));
+    let n = body.len();
+    s.uploads.lock().unwrap().insert(file, body.to_vec());
+    format!("OK - {n}")
 }
 
 async fn hook(

@@ -266,6 +266,7 @@ fn platforms() -> anyhow::Result<Vec<Box<dyn Platform>>> {
     Ok(vec![
         checkout_bot::platforms::discord::platform()?,
         checkout_bot::platforms::slack::platform()?,
+        checkout_bot::platforms::teams::platform()?,
     ])
 }
 

@@ -17,5 +17,6 @@ pub mod console;
 pub mod discord;
 pub(crate) mod platform;
 pub mod slack;
+pub mod teams;
 
 pub use platform::Platform;

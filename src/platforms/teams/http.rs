@@ -1,0 +1,331 @@
+//! `POST /teams/messages`, the messaging endpoint of the Azure Bot. Every activity's token
+//! is checked first (`verify`); a refused one gets 401 (403 for a key not endorsed for
+//! its channel) and is not processed. An activity delivered again (same id) is
+//! processed once, across processes. A message is answered through the connector (via
+//! the outbox); a card's `Action.Execute` comes as an `adaptiveCard/action` invoke and
+//! is answered in the response with the card that replaces it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::connector::ServiceUrls;
+use super::verify::{Keys, Refused};
+use super::{PLATFORM, identity, render};
+use crate::bot::Bot;
+use crate::engine::event::Event;
+use crate::metrics::Metrics;
+use crate::services::notifier::Spot;
+
+/// What the endpoint shares between requests.
+pub struct Endpoint {
+    pub(crate) bot: Arc<Bot>,
+    pub(crate) keys: Arc<Keys>,
+    pub(crate) app_id: String,
+    pub(crate) urls: Arc<ServiceUrls>,
+    pub(crate) metrics: Arc<Metrics>,
+}
+
+impl Endpoint {
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/teams/messages", post(messages))
+            .with_state(Arc::new(self))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Account {
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) aad_object_id: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Conversation {
+    #[serde(default)]
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) tenant_id: Option<String>,
+}
+
+/// The parts of a Bot Framework activity the bot reads.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Activity {
+    #[serde(rename = "type", default)]
+    pub(crate) kind: String,
+    #[serde(default)]
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) channel_id: String,
+    #[serde(default)]
+    pub(crate) service_url: String,
+    #[serde(default)]
+    pub(crate) from: Account,
+    #[serde(default)]
+    pub(crate) conversation: Conversation,
+    #[serde(default)]
+    pub(crate) text: Option<String>,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) value: Value,
+    #[serde(default)]
+    pub(crate) locale: Option<String>,
+    #[serde(default)]
+    pub(crate) channel_data: Value,
+}
+
+impl Activity {
+    /// The tenant: the conversation's, or the channel data's.
+    fn tenant(&self) -> Option<&str> {
+        self.conversation
+            .tenant_id
+            .as_deref()
+            .or_else(|| self.channel_data["tenant"]["id"].as_str())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+fn status(code: StatusCode, why: &str) -> Response {
+    (code, why.to_string()).into_response()
+}
+
+async fn messages(
+    State(e): State<Arc<Endpoint>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let started = Instant::now();
+    let Ok(activity) = serde_json::from_slice::<Activity>(&body) else {
+        return status(StatusCode::BAD_REQUEST, "not an activity");
+    };
+    let auth = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let now = crate::store::now_ms();
+    if let Err(refused) = e
+        .keys
+        .verify(
+            auth,
+            &e.app_id,
+            &activity.channel_id,
+            &activity.service_url,
+            now,
+        )
+        .await
+    {
+        tracing::warn!(error = %refused, kind = %activity.kind, "refused a Teams activity");
+        e.metrics.observe(
+            PLATFORM,
+            "refused",
+            "refused",
+            started.elapsed().as_secs_f64(),
+        );
+        return match refused {
+            Refused::Unauthorized(_) => status(StatusCode::UNAUTHORIZED, "unauthorized"),
+            Refused::Forbidden(_) => status(StatusCode::FORBIDDEN, "forbidden"),
+        };
+    }
+    e.urls.learn(&activity.service_url);
+    if !activity.id.is_empty() && !e.bot.first_delivery(PLATFORM, &activity.id).await {
+        // Delivered again: it was processed once already.
+        return status(StatusCode::OK, "");
+    }
+    let (answer, kind) = match activity.kind.as_str() {
+        "message" => (message(&e, &activity).await, "message"),
+        "invoke" => (invoke(&e, &activity).await, "invoke"),
+        _ => (StatusCode::OK.into_response(), "other"),
+    };
+    e.metrics.observe(
+        PLATFORM,
+        kind,
+        if answer.status().is_success() {
+            "ok"
+        } else {
+            "failed"
+        },
+        started.elapsed().as_secs_f64(),
+    );
+    answer
+}
+
+/// The person behind an activity, and the language to answer in.
+fn who(activity: &Activity) -> Option<(crate::domain::account::Identity, String)> {
+    let tenant = activity.tenant()?;
+    let user = activity
+        .from
+        .aad_object_id
+        .as_deref()
+        .filter(|u| !u.is_empty())?;
+    let who = identity(tenant, user).named(activity.from.name.as_deref());
+    let locale = activity.locale.clone().unwrap_or_else(|| "en".into());
+    Some((who, locale))
+}
+
+/// What a person typed, without the bot's own mention (`<at>checkout-bot</at>`) that a
+/// message in a channel starts with.
+pub(crate) fn said(text: &str) -> String {
+    let mut out = text.to_string();
+    while let (Some(a), Some(b)) = (out.find("<at>"), out.find("</at>")) {
+        if b < a {
+            break;
+        }
+        out.replace_range(a..b + "</at>".len(), "");
+    }
+    out.trim().to_string()
+}
+
+/// A line as the bot reads it: a command picked from the app's command list comes as its
+/// bare name ("orders", "buy phones"), and means the slash command.
+pub(crate) fn command_line(text: &str) -> String {
+    let first = text.split_whitespace().next().unwrap_or_default();
+    let is_command = crate::engine::commands::COMMANDS
+        .iter()
+        .any(|c| c.name.eq_ignore_ascii_case(first));
+    if is_command && !text.starts_with('/') {
+        format!("/{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+async fn message(e: &Endpoint, activity: &Activity) -> Response {
+    let Some((who, locale)) = who(activity) else {
+        return status(StatusCode::OK, "");
+    };
+    let text = command_line(&said(activity.text.as_deref().unwrap_or("")));
+    let result = e.bot.respond(&who, &locale, Event::from_line(&text)).await;
+    let reply = match result {
+        Ok(reply) => render::message(&reply),
+        Err(f) => render::note(&f.text),
+    };
+    let at = Spot {
+        channel: activity.conversation.id.clone(),
+        thread: Some(activity.id.clone()).filter(|id| !id.is_empty()),
+        only_for: None,
+    };
+    let content = super::outbound::content(&activity.service_url, reply);
+    if let Err(err) = e.bot.say(PLATFORM, at, content).await {
+        tracing::warn!(error = %err, "could not queue a Teams reply");
+        return status(StatusCode::SERVICE_UNAVAILABLE, "try again");
+    }
+    status(StatusCode::OK, "")
+}
+
+/// The event an `Action.Execute` stands for: its verb is the engine's action id; the
+/// card's inputs come in `data`, a select's under the verb itself, a form's fields as
+/// `verb/field`.
+pub(crate) fn event_of(verb: &str, data: &Value) -> Event {
+    if let Some(chosen) = data.get(verb).and_then(Value::as_str) {
+        return Event::Choose {
+            action: verb.to_string(),
+            values: vec![chosen.to_string()],
+        };
+    }
+    let prefix = format!("{verb}/");
+    let fields: BTreeMap<String, String> = data
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let field = k.strip_prefix(&prefix)?;
+            Some((
+                field.to_string(),
+                v.as_str().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect();
+    if fields.is_empty() {
+        Event::Click {
+            action: verb.to_string(),
+        }
+    } else {
+        Event::Submit {
+            action: verb.to_string(),
+            fields,
+        }
+    }
+}
+
+async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
+    if activity.name.as_deref() != Some("adaptiveCard/action") {
+        // Dialogs and search come with the second part of the Teams work.
+        return Json(json!({"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}))
+            .into_response();
+    }
+    let Some((who, locale)) = who(activity) else {
+        return Json(render::invoke_message("")).into_response();
+    };
+    let action = &activity.value["action"];
+    let Some(verb) = action["verb"].as_str() else {
+        return Json(render::invoke_message("")).into_response();
+    };
+    let event = event_of(verb, &action["data"]);
+    let answer = match e.bot.respond(&who, &locale, event).await {
+        Ok(reply) => render::invoke_card(&reply),
+        Err(f) => render::invoke_message(&f.text),
+    };
+    Json(answer).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bots_mention_is_not_what_was_said() {
+        assert_eq!(
+            said("<at>checkout-bot</at> buy 3 support credits"),
+            "buy 3 support credits"
+        );
+        assert_eq!(said("  /orders "), "/orders");
+        assert_eq!(said("a </at> b <at>x"), "a </at> b <at>x");
+        assert_eq!(command_line("orders"), "/orders");
+        assert_eq!(command_line("buy phones"), "/buy phones");
+        assert_eq!(
+            command_line("I want 3 support credits"),
+            "I want 3 support credits"
+        );
+    }
+
+    #[test]
+    fn an_execute_is_a_click_a_choice_or_a_form() {
+        assert_eq!(
+            event_of("3:add", &json!({})),
+            Event::Click {
+                action: "3:add".into()
+            }
+        );
+        assert_eq!(
+            event_of("3:cat", &json!({"3:cat": "phones", "3:other": "x"})),
+            Event::Choose {
+                action: "3:cat".into(),
+                values: vec!["phones".into()]
+            }
+        );
+        let Event::Submit { action, fields } =
+            event_of("3:qty", &json!({"3:qty/quantity": "4", "3:po/po": "x"}))
+        else {
+            panic!("not a form");
+        };
+        assert_eq!(action, "3:qty");
+        assert_eq!(
+            fields.into_iter().collect::<Vec<_>>(),
+            [("quantity".to_string(), "4".to_string())]
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! Replies as Adaptive Cards 1.5, which Teams renders: the notice, the title, the body
+//! and the fields as a fact set, each select as an `Input.ChoiceSet` with its own
+//! `Action.Execute`, each form's fields as inputs with an `Action.Execute` that submits
+//! them, and buttons as `Action.Execute` (links as `Action.OpenUrl`). An `Action.Execute`
+//! carries the engine's action id as its `verb`; the invoke that comes back names it
+//! again, with the card's inputs in `data`, and is answered with the next card, which
+//! replaces the clicked one.
+
+use serde_json::{Value, json};
+
+use crate::engine::view::{Action, ActionKind, NoticeKind, Reply, Style};
+
+/// How a Teams invoke's `data` names a form field of action `verb`: `verb/field`, so
+/// two forms on one card never share an input.
+pub(crate) fn field_id(verb: &str, field: &str) -> String {
+    format!("{verb}/{field}")
+}
+
+/// Teams' own limit on a choice set's choices is far above ours; titles are cut here.
+const MAX_TEXT: usize = 2_000;
+
+fn text_block(text: &str, extra: Value) -> Value {
+    let mut b = json!({"type": "TextBlock", "text": crate::domain::text::cut(text, MAX_TEXT), "wrap": true});
+    if let (Some(b), Some(extra)) = (b.as_object_mut(), extra.as_object()) {
+        b.extend(extra.clone());
+    }
+    b
+}
+
+fn execute(title: &str, verb: &str, style: Option<Style>) -> Value {
+    let mut a = json!({"type": "Action.Execute", "title": title, "verb": verb, "data": {}});
+    match style {
+        Some(Style::Primary | Style::Success) => a["style"] = json!("positive"),
+        Some(Style::Danger) => a["style"] = json!("destructive"),
+        _ => {}
+    }
+    a
+}
+
+fn controls(a: &Action, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
+    match &a.kind {
+        ActionKind::Button { style } => buttons.push(execute(&a.label, &a.id, Some(*style))),
+        ActionKind::Link { url } => {
+            buttons.push(json!({"type": "Action.OpenUrl", "title": a.label, "url": url}));
+        }
+        ActionKind::Select {
+            placeholder,
+            options,
+            ..
+        } => {
+            let choices: Vec<Value> = options
+                .iter()
+                .map(|c| {
+                    let title = match &c.description {
+                        Some(d) => format!("{} ({d})", c.label),
+                        None => c.label.clone(),
+                    };
+                    json!({"title": title, "value": c.value})
+                })
+                .collect();
+            let mut input = json!({
+                "type": "Input.ChoiceSet", "id": a.id, "label": a.label,
+                "placeholder": placeholder, "choices": choices, "style": "compact",
+            });
+            if let Some(chosen) = options.iter().find(|c| c.selected) {
+                input["value"] = json!(chosen.value);
+            }
+            body.push(input);
+            body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, None)]}));
+        }
+        ActionKind::Search { title, field } => {
+            body.push(json!({
+                "type": "Input.Text", "id": field_id(&a.id, &field.id), "label": title,
+                "placeholder": field.placeholder, "value": field.value,
+                "maxLength": field.max_len, "isRequired": field.required,
+            }));
+            body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, None)]}));
+        }
+        ActionKind::Form { title, fields } => {
+            body.push(text_block(title, json!({"weight": "bolder"})));
+            for f in fields {
+                body.push(json!({
+                    "type": "Input.Text", "id": field_id(&a.id, &f.id), "label": f.label,
+                    "placeholder": f.placeholder, "value": f.value,
+                    "maxLength": f.max_len, "isRequired": f.required,
+                }));
+            }
+            body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, Some(Style::Primary))]}));
+        }
+    }
+}
+
+/// The reply as an Adaptive Card.
+pub(crate) fn card(reply: &Reply) -> Value {
+    let v = &reply.view;
+    let mut body = Vec::new();
+    if let Some(n) = &reply.notice {
+        let color = match n.kind {
+            NoticeKind::Error => "attention",
+            NoticeKind::Warning => "warning",
+            NoticeKind::Success => "good",
+            NoticeKind::Info => "default",
+        };
+        body.push(text_block(&n.text, json!({"color": color})));
+    }
+    body.push(text_block(
+        &v.title,
+        json!({"weight": "bolder", "size": "medium"}),
+    ));
+    if !v.body.is_empty() {
+        body.push(text_block(&v.body, json!({})));
+    }
+    if !v.fields.is_empty() {
+        let facts: Vec<Value> = v
+            .fields
+            .iter()
+            .map(|f| json!({"title": f.label, "value": f.value}))
+            .collect();
+        body.push(json!({"type": "FactSet", "facts": facts}));
+    }
+    let mut buttons = Vec::new();
+    for a in &v.actions {
+        controls(a, &mut body, &mut buttons);
+    }
+    if !buttons.is_empty() {
+        body.push(json!({"type": "ActionSet", "actions": buttons}));
+    }
+    json!({
+        "type": "AdaptiveCard",
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "version": "1.5",
+        "body": body,
+    })
+}
+
+/// The card as a message activity's attachment.
+pub(crate) fn message(reply: &Reply) -> Value {
+    json!({
+        "type": "message",
+        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card(reply)}],
+    })
+}
+
+/// A plain text message.
+pub(crate) fn note(text: &str) -> Value {
+    json!({"type": "message", "text": text})
+}
+
+/// The answer to an `adaptiveCard/action` invoke: the card that replaces the clicked one.
+pub(crate) fn invoke_card(reply: &Reply) -> Value {
+    json!({"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card(reply)})
+}
+
+/// The answer to an invoke that only says something.
+pub(crate) fn invoke_message(text: &str) -> Value {
+    json!({"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::view::{Choice, FormField, Notice, View};
+
+    #[test]
+    fn a_view_becomes_a_card_with_inputs_and_executes() {
+        let mut v = View::new("store", "Store".into());
+        v.body = "Pick a category.".into();
+        v.field("Cart".into(), "2 items".into());
+        v.select(
+            "3:cat".into(),
+            "Category".into(),
+            "Choose".into(),
+            vec![Choice::new("phones", "Phones").describe("desk phones")],
+        );
+        v.form(
+            "3:qty".into(),
+            "Set quantity".into(),
+            "Quantity".into(),
+            vec![FormField {
+                id: "quantity".into(),
+                label: "Quantity".into(),
+                value: "2".into(),
+                placeholder: "1 to 99".into(),
+                required: true,
+                max_len: 4,
+            }],
+        );
+        v.button("3:add".into(), "Add to cart".into(), Style::Success);
+        let reply = Reply {
+            document: None,
+            notice: Some(Notice::error("Nope.".into())),
+            view: v,
+        };
+        let c = card(&reply);
+        assert_eq!(c["version"], "1.5");
+        let body = c["body"].as_array().unwrap();
+        assert_eq!(body[0]["color"], "attention");
+        assert_eq!(body[1]["text"], "Store");
+        assert_eq!(body[3]["facts"][0]["title"], "Cart");
+        let choice = body
+            .iter()
+            .find(|b| b["type"] == "Input.ChoiceSet")
+            .unwrap();
+        assert_eq!(choice["id"], "3:cat");
+        assert_eq!(choice["choices"][0]["title"], "Phones (desk phones)");
+        let input = body.iter().find(|b| b["type"] == "Input.Text").unwrap();
+        assert_eq!(input["id"], "3:qty/quantity");
+        assert_eq!(input["value"], "2");
+        let verbs: Vec<&str> = body
+            .iter()
+            .filter(|b| b["type"] == "ActionSet")
+            .flat_map(|b| b["actions"].as_array().unwrap())
+            .map(|a| a["verb"].as_str().unwrap())
+            .collect();
+        assert_eq!(verbs, ["3:cat", "3:qty", "3:add"]);
+        assert_eq!(invoke_card(&reply)["value"], c);
+        assert_eq!(message(&reply)["attachments"][0]["content"], c);
+    }
+}

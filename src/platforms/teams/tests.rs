@@ -1,0 +1,551 @@
+//! Teams against stand-ins on 127.0.0.1: the Bot Framework's OpenID metadata and keys
+//! (a test RSA key signs the activities, as the Bot Framework does), Microsoft's token
+//! endpoint and the connector, which records every reply. Activities go through `serve`'s
+//! router over HTTP.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Value, json};
+
+use super::cli::TeamsPlatform;
+use super::config::TeamsConfig;
+use crate::bot::Bot;
+use crate::config::Config;
+use crate::platforms::Platform;
+
+const APP_ID: &str = "00000000-0000-0000-0000-0000000a11ce";
+const TENANT: &str = "72f988bf-0000-0000-0000-00000000te01";
+const DANA: &str = "aad-dana-0001";
+const CONVERSATION: &str = "a:1personal-chat-with-dana";
+const TEST_KEY: &[u8] = include_bytes!("../../../tests/data/teams/test-key.pem");
+const OTHER_KEY: &[u8] = include_bytes!("../../../tests/data/teams/other-key.pem");
+const JWKS: &str = include_str!("../../../tests/data/teams/jwks.json");
+
+/// A call to the connector: method, path (as sent), authorization, body.
+type Call = (String, String, String, Value);
+
+/// What the stand-ins saw: calls to the connector, token requests and key fetches.
+#[derive(Clone, Default)]
+struct Seen {
+    connector: Arc<Mutex<Vec<Call>>>,
+    tokens: Arc<Mutex<usize>>,
+    key_fetches: Arc<Mutex<usize>>,
+    base: String,
+}
+
+async fn metadata(State(s): State<Seen>) -> axum::Json<Value> {
+    axum::Json(
+        json!({"issuer": super::verify::ISSUER, "jwks_uri": format!("{}/keys", s.base),
+        "id_token_signing_alg_values_supported": ["RS256"]}),
+    )
+}
+
+async fn keys(State(s): State<Seen>) -> axum::Json<Value> {
+    *s.key_fetches.lock().unwrap() += 1;
+    axum::Json(serde_json::from_str(JWKS).unwrap())
+}
+
+async fn token(State(s): State<Seen>, body: String) -> axum::Json<Value> {
+    assert!(body.contains("grant_type=client_credentials"), "{body}");
+    assert!(body.contains("client_secret=app-secret"), "{body}");
+    assert!(
+        body.contains("scope=https%3A%2F%2Fapi.botframework.com%2F.default"),
+        "{body}"
+    );
+    *s.tokens.lock().unwrap() += 1;
+    axum::Json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "bf-token-1"}))
+}
+
+async fn activity(
+    State(s): State<Seen>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> axum::Json<Value> {
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let mut log = s.connector.lock().unwrap();
+    // The path as sent, percent-encoding and all.
+    let rest = uri.path().trim_start_matches("/v3/").to_string();
+    log.push((method.to_string(), rest, auth, body));
+    axum::Json(json!({"id": format!("act-{}", log.len())}))
+}
+
+async fn stand_in() -> Seen {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let seen = Seen {
+        base: format!("http://{}", listener.local_addr().unwrap()),
+        ..Seen::default()
+    };
+    let app = axum::Router::new()
+        .route("/openid", get(metadata))
+        .route("/keys", get(keys))
+        .route("/{tenant}/oauth2/v2.0/token", post(token))
+        .route("/v3/{*rest}", post(activity).put(activity))
+        .with_state(seen.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    seen
+}
+
+struct Teams {
+    url: String,
+    seen: Seen,
+    bot: Arc<Bot>,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+async fn teams() -> Teams {
+    let seen = stand_in().await;
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let config = Config {
+        database_url: format!("sqlite:{}", dir.path().join("t.db").display()),
+        public_url: url.clone(),
+        ..Config::default()
+    };
+    let platform = TeamsPlatform::new(TeamsConfig {
+        app_id: Some(APP_ID.into()),
+        app_password: Some("app-secret".into()),
+        openid_metadata: format!("{}/openid", seen.base),
+        login_base: seen.base.clone(),
+        ..TeamsConfig::default()
+    });
+    let outbound = platform
+        .outbound(crate::services::outbound::Outbound::default())
+        .unwrap();
+    let bot = Arc::new(Bot::start_with(config, outbound).await.unwrap());
+    let metrics = Arc::new(crate::metrics::Metrics::new().unwrap());
+    let routes = platform
+        .routes(bot.clone(), metrics.clone())
+        .unwrap()
+        .unwrap();
+    let app = crate::http::router(
+        Arc::new(crate::http::AppState::new(bot.clone(), metrics)),
+        vec![routes],
+    );
+    tokio::spawn(crate::http::serve(app, listener, std::future::pending()));
+    Teams {
+        url,
+        seen,
+        bot,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+fn now() -> i64 {
+    crate::store::now_ms() / 1000
+}
+
+/// The claims the Bot Framework signs, for `service_url`.
+fn claims(service_url: &str) -> Value {
+    json!({"iss": super::verify::ISSUER, "aud": APP_ID, "exp": now() + 3600, "nbf": now() - 60,
+           "serviceurl": service_url})
+}
+
+fn sign(claims: &Value, alg: Algorithm, kid: &str, key: &[u8]) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.into());
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
+}
+
+fn message(t: &Teams, id: &str, text: &str) -> Value {
+    json!({
+        "type": "message", "id": id, "timestamp": "2026-12-07T10:00:00.000Z",
+        "serviceUrl": t.seen.base, "channelId": "msteams",
+        "from": {"id": "29:1dana", "name": "Dana Reyes", "aadObjectId": DANA},
+        "conversation": {"id": CONVERSATION, "conversationType": "personal", "tenantId": TENANT},
+        "recipient": {"id": format!("28:{APP_ID}"), "name": "checkout-bot"},
+        "text": text, "locale": "en-US", "channelData": {"tenant": {"id": TENANT}}
+    })
+}
+
+fn execute(t: &Teams, id: &str, verb: &str, data: Value) -> Value {
+    let mut a = message(t, id, "");
+    a["type"] = json!("invoke");
+    a["name"] = json!("adaptiveCard/action");
+    a["value"] = json!({"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"});
+    a
+}
+
+impl Teams {
+    async fn post_with(&self, activity: &Value, token: Option<String>) -> (u16, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}/teams/messages", self.url))
+            .json(activity);
+        if let Some(t) = token {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sends `activity` signed as the Bot Framework signs it.
+    async fn post(&self, activity: &Value) -> (u16, Value) {
+        let token = sign(
+            &claims(&self.seen.base),
+            Algorithm::RS256,
+            "test-key",
+            TEST_KEY,
+        );
+        self.post_with(activity, Some(token)).await
+    }
+
+    fn replies(&self) -> Vec<Call> {
+        self.seen.connector.lock().unwrap().clone()
+    }
+
+    async fn wait_replies(&self, n: usize) -> Vec<Call> {
+        for _ in 0..250 {
+            if self.replies().len() >= n {
+                return self.replies();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("fewer than {n} replies: {:#?}", self.replies());
+    }
+}
+
+/// The card's `Action.Execute` titled `title`, or its choice set labelled so: its verb.
+fn verb(card: &Value, title: &str) -> String {
+    let mut found = None;
+    for b in card["body"].as_array().unwrap() {
+        if b["type"] == "Input.ChoiceSet" && b["label"] == title {
+            found = b["id"].as_str().map(str::to_string);
+        }
+        for a in b["actions"].as_array().into_iter().flatten() {
+            if a["title"] == title && found.is_none() {
+                found = a["verb"].as_str().map(str::to_string);
+            }
+        }
+    }
+    found.unwrap_or_else(|| panic!("no {title} in {card:#}"))
+}
+
+/// The value of the choice titled `title` (or starting so) in the choice set `label`.
+fn choice(card: &Value, label: &str, title: &str) -> String {
+    card["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "Input.ChoiceSet" && b["label"] == label)
+        .flat_map(|b| b["choices"].as_array().unwrap())
+        .find(|c| c["title"].as_str().unwrap_or_default().starts_with(title))
+        .and_then(|c| c["value"].as_str())
+        .unwrap_or_else(|| panic!("no {title} in {label} of {card:#}"))
+        .to_string()
+}
+
+fn title(card: &Value) -> String {
+    card["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["size"] == "medium")
+        .and_then(|b| b["text"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
+    let t = teams().await;
+    let (status, _) = t
+        .post(&message(
+            &t,
+            "m-1",
+            "<at>checkout-bot</at> buy support credits",
+        ))
+        .await;
+    assert_eq!(status, 200);
+    let replies = t.wait_replies(1).await;
+    let (method, path, auth, body) = &replies[0];
+    assert_eq!(method, "POST");
+    assert_eq!(
+        path, "conversations/a%3A1personal-chat-with-dana/activities/m-1",
+        "a reply to the message"
+    );
+    assert_eq!(auth, "Bearer bf-token-1");
+    let card = body["attachments"][0]["content"].clone();
+    assert_eq!(
+        body["attachments"][0]["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
+    assert_eq!(card["version"], "1.5");
+
+    // Choose the product, add it, and check out by wire transfer: each click answered
+    // in place by the invoke's response.
+    let details = verb(&card, "Details");
+    let credits = choice(&card, "Details", "Support Credits");
+    let (status, answer) = t
+        .post(&execute(
+            &t,
+            "i-1",
+            &details,
+            json!({details.clone(): credits}),
+        ))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["statusCode"], 200);
+    assert_eq!(answer["type"], "application/vnd.microsoft.card.adaptive");
+    let mut card = answer["value"].clone();
+    for (i, step) in ["Add to cart", "View cart (1)", "Checkout"]
+        .iter()
+        .enumerate()
+    {
+        let v = verb(&card, step);
+        let (_, answer) = t
+            .post(&execute(&t, &format!("i-2{i}"), &v, json!({})))
+            .await;
+        card = answer["value"].clone();
+    }
+    if title(&card).starts_with("Organization") || card.to_string().contains("\"Continue\"") {
+        let v = verb(&card, "Continue");
+        card = t.post(&execute(&t, "i-30", &v, json!({}))).await.1["value"].clone();
+    }
+    let pay = verb(&card, "Payment method");
+    let wire = choice(&card, "Payment method", "Wire transfer");
+    card = t
+        .post(&execute(&t, "i-31", &pay, json!({pay.clone(): wire})))
+        .await
+        .1["value"]
+        .clone();
+    for (i, step) in ["No", "I agree to the terms", "Process order"]
+        .iter()
+        .enumerate()
+    {
+        let v = verb(&card, step);
+        card = t
+            .post(&execute(&t, &format!("i-4{i}"), &v, json!({})))
+            .await
+            .1["value"]
+            .clone();
+    }
+    assert!(title(&card).contains("waiting for payment"), "{card:#}");
+    let number = card.to_string();
+    assert!(number.contains("CB-100001"), "{card:#}");
+    let orders = t.bot.store().recent_orders(10).await.unwrap();
+    assert_eq!(orders.len(), 1, "one order placed");
+
+    // A repeated delivery of an activity is processed once.
+    let before = t.replies().len();
+    t.post(&message(&t, "m-2", "orders")).await;
+    t.post(&message(&t, "m-2", "orders")).await;
+    let replies = t.wait_replies(before + 1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(t.replies().len(), before + 1, "{replies:#?}");
+    let orders_card = &t.replies()[before].3["attachments"][0]["content"];
+    assert_eq!(
+        title(orders_card),
+        "Your orders",
+        "a command picked from the list"
+    );
+    assert_eq!(
+        *t.seen.tokens.lock().unwrap(),
+        1,
+        "the token is kept until it expires"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activities_without_a_valid_bot_framework_token_are_refused_and_not_processed() {
+    let t = teams().await;
+    let a = message(&t, "m-bad", "buy support credits");
+    let signed = |c: &Value| Some(sign(c, Algorithm::RS256, "test-key", TEST_KEY));
+    let mut wrong_iss = claims(&t.seen.base);
+    wrong_iss["iss"] = json!("https://sts.windows.net/evil/");
+    let mut wrong_aud = claims(&t.seen.base);
+    wrong_aud["aud"] = json!("someone-else");
+    let mut expired = claims(&t.seen.base);
+    expired["exp"] = json!(now() - 301);
+    let mut early = claims(&t.seen.base);
+    early["nbf"] = json!(now() + 301);
+    let mut skewed = claims(&t.seen.base);
+    skewed["exp"] = json!(now() - 200);
+    let other_url = claims("https://smba.trafficmanager.net/evil/");
+    let none = {
+        use base64::Engine;
+        let b = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!(
+            "{}.{}.",
+            b.encode(br#"{"alg":"none","typ":"JWT","kid":"test-key"}"#),
+            b.encode(claims(&t.seen.base).to_string())
+        )
+    };
+    let cases: Vec<(&str, Option<String>, u16)> = vec![
+        ("no token", None, 401),
+        ("wrong issuer", signed(&wrong_iss), 401),
+        ("wrong audience", signed(&wrong_aud), 401),
+        ("expired past the skew", signed(&expired), 401),
+        ("not valid yet", signed(&early), 401),
+        ("service URL of another", signed(&other_url), 401),
+        ("alg none", Some(none), 401),
+        (
+            "forged with another key under test-key's id",
+            Some(sign(
+                &claims(&t.seen.base),
+                Algorithm::RS256,
+                "test-key",
+                OTHER_KEY,
+            )),
+            401,
+        ),
+        (
+            "a key nobody published",
+            Some(sign(
+                &claims(&t.seen.base),
+                Algorithm::RS256,
+                "nobody",
+                TEST_KEY,
+            )),
+            401,
+        ),
+        (
+            "a key not endorsed for msteams",
+            Some(sign(
+                &claims(&t.seen.base),
+                Algorithm::RS256,
+                "other-key",
+                OTHER_KEY,
+            )),
+            403,
+        ),
+    ];
+    for (what, token, expected) in cases {
+        let (status, _) = t.post_with(&a, token).await;
+        assert_eq!(status, expected, "{what}");
+    }
+    // Inside the 5 minutes of skew, and with RS384 and RS512, it is accepted.
+    for (i, alg) in [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512]
+        .into_iter()
+        .enumerate()
+    {
+        let token = sign(&skewed, alg, "test-key", TEST_KEY);
+        let (status, _) = t
+            .post_with(&message(&t, &format!("m-ok{i}"), "help"), Some(token))
+            .await;
+        assert_eq!(status, 200, "{alg:?}");
+    }
+    t.wait_replies(3).await;
+    assert!(
+        t.replies()
+            .iter()
+            .all(|(_, path, _, _)| !path.ends_with("m-bad")),
+        "nothing refused was answered"
+    );
+    assert_eq!(
+        *t.seen.key_fetches.lock().unwrap(),
+        1,
+        "an unknown key id fetches the keys at most hourly"
+    );
+}
+
+#[tokio::test]
+async fn the_token_goes_only_to_service_urls_of_verified_activities() {
+    use super::connector::{Connector, ServiceUrls, Tokens};
+    let seen = stand_in().await;
+    let urls = Arc::new(ServiceUrls::default());
+    let connector = Connector::new(
+        Tokens::new(
+            &format!("{}/botframework.com/oauth2/v2.0/token", seen.base),
+            APP_ID,
+            "app-secret",
+        ),
+        urls.clone(),
+    );
+    let sent = connector
+        .send(
+            &seen.base,
+            CONVERSATION,
+            None,
+            &json!({"type": "message", "text": "hi"}),
+        )
+        .await;
+    assert!(
+        matches!(
+            sent,
+            Err(crate::services::notifier::NotifyError::BadAddress(_))
+        ),
+        "{sent:?}"
+    );
+    assert_eq!(
+        *seen.tokens.lock().unwrap(),
+        0,
+        "no token was even asked for"
+    );
+    assert!(seen.connector.lock().unwrap().is_empty());
+    urls.learn(&format!("{}/", seen.base));
+    let id = connector
+        .send(
+            &seen.base,
+            "19:abc@thread.tacv2;messageid=1",
+            None,
+            &json!({"type": "message", "text": "hi"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(id.as_deref(), Some("act-1"));
+    let log = seen.connector.lock().unwrap().clone();
+    assert_eq!(
+        log[0].1, "conversations/19%3Aabc%40thread.tacv2%3Bmessageid%3D1/activities",
+        "an id is one path component, encoded as the Bot Framework's clients encode it"
+    );
+}
+
+#[tokio::test]
+async fn keys_are_fetched_again_after_a_day_or_for_an_unknown_key_after_an_hour() {
+    let seen = stand_in().await;
+    let keys = super::verify::Keys::new(&format!("{}/openid", seen.base));
+    let at = crate::store::now_ms();
+    let good = sign(
+        &claims("https://svc.example/"),
+        Algorithm::RS256,
+        "test-key",
+        TEST_KEY,
+    );
+    let unknown = sign(
+        &claims("https://svc.example/"),
+        Algorithm::RS256,
+        "nobody",
+        TEST_KEY,
+    );
+    let check = |token: &str, when: i64| {
+        let keys = &keys;
+        let token = format!("Bearer {token}");
+        async move {
+            keys.verify(Some(&token), APP_ID, "msteams", "https://svc.example", when)
+                .await
+        }
+    };
+    assert!(check(&good, at).await.is_ok());
+    assert!(check(&unknown, at + 60_000).await.is_err());
+    assert!(check(&good, at + 120_000).await.is_ok());
+    assert_eq!(*seen.key_fetches.lock().unwrap(), 1);
+    assert!(check(&unknown, at + 3_600_001).await.is_err());
+    assert_eq!(
+        *seen.key_fetches.lock().unwrap(),
+        2,
+        "an unknown key, an hour later"
+    );
+    assert!(
+        check(&good, at + 3_600_001 + 24 * 3_600_000).await.is_err(),
+        "the token itself has expired by then"
+    );
+    assert_eq!(
+        *seen.key_fetches.lock().unwrap(),
+        3,
+        "a day later, in any case"
+    );
+}

@@ -19,7 +19,18 @@ pub struct Signed {
     pub names: (&'static str, &'static str, &'static str),
 }
 
+/// Where a body has this, each send puts in a number no send used before: a platform
+/// that processes each delivery once (Teams' activity ids) must see every send as new.
+pub const FRESH: &str = "@@fresh@@";
+static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 async fn post(client: &reqwest::Client, url: &str, s: &Signed) -> Duration {
+    let body = if s.body.contains(FRESH) {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        s.body.replace(FRESH, &n.to_string())
+    } else {
+        s.body.clone()
+    };
     let start = Instant::now();
     let (signature, timestamp, content_type) = s.names;
     let res = client
@@ -27,7 +38,7 @@ async fn post(client: &reqwest::Client, url: &str, s: &Signed) -> Duration {
         .header(signature, &s.signature)
         .header(timestamp, &s.timestamp)
         .header("content-type", content_type)
-        .body(s.body.clone())
+        .body(body)
         .send()
         .await
         .unwrap();

@@ -22,6 +22,16 @@ impl Bot {
         self.papers.write(doc).await
     }
 
+    /// A one-time link to `doc` for `who`, for a platform that takes no files from bots
+    /// in the conversation; `None` when the order is not theirs.
+    pub(crate) async fn document_link(
+        &self,
+        who: &Identity,
+        doc: &Document,
+    ) -> Result<Option<String>, StoreError> {
+        self.papers.link(who, doc).await
+    }
+
     /// Uploads `doc` for `who` at `place` on `platform`, through the outbox: retried
     /// while the platform cannot take it, a one-time link where it never will.
     pub(crate) async fn hand_over(

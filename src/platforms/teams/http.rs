@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::connector::ServiceUrls;
 use super::verify::{Keys, Refused};
@@ -210,7 +210,10 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
     let text = command_line(&said(activity.text.as_deref().unwrap_or("")));
     let result = e.bot.respond(&who, &locale, Event::from_line(&text)).await;
     let reply = match result {
-        Ok(reply) => render::message(&reply),
+        Ok(mut reply) => {
+            hand_over(e, &who, &mut reply).await;
+            render::message(&reply)
+        }
         Err(f) => render::note(&f.text),
     };
     let at = Spot {
@@ -230,6 +233,15 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
 /// card's inputs come in `data`, a select's under the verb itself, a form's fields as
 /// `verb/field`.
 pub(crate) fn event_of(verb: &str, data: &Value) -> Event {
+    // A pick from a search box of this verb.
+    let picked = data.as_object().into_iter().flatten().find_map(|(k, v)| {
+        let (field, of) = render::search_of(k)?;
+        let value = v.as_str().filter(|v| !v.is_empty())?;
+        (of == verb).then(|| (field.to_string(), value.to_string()))
+    });
+    if let Some((field, value)) = picked {
+        return Event::picked(verb, &field, value);
+    }
     if let Some(chosen) = data.get(verb).and_then(Value::as_str) {
         return Event::Choose {
             action: verb.to_string(),
@@ -262,29 +274,77 @@ pub(crate) fn event_of(verb: &str, data: &Value) -> Event {
 }
 
 async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
-    if activity.name.as_deref() != Some("adaptiveCard/action") {
-        // Dialogs and search come with the second part of the Teams work.
-        return Json(json!({"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": ""}))
-            .into_response();
-    }
     let Some((who, locale)) = who(activity) else {
         return Json(render::invoke_message("")).into_response();
     };
+    match activity.name.as_deref() {
+        Some("adaptiveCard/action") => {}
+        Some("application/search") => {
+            let v = &activity.value;
+            let (Some(dataset), query) = (v["dataset"].as_str(), v["queryText"].as_str()) else {
+                return Json(render::search_results(&[])).into_response();
+            };
+            let found = e
+                .bot
+                .search_suggestions(
+                    &who,
+                    dataset,
+                    query.unwrap_or_default(),
+                    render::MAX_SEARCH_RESULTS,
+                )
+                .await;
+            return Json(render::search_results(&found)).into_response();
+        }
+        // Dialogs come with the second part of the Teams work; forms are on the card.
+        _ => return Json(render::invoke_message("")).into_response(),
+    }
     let action = &activity.value["action"];
     let Some(verb) = action["verb"].as_str() else {
         return Json(render::invoke_message("")).into_response();
     };
     let event = event_of(verb, &action["data"]);
     let answer = match e.bot.respond(&who, &locale, event).await {
-        Ok(reply) => render::invoke_card(&reply),
+        Ok(mut reply) => {
+            hand_over(e, &who, &mut reply).await;
+            render::invoke_card(&reply)
+        }
         Err(f) => render::invoke_message(&f.text),
     };
     Json(answer).into_response()
 }
 
+/// A document asked for: a bot cannot attach a file to a card, so the card carries a
+/// one-time link to it (15 minutes, once, for this person only).
+async fn hand_over(
+    e: &Endpoint,
+    who: &crate::domain::account::Identity,
+    reply: &mut crate::engine::view::Reply,
+) {
+    let Some(doc) = reply.document.take() else {
+        return;
+    };
+    match e.bot.document_link(who, &doc).await {
+        Ok(Some(url)) => reply.view.actions.insert(
+            0,
+            crate::engine::view::Action {
+                id: format!("link:{}", doc.file_name),
+                label: e
+                    .bot
+                    .prompts()
+                    .lang(&doc.locale)
+                    .f("document.download", &[("file", &doc.file_name)]),
+                kind: crate::engine::view::ActionKind::Link { url },
+            },
+        ),
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%who, error = %err, "could not make a document link"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn the_bots_mention_is_not_what_was_said() {

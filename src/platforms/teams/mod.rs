@@ -7,7 +7,7 @@
 //! A Teams person is the identity (`teams`, tenant id, Entra object id): the same person
 //! in every team and chat of their organization.
 
-pub(crate) mod cli;
+pub mod cli;
 pub mod config;
 pub(crate) mod connector;
 pub mod http;

@@ -16,6 +16,30 @@ pub(crate) fn field_id(verb: &str, field: &str) -> String {
     format!("{verb}/{field}")
 }
 
+/// The most results an `application/search` answer carries.
+pub(crate) const MAX_SEARCH_RESULTS: usize = 15;
+
+/// The id of a search box: `search:{field}:{verb}`, so its pick is told from a form's.
+pub(crate) fn search_id(verb: &str, field: &str) -> String {
+    format!("search:{field}:{verb}")
+}
+
+/// (field, verb) of a search box's id.
+pub(crate) fn search_of(id: &str) -> Option<(&str, &str)> {
+    id.strip_prefix("search:")?.split_once(':')
+}
+
+/// The answer to an `application/search` invoke: (value, title) pairs, at most 15.
+pub(crate) fn search_results(found: &[(String, String)]) -> Value {
+    let results: Vec<Value> = found
+        .iter()
+        .take(MAX_SEARCH_RESULTS)
+        .map(|(value, title)| json!({"title": title, "value": value}))
+        .collect();
+    json!({"statusCode": 200, "type": "application/vnd.microsoft.search.searchResponse",
+           "value": {"results": results}})
+}
+
 /// Teams' own limit on a choice set's choices is far above ours; titles are cut here.
 const MAX_TEXT: usize = 2_000;
 
@@ -68,11 +92,14 @@ fn controls(a: &Action, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
             body.push(input);
             body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, None)]}));
         }
+        // Typeahead: Teams asks `application/search` with the action id as the dataset
+        // as the person types, and shows at most 15 of what comes back.
         ActionKind::Search { title, field } => {
             body.push(json!({
-                "type": "Input.Text", "id": field_id(&a.id, &field.id), "label": title,
-                "placeholder": field.placeholder, "value": field.value,
-                "maxLength": field.max_len, "isRequired": field.required,
+                "type": "Input.ChoiceSet", "id": search_id(&a.id, &field.id), "label": title,
+                "placeholder": field.placeholder, "style": "filtered", "choices": [],
+                "choices.data": {"type": "Data.Query", "dataset": a.id, "count": MAX_SEARCH_RESULTS},
+                "isRequired": field.required,
             }));
             body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, None)]}));
         }

@@ -339,6 +339,38 @@ async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
     let orders = t.bot.store().recent_orders(10).await.unwrap();
     assert_eq!(orders.len(), 1, "one order placed");
 
+    // Its invoice: a card cannot carry a file, so it carries a one-time link.
+    let doc = verb(&card, "Your orders");
+    card = t.post(&execute(&t, "i-50", &doc, json!({}))).await.1["value"].clone();
+    let pick = verb(&card, "Document (PDF)");
+    card = t
+        .post(&execute(
+            &t,
+            "i-51",
+            &pick,
+            json!({pick.clone(): "CB-100001"}),
+        ))
+        .await
+        .1["value"]
+        .clone();
+    let link = card["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["actions"].as_array().cloned().unwrap_or_default())
+        .find(|a| a["type"] == "Action.OpenUrl" && a["title"] == "Download INV-CB-100001.pdf")
+        .and_then(|a| a["url"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no link in {card:#}"));
+    assert!(link.starts_with(&format!("{}/documents/", t.url)), "{link}");
+    let pdf = t.http.get(&link).send().await.unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+    assert_eq!(
+        t.http.get(&link).send().await.unwrap().status(),
+        410,
+        "once"
+    );
+
     // A repeated delivery of an activity is processed once.
     let before = t.replies().len();
     t.post(&message(&t, "m-2", "orders")).await;
@@ -547,5 +579,72 @@ async fn keys_are_fetched_again_after_a_day_or_for_an_unknown_key_after_an_hour(
         *seen.key_fetches.lock().unwrap(),
         3,
         "a day later, in any case"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deployment_search_is_typeahead_fed_by_search_invokes() {
+    let t = teams().await;
+    t.post(&message(&t, "m-1", "buy modules")).await;
+    let mut card = t.wait_replies(1).await[0].3["attachments"][0]["content"].clone();
+    let details = verb(&card, "Details");
+    let module = choice(&card, "Details", "EndPoint Manager");
+    card = t
+        .post(&execute(
+            &t,
+            "i-1",
+            &details,
+            json!({details.clone(): module}),
+        ))
+        .await
+        .1["value"]
+        .clone();
+    for (i, step) in ["Add to cart", "View cart (1)", "Checkout"]
+        .iter()
+        .enumerate()
+    {
+        let v = verb(&card, step);
+        card = t
+            .post(&execute(&t, &format!("i-2{i}"), &v, json!({})))
+            .await
+            .1["value"]
+            .clone();
+    }
+    let search = card["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["choices.data"]["type"] == "Data.Query")
+        .unwrap_or_else(|| panic!("no typeahead in {card:#}"))
+        .clone();
+    let dataset = search["choices.data"]["dataset"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut ask = message(&t, "s-1", "");
+    ask["type"] = json!("invoke");
+    ask["name"] = json!("application/search");
+    ask["value"] = json!({"queryText": "main ofice", "dataset": dataset,
+                          "queryOptions": {"skip": 0, "top": 15}});
+    let (status, found) = t.post(&ask).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        found["type"],
+        "application/vnd.microsoft.search.searchResponse"
+    );
+    let results = found["value"]["results"].as_array().unwrap();
+    assert!(!results.is_empty() && results.len() <= 15, "{found:#}");
+    assert!(
+        results.iter().any(|r| r["value"] == "104512"),
+        "typo-tolerant, the person's own deployments: {found:#}"
+    );
+    let id = search["id"].as_str().unwrap().to_string();
+    let (_, answer) = t
+        .post(&execute(&t, "i-3", &dataset, json!({id: "104512"})))
+        .await;
+    assert!(
+        answer["value"].to_string().contains("Yes, use 104512"),
+        "{:#}",
+        answer["value"]
     );
 }

@@ -212,7 +212,9 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
     let reply = match result {
         Ok(mut reply) => {
             hand_over(e, &who, &mut reply).await;
-            render::message(&reply)
+            let mut m = render::message(&reply);
+            render::own(&mut m, &who.user);
+            m
         }
         Err(f) => render::note(&f.text),
     };
@@ -302,11 +304,21 @@ async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
     let Some(verb) = action["verb"].as_str() else {
         return Json(render::invoke_message("")).into_response();
     };
+    // A card in a channel is seen by all; its buttons are the person's it was made for.
+    if action["data"]["owner"]
+        .as_str()
+        .is_some_and(|owner| owner != who.user)
+    {
+        let text = e.bot.prompts().get(&locale, "teams.not_yours").to_string();
+        return Json(render::invoke_message(&text)).into_response();
+    }
     let event = event_of(verb, &action["data"]);
     let answer = match e.bot.respond(&who, &locale, event).await {
         Ok(mut reply) => {
             hand_over(e, &who, &mut reply).await;
-            render::invoke_card(&reply)
+            let mut card = render::invoke_card(&reply);
+            render::own(&mut card, &who.user);
+            card
         }
         Err(f) => render::invoke_message(&f.text),
     };

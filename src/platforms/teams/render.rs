@@ -61,7 +61,8 @@ fn execute(title: &str, verb: &str, style: Option<Style>) -> Value {
     a
 }
 
-fn controls(a: &Action, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
+/// `refused` is the reply's error, shown beside a form's fields as well as at the top.
+fn controls(a: &Action, refused: Option<&str>, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
     match &a.kind {
         ActionKind::Button { style } => buttons.push(execute(&a.label, &a.id, Some(*style))),
         ActionKind::Link { url } => {
@@ -112,6 +113,12 @@ fn controls(a: &Action, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
                     "maxLength": f.max_len, "isRequired": f.required,
                 }));
             }
+            if let Some(why) = refused {
+                body.push(text_block(
+                    why,
+                    json!({"color": "attention", "size": "small"}),
+                ));
+            }
             body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, Some(Style::Primary))]}));
         }
     }
@@ -145,9 +152,14 @@ pub(crate) fn card(reply: &Reply) -> Value {
             .collect();
         body.push(json!({"type": "FactSet", "facts": facts}));
     }
+    let refused = reply
+        .notice
+        .as_ref()
+        .filter(|n| matches!(n.kind, NoticeKind::Error | NoticeKind::Warning))
+        .map(|n| n.text.as_str());
     let mut buttons = Vec::new();
     for a in &v.actions {
-        controls(a, &mut body, &mut buttons);
+        controls(a, refused, &mut body, &mut buttons);
     }
     if !buttons.is_empty() {
         body.push(json!({"type": "ActionSet", "actions": buttons}));
@@ -158,6 +170,23 @@ pub(crate) fn card(reply: &Reply) -> Value {
         "version": "1.5",
         "body": body,
     })
+}
+
+/// Marks every `Action.Execute` in `v` as made for `owner` (an Entra object id): a click
+/// on it by anyone else is someone else's, and changes nothing.
+pub(crate) fn own(v: &mut Value, owner: &str) {
+    match v {
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("Action.Execute") {
+                map.insert("data".into(), json!({"owner": owner}));
+            }
+            for (_, child) in map.iter_mut() {
+                own(child, owner);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| own(i, owner)),
+        _ => {}
+    }
 }
 
 /// The card as a message activity's attachment.
@@ -230,9 +259,15 @@ mod tests {
             .unwrap();
         assert_eq!(choice["id"], "3:cat");
         assert_eq!(choice["choices"][0]["title"], "Phones (desk phones)");
-        let input = body.iter().find(|b| b["type"] == "Input.Text").unwrap();
-        assert_eq!(input["id"], "3:qty/quantity");
-        assert_eq!(input["value"], "2");
+        let at = body.iter().position(|b| b["type"] == "Input.Text").unwrap();
+        assert_eq!(body[at]["id"], "3:qty/quantity");
+        assert_eq!(body[at]["value"], "2");
+        assert_eq!(
+            body[at + 1]["text"],
+            "Nope.",
+            "the refusal beside the field"
+        );
+        assert_eq!(body[at + 1]["color"], "attention");
         let verbs: Vec<&str> = body
             .iter()
             .filter(|b| b["type"] == "ActionSet")
@@ -241,6 +276,10 @@ mod tests {
             .collect();
         assert_eq!(verbs, ["3:cat", "3:qty", "3:add"]);
         assert_eq!(invoke_card(&reply)["value"], c);
+        let mut mine = message(&reply);
+        own(&mut mine, "aad-1");
+        let text = mine.to_string();
+        assert_eq!(text.matches("\"owner\":\"aad-1\"").count(), 3, "{text}");
         assert_eq!(message(&reply)["attachments"][0]["content"], c);
     }
 }

@@ -648,3 +648,75 @@ async fn the_deployment_search_is_typeahead_fed_by_search_invokes() {
         answer["value"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_stale_and_forged_clicks_change_nothing() {
+    let t = teams().await;
+    t.post(&message(&t, "m-1", "buy support credits")).await;
+    let card = t.wait_replies(1).await[0].3["attachments"][0]["content"].clone();
+    let details = verb(&card, "Details");
+    let credits = choice(&card, "Details", "Support Credits");
+    let dana = crate::platforms::teams::identity(TENANT, DANA);
+    let rev = |s: Option<crate::store::StoredSession>| s.map(|s| s.session.rev);
+    let before = rev(t.bot.store().load_session(&dana).await.unwrap());
+
+    // Someone else in the channel clicks Dana's card: the card says whose it is.
+    let mut bob = execute(
+        &t,
+        "i-bob",
+        &details,
+        json!({"owner": DANA, details.clone(): credits}),
+    );
+    bob["from"] = json!({"id": "29:1bob", "name": "Bob", "aadObjectId": "aad-bob-0002"});
+    let (status, answer) = t.post(&bob).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["type"], "application/vnd.microsoft.activity.message");
+    assert!(
+        answer["value"].as_str().unwrap().contains("someone else's"),
+        "{answer}"
+    );
+    assert!(
+        t.bot
+            .store()
+            .load_session(&crate::platforms::teams::identity(TENANT, "aad-bob-0002"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A forged verb, and one from an older card, are refused by the engine.
+    let (_, forged) = t
+        .post(&execute(&t, "i-f", "1:nosuchverb", json!({"owner": DANA})))
+        .await;
+    assert!(
+        forged["value"].to_string().contains("attention"),
+        "{forged:#}"
+    );
+    let (_, ok) = t
+        .post(&execute(
+            &t,
+            "i-ok",
+            &details,
+            json!({"owner": DANA, details.clone(): credits}),
+        ))
+        .await;
+    assert_eq!(ok["statusCode"], 200);
+    let (_, stale) = t
+        .post(&execute(
+            &t,
+            "i-stale",
+            &details,
+            json!({"owner": DANA, details.clone(): credits}),
+        ))
+        .await;
+    assert!(
+        stale["value"].to_string().contains("\"color\":\"warning\""),
+        "{stale:#}"
+    );
+    let after = rev(t.bot.store().load_session(&dana).await.unwrap());
+    assert_eq!(
+        after,
+        before.map(|r| r + 1),
+        "Dana's own click counted, once"
+    );
+}

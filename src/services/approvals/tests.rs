@@ -167,6 +167,64 @@ async fn a_request_the_platform_could_not_take_is_sent_again_once() {
     );
 }
 
+/// A quote that cannot be written (a broken store, a font gone) never holds a request
+/// back: it goes out without one; one that can is carried on the post.
+#[tokio::test]
+async fn a_request_carries_its_quote_and_goes_out_without_one_that_cannot_be_written() {
+    use crate::services::documents::Written;
+    use crate::services::documents::handover::MockPapers;
+    for broken in [true, false] {
+        let (store, _dir) = store().await;
+        let buyer = account(&store, "demo").await;
+        waiting_order(&store, &buyer).await;
+        let mut notifier = MockNotifier::new();
+        notifier
+            .expect_platform()
+            .return_const("console".to_string());
+        notifier
+            .expect_post()
+            .withf(move |_, request, _| request.quote.is_some() != broken)
+            .times(1)
+            .returning(|_, _, _| {
+                Ok(Posted {
+                    platform: "console".into(),
+                    channel_id: "c1".into(),
+                    message_id: "m1".into(),
+                })
+            });
+        notifier.expect_quote_apart().return_const(false);
+        let approvals = Arc::new(service(&store, notifier));
+        let mut papers = MockPapers::new();
+        papers.expect_quote_for_approval().returning(move |_| {
+            if broken {
+                return Err(crate::store::StoreError::Invalid("no font".into()));
+            }
+            let doc = crate::engine::view::Document {
+                order: "CB-9".into(),
+                kind: "quote".into(),
+                file_name: "Q-CB-9.pdf".into(),
+                locale: "en".into(),
+            };
+            let file = Written {
+                file_name: "Q-CB-9.pdf".into(),
+                bytes: b"%PDF-".to_vec(),
+            };
+            Ok(Some((doc, file)))
+        });
+        assert_eq!(approvals.announce("CB-9").await.unwrap(), 1);
+        let worker = crate::services::outbox::Worker::new(
+            approvals.store.clone(),
+            approvals.outbound.clone(),
+            approvals.clone(),
+        )
+        .with_papers(Arc::new(papers));
+        let platforms = approvals.outbound.platforms();
+        while worker.round(&platforms).await.unwrap() > 0 {}
+        let sent = store.outbox_list(&["sent"], 10).await.unwrap();
+        assert_eq!(sent.len(), 1, "broken: {broken}");
+    }
+}
+
 #[tokio::test]
 async fn a_requester_who_is_an_approver_is_not_asked_and_cannot_decide() {
     let (store, _dir) = store().await;

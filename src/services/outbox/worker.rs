@@ -260,11 +260,15 @@ impl Worker {
                     return Ok(Outcome::Skipped("the request is gone"));
                 };
                 // The quote the approver decides on comes with a request, not a reminder.
+                // A quote that cannot be written never holds the request back.
                 if let (false, Some(papers)) = (reminder, &self.papers) {
-                    view.quote = papers
-                        .quote_for_approval(&approval_id)
-                        .await?
-                        .map(|(_, file)| file);
+                    view.quote = match papers.quote_for_approval(&approval_id).await {
+                        Ok(quote) => quote.map(|(_, file)| file),
+                        Err(err) => {
+                            tracing::warn!(approval = %approval_id, error = %err, "the request goes out without its quote");
+                            None
+                        }
+                    };
                 }
                 match notifier.post(&to.into(), &view, &e.id).await {
                     Ok(at) => {

@@ -110,9 +110,12 @@ async fn messages(
     body: axum::body::Bytes,
 ) -> Response {
     let started = Instant::now();
-    let Ok(activity) = serde_json::from_slice::<Activity>(&body) else {
-        return status(StatusCode::BAD_REQUEST, "not an activity");
-    };
+    // The token is checked before anything else is said: an unreadable body is checked
+    // as an activity of no channel and no service URL, which no token names.
+    let parsed = serde_json::from_slice::<Activity>(&body);
+    let activity = parsed.as_ref().ok();
+    let empty = Activity::default();
+    let activity = activity.unwrap_or(&empty);
     let auth = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
@@ -140,14 +143,17 @@ async fn messages(
             Refused::Forbidden(_) => status(StatusCode::FORBIDDEN, "forbidden"),
         };
     }
+    if parsed.is_err() {
+        return status(StatusCode::BAD_REQUEST, "not an activity");
+    }
     e.urls.learn(&activity.service_url);
     if !activity.id.is_empty() && !e.bot.first_delivery(PLATFORM, &activity.id).await {
         // Delivered again: it was processed once already.
         return status(StatusCode::OK, "");
     }
     let (answer, kind) = match activity.kind.as_str() {
-        "message" => (message(&e, &activity).await, "message"),
-        "invoke" => (invoke(&e, &activity).await, "invoke"),
+        "message" => (message(&e, activity).await, "message"),
+        "invoke" => (invoke(&e, activity).await, "invoke"),
         _ => (StatusCode::OK.into_response(), "other"),
     };
     e.metrics.observe(

@@ -459,6 +459,15 @@ async fn activities_without_a_valid_bot_framework_token_are_refused_and_not_proc
         let (status, _) = t.post_with(&a, token).await;
         assert_eq!(status, expected, "{what}");
     }
+    // An unreadable body is refused as unauthorized too, before anything is read of it.
+    let garbage = t
+        .http
+        .post(format!("{}/teams/messages", t.url))
+        .body("not an activity")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), 401);
     // Inside the 5 minutes of skew, and with RS384 and RS512, it is accepted.
     for (i, alg) in [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512]
         .into_iter()

@@ -20,6 +20,9 @@ use serenity::interactions_endpoint::Verifier;
 #[path = "common/load.rs"]
 mod load;
 
+#[path = "common/serve.rs"]
+mod serve;
+
 #[path = "common/discord.rs"]
 mod payloads;
 
@@ -33,41 +36,25 @@ const INTERACTIONS_PER_USER: usize = 4_000;
 fn start_server(key: &SigningKey, dir: &tempfile::TempDir) -> String {
     let url = format!("sqlite:{}", dir.path().join("bench.db").display());
     let verifying = key.verifying_key().to_bytes();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let config = Config {
-                database_url: url,
-                ..Config::default()
-            };
-            let bot = Arc::new(Bot::start(config).await.unwrap());
-            let metrics = Arc::new(Metrics::new().unwrap());
-            let endpoint = Endpoint::new(
-                bot.clone(),
-                Verifier::try_new(verifying).unwrap(),
-                metrics.clone(),
-            );
-            let app = checkout_bot::http::router(
-                Arc::new(AppState::new(bot, metrics)),
-                vec![endpoint.router()],
-            );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(format!(
-                "http://{}/discord/interactions",
-                listener.local_addr().unwrap()
-            ))
-            .unwrap();
-            checkout_bot::http::serve(app, listener, std::future::pending())
-                .await
-                .unwrap();
-        });
+    let (base, ()) = serve::serve_apart(move || async move {
+        let config = Config {
+            database_url: url,
+            ..Config::default()
+        };
+        let bot = Arc::new(Bot::start(config).await.unwrap());
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let endpoint = Endpoint::new(
+            bot.clone(),
+            Verifier::try_new(verifying).unwrap(),
+            metrics.clone(),
+        );
+        let app = checkout_bot::http::router(
+            Arc::new(AppState::new(bot, metrics)),
+            vec![endpoint.router()],
+        );
+        (app, ())
     });
-    rx.recv().unwrap()
+    format!("{base}/discord/interactions")
 }
 
 /// The floor: how many signatures one core verifies per second, bare (serenity's

@@ -23,6 +23,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 #[path = "common/load.rs"]
 mod load;
 
+#[path = "common/serve.rs"]
+mod serve;
+
 use load::{CONCURRENCY, Signed};
 const SECRET: &str = "bench-signing-secret";
 
@@ -76,40 +79,24 @@ async fn stand_in() -> String {
 
 fn start_server(dir: &tempfile::TempDir) -> (String, String) {
     let url = format!("sqlite:{}", dir.path().join("bench.db").display());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let api = stand_in().await;
-            let config = Config {
-                database_url: url,
-                ..Config::default()
-            };
-            let bot = Arc::new(Bot::start(config).await.unwrap());
-            let metrics = Arc::new(Metrics::new().unwrap());
-            let web = Web::new(&format!("{api}/api"), Some("xoxb-bench")).unwrap();
-            let slack = Arc::new(Slack::new(bot.clone(), web));
-            let endpoints = Endpoints::new(slack, Verifier::new(SECRET), metrics.clone());
-            let app = checkout_bot::http::router(
-                Arc::new(AppState::new(bot, metrics)),
-                vec![endpoints.router()],
-            );
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send((
-                format!("http://{}/slack/commands", listener.local_addr().unwrap()),
-                api,
-            ))
-            .unwrap();
-            checkout_bot::http::serve(app, listener, std::future::pending())
-                .await
-                .unwrap();
-        });
+    let (base, api) = serve::serve_apart(move || async move {
+        let api = stand_in().await;
+        let config = Config {
+            database_url: url,
+            ..Config::default()
+        };
+        let bot = Arc::new(Bot::start(config).await.unwrap());
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let web = Web::new(&format!("{api}/api"), Some("xoxb-bench")).unwrap();
+        let slack = Arc::new(Slack::new(bot.clone(), web));
+        let endpoints = Endpoints::new(slack, Verifier::new(SECRET), metrics.clone());
+        let app = checkout_bot::http::router(
+            Arc::new(AppState::new(bot, metrics)),
+            vec![endpoints.router()],
+        );
+        (app, api)
     });
-    rx.recv().unwrap()
+    (format!("{base}/slack/commands"), api)
 }
 
 /// The floor: bare signature checks of the same bodies on one core.

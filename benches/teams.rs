@@ -26,6 +26,9 @@ use serde_json::{Value, json};
 #[path = "common/load.rs"]
 mod load;
 
+#[path = "common/serve.rs"]
+mod serve;
+
 use load::{CONCURRENCY, FRESH, Signed};
 
 const APP_ID: &str = "00000000-0000-0000-0000-0000000be4c0";
@@ -87,49 +90,32 @@ fn activity(n: usize, text: &str, service_url: &str) -> String {
 
 fn start_server(dir: &tempfile::TempDir) -> (String, String) {
     let url = format!("sqlite:{}", dir.path().join("bench.db").display());
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let base = stand_in().await;
-            let platform = TeamsPlatform::new(TeamsConfig {
-                app_id: Some(APP_ID.into()),
-                app_password: Some("bench-secret".into()),
-                openid_metadata: format!("{base}/openid"),
-                login_base: base.clone(),
-                ..TeamsConfig::default()
-            });
-            let outbound = platform
-                .outbound(checkout_bot::services::outbound::Outbound::default())
-                .unwrap();
-            let config = Config {
-                database_url: url,
-                ..Config::default()
-            };
-            let bot = Arc::new(Bot::start_with(config, outbound).await.unwrap());
-            let metrics = Arc::new(Metrics::new().unwrap());
-            let routes = platform
-                .routes(bot.clone(), metrics.clone())
-                .unwrap()
-                .unwrap();
-            let app =
-                checkout_bot::http::router(Arc::new(AppState::new(bot, metrics)), vec![routes]);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send((
-                format!("http://{}/teams/messages", listener.local_addr().unwrap()),
-                base,
-            ))
-            .unwrap();
-            checkout_bot::http::serve(app, listener, std::future::pending())
-                .await
-                .unwrap();
+    let (base, stand_in) = serve::serve_apart(move || async move {
+        let base = stand_in().await;
+        let platform = TeamsPlatform::new(TeamsConfig {
+            app_id: Some(APP_ID.into()),
+            app_password: Some("bench-secret".into()),
+            openid_metadata: format!("{base}/openid"),
+            login_base: base.clone(),
+            ..TeamsConfig::default()
         });
+        let outbound = platform
+            .outbound(checkout_bot::services::outbound::Outbound::default())
+            .unwrap();
+        let config = Config {
+            database_url: url,
+            ..Config::default()
+        };
+        let bot = Arc::new(Bot::start_with(config, outbound).await.unwrap());
+        let metrics = Arc::new(Metrics::new().unwrap());
+        let routes = platform
+            .routes(bot.clone(), metrics.clone())
+            .unwrap()
+            .unwrap();
+        let app = checkout_bot::http::router(Arc::new(AppState::new(bot, metrics)), vec![routes]);
+        (app, base)
     });
-    rx.recv().unwrap()
+    (format!("{base}/teams/messages"), stand_in)
 }
 
 /// The floor: bare RS256 verifications of the token on one core.

@@ -75,15 +75,7 @@ pub(crate) fn page_allowing(
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    private(h);
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::CONTENT_TYPE,
@@ -126,6 +118,20 @@ pub(crate) async fn pages_only(
         &l.t("card_page.refused_request_title"),
         &l.t("card_page.refused_request"),
     )
+}
+
+/// What every private answer carries, a page or a file: never cached, never sniffed as
+/// another type, and no referrer to the next site.
+pub(crate) fn private(h: &mut axum::http::HeaderMap) {
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
 }
 
 /// A page that only tells something: a title and one paragraph.

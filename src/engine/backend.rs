@@ -94,13 +94,9 @@ pub(crate) trait Backend: Send + Sync {
     async fn order(&self, account_id: &str, number: &str) -> Result<Option<Order>>;
     /// Turns one of the account's open quotes into an invoice awaiting payment.
     async fn convert_quote(&self, account_id: &str, number: &str) -> Result<Converted>;
-    /// The documents one of the account's orders has now, oldest first (`Kind`); none
-    /// for a number that is not the account's.
-    async fn documents(
-        &self,
-        _account_id: &str,
-        _number: &str,
-    ) -> Result<Vec<crate::domain::document::Kind>> {
+    /// The documents `order` (one the account's, as `order` returned it) has now, oldest
+    /// first (`Kind`).
+    async fn documents(&self, _order: &Order) -> Result<Vec<crate::domain::document::Kind>> {
         Ok(Vec::new())
     }
     /// Where this order would leave the budget of each organization it counts against

@@ -190,16 +190,9 @@ impl Backend for FakeBackend {
 
     /// As the store's: a quote's (or an order's awaiting approval) quote, an invoice
     /// while a wire or check order waits for payment, a receipt once paid.
-    async fn documents(
-        &self,
-        account_id: &str,
-        number: &str,
-    ) -> Result<Vec<crate::domain::document::Kind>> {
+    async fn documents(&self, o: &Order) -> Result<Vec<crate::domain::document::Kind>> {
         use crate::domain::document::Kind;
         use crate::domain::order::{OrderStatus, Payment};
-        let Some(o) = self.order(account_id, number).await? else {
-            return Ok(Vec::new());
-        };
         let by_invoice = matches!(o.details.payment, Payment::Wire | Payment::Check);
         Ok(match o.status {
             OrderStatus::Quote | OrderStatus::AwaitingApproval => vec![Kind::Quote],

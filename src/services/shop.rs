@@ -304,15 +304,8 @@ impl Backend for Shop {
         self.store.order(account_id, number).await.map_err(err)
     }
 
-    async fn documents(
-        &self,
-        account_id: &str,
-        number: &str,
-    ) -> Result<Vec<crate::domain::document::Kind>> {
-        let Some(order) = self.store.order(account_id, number).await.map_err(err)? else {
-            return Ok(Vec::new());
-        };
-        crate::services::documents::available(&self.store, &order)
+    async fn documents(&self, order: &Order) -> Result<Vec<crate::domain::document::Kind>> {
+        crate::services::documents::available(&self.store, order)
             .await
             .map_err(err)
     }

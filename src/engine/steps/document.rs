@@ -4,6 +4,7 @@
 
 use super::{Flow, Input, Turn, choose_one, not_here};
 use crate::domain::document::Kind;
+use crate::engine::backend::BackendError;
 use crate::engine::session::{Session, Step};
 use crate::engine::view::{Choice, Document, Notice, Style, View};
 
@@ -13,7 +14,7 @@ pub(crate) async fn newest(s: &mut Session, t: &Turn<'_>) -> Flow {
         return Err(not_here(t).into());
     };
     let number = number.clone();
-    let have = t.backend.documents(t.account_id, &number).await?;
+    let have = documents_of(t, &number).await?;
     match have.last() {
         Some(kind) => hand(t, &number, *kind),
         None => Err(Notice::info(t.lang.t("document.none_yet")).into()),
@@ -27,7 +28,7 @@ pub(crate) async fn chosen(s: &mut Session, t: &Turn<'_>, input: &Input) -> Flow
     };
     let number = number.clone();
     let value = input.one_value().ok_or_else(|| choose_one(t))?;
-    let have = t.backend.documents(t.account_id, &number).await?;
+    let have = documents_of(t, &number).await?;
     // Only a kind the order has now: an id forged in a payload names nothing else.
     match Kind::from_id(value).filter(|k| have.contains(k)) {
         Some(kind) => hand(t, &number, kind),
@@ -43,13 +44,21 @@ pub(crate) async fn of_listed(s: &mut Session, t: &Turn<'_>, input: &Input) -> F
     let number = input.one_value().ok_or_else(|| choose_one(t))?;
     // The backend answers for the account's own orders only, so a number forged in a
     // payload has no documents.
-    if t.backend.order(t.account_id, number).await?.is_none() {
+    let Some(order) = t.backend.order(t.account_id, number).await? else {
         return Err(Notice::error(t.lang.t("orders.unknown")).into());
-    }
-    let have = t.backend.documents(t.account_id, number).await?;
+    };
+    let have = t.backend.documents(&order).await?;
     match have.last() {
         Some(kind) => hand(t, number, *kind),
         None => Err(Notice::info(t.lang.t("document.none_yet")).into()),
+    }
+}
+
+/// The documents of the account's order `number`; none for a number not the account's.
+async fn documents_of(t: &Turn<'_>, number: &str) -> Result<Vec<Kind>, BackendError> {
+    match t.backend.order(t.account_id, number).await? {
+        Some(order) => t.backend.documents(&order).await,
+        None => Ok(Vec::new()),
     }
 }
 

@@ -187,7 +187,7 @@ pub(crate) async fn render_order(s: &Session, t: &Turn<'_>) -> Result<View, Back
                 Style::Primary,
             );
         }
-        let have = t.backend.documents(t.account_id, &o.number).await?;
+        let have = t.backend.documents(&o).await?;
         super::document::controls(&mut v, t, rev, &o.number, &have);
         let back = if o.kind == OrderKind::Quote {
             Verb::Quotes

@@ -477,13 +477,7 @@ impl Notifier for DiscordNotifier {
             }
         }
         ChannelId::new(message.get())
-            .send_message(
-                &self.http,
-                CreateMessage::new()
-                    .nonce(nonce(key))
-                    .enforce_nonce(true)
-                    .content(cut(text, render::MAX_CONTENT)),
-            )
+            .send_message(&self.http, note(text, key))
             .await
             .map_err(rest)?;
         Ok(())
@@ -492,17 +486,19 @@ impl Notifier for DiscordNotifier {
     async fn tell(&self, who: &Identity, text: &str, key: &str) -> Result<(), NotifyError> {
         let channel = self.dm_channel(who).await?;
         channel
-            .send_message(
-                &self.http,
-                CreateMessage::new()
-                    .nonce(nonce(key))
-                    .enforce_nonce(true)
-                    .content(cut(text, render::MAX_CONTENT)),
-            )
+            .send_message(&self.http, note(text, key))
             .await
             .map_err(rest)?;
         Ok(())
     }
+}
+
+/// A plain note, posted once per outbox entry (`key` as its nonce).
+fn note(text: &str, key: &str) -> CreateMessage {
+    CreateMessage::new()
+        .nonce(nonce(key))
+        .enforce_nonce(true)
+        .content(cut(text, render::MAX_CONTENT))
 }
 
 #[cfg(test)]

@@ -221,6 +221,9 @@ impl Bot {
     /// worker runs for as long as the bot, when there is a platform to send on.
     pub async fn start_with(config: Config, outbound: Outbound) -> Result<Bot, anyhow::Error> {
         let mut bot = Bot::open(config, outbound).await?;
+        for n in bot.outbound.notifiers() {
+            n.open(&bot.store);
+        }
         if !bot.outbound.platforms().is_empty() {
             let worker = crate::services::outbox::Worker::new(
                 bot.store.clone(),

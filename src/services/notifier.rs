@@ -60,6 +60,10 @@ pub struct RequestView {
     pub(crate) details: String,
     /// The quote the approver decides on, on a request's first post of a step.
     pub(crate) quote: Option<Written>,
+    /// While it waits, everyone who may decide its open step now, on every platform the
+    /// process sends on: for a platform that shows each person their own view of a
+    /// shared request (Teams' `refresh.userIds`).
+    pub(crate) deciders: Vec<Identity>,
 }
 
 impl RequestView {
@@ -107,6 +111,10 @@ impl NotifyError {
 pub(crate) trait Notifier: Send + Sync {
     /// The platform whose identities and channels this reaches, such as `console`.
     fn platform(&self) -> String;
+    /// Hands over the database before anything is sent, for a platform that keeps what
+    /// it learned about reaching people there (Teams: service URLs and chat ids), so
+    /// every process reaches whom any process has heard from.
+    fn open(&self, _store: &crate::store::Store) {}
     /// Posts a request. `key` is the same on every try of one post: a platform that
     /// can tell a repeat by it (Discord's nonce) posts it once.
     async fn post(

@@ -185,6 +185,17 @@ pub const TABLES: &[Table] = &[
         1,
     ),
     table(
+        "platform_addresses",
+        &[
+            ("platform", Text),
+            ("kind", Text),
+            ("name", Text),
+            ("address", Text),
+            ("updated_at", Int),
+        ],
+        3,
+    ),
+    table(
         "audit_log",
         &[
             ("id", Text),

@@ -6,6 +6,7 @@
 //! time, and queueing writers in the pool is fairer and faster than letting them
 //! collide on the file lock and back off (DESIGN.md §2).
 
+pub mod addresses;
 pub mod approval_chains;
 pub mod approval_questions;
 mod approval_steps;

@@ -27,6 +27,7 @@ mod slack;
 mod slack_approvals;
 mod startup;
 mod store;
+mod store_addresses;
 mod store_approvals;
 mod store_chains;
 mod store_documents;

@@ -515,6 +515,7 @@ mod tests {
 
     fn request_view(outcome: Option<&str>) -> RequestView {
         RequestView {
+            deciders: Vec::new(),
             quote: None,
             approval_id: "apv_1".into(),
             step: Some(1),

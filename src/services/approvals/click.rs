@@ -149,7 +149,7 @@ impl Approvals {
     }
 
     /// The form a control opens, in the clicker's locale.
-    fn form(&self, locale: &str, action: ApprovalAction, target: &str) -> Form {
+    pub(crate) fn form(&self, locale: &str, action: ApprovalAction, target: &str) -> Form {
         let l = self.prompts.lang(locale);
         let (then, title, label, submit) = match action {
             ApprovalAction::Ask => (

@@ -359,6 +359,22 @@ impl Approvals {
         if let Some(channel) = self.store.approval_channel(&a.org_id, platform).await? {
             return Ok(vec![Recipient::Channel(channel)]);
         }
+        Ok(self
+            .reachable(a, step, &[platform.to_string()])
+            .await?
+            .into_iter()
+            .map(Recipient::Person)
+            .collect())
+    }
+
+    /// The identities on `platforms` of everyone who may decide `step` now: its
+    /// deciders and each running delegate of one, never the requester.
+    pub(super) async fn reachable(
+        &self,
+        a: &Approval,
+        step: &Step,
+        platforms: &[String],
+    ) -> Result<Vec<crate::domain::account::Identity>> {
         let now = now_ms();
         let mut people: Vec<String> = Vec::new();
         for approver in self.deciders(a, step).await? {
@@ -374,13 +390,9 @@ impl Approvals {
         people.retain(|p| *p != a.requested_by);
         let mut out = Vec::new();
         for p in people {
-            out.extend(
-                self.store
-                    .identities_of(&p, platform)
-                    .await?
-                    .into_iter()
-                    .map(Recipient::Person),
-            );
+            for platform in platforms {
+                out.extend(self.store.identities_of(&p, platform).await?);
+            }
         }
         Ok(out)
     }

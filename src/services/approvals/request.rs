@@ -116,8 +116,13 @@ impl Approvals {
             "approval.title"
         };
         let outcome = self.outcome(a, order, &org).await?;
+        let deciders = match (open, &outcome) {
+            (Some(step), None) => self.reachable(a, step, &self.outbound.platforms()).await?,
+            _ => Vec::new(),
+        };
         Ok(RequestView {
             quote: None,
+            deciders,
             approval_id: a.id.clone(),
             step: open.map(|s| s.position),
             title: l.f(title_key, &[("number", &order.number)]),

@@ -34,4 +34,5 @@ mod store_documents;
 mod store_outbox;
 mod store_signin;
 mod stripe;
+mod teams_approvals;
 mod totals;

@@ -8,7 +8,8 @@ use async_trait::async_trait;
 
 use super::PLATFORM;
 use super::config::TeamsConfig;
-use super::connector::{Connector, ServiceUrls, Tokens};
+use super::connector::{Connector, Tokens};
+use super::directory::Directory;
 use super::http::Endpoint;
 use super::outbound::TeamsNotifier;
 use super::verify::Keys;
@@ -23,18 +24,18 @@ pub fn platform() -> anyhow::Result<Box<dyn Platform>> {
     Ok(Box::new(TeamsPlatform::new(TeamsConfig::from_env()?)))
 }
 
-/// Teams with `config`. The service URLs learned by the endpoint are the only ones the
-/// connector sends to, so both share them.
+/// Teams with `config`. What the endpoint learns from verified activities (service
+/// URLs, user ids) is where the connector sends, so both share the directory.
 pub struct TeamsPlatform {
     config: TeamsConfig,
-    urls: Arc<ServiceUrls>,
+    directory: Arc<Directory>,
 }
 
 impl TeamsPlatform {
     pub fn new(config: TeamsConfig) -> Self {
         TeamsPlatform {
             config,
-            urls: Arc::new(ServiceUrls::default()),
+            directory: Arc::new(Directory::default()),
         }
     }
 }
@@ -55,7 +56,7 @@ impl Platform for TeamsPlatform {
             return Ok(outbound);
         };
         let tokens = Tokens::new(&self.config.token_url(), id, password);
-        let connector = Arc::new(Connector::new(tokens, self.urls.clone()));
+        let connector = Arc::new(Connector::new(tokens, self.directory.clone()));
         Ok(outbound.with_notifier(Arc::new(TeamsNotifier::new(connector))))
     }
 
@@ -68,12 +69,13 @@ impl Platform for TeamsPlatform {
                 "TEAMS_APP_ID is set without TEAMS_APP_PASSWORD: Teams activities are read, and nothing can answer them"
             );
         }
+        self.directory.open(bot.store());
         Ok(Some(
             Endpoint {
                 bot,
                 keys: Arc::new(Keys::new(&self.config.openid_metadata)),
                 app_id: app_id.clone(),
-                urls: self.urls.clone(),
+                directory: self.directory.clone(),
                 metrics,
             }
             .router(),
@@ -144,20 +146,99 @@ impl Platform for TeamsPlatform {
         clap::Arg::new(PLATFORM)
             .long(PLATFORM)
             .value_name("CONVERSATION_ID")
-            .help("Post the organization's approval requests in this Teams conversation (approvals in Teams are not built yet).")
+            .help(
+                "Post the organization's approval requests in this Teams channel or group chat: \
+                 its conversation id (19:…@thread.tacv2) or the channel's link (in Teams, the \
+                 channel's ..., Get link to channel); `none` sends them to each approver's \
+                 personal chat with the bot.",
+            )
     }
 
     async fn set_approval_channel(
         &self,
-        _store: &Store,
-        _org: &str,
+        store: &Store,
+        org: &str,
         matches: &clap::ArgMatches,
     ) -> anyhow::Result<bool> {
-        if matches.get_one::<String>(PLATFORM).is_some() {
+        let Some(given) = matches.get_one::<String>(PLATFORM).map(|g| g.trim()) else {
+            return Ok(false);
+        };
+        if given.eq_ignore_ascii_case("none") {
+            store.set_approval_channel(org, PLATFORM, None).await?;
+            println!("requests of {org} on Teams go to each approver's personal chat with the bot");
+            return Ok(true);
+        }
+        let Some(conversation) = conversation_id(given) else {
             anyhow::bail!(
-                "approval requests in Teams are not built yet: use --discord or --slack for now"
+                "'{given}' is not a Teams conversation id (like 19:abc…@thread.tacv2) or a channel link: in Teams, open the channel's ..., Get link to channel"
+            );
+        };
+        store
+            .set_approval_channel(org, PLATFORM, Some(&conversation))
+            .await?;
+        println!("requests of {org} go to Teams conversation {conversation}");
+        if store
+            .address(PLATFORM, "conversation", &conversation)
+            .await?
+            .is_none()
+        {
+            println!(
+                "note: the bot has not heard from that conversation yet; add the app to the team and mention it there once, or requests cannot be posted"
             );
         }
-        Ok(false)
+        Ok(true)
+    }
+}
+
+/// The conversation id in `given`: the id itself, or the one a channel's link carries
+/// (`https://teams.microsoft.com/l/channel/19%3a…%40thread.tacv2/General?groupId=…`).
+fn conversation_id(given: &str) -> Option<String> {
+    let id = match given.split_once("/l/channel/") {
+        Some((_, rest)) => {
+            let encoded = rest.split(['/', '?']).next()?;
+            percent_encoding::percent_decode_str(encoded)
+                .decode_utf8()
+                .ok()?
+                .into_owned()
+        }
+        None => given.to_string(),
+    };
+    let ok = id.starts_with("19:")
+        && id.contains("@thread.")
+        && id.len() <= 200
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:@".contains(&b));
+    ok.then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conversation_id;
+
+    #[test]
+    fn a_conversation_is_named_by_its_id_or_its_channel_link() {
+        let id = "19:a1b2c3@thread.tacv2";
+        assert_eq!(conversation_id(id).as_deref(), Some(id));
+        assert_eq!(
+            conversation_id(
+                "https://teams.microsoft.com/l/channel/19%3aa1b2c3%40thread.tacv2/Buying?groupId=g&tenantId=t"
+            )
+            .as_deref(),
+            Some(id)
+        );
+        assert_eq!(
+            conversation_id("19:x@thread.v2").as_deref(),
+            Some("19:x@thread.v2")
+        );
+        for bad in [
+            "#buying",
+            "a:1",
+            "19:abc",
+            "19:a b@thread.tacv2",
+            "29:x@thread.tacv2",
+        ] {
+            assert_eq!(conversation_id(bad), None, "{bad}");
+        }
     }
 }

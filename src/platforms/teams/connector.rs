@@ -4,13 +4,13 @@
 //! sent only to service URLs learned from activities whose token was verified, so a
 //! forged or stale address never receives it.
 
-use std::collections::HashSet;
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
+use super::directory::Directory;
 use crate::services::notifier::NotifyError;
 
 /// What the token is for.
@@ -30,26 +30,6 @@ fn component(text: &str) -> String {
         }
     }
     out
-}
-
-/// Service URLs seen on verified activities.
-#[derive(Default)]
-pub(crate) struct ServiceUrls(RwLock<HashSet<String>>);
-
-fn normal(url: &str) -> String {
-    url.trim_end_matches('/').to_ascii_lowercase()
-}
-
-impl ServiceUrls {
-    pub(crate) fn learn(&self, url: &str) {
-        if let Ok(mut set) = self.0.write() {
-            set.insert(normal(url));
-        }
-    }
-
-    pub(crate) fn allows(&self, url: &str) -> bool {
-        self.0.read().is_ok_and(|set| set.contains(&normal(url)))
-    }
 }
 
 #[derive(Deserialize)]
@@ -115,7 +95,7 @@ impl Tokens {
 pub(crate) struct Connector {
     http: reqwest::Client,
     tokens: Tokens,
-    pub(crate) urls: std::sync::Arc<ServiceUrls>,
+    pub(crate) directory: Arc<Directory>,
 }
 
 #[derive(Deserialize)]
@@ -125,36 +105,37 @@ struct Created {
 }
 
 impl Connector {
-    pub(crate) fn new(tokens: Tokens, urls: std::sync::Arc<ServiceUrls>) -> Connector {
+    pub(crate) fn new(tokens: Tokens, directory: Arc<Directory>) -> Connector {
         Connector {
             http: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(30))
                 .build()
                 .unwrap_or_default(),
             tokens,
-            urls,
+            directory,
         }
     }
 
     /// `{service_url}/v3/conversations/{conversation}/activities[/{activity}]`, with the
     /// ids encoded as the Bot Framework's own clients encode them (`encodeURIComponent`):
     /// a channel thread's id carries `;messageid=…`, which must stay part of the id.
-    fn address(
+    async fn address(
         &self,
         service_url: &str,
-        conversation: &str,
+        conversation: Option<&str>,
         activity: Option<&str>,
     ) -> Result<url::Url, NotifyError> {
-        if !self.urls.allows(service_url) {
+        if !self.directory.allows(service_url).await {
             return Err(NotifyError::BadAddress(format!(
                 "{service_url} (no verified activity came from it)"
             )));
         }
-        let mut text = format!(
-            "{}/v3/conversations/{}/activities",
-            service_url.trim_end_matches('/'),
-            component(conversation)
-        );
+        let mut text = format!("{}/v3/conversations", service_url.trim_end_matches('/'));
+        if let Some(c) = conversation {
+            text.push('/');
+            text.push_str(&component(c));
+            text.push_str("/activities");
+        }
         if let Some(a) = activity {
             text.push('/');
             text.push_str(&component(a));
@@ -212,7 +193,47 @@ impl Connector {
         reply_to: Option<&str>,
         activity: &Value,
     ) -> Result<Option<String>, NotifyError> {
-        let url = self.address(service_url, conversation, reply_to)?;
+        let url = self
+            .address(service_url, Some(conversation), reply_to)
+            .await?;
         self.call(reqwest::Method::POST, url, activity).await
+    }
+
+    /// Replaces activity `id` of `conversation` with `activity` (a card drawn again).
+    pub(crate) async fn update(
+        &self,
+        service_url: &str,
+        conversation: &str,
+        id: &str,
+        activity: &Value,
+    ) -> Result<(), NotifyError> {
+        let url = self
+            .address(service_url, Some(conversation), Some(id))
+            .await?;
+        let mut activity = activity.clone();
+        activity["id"] = Value::String(id.to_string());
+        self.call(reqwest::Method::PUT, url, &activity).await?;
+        Ok(())
+    }
+
+    /// Opens (or finds again: Teams answers the same id) the personal chat of the bot
+    /// with `member` (a Teams user id or an Entra object id) in `tenant`; its id.
+    pub(crate) async fn open_chat(
+        &self,
+        service_url: &str,
+        tenant: &str,
+        member: &str,
+    ) -> Result<String, NotifyError> {
+        let url = self.address(service_url, None, None).await?;
+        let body = serde_json::json!({
+            "bot": {"id": format!("28:{}", self.tokens.app_id)},
+            "members": [{"id": member}],
+            "isGroup": false,
+            "tenantId": tenant,
+            "channelData": {"tenant": {"id": tenant}},
+        });
+        self.call(reqwest::Method::POST, url, &body)
+            .await?
+            .ok_or_else(|| NotifyError::Platform("the connector named no conversation".into()))
     }
 }

@@ -18,7 +18,7 @@ use axum::routing::post;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::connector::ServiceUrls;
+use super::directory::Directory;
 use super::verify::{Keys, Refused};
 use super::{PLATFORM, identity, render};
 use crate::bot::Bot;
@@ -31,7 +31,7 @@ pub struct Endpoint {
     pub(crate) bot: Arc<Bot>,
     pub(crate) keys: Arc<Keys>,
     pub(crate) app_id: String,
-    pub(crate) urls: Arc<ServiceUrls>,
+    pub(crate) directory: Arc<Directory>,
     pub(crate) metrics: Arc<Metrics>,
 }
 
@@ -46,6 +46,9 @@ impl Endpoint {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Account {
+    /// The Teams user id (`29:…`).
+    #[serde(default)]
+    pub(crate) id: String,
     #[serde(default)]
     pub(crate) name: Option<String>,
     #[serde(default)]
@@ -59,6 +62,9 @@ pub(crate) struct Conversation {
     pub(crate) id: String,
     #[serde(default)]
     pub(crate) tenant_id: Option<String>,
+    /// `personal`, `groupChat` or `channel`.
+    #[serde(default)]
+    pub(crate) conversation_type: Option<String>,
 }
 
 /// The parts of a Bot Framework activity the bot reads.
@@ -90,6 +96,11 @@ pub(crate) struct Activity {
 }
 
 impl Activity {
+    /// Whether it comes from the person's personal chat with the bot.
+    fn personal(&self) -> bool {
+        self.conversation.conversation_type.as_deref() == Some("personal")
+    }
+
     /// The tenant: the conversation's, or the channel data's.
     fn tenant(&self) -> Option<&str> {
         self.conversation
@@ -146,7 +157,7 @@ async fn messages(
     if parsed.is_err() {
         return status(StatusCode::BAD_REQUEST, "not an activity");
     }
-    e.urls.learn(&activity.service_url);
+    learn(&e, activity).await;
     if !activity.id.is_empty() && !e.bot.first_delivery(PLATFORM, &activity.id).await {
         // Delivered again: it was processed once already.
         return status(StatusCode::OK, "");
@@ -167,6 +178,27 @@ async fn messages(
         started.elapsed().as_secs_f64(),
     );
     answer
+}
+
+/// What a verified activity says about reaching its sender and its conversation.
+async fn learn(e: &Endpoint, activity: &Activity) {
+    let tenant = activity.tenant();
+    let oid = activity.from.aad_object_id.as_deref().unwrap_or_default();
+    let from = (!activity.from.id.is_empty() && !oid.is_empty())
+        .then_some((activity.from.id.as_str(), oid));
+    e.directory
+        .heard(
+            &activity.service_url,
+            tenant,
+            &activity.conversation.id,
+            from,
+        )
+        .await;
+    if let (true, Some(t), false) = (activity.personal(), tenant, oid.is_empty()) {
+        e.directory
+            .keep_chat(t, oid, &activity.conversation.id, &activity.service_url)
+            .await;
+    }
 }
 
 /// The person behind an activity, and the language to answer in.
@@ -213,7 +245,13 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
     let Some((who, locale)) = who(activity) else {
         return status(StatusCode::OK, "");
     };
-    let text = command_line(&said(activity.text.as_deref().unwrap_or("")));
+    let typed = said(activity.text.as_deref().unwrap_or(""));
+    if !activity.personal() && crate::domain::card::contains_card_number(&typed) {
+        // Never the text: only where it was. The warning is the author's alone.
+        tracing::warn!(conversation = %activity.conversation.id, %who, "a message with a card number");
+        return warn_privately(e, &who, &locale).await;
+    }
+    let text = command_line(&typed);
     let result = e.bot.respond(&who, &locale, Event::from_line(&text)).await;
     let reply = match result {
         Ok(mut reply) => {
@@ -232,6 +270,27 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
     let content = super::outbound::content(&activity.service_url, reply);
     if let Err(err) = e.bot.say(PLATFORM, at, content).await {
         tracing::warn!(error = %err, "could not queue a Teams reply");
+        return status(StatusCode::SERVICE_UNAVAILABLE, "try again");
+    }
+    status(StatusCode::OK, "")
+}
+
+/// Tells the author of a card number in a shared conversation, in their personal chat,
+/// that it was not kept and how an admin removes it.
+async fn warn_privately(
+    e: &Endpoint,
+    who: &crate::domain::account::Identity,
+    locale: &str,
+) -> Response {
+    let text = e.bot.prompts().get(locale, "teams.guard").to_string();
+    let at = Spot {
+        channel: String::new(),
+        thread: None,
+        only_for: Some(who.user.clone()),
+    };
+    let content = super::outbound::private(&who.workspace, render::note(&text));
+    if let Err(err) = e.bot.say(PLATFORM, at, content).await {
+        tracing::warn!(error = %err, "could not queue a card-number warning");
         return status(StatusCode::SERVICE_UNAVAILABLE, "try again");
     }
     status(StatusCode::OK, "")
@@ -310,6 +369,18 @@ async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
     let Some(verb) = action["verb"].as_str() else {
         return Json(render::invoke_message("")).into_response();
     };
+    if super::approvals::is_approval(verb) {
+        let answer = super::approvals::execute_invoke(
+            &e.bot,
+            &e.directory,
+            &who,
+            &locale,
+            verb,
+            &action["data"],
+        )
+        .await;
+        return Json(answer).into_response();
+    }
     // A card in a channel is seen by all; its buttons are the person's it was made for.
     if action["data"]["owner"]
         .as_str()

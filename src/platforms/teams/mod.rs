@@ -7,9 +7,11 @@
 //! A Teams person is the identity (`teams`, tenant id, Entra object id): the same person
 //! in every team and chat of their organization.
 
+pub(crate) mod approvals;
 pub mod cli;
 pub mod config;
 pub(crate) mod connector;
+pub(crate) mod directory;
 pub mod http;
 pub(crate) mod outbound;
 pub(crate) mod package;

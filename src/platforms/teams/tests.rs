@@ -3,12 +3,9 @@
 //! endpoint and the connector, which records every reply. Activities go through `serve`'s
 //! router over HTTP.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 
 use super::cli::TeamsPlatform;
@@ -17,83 +14,14 @@ use crate::bot::Bot;
 use crate::config::Config;
 use crate::platforms::Platform;
 
-const APP_ID: &str = "00000000-0000-0000-0000-0000000a11ce";
+#[path = "../../../tests/it/common/teams.rs"]
+mod standin;
+
+use standin::{APP_ID, Call, OTHER_KEY, Seen, TEST_KEY, claims, now, sign, stand_in};
+
 const TENANT: &str = "72f988bf-0000-0000-0000-00000000te01";
 const DANA: &str = "aad-dana-0001";
 const CONVERSATION: &str = "a:1personal-chat-with-dana";
-const TEST_KEY: &[u8] = include_bytes!("../../../tests/data/teams/test-key.pem");
-const OTHER_KEY: &[u8] = include_bytes!("../../../tests/data/teams/other-key.pem");
-const JWKS: &str = include_str!("../../../tests/data/teams/jwks.json");
-
-/// A call to the connector: method, path (as sent), authorization, body.
-type Call = (String, String, String, Value);
-
-/// What the stand-ins saw: calls to the connector, token requests and key fetches.
-#[derive(Clone, Default)]
-struct Seen {
-    connector: Arc<Mutex<Vec<Call>>>,
-    tokens: Arc<Mutex<usize>>,
-    key_fetches: Arc<Mutex<usize>>,
-    base: String,
-}
-
-async fn metadata(State(s): State<Seen>) -> axum::Json<Value> {
-    axum::Json(
-        json!({"issuer": super::verify::ISSUER, "jwks_uri": format!("{}/keys", s.base),
-        "id_token_signing_alg_values_supported": ["RS256"]}),
-    )
-}
-
-async fn keys(State(s): State<Seen>) -> axum::Json<Value> {
-    *s.key_fetches.lock().unwrap() += 1;
-    axum::Json(serde_json::from_str(JWKS).unwrap())
-}
-
-async fn token(State(s): State<Seen>, body: String) -> axum::Json<Value> {
-    assert!(body.contains("grant_type=client_credentials"), "{body}");
-    assert!(body.contains("client_secret=app-secret"), "{body}");
-    assert!(
-        body.contains("scope=https%3A%2F%2Fapi.botframework.com%2F.default"),
-        "{body}"
-    );
-    *s.tokens.lock().unwrap() += 1;
-    axum::Json(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "bf-token-1"}))
-}
-
-async fn activity(
-    State(s): State<Seen>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    axum::Json(body): axum::Json<Value>,
-) -> axum::Json<Value> {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let mut log = s.connector.lock().unwrap();
-    // The path as sent, percent-encoding and all.
-    let rest = uri.path().trim_start_matches("/v3/").to_string();
-    log.push((method.to_string(), rest, auth, body));
-    axum::Json(json!({"id": format!("act-{}", log.len())}))
-}
-
-async fn stand_in() -> Seen {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let seen = Seen {
-        base: format!("http://{}", listener.local_addr().unwrap()),
-        ..Seen::default()
-    };
-    let app = axum::Router::new()
-        .route("/openid", get(metadata))
-        .route("/keys", get(keys))
-        .route("/{tenant}/oauth2/v2.0/token", post(token))
-        .route("/v3/{*rest}", post(activity).put(activity))
-        .with_state(seen.clone());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    seen
-}
 
 struct Teams {
     url: String,
@@ -141,22 +69,6 @@ async fn teams() -> Teams {
         http: reqwest::Client::new(),
         _dir: dir,
     }
-}
-
-fn now() -> i64 {
-    crate::store::now_ms() / 1000
-}
-
-/// The claims the Bot Framework signs, for `service_url`.
-fn claims(service_url: &str) -> Value {
-    json!({"iss": super::verify::ISSUER, "aud": APP_ID, "exp": now() + 3600, "nbf": now() - 60,
-           "serviceurl": service_url})
-}
-
-fn sign(claims: &Value, alg: Algorithm, kid: &str, key: &[u8]) -> String {
-    let mut header = Header::new(alg);
-    header.kid = Some(kid.into());
-    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(key).unwrap()).unwrap()
 }
 
 fn message(t: &Teams, id: &str, text: &str) -> Value {
@@ -495,9 +407,10 @@ async fn activities_without_a_valid_bot_framework_token_are_refused_and_not_proc
 
 #[tokio::test]
 async fn the_token_goes_only_to_service_urls_of_verified_activities() {
-    use super::connector::{Connector, ServiceUrls, Tokens};
+    use super::connector::{Connector, Tokens};
+    use super::directory::Directory;
     let seen = stand_in().await;
-    let urls = Arc::new(ServiceUrls::default());
+    let urls = Arc::new(Directory::default());
     let connector = Connector::new(
         Tokens::new(
             &format!("{}/botframework.com/oauth2/v2.0/token", seen.base),
@@ -527,7 +440,13 @@ async fn the_token_goes_only_to_service_urls_of_verified_activities() {
         "no token was even asked for"
     );
     assert!(seen.connector.lock().unwrap().is_empty());
-    urls.learn(&format!("{}/", seen.base));
+    urls.heard(
+        &format!("{}/", seen.base),
+        None,
+        "19:abc@thread.tacv2",
+        None,
+    )
+    .await;
     let id = connector
         .send(
             &seen.base,

@@ -11,6 +11,16 @@ use crate::store::Result;
 
 impl Approvals {
     /// The request as it reads now: everything an approver needs, and how it ended.
+    /// How request `approval_id` reads now, for a copy drawn again on its platform's
+    /// asking; `None` for an id that is no request.
+    pub(crate) async fn current(&self, approval_id: &str) -> Result<Option<RequestView>> {
+        let Some(a) = self.store.approval(approval_id).await? else {
+            return Ok(None);
+        };
+        let order = self.order(&a.order_number).await?;
+        Ok(Some(self.request_view(&a, &order, false).await?))
+    }
+
     pub(crate) async fn request_view(
         &self,
         a: &Approval,

@@ -6,6 +6,7 @@ pub mod discord_rest;
 pub mod oidc;
 pub mod slack;
 pub mod stripe;
+pub mod teams;
 
 use checkout_bot::store::{Store, StoreOptions};
 

@@ -2,10 +2,11 @@
 //! platforms' channels, one decision is recorded whichever platform it comes from, and the
 //! other platform's copy is edited once to show it.
 
+use crate::common::approvals;
 use crate::common::discord_rest::Rest;
 use crate::common::slack::{self as sl, Server, order_with_po};
-use checkout_bot::domain::account::{Identity, Role};
-use checkout_bot::domain::approval::{Policy, Posted, Verdict};
+use checkout_bot::domain::account::Identity;
+use checkout_bot::domain::approval::{Posted, Verdict};
 use checkout_bot::platforms::discord::config::DiscordConfig;
 use checkout_bot::services::approvals::{Decided, Target};
 use serde_json::json;
@@ -31,33 +32,18 @@ async fn approvers_on_slack_and_discord_share_one_request_and_one_decision() {
     )
     .await;
     let store = s.bot.store().clone();
-    store
-        .set_policy(
-            ACME,
-            &Policy {
-                po_required: true,
-                limit: None,
-            },
-        )
-        .await
-        .unwrap();
+    approvals::require_po(&store, ACME).await;
     for (platform, workspace, user, name) in [
         ("discord", "discord", ANN, "Ann"),
         ("slack", sl::TEAM, "U0BO000001", "Bo"),
     ] {
-        let account = store.create_account(name, Some(ACME)).await.unwrap();
-        store
-            .set_membership(&account, ACME, Role::Approver)
-            .await
-            .unwrap();
-        store
-            .link_identity(
-                &Identity::new(platform, workspace, user),
-                &account,
-                checkout_bot::domain::account::LinkedVia::Cli,
-            )
-            .await
-            .unwrap();
+        approvals::approver(
+            &store,
+            ACME,
+            &Identity::new(platform, workspace, user),
+            name,
+        )
+        .await;
     }
     store
         .set_approval_channel(ACME, "discord", Some(DISCORD_CHANNEL))

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::common::approvals;
 use crate::common::discord::{self as d, Player, Server};
 use crate::common::discord_rest::{Fault, Rest};
 use checkout_bot::domain::account::{Identity, Role};
-use checkout_bot::domain::approval::Policy;
 use checkout_bot::domain::order::OrderStatus;
 use checkout_bot::store::Store;
 use serde_json::{Value, json};
@@ -46,30 +46,9 @@ async fn setup_counting_from(database_url: Option<String>, first_id: u64) -> (Se
 }
 
 async fn approvers(store: &Store, people: &[(&str, &str)]) {
-    store
-        .set_policy(
-            ACME,
-            &Policy {
-                po_required: true,
-                limit: None,
-            },
-        )
-        .await
-        .unwrap();
+    approvals::require_po(store, ACME).await;
     for (id, name) in people {
-        let account = store.create_account(name, Some(ACME)).await.unwrap();
-        store
-            .set_membership(&account, ACME, Role::Approver)
-            .await
-            .unwrap();
-        store
-            .link_identity(
-                &Identity::new("discord", "discord", id),
-                &account,
-                checkout_bot::domain::account::LinkedVia::Cli,
-            )
-            .await
-            .unwrap();
+        approvals::approver(store, ACME, &Identity::new("discord", "discord", id), name).await;
     }
 }
 

@@ -102,14 +102,7 @@ async fn twenty_four_approvers_racing_in_slack_record_exactly_one_decision() {
         !updates[0].body["blocks"].to_string().contains("apv:ok:"),
         "a decided request has no buttons"
     );
-    let decided: Vec<String> = store
-        .audit_for(&number)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action.starts_with("approval ") && e.old_value.as_deref() == Some("pending"))
-        .filter_map(|e| e.new_value)
-        .collect();
+    let decided = crate::common::approvals::decisions(&store, &number).await;
     assert_eq!(decided.len(), 1, "{decided:?}");
     assert!(
         decided[0].starts_with("approved by Approver"),

@@ -7,11 +7,12 @@
 
 use std::sync::Arc;
 
+use crate::common::approvals;
 use crate::common::discord_rest::Rest;
 use crate::common::slack::{self as sl, Server, order_with_po};
 use crate::common::teams::{self as tm, APP_ID, Seen, bearer, card_of, verbs};
-use checkout_bot::domain::account::{Identity, LinkedVia, Role};
-use checkout_bot::domain::approval::{Policy, Verdict};
+use checkout_bot::domain::account::Identity;
+use checkout_bot::domain::approval::Verdict;
 use checkout_bot::domain::order::OrderStatus;
 use checkout_bot::platforms::Platform;
 use checkout_bot::platforms::discord::config::DiscordConfig;
@@ -147,15 +148,7 @@ impl Three {
 }
 
 async fn approver(store: &checkout_bot::store::Store, who: Identity, name: &str) {
-    let account = store.create_account(name, Some(ACME)).await.unwrap();
-    store
-        .set_membership(&account, ACME, Role::Approver)
-        .await
-        .unwrap();
-    store
-        .link_identity(&who, &account, LinkedVia::Cli)
-        .await
-        .unwrap();
+    approvals::approver(store, ACME, &who, name).await;
 }
 
 fn text_of(card: &Value) -> String {
@@ -166,16 +159,7 @@ fn text_of(card: &Value) -> String {
 async fn approvers_on_teams_slack_and_discord_race_and_one_decision_is_recorded() {
     let t = three().await;
     let store = t.s.bot.store().clone();
-    store
-        .set_policy(
-            ACME,
-            &Policy {
-                po_required: true,
-                limit: None,
-            },
-        )
-        .await
-        .unwrap();
+    approvals::require_po(&store, ACME).await;
     approver(&store, Identity::new("discord", "discord", ANN), "Ann").await;
     approver(&store, Identity::new("slack", sl::TEAM, BO), "Bo").await;
     approver(&store, Identity::new("teams", TENANT, CY), "Cy").await;
@@ -269,14 +253,7 @@ async fn approvers_on_teams_slack_and_discord_race_and_one_decision_is_recorded(
             .decide(&ann, &target, Verdict::Approve, None),
     );
     assert_eq!(slack_ack.0, 200);
-    let decided: Vec<String> = store
-        .audit_for(&number)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.action.starts_with("approval ") && e.old_value.as_deref() == Some("pending"))
-        .filter_map(|e| e.new_value)
-        .collect();
+    let decided = approvals::decisions(&store, &number).await;
     assert_eq!(decided.len(), 1, "exactly one decision: {decided:?}");
     let winner = ["Ann", "Bo", "Cy"]
         .into_iter()
@@ -309,13 +286,10 @@ async fn approvers_on_teams_slack_and_discord_race_and_one_decision_is_recorded(
             bo_said[0].body
         );
     }
-    let status = store
-        .order_by_number(&number)
-        .await
-        .unwrap()
-        .unwrap()
-        .status;
-    assert_eq!(status, OrderStatus::AwaitingPayment);
+    assert_eq!(
+        approvals::status(&store, &number).await,
+        OrderStatus::AwaitingPayment
+    );
 
     // Teams' copy is drawn again for everyone: how it ended, nothing left to refresh.
     let put = t
@@ -354,16 +328,7 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
  {
     let t = three().await;
     let store = t.s.bot.store().clone();
-    store
-        .set_policy(
-            ACME,
-            &Policy {
-                po_required: true,
-                limit: None,
-            },
-        )
-        .await
-        .unwrap();
+    approvals::require_po(&store, ACME).await;
     approver(&store, Identity::new("teams", TENANT, CY), "Cy").await;
     // Cy once wrote in a channel: the bot knows the tenant, not a chat with Cy.
     t.say(
@@ -426,13 +391,10 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
         )
         .await;
     assert!(text_of(&done).contains("Rejected by"), "{done:#}");
-    let status = store
-        .order_by_number(&number)
-        .await
-        .unwrap()
-        .unwrap()
-        .status;
-    assert_eq!(status, OrderStatus::Rejected);
+    assert_eq!(
+        approvals::status(&store, &number).await,
+        OrderStatus::Rejected
+    );
     let put = t
         .teams
         .wait_for(1, |c| {

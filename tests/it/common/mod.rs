@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests: databases to run against.
 
+pub mod approvals;
 pub mod chat;
 pub mod discord;
 pub mod discord_rest;

@@ -826,32 +826,10 @@ impl<'a> Player<'a> {
 /// Acme asks approval for every order with a PO number, and `people` (Slack user id,
 /// name) are its approvers.
 pub async fn approvers(store: &checkout_bot::store::Store, people: &[(String, String)]) {
-    use checkout_bot::domain::account::{Identity, Role};
-    use checkout_bot::domain::approval::Policy;
-    store
-        .set_policy(
-            "ORG-ACME",
-            &Policy {
-                po_required: true,
-                limit: None,
-            },
-        )
-        .await
-        .unwrap();
+    super::approvals::require_po(store, "ORG-ACME").await;
     for (id, name) in people {
-        let account = store.create_account(name, Some("ORG-ACME")).await.unwrap();
-        store
-            .set_membership(&account, "ORG-ACME", Role::Approver)
-            .await
-            .unwrap();
-        store
-            .link_identity(
-                &Identity::new("slack", TEAM, id),
-                &account,
-                checkout_bot::domain::account::LinkedVia::Cli,
-            )
-            .await
-            .unwrap();
+        let who = checkout_bot::domain::account::Identity::new("slack", TEAM, id);
+        super::approvals::approver(store, "ORG-ACME", &who, name).await;
     }
 }
 

@@ -11,7 +11,7 @@ use super::config::TeamsConfig;
 use super::connector::{Connector, Tokens};
 use super::directory::Directory;
 use super::http::Endpoint;
-use super::outbound::TeamsNotifier;
+use super::outbound::{TeamsNotifier, TeamsReplies};
 use super::verify::Keys;
 use crate::bot::Bot;
 use crate::metrics::Metrics;
@@ -57,7 +57,9 @@ impl Platform for TeamsPlatform {
         };
         let tokens = Tokens::new(&self.config.token_url(), id, password);
         let connector = Arc::new(Connector::new(tokens, self.directory.clone()));
-        Ok(outbound.with_notifier(Arc::new(TeamsNotifier::new(connector))))
+        Ok(outbound
+            .with_updater(Arc::new(TeamsReplies::new(connector.clone())))
+            .with_notifier(Arc::new(TeamsNotifier::new(connector))))
     }
 
     fn routes(&self, bot: Arc<Bot>, metrics: Arc<Metrics>) -> anyhow::Result<Option<axum::Router>> {

@@ -5,7 +5,6 @@
 //! the outbox); a card's `Action.Execute` comes as an `adaptiveCard/action` invoke and
 //! is answered in the response with the card that replaces it.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::directory::Directory;
 use super::verify::{Keys, Refused};
@@ -93,6 +92,9 @@ pub(crate) struct Activity {
     pub(crate) locale: Option<String>,
     #[serde(default)]
     pub(crate) channel_data: Value,
+    /// The message whose card was acted on, where Teams names it.
+    #[serde(default)]
+    pub(crate) reply_to_id: Option<String>,
 }
 
 impl Activity {
@@ -297,8 +299,8 @@ async fn warn_privately(
 }
 
 /// The event an `Action.Execute` stands for: its verb is the engine's action id; the
-/// card's inputs come in `data`, a select's under the verb itself, a form's fields as
-/// `verb/field`.
+/// card's inputs come in `data`, a select's under the verb itself, a search box's pick
+/// under its `search:` id. (A form is a dialog: `dialog`.)
 pub(crate) fn event_of(verb: &str, data: &Value) -> Event {
     // A pick from a search box of this verb.
     let picked = data.as_object().into_iter().flatten().find_map(|(k, v)| {
@@ -315,28 +317,8 @@ pub(crate) fn event_of(verb: &str, data: &Value) -> Event {
             values: vec![chosen.to_string()],
         };
     }
-    let prefix = format!("{verb}/");
-    let fields: BTreeMap<String, String> = data
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| {
-            let field = k.strip_prefix(&prefix)?;
-            Some((
-                field.to_string(),
-                v.as_str().unwrap_or_default().to_string(),
-            ))
-        })
-        .collect();
-    if fields.is_empty() {
-        Event::Click {
-            action: verb.to_string(),
-        }
-    } else {
-        Event::Submit {
-            action: verb.to_string(),
-            fields,
-        }
+    Event::Click {
+        action: verb.to_string(),
     }
 }
 
@@ -362,7 +344,8 @@ async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
                 .await;
             return Json(render::search_results(&found)).into_response();
         }
-        // Dialogs come with the second part of the Teams work; forms are on the card.
+        Some("task/fetch") => return dialog_fetch(e, activity, &who, &locale),
+        Some("task/submit") => return dialog_submit(e, activity, &who, &locale).await,
         _ => return Json(render::invoke_message("")).into_response(),
     }
     let action = &activity.value["action"];
@@ -400,6 +383,95 @@ async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
         Err(f) => render::invoke_message(&f.text),
     };
     Json(answer).into_response()
+}
+
+/// Whether `data` (a card's or a dialog's) was made for someone other than `who`.
+fn foreign(data: &Value, who: &crate::domain::account::Identity) -> bool {
+    data["owner"]
+        .as_str()
+        .is_some_and(|owner| owner != who.user)
+}
+
+/// A form's button pressed: its dialog, drawn from the button's data.
+fn dialog_fetch(
+    e: &Endpoint,
+    activity: &Activity,
+    who: &crate::domain::account::Identity,
+    locale: &str,
+) -> Response {
+    let data = &activity.value["data"];
+    if foreign(data, who) {
+        let text = e.bot.prompts().get(locale, "teams.not_yours").to_string();
+        return Json(json!({"task": {"type": "message", "value": text}})).into_response();
+    }
+    let Some(verb) = data["verb"].as_str() else {
+        return StatusCode::OK.into_response();
+    };
+    Json(super::dialog::task(verb, &data["dialog"], None, None)).into_response()
+}
+
+/// A dialog submitted: the form's event. Refused, the dialog stays open with the reason
+/// beside the fields; accepted, it closes and the card it came from shows the next step.
+async fn dialog_submit(
+    e: &Endpoint,
+    activity: &Activity,
+    who: &crate::domain::account::Identity,
+    locale: &str,
+) -> Response {
+    let data = &activity.value["data"];
+    let Some(verb) = data["verb"].as_str() else {
+        return StatusCode::OK.into_response();
+    };
+    if foreign(data, who) {
+        let text = e.bot.prompts().get(locale, "teams.not_yours").to_string();
+        return Json(json!({"task": {"type": "message", "value": text}})).into_response();
+    }
+    let sent = super::dialog::typed(data);
+    let event = Event::Submit {
+        action: verb.to_string(),
+        fields: sent.clone(),
+    };
+    let mut reply = match e.bot.respond(who, locale, event).await {
+        Ok(reply) => reply,
+        Err(f) => {
+            return Json(json!({"task": {"type": "message", "value": f.text}})).into_response();
+        }
+    };
+    if let Some((again, why)) = super::dialog::refused(&reply, &sent) {
+        return Json(super::dialog::task(
+            again,
+            &data["dialog"],
+            Some(&sent),
+            Some(why),
+        ))
+        .into_response();
+    }
+    hand_over(e, who, &mut reply).await;
+    let mut next = render::message(&reply);
+    render::own(&mut next, &who.user);
+    let queued = match activity.reply_to_id.as_deref().filter(|id| !id.is_empty()) {
+        Some(card) => {
+            let handle =
+                super::outbound::handle(&activity.service_url, &activity.conversation.id, card);
+            e.bot
+                .answer_later(PLATFORM, &handle, next, true, Some(who))
+                .await
+        }
+        None => {
+            let at = Spot {
+                channel: activity.conversation.id.clone(),
+                thread: None,
+                only_for: None,
+            };
+            let content = super::outbound::content(&activity.service_url, next);
+            e.bot.say(PLATFORM, at, content).await
+        }
+    };
+    if let Err(err) = queued {
+        tracing::warn!(error = %err, "could not queue the card after a dialog");
+        return status(StatusCode::SERVICE_UNAVAILABLE, "try again");
+    }
+    StatusCode::OK.into_response()
 }
 
 /// A document asked for: a bot cannot attach a file to a card, so the card carries a
@@ -452,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn an_execute_is_a_click_a_choice_or_a_form() {
+    fn an_execute_is_a_click_or_a_choice() {
         assert_eq!(
             event_of("3:add", &json!({})),
             Event::Click {
@@ -465,16 +537,6 @@ mod tests {
                 action: "3:cat".into(),
                 values: vec!["phones".into()]
             }
-        );
-        let Event::Submit { action, fields } =
-            event_of("3:qty", &json!({"3:qty/quantity": "4", "3:po/po": "x"}))
-        else {
-            panic!("not a form");
-        };
-        assert_eq!(action, "3:qty");
-        assert_eq!(
-            fields.into_iter().collect::<Vec<_>>(),
-            [("quantity".to_string(), "4".to_string())]
         );
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod approvals;
 pub mod cli;
 pub mod config;
 pub(crate) mod connector;
+pub(crate) mod dialog;
 pub(crate) mod directory;
 pub mod http;
 pub(crate) mod outbound;

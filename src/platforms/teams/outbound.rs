@@ -20,12 +20,65 @@ use super::connector::Connector;
 use super::directory::Directory;
 use super::{PLATFORM, identity, render};
 use crate::domain::account::Identity;
+use crate::engine::view::Reply;
 use crate::services::notifier::{Notifier, NotifyError, Posted, Recipient, RequestView, Spot};
+use crate::services::outbound::ReplyUpdater;
 
 /// What a Teams reply waits in the outbox as: the conversation's service URL and the
 /// activity to send there.
 pub(crate) fn content(service_url: &str, activity: Value) -> Value {
     json!({"serviceUrl": service_url, "activity": activity})
+}
+
+/// The handle of a message the bot sent, to draw it again (`TeamsReplies`).
+pub(crate) fn handle(service_url: &str, conversation: &str, activity: &str) -> String {
+    json!({"serviceUrl": service_url, "conversation": conversation, "activity": activity})
+        .to_string()
+}
+
+/// Draws a card the bot sent again, through its handle (`handle`): the card a dialog
+/// came from, once the dialog's form is accepted.
+pub(crate) struct TeamsReplies {
+    connector: Arc<Connector>,
+}
+
+impl TeamsReplies {
+    pub(crate) fn new(connector: Arc<Connector>) -> Self {
+        TeamsReplies { connector }
+    }
+}
+
+#[async_trait]
+impl ReplyUpdater for TeamsReplies {
+    fn platform(&self) -> String {
+        PLATFORM.into()
+    }
+
+    fn render(&self, reply: &Reply) -> Result<Value, NotifyError> {
+        Ok(render::message(reply))
+    }
+
+    async fn send(&self, handle: &str, content: &Value, replace: bool) -> Result<(), NotifyError> {
+        let h: Value = serde_json::from_str(handle)
+            .map_err(|_| NotifyError::BadAddress("a Teams reply handle".into()))?;
+        let (Some(url), Some(conversation), Some(activity)) = (
+            h["serviceUrl"].as_str(),
+            h["conversation"].as_str(),
+            h["activity"].as_str(),
+        ) else {
+            return Err(NotifyError::BadAddress("a Teams reply handle".into()));
+        };
+        if replace {
+            self.connector
+                .update(url, conversation, activity, content)
+                .await
+        } else {
+            self.connector
+                .send(url, conversation, None, content)
+                .await
+                .map(|_| ())
+        }
+    }
 }
 
 /// A reply for one person of a conversation only: said in their personal chat.

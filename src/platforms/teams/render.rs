@@ -1,7 +1,7 @@
 //! Replies as Adaptive Cards 1.5, which Teams renders: the notice, the title, the body
 //! and the fields as a fact set, each select as an `Input.ChoiceSet` with its own
-//! `Action.Execute`, each form's fields as inputs with an `Action.Execute` that submits
-//! them, and buttons as `Action.Execute` (links as `Action.OpenUrl`). An `Action.Execute`
+//! `Action.Execute`, each form as a button that opens it as a dialog (`dialog`), and
+//! buttons as `Action.Execute` (links as `Action.OpenUrl`). An `Action.Execute`
 //! carries the engine's action id as its `verb`; the invoke that comes back names it
 //! again, with the card's inputs in `data`, and is answered with the next card, which
 //! replaces the clicked one.
@@ -9,12 +9,6 @@
 use serde_json::{Value, json};
 
 use crate::engine::view::{Action, ActionKind, NoticeKind, Reply, Style};
-
-/// How a Teams invoke's `data` names a form field of action `verb`: `verb/field`, so
-/// two forms on one card never share an input.
-pub(crate) fn field_id(verb: &str, field: &str) -> String {
-    format!("{verb}/{field}")
-}
 
 /// The most results an `application/search` answer carries.
 pub(crate) const MAX_SEARCH_RESULTS: usize = 15;
@@ -61,8 +55,7 @@ fn execute(title: &str, verb: &str, style: Option<Style>) -> Value {
     a
 }
 
-/// `refused` is the reply's error, shown beside a form's fields as well as at the top.
-fn controls(a: &Action, refused: Option<&str>, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
+fn controls(a: &Action, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
     match &a.kind {
         ActionKind::Button { style } => buttons.push(execute(&a.label, &a.id, Some(*style))),
         ActionKind::Link { url } => {
@@ -104,22 +97,9 @@ fn controls(a: &Action, refused: Option<&str>, body: &mut Vec<Value>, buttons: &
             }));
             body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, None)]}));
         }
+        // A dialog: the card keeps only its button; a refusal comes inside the dialog.
         ActionKind::Form { title, fields } => {
-            body.push(text_block(title, json!({"weight": "bolder"})));
-            for f in fields {
-                body.push(json!({
-                    "type": "Input.Text", "id": field_id(&a.id, &f.id), "label": f.label,
-                    "placeholder": f.placeholder, "value": f.value,
-                    "maxLength": f.max_len, "isRequired": f.required,
-                }));
-            }
-            if let Some(why) = refused {
-                body.push(text_block(
-                    why,
-                    json!({"color": "attention", "size": "small"}),
-                ));
-            }
-            body.push(json!({"type": "ActionSet", "actions": [execute(&a.label, &a.id, Some(Style::Primary))]}));
+            buttons.push(super::dialog::launcher(a, title, fields));
         }
     }
 }
@@ -152,14 +132,9 @@ pub(crate) fn card(reply: &Reply) -> Value {
             .collect();
         body.push(json!({"type": "FactSet", "facts": facts}));
     }
-    let refused = reply
-        .notice
-        .as_ref()
-        .filter(|n| matches!(n.kind, NoticeKind::Error | NoticeKind::Warning))
-        .map(|n| n.text.as_str());
     let mut buttons = Vec::new();
     for a in &v.actions {
-        controls(a, refused, &mut body, &mut buttons);
+        controls(a, &mut body, &mut buttons);
     }
     if !buttons.is_empty() {
         body.push(json!({"type": "ActionSet", "actions": buttons}));
@@ -172,13 +147,23 @@ pub(crate) fn card(reply: &Reply) -> Value {
     })
 }
 
-/// Marks every `Action.Execute` in `v` as made for `owner` (an Entra object id): a click
-/// on it by anyone else is someone else's, and changes nothing.
+/// Marks every `Action.Execute` and dialog button in `v` as made for `owner` (an Entra
+/// object id): a click on it by anyone else is someone else's, and changes nothing.
 pub(crate) fn own(v: &mut Value, owner: &str) {
     match v {
         Value::Object(map) => {
-            if map.get("type").and_then(Value::as_str) == Some("Action.Execute") {
-                map.insert("data".into(), json!({"owner": owner}));
+            if matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("Action.Execute" | "Action.Submit")
+            ) {
+                match map.get_mut("data") {
+                    Some(Value::Object(data)) => {
+                        data.insert("owner".into(), json!(owner));
+                    }
+                    _ => {
+                        map.insert("data".into(), json!({"owner": owner}));
+                    }
+                }
             }
             for (_, child) in map.iter_mut() {
                 own(child, owner);
@@ -218,7 +203,7 @@ mod tests {
     use crate::engine::view::{Choice, FormField, Notice, View};
 
     #[test]
-    fn a_view_becomes_a_card_with_inputs_and_executes() {
+    fn a_view_becomes_a_card_with_choices_dialogs_and_executes() {
         let mut v = View::new("store", "Store".into());
         v.body = "Pick a category.".into();
         v.field("Cart".into(), "2 items".into());
@@ -259,27 +244,32 @@ mod tests {
             .unwrap();
         assert_eq!(choice["id"], "3:cat");
         assert_eq!(choice["choices"][0]["title"], "Phones (desk phones)");
-        let at = body.iter().position(|b| b["type"] == "Input.Text").unwrap();
-        assert_eq!(body[at]["id"], "3:qty/quantity");
-        assert_eq!(body[at]["value"], "2");
-        assert_eq!(
-            body[at + 1]["text"],
-            "Nope.",
-            "the refusal beside the field"
+        assert!(
+            body.iter().all(|b| b["type"] != "Input.Text"),
+            "a form is a dialog, not inputs on the card"
         );
-        assert_eq!(body[at + 1]["color"], "attention");
-        let verbs: Vec<&str> = body
+        let actions: Vec<&Value> = body
             .iter()
             .filter(|b| b["type"] == "ActionSet")
             .flat_map(|b| b["actions"].as_array().unwrap())
-            .map(|a| a["verb"].as_str().unwrap())
+            .collect();
+        let verbs: Vec<&str> = actions
+            .iter()
+            .map(|a| a["verb"].as_str().or(a["data"]["verb"].as_str()).unwrap())
             .collect();
         assert_eq!(verbs, ["3:cat", "3:qty", "3:add"]);
+        assert_eq!(actions[1]["type"], "Action.Submit");
+        assert_eq!(actions[1]["data"]["msteams"]["type"], "task/fetch");
+        assert_eq!(actions[1]["data"]["dialog"]["fields"][0]["value"], "2");
         assert_eq!(invoke_card(&reply)["value"], c);
         let mut mine = message(&reply);
         own(&mut mine, "aad-1");
         let text = mine.to_string();
         assert_eq!(text.matches("\"owner\":\"aad-1\"").count(), 3, "{text}");
+        assert!(
+            text.contains("\"task/fetch\""),
+            "the dialog button keeps its data: {text}"
+        );
         assert_eq!(message(&reply)["attachments"][0]["content"], c);
     }
 }

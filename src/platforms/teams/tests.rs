@@ -171,6 +171,43 @@ fn title(card: &Value) -> String {
         .to_string()
 }
 
+/// From the first card to the PO question: support credits added, checked out, paid
+/// by wire transfer; each click answered in place by the invoke's response.
+async fn wire_transfer(t: &Teams, card: Value) -> Value {
+    let details = verb(&card, "Details");
+    let credits = choice(&card, "Details", "Support Credits");
+    let (status, answer) = t
+        .post(&execute(
+            t,
+            "i-1",
+            &details,
+            json!({details.clone(): credits}),
+        ))
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["statusCode"], 200);
+    assert_eq!(answer["type"], "application/vnd.microsoft.card.adaptive");
+    let mut card = answer["value"].clone();
+    for (i, step) in ["Add to cart", "View cart (1)", "Checkout"]
+        .iter()
+        .enumerate()
+    {
+        let v = verb(&card, step);
+        let (_, answer) = t.post(&execute(t, &format!("i-2{i}"), &v, json!({}))).await;
+        card = answer["value"].clone();
+    }
+    if title(&card).starts_with("Organization") || card.to_string().contains("\"Continue\"") {
+        let v = verb(&card, "Continue");
+        card = t.post(&execute(t, "i-30", &v, json!({}))).await.1["value"].clone();
+    }
+    let pay = verb(&card, "Payment method");
+    let wire = choice(&card, "Payment method", "Wire transfer");
+    t.post(&execute(t, "i-31", &pay, json!({pay.clone(): wire})))
+        .await
+        .1["value"]
+        .clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
     let t = teams().await;
@@ -197,43 +234,7 @@ async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
     );
     assert_eq!(card["version"], "1.5");
 
-    // Choose the product, add it, and check out by wire transfer: each click answered
-    // in place by the invoke's response.
-    let details = verb(&card, "Details");
-    let credits = choice(&card, "Details", "Support Credits");
-    let (status, answer) = t
-        .post(&execute(
-            &t,
-            "i-1",
-            &details,
-            json!({details.clone(): credits}),
-        ))
-        .await;
-    assert_eq!(status, 200, "{answer}");
-    assert_eq!(answer["statusCode"], 200);
-    assert_eq!(answer["type"], "application/vnd.microsoft.card.adaptive");
-    let mut card = answer["value"].clone();
-    for (i, step) in ["Add to cart", "View cart (1)", "Checkout"]
-        .iter()
-        .enumerate()
-    {
-        let v = verb(&card, step);
-        let (_, answer) = t
-            .post(&execute(&t, &format!("i-2{i}"), &v, json!({})))
-            .await;
-        card = answer["value"].clone();
-    }
-    if title(&card).starts_with("Organization") || card.to_string().contains("\"Continue\"") {
-        let v = verb(&card, "Continue");
-        card = t.post(&execute(&t, "i-30", &v, json!({}))).await.1["value"].clone();
-    }
-    let pay = verb(&card, "Payment method");
-    let wire = choice(&card, "Payment method", "Wire transfer");
-    card = t
-        .post(&execute(&t, "i-31", &pay, json!({pay.clone(): wire})))
-        .await
-        .1["value"]
-        .clone();
+    let mut card = wire_transfer(&t, card).await;
     for (i, step) in ["No", "I agree to the terms", "Process order"]
         .iter()
         .enumerate()
@@ -647,4 +648,100 @@ async fn foreign_stale_and_forged_clicks_change_nothing() {
         before.map(|r| r + 1),
         "Dana's own click counted, once"
     );
+}
+
+/// A `task/fetch` or `task/submit` invoke by Dana, from the card of message `card`.
+fn dialog(t: &Teams, id: &str, name: &str, card: &str, data: Value) -> Value {
+    let mut a = message(t, id, "");
+    a["type"] = json!("invoke");
+    a["name"] = json!(name);
+    a["replyToId"] = json!(card);
+    a["value"] = json!({"data": data, "context": {"theme": "default"}});
+    a
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_is_a_dialog_that_stays_open_with_a_refusal_and_closes_on_the_next_step() {
+    let t = teams().await;
+    t.post(&message(&t, "m-1", "buy support credits")).await;
+    let first = t.wait_replies(1).await[0].3["attachments"][0]["content"].clone();
+    let card = wire_transfer(&t, first).await;
+    let yes = verb(&card, "Yes");
+    let card = t.post(&execute(&t, "i-40", &yes, json!({}))).await.1["value"].clone();
+    // The form's button opens a dialog; its data is all the dialog needs.
+    let mut owned = render_message(&card);
+    super::render::own(&mut owned, DANA);
+    let button = owned["attachments"][0]["content"]["body"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["actions"].as_array().cloned().unwrap_or_default())
+        .find(|a| a["title"] == "Enter PO number")
+        .unwrap_or_else(|| panic!("no PO button in {card:#}"));
+    assert_eq!(button["type"], "Action.Submit");
+    let data = button["data"].clone();
+    assert_eq!(data["msteams"]["type"], "task/fetch");
+    assert_eq!(data["owner"], DANA);
+
+    let (status, opened) = t
+        .post(&dialog(&t, "d-1", "task/fetch", "act-card", data.clone()))
+        .await;
+    assert_eq!(status, 200, "{opened}");
+    assert_eq!(opened["task"]["type"], "continue");
+    let form = opened["task"]["value"]["card"]["content"].clone();
+    assert_eq!(form["body"][0]["id"], "po");
+
+    // Someone else's dialog changes nothing.
+    let mut eve = dialog(&t, "d-0", "task/submit", "act-card", data.clone());
+    eve["from"] = json!({"id": "29:eve", "name": "Eve", "aadObjectId": "aad-eve"});
+    let (_, told) = t.post(&eve).await;
+    assert_eq!(told["task"]["type"], "message", "{told}");
+
+    // A refused number keeps the dialog open, with what was typed and why beside it.
+    let mut submitted = form["actions"][0]["data"].clone();
+    submitted["owner"] = json!(DANA);
+    submitted["po"] = json!("PO 4711 \u{7}");
+    let (_, again) = t
+        .post(&dialog(
+            &t,
+            "d-2",
+            "task/submit",
+            "act-card",
+            submitted.clone(),
+        ))
+        .await;
+    assert_eq!(again["task"]["type"], "continue", "{again}");
+    let form = again["task"]["value"]["card"]["content"].clone();
+    assert_eq!(form["body"][0]["value"], "PO 4711 \u{7}");
+    assert_eq!(form["body"][1]["color"], "attention", "{form:#}");
+    let before = t.replies().len();
+
+    // Accepted: the dialog closes, and the card it came from shows the terms.
+    let mut submitted = form["actions"][0]["data"].clone();
+    submitted["owner"] = json!(DANA);
+    submitted["po"] = json!("PO-4711");
+    let (status, closed) = t
+        .post(&dialog(&t, "d-3", "task/submit", "act-card", submitted))
+        .await;
+    assert_eq!((status, closed), (200, Value::Null));
+    let calls = t.wait_replies(before + 1).await;
+    let (method, path, _, body) = &calls[before];
+    assert_eq!(method, "PUT");
+    assert_eq!(
+        path,
+        "conversations/a%3A1personal-chat-with-dana/activities/act-card"
+    );
+    let next = &body["attachments"][0]["content"];
+    assert!(
+        next.to_string().contains("I agree to the terms"),
+        "{next:#}"
+    );
+    let agree = verb(next, "I agree to the terms");
+    let review = t.post(&execute(&t, "i-41", &agree, json!({}))).await.1["value"].clone();
+    assert!(review.to_string().contains("PO-4711"), "{review:#}");
+}
+
+/// An answer's card as the message it would be sent in.
+fn render_message(card: &Value) -> Value {
+    json!({"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}]})
 }

@@ -24,6 +24,7 @@ pub mod document_links;
 mod orders;
 mod org_domains;
 pub mod outbox;
+mod outbox_writer;
 pub(crate) mod payment_links;
 pub mod refunds;
 pub mod reprice;
@@ -75,6 +76,7 @@ pub struct Store {
     write: AnyPool,
     sessions: session_writer::SessionWriter,
     deliveries: delivery_writer::DeliveryWriter,
+    outbox: outbox_writer::OutboxWriter,
     database: Database,
     /// The normalized URL, for the start-up lock's own connection.
     url: String,
@@ -209,11 +211,13 @@ impl Store {
         };
         let sessions = session_writer::SessionWriter::spawn(write.clone());
         let deliveries = delivery_writer::DeliveryWriter::spawn(write.clone());
+        let outbox = outbox_writer::OutboxWriter::spawn(write.clone());
         let store = Store {
             read,
             write,
             sessions,
             deliveries,
+            outbox,
             database,
             url,
         };

@@ -57,7 +57,7 @@ const COLUMNS: &str = "id, seq, platform, destination, kind, subject, body, dedu
 /// Ties between entries made in the same millisecond by this process keep their order.
 static LAST_SEQ: AtomicI64 = AtomicI64::new(0);
 
-fn next_seq(now: i64, after: i64) -> i64 {
+pub(super) fn next_seq(now: i64, after: i64) -> i64 {
     let base = (now.saturating_mul(1000)).max(after.saturating_add(1));
     let mut last = LAST_SEQ.load(Ordering::Relaxed);
     loop {
@@ -117,8 +117,12 @@ async fn enqueue_at(
 impl Store {
     /// Writes `entries` on their own, for messages that follow no change of ours (an
     /// update of a reply, once the page that changed things has answered).
+    /// Entries that arrive together share one transaction (`outbox_writer`).
     pub async fn enqueue(&self, entries: &[NewEntry], now: i64) -> Result<usize> {
-        self.enqueue_after(entries, now, 0).await
+        self.outbox
+            .enqueue(entries.to_vec(), now)
+            .await
+            .map_err(super::StoreError::Write)
     }
 
     /// Like `enqueue`, due `delay_ms` after `now`: for a message that must not overtake
@@ -218,6 +222,43 @@ impl Store {
     ) -> Result<bool> {
         self.outbox_finish(id, worker, "sent", sent_ref, None, now)
             .await
+    }
+
+    /// Records many deliveries by `worker` in one statement: (id, where it landed). The
+    /// ids whose claim still held; any other was sent after its claim ran out.
+    pub async fn outbox_sent_all(
+        &self,
+        worker: &str,
+        sent: &[(String, Option<String>)],
+        now: i64,
+    ) -> Result<Vec<String>> {
+        if sent.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cases = String::new();
+        let mut ids = String::new();
+        for i in 0..sent.len() {
+            let b = 3 + 2 * i;
+            cases.push_str(&format!(" WHEN ${} THEN ${}", b, b + 1));
+            if i > 0 {
+                ids.push_str(", ");
+            }
+            ids.push_str(&format!("${b}"));
+        }
+        let sql = format!(
+            "UPDATE outbox SET state = 'sent', done_at = $2, sent_ref = CASE id{cases} END, \
+             last_error = NULL, body = '', claimed_by = NULL, claim_until = NULL \
+             WHERE claimed_by = $1 AND state = 'pending' AND id IN ({ids}) RETURNING id"
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql).bind(worker).bind(now);
+        for (id, at) in sent {
+            q = q.bind(id).bind(at.as_deref());
+        }
+        Ok(q.fetch_all(&self.write)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect())
     }
 
     /// Records that nothing was left to send (an edit of a post that never went out).

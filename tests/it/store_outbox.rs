@@ -228,3 +228,98 @@ on_both!(
         assert_eq!(keys(&due), ["later"]);
     }
 );
+
+on_both!(
+    replies_written_together_share_a_batch_and_keep_their_order_and_keys,
+    |store: Store| async move {
+        let now = checkout_bot::store::now_ms();
+        // 200 writers at once, four to each of 50 destinations, one key written twice.
+        let mut writes = Vec::new();
+        for i in 0..200 {
+            let store = store.clone();
+            writes.push(tokio::spawn(async move {
+                let e = entry("teams", &format!("chat:{}", i % 50), &format!("k{i}"));
+                store.enqueue(&[e], now).await.unwrap()
+            }));
+        }
+        let again = {
+            let store = store.clone();
+            tokio::spawn(async move { store.enqueue(&[entry("teams", "chat:0", "k0")], now).await })
+        };
+        let mut added = 0;
+        for w in writes {
+            added += w.await.unwrap();
+        }
+        added += again.await.unwrap().unwrap();
+        assert_eq!(added, 200, "each key is one entry, whoever wrote it first");
+        let depth = store.outbox_depth(now).await.unwrap();
+        assert_eq!(depth.pending, 200);
+        // One writer's entries of one destination come out in the order written.
+        store
+            .enqueue(
+                &[
+                    entry("teams", "chat:x", "x1"),
+                    entry("teams", "chat:x", "x2"),
+                    entry("teams", "chat:x", "x3"),
+                ],
+                now,
+            )
+            .await
+            .unwrap();
+        let platforms = vec!["teams".to_string()];
+        let mut order = Vec::new();
+        for _ in 0..3 {
+            let claimed = store
+                .claim_outbox(&platforms, "w1", now, LEASE, 100)
+                .await
+                .unwrap();
+            let x: Vec<_> = claimed
+                .iter()
+                .filter(|e| e.destination == "chat:x")
+                .collect();
+            assert_eq!(x.len(), 1, "one at a time on a destination");
+            order.push(x[0].dedup_key.clone());
+            // Everything claimed is recorded in one statement.
+            let sent: Vec<(String, Option<String>)> = claimed
+                .iter()
+                .map(|e| (e.id.clone(), Some(format!("ref-{}", e.dedup_key))))
+                .collect();
+            let recorded = store.outbox_sent_all("w1", &sent, now).await.unwrap();
+            assert_eq!(recorded.len(), sent.len());
+        }
+        assert_eq!(order, ["x1", "x2", "x3"]);
+        let x1 = store
+            .outbox_list(&["sent"], 1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.dedup_key == "x1")
+            .unwrap();
+        assert_eq!(x1.sent_ref.as_deref(), Some("ref-x1"));
+        assert_eq!(x1.body, "", "the content is let go once sent");
+        // Only the claimer records, and only while its claim holds.
+        let claimed = store
+            .claim_outbox(&platforms, "w2", now, LEASE, 1)
+            .await
+            .unwrap();
+        let one = vec![(claimed[0].id.clone(), None)];
+        assert!(
+            store
+                .outbox_sent_all("w1", &one, now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.outbox_sent_all("w2", &one, now).await.unwrap(),
+            [claimed[0].id.clone()]
+        );
+        assert!(
+            store
+                .outbox_sent_all("w2", &[], now)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);

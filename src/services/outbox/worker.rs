@@ -162,12 +162,36 @@ impl Worker {
                 Ok(Err(e)) => Outcome::Later(NotifyError::Platform(Box::new(e))),
                 Err(_) => Outcome::Later(NotifyError::Platform("timed out".into())),
             };
-            if let Err(err) = self.record(&e, outcome).await {
-                // The claim runs out and another round tries it again.
-                tracing::warn!(entry = %e.id, error = %err, "could not record an outbox delivery");
-            }
+            (e, outcome)
         });
-        futures_util::future::join_all(sends).await;
+        let mut sent = Vec::new();
+        for (e, outcome) in futures_util::future::join_all(sends).await {
+            match outcome {
+                Outcome::Sent(at) => {
+                    count(&e, "sent");
+                    sent.push((e.id, at));
+                }
+                other => {
+                    if let Err(err) = self.record(&e, other).await {
+                        // The claim runs out and another round tries it again.
+                        tracing::warn!(entry = %e.id, error = %err, "could not record an outbox delivery");
+                    }
+                }
+            }
+        }
+        // What was sent is recorded in one statement: a busy round is one write, not one
+        // per message.
+        match self.store.outbox_sent_all(&self.id, &sent, now_ms()).await {
+            Ok(recorded) if recorded.len() < sent.len() => {
+                for (id, _) in sent.iter().filter(|(id, _)| !recorded.contains(id)) {
+                    tracing::warn!(entry = %id, "an outbox entry was sent after its claim ran out");
+                }
+            }
+            Ok(_) => {}
+            Err(err) => {
+                tracing::warn!(entries = sent.len(), error = %err, "could not record outbox deliveries")
+            }
+        }
         Ok(n)
     }
 

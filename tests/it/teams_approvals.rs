@@ -329,7 +329,7 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
     let t = three().await;
     let store = t.s.bot.store().clone();
     approvals::require_po(&store, ACME).await;
-    approver(&store, Identity::new("teams", TENANT, CY), "Cy").await;
+    let cy = approvals::approver(&store, ACME, &Identity::new("teams", TENANT, CY), "Cy").await;
     // Cy once wrote in a channel: the bot knows the tenant, not a chat with Cy.
     t.say(
         "c-1",
@@ -363,6 +363,18 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
         .into_iter()
         .find(|v| v.starts_with("apv:no:"))
         .unwrap_or_else(|| panic!("no Reject in the personal chat: {card:#}"));
+
+    // `approvals` lists it, with its buttons, as a reply in the chat.
+    t.say("c-2", CY, chat, "personal", "approvals").await;
+    let listed = t
+        .teams
+        .wait_for(1, |c| {
+            c.0 == "POST" && c.1 == "conversations/a%3Achat-29%3Aaad-cy-0001/activities/c-2"
+        })
+        .await;
+    let cards = listed[0].3["attachments"].as_array().unwrap().clone();
+    assert_eq!(cards.len(), 1, "{:#}", listed[0].3);
+    assert!(verbs(&cards[0]["content"]).contains(&reject));
 
     // Reject opens the reason on Cy's card; an empty reason is refused beside the field.
     let form = t.execute("x-1", CY, chat, &reject, json!({})).await;
@@ -404,6 +416,47 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
         })
         .await;
     assert!(text_of(&card_of(&put[0])).contains("Not this quarter"));
+
+    // Cy lets Eve (who once wrote to the bot) decide for a month, by mention.
+    t.say(
+        "c-3",
+        EVE,
+        "19:general@thread.tacv2",
+        "channel",
+        "<at>checkout-bot</at> hi",
+    )
+    .await;
+    let mut delegate = t.activity("c-4", CY, chat, "personal");
+    let until = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .unwrap();
+    delegate["text"] = json!(format!("approvals delegate <at>Eve</at> {until}"));
+    delegate["entities"] = json!([{"type": "mention", "text": "<at>Eve</at>",
+        "mentioned": {"id": "29:aad-eve-0001", "name": "Eve"}}]);
+    assert_eq!(t.send(&delegate).await.0, 200);
+    let said = t
+        .teams
+        .wait_for(1, |c| c.1.ends_with("/activities/c-4"))
+        .await;
+    let said = said[0].3["text"].as_str().unwrap_or_default().to_string();
+    assert!(said.contains("decides for you"), "{said}");
+    let running = store
+        .delegations_from(&cy, checkout_bot::store::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(running.len(), 1, "{said}");
+    t.say("c-5", CY, chat, "personal", "approvals end").await;
+    t.teams
+        .wait_for(1, |c| c.1.ends_with("/activities/c-5"))
+        .await;
+    let now = checkout_bot::store::now_ms();
+    let running = store.delegations_from(&cy, now).await.unwrap();
+    assert!(
+        running.iter().all(|d| d.ends_at <= now + 1),
+        "ended: {running:?}"
+    );
 
     // A card number typed in a channel: nothing said there, a warning in the personal chat.
     let before = t.teams.calls().len();

@@ -18,7 +18,9 @@ use crate::bot::Bot;
 use crate::domain::account::Identity;
 use crate::domain::approval::{MAX_REASON, Target};
 use crate::domain::text::cut;
-use crate::services::approvals::{ApprovalAction, Clicked, Decided, FIELD, Form};
+use crate::services::approvals::{
+    ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided, FIELD, Form,
+};
 use crate::services::notifier::RequestView;
 
 pub(crate) use crate::services::approvals::PREFIX;
@@ -179,6 +181,80 @@ pub(crate) fn note_with(note: &str, verb: &str, label: &str) -> Value {
         "body": [text(note, json!({}))],
         "actions": [execute(label, verb, Some("positive"))],
     })
+}
+
+/// Requests `approvals` lists: one card each, in one message.
+const LISTED: usize = 10;
+
+/// Whether `text` (a message, its mention dropped) is the `approvals` command.
+pub(crate) fn is_command(text: &str) -> bool {
+    text.trim_start_matches('/')
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| w.eq_ignore_ascii_case("approvals"))
+}
+
+/// What `approvals [delegate @someone YYYY-MM-DD | end]` asks. The person delegated to
+/// is the message's one mention other than the bot (`mentioned`: their Teams user id and
+/// name), found in the directory by who wrote to the bot.
+pub(crate) async fn request(
+    directory: &Directory,
+    tenant: &str,
+    text: &str,
+    mentioned: Option<(&str, &str)>,
+) -> Option<ApprovalsRequest> {
+    let words: Vec<&str> = text.trim_start_matches('/').split_whitespace().collect();
+    match words.as_slice() {
+        [_] => Some(ApprovalsRequest::List),
+        [_, end] if end.eq_ignore_ascii_case("end") => Some(ApprovalsRequest::End),
+        [_, verb, rest @ ..] if verb.eq_ignore_ascii_case("delegate") => {
+            let (user_id, name) = mentioned?;
+            let oid = directory.oid_of(tenant, user_id).await?;
+            let until = rest
+                .iter()
+                .find(|w| w.len() == 10 && w.as_bytes().get(4) == Some(&b'-'))
+                .map(|d| d.to_string());
+            Some(ApprovalsRequest::Delegate {
+                to: super::identity(tenant, &oid),
+                to_name: name.to_string(),
+                until,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The answer to `approvals`: a note, or the requests waiting for `who`, each with its
+/// buttons (a personal answer: the cards are theirs).
+pub(crate) async fn command(
+    bot: &Bot,
+    directory: &Directory,
+    who: &Identity,
+    locale: &str,
+    request: Option<ApprovalsRequest>,
+) -> Value {
+    let l = bot.prompts().lang(locale);
+    let Some(request) = request else {
+        return super::render::note(&l.t("teams.approvals_usage"));
+    };
+    match bot.approvals().command(who, locale, request, LISTED).await {
+        Ok(ApprovalsAnswer::Note { text, .. }) => super::render::note(&text),
+        Ok(ApprovalsAnswer::Pending { title, requests }) => {
+            let mut attachments = Vec::new();
+            for r in &requests {
+                let ids = user_ids(directory, r).await;
+                attachments.push(json!({
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "content": card(r, Shown::Decide, &ids, None),
+                }));
+            }
+            json!({"type": "message", "text": title, "attachmentLayout": "list",
+                   "attachments": attachments})
+        }
+        Err(e) => super::render::note(
+            &crate::failure::Failure::internal(bot.prompts(), locale, "Teams approvals", &e).text,
+        ),
+    }
 }
 
 /// The Teams user ids of a request's deciders that Teams knows, for `refresh.userIds`.

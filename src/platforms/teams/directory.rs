@@ -23,6 +23,8 @@ const TENANT: &str = "tenant";
 const CONVERSATION: &str = "conversation";
 /// A person's (`tenant/oid`) Teams user id.
 const PERSON: &str = "person";
+/// A Teams user id's (`tenant/29:…`) person (`oid`).
+const USER: &str = "user";
 /// A person's (`tenant/oid`) personal chat with the bot.
 const CHAT: &str = "chat";
 /// A personal chat's person (`oid`).
@@ -118,6 +120,7 @@ impl Directory {
         self.learn(CONVERSATION, conversation, service_url).await;
         if let (Some(t), Some((user_id, oid))) = (tenant, from) {
             self.learn(PERSON, &person(t, oid), user_id).await;
+            self.learn(USER, &person(t, user_id), oid).await;
         }
     }
 
@@ -137,6 +140,11 @@ impl Directory {
     /// A person's Teams user id (`29:…`), once they wrote to the bot.
     pub(crate) async fn user_id(&self, tenant: &str, oid: &str) -> Option<String> {
         self.get(PERSON, &person(tenant, oid)).await
+    }
+
+    /// The Entra object id of Teams user `user_id` (`29:…`), once they wrote to the bot.
+    pub(crate) async fn oid_of(&self, tenant: &str, user_id: &str) -> Option<String> {
+        self.get(USER, &person(tenant, user_id)).await
     }
 
     /// The personal chat opened with a person, if one was.

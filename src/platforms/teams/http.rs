@@ -92,6 +92,9 @@ pub(crate) struct Activity {
     pub(crate) locale: Option<String>,
     #[serde(default)]
     pub(crate) channel_data: Value,
+    /// Mentions and the like.
+    #[serde(default)]
+    pub(crate) entities: Vec<Value>,
     /// The message whose card was acted on, where Teams names it.
     #[serde(default)]
     pub(crate) reply_to_id: Option<String>,
@@ -253,6 +256,13 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
         tracing::warn!(conversation = %activity.conversation.id, %who, "a message with a card number");
         return warn_privately(e, &who, &locale).await;
     }
+    if super::approvals::is_command(&typed) {
+        let tenant = who.workspace.clone();
+        let request =
+            super::approvals::request(&e.directory, &tenant, &typed, mentioned(activity)).await;
+        let reply = super::approvals::command(&e.bot, &e.directory, &who, &locale, request).await;
+        return answer(e, activity, reply).await;
+    }
     let text = command_line(&typed);
     let result = e.bot.respond(&who, &locale, Event::from_line(&text)).await;
     let reply = match result {
@@ -264,6 +274,11 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
         }
         Err(f) => render::note(&f.text),
     };
+    answer(e, activity, reply).await
+}
+
+/// Says `reply` (an activity) in the conversation of `activity`, in reply to it.
+async fn answer(e: &Endpoint, activity: &Activity, reply: Value) -> Response {
     let at = Spot {
         channel: activity.conversation.id.clone(),
         thread: Some(activity.id.clone()).filter(|id| !id.is_empty()),
@@ -275,6 +290,20 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
         return status(StatusCode::SERVICE_UNAVAILABLE, "try again");
     }
     status(StatusCode::OK, "")
+}
+
+/// The one person a message mentions other than the bot: their Teams user id and name.
+fn mentioned(activity: &Activity) -> Option<(&str, &str)> {
+    activity
+        .entities
+        .iter()
+        .filter(|m| m["type"] == "mention")
+        .filter_map(|m| {
+            let id = m["mentioned"]["id"].as_str()?;
+            let name = m["mentioned"]["name"].as_str().unwrap_or(id);
+            Some((id, name))
+        })
+        .find(|(id, _)| id.starts_with("29:"))
 }
 
 /// Tells the author of a card number in a shared conversation, in their personal chat,

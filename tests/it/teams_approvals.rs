@@ -417,6 +417,30 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
         .await;
     assert!(text_of(&card_of(&put[0])).contains("Not this quarter"));
 
+    // Asked in a channel, what waits for Cy goes to Cy's personal chat, not the channel.
+    t.say(
+        "c-6",
+        CY,
+        "19:general@thread.tacv2",
+        "channel",
+        "<at>checkout-bot</at> approvals",
+    )
+    .await;
+    let private = t
+        .teams
+        .wait_for(2, |c| {
+            c.0 == "POST" && c.1 == "conversations/a%3Achat-29%3Aaad-cy-0001/activities"
+        })
+        .await;
+    assert!(
+        t.teams
+            .calls()
+            .iter()
+            .all(|c| !c.1.ends_with("/activities/c-6")),
+        "nothing said in the channel"
+    );
+    assert!(private.last().unwrap().3.get("text").is_some());
+
     // Cy lets Eve (who once wrote to the bot) decide for a month, by mention.
     t.say(
         "c-3",

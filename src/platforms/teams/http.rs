@@ -261,13 +261,20 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
         let request =
             super::approvals::request(&e.directory, &tenant, &typed, mentioned(activity)).await;
         let reply = super::approvals::command(&e.bot, &e.directory, &who, &locale, request).await;
+        // What waits for someone is theirs to see: in a shared conversation, privately.
+        if !activity.personal() {
+            return match privately(e, &who, reply).await {
+                Ok(()) => status(StatusCode::OK, ""),
+                Err(_) => status(StatusCode::SERVICE_UNAVAILABLE, "try again"),
+            };
+        }
         return answer(e, activity, reply).await;
     }
     let text = command_line(&typed);
     let result = e.bot.respond(&who, &locale, Event::from_line(&text)).await;
     let reply = match result {
         Ok(mut reply) => {
-            hand_over(e, &who, &mut reply).await;
+            hand_over(e, activity, &who, &mut reply).await;
             let mut m = render::message(&reply);
             render::own(&mut m, &who.user);
             m
@@ -314,17 +321,10 @@ async fn warn_privately(
     locale: &str,
 ) -> Response {
     let text = e.bot.prompts().get(locale, "teams.guard").to_string();
-    let at = Spot {
-        channel: String::new(),
-        thread: None,
-        only_for: Some(who.user.clone()),
-    };
-    let content = super::outbound::private(&who.workspace, render::note(&text));
-    if let Err(err) = e.bot.say(PLATFORM, at, content).await {
-        tracing::warn!(error = %err, "could not queue a card-number warning");
-        return status(StatusCode::SERVICE_UNAVAILABLE, "try again");
+    match privately(e, who, render::note(&text)).await {
+        Ok(()) => status(StatusCode::OK, ""),
+        Err(_) => status(StatusCode::SERVICE_UNAVAILABLE, "try again"),
     }
-    status(StatusCode::OK, "")
 }
 
 /// The event an `Action.Execute` stands for: its verb is the engine's action id; the
@@ -404,7 +404,7 @@ async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
     let event = event_of(verb, &action["data"]);
     let answer = match e.bot.respond(&who, &locale, event).await {
         Ok(mut reply) => {
-            hand_over(e, &who, &mut reply).await;
+            hand_over(e, activity, &who, &mut reply).await;
             let mut card = render::invoke_card(&reply);
             render::own(&mut card, &who.user);
             card
@@ -475,7 +475,7 @@ async fn dialog_submit(
         ))
         .into_response();
     }
-    hand_over(e, who, &mut reply).await;
+    hand_over(e, activity, who, &mut reply).await;
     let mut next = render::message(&reply);
     render::own(&mut next, &who.user);
     let queued = match activity.reply_to_id.as_deref().filter(|id| !id.is_empty()) {
@@ -504,31 +504,61 @@ async fn dialog_submit(
 }
 
 /// A document asked for: a bot cannot attach a file to a card, so the card carries a
-/// one-time link to it (15 minutes, once, for this person only).
+/// one-time link to it (15 minutes, once, for this person only). In a channel or group
+/// chat everyone sees the card, so the link goes to the person's personal chat instead,
+/// and the card says so.
 async fn hand_over(
     e: &Endpoint,
+    activity: &Activity,
     who: &crate::domain::account::Identity,
     reply: &mut crate::engine::view::Reply,
 ) {
     let Some(doc) = reply.document.take() else {
         return;
     };
-    match e.bot.document_link(who, &doc).await {
-        Ok(Some(url)) => reply.view.actions.insert(
+    let l = e.bot.prompts().lang(&doc.locale);
+    let url = match e.bot.document_link(who, &doc).await {
+        Ok(Some(url)) => url,
+        Ok(None) => return,
+        Err(err) => {
+            tracing::warn!(%who, error = %err, "could not make a document link");
+            return;
+        }
+    };
+    if activity.personal() {
+        reply.view.actions.insert(
             0,
             crate::engine::view::Action {
                 id: format!("link:{}", doc.file_name),
-                label: e
-                    .bot
-                    .prompts()
-                    .lang(&doc.locale)
-                    .f("document.download", &[("file", &doc.file_name)]),
+                label: l.f("document.download", &[("file", &doc.file_name)]),
                 kind: crate::engine::view::ActionKind::Link { url },
             },
-        ),
-        Ok(None) => {}
-        Err(err) => tracing::warn!(%who, error = %err, "could not make a document link"),
+        );
+        return;
     }
+    let text = l.f("document.link", &[("file", &doc.file_name), ("url", &url)]);
+    if privately(e, who, render::note(&text)).await.is_ok() {
+        reply.notice = Some(crate::engine::view::Notice::info(
+            l.f("teams.sent_privately", &[("file", &doc.file_name)]),
+        ));
+    }
+}
+
+/// Says `activity` to `who` alone, in their personal chat with the bot (via the outbox).
+async fn privately(
+    e: &Endpoint,
+    who: &crate::domain::account::Identity,
+    activity: Value,
+) -> Result<(), anyhow::Error> {
+    let at = Spot {
+        channel: String::new(),
+        thread: None,
+        only_for: Some(who.user.clone()),
+    };
+    let content = super::outbound::private(&who.workspace, activity);
+    e.bot.say(PLATFORM, at, content).await.inspect_err(|err| {
+        tracing::warn!(error = %err, "could not queue a private Teams message");
+    })
 }
 
 #[cfg(test)]

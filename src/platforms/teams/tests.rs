@@ -284,6 +284,54 @@ async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
         "once"
     );
 
+    // Asked for in a channel, where everyone sees the card, the link goes to Dana's
+    // personal chat instead, and the card says so.
+    let in_channel = |mut a: Value| {
+        a["conversation"] = json!({"id": "19:team@thread.tacv2", "conversationType": "channel", "tenantId": TENANT});
+        a
+    };
+    let before = t.replies().len();
+    t.post(&in_channel(message(
+        &t,
+        "m-ch",
+        "<at>checkout-bot</at> orders",
+    )))
+    .await;
+    let posted = t.wait_replies(before + 1).await[before].clone();
+    assert!(
+        posted
+            .1
+            .starts_with("conversations/19%3Ateam%40thread.tacv2/")
+    );
+    let listed = posted.3["attachments"][0]["content"].clone();
+    let pick = verb(&listed, "Document (PDF)");
+    let answer = t
+        .post(&in_channel(execute(
+            &t,
+            "i-ch",
+            &pick,
+            json!({pick.clone(): "CB-100001"}),
+        )))
+        .await
+        .1["value"]
+        .clone();
+    assert!(
+        !answer.to_string().contains("/documents/"),
+        "no link on a shared card: {answer:#}"
+    );
+    assert!(answer.to_string().contains("personal chat"), "{answer:#}");
+    let sent = t.wait_replies(before + 2).await[before + 1].clone();
+    assert_eq!(
+        sent.1, "conversations/a%3A1personal-chat-with-dana/activities",
+        "privately"
+    );
+    assert!(
+        sent.3["text"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{}/documents/", t.url))
+    );
+
     // A repeated delivery of an activity is processed once.
     let before = t.replies().len();
     t.post(&message(&t, "m-2", "orders")).await;

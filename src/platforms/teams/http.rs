@@ -421,6 +421,31 @@ fn foreign(data: &Value, who: &crate::domain::account::Identity) -> bool {
         .is_some_and(|owner| owner != who.user)
 }
 
+/// A dialog's answer that only says `text` (and closes it).
+fn dialog_says(text: &str) -> Response {
+    Json(json!({"task": {"type": "message", "value": text}})).into_response()
+}
+
+/// The dialog's data, with its action id, unless it is someone else's: then what to
+/// answer instead.
+fn dialog_data<'a>(
+    e: &Endpoint,
+    activity: &'a Activity,
+    who: &crate::domain::account::Identity,
+    locale: &str,
+) -> Result<(&'a Value, &'a str), Box<Response>> {
+    let data = &activity.value["data"];
+    if foreign(data, who) {
+        return Err(Box::new(dialog_says(
+            e.bot.prompts().get(locale, "teams.not_yours"),
+        )));
+    }
+    match data["verb"].as_str() {
+        Some(verb) => Ok((data, verb)),
+        None => Err(Box::new(StatusCode::OK.into_response())),
+    }
+}
+
 /// A form's button pressed: its dialog, drawn from the button's data.
 fn dialog_fetch(
     e: &Endpoint,
@@ -428,15 +453,12 @@ fn dialog_fetch(
     who: &crate::domain::account::Identity,
     locale: &str,
 ) -> Response {
-    let data = &activity.value["data"];
-    if foreign(data, who) {
-        let text = e.bot.prompts().get(locale, "teams.not_yours").to_string();
-        return Json(json!({"task": {"type": "message", "value": text}})).into_response();
+    match dialog_data(e, activity, who, locale) {
+        Ok((data, verb)) => {
+            Json(super::dialog::task(verb, &data["dialog"], None, None)).into_response()
+        }
+        Err(answer) => *answer,
     }
-    let Some(verb) = data["verb"].as_str() else {
-        return StatusCode::OK.into_response();
-    };
-    Json(super::dialog::task(verb, &data["dialog"], None, None)).into_response()
 }
 
 /// A dialog submitted: the form's event. Refused, the dialog stays open with the reason
@@ -447,14 +469,10 @@ async fn dialog_submit(
     who: &crate::domain::account::Identity,
     locale: &str,
 ) -> Response {
-    let data = &activity.value["data"];
-    let Some(verb) = data["verb"].as_str() else {
-        return StatusCode::OK.into_response();
+    let (data, verb) = match dialog_data(e, activity, who, locale) {
+        Ok(found) => found,
+        Err(answer) => return *answer,
     };
-    if foreign(data, who) {
-        let text = e.bot.prompts().get(locale, "teams.not_yours").to_string();
-        return Json(json!({"task": {"type": "message", "value": text}})).into_response();
-    }
     let sent = super::dialog::typed(data);
     let event = Event::Submit {
         action: verb.to_string(),
@@ -463,7 +481,7 @@ async fn dialog_submit(
     let mut reply = match e.bot.respond(who, locale, event).await {
         Ok(reply) => reply,
         Err(f) => {
-            return Json(json!({"task": {"type": "message", "value": f.text}})).into_response();
+            return dialog_says(&f.text);
         }
     };
     if let Some((again, why)) = super::dialog::refused(&reply, &sent) {

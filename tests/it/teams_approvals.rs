@@ -330,7 +330,7 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
     let store = t.s.bot.store().clone();
     approvals::require_po(&store, ACME).await;
     let cy = approvals::approver(&store, ACME, &Identity::new("teams", TENANT, CY), "Cy").await;
-    // Cy once wrote in a channel: the bot knows the tenant, not a chat with Cy.
+    // Cy once wrote in a channel: the bot answers in a personal chat, which it opens.
     t.say(
         "c-1",
         CY,
@@ -354,11 +354,12 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
     let posted = t
         .teams
         .wait_for(1, |c| {
-            c.0 == "POST" && c.1 == "conversations/a%3Achat-29%3Aaad-cy-0001/activities"
+            c.0 == "POST"
+                && c.1 == "conversations/a%3Achat-29%3Aaad-cy-0001/activities"
+                && c.3.to_string().contains(&number)
         })
         .await;
     let card = card_of(&posted[0]);
-    assert!(text_of(&card).contains(&number));
     let reject = verbs(&card)
         .into_iter()
         .find(|v| v.starts_with("apv:no:"))
@@ -418,6 +419,9 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
     assert!(text_of(&card_of(&put[0])).contains("Not this quarter"));
 
     // Asked in a channel, what waits for Cy goes to Cy's personal chat, not the channel.
+    let to_chat =
+        |c: &tm::Call| c.0 == "POST" && c.1 == "conversations/a%3Achat-29%3Aaad-cy-0001/activities";
+    let before = t.teams.calls().iter().filter(|c| to_chat(c)).count();
     t.say(
         "c-6",
         CY,
@@ -426,12 +430,7 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
         "<at>checkout-bot</at> approvals",
     )
     .await;
-    let private = t
-        .teams
-        .wait_for(2, |c| {
-            c.0 == "POST" && c.1 == "conversations/a%3Achat-29%3Aaad-cy-0001/activities"
-        })
-        .await;
+    let private = t.teams.wait_for(before + 1, to_chat).await;
     assert!(
         t.teams
             .calls()
@@ -439,7 +438,11 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
             .all(|c| !c.1.ends_with("/activities/c-6")),
         "nothing said in the channel"
     );
-    assert!(private.last().unwrap().3.get("text").is_some());
+    assert!(
+        private[before].3["text"].as_str().is_some(),
+        "{:#}",
+        private[before].3
+    );
 
     // Cy lets Eve (who once wrote to the bot) decide for a month, by mention.
     t.say(
@@ -512,5 +515,14 @@ async fn without_a_channel_a_teams_approver_decides_in_a_personal_chat_and_card_
     assert!(
         after.iter().all(|c| !c.3.to_string().contains("4242")),
         "the number is never echoed"
+    );
+    assert_eq!(
+        t.teams
+            .calls()
+            .iter()
+            .filter(|c| c.1 == "conversations" && c.3["members"][0]["id"] == "29:aad-cy-0001")
+            .count(),
+        1,
+        "Cy's personal chat is opened once and remembered"
     );
 }

@@ -272,16 +272,41 @@ async fn message(e: &Endpoint, activity: &Activity) -> Response {
     }
     let text = command_line(&typed);
     let result = e.bot.respond(&who, &locale, Event::from_line(&text)).await;
-    let reply = match result {
+    let (reply, public) = match result {
         Ok(mut reply) => {
             hand_over(e, activity, &who, &mut reply).await;
             let mut m = render::message(&reply);
             render::own(&mut m, &who.user);
-            m
+            (m, reply.view.step == "ticket")
         }
-        Err(f) => render::note(&f.text),
+        Err(f) => (render::note(&f.text), false),
     };
-    answer(e, activity, reply).await
+    if activity.personal() || public {
+        return answer(e, activity, reply).await;
+    }
+    // A checkout is the person's own (addresses, PO numbers, sign-in and card links):
+    // asked in a channel or group chat, where everyone sees what the bot says, it goes
+    // on in their personal chat, and the conversation is told where. Ticket links are
+    // for anyone who asks, so they stay.
+    match privately(e, &who, reply).await {
+        Ok(()) => {
+            let l = e.bot.prompts().lang(&locale);
+            let note =
+                render::note(&l.f("teams.answered_privately", &[("name", &who_name(activity))]));
+            answer(e, activity, note).await
+        }
+        Err(_) => status(StatusCode::SERVICE_UNAVAILABLE, "try again"),
+    }
+}
+
+/// How the sender is named in a conversation.
+fn who_name(activity: &Activity) -> String {
+    activity
+        .from
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_default()
 }
 
 /// Says `reply` (an activity) in the conversation of `activity`, in reply to it.

@@ -95,11 +95,17 @@ fn card_message(card: Value) -> Value {
 
 pub(crate) struct TeamsNotifier {
     connector: Arc<Connector>,
+    /// Held while a personal chat is opened, so two messages to one person sent side by
+    /// side open it once.
+    opening: tokio::sync::Mutex<()>,
 }
 
 impl TeamsNotifier {
     pub(crate) fn new(connector: Arc<Connector>) -> Self {
-        TeamsNotifier { connector }
+        TeamsNotifier {
+            connector,
+            opening: tokio::sync::Mutex::new(()),
+        }
     }
 
     fn directory(&self) -> &Directory {
@@ -132,6 +138,10 @@ impl TeamsNotifier {
         })?;
         if let Some(chat) = d.chat(&who.workspace, &who.user).await {
             let url = d.conversation_url(&chat).await.unwrap_or(url);
+            return Ok((url, chat));
+        }
+        let _opening = self.opening.lock().await;
+        if let Some(chat) = d.chat(&who.workspace, &who.user).await {
             return Ok((url, chat));
         }
         // Teams takes the Entra object id as a member where the user id is unknown.

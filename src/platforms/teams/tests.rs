@@ -284,8 +284,8 @@ async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
         "once"
     );
 
-    // Asked for in a channel, where everyone sees the card, the link goes to Dana's
-    // personal chat instead, and the card says so.
+    // In a channel, where everyone sees what the bot says, Dana's things go to her
+    // personal chat.
     let in_channel = |mut a: Value| {
         a["conversation"] = json!({"id": "19:team@thread.tacv2", "conversationType": "channel", "tenantId": TENANT});
         a
@@ -297,13 +297,25 @@ async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
         "<at>checkout-bot</at> orders",
     )))
     .await;
-    let posted = t.wait_replies(before + 1).await[before].clone();
+    // A checkout's answers are the person's own: asked in a channel, they come in the
+    // personal chat, and the channel is told where.
+    let calls: Vec<Call> = t.wait_replies(before + 2).await[before..].to_vec();
+    let told = calls
+        .iter()
+        .find(|c| c.1.starts_with("conversations/19%3Ateam%40thread.tacv2/"))
+        .unwrap_or_else(|| panic!("{calls:#?}"));
     assert!(
-        posted
-            .1
-            .starts_with("conversations/19%3Ateam%40thread.tacv2/")
+        told.3["text"].as_str().unwrap().contains("personal chat"),
+        "{told:?}"
     );
+    let posted = calls
+        .iter()
+        .find(|c| c.1 == "conversations/a%3A1personal-chat-with-dana/activities")
+        .unwrap_or_else(|| panic!("{calls:#?}"));
     let listed = posted.3["attachments"][0]["content"].clone();
+    assert_eq!(title(&listed), "Your orders");
+    // A card clicked where everyone sees it (posted there before) hands no link there.
+    let before = t.replies().len();
     let pick = verb(&listed, "Document (PDF)");
     let answer = t
         .post(&in_channel(execute(
@@ -320,7 +332,7 @@ async fn a_teams_buyer_checks_out_with_cards_answered_in_place() {
         "no link on a shared card: {answer:#}"
     );
     assert!(answer.to_string().contains("personal chat"), "{answer:#}");
-    let sent = t.wait_replies(before + 2).await[before + 1].clone();
+    let sent = t.wait_replies(before + 1).await[before].clone();
     assert_eq!(
         sent.1, "conversations/a%3A1personal-chat-with-dana/activities",
         "privately"

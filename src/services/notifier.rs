@@ -60,9 +60,9 @@ pub struct RequestView {
     pub(crate) details: String,
     /// The quote the approver decides on, on a request's first post of a step.
     pub(crate) quote: Option<Written>,
-    /// While it waits, everyone who may decide its open step now, on every platform the
-    /// process sends on: for a platform that shows each person their own view of a
-    /// shared request (Teams' `refresh.userIds`).
+    /// While it waits, everyone who may decide its open step now, on each platform that
+    /// shows each person their own view of a shared request (`Notifier::shows_own_views`,
+    /// Teams' `refresh.userIds`); empty where none does.
     pub(crate) deciders: Vec<Identity>,
 }
 
@@ -111,6 +111,12 @@ impl NotifyError {
 pub(crate) trait Notifier: Send + Sync {
     /// The platform whose identities and channels this reaches, such as `console`.
     fn platform(&self) -> String;
+    /// Whether it shows each person their own view of a shared request, and so needs
+    /// `RequestView::deciders` (Teams' `refresh.userIds`); drawing them costs queries
+    /// no other platform needs.
+    fn shows_own_views(&self) -> bool {
+        false
+    }
     /// Hands over the database before anything is sent, for a platform that keeps what
     /// it learned about reaching people there (Teams: service URLs and chat ids), so
     /// every process reaches whom any process has heard from.

@@ -5,6 +5,7 @@
 //! in order across processes. On PostgreSQL the claim skips rows another claim holds
 //! (`FOR UPDATE SKIP LOCKED`); SQLite has one writer, so its claim is one statement.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::{Database, Result, Store, Tx};
@@ -57,7 +58,7 @@ const COLUMNS: &str = "id, seq, platform, destination, kind, subject, body, dedu
 /// Ties between entries made in the same millisecond by this process keep their order.
 static LAST_SEQ: AtomicI64 = AtomicI64::new(0);
 
-pub(super) fn next_seq(now: i64, after: i64) -> i64 {
+fn next_seq(now: i64, after: i64) -> i64 {
     let base = (now.saturating_mul(1000)).max(after.saturating_add(1));
     let mut last = LAST_SEQ.load(Ordering::Relaxed);
     loop {
@@ -83,35 +84,95 @@ async fn enqueue_at(
     now: i64,
     not_before: i64,
 ) -> Result<usize> {
-    let mut added = 0;
-    for e in entries {
-        let (last,): (Option<i64>,) =
-            sqlx::query_as("SELECT MAX(seq) FROM outbox WHERE platform = $1 AND destination = $2")
-                .bind(&e.platform)
-                .bind(&e.destination)
-                .fetch_one(&mut **tx)
-                .await?;
-        let done = sqlx::query(
-            "INSERT INTO outbox (id, seq, platform, destination, kind, subject, body, dedup_key, \
-             state, attempts, not_before, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $10) \
-             ON CONFLICT (dedup_key) DO NOTHING",
-        )
-        .bind(crate::domain::ids::new_id("out"))
-        .bind(next_seq(now, last.unwrap_or(0)))
-        .bind(&e.platform)
-        .bind(&e.destination)
-        .bind(&e.kind)
-        .bind(&e.subject)
-        .bind(&e.body)
-        .bind(&e.dedup_key)
-        .bind(not_before)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
-        added += usize::try_from(done.rows_affected()).unwrap_or(0);
+    let rows: Vec<(&NewEntry, i64, i64)> = entries.iter().map(|e| (e, now, not_before)).collect();
+    Ok(insert(tx, &rows).await?.len())
+}
+
+/// Inserts (entry, written at, due at) rows in two statements: the last sequence number
+/// of each destination among them, so a new entry sorts after it whichever process
+/// wrote it, then one insert of them all. The dedup keys that were new.
+pub(super) async fn insert(
+    tx: &mut Tx<'_>,
+    rows: &[(&NewEntry, i64, i64)],
+) -> std::result::Result<HashSet<String>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(HashSet::new());
     }
-    Ok(added)
+    let mut destinations: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|(e, _, _)| (e.platform.as_str(), e.destination.as_str()))
+        .collect();
+    destinations.sort_unstable();
+    destinations.dedup();
+    let mut sql = String::from("WITH v (p, d) AS (VALUES ");
+    for i in 0..destinations.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+    }
+    sql.push_str(
+        ") SELECT o.platform, o.destination, MAX(o.seq) FROM outbox o \
+         JOIN v ON o.platform = v.p AND o.destination = v.d \
+         GROUP BY o.platform, o.destination",
+    );
+    let mut q = sqlx::query_as::<_, (String, String, Option<i64>)>(&sql);
+    for (p, d) in &destinations {
+        q = q.bind(*p).bind(*d);
+    }
+    let last: HashMap<(String, String), i64> = q
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|(p, d, seq)| ((p, d), seq.unwrap_or(0)))
+        .collect();
+    let mut sql = String::from(
+        "INSERT INTO outbox (id, seq, platform, destination, kind, subject, body, dedup_key, \
+         state, attempts, not_before, created_at) VALUES ",
+    );
+    for i in 0..rows.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        let b = i * 10;
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8,
+            b + 9,
+            b + 10
+        ));
+    }
+    sql.push_str(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key");
+    let mut q = sqlx::query_as::<_, (String,)>(&sql);
+    for (e, now, not_before) in rows {
+        let after = last
+            .get(&(e.platform.clone(), e.destination.clone()))
+            .copied()
+            .unwrap_or(0);
+        q = q
+            .bind(crate::domain::ids::new_id("out"))
+            .bind(next_seq(*now, after))
+            .bind(&e.platform)
+            .bind(&e.destination)
+            .bind(&e.kind)
+            .bind(&e.subject)
+            .bind(&e.body)
+            .bind(&e.dedup_key)
+            .bind(*not_before)
+            .bind(*now);
+    }
+    Ok(q.fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|(k,)| k)
+        .collect())
 }
 
 impl Store {

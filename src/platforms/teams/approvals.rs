@@ -12,12 +12,14 @@
 
 use serde_json::{Value, json};
 
+use super::cards::{adaptive, execute, invoke_answer, text_up_to};
 use super::directory::Directory;
 use super::render::invoke_message;
 use crate::bot::Bot;
 use crate::domain::account::Identity;
 use crate::domain::approval::{MAX_REASON, Target};
 use crate::domain::text::cut;
+use crate::engine::view::Style;
 use crate::services::approvals::{
     ApprovalAction, ApprovalsAnswer, ApprovalsRequest, Clicked, Decided, FIELD, Form,
 };
@@ -48,19 +50,7 @@ pub(crate) enum Shown<'a> {
 }
 
 fn text(text: &str, extra: Value) -> Value {
-    let mut b = json!({"type": "TextBlock", "text": cut(text, MAX_TEXT), "wrap": true});
-    if let (Some(b), Some(extra)) = (b.as_object_mut(), extra.as_object()) {
-        b.extend(extra.clone());
-    }
-    b
-}
-
-fn execute(title: &str, verb: &str, style: Option<&str>) -> Value {
-    let mut a = json!({"type": "Action.Execute", "title": title, "verb": verb, "data": {}});
-    if let Some(style) = style {
-        a["style"] = json!(style);
-    }
-    a
+    text_up_to(text, MAX_TEXT, extra)
 }
 
 /// The card of `request`: the base card (`Shown::State`) for everyone, or one person's
@@ -100,12 +90,12 @@ pub(crate) fn card(
             actions.push(execute(
                 &request.approve,
                 &ApprovalAction::Approve.id(&target),
-                Some("positive"),
+                Some(Style::Success),
             ));
             actions.push(execute(
                 &request.reject,
                 &ApprovalAction::Reject.id(&target),
-                Some("destructive"),
+                Some(Style::Danger),
             ));
             actions.push(execute(
                 &request.ask,
@@ -121,15 +111,10 @@ pub(crate) fn card(
         Shown::Decide => {}
         Shown::Form(form, refused) => {
             body.extend(form_body(form, refused));
-            actions.push(execute(&form.submit, &form.id, Some("positive")));
+            actions.push(execute(&form.submit, &form.id, Some(Style::Success)));
         }
     }
-    let mut card = json!({
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "body": body,
-    });
+    let mut card = adaptive(body);
     if !actions.is_empty() {
         card["actions"] = json!(actions);
     }
@@ -163,24 +148,16 @@ fn form_body(form: &Form, refused: Option<&str>) -> Vec<Value> {
 
 /// A form with no request around it: the requester's answer to a question.
 fn form_card(form: &Form, refused: Option<&str>) -> Value {
-    json!({
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "body": form_body(form, refused),
-        "actions": [execute(&form.submit, &form.id, Some("positive"))],
-    })
+    let mut card = adaptive(form_body(form, refused));
+    card["actions"] = json!([execute(&form.submit, &form.id, Some(Style::Success))]);
+    card
 }
 
 /// A note with one button (a question's Answer).
 pub(crate) fn note_with(note: &str, verb: &str, label: &str) -> Value {
-    json!({
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "body": [text(note, json!({}))],
-        "actions": [execute(label, verb, Some("positive"))],
-    })
+    let mut card = adaptive(vec![text(note, json!({}))]);
+    card["actions"] = json!([execute(label, verb, Some(Style::Success))]);
+    card
 }
 
 /// Requests `approvals` lists: one card each, in one message.
@@ -274,10 +251,6 @@ pub(crate) async fn user_ids(directory: &Directory, request: &RequestView) -> Ve
     out
 }
 
-fn answer(card: Value) -> Value {
-    json!({"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card})
-}
-
 /// The answer to an approval request's `Action.Execute`: a refresh, a click, or a
 /// form submitted with its text in `data`.
 pub(crate) async fn execute_invoke(
@@ -312,11 +285,16 @@ pub(crate) async fn execute_invoke(
                 let why = why.text(&l);
                 let form = approvals_form(bot, locale, action, &target);
                 match action {
-                    ApprovalAction::Answered => answer(form_card(&form, Some(&why))),
+                    ApprovalAction::Answered => invoke_answer(form_card(&form, Some(&why))),
                     _ => match approvals.current(&target.approval).await {
                         Ok(Some(request)) => {
                             let ids = user_ids(directory, &request).await;
-                            answer(card(&request, Shown::Form(&form, Some(&why)), &ids, None))
+                            invoke_answer(card(
+                                &request,
+                                Shown::Form(&form, Some(&why)),
+                                &ids,
+                                None,
+                            ))
                         }
                         _ => invoke_message(&why),
                     },
@@ -335,12 +313,12 @@ pub(crate) async fn execute_invoke(
         Ok(Clicked::Form(form)) => {
             // The answer to a question comes from its own note, with no request shown.
             if form.id.starts_with(&ApprovalAction::Answered.id("")) {
-                return answer(form_card(&form, None));
+                return invoke_answer(form_card(&form, None));
             }
             match approvals.current(&target.approval).await {
                 Ok(Some(request)) => {
                     let ids = user_ids(directory, &request).await;
-                    answer(card(&request, Shown::Form(&form, None), &ids, None))
+                    invoke_answer(card(&request, Shown::Form(&form, None), &ids, None))
                 }
                 Ok(None) => invoke_message(""),
                 Err(e) => invoke_message(&failed(&e)),
@@ -386,7 +364,7 @@ async fn decided(
         }
         Decided::TooLate { note, request, .. } => {
             let ids = user_ids(directory, &request).await;
-            answer(card(&request, Shown::State, &ids, Some(&note.text(&l))))
+            invoke_answer(card(&request, Shown::State, &ids, Some(&note.text(&l))))
         }
         Decided::Refused(why) => invoke_message(&why.text(&l)),
         Decided::Noted(text) => view(bot, directory, who, &target.approval, Some(&text)).await,
@@ -426,7 +404,7 @@ async fn view(
         );
     let ids = user_ids(directory, &request).await;
     let shown = if may { Shown::Decide } else { Shown::State };
-    answer(card(&request, shown, &ids, notice))
+    invoke_answer(card(&request, shown, &ids, notice))
 }
 
 #[cfg(test)]

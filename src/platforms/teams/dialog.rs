@@ -61,14 +61,9 @@ pub(crate) fn task(
                          "color": "attention", "size": "small"}));
     }
     let submit = dialog["submit"].as_str().unwrap_or("OK");
-    let card = json!({
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "body": body,
-        "actions": [{"type": "Action.Submit", "title": submit,
-                     "data": {"verb": verb, "dialog": dialog}}],
-    });
+    let mut card = super::cards::adaptive(body);
+    card["actions"] = json!([{"type": "Action.Submit", "title": submit,
+                              "data": {"verb": verb, "dialog": dialog}}]);
     let title = crate::domain::text::cut(dialog["title"].as_str().unwrap_or_default(), MAX_TITLE);
     json!({"task": {"type": "continue", "value": {
         "title": title,

@@ -419,10 +419,7 @@ async fn invoke(e: &Endpoint, activity: &Activity) -> Response {
         return Json(answer).into_response();
     }
     // A card in a channel is seen by all; its buttons are the person's it was made for.
-    if action["data"]["owner"]
-        .as_str()
-        .is_some_and(|owner| owner != who.user)
-    {
+    if foreign(&action["data"], &who) {
         let text = e.bot.prompts().get(&locale, "teams.not_yours").to_string();
         return Json(render::invoke_message(&text)).into_response();
     }

@@ -8,6 +8,7 @@
 //! in every team and chat of their organization.
 
 pub(crate) mod approvals;
+pub(crate) mod cards;
 pub mod cli;
 pub mod config;
 pub(crate) mod connector;

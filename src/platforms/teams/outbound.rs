@@ -86,13 +86,6 @@ pub(crate) fn private(tenant: &str, activity: Value) -> Value {
     json!({"tenant": tenant, "activity": activity})
 }
 
-fn card_message(card: Value) -> Value {
-    json!({
-        "type": "message",
-        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card}],
-    })
-}
-
 pub(crate) struct TeamsNotifier {
     connector: Arc<Connector>,
     /// Held while a personal chat is opened, so two messages to one person sent side by
@@ -166,7 +159,7 @@ impl TeamsNotifier {
         } else {
             Shown::State
         };
-        card_message(approvals::card(request, shown, &ids, None))
+        super::cards::card_message(approvals::card(request, shown, &ids, None))
     }
 }
 
@@ -174,6 +167,11 @@ impl TeamsNotifier {
 impl Notifier for TeamsNotifier {
     fn platform(&self) -> String {
         PLATFORM.into()
+    }
+
+    /// Deciders see Approve and Reject on their own view of a channel's request.
+    fn shows_own_views(&self) -> bool {
+        true
     }
 
     fn open(&self, store: &crate::store::Store) {
@@ -234,7 +232,7 @@ impl Notifier for TeamsNotifier {
         _key: &str,
     ) -> Result<(), NotifyError> {
         let (url, chat) = self.chat(who).await?;
-        let card = card_message(approvals::note_with(text, action, label));
+        let card = super::cards::card_message(approvals::note_with(text, action, label));
         self.connector.send(&url, &chat, None, &card).await?;
         Ok(())
     }

@@ -8,7 +8,9 @@
 
 use serde_json::{Value, json};
 
-use crate::engine::view::{Action, ActionKind, NoticeKind, Reply, Style};
+use super::cards::{adaptive, card_message, execute, invoke_answer, text_up_to};
+
+use crate::engine::view::{Action, ActionKind, NoticeKind, Reply};
 
 /// The most results an `application/search` answer carries.
 pub(crate) const MAX_SEARCH_RESULTS: usize = 15;
@@ -38,21 +40,7 @@ pub(crate) fn search_results(found: &[(String, String)]) -> Value {
 const MAX_TEXT: usize = 2_000;
 
 fn text_block(text: &str, extra: Value) -> Value {
-    let mut b = json!({"type": "TextBlock", "text": crate::domain::text::cut(text, MAX_TEXT), "wrap": true});
-    if let (Some(b), Some(extra)) = (b.as_object_mut(), extra.as_object()) {
-        b.extend(extra.clone());
-    }
-    b
-}
-
-fn execute(title: &str, verb: &str, style: Option<Style>) -> Value {
-    let mut a = json!({"type": "Action.Execute", "title": title, "verb": verb, "data": {}});
-    match style {
-        Some(Style::Primary | Style::Success) => a["style"] = json!("positive"),
-        Some(Style::Danger) => a["style"] = json!("destructive"),
-        _ => {}
-    }
-    a
+    text_up_to(text, MAX_TEXT, extra)
 }
 
 fn controls(a: &Action, body: &mut Vec<Value>, buttons: &mut Vec<Value>) {
@@ -139,12 +127,7 @@ pub(crate) fn card(reply: &Reply) -> Value {
     if !buttons.is_empty() {
         body.push(json!({"type": "ActionSet", "actions": buttons}));
     }
-    json!({
-        "type": "AdaptiveCard",
-        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-        "version": "1.5",
-        "body": body,
-    })
+    adaptive(body)
 }
 
 /// Marks every `Action.Execute` and dialog button in `v` as made for `owner` (an Entra
@@ -176,10 +159,7 @@ pub(crate) fn own(v: &mut Value, owner: &str) {
 
 /// The card as a message activity's attachment.
 pub(crate) fn message(reply: &Reply) -> Value {
-    json!({
-        "type": "message",
-        "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive", "content": card(reply)}],
-    })
+    card_message(card(reply))
 }
 
 /// A plain text message.
@@ -189,7 +169,7 @@ pub(crate) fn note(text: &str) -> Value {
 
 /// The answer to an `adaptiveCard/action` invoke: the card that replaces the clicked one.
 pub(crate) fn invoke_card(reply: &Reply) -> Value {
-    json!({"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card(reply)})
+    invoke_answer(card(reply))
 }
 
 /// The answer to an invoke that only says something.
@@ -200,7 +180,7 @@ pub(crate) fn invoke_message(text: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::view::{Choice, FormField, Notice, View};
+    use crate::engine::view::{Choice, FormField, Notice, Style, View};
 
     #[test]
     fn a_view_becomes_a_card_with_choices_dialogs_and_executes() {

@@ -463,6 +463,8 @@ async fn a_price_rise_after_approval_starts_the_steps_again_and_a_fall_does_not(
 async fn an_approver_asks_the_requester_and_the_answer_comes_back() {
     let w = world().await;
     let mut notifier = crate::services::notifier::MockNotifier::new();
+    // Slack and Discord draw no per-person views.
+    notifier.expect_shows_own_views().return_const(false);
     notifier
         .expect_platform()
         .return_const("console".to_string());

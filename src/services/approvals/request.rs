@@ -126,8 +126,14 @@ impl Approvals {
             "approval.title"
         };
         let outcome = self.outcome(a, order, &org).await?;
+        let viewers: Vec<String> = self
+            .outbound
+            .notifiers()
+            .filter(|n| n.shows_own_views())
+            .map(|n| n.platform())
+            .collect();
         let deciders = match (open, &outcome) {
-            (Some(step), None) => self.reachable(a, step, &self.outbound.platforms()).await?,
+            (Some(step), None) if !viewers.is_empty() => self.reachable(a, step, &viewers).await?,
             _ => Vec::new(),
         };
         Ok(RequestView {

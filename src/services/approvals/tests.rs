@@ -102,6 +102,8 @@ async fn a_request_the_platform_could_not_take_is_sent_again_once() {
     let tries = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = tries.clone();
     let mut notifier = MockNotifier::new();
+    // Slack and Discord draw no per-person views.
+    notifier.expect_shows_own_views().return_const(false);
     notifier
         .expect_platform()
         .return_const("console".to_string());
@@ -178,6 +180,8 @@ async fn a_request_carries_its_quote_and_goes_out_without_one_that_cannot_be_wri
         let buyer = account(&store, "demo").await;
         waiting_order(&store, &buyer).await;
         let mut notifier = MockNotifier::new();
+        // Slack and Discord draw no per-person views.
+        notifier.expect_shows_own_views().return_const(false);
         notifier
             .expect_platform()
             .return_const("console".to_string());
@@ -232,6 +236,10 @@ async fn a_requester_who_is_an_approver_is_not_asked_and_cannot_decide() {
     waiting_order(&store, &approver).await;
 
     let mut notifier = MockNotifier::new();
+
+    // Slack and Discord draw no per-person views.
+
+    notifier.expect_shows_own_views().return_const(false);
     notifier
         .expect_platform()
         .return_const("console".to_string());
@@ -290,6 +298,8 @@ async fn an_approved_card_order_is_charged_once_and_the_requester_told() {
         .returning(|_, _, _| Ok(crate::services::payments::Charge { id: "ch_1".into() }));
     let (told, mut heard) = tokio::sync::mpsc::unbounded_channel();
     let mut notifier = MockNotifier::new();
+    // Slack and Discord draw no per-person views.
+    notifier.expect_shows_own_views().return_const(false);
     notifier
         .expect_platform()
         .return_const("console".to_string());
@@ -386,6 +396,8 @@ async fn a_request_reaches_approvers_on_every_platform_and_each_copy_is_edited_t
     let notifier = |platform: &'static str, user: &'static str| {
         let edited = edits.clone();
         let mut n = MockNotifier::new();
+        // Slack and Discord draw no per-person views.
+        n.expect_shows_own_views().return_const(false);
         n.expect_platform().return_const(platform.to_string());
         n.expect_post()
             .withf(move |to, _, _| matches!(to, Recipient::Person(who) if who.platform == platform && who.user == user))

@@ -91,6 +91,24 @@ async fn enqueue_at(
 /// Inserts (entry, written at, due at) rows in two statements: the last sequence number
 /// of each destination among them, so a new entry sorts after it whichever process
 /// wrote it, then one insert of them all. The dedup keys that were new.
+/// The last sequence number of `n` destinations, bound as (platform, destination) pairs.
+/// One index step each (`outbox_last_seq`): a join with GROUP BY read every entry a
+/// destination ever had, so a busy channel's replies got slower with its history.
+fn last_seq_sql(n: usize) -> String {
+    let mut sql = String::from("WITH v (p, d) AS (VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
+    }
+    sql.push_str(
+        ") SELECT v.p, v.d, (SELECT MAX(o.seq) FROM outbox o \
+         WHERE o.platform = v.p AND o.destination = v.d) FROM v",
+    );
+    sql
+}
+
 pub(super) async fn insert(
     tx: &mut Tx<'_>,
     rows: &[(&NewEntry, i64, i64)],
@@ -104,18 +122,7 @@ pub(super) async fn insert(
         .collect();
     destinations.sort_unstable();
     destinations.dedup();
-    let mut sql = String::from("WITH v (p, d) AS (VALUES ");
-    for i in 0..destinations.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-    }
-    sql.push_str(
-        ") SELECT o.platform, o.destination, MAX(o.seq) FROM outbox o \
-         JOIN v ON o.platform = v.p AND o.destination = v.d \
-         GROUP BY o.platform, o.destination",
-    );
+    let sql = last_seq_sql(destinations.len());
     let mut q = sqlx::query_as::<_, (String, String, Option<i64>)>(&sql);
     for (p, d) in &destinations {
         q = q.bind(*p).bind(*d);
@@ -496,4 +503,42 @@ fn prefixed(prefix: &str) -> String {
         .map(|c| format!("{prefix}{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The last sequence number comes from the index, one step per destination, and
+    /// never from a scan of the destination's history.
+    #[tokio::test]
+    async fn the_last_sequence_number_is_one_index_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite:{}", dir.path().join("o.db").display()))
+            .await
+            .unwrap();
+        let sql = format!("EXPLAIN QUERY PLAN {}", last_seq_sql(2));
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&sql);
+        for p in ["teams", "chat:1", "teams", "chat:2"] {
+            q = q.bind(p);
+        }
+        let plan: Vec<String> = q
+            .fetch_all(&store.write)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.3)
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|l| l.contains("SEARCH o USING COVERING INDEX outbox_last_seq")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan
+                .iter()
+                .any(|l| l.contains("SCAN o") || l.contains("TEMP B-TREE")),
+            "{plan:?}"
+        );
+    }
 }

@@ -323,3 +323,67 @@ on_both!(
         );
     }
 );
+
+on_both!(
+    a_destination_s_next_entry_follows_its_last_whatever_state_it_is_in,
+    |store: Store| async move {
+        let now = checkout_bot::store::now_ms();
+        let platforms = vec!["teams".to_string()];
+        // Three delivered to chat:1, one pending to chat:2, then one more each.
+        let mut last_sent = 0;
+        for key in ["s1", "s2", "s3"] {
+            store
+                .enqueue(&[entry("teams", "chat:1", key)], now)
+                .await
+                .unwrap();
+            let claimed = store
+                .claim_outbox(&platforms, "w1", now, LEASE, 10)
+                .await
+                .unwrap();
+            assert_eq!(keys(&claimed), [key]);
+            assert!(claimed[0].seq > last_sent);
+            last_sent = claimed[0].seq;
+            assert!(
+                store
+                    .outbox_sent(&claimed[0].id, "w1", None, now)
+                    .await
+                    .unwrap()
+            );
+        }
+        store
+            .enqueue(&[entry("teams", "chat:2", "other")], now)
+            .await
+            .unwrap();
+        store
+            .enqueue(
+                &[
+                    entry("teams", "chat:1", "next"),
+                    entry("teams", "chat:2", "other2"),
+                ],
+                now,
+            )
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_outbox(&platforms, "w2", now, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(keys(&claimed), ["other", "next"]);
+        let next = claimed.iter().find(|e| e.dedup_key == "next").unwrap();
+        let other = claimed.iter().find(|e| e.dedup_key == "other").unwrap();
+        // Sequence numbers are per destination and follow the last one, sent or not.
+        assert!(next.seq > last_sent, "{} after {last_sent}", next.seq);
+        let later = store
+            .claim_outbox(&platforms, "w2", now, LEASE, 10)
+            .await
+            .unwrap();
+        assert!(later.is_empty(), "other2 waits behind other");
+        assert!(store.outbox_sent(&other.id, "w2", None, now).await.unwrap());
+        let last = store
+            .claim_outbox(&platforms, "w3", now, LEASE, 10)
+            .await
+            .unwrap();
+        assert_eq!(keys(&last), ["other2"]);
+        assert!(last[0].seq > other.seq);
+    }
+);

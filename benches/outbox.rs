@@ -1,6 +1,8 @@
 //! The outbox (issue 26) on a SQLite file: what one message costs on its way through
-//! (written, claimed, recorded as sent), and how fast a worker drains a backlog of
-//! messages to many destinations, claiming 32 at a time.
+//! (written, claimed, recorded as sent), the same to a destination that already had
+//! 10,000 messages (a busy channel: the cost must not grow with its history), and how
+//! fast a worker drains a backlog of messages to many destinations, claiming 32 at a
+//! time.
 //!
 //! No target is set for these; the figures show what the outbox adds to a change. The
 //! floor, measured in the same run on the same kind of file, is a bare SQLite
@@ -60,13 +62,17 @@ async fn floor(dir: &tempfile::TempDir, n: usize) -> Duration {
     start.elapsed()
 }
 
-/// One message at a time: written, claimed, recorded as sent.
-async fn one_by_one(store: &Store, n: usize, offset: usize) -> Duration {
+/// One message at a time: written, claimed, recorded as sent; the `i`th to destination
+/// `to(i)`.
+async fn one_by_one(store: &Store, n: usize, offset: usize, to: fn(usize) -> usize) -> Duration {
     let platforms = vec!["slack".to_string()];
     let start = Instant::now();
     for i in 0..n {
         let now = checkout_bot::store::now_ms();
-        store.enqueue(&[entry(i, offset + i)], now).await.unwrap();
+        store
+            .enqueue(&[entry(to(i), offset + i)], now)
+            .await
+            .unwrap();
         let claimed = store
             .claim_outbox(&platforms, "bench", now, 60_000, 32)
             .await
@@ -106,19 +112,29 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let one = rt.block_on(store(&dir, "one.db"));
+    let busy = rt.block_on(store(&dir, "busy.db"));
+    const HISTORY: usize = 10_000;
+    rt.block_on(one_by_one(&busy, HISTORY, 0, |_| 0));
     let backlog = rt.block_on(store(&dir, "drain.db"));
 
     const N: usize = 2_000;
     let floor_us = rt.block_on(floor(&dir, N)).as_secs_f64() * 1e6 / N as f64;
-    let one_us = rt.block_on(one_by_one(&one, N, 0)).as_secs_f64() * 1e6 / N as f64;
+    let one_us = rt.block_on(one_by_one(&one, N, 0, |i| i)).as_secs_f64() * 1e6 / N as f64;
+    let busy_us = rt
+        .block_on(one_by_one(&busy, N, HISTORY, |_| 0))
+        .as_secs_f64()
+        * 1e6
+        / N as f64;
     let drained = rt.block_on(drain(&backlog, N, 0)).as_secs_f64();
     let per_s = N as f64 / drained;
     let floor_per_s = 1e6 / floor_us;
     println!(
         "outbox: floor (bare conditional UPDATE) {floor_us:.1} µs = {floor_per_s:.0}/s; \
          one message written, claimed, sent {one_us:.1} µs ({:.2} × floor); \
+         the same to a destination with {HISTORY} before it {busy_us:.1} µs ({:.2} × floor); \
          a backlog of {N} to {N} destinations drained at {per_s:.0}/s ({:.3} of the floor's rate)",
         one_us / floor_us,
+        busy_us / floor_us,
         per_s / floor_per_s
     );
 
@@ -126,7 +142,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("outbox/one message written, claimed, sent", |b| {
         b.iter_custom(|iters| {
             let n = iters as usize;
-            let took = rt.block_on(one_by_one(&one, n, offset));
+            let took = rt.block_on(one_by_one(&one, n, offset, |i| i));
             offset += n;
             took
         })

@@ -7,7 +7,8 @@
 //! the session is loaded, changed and saved with the revision check, the card rendered,
 //! and the reply written to the outbox, which a worker sends to the connector stand-in
 //! meanwhile. The floor, measured in the same run, is a bare RS256 verification of the
-//! same token on one core.
+//! same token on one core. The replies the connector stand-in received are counted, when
+//! the load ends and three seconds later: a rate is only a step's if its reply got out.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -34,6 +35,9 @@ use load::{CONCURRENCY, FRESH, Signed};
 const APP_ID: &str = "00000000-0000-0000-0000-0000000be4c0";
 const KEY: &[u8] = include_bytes!("../tests/data/teams/test-key.pem");
 const JWKS: &str = include_str!("../tests/data/teams/jwks.json");
+
+/// Replies the connector stand-in received: each step's answer, sent by the outbox worker.
+static REPLIES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The Bot Framework's keys, Microsoft's token endpoint and the connector, on 127.0.0.1.
 async fn stand_in() -> String {
@@ -62,7 +66,10 @@ async fn stand_in() -> String {
         )
         .route(
             "/v3/{*rest}",
-            axum::routing::post(|| async { axum::Json(json!({"id": "1"})) }),
+            axum::routing::post(|| async {
+                REPLIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                axum::Json(json!({"id": "1"}))
+            }),
         );
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
@@ -162,6 +169,8 @@ fn bench(c: &mut Criterion) {
             })
             .collect::<Vec<_>>(),
     );
+    let before = REPLIES.load(std::sync::atomic::Ordering::Relaxed);
+    let started = Instant::now();
     load::run(
         c,
         "teams_endpoint",
@@ -169,6 +178,15 @@ fn bench(c: &mut Criterion) {
         steps,
         vec![url],
         floor,
+    );
+    let at_end = REPLIES.load(std::sync::atomic::Ordering::Relaxed) - before;
+    let took = started.elapsed().as_secs_f64();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let later = REPLIES.load(std::sync::atomic::Ordering::Relaxed) - before;
+    println!(
+        "replies at the connector: {at_end} when the load ended ({:.0}/s over {:.1} s), {later} three seconds later",
+        at_end as f64 / took,
+        took
     );
 }
 

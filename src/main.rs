@@ -208,6 +208,19 @@ fn init_logging(default: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A command that prints and ends stops quietly when its reader goes away
+/// (`checkout-bot orders list | head`), as Unix tools do. Rust ignores SIGPIPE, which
+/// turns the closed pipe into a panic in `println!`. `serve` keeps ignoring it: there a
+/// closed socket or log pipe is an error to handle, never a reason to die.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: `signal` only sets this process's disposition of SIGPIPE back to the
+    // default; no handler runs, so nothing here can be interrupted unsafely.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     if let Err(e) = load_dotenv() {
@@ -244,6 +257,12 @@ async fn main() -> ExitCode {
     if let Err(e) = init_logging(if quiet { "warn" } else { "info" }) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
+    }
+    if cli
+        .as_ref()
+        .is_some_and(|c| !matches!(c.command, CliCommand::Serve))
+    {
+        quiet_on_closed_pipe();
     }
     let database_url = matches.get_one::<String>("database_url").cloned();
     let done = match (chosen, cli) {

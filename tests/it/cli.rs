@@ -1103,3 +1103,41 @@ fn an_operator_writes_an_orders_invoice_and_receipt_as_pdf() {
         assert!(words.contains(want), "no {want:?} in {words}");
     }
 }
+
+/// `checkout-bot orgs list | head`: a reader that stops early ends the listing quietly,
+/// as with any Unix tool, not with a panic and a backtrace.
+#[cfg(unix)]
+#[test]
+fn a_listing_whose_reader_goes_away_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::common::sqlite_url(&dir);
+    for args in [
+        &["migrate"][..],
+        &["orgs", "add", "ORG-X", "--name", "Example Ltd"],
+    ] {
+        let done = run(&url, args);
+        assert!(done.status.success(), "{}", text(&done));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_checkout-bot"))
+        .args(["orgs", "list"])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run checkout-bot");
+    // The reader is gone before the first line is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(
+        out.status.signal(),
+        Some(libc::SIGPIPE),
+        "{:?}: {err}",
+        out.status
+    );
+}

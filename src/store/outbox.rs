@@ -88,9 +88,6 @@ async fn enqueue_at(
     Ok(insert(tx, &rows).await?.len())
 }
 
-/// Inserts (entry, written at, due at) rows in two statements: the last sequence number
-/// of each destination among them, so a new entry sorts after it whichever process
-/// wrote it, then one insert of them all. The dedup keys that were new.
 /// The last sequence number of `n` destinations, bound as (platform, destination) pairs.
 /// One index step each (`outbox_last_seq`): a join with GROUP BY read every entry a
 /// destination ever had, so a busy channel's replies got slower with its history.
@@ -109,6 +106,9 @@ fn last_seq_sql(n: usize) -> String {
     sql
 }
 
+/// Inserts (entry, written at, due at) rows in two statements: the last sequence number
+/// of each destination among them, so a new entry sorts after it whichever process
+/// wrote it, then one insert of them all. The dedup keys that were new.
 pub(super) async fn insert(
     tx: &mut Tx<'_>,
     rows: &[(&NewEntry, i64, i64)],

@@ -41,9 +41,6 @@ INSERT INTO order_orgs (order_number, org_id, amount, created_at)
 -- Every change to a request (a vote, a step, an escalation, a question) moves it on,
 -- so each copy is edited once per change.
 ALTER TABLE approvals ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
--- When the order's total rose after approval and its steps started again, and why.
-ALTER TABLE approvals ADD COLUMN restarted_at BIGINT;
-ALTER TABLE approvals ADD COLUMN restart_reason TEXT;
 
 CREATE TABLE approval_steps (
     approval_id  TEXT NOT NULL REFERENCES approvals (id) ON DELETE CASCADE,

@@ -62,15 +62,11 @@ async fn run(pool: AnyPool, mut queue: mpsc::Receiver<Job>) {
 }
 
 async fn write(pool: &AnyPool, batch: &[Job]) -> Result<HashSet<(String, String)>, String> {
-    let mut sql = String::from("INSERT INTO deliveries (platform, id, received_at) VALUES ");
-    for i in 0..batch.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let n = i * 3;
-        sql.push_str(&format!("(${}, ${}, ${})", n + 1, n + 2, n + 3));
-    }
-    sql.push_str(" ON CONFLICT (platform, id) DO NOTHING RETURNING platform, id");
+    let sql = format!(
+        "INSERT INTO deliveries (platform, id, received_at) VALUES {} \
+         ON CONFLICT (platform, id) DO NOTHING RETURNING platform, id",
+        super::value_rows(batch.len(), 3, "")
+    );
     let mut query = sqlx::query_as::<_, (String, String)>(&sql);
     for ((platform, id, at), _) in batch {
         query = query.bind(platform).bind(id).bind(*at);

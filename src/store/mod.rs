@@ -272,6 +272,21 @@ impl Store {
 }
 
 /// Unix milliseconds now.
+/// `($1, …, $width), ($width+1, …), …` for `n` rows of a multi-row VALUES, each row
+/// ending in `literals` (such as `, 'pending', 0`): the batch statements bind row by row.
+pub(crate) fn value_rows(n: usize, width: usize, literals: &str) -> String {
+    (0..n)
+        .map(|row| {
+            let cells = (1..=width)
+                .map(|c| format!("${}", row * width + c))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cells}{literals})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn now_ms() -> i64 {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -292,5 +307,12 @@ mod tests {
         );
         assert_eq!(normalize_url("sqlite:a.db?mode=ro"), "sqlite:a.db?mode=ro");
         assert_eq!(normalize_url("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn value_rows_number_the_parameters_row_by_row() {
+        assert_eq!(value_rows(2, 3, ""), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(value_rows(1, 2, ", 'pending', 0"), "($1, $2, 'pending', 0)");
+        assert_eq!(value_rows(0, 2, ""), "");
     }
 }

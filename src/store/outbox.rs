@@ -92,18 +92,11 @@ async fn enqueue_at(
 /// One index step each (`outbox_last_seq`): a join with GROUP BY read every entry a
 /// destination ever had, so a busy channel's replies got slower with its history.
 fn last_seq_sql(n: usize) -> String {
-    let mut sql = String::from("WITH v (p, d) AS (VALUES ");
-    for i in 0..n {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("(${}, ${})", 2 * i + 1, 2 * i + 2));
-    }
-    sql.push_str(
-        ") SELECT v.p, v.d, (SELECT MAX(o.seq) FROM outbox o \
+    format!(
+        "WITH v (p, d) AS (VALUES {}) SELECT v.p, v.d, (SELECT MAX(o.seq) FROM outbox o \
          WHERE o.platform = v.p AND o.destination = v.d) FROM v",
-    );
-    sql
+        super::value_rows(n, 2, "")
+    )
 }
 
 /// Inserts (entry, written at, due at) rows in two statements: the last sequence number
@@ -133,30 +126,12 @@ pub(super) async fn insert(
         .into_iter()
         .map(|(p, d, seq)| ((p, d), seq.unwrap_or(0)))
         .collect();
-    let mut sql = String::from(
+    let sql = format!(
         "INSERT INTO outbox (id, seq, platform, destination, kind, subject, body, dedup_key, \
-         state, attempts, not_before, created_at) VALUES ",
+         not_before, created_at, state, attempts) VALUES {} \
+         ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key",
+        super::value_rows(rows.len(), 10, ", 'pending', 0")
     );
-    for i in 0..rows.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let b = i * 10;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8,
-            b + 9,
-            b + 10
-        ));
-    }
-    sql.push_str(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key");
     let mut q = sqlx::query_as::<_, (String,)>(&sql);
     for (e, now, not_before) in rows {
         let after = last

@@ -103,28 +103,13 @@ async fn apply(
     pool: &AnyPool,
     batch: &[Job],
 ) -> std::result::Result<HashSet<Identity>, sqlx::Error> {
-    let mut sql = String::from("WITH v (p, w, u, r, s, t, e) AS (VALUES ");
-    for i in 0..batch.len() {
-        let b = i * 7;
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7
-        ));
-    }
-    sql.push_str(
-        ") UPDATE sessions SET rev = v.r, state = v.s, updated_at = v.t FROM v \
+    let sql = format!(
+        "WITH v (p, w, u, r, s, t, e) AS (VALUES {}) \
+         UPDATE sessions SET rev = v.r, state = v.s, updated_at = v.t FROM v \
          WHERE sessions.platform = v.p AND sessions.workspace = v.w \
          AND sessions.user_id = v.u AND sessions.rev = v.e \
          RETURNING platform, workspace, user_id",
+        super::value_rows(batch.len(), 7, "")
     );
     let mut query = sqlx::query_as::<_, (String, String, String)>(&sql);
     for (u, _) in batch {
